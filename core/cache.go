@@ -1,0 +1,143 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Delivery states of a message, the iOS deliveryState numbers.
+const (
+	DeliveryFailed  = 0
+	DeliverySending = 1
+	DeliverySent    = 2
+)
+
+// Message is one message as the SDK caches it. The JS shape pages see is
+// MessageView; this is the record kept in the cache.
+type Message struct {
+	ID         string          `json:"id"`  // client message id (the doc's messageId), primary key
+	SK         string          `json:"sk"`  // session key, SessionKey(ChatType, SessionID)
+	SessionID  string          `json:"sid"` // the other account (P2P) or team id
+	ChatType   int             `json:"ct"`
+	ServerID   string          `json:"srv,omitempty"`
+	Seq        int64           `json:"seq,omitempty"` // 0 until the server stored it
+	From       string          `json:"from"`
+	Type       int             `json:"type"`
+	Body       json.RawMessage `json:"body"`           // without "type"
+	Ext        json.RawMessage `json:"ext,omitempty"`  // remoteExt
+	LocalExt   json.RawMessage `json:"lext,omitempty"` // localExt
+	Time       int64           `json:"t"`              // ms; server time once stored
+	State      int             `json:"st"`             // Delivery*
+	Outgoing   bool            `json:"out,omitempty"`
+	FromClient int             `json:"fct,omitempty"`
+	Deleted    bool            `json:"del,omitempty"`
+}
+
+// Session is one conversation as the SDK caches it: the recent-session entry
+// and the sync cursor. Hidden sessions (deleted from the recent list) keep
+// their record so the cursor survives.
+type Session struct {
+	Key          string          `json:"k"` // SessionKey(ChatType, ID)
+	ID           string          `json:"id"`
+	ChatType     int             `json:"ct"`
+	Conv         string          `json:"conv"`              // server conversation id
+	SyncSeq      int64           `json:"sync"`              // all messages from RoamStart up to here are cached
+	LastSeq      int64           `json:"last"`              // highest seq known to exist on the server
+	ReadSeq      int64           `json:"read"`              // read mark
+	Unread       int             `json:"unread"`            // unread count
+	PeerReadSeq  int64           `json:"pread,omitempty"`   // P2P receipt: the peer read my messages up to here
+	PeerReadTime int64           `json:"preadt,omitempty"`  // ms
+	LastMsg      *Message        `json:"lastMsg,omitempty"` // newest message, for the list
+	UpdateTime   int64           `json:"ut"`                // ms
+	LocalExt     json.RawMessage `json:"lext,omitempty"`
+	Hidden       bool            `json:"hidden,omitempty"`
+}
+
+// Meta is the per-account state kept beside the sessions.
+type Meta struct {
+	Ver      int64  `json:"ver"`      // proto.SyncResp.Ver of the last complete sync
+	DeviceID string `json:"deviceId"` // stable id of this cache ("device")
+}
+
+// Snapshot is what Load reads at start-up.
+type Snapshot struct {
+	Meta     Meta
+	Sessions []Session
+}
+
+// Batch is one atomic write to the cache. Puts replace whole records with
+// the same key; Messages are keyed by ID, Sessions by Key.
+type Batch struct {
+	Messages       []Message
+	DeleteMessages []string // message ids
+	Sessions       []Session
+	DeleteSessions []string // session keys
+	Meta           *Meta    // written when not nil
+}
+
+// Empty reports whether the batch writes nothing.
+func (b *Batch) Empty() bool {
+	return len(b.Messages) == 0 && len(b.DeleteMessages) == 0 && len(b.Sessions) == 0 &&
+		len(b.DeleteSessions) == 0 && b.Meta == nil
+}
+
+// Query selects a page of one session's messages in time order.
+type Query struct {
+	SK     string
+	Anchor *Message // nil: start from the newest (or, with Newer, the oldest) end
+	Limit  int
+	Newer  bool // false: the Limit messages just before Anchor; true: just after it
+}
+
+// Cache is the SDK's local store for one account. The browser implements it
+// over IndexedDB (package idbstore); MemCache is the in-memory one used by
+// native tests. Every method may be called from any goroutine, one at a time
+// per method call; none of them waits on the network, so an implementation may
+// keep one IndexedDB transaction open for the whole call.
+type Cache interface {
+	// Load reads the meta record and every session.
+	Load(ctx context.Context) (*Snapshot, error)
+	// Apply writes the whole batch in one transaction: all of it or nothing.
+	Apply(ctx context.Context, b *Batch) error
+	// Messages returns one page of q.SK's messages ordered by (Time, ID)
+	// ascending, excluding deleted ones: the q.Limit messages just before
+	// q.Anchor (or the newest ones when Anchor is nil), or with q.Newer the
+	// q.Limit messages just after it (or the oldest ones).
+	Messages(ctx context.Context, q Query) ([]Message, error)
+	// MessagesByID returns the messages with these ids that exist, in the
+	// order asked, deleted ones included.
+	MessagesByID(ctx context.Context, ids []string) ([]Message, error)
+	// Close releases the cache.
+	Close() error
+}
+
+// OpenCacheFunc opens the cache of one account of one app. In the browser it
+// opens the IndexedDB database "yunxinIM-<appKey>-<account>".
+type OpenCacheFunc func(ctx context.Context, appKey, account string) (Cache, error)
+
+// SessionKey is the cache key of a session: "<chatType>|<sessionId>".
+func SessionKey(chatType int, id string) string {
+	return itoa(chatType) + "|" + id
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
