@@ -41,7 +41,8 @@ type Session struct {
 	ID           string          `json:"id"`
 	ChatType     int             `json:"ct"`
 	Conv         string          `json:"conv"`              // server conversation id
-	SyncSeq      int64           `json:"sync"`              // all messages from RoamStart up to here are cached
+	SyncSeq      int64           `json:"sync"`              // every message after the roaming start up to here is cached
+	Ahead        []int64         `json:"ahead,omitempty"`   // seqs above SyncSeq already cached (arrived past a gap), ascending
 	LastSeq      int64           `json:"last"`              // highest seq known to exist on the server
 	ReadSeq      int64           `json:"read"`              // read mark
 	Unread       int             `json:"unread"`            // unread count

@@ -1,0 +1,145 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"time"
+
+	"yunxin/proto"
+)
+
+// RequestTimeout bounds every request and the dial (NIM's 8 s).
+const RequestTimeout = 8 * time.Second
+
+// link is one connection: it numbers requests, matches replies and hands
+// pushes, in arrival order, to onPush on a goroutine of its own (so a push
+// handler may itself make requests).
+type link struct {
+	conn   Conn
+	onPush func(op string, data json.RawMessage)
+
+	mu      sync.Mutex
+	nextID  uint64
+	waiting map[uint64]chan proto.Frame
+	err     error // why the link closed
+
+	done   chan struct{} // closed when the link is dead
+	pushes chan proto.Frame
+}
+
+func newLink(conn Conn, onPush func(string, json.RawMessage)) *link {
+	l := &link{conn: conn, onPush: onPush, waiting: map[uint64]chan proto.Frame{},
+		done: make(chan struct{}), pushes: make(chan proto.Frame, 256)}
+	go l.readLoop()
+	go l.pushLoop()
+	return l
+}
+
+func (l *link) readLoop() {
+	defer l.close(errors.New("connection closed"))
+	for {
+		b, err := l.conn.Read(context.Background())
+		if err != nil {
+			l.close(err)
+			return
+		}
+		var f proto.Frame
+		if json.Unmarshal(b, &f) != nil {
+			continue // a frame we cannot read is dropped, the link lives on
+		}
+		if f.Op != "" && f.ID == 0 {
+			select {
+			case l.pushes <- f:
+			case <-l.done:
+				return
+			}
+			continue
+		}
+		l.mu.Lock()
+		ch := l.waiting[f.ID]
+		delete(l.waiting, f.ID)
+		l.mu.Unlock()
+		if ch != nil {
+			ch <- f
+		}
+	}
+}
+
+func (l *link) pushLoop() {
+	for {
+		select {
+		case f := <-l.pushes:
+			l.onPush(f.Op, f.Data)
+		case <-l.done:
+			return
+		}
+	}
+}
+
+// close ends the link once; pending and later calls fail with 415.
+func (l *link) close(err error) {
+	l.mu.Lock()
+	if l.err != nil {
+		l.mu.Unlock()
+		return
+	}
+	l.err = err
+	close(l.done)
+	l.mu.Unlock()
+	l.conn.Close()
+}
+
+// call sends a request and decodes the reply's payload into resp (if not nil).
+func (l *link) call(ctx context.Context, op string, req, resp any) error {
+	var data json.RawMessage
+	if req != nil {
+		b, err := json.Marshal(req)
+		if err != nil {
+			return Errf(proto.CodeBadParam, err.Error())
+		}
+		data = b
+	}
+	ch := make(chan proto.Frame, 1)
+	l.mu.Lock()
+	if l.err != nil {
+		l.mu.Unlock()
+		return Errf(proto.CodeNetwork, "not connected")
+	}
+	l.nextID++
+	id := l.nextID
+	l.waiting[id] = ch
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.waiting, id)
+		l.mu.Unlock()
+	}()
+	frame, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: data})
+	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
+	defer cancel()
+	if err := l.conn.Write(ctx, frame); err != nil {
+		l.close(err)
+		return Errf(proto.CodeNetwork, "not connected: "+err.Error())
+	}
+	select {
+	case f := <-ch:
+		if f.Code != proto.CodeOK && f.Code != 0 {
+			return Errf(f.Code, f.Msg)
+		}
+		if resp != nil && len(f.Data) > 0 {
+			if err := json.Unmarshal(f.Data, resp); err != nil {
+				return Errf(proto.CodeServer, "bad reply to "+op+": "+err.Error())
+			}
+		}
+		return nil
+	case <-l.done:
+		return Errf(proto.CodeNetwork, "connection lost")
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return Errf(proto.CodeTimeout, op+" timed out")
+		}
+		return Errf(proto.CodeNetwork, ctx.Err().Error())
+	}
+}
