@@ -1,0 +1,59 @@
+# yunxinIM for the web. `make demo` builds everything and serves the demo on
+# 127.0.0.1:8080; `make test` runs every test (see README.md).
+GO        ?= go
+GOROOT    := $(shell $(GO) env GOROOT)
+WASMENV   := GOOS=js GOARCH=wasm
+# GOOS=js tests run in headless Chromium through tools/wasmbrowser, installed
+# as go_js_wasm_exec in bin/wasmexec (see tools/wasmbrowser).
+JSTESTENV := $(WASMENV) PATH=$(CURDIR)/bin/wasmexec:$(PATH)
+JSPKGS    := ./idbstore ./jsapi
+NATIVEPKGS = $(shell $(GO) list ./... | grep -v -e /idbstore -e /jsapi -e /wasm$$ -e /tests/e2e)
+
+.PHONY: all build sdk server demo test vet test-native test-js test-e2e size bench chromium clean
+
+all: build
+
+build: sdk server
+
+## sdk: the wasm, its loader and wasm_exec.js into web/sdk (embedded by the server)
+sdk:
+	$(WASMENV) $(GO) build -trimpath -ldflags='-s -w' -o web/sdk/yunxinim.wasm ./wasm
+	cp wasm/yunxinim.js web/sdk/yunxinim.js
+	cp $(GOROOT)/lib/wasm/wasm_exec.js web/sdk/wasm_exec.js
+	$(GO) run ./tools/precompress web/sdk/yunxinim.wasm web/sdk/yunxinim.js web/sdk/wasm_exec.js
+
+server:
+	$(GO) build -trimpath -o bin/yunxin-server ./cmd/yunxin-server
+
+demo: build
+	./bin/yunxin-server
+
+vet:
+	$(GO) vet ./...
+	$(WASMENV) $(GO) vet ./proto ./core/... ./idbstore ./jsapi ./wasm
+
+test: vet test-native test-js test-e2e
+
+test-native:
+	$(GO) test -count=1 $(NATIVEPKGS)
+
+bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go)
+	$(GO) build -o $@ ./tools/wasmbrowser
+
+test-js: chromium bin/wasmexec/go_js_wasm_exec
+	$(JSTESTENV) $(GO) test -count=1 $(JSPKGS)
+
+test-e2e: chromium build
+	$(GO) test -count=1 -timeout 15m ./tests/e2e
+
+chromium:
+	@./tools/ensure-chromium.sh
+
+size: sdk
+	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.wasm
+
+bench: chromium build
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./tests/e2e
+
+clean:
+	rm -rf bin web/sdk/yunxinim.* web/sdk/wasm_exec.js*
