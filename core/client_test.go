@@ -1,0 +1,487 @@
+package core_test
+
+// These tests run the real engine against the real server (package server,
+// SQLite in a temp dir) over real WebSockets on loopback; only the cache is
+// the in-memory one (the IndexedDB one is tested in the browser).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"yunxin/core"
+	"yunxin/proto"
+	"yunxin/server"
+)
+
+type testServer struct {
+	t    *testing.T
+	dir  string
+	addr string
+	srv  *server.Server
+	hs   *http.Server
+}
+
+func startServer(t *testing.T) *testServer {
+	ts := &testServer{t: t, dir: t.TempDir()}
+	ts.start()
+	t.Cleanup(ts.stop)
+	return ts
+}
+
+func (ts *testServer) start() {
+	ts.t.Helper()
+	cfg := server.Config{DataDir: ts.dir, AppKey: "demo", AppSecret: "secret"}
+	srv, err := server.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	addr := ts.addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var ln net.Listener
+	for i := 0; i < 50; i++ { // the old listener's port may linger for a moment
+		if ln, err = net.Listen("tcp", addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	ts.addr = ln.Addr().String()
+	ts.srv, ts.hs = srv, &http.Server{Handler: srv.Handler()}
+	go ts.hs.Serve(ln)
+}
+
+func (ts *testServer) stop() {
+	if ts.hs == nil {
+		return
+	}
+	ts.srv.Close()
+	ts.hs.Close()
+	ts.hs = nil
+}
+
+func (ts *testServer) user(accid string) string {
+	ts.t.Helper()
+	tok, err := ts.srv.CreateUser(context.Background(), accid, accid, accid+"-token")
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return tok
+}
+
+// wsConn adapts a native coder/websocket connection to core.Conn.
+type wsConn struct{ c *websocket.Conn }
+
+func (w wsConn) Read(ctx context.Context) ([]byte, error) {
+	_, b, err := w.c.Read(ctx)
+	return b, err
+}
+func (w wsConn) Write(ctx context.Context, b []byte) error {
+	return w.c.Write(ctx, websocket.MessageText, b)
+}
+func (w wsConn) Close() error { return w.c.Close(websocket.StatusNormalClosure, "") }
+
+func dial(ctx context.Context, url string) (core.Conn, error) {
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.SetReadLimit(proto.MaxFrame)
+	return wsConn{c}, nil
+}
+
+// device is one SDK instance with its own cache that survives logouts
+// (like one browser profile) and a log of listener events.
+type device struct {
+	t      *testing.T
+	c      *core.Client
+	mu     sync.Mutex
+	events []core.Event
+	caches map[string]*core.MemCache
+}
+
+func newDevice(t *testing.T, ts *testServer, syncUnread bool) *device {
+	d := &device{t: t, caches: map[string]*core.MemCache{}}
+	open := func(ctx context.Context, appKey, account string) (core.Cache, error) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.caches[account] == nil {
+			d.caches[account] = core.NewMemCache()
+		}
+		return d.caches[account], nil
+	}
+	cfg := core.Config{AppKey: "demo", Server: "ws://" + ts.addr + "/ws", ShouldSyncUnreadCount: syncUnread}
+	d.c = core.NewClient(cfg, dial, open, func(e core.Event) {
+		d.mu.Lock()
+		d.events = append(d.events, e)
+		d.mu.Unlock()
+	})
+	t.Cleanup(func() { d.c.Logout(context.Background()) })
+	return d
+}
+
+func (d *device) login(account string) {
+	d.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.c.Login(ctx, account, account+"-token"); err != nil {
+		d.t.Fatalf("login %s: %v", account, err)
+	}
+	d.waitStep(core.StepSynced, 1)
+}
+
+// count returns how many events satisfy f.
+func (d *device) count(f func(core.Event) bool) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, e := range d.events {
+		if f(e) {
+			n++
+		}
+	}
+	return n
+}
+
+func (d *device) waitFor(what string, f func() bool) {
+	d.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !f() {
+		if time.Now().After(deadline) {
+			d.t.Fatalf("timed out waiting for %s; events: %s", what, d.dump())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (d *device) dump() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	b, _ := json.Marshal(d.events)
+	return string(b)
+}
+
+func isStep(n int) func(core.Event) bool {
+	return func(e core.Event) bool {
+		a, ok := e.Data.(core.AccountEvent)
+		return ok && a.EventType == "login" && a.Step == n
+	}
+}
+
+func (d *device) waitStep(step, times int) {
+	d.t.Helper()
+	d.waitFor(fmt.Sprintf("login step %d ×%d", step, times), func() bool { return d.count(isStep(step)) >= times })
+}
+
+// received returns the texts of all messages reported by onRecvMessages.
+func (d *device) received() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, e := range d.events {
+		if m, ok := e.Data.(core.MessageEvent); ok && m.EventType == "onRecvMessages" {
+			for _, v := range m.Messages {
+				var b struct{ Text string }
+				json.Unmarshal(v.Body, &b)
+				out = append(out, b.Text)
+			}
+		}
+	}
+	return out
+}
+
+func (d *device) send(to, text string) *core.MessageView {
+	d.t.Helper()
+	v, err := d.c.SendText(context.Background(), core.SendTextParams{SessionID: to, Text: text})
+	if err != nil {
+		d.t.Fatalf("sendText to %s: %v", to, err)
+	}
+	return v
+}
+
+func (d *device) messages(with string, limit int) []core.MessageView {
+	d.t.Helper()
+	ms, err := d.c.MessagesInSession(context.Background(), core.MessagesParams{SessionID: with, Limit: limit})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return ms
+}
+
+func (d *device) session(id string) *core.RecentSessionView {
+	list, _ := d.c.AllRecentSessions(context.Background())
+	for i := range list {
+		if list[i].SessionID == id {
+			return &list[i]
+		}
+	}
+	return nil
+}
+
+func TestLoginErrors(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	d := newDevice(t, ts, false)
+	err := d.c.Login(context.Background(), "alice", "wrong")
+	if e := core.AsError(err); e == nil || e.Code != proto.CodeBadAuth {
+		t.Fatalf("wrong token: %v, want 302", err)
+	}
+	if d.c.IsLogined() {
+		t.Fatal("IsLogined after a refused login")
+	}
+	if e := core.AsError(d.c.Login(context.Background(), "", "x")); e == nil || e.Code != proto.CodeBadParam {
+		t.Fatalf("empty account: %v, want 414", e)
+	}
+	d.login("alice")
+	if !d.c.IsLogined() || d.c.CurrentAccount() != "alice" {
+		t.Fatal("not logged in after login")
+	}
+	for _, s := range []int{core.StepConnecting, core.StepConnected, core.StepLoggingIn, core.StepLoggedIn, core.StepSyncing, core.StepSynced} {
+		d.waitStep(s, 1)
+	}
+	d.c.Logout(context.Background())
+	if d.c.IsLogined() || d.c.CurrentAccount() != "" {
+		t.Fatal("still logged in after logout")
+	}
+
+	// A server that is not there: 415.
+	cfg := d.c.Config()
+	cfg.Server = "ws://127.0.0.1:1/ws"
+	d.c.SetConfig(cfg)
+	if e := core.AsError(d.c.Login(context.Background(), "alice", "alice-token")); e == nil || e.Code != proto.CodeNetwork {
+		t.Fatalf("unreachable server: %v, want 415", e)
+	}
+}
+
+func TestSendReceiveReadReceipt(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a, b := newDevice(t, ts, true), newDevice(t, ts, true)
+	a.login("alice")
+	b.login("bob")
+
+	v, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "你好", Ext: json.RawMessage(`{"k":"v"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Seq != 1 || v.ServerID == "" || v.DeliveryState != core.DeliverySent || !v.IsOutgoingMsg {
+		t.Fatalf("sent message = %+v", v)
+	}
+	b.waitFor("bob receives", func() bool { return len(b.received()) == 1 })
+	if got := b.received()[0]; got != "你好" {
+		t.Fatalf("bob got %q", got)
+	}
+	bm := b.messages("alice", 10)
+	if len(bm) != 1 || bm[0].MessageID != v.MessageID || bm[0].From != "alice" || bm[0].IsOutgoingMsg || string(bm[0].RemoteExt) != `{"k":"v"}` {
+		t.Fatalf("bob's messages = %+v", bm)
+	}
+	s := b.session("alice")
+	if s == nil || s.UnreadCount != 1 || s.LastMessageID != v.MessageID {
+		t.Fatalf("bob's session = %+v", s)
+	}
+	if n, _ := b.c.AllUnreadCount(context.Background()); n != 1 {
+		t.Fatalf("bob unread = %d", n)
+	}
+	if err := b.c.MarkAllMessagesReadInSession(context.Background(), "alice", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := b.c.AllUnreadCount(context.Background()); n != 0 {
+		t.Fatalf("bob unread after mark = %d", n)
+	}
+	if err := b.c.SendMessageReceipt(context.Background(), "alice", 0, v.MessageID); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor("alice's receipt", func() bool {
+		return a.count(func(e core.Event) bool {
+			m, ok := e.Data.(core.MessageEvent)
+			return ok && m.EventType == "onRecvMessageReceipts" && len(m.Receipts) == 1 && m.Receipts[0].SessionID == "bob"
+		}) == 1
+	})
+	if am := a.messages("bob", 10); len(am) != 1 || !am[0].IsRemoteRead {
+		t.Fatalf("alice's message not remote-read: %+v", am)
+	}
+	// The sender's own session has no unread.
+	if s := a.session("bob"); s == nil || s.UnreadCount != 0 {
+		t.Fatalf("alice's session = %+v", s)
+	}
+}
+
+func TestOfflineDeliveryExactlyOnce(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
+	a.login("alice")
+	b.login("bob")
+	a.send("bob", "m0")
+	b.waitFor("m0", func() bool { return len(b.received()) == 1 })
+	b.c.Logout(context.Background())
+	for i := 1; i <= 5; i++ {
+		a.send("bob", fmt.Sprintf("m%d", i))
+	}
+	b.login("bob")
+	b.waitFor("5 offline messages", func() bool { return len(b.received()) >= 6 })
+	got := b.received()
+	if fmt.Sprint(got) != "[m0 m1 m2 m3 m4 m5]" {
+		t.Fatalf("received %v", got)
+	}
+	ms := b.messages("alice", 100)
+	if len(ms) != 6 {
+		t.Fatalf("bob has %d messages, want 6", len(ms))
+	}
+	for i, m := range ms {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("message %d has seq %d", i, m.Seq)
+		}
+	}
+	if s := b.session("alice"); s.UnreadCount != 6 {
+		t.Fatalf("unread = %d, want 6", s.UnreadCount)
+	}
+	// Logging in again syncs nothing new.
+	b.c.Logout(context.Background())
+	b.login("bob")
+	time.Sleep(200 * time.Millisecond)
+	if n := len(b.received()); n != 6 {
+		t.Fatalf("after a second login %d messages were reported, want 6", n)
+	}
+}
+
+func TestRoamingNewDevice(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a := newDevice(t, ts, false)
+	a.login("alice")
+	for i := 0; i < core.RoamLimit+20; i++ {
+		a.send("bob", fmt.Sprint(i))
+	}
+	b := newDevice(t, ts, false)
+	b.login("bob")
+	b.waitFor("roamed messages", func() bool { return len(b.received()) == core.RoamLimit })
+	ms := b.messages("alice", 100)
+	if len(ms) != 100 || ms[0].Seq != 21 || ms[99].Seq != 120 {
+		t.Fatalf("roamed %d messages from seq %d", len(ms), ms[0].Seq)
+	}
+}
+
+func TestMultiDevice(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a1, a2, b := newDevice(t, ts, true), newDevice(t, ts, true), newDevice(t, ts, true)
+	a1.login("alice")
+	a2.login("alice")
+	b.login("bob")
+	a1.waitFor("clients changed", func() bool {
+		return a1.count(func(e core.Event) bool {
+			x, ok := e.Data.(core.AccountEvent)
+			return ok && x.EventType == "multiLoginClientsChanged" && len(x.Clients) == 1
+		}) > 0
+	})
+	b.send("alice", "to both")
+	a1.waitFor("a1 receives", func() bool { return len(a1.received()) == 1 })
+	a2.waitFor("a2 receives", func() bool { return len(a2.received()) == 1 })
+	v := a1.send("bob", "from a1")
+	a2.waitFor("a2 sees a1's message", func() bool { return len(a2.received()) == 2 })
+	ms := a2.messages("bob", 10)
+	if len(ms) != 2 || ms[1].MessageID != v.MessageID || !ms[1].IsOutgoingMsg {
+		t.Fatalf("a2's messages = %+v", ms)
+	}
+	// Unread marks sync across devices.
+	if s := a2.session("bob"); s.UnreadCount != 1 {
+		t.Fatalf("a2 unread = %d", s.UnreadCount)
+	}
+	if err := a1.c.MarkAllMessagesReadInSession(context.Background(), "bob", 0); err != nil {
+		t.Fatal(err)
+	}
+	a2.waitFor("a2 unread cleared", func() bool { return a2.session("bob").UnreadCount == 0 })
+
+	// Kicking the other web client ends its login without reconnects.
+	if err := a1.c.KickOtherClient(context.Background(), 16); err != nil {
+		t.Fatal(err)
+	}
+	a2.waitFor("kickout", func() bool {
+		return a2.count(func(e core.Event) bool {
+			x, ok := e.Data.(core.AccountEvent)
+			return ok && x.EventType == "kickout" && x.ReasonCode == proto.KickByOtherClient
+		}) == 1
+	})
+	a2.waitFor("a2 logged out", func() bool { return !a2.c.IsLogined() })
+}
+
+func TestReconnectAfterServerRestart(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
+	a.login("alice")
+	b.login("bob")
+	a.send("bob", "before")
+	b.waitFor("before", func() bool { return len(b.received()) == 1 })
+
+	ts.stop()
+	a.waitStep(core.StepDisconnected, 1)
+	b.waitStep(core.StepDisconnected, 1)
+	// Offline: the cache is still readable, sending fails with 415.
+	if ms := b.messages("alice", 10); len(ms) != 1 {
+		t.Fatalf("offline read: %d messages", len(ms))
+	}
+	if _, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "lost"}); core.AsError(err).Code != proto.CodeNetwork {
+		t.Fatalf("offline send: %v, want 415", err)
+	}
+	ts.start()
+	a.waitStep(core.StepSynced, 2)
+	b.waitStep(core.StepSynced, 2)
+	a.send("bob", "after")
+	b.waitFor("after", func() bool { return len(b.received()) == 2 })
+	if got := fmt.Sprint(b.received()); got != "[before after]" {
+		t.Fatalf("bob received %s", got)
+	}
+	// The failed message stays in alice's cache as failed.
+	am := a.messages("bob", 10)
+	if len(am) != 3 || am[1].DeliveryState != core.DeliveryFailed {
+		t.Fatalf("alice's messages: %+v", am)
+	}
+}
+
+func TestAutoLoginOffline(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
+	a.login("alice")
+	b.login("bob")
+	a.send("bob", "cached")
+	b.waitFor("cached", func() bool { return len(b.received()) == 1 })
+	b.c.Logout(context.Background())
+	ts.stop()
+
+	// autoLogin with the server down: the cache is readable at once.
+	if err := b.c.AutoLogin(context.Background(), "bob", "bob-token"); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.session("alice"); s == nil || s.LastMessage == nil {
+		t.Fatalf("cached session missing: %+v", s)
+	}
+	if ms := b.messages("alice", 10); len(ms) != 1 {
+		t.Fatalf("cached messages: %d", len(ms))
+	}
+	b.waitStep(core.StepConnectFailed, 1)
+	// It keeps trying and gets in once the server is back.
+	ts.start()
+	b.waitStep(core.StepSynced, 2)
+}
