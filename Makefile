@@ -6,8 +6,8 @@ WASMENV   := GOOS=js GOARCH=wasm
 # GOOS=js tests run in headless Chromium through tools/wasmbrowser, installed
 # as go_js_wasm_exec in bin/wasmexec (see tools/wasmbrowser).
 JSTESTENV := $(WASMENV) PATH=$(CURDIR)/bin/wasmexec:$(PATH)
-JSPKGS    := ./idbstore ./jsapi
-NATIVEPKGS = $(shell $(GO) list ./... | grep -v -e /idbstore -e /jsapi -e /wasm$$ -e /tests/e2e)
+JSPKGS    := ./idbstore ./jsapi ./wasm
+NATIVEPKGS = $(shell $(GO) list ./... | grep -v -e /idbstore -e /wasm$$ -e /tests/e2e)
 
 .PHONY: all build sdk server demo test vet test-native test-js test-e2e size bench chromium clean
 
@@ -35,13 +35,13 @@ vet:
 test: vet test-native test-js test-e2e
 
 test-native:
-	$(GO) test -count=1 $(NATIVEPKGS)
+	$(GO) test -count=1 -timeout 5m $(NATIVEPKGS)
 
 bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go)
 	$(GO) build -o $@ ./tools/wasmbrowser
 
 test-js: chromium bin/wasmexec/go_js_wasm_exec
-	$(JSTESTENV) $(GO) test -count=1 $(JSPKGS)
+	$(JSTESTENV) $(GO) test -count=1 -timeout 5m $(JSPKGS)
 
 test-e2e: chromium build
 	$(GO) test -count=1 -timeout 15m ./tests/e2e

@@ -1,0 +1,211 @@
+//go:build js && wasm
+
+package jsapi
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"yunxin/core"
+	"yunxin/proto"
+)
+
+// The loader's hooks object, set before the wasm runs:
+//
+//	hooks.ready(call)          Go is ready; call(name, paramsJSON, id) runs a method
+//	hooks.deliver(id, json)    the envelope {"ret":…,"err":…} of call id
+//	hooks.event(kind, json)    a listener event: kind "account" | "message" | "session"
+//
+// Every Go→JS call goes through safejs, so a throwing hook is an error here,
+// never a panic.
+
+// Bridge connects one Engine to the loader's hooks.
+type Bridge struct {
+	engine Engine
+	hooks  safejs.Value
+	fn     safejs.Func
+
+	// While a barrier call (autoLogin, logout) runs, later calls wait in
+	// pending, in the page's order, and start one by one when it returns.
+	mu      sync.Mutex
+	busy    uint64 // the running barrier call's number, 0 when none
+	seq     uint64
+	pending []pendingCall
+}
+
+type pendingCall struct {
+	name, params string
+	id           int
+}
+
+// barrierMethods are the calls every later call waits for, as the plugin's
+// native code runs them before it returns: after autoLogin({…}) the cached
+// sessions are readable at once, after logout() isLogined is false.
+var barrierMethods = map[string]bool{"autoLogin": true, "logout": true}
+
+// barrierWait bounds the wait for a barrier call (a blocked IndexedDB upgrade
+// must not stall every later call).
+const barrierWait = 10 * time.Second
+
+// Emitter returns the emit function for core.NewClient: it marshals each
+// event's Data once and hands it to hooks.event(kind, json).
+func Emitter(hooks safejs.Value) func(core.Event) {
+	return func(ev core.Event) {
+		defer func() {
+			if v := recover(); v != nil {
+				consoleError(panicMessage("event "+ev.Kind, v))
+			}
+		}()
+		b, err := json.Marshal(ev.Data)
+		if err != nil {
+			consoleError("yunxinIM: cannot encode a " + ev.Kind + " event: " + err.Error())
+			return
+		}
+		if _, err := hooks.Call("event", ev.Kind, string(b)); err != nil {
+			consoleError("yunxinIM: hooks.event failed: " + err.Error())
+		}
+	}
+}
+
+// New makes the JS function call(name, paramsJSON, callbackID) that runs
+// methods of e and delivers their envelopes to hooks.deliver. It does not
+// tell the loader; Install does.
+func New(e Engine, hooks safejs.Value) (*Bridge, error) {
+	b := &Bridge{engine: e, hooks: hooks}
+	fn, err := safejs.FuncOf(b.jsCall)
+	if err != nil {
+		return nil, err
+	}
+	b.fn = fn
+	return b, nil
+}
+
+// Install is New followed by hooks.ready(call).
+func Install(e Engine, hooks safejs.Value) (*Bridge, error) {
+	b, err := New(e, hooks)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := hooks.Call("ready", b.fn.Value()); err != nil {
+		b.fn.Release()
+		return nil, err
+	}
+	return b, nil
+}
+
+// Func returns the JS function call(name, paramsJSON, callbackID).
+func (b *Bridge) Func() safejs.Value { return b.fn.Value() }
+
+// jsCall is the JS-called function. It never blocks and never panics: it
+// reads its arguments and starts the call's goroutine.
+func (b *Bridge) jsCall(_ safejs.Value, args []safejs.Value) (result any) {
+	defer func() {
+		if v := recover(); v != nil {
+			consoleError(panicMessage("call", v))
+			result = nil
+		}
+	}()
+	name, _ := argString(args, 0)
+	params, _ := argString(args, 1)
+	id := 0
+	if len(args) > 2 && args[2].Type() == safejs.TypeNumber {
+		if f, err := args[2].Float(); err == nil && f >= 0 && f <= 1<<52 {
+			id = int(f)
+		}
+	}
+	b.mu.Lock()
+	if b.busy != 0 {
+		b.pending = append(b.pending, pendingCall{name, params, id})
+		b.mu.Unlock()
+		return nil
+	}
+	b.start(pendingCall{name, params, id}, nil)
+	b.mu.Unlock()
+	return nil
+}
+
+// start starts c's goroutine; with b.mu held. A barrier call makes b busy.
+// started, if not nil, is closed once the goroutine runs.
+func (b *Bridge) start(c pendingCall, started chan struct{}) {
+	var n uint64
+	if barrierMethods[c.name] {
+		b.seq++
+		n = b.seq
+		b.busy = n
+		time.AfterFunc(barrierWait, func() { b.release(n) })
+	}
+	go b.run(c, n, started)
+}
+
+// release ends barrier call n (when it returned or timed out) and starts the
+// calls that waited for it, one after the other in the page's order, until
+// the next barrier call.
+func (b *Bridge) release(n uint64) {
+	b.mu.Lock()
+	if b.busy != n {
+		b.mu.Unlock()
+		return
+	}
+	b.busy = 0
+	for len(b.pending) > 0 && b.busy == 0 {
+		c := b.pending[0]
+		b.pending = b.pending[1:]
+		started := make(chan struct{})
+		b.start(c, started)
+		b.mu.Unlock()
+		<-started // it runs until it blocks: the next one starts after it
+		b.mu.Lock()
+	}
+	b.mu.Unlock()
+}
+
+func argString(args []safejs.Value, i int) (string, bool) {
+	if i >= len(args) || args[i].Type() != safejs.TypeString {
+		return "", false
+	}
+	s, err := args[i].String()
+	return s, err == nil
+}
+
+// run executes one call and delivers its envelope exactly once. barrier is
+// the call's barrier number (0 for an ordinary call).
+func (b *Bridge) run(c pendingCall, barrier uint64, started chan struct{}) {
+	if started != nil {
+		close(started)
+	}
+	var env []byte
+	defer func() {
+		if v := recover(); v != nil {
+			env = Recovered(c.name, v)
+		}
+		b.deliver(c.id, env)
+		if barrier != 0 {
+			go b.release(barrier)
+		}
+	}()
+	env = Call(context.Background(), b.engine, c.name, c.params)
+}
+
+func (b *Bridge) deliver(id int, env []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			consoleError(panicMessage("deliver", v))
+		}
+	}()
+	if env == nil {
+		env = Fail(proto.CodeServer, "no result")
+	}
+	if _, err := b.hooks.Call("deliver", id, string(env)); err != nil {
+		consoleError("yunxinIM: hooks.deliver failed: " + err.Error())
+	}
+}
+
+func consoleError(msg string) {
+	if c, err := safejs.Global().Get("console"); err == nil {
+		_, _ = c.Call("error", msg)
+	}
+}

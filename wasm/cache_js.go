@@ -1,0 +1,53 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/hack-pad/safejs"
+
+	"yunxin/core"
+	"yunxin/idbstore"
+)
+
+// openCache opens the account's cache in IndexedDB. Where IndexedDB cannot
+// be opened (no indexedDB global, a browser's private mode refusing it, a
+// blocked upgrade) the SDK still works, with a cache in memory: one MemCache
+// per app and account for the page's lifetime, lost on reload.
+func openCache(ctx context.Context, appKey, account string) (c core.Cache, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c, err = nil, core.Errf(500, "IndexedDB panicked")
+		}
+		if err != nil {
+			warn("yunxinIM: IndexedDB cache unavailable (" + err.Error() + "); caching in memory")
+			c, err = memCache(appKey, account), nil
+		}
+	}()
+	return idbstore.Open(ctx, appKey, account)
+}
+
+var (
+	memMu     sync.Mutex
+	memCaches = map[string]*core.MemCache{}
+)
+
+func memCache(appKey, account string) *core.MemCache {
+	memMu.Lock()
+	defer memMu.Unlock()
+	k := appKey + "\x00" + account
+	c := memCaches[k]
+	if c == nil {
+		c = core.NewMemCache()
+		memCaches[k] = c
+	}
+	return c
+}
+
+func warn(msg string) {
+	if c, err := safejs.Global().Get("console"); err == nil {
+		_, _ = c.Call("warn", msg)
+	}
+}

@@ -1,0 +1,54 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	"errors"
+
+	"github.com/coder/websocket"
+
+	"yunxin/core"
+	"yunxin/proto"
+)
+
+// conn is a core.Conn over a browser WebSocket.
+type conn struct{ ws *websocket.Conn }
+
+// dial is the core.DialFunc of the browser, over github.com/coder/websocket.
+// websocket.Dial panics where there is no WebSocket global: that becomes an
+// error.
+func dial(ctx context.Context, url string) (c core.Conn, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			c, err = nil, errors.New("WebSocket is not available in this environment")
+		}
+	}()
+	ws, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(proto.MaxFrame)
+	return &conn{ws}, nil
+}
+
+// Read returns the next message (text or binary) as bytes.
+func (c *conn) Read(ctx context.Context) ([]byte, error) {
+	_, b, err := c.ws.Read(ctx)
+	return b, err
+}
+
+func (c *conn) Write(ctx context.Context, frame []byte) error {
+	return c.ws.Write(ctx, websocket.MessageText, frame)
+}
+
+// Close starts the close handshake and returns at once: in the browser the
+// handshake waits for the server, which may be gone. Pending and later Reads
+// fail when it completes.
+func (c *conn) Close() error {
+	go func() {
+		defer func() { recover() }()
+		_ = c.ws.Close(websocket.StatusNormalClosure, "")
+	}()
+	return nil
+}

@@ -1,0 +1,161 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"context"
+	_ "embed"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hack-pad/safejs"
+
+	"yunxin/core"
+	"yunxin/jsapi"
+)
+
+// The loader runs here against the real bridge and core.Client; only the
+// wasm download is faked (window.Go's run hands Go's call function to the
+// loader's hooks instead of starting a second program).
+
+//go:embed yunxinim.js
+var loaderJS string
+
+const fakeRuntime = `
+globalThis.fetch = function () { return Promise.resolve({ ok: true, arrayBuffer: function () { return new ArrayBuffer(0); } }); };
+WebAssembly.instantiateStreaming = function () { return Promise.resolve({ instance: {} }); };
+globalThis.Go = function () {
+  this.importObject = {};
+  this.run = function () { globalThis.__yunxinIM_hooks.ready(globalThis.__testCall); return new Promise(function () {}); };
+};`
+
+// The page: calls made before ready, then checks.
+const page = `
+var yunxinIM = api.require('yunxinIM');
+var errors = [], calls = [], heard = [], apireadyCount = 0;
+function check(c, what) { if (!c) errors.push(what); }
+function rec(tag) { return function (ret, err) { calls.push([tag, ret, err, arguments.length]); }; }
+check(Object.keys(yunxinIM).length === 101, 'method count ' + Object.keys(yunxinIM).length);
+var threw = false; try { api.require('other'); } catch (e) { threw = true; }
+check(threw, 'api.require(other) throws');
+window.apiready = function () { apireadyCount++; };
+yunxinIM.isLogined(rec('isLogined'));
+yunxinIM.sendImage({}, rec('sendImage'));
+yunxinIM.login({ account: 5, token: 't' }, rec('loginNum'));
+yunxinIM.login(rec('loginNoParams'));
+var cyc = {}; cyc.self = cyc;
+yunxinIM.sendText(cyc, rec('cyclic'));
+yunxinIM.sendText({ sessionId: 'bob', text: 'x', chatType: 1 }, rec('chatType'));
+yunxinIM.init({ appKey: 'fromInit' }, rec('init'));
+yunxinIM.currentAccount(rec('currentAccount'));
+yunxinIM.creatRecentSession({ sessionId: 'bob' });
+function l1(r) { heard.push('l1:' + r.step); }
+function l2(r) { heard.push('l2:' + r.step); }
+yunxinIM.addAccountListen(l1);
+yunxinIM.addAccountListen({}, l2);
+yunxinIM.addAccountListen(l2);
+globalThis.__testResult = yunxinIM.ready.then(function (x) {
+  check(x === yunxinIM, 'ready resolves to yunxinIM');
+  return new Promise(function (r) { setTimeout(r, 100); });
+}).then(function () {
+  var by = {}; calls.forEach(function (c) { by[c[0]] = c; });
+  function err(tag, code, re) {
+    var c = by[tag];
+    check(c && c[1] && c[1].status === false && c[2] && c[2].code === code && re.test(c[2].msg), tag + ' ' + JSON.stringify(c));
+  }
+  check(by.isLogined && by.isLogined[1].status === false && by.isLogined[3] === 1, 'isLogined ' + JSON.stringify(by.isLogined));
+  err('sendImage', 414, /^sendImage not supported yet$/);
+  err('loginNum', 414, /^parameter account must be a string$/);
+  err('loginNoParams', 414, /^parameter account/);
+  err('cyclic', 414, /^parameter params cannot be converted to JSON/);
+  err('chatType', 414, /^chatType 1 not supported yet$/);
+  check(by.init && by.init[1].status === true, 'init ' + JSON.stringify(by.init));
+  check(by.currentAccount && by.currentAccount[1].userID === '', 'currentAccount ' + JSON.stringify(by.currentAccount));
+  check(apireadyCount === 1, 'apiready ' + apireadyCount);
+  __yunxinIM_hooks.event('account', '{"eventType":"login","step":1}');
+  yunxinIM.removeAccountListen(l1);
+  __yunxinIM_hooks.event('account', '{"eventType":"login","step":2}');
+  var removed = null;
+  yunxinIM.removeAccountListen(function (ret) { removed = ret; });
+  __yunxinIM_hooks.event('account', '{"eventType":"login","step":3}');
+  return new Promise(function (r) { setTimeout(r, 20); });
+}).then(function () {
+  check(heard.join(',') === 'l1:1,l2:1,l2:2', 'heard ' + heard.join(','));
+  return errors.length ? 'FAIL ' + errors.join(' | ') : 'PASS';
+});`
+
+func eval(t *testing.T, src string) safejs.Value {
+	t.Helper()
+	fn, err := safejs.Global().Get("Function")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fn.New(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.Invoke()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// await waits for a JS promise; the test goroutine blocks, the page does not.
+func await(t *testing.T, p safejs.Value) string {
+	t.Helper()
+	ch := make(chan string, 1)
+	cb, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		s := "FAIL rejected"
+		if len(args) > 0 && args[0].Type() == safejs.TypeString {
+			s, _ = args[0].String()
+		}
+		ch <- s
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Release()
+	if _, err := p.Call("then", cb.Value(), cb.Value()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-ch:
+		return s
+	case <-time.After(10 * time.Second):
+		t.Fatal("timed out")
+		return ""
+	}
+}
+
+func TestLoader(t *testing.T) {
+	if d, err := safejs.Global().Get("document"); err != nil || d.IsUndefined() {
+		t.Skip("the loader needs a browser page (make test-js), not Node")
+	}
+	eval(t, fakeRuntime)
+	eval(t, loaderJS)
+	hooks, err := safejs.Global().Get("__yunxinIM_hooks")
+	if err != nil || hooks.IsUndefined() {
+		t.Fatal("the loader defined no hooks")
+	}
+	dial := func(context.Context, string) (core.Conn, error) {
+		return nil, core.Errf(415, "no network in this test")
+	}
+	open := func(context.Context, string, string) (core.Cache, error) { return core.NewMemCache(), nil }
+	c := core.NewClient(core.Config{}, dial, open, jsapi.Emitter(hooks))
+	b, err := jsapi.New(c, hooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	safejs.Global().Set("__testCall", b.Func())
+	eval(t, page)
+	res, _ := safejs.Global().Get("__testResult")
+	if got := await(t, res); got != "PASS" {
+		t.Error(got)
+	}
+	if cfg := c.Config(); cfg.AppKey != "fromInit" || !strings.HasSuffix(cfg.Server, "/ws") || cfg.OS == "" {
+		t.Errorf("config %+v", cfg)
+	}
+}

@@ -1,0 +1,27 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"github.com/hack-pad/safejs"
+
+	"yunxin/core"
+	"yunxin/jsapi"
+)
+
+// hooksName is the global the loader defines before it runs the wasm.
+const hooksName = "__yunxinIM_hooks"
+
+func main() {
+	hooks, err := safejs.Global().Get(hooksName)
+	if err != nil || hooks.Type() != safejs.TypeObject {
+		println("yunxinIM: " + hooksName + " is missing; load the SDK with yunxinim.js")
+		return
+	}
+	client := core.NewClient(core.Config{}, dial, openCache, jsapi.Emitter(hooks))
+	if _, err := jsapi.Install(client, hooks); err != nil {
+		println("yunxinIM: cannot install the bridge: " + err.Error())
+		return
+	}
+	select {}
+}
