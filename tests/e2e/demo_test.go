@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// ui drives the demo page of one browser.
+type ui struct{ *browser }
+
+func (u ui) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	u.t.Helper()
+	if err := u.run(10*time.Second, actions...); err != nil {
+		u.t.Fatalf("%s: %s: %v", u.name, what, err)
+	}
+}
+
+// type_ replaces the value of the input sel with text, typing it.
+func (u ui) type_(sel, text string) {
+	u.t.Helper()
+	u.waitFor(sel+" in the demo", fmt.Sprintf(`document.querySelector(%q)`, sel), 10*time.Second)
+	u.exec(fmt.Sprintf(`document.querySelector(%q).value = ''`, sel))
+	u.do("typing into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+func (u ui) click(sel string) {
+	u.t.Helper()
+	u.do("clicking "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// loginUI opens the demo and logs in through #account, #token and #login.
+func (u ui) loginUI(s *imServer, account, token string) {
+	u.t.Helper()
+	u.do("opening the demo", chromedp.Navigate(s.URL()+"/"))
+	u.waitFor("the demo's login form and the SDK", `document.querySelector('#account') && document.querySelector('#token') &&
+		document.querySelector('#login') && window.yunxinIM && window.yunxinIM.ready.then(() => true)`, 30*time.Second)
+	u.type_("#account", account)
+	u.type_("#token", token)
+	u.click("#login")
+	u.waitFor(account+" logged in through the demo", `new Promise(r => yunxinIM.isLogined(ret => r(!!(ret && ret.status))))`, 15*time.Second)
+	u.waitFor("the demo's chat UI", `document.querySelector('#sessions') && document.querySelector('#messages') &&
+		document.querySelector('#text') && document.querySelector('#send')`, 10*time.Second)
+}
+
+// messageTexts returns the .text of each .msg in #messages, with whether it is .out.
+func (u ui) messageTexts() []struct {
+	Text string `json:"text"`
+	Out  bool   `json:"out"`
+} {
+	u.t.Helper()
+	return eval[[]struct {
+		Text string `json:"text"`
+		Out  bool   `json:"out"`
+	}](u.browser, `[...document.querySelectorAll('#messages .msg')].map(m => ({
+		text: (m.querySelector('.text') || m).textContent, out: m.classList.contains('out')}))`)
+}
+
+// TestDemoPage: two people chat through the demo app's UI, served by the IM
+// server itself at /; message text is shown as text, never as HTML.
+func TestDemoPage(t *testing.T) {
+	s := useShared(t)
+	tok := users(t, s, "t9alice", "t9bob")
+	alice, bob := ui{newBrowser(t, "t9alice (demo)")}, ui{newBrowser(t, "t9bob (demo)")}
+	alice.loginUI(s, "t9alice", tok["t9alice"])
+	bob.loginUI(s, "t9bob", tok["t9bob"])
+
+	// alice starts a chat with bob and sends HTML-looking text.
+	const hello = `hello <b>x</b> & <img src=x onerror="window.pwned=1">`
+	alice.type_("#peer", "t9bob")
+	alice.click("#newchat")
+	alice.type_("#text", hello)
+	alice.click("#send")
+	q, _ := json.Marshal(hello)
+	alice.waitFor("alice's own message in #messages as .msg.out", fmt.Sprintf(
+		`[...document.querySelectorAll('#messages .msg.out .text')].some(e => e.textContent === %s)`, q), 10*time.Second)
+
+	// bob sees the session with one unread message, opens it, sees the text.
+	sessionSel := `#sessions li.session[data-session-id="t9alice"]`
+	bob.waitFor("session t9alice in bob's #sessions", fmt.Sprintf(`document.querySelector(%q)`, sessionSel), 10*time.Second)
+	bob.waitFor("unread 1 on bob's session t9alice", fmt.Sprintf(
+		`(document.querySelector(%q + ' .unread') || {}).textContent?.trim() === '1'`, sessionSel), 5*time.Second)
+	bob.click(sessionSel)
+	bob.waitFor("alice's message in bob's #messages", fmt.Sprintf(
+		`[...document.querySelectorAll('#messages .msg .text')].some(e => e.textContent === %s)`, q), 10*time.Second)
+	for _, m := range bob.messageTexts() {
+		if m.Text == hello && m.Out {
+			t.Errorf("bob's demo shows alice's message as his own (.out)")
+		}
+	}
+	if n := eval[int](bob.browser, `document.querySelectorAll('#messages b, #messages img').length`); n != 0 {
+		t.Errorf("the message text was rendered as HTML: %d <b>/<img> elements in #messages", n)
+	}
+	if eval[bool](bob.browser, `window.pwned === 1`) || eval[bool](alice.browser, `window.pwned === 1`) {
+		t.Errorf("the message text ran script (onerror)")
+	}
+
+	// bob answers through the UI; alice sees it as incoming.
+	bob.type_("#text", "hi alice")
+	bob.click("#send")
+	alice.waitFor("bob's answer in alice's #messages", `[...document.querySelectorAll('#messages .msg:not(.out) .text')].some(e => e.textContent === 'hi alice')`, 10*time.Second)
+	bob.waitFor("bob's answer in his #messages as .out", `[...document.querySelectorAll('#messages .msg.out .text')].some(e => e.textContent === 'hi alice')`, 10*time.Second)
+
+	// Each message carries its id.
+	if n := eval[int](alice.browser, `[...document.querySelectorAll('#messages .msg')].filter(m => !m.dataset.messageId).length`); n != 0 {
+		t.Errorf("%d .msg elements in alice's #messages have no data-message-id", n)
+	}
+
+	// Logging out through the UI.
+	bob.click("#logout")
+	bob.waitFor("bob logged out through #logout", `new Promise(r => yunxinIM.isLogined(ret => r(!(ret && ret.status))))`, 10*time.Second)
+}

@@ -1,0 +1,128 @@
+package e2e
+
+import (
+	"html/template"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+)
+
+// pageServer is the test app: a separate origin (not the IM server's) that
+// serves a bare page including the SDK's script tag, so the tests exercise
+// cross-origin loading, CORS and YUNXIN_ALLOWED_ORIGINS like a real app does.
+//
+//	/?im=HOST:PORT           the page, loading the SDK from the IM server
+//	/?im=HOST:PORT&sdk=local the page, loading the SDK from this origin's /sdk/
+//	                         (a copy of web/sdk, like an app hosting the SDK
+//	                         itself), so the page still loads while the IM
+//	                         server is down
+type pageServer struct {
+	*httptest.Server
+}
+
+func newPageServer() *pageServer {
+	mux := http.NewServeMux()
+	mux.Handle("/sdk/", http.StripPrefix("/sdk/", http.FileServer(http.Dir(sdkDir))))
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		im := r.URL.Query().Get("im")
+		sdkBase := "http://" + im
+		if r.URL.Query().Get("sdk") == "local" {
+			sdkBase = ""
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		pageTmpl.Execute(w, map[string]string{
+			"SDK":    sdkBase + "/sdk/yunxinim.js",
+			"AppKey": appKey,
+			"WS":     "ws://" + im + "/ws",
+		})
+	})
+	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	return &pageServer{httptest.NewServer(mux)}
+}
+
+// pageURL is the test page for the IM server s; local serves the SDK from the
+// page's own origin.
+func (p *pageServer) pageURL(s *imServer, local bool) string {
+	q := url.Values{"im": {s.addr}}
+	if local {
+		q.Set("sdk", "local")
+	}
+	return p.URL + "/?" + q.Encode()
+}
+
+// The page records, in window globals the harness reads:
+//
+//	events         every listener event: {kind: account|message|session, at, ret}
+//	sdkAtOnce      window.yunxinIM existed right after the script tag
+//	sdkReady       null while loading, true when ready and listeners are added,
+//	               or a string saying what went wrong
+//	pageErrors     uncaught errors and unhandled rejections
+//	extraCallbacks methods whose callback was called more than once
+//
+// and exposes call(method, params, timeoutMs) → Promise<{ret, err}> (or
+// {timeout: true}, {missing: true}, {thrown: "…"}). params undefined calls
+// method(callback); anything else calls method(params, callback).
+var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html><head><meta charset="utf-8"><title>yunxinIM e2e page</title>
+<script>
+window.events = [];
+window.pageErrors = [];
+window.extraCallbacks = [];
+window.sdkReady = null;
+window.addEventListener('error', function (e) { pageErrors.push('error: ' + (e.message || e)); });
+window.addEventListener('unhandledrejection', function (e) { pageErrors.push('unhandledrejection: ' + (e.reason && e.reason.stack || e.reason)); });
+window.clone = function (v) {
+  if (v === undefined) return null;
+  try { return JSON.parse(JSON.stringify(v)); } catch (e) { return {unclonable: String(e)}; }
+};
+</script>
+<script src="{{.SDK}}" data-app-key="{{.AppKey}}" data-server="{{.WS}}"></script>
+<script>
+window.sdkAtOnce = typeof window.yunxinIM === 'object' && window.yunxinIM !== null;
+window.call = function (method, params, timeoutMs) {
+  return new Promise(function (resolve) {
+    var settled = false, calls = 0;
+    var timer = setTimeout(function () { if (!settled) { settled = true; resolve({timeout: true}); } }, timeoutMs || 15000);
+    var cb = function (ret, err) {
+      calls++;
+      if (calls > 1) { extraCallbacks.push(method); return; }
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ret: clone(ret), err: clone(err)});
+    };
+    var f = window.yunxinIM && window.yunxinIM[method];
+    if (typeof f !== 'function') { clearTimeout(timer); settled = true; resolve({missing: true}); return; }
+    try {
+      if (params === undefined) f.call(window.yunxinIM, cb); else f.call(window.yunxinIM, params, cb);
+    } catch (e) {
+      if (!settled) { settled = true; clearTimeout(timer); resolve({thrown: String(e && e.stack || e)}); }
+    }
+  });
+};
+(function () {
+  function record(kind) {
+    return function (ret) { events.push({kind: kind, at: Date.now(), ret: clone(ret)}); };
+  }
+  if (!window.sdkAtOnce) { window.sdkReady = 'window.yunxinIM does not exist right after the script tag'; return; }
+  if (!window.yunxinIM.ready || typeof window.yunxinIM.ready.then !== 'function') {
+    window.sdkReady = 'yunxinIM.ready is not a Promise';
+    return;
+  }
+  window.yunxinIM.ready.then(function () {
+    try {
+      yunxinIM.addAccountListen(record('account'));
+      yunxinIM.addMessageListen(record('message'));
+      yunxinIM.addSessionListen(record('session'));
+      window.sdkReady = true;
+    } catch (e) {
+      window.sdkReady = 'adding listeners threw: ' + (e && e.stack || e);
+    }
+  }, function (e) {
+    window.sdkReady = 'yunxinIM.ready rejected: ' + (e && e.stack || e);
+  });
+})();
+</script>
+</head><body><p>yunxinIM e2e test page</p></body></html>
+`))

@@ -1,0 +1,138 @@
+package e2e
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+)
+
+// The JSON shapes pages receive, as the plugin doc's appendix and
+// core/view.go define them. Written out here (not imported from core) so the
+// tests check the names a page sees.
+
+type sessionRef struct {
+	SessionID string `json:"sessionId"`
+	ChatType  int    `json:"chatType"`
+}
+
+type msgBody struct {
+	Type int    `json:"type"`
+	Text string `json:"text"`
+}
+
+type msgView struct {
+	MessageID     string          `json:"messageId"`
+	SessionID     string          `json:"sessionId"`
+	Session       sessionRef      `json:"session"`
+	ChatType      int             `json:"chatType"`
+	From          string          `json:"from"`
+	ServerID      string          `json:"serverID"`
+	Timestamp     int64           `json:"timestamp"`
+	DeliveryState int             `json:"deliveryState"`
+	IsOutgoingMsg bool            `json:"isOutgoingMsg"`
+	IsReceivedMsg bool            `json:"isReceivedMsg"`
+	IsRemoteRead  bool            `json:"isRemoteRead"`
+	Body          msgBody         `json:"body"`
+	RemoteExt     json.RawMessage `json:"remoteExt"`
+	Seq           int64           `json:"seq"`
+}
+
+// Delivery states (iOS numbers).
+const (
+	deliveryFailed  = 0
+	deliverySending = 1
+	deliverySent    = 2
+)
+
+type recentSession struct {
+	SessionID     string     `json:"sessionId"`
+	Session       sessionRef `json:"session"`
+	UnreadCount   int        `json:"unreadCount"`
+	LastMessage   *msgView   `json:"lastMessage"`
+	LastMessageID string     `json:"lastMessageId"`
+	UpdateTime    int64      `json:"updateTime"`
+}
+
+type clientView struct {
+	OS         string `json:"os"`
+	ClientType int    `json:"clientType"`
+	LoginTime  int64  `json:"loginTime"`
+	ClientIP   string `json:"clientIP"`
+}
+
+type accountEvent struct {
+	EventType  string       `json:"eventType"`
+	Step       int          `json:"step"`
+	ReasonCode int          `json:"reasonCode"`
+	Type       int          `json:"type"`
+	Clients    []clientView `json:"clients"`
+}
+
+type receiptView struct {
+	Session   sessionRef `json:"session"`
+	SessionID string     `json:"sessionId"`
+	Timestamp int64      `json:"timestamp"`
+	MessageID string     `json:"messageId"`
+}
+
+type messageEvent struct {
+	EventType string        `json:"eventType"`
+	Message   *msgView      `json:"message"`
+	Messages  []msgView     `json:"messages"`
+	Receipts  []receiptView `json:"receipts"`
+	Success   *bool         `json:"success"`
+	Code      int           `json:"code"`
+	Msg       string        `json:"msg"`
+}
+
+// sameJSON reports whether a and b are the same JSON value.
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// texts returns the body texts of ms.
+func texts(ms []msgView) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Body.Text
+	}
+	return out
+}
+
+// withPrefix keeps the messages whose text starts with prefix.
+func withPrefix(ms []msgView, prefix string) []msgView {
+	var out []msgView
+	for _, m := range ms {
+		if strings.HasPrefix(m.Body.Text, prefix) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// countText counts the messages with text.
+func countText(ms []msgView, text string) int {
+	n := 0
+	for _, m := range ms {
+		if m.Body.Text == text {
+			n++
+		}
+	}
+	return n
+}
+
+// isSubsequence reports whether want appears in got in order (not
+// necessarily contiguous).
+func isSubsequence(want, got []int) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
