@@ -1,3 +1,5 @@
+//go:build !js
+
 package core_test
 
 // These tests run the real engine against the real server (package server,
