@@ -9,7 +9,7 @@ JSTESTENV := $(WASMENV) PATH=$(CURDIR)/bin/wasmexec:$(PATH)
 JSPKGS    := ./idbstore ./jsapi ./wasm
 NATIVEPKGS = $(shell $(GO) list ./... | grep -v -e /idbstore -e /wasm$$ -e /tests/e2e)
 
-.PHONY: all build sdk server demo test vet test-native test-js test-e2e size bench chromium clean
+.PHONY: all build sdk server demo test vet test-native test-js test-e2e size chromium clean
 
 all: build
 
@@ -51,9 +51,6 @@ chromium:
 
 size: sdk
 	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.wasm
-
-bench: chromium build
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./tests/e2e
 
 clean:
 	rm -rf bin web/sdk/yunxinim.* web/sdk/wasm_exec.js*
