@@ -37,7 +37,7 @@ test: vet test-native test-js test-e2e
 test-native:
 	$(GO) test -count=1 -timeout 5m $(NATIVEPKGS)
 
-bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go)
+bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go internal/headless/*.go)
 	$(GO) build -o $@ ./tools/wasmbrowser
 
 test-js: chromium bin/wasmexec/go_js_wasm_exec
