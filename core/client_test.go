@@ -487,3 +487,29 @@ func TestAutoLoginOffline(t *testing.T) {
 	ts.start()
 	b.waitStep(core.StepSynced, 2)
 }
+
+func TestOfflineReadMarkReachesOtherDevices(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a1, a2, b := newDevice(t, ts, true), newDevice(t, ts, true), newDevice(t, ts, true)
+	a1.login("alice")
+	a2.login("alice")
+	b.login("bob")
+	b.send("alice", "read me offline")
+	a1.waitFor("a1 receives", func() bool { return len(a1.received()) == 1 })
+	a2.waitFor("a2 receives", func() bool { return len(a2.received()) == 1 })
+
+	ts.stop()
+	a1.waitStep(core.StepDisconnected, 1)
+	if err := a1.c.MarkAllMessagesReadInSession(context.Background(), "bob", 0); err != nil {
+		t.Fatalf("offline mark read: %v", err)
+	}
+	ts.start()
+	a1.waitStep(core.StepSynced, 2)
+	a2.waitStep(core.StepSynced, 2)
+	a2.waitFor("a2 unread cleared by a1's offline read mark", func() bool { return a2.session("bob").UnreadCount == 0 })
+	if s := a1.session("bob"); s.UnreadCount != 0 {
+		t.Fatalf("a1's unread came back: %d", s.UnreadCount)
+	}
+}

@@ -111,8 +111,7 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 	l, syncUnread := c.link, c.cfg.ShouldSyncUnreadCount
 	c.mu.Unlock()
 	if syncUnread && l != nil && rec.Conv != "" {
-		// Best effort: when offline the next sync carries no local read mark,
-		// and the server's count wins again (as NIM does).
+		// Offline, the mark stays local; the next sync sends it (unsentReads).
 		return l.call(ctx, proto.OpRead, proto.ReadReq{Conv: rec.Conv, Seq: rec.ReadSeq}, nil)
 	}
 	return nil

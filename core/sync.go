@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sort"
 
 	"yunxin/proto"
@@ -40,9 +41,16 @@ func (c *Client) sync(ctx context.Context, l *link) error {
 	if err := c.pull(ctx, l, cursors, false); err != nil {
 		return err
 	}
-	// The server's unread counts and read marks win once the messages are in.
+	// The server's unread counts and read marks win once the messages are
+	// in, except where this client read further while offline: those marks
+	// go to the server now.
 	if err := c.applyConvs(ctx, resp.Convs, true); err != nil {
 		return err
+	}
+	for _, r := range c.unsentReads(resp.Convs) {
+		if err := l.call(ctx, proto.OpRead, r, nil); err != nil && AsError(err).Code == proto.CodeNetwork {
+			return err
+		}
 	}
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -139,7 +147,7 @@ func (c *Client) applyConvs(ctx context.Context, convs []proto.Conv, final bool)
 		if cv.PeerReadSeq > s.PeerReadSeq {
 			s.PeerReadSeq, s.PeerReadTime, changed = cv.PeerReadSeq, cv.PeerReadTime, true
 		}
-		if final && syncUnread && (cv.ReadSeq != s.ReadSeq || cv.Unread != s.Unread) && cv.LastSeq >= s.LastSeq {
+		if final && syncUnread && cv.ReadSeq >= s.ReadSeq && (cv.ReadSeq != s.ReadSeq || cv.Unread != s.Unread) && cv.LastSeq >= s.LastSeq {
 			s.ReadSeq, s.Unread, changed = cv.ReadSeq, cv.Unread, true
 		}
 		if changed || !final {
@@ -154,6 +162,24 @@ func (c *Client) applyConvs(ctx context.Context, convs []proto.Conv, final bool)
 	c.writeMu.Unlock()
 	c.emitAll(events)
 	return err
+}
+
+// unsentReads returns read requests for the conversations whose local read
+// mark is ahead of the server's (marked read while offline), when read marks
+// are synced.
+func (c *Client) unsentReads(convs []proto.Conv) []proto.ReadReq {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.cfg.ShouldSyncUnreadCount {
+		return nil
+	}
+	var out []proto.ReadReq
+	for _, cv := range convs {
+		if s := c.byConv[cv.ID]; s != nil && s.ReadSeq > cv.ReadSeq {
+			out = append(out, proto.ReadReq{Conv: cv.ID, Seq: s.ReadSeq})
+		}
+	}
+	return out
 }
 
 func (c *Client) emitAll(events []Event) {
@@ -284,20 +310,22 @@ func (s *Session) markSeq(seq int64) bool {
 	if i < len(s.Ahead) && s.Ahead[i] == seq {
 		return false
 	}
+	// Ahead is replaced, never changed in place: copies of the session
+	// handed to the cache share it.
 	if seq == s.SyncSeq+1 {
 		s.SyncSeq = seq
-		for len(s.Ahead) > 0 && s.Ahead[0] == s.SyncSeq+1 {
-			s.SyncSeq = s.Ahead[0]
-			s.Ahead = s.Ahead[1:]
+		k := 0
+		for k < len(s.Ahead) && s.Ahead[k] == s.SyncSeq+1 {
+			s.SyncSeq = s.Ahead[k]
+			k++
 		}
+		s.Ahead = slices.Clone(s.Ahead[k:])
 		if len(s.Ahead) == 0 {
 			s.Ahead = nil
 		}
 		return true
 	}
-	s.Ahead = append(s.Ahead, 0)
-	copy(s.Ahead[i+1:], s.Ahead[i:])
-	s.Ahead[i] = seq
+	s.Ahead = slices.Insert(slices.Clone(s.Ahead), i, seq)
 	return true
 }
 
