@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -109,7 +112,28 @@ func TestDemoPage(t *testing.T) {
 		t.Errorf("%d .msg elements in alice's #messages have no data-message-id", n)
 	}
 
+	// A picture of each side for people (tests/e2e/artifacts, not committed).
+	alice.screenshot("demo-alice.png")
+	bob.screenshot("demo-bob.png")
+
 	// Logging out through the UI.
 	bob.click("#logout")
 	bob.waitFor("bob logged out through #logout", `new Promise(r => yunxinIM.isLogined(ret => r(!(ret && ret.status))))`, 10*time.Second)
+}
+
+// screenshot saves the page as tests/e2e/artifacts/name; a failure to save
+// is logged, not fatal: the picture is for people, the test asserts the DOM.
+func (u ui) screenshot(name string) {
+	ctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		dir := filepath.Join(repoRoot, "tests", "e2e", "artifacts")
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), png, 0o644)
+		}
+	}
+	if err != nil {
+		u.t.Logf("screenshot %s: %v", name, err)
+	}
 }
