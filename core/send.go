@@ -40,10 +40,11 @@ func CheckExt(ext json.RawMessage) error {
 	return nil
 }
 
-// SendText sends a text message: it is cached at once (deliveryState 1,
-// willSendMessage), then sent; the server's acknowledgement, after it stored
-// the message, gives it its serverID, seq and time (sendMessageFinish). A
-// failure leaves it cached with deliveryState 0 and returns the error.
+// SendText sends a text message: it is cached as sending (deliveryState 1,
+// willSendMessage) while it goes to the server; the server's
+// acknowledgement, after it stored the message, gives it its serverID, seq
+// and time (sendMessageFinish). A failure leaves it cached with
+// deliveryState 0 and returns the error.
 func (c *Client) SendText(ctx context.Context, p SendTextParams) (*MessageView, error) {
 	if err := checkSession(p.SessionID, p.ChatType); err != nil {
 		return nil, err
@@ -91,23 +92,33 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 	rec, cache, l, conv := *s, c.cache, c.link, s.Conv
 	ev = c.sessionEvent(kind, s)
 	c.mu.Unlock()
-	err := cache.Apply(ctx, &Batch{Messages: []Message{m}, Sessions: []Session{rec}})
-	c.writeMu.Unlock()
-	if err != nil {
-		return nil, Errf(proto.CodeServer, "cannot write the local cache: "+err.Error())
+
+	// 2. Send it while the pending record is written: the two waits overlap.
+	// The server acknowledges after a durable commit. (Should the page die
+	// before the pending write lands, the sync brings the message back.)
+	type result struct {
+		resp proto.SendResp
+		err  error
 	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		if l == nil {
+			r.err = Errf(proto.CodeNetwork, "not connected")
+		} else {
+			r.err = l.call(ctx, proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: sessionID,
+				ChatType: chatType, Type: typ, Body: body, Ext: ext}}, &r.resp)
+		}
+		done <- r
+	}()
+	// A failure here is superseded by the final write below, which reports its own.
+	cache.Apply(ctx, &Batch{Messages: []Message{m}, Sessions: []Session{rec}})
+	c.writeMu.Unlock()
 	v := m.View(0)
 	c.emit(Event{Kind: EventMessage, Data: MessageEvent{EventType: "willSendMessage", Message: &v}})
 	c.emit(ev)
-
-	// 2. Send it; the server acknowledges after a durable commit.
-	var resp proto.SendResp
-	if l == nil {
-		err = Errf(proto.CodeNetwork, "not connected")
-	} else {
-		err = l.call(ctx, proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: sessionID,
-			ChatType: chatType, Type: typ, Body: body, Ext: ext}}, &resp)
-	}
+	res := <-done
+	resp, err := res.resp, res.err
 
 	// 3. Record the outcome.
 	c.writeMu.Lock()
