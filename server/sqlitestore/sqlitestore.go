@@ -326,33 +326,27 @@ func (s *Store) Messages(ctx context.Context, conv string, after int64, limit in
 
 // MarkRead implements store.Store.
 func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (proto.Conv, error) {
-	var c proto.Conv
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var err error
-		c, err = scanConv(tx.QueryRowContext(ctx, `SELECT `+convCols+` FROM convs WHERE account = ? AND conv = ?`, account, conv))
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
+	return s.updateConv(ctx, account, conv, func(tx *sql.Tx, c *proto.Conv) error {
 		c.ReadSeq = max(c.ReadSeq, min(seq, c.LastSeq))
-		err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conv = ? AND seq > ? AND sender != ?`, conv, c.ReadSeq, account).Scan(&c.Unread)
-		if err != nil {
-			return err
-		}
-		if c.Ver, err = bumpVer(ctx, tx, account); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE convs SET read_seq = ?, unread = ?, ver = ? WHERE account = ? AND conv = ?`,
-			c.ReadSeq, c.Unread, c.Ver, account, conv)
-		return err
+		return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE conv = ? AND seq > ? AND sender != ?`,
+			conv, c.ReadSeq, account).Scan(&c.Unread)
 	})
-	return c, err
 }
 
 // PeerRead implements store.Store.
 func (s *Store) PeerRead(ctx context.Context, account, conv string, seq, timeMs int64) (proto.Conv, error) {
+	return s.updateConv(ctx, account, conv, func(tx *sql.Tx, c *proto.Conv) error {
+		c.PeerReadSeq = max(c.PeerReadSeq, min(seq, c.LastSeq))
+		c.PeerReadTime = timeMs
+		return nil
+	})
+}
+
+// updateConv changes one of account's conversation rows in a write
+// transaction: it reads the row (store.ErrNotFound if there is none), lets
+// change edit its read marks, bumps the account's change counter and writes
+// the row back.
+func (s *Store) updateConv(ctx context.Context, account, conv string, change func(*sql.Tx, *proto.Conv) error) (proto.Conv, error) {
 	var c proto.Conv
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -363,13 +357,14 @@ func (s *Store) PeerRead(ctx context.Context, account, conv string, seq, timeMs 
 		if err != nil {
 			return err
 		}
-		c.PeerReadSeq = max(c.PeerReadSeq, min(seq, c.LastSeq))
-		c.PeerReadTime = timeMs
+		if err := change(tx, &c); err != nil {
+			return err
+		}
 		if c.Ver, err = bumpVer(ctx, tx, account); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE convs SET peer_read_seq = ?, peer_read_time = ?, ver = ? WHERE account = ? AND conv = ?`,
-			c.PeerReadSeq, c.PeerReadTime, c.Ver, account, conv)
+		_, err = tx.ExecContext(ctx, `UPDATE convs SET read_seq = ?, unread = ?, peer_read_seq = ?, peer_read_time = ?, ver = ?
+			WHERE account = ? AND conv = ?`, c.ReadSeq, c.Unread, c.PeerReadSeq, c.PeerReadTime, c.Ver, account, conv)
 		return err
 	})
 	return c, err
