@@ -304,37 +304,13 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		return err
 	}
 	if slices.Contains(names, storeMessages) {
-		st, err := txn.ObjectStore(storeMessages)
-		if err != nil {
+		if err := putAndDelete(txn, storeMessages, doc.Get("m"), len(b.Messages), b.DeleteMessages); err != nil {
 			return fail(err)
-		}
-		recs := doc.Get("m")
-		for i := range b.Messages {
-			if _, err := st.Put(recs.Index(i)); err != nil {
-				return fail(err)
-			}
-		}
-		for _, id := range b.DeleteMessages {
-			if _, err := st.Delete(js.ValueOf(id)); err != nil {
-				return fail(err)
-			}
 		}
 	}
 	if slices.Contains(names, storeSessions) {
-		st, err := txn.ObjectStore(storeSessions)
-		if err != nil {
+		if err := putAndDelete(txn, storeSessions, doc.Get("s"), len(b.Sessions), b.DeleteSessions); err != nil {
 			return fail(err)
-		}
-		recs := doc.Get("s")
-		for i := range b.Sessions {
-			if _, err := st.Put(recs.Index(i)); err != nil {
-				return fail(err)
-			}
-		}
-		for _, k := range b.DeleteSessions {
-			if _, err := st.Delete(js.ValueOf(k)); err != nil {
-				return fail(err)
-			}
 		}
 	}
 	if b.Meta != nil {
@@ -351,6 +327,26 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 			txn.Abort()
 		}
 		return err
+	}
+	return nil
+}
+
+// putAndDelete issues, without waiting, the puts of the first n records of
+// the JS array recs and the deletes of keys on the object store name.
+func putAndDelete(txn *idb.Transaction, name string, recs js.Value, n int, keys []string) error {
+	st, err := txn.ObjectStore(name)
+	if err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		if _, err := st.Put(recs.Index(i)); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		if _, err := st.Delete(js.ValueOf(k)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
