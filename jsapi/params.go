@@ -214,21 +214,30 @@ func (p params) cfgString(name string, dst *string) error {
 	return nil
 }
 
-func (p params) cfgBool(name string, dst *bool) error {
+// cfgScalar returns the config value name as text: a JSON string unquoted
+// and trimmed, or any other JSON value as written. ok is false when the
+// value is absent or the empty string (config.xml's value="": the default).
+func (p params) cfgScalar(name, what string) (s string, ok bool, err error) {
 	v := p.get(name)
 	if v == nil {
-		return nil
+		return "", false, nil
 	}
-	s := string(v)
+	s = string(v)
 	if v[0] == '"' {
 		if err := json.Unmarshal(v, &s); err != nil {
-			return core.BadParam(name, "must be a boolean")
+			return "", false, core.BadParam(name, "must be "+what)
 		}
-		s = strings.ToLower(strings.TrimSpace(s))
+		s = strings.TrimSpace(s)
 	}
-	switch s {
-	case "":
-		return nil // config.xml's value="": the default
+	return s, s != "", nil
+}
+
+func (p params) cfgBool(name string, dst *bool) error {
+	s, ok, err := p.cfgScalar(name, "a boolean")
+	if !ok {
+		return err
+	}
+	switch strings.ToLower(s) {
 	case "true":
 		*dst = true
 		return nil
@@ -245,19 +254,9 @@ func (p params) cfgBool(name string, dst *bool) error {
 }
 
 func (p params) cfgInt(name string, dst *int) error {
-	v := p.get(name)
-	if v == nil {
-		return nil
-	}
-	s := string(v)
-	if v[0] == '"' {
-		if err := json.Unmarshal(v, &s); err != nil {
-			return core.BadParam(name, "must be a number")
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return nil
-		}
+	s, ok, err := p.cfgScalar(name, "a number")
+	if !ok {
+		return err
 	}
 	n, err := parseInt(name, s)
 	if err != nil {
