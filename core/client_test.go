@@ -233,6 +233,18 @@ func (d *device) session(id string) *core.RecentSessionView {
 	return nil
 }
 
+// aliceAndBob starts a server with the accounts alice and bob and logs each
+// in on a device of its own.
+func aliceAndBob(t *testing.T, syncUnread bool) (*testServer, *device, *device) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a, b := newDevice(t, ts, syncUnread), newDevice(t, ts, syncUnread)
+	a.login("alice")
+	b.login("bob")
+	return ts, a, b
+}
+
 func TestLoginErrors(t *testing.T) {
 	ts := startServer(t)
 	ts.user("alice")
@@ -269,12 +281,7 @@ func TestLoginErrors(t *testing.T) {
 }
 
 func TestSendReceiveReadReceipt(t *testing.T) {
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a, b := newDevice(t, ts, true), newDevice(t, ts, true)
-	a.login("alice")
-	b.login("bob")
+	_, a, b := aliceAndBob(t, true)
 
 	v, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "你好", Ext: json.RawMessage(`{"k":"v"}`)})
 	if err != nil {
@@ -323,12 +330,7 @@ func TestSendReceiveReadReceipt(t *testing.T) {
 }
 
 func TestOfflineDeliveryExactlyOnce(t *testing.T) {
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
-	a.login("alice")
-	b.login("bob")
+	_, a, b := aliceAndBob(t, false)
 	a.send("bob", "m0")
 	b.waitFor("m0", func() bool { return len(b.received()) == 1 })
 	b.c.Logout(context.Background())
@@ -426,12 +428,7 @@ func TestMultiDevice(t *testing.T) {
 }
 
 func TestReconnectAfterServerRestart(t *testing.T) {
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
-	a.login("alice")
-	b.login("bob")
+	ts, a, b := aliceAndBob(t, false)
 	a.send("bob", "before")
 	b.waitFor("before", func() bool { return len(b.received()) == 1 })
 
@@ -461,12 +458,7 @@ func TestReconnectAfterServerRestart(t *testing.T) {
 }
 
 func TestAutoLoginOffline(t *testing.T) {
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
-	a.login("alice")
-	b.login("bob")
+	ts, a, b := aliceAndBob(t, false)
 	a.send("bob", "cached")
 	b.waitFor("cached", func() bool { return len(b.received()) == 1 })
 	b.c.Logout(context.Background())
