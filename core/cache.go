@@ -51,35 +51,67 @@ type Session struct {
 	LastMsg      *Message        `json:"lastMsg,omitempty"` // newest message, for the list
 	UpdateTime   int64           `json:"ut"`                // ms
 	LocalExt     json.RawMessage `json:"lext,omitempty"`
-	Hidden       bool            `json:"hidden,omitempty"`
+	// HideTime is when the session was last removed from the recent list
+	// (deleteRecentSession), in ms; it is hidden while no later activity
+	// (UpdateTime) shows it again. A time, not a flag, so that two tabs'
+	// records merge (MergeSession) without one undoing the other.
+	HideTime int64 `json:"hideAt,omitempty"`
+	// LegacyHidden is the flag records of cache schema 1 carried instead of
+	// HideTime; Load turns it into HideTime.
+	LegacyHidden bool `json:"hidden,omitempty"`
 }
+
+// Hidden reports whether the session is off the recent list.
+func (s *Session) Hidden() bool { return s.HideTime > 0 && s.HideTime >= s.UpdateTime }
 
 // Meta is the per-account state kept beside the sessions.
 type Meta struct {
-	Ver      int64  `json:"ver"`      // proto.SyncResp.Ver of the last complete sync
-	DeviceID string `json:"deviceId"` // stable id of this cache ("device")
+	Ver      int64  `json:"ver"`               // change-log cursor: proto.SyncResp.Ver of the last applied sync page
+	ConvVer  int64  `json:"convVer,omitempty"` // conversation cursor: proto.SyncResp.ConvVer
+	DeviceID string `json:"deviceId"`          // stable id of this cache ("device")
+}
+
+// Record is one entry of a domain's synced state (friends, teams,
+// notifications… as later issues add them), keyed by (Kind, Key): the
+// client's copy of a change-log key. Data is the domain's JSON.
+type Record struct {
+	Kind string          `json:"kind"`
+	Key  string          `json:"key"`
+	Data json.RawMessage `json:"data"`
+}
+
+// RecordKey names a Record.
+type RecordKey struct {
+	Kind string `json:"kind"`
+	Key  string `json:"key"`
 }
 
 // Snapshot is what Load reads at start-up.
 type Snapshot struct {
 	Meta     Meta
 	Sessions []Session
+	Records  []Record // ordered by (Kind, Key)
 }
 
-// Batch is one atomic write to the cache. Puts replace whole records with
-// the same key; Messages are keyed by ID, Sessions by Key.
+// Batch is one atomic write to the cache. Messages and Records replace the
+// record with the same key (Message.ID, (Kind, Key)); Sessions and Meta are
+// merged into the stored record field by field (MergeSession, MergeMeta),
+// because another tab of the same account may have written it since this
+// one read it.
 type Batch struct {
 	Messages       []Message
 	DeleteMessages []string // message ids
 	Sessions       []Session
 	DeleteSessions []string // session keys
-	Meta           *Meta    // written when not nil
+	Records        []Record
+	DeleteRecords  []RecordKey
+	Meta           *Meta // merged in when not nil
 }
 
 // Empty reports whether the batch writes nothing.
 func (b *Batch) Empty() bool {
 	return len(b.Messages) == 0 && len(b.DeleteMessages) == 0 && len(b.Sessions) == 0 &&
-		len(b.DeleteSessions) == 0 && b.Meta == nil
+		len(b.DeleteSessions) == 0 && len(b.Records) == 0 && len(b.DeleteRecords) == 0 && b.Meta == nil
 }
 
 // Query selects a page of one session's messages in time order.
@@ -96,9 +128,11 @@ type Query struct {
 // per method call; none of them waits on the network, so an implementation may
 // keep one IndexedDB transaction open for the whole call.
 type Cache interface {
-	// Load reads the meta record and every session.
+	// Load reads the meta record, every session and every record.
 	Load(ctx context.Context) (*Snapshot, error)
 	// Apply writes the whole batch in one transaction: all of it or nothing.
+	// A session or meta put is merged into the stored one (MergeSession,
+	// MergeMeta) inside that transaction.
 	Apply(ctx context.Context, b *Batch) error
 	// Messages returns one page of q.SK's messages ordered by (Time, ID)
 	// ascending, excluding deleted ones: the q.Limit messages just before

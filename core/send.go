@@ -185,8 +185,8 @@ func (c *Client) touchSession(sk, id string, chatType int) (*Session, string) {
 		c.sessions[sk] = s
 		return s, "didAddRecentSession"
 	}
-	if s.Hidden {
-		s.Hidden = false
+	if s.Hidden() {
+		s.UpdateTime = s.HideTime + 1 // shown again; callers may move it further
 		return s, "didAddRecentSession"
 	}
 	return s, "didUpdateRecentSession"

@@ -18,7 +18,7 @@ func (c *Client) AllRecentSessions(ctx context.Context) ([]RecentSessionView, er
 	}
 	list := make([]*Session, 0, len(c.sessions))
 	for _, s := range c.sessions {
-		if !s.Hidden {
+		if !s.Hidden() {
 			list = append(list, s)
 		}
 	}
@@ -44,7 +44,7 @@ func (c *Client) AllUnreadCount(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, s := range c.sessions {
-		if !s.Hidden {
+		if !s.Hidden() {
 			n += s.Unread
 		}
 	}
@@ -99,7 +99,7 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 			return "", false
 		}
 		s.Unread, s.ReadSeq = 0, max(s.ReadSeq, s.LastSeq)
-		if s.Hidden {
+		if s.Hidden() {
 			return "", true
 		}
 		return "didUpdateRecentSession", true
@@ -125,7 +125,7 @@ func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chat
 	}
 	now := c.now()
 	_, _, err := c.update(ctx, SessionKey(chatType, sessionID), func(s *Session) (string, bool) {
-		if s != nil && !s.Hidden {
+		if s != nil && !s.Hidden() {
 			return "", false
 		}
 		s, kind := c.touchSession(SessionKey(chatType, sessionID), sessionID, chatType)
@@ -145,11 +145,12 @@ func (c *Client) DeleteRecentSession(ctx context.Context, sessionID string, chat
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
 	}
+	now := c.now()
 	_, _, err := c.update(ctx, SessionKey(chatType, sessionID), func(s *Session) (string, bool) {
-		if s == nil || s.Hidden {
+		if s == nil || s.Hidden() {
 			return "", false
 		}
-		s.Hidden = true
+		s.HideTime = max(now, s.UpdateTime)
 		return "didRemoveRecentSession", true
 	})
 	return err

@@ -153,7 +153,7 @@ func (c *Client) applyConvs(ctx context.Context, convs []proto.Conv, final bool)
 		if changed || !final {
 			b.Sessions = append(b.Sessions, *s)
 		}
-		if changed && final && !s.Hidden {
+		if changed && final && !s.Hidden() {
 			events = append(events, c.sessionEvent("didUpdateRecentSession", s))
 		}
 	}
@@ -193,7 +193,7 @@ func (c *Client) sessionEvent(kind string, s *Session) Event {
 	v := s.View()
 	total := 0
 	for _, x := range c.sessions {
-		if !x.Hidden {
+		if !x.Hidden() {
 			total += x.Unread
 		}
 	}
@@ -240,8 +240,7 @@ func (c *Client) ingest(ctx context.Context, msgs []proto.Msg, live bool) error 
 				SyncSeq: max(0, pm.Seq-RoamLimit)}
 			c.sessions[s.Key] = s
 			kind = "didAddRecentSession"
-		} else if s.Hidden {
-			s.Hidden = false
+		} else if s.Hidden() && pm.Time > s.HideTime {
 			kind = "didAddRecentSession"
 		}
 		if s.Conv == "" {
@@ -362,15 +361,22 @@ func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
 		if json.Unmarshal(data, &m) == nil {
 			c.ingest(r.ctx, []proto.Msg{m}, true)
 		}
-	case proto.PushConv:
-		var cv proto.Conv
-		if json.Unmarshal(data, &cv) == nil {
-			c.applyConvs(r.ctx, []proto.Conv{cv}, true)
+	case proto.PushChange:
+		var ch proto.Change
+		if json.Unmarshal(data, &ch) != nil {
+			return
 		}
-	case proto.PushReceipt:
-		var rc proto.Receipt
-		if json.Unmarshal(data, &rc) == nil {
-			c.onReceipt(r.ctx, rc)
+		switch ch.Kind {
+		case proto.ChangeConv:
+			var cv proto.Conv
+			if json.Unmarshal(ch.Data, &cv) == nil {
+				c.applyConvs(r.ctx, []proto.Conv{cv}, true)
+			}
+		case proto.ChangeReceipt:
+			var rc proto.Receipt
+			if json.Unmarshal(ch.Data, &rc) == nil {
+				c.onReceipt(r.ctx, rc)
+			}
 		}
 	case proto.PushClients:
 		var cl proto.Clients
@@ -414,7 +420,7 @@ func (c *Client) onReceipt(ctx context.Context, rc proto.Receipt) {
 	ref := SessionRef{rec.ID, rec.ChatType}
 	c.emit(Event{Kind: EventMessage, Data: MessageEvent{EventType: "onRecvMessageReceipts",
 		Receipts: []ReceiptView{{Session: ref, SessionID: rec.ID, Timestamp: rc.Time, MessageID: rc.ClientID}}}})
-	if !rec.Hidden {
+	if !rec.Hidden() {
 		c.emit(ev)
 	}
 }

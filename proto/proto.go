@@ -11,6 +11,7 @@ package proto
 import (
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 )
 
 // Version is the protocol version the client announces in LoginReq.Version.
@@ -19,6 +20,16 @@ const Version = 1
 
 // MaxFrame is the largest frame either side accepts, in bytes.
 const MaxFrame = 1 << 20
+
+// MaxPage is the byte budget of the payload of one paged reply (pull, sync):
+// the server stops adding items once the next one would pass it, so a reply
+// always fits MaxFrame. A page holds at least one item, and one item is
+// never larger than MaxItemBytes, which the per-field limits guarantee.
+const MaxPage = MaxFrame / 2
+
+// MaxItemBytes bounds the JSON of one message, conversation or change as
+// the server sends it (text ≤ 5000 characters, ext ≤ 1 KB, ids ≤ 64 bytes).
+const MaxItemBytes = 64 << 10
 
 // Frame is one WebSocket message.
 type Frame struct {
@@ -45,10 +56,21 @@ const (
 // Push kinds (server → client).
 const (
 	PushMsg     = "msg"     // Msg: a new message in one of the account's conversations
-	PushConv    = "conv"    // Conv: a conversation's state changed (read mark from another device, receipt)
-	PushReceipt = "receipt" // Receipt: the peer has read the account's messages up to Seq
+	PushChange  = "change"  // Change: an entry appended to the account's change log
 	PushKick    = "kick"    // Kick: this connection is being closed by the server
 	PushClients = "clients" // Clients: the account's other online clients changed
+)
+
+// Change kinds: what a change-log entry's Key and Data are. A later change
+// of the same (Kind, Key) supersedes an earlier one: the log keeps only the
+// newest per key, so its size is bounded by the number of keys.
+const (
+	// ChangeConv: Key is a conversation id, Data the account's Conv after
+	// its read mark moved (on another device or this one).
+	ChangeConv = "conv"
+	// ChangeReceipt: Key is a conversation id, Data a Receipt: the peer
+	// has read the account's messages up to Seq.
+	ChangeReceipt = "receipt"
 )
 
 // Error codes, NetEase's numbers (../shared/notes/nim-reference.md).
@@ -170,6 +192,19 @@ type SendResp struct {
 	Dup      bool   `json:"dup,omitempty"` // true when this ClientID had been stored before
 }
 
+// Change is one entry of an account's change log: every write another device
+// of the account must learn about (a read mark, a receipt, and later friend,
+// team and notification changes) appends one, numbered by the account's
+// counter Ver (1, 2, 3…). Data is the new state of (Kind, Key), absent when
+// Deleted.
+type Change struct {
+	Ver     int64           `json:"ver"`
+	Kind    string          `json:"kind"` // Change*
+	Key     string          `json:"key"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
 // Conv is one conversation as seen by one account.
 type Conv struct {
 	ID           string `json:"id"`
@@ -181,19 +216,31 @@ type Conv struct {
 	Unread       int    `json:"unread"`                 // messages from others with seq > ReadSeq
 	PeerReadSeq  int64  `json:"peerReadSeq,omitempty"`  // P2P: the peer has read this account's messages up to here
 	PeerReadTime int64  `json:"peerReadTime,omitempty"` // when that receipt was sent
-	Ver          int64  `json:"ver"`                    // the account's change counter when this row last changed
+	Ver          int64  `json:"ver"`                    // the conversation's stamp (SyncResp.ConvVer) when its last message was stored
 }
 
-// SyncReq asks for the conversations that changed after the account's change counter Since.
+// SyncReq asks for what changed after two cursors: the account's change
+// log after Since, then the account's conversations with a new message
+// after ConvSince. Both are 0 the first time.
 type SyncReq struct {
-	Since int64 `json:"since"`
+	Since     int64 `json:"since"`
+	ConvSince int64 `json:"convSince"`
 }
 
-// SyncResp lists the changed conversations and the counter to send next time.
+// SyncResp is one page of a sync: Changes in Ver order first, then Convs in
+// Ver (stamp) order, cut by count (MaxSync) and bytes (MaxPage). Ver and
+// ConvVer are the cursors to send next; More is true when the page was cut:
+// sync again from them at once.
 type SyncResp struct {
-	Convs []Conv `json:"convs"`
-	Ver   int64  `json:"ver"`
+	Changes []Change `json:"changes"`
+	Convs   []Conv   `json:"convs"`
+	Ver     int64    `json:"ver"`
+	ConvVer int64    `json:"convVer"`
+	More    bool     `json:"more,omitempty"`
 }
+
+// MaxSync is the most changes plus conversations one sync page returns.
+const MaxSync = 1000
 
 // Cursor says "I have conversation Conv up to seq After".
 type Cursor struct {
@@ -212,7 +259,8 @@ type PullReq struct {
 const MaxPull = 1000
 
 // PullResp carries messages ordered by (conversation, seq). More is true when
-// the limit cut the answer short: pull again from the new cursors.
+// the limit or the byte budget (MaxPage) cut the answer short: pull again
+// from the new cursors.
 type PullResp struct {
 	Msgs []Msg `json:"msgs"`
 	More bool  `json:"more"`
@@ -232,7 +280,7 @@ type ReceiptReq struct {
 	ClientID string `json:"cid,omitempty"`
 }
 
-// Receipt is the PushReceipt payload and the reply to ReceiptReq.
+// Receipt is the reply to ReceiptReq and the Data of a ChangeReceipt.
 type Receipt struct {
 	Conv     string `json:"conv"`
 	From     string `json:"from"` // who read
@@ -284,8 +332,28 @@ func ValidAccount(s string) bool {
 	return true
 }
 
-// Limits shared by both sides.
+// Limits shared by both sides: the SDK (core) checks them before sending and
+// the server checks them again.
 const (
-	MaxTextRunes = 5000 // text message length, in characters
-	MaxExtBytes  = 1024 // remoteExt, as JSON
+	MaxTextRunes  = 5000 // text message length, in characters; text must not be blank (whitespace only)
+	MaxExtBytes   = 1024 // remoteExt, as JSON
+	MaxTokenBytes = 128  // login token (NIM's limit)
+	MaxIDBytes    = 64   // a client message id (cid)
+	MaxMessageIDs = 100  // message ids in one query (messagesInSessionWithMessageIds)
 )
+
+// TextProblem says what is wrong with a text message's text ("" when it is
+// acceptable): empty, blank (whitespace only) or longer than MaxTextRunes.
+// The SDK and the server both use it, so they agree.
+func TextProblem(text string) string {
+	if text == "" {
+		return "must not be empty"
+	}
+	if strings.TrimSpace(text) == "" {
+		return "must not be blank (whitespace only)"
+	}
+	if utf8.RuneCountInString(text) > MaxTextRunes {
+		return "must be at most 5000 characters"
+	}
+	return ""
+}

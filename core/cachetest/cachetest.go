@@ -31,7 +31,7 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 		last := msg("0|bob", 1, 1000)
 		b := &Batch{
 			Sessions: []Session{{Key: "0|bob", ID: "bob", Conv: "p:alice|bob", LastSeq: 1, Unread: 1, LastMsg: &last},
-				{Key: "0|carol", ID: "carol", Hidden: true}},
+				{Key: "0|carol", ID: "carol", HideTime: 5}},
 			Meta: &Meta{Ver: 7, DeviceID: "dev1"},
 		}
 		if err := c.Apply(ctx, b); err != nil {

@@ -1,5 +1,21 @@
-// Package store defines the storage interface the server uses, so SQLite (server/sqlitestore)
-// and later PostgreSQL are swappable without touching the services.
+// Package store defines the storage the server's services use, split by
+// domain (users, messages, conversations, the change log) and combined into
+// one Store. server/sqlitestore is the default implementation; a PostgreSQL
+// one can be added beside it and must pass the same conformance suite
+// (server/store/storetest).
+//
+// The data model:
+//   - A message is stored once, with a per-conversation Seq (1, 2, 3…).
+//   - A conversation has one row (last seq, last time, and a stamp from a
+//     store-wide counter that moves each time a message is stored) and one
+//     member row per member (read mark, receipt mark). Storing a message writes
+//     the message and the conversation row, never one row per member: unread
+//     counts are derived from the last seq and the member's read mark.
+//   - Each account has a change log: every write another device of the
+//     account must learn about (read mark, receipt; later friends, teams,
+//     notifications) appends a proto.Change under the account's counter, in
+//     the same transaction as the write. A newer change of the same
+//     (kind, key) replaces the older one.
 package store
 
 import (
@@ -9,42 +25,77 @@ import (
 	"yunxin/proto"
 )
 
-// Store is the durable state the server needs: accounts, messages and each
-// account's conversation rows with its change counter. Implementations must
-// make every write method atomic (one transaction) and return only after the
-// change is durable. server/sqlitestore is the default implementation.
+// Store is all the durable state of the server. Every write method is atomic
+// (one transaction) and returns only after the change is durable.
 type Store interface {
+	Users
+	Messages
+	Conversations
+	Changes
+	Close() error
+}
+
+// Users stores accounts.
+type Users interface {
 	// CreateUser inserts a new account; ErrExists if the accid is taken.
 	CreateUser(ctx context.Context, u User) error
 	// User returns one account; ErrNotFound if there is none.
 	User(ctx context.Context, accid string) (User, error)
 	// SetToken replaces an account's token hash; ErrNotFound if there is none.
 	SetToken(ctx context.Context, accid string, salt, hash []byte) error
+}
 
+// Messages stores messages.
+type Messages interface {
 	// Send stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext and
-	// FromClient set by the caller) unless (From, ClientID) is already stored.
-	// It assigns ServerID, Seq = the conversation's last seq + 1 and
-	// Time = max(nowMs, the conversation's last time + 1), and updates the
-	// conversation rows of both members in the same transaction. It returns
-	// the stored message and whether it had been stored before (dup).
+	// FromClient set by the caller) unless (From, ClientID) is already
+	// stored. It assigns ServerID, Seq = the conversation's last seq + 1 and
+	// Time = max(nowMs, the conversation's last time + 1), creates the
+	// conversation and, for P2P, both member rows if they are missing, and
+	// moves the conversation's last seq, last time and stamp, all in one
+	// transaction. It returns the stored message and whether it had been
+	// stored before (dup: nothing was written).
 	Send(ctx context.Context, m proto.Msg, nowMs int64) (stored proto.Msg, dup bool, err error)
-
-	// ConvsSince returns account's conversation rows with Ver > since and the
-	// account's current change counter.
-	ConvsSince(ctx context.Context, account string, since int64) ([]proto.Conv, int64, error)
 	// Messages returns up to limit messages of conv with Seq > after, oldest
 	// first.
 	Messages(ctx context.Context, conv string, after int64, limit int) ([]proto.Msg, error)
-	// MarkRead moves account's read mark in conv to max(read, min(seq, last)),
-	// recounts Unread and bumps the account's counter. ErrNotFound if account
-	// has no row for conv.
-	MarkRead(ctx context.Context, account, conv string, seq int64) (proto.Conv, error)
-	// PeerRead records on account's row for conv that its peer has read up to
-	// min(seq, last seq) (never moving down) at timeMs, and bumps the account's counter.
-	// ErrNotFound if account has no row for conv.
-	PeerRead(ctx context.Context, account, conv string, seq, timeMs int64) (proto.Conv, error)
+}
 
-	Close() error
+// Conversations stores conversation rows and their members' marks.
+type Conversations interface {
+	// ConvsSince returns up to limit of account's conversations whose stamp
+	// (Conv.Ver) is above since, ordered by stamp, as account sees them:
+	// ReadSeq its read mark, Unread the messages from others after it,
+	// PeerReadSeq/PeerReadTime the P2P peer's receipt.
+	ConvsSince(ctx context.Context, account string, since int64, limit int) ([]proto.Conv, error)
+	// IsMember reports whether account is a member of conv.
+	IsMember(ctx context.Context, account, conv string) (bool, error)
+	// MarkRead moves account's read mark in conv to max(read, min(seq, last
+	// seq)) and appends a proto.ChangeConv change (Data: the returned Conv)
+	// to account's log. ErrNotFound if account is not a member.
+	MarkRead(ctx context.Context, account, conv string, seq int64) (proto.Conv, Change, error)
+	// Receipt records that account has read the P2P conversation conv up to
+	// min(seq, last seq) (never moving down) at timeMs, and appends a
+	// proto.ChangeReceipt change (Data: the returned Receipt, From =
+	// account) to the log of the other member, peer. ErrNotFound if account
+	// is not a member or conv has no message.
+	Receipt(ctx context.Context, account, peer, conv string, seq, timeMs int64, cid string) (proto.Receipt, Change, error)
+}
+
+// Changes reads the per-account change logs (the domain stores append to
+// them).
+type Changes interface {
+	// ChangesSince returns up to limit of account's changes with Ver above
+	// since, in Ver order.
+	ChangesSince(ctx context.Context, account string, since int64, limit int) ([]proto.Change, error)
+}
+
+// Change is a committed change-log entry and the account whose log holds it.
+// Writes return them so the server can push them to the account's online
+// connections.
+type Change struct {
+	Account string
+	proto.Change
 }
 
 // User is a stored account. The token is kept only as

@@ -1,0 +1,115 @@
+package core
+
+import "slices"
+
+// MergeSession returns the session record to store when the cache holds old
+// and a writer puts new for the same key. Several tabs of one account share
+// one cache, each with its own copy in memory, so a put must not undo what
+// another tab wrote since: every field merges in the direction it only
+// moves (marks and times up, cursors over the union of what is cached), and
+// fields a writer leaves empty keep the stored value. Both Cache
+// implementations call it inside Apply.
+func MergeSession(old, new Session) Session {
+	out := new
+	if out.Conv == "" {
+		out.Conv = old.Conv
+	}
+	out.SyncSeq, out.Ahead = mergeCursor(old.SyncSeq, old.Ahead, new.SyncSeq, new.Ahead)
+	out.LastSeq = max(old.LastSeq, new.LastSeq)
+	out.ReadSeq, out.Unread = mergeRead(old, new, out.LastSeq)
+	if old.PeerReadSeq > new.PeerReadSeq {
+		out.PeerReadSeq, out.PeerReadTime = old.PeerReadSeq, old.PeerReadTime
+	}
+	out.LastMsg = laterMessage(old.LastMsg, new.LastMsg)
+	out.UpdateTime = max(old.UpdateTime, new.UpdateTime)
+	if out.LocalExt == nil {
+		out.LocalExt = old.LocalExt
+	}
+	out.HideTime = max(old.legacyHideTime(), new.legacyHideTime())
+	out.LegacyHidden = false
+	return out
+}
+
+// legacyHideTime is HideTime, or for a schema-1 record hidden by its flag,
+// its UpdateTime (hidden until newer activity).
+func (s *Session) legacyHideTime() int64 {
+	if s.LegacyHidden && s.HideTime == 0 {
+		return max(s.UpdateTime, 1)
+	}
+	return s.HideTime
+}
+
+// mergeCursor unites two (SyncSeq, Ahead) cursors: the messages either
+// writer cached are all in the shared cache.
+func mergeCursor(s1 int64, a1 []int64, s2 int64, a2 []int64) (int64, []int64) {
+	s := max(s1, s2)
+	var ahead []int64
+	for _, q := range append(slices.Clone(a1), a2...) {
+		if q > s {
+			ahead = append(ahead, q)
+		}
+	}
+	slices.Sort(ahead)
+	ahead = slices.Compact(ahead)
+	k := 0
+	for k < len(ahead) && ahead[k] == s+1 {
+		s = ahead[k]
+		k++
+	}
+	ahead = ahead[k:]
+	if len(ahead) == 0 {
+		ahead = nil
+	}
+	return s, ahead
+}
+
+// mergeRead merges read marks and unread counts: the higher read mark wins
+// with its unread count, plus the messages that arrived after that writer
+// last saw the session (at most: some of them may be the account's own),
+// and never more than the other writer counted when it had seen them all.
+func mergeRead(old, new Session, last int64) (int64, int) {
+	hi, lo := new, old
+	if old.ReadSeq > new.ReadSeq || old.ReadSeq == new.ReadSeq && old.LastSeq > new.LastSeq {
+		hi, lo = old, new
+	}
+	u := hi.Unread + int(max(0, last-hi.LastSeq))
+	if lo.LastSeq >= last && lo.ReadSeq <= hi.ReadSeq {
+		u = min(u, lo.Unread)
+	}
+	if hi.ReadSeq >= last {
+		u = 0
+	}
+	return hi.ReadSeq, max(u, 0)
+}
+
+// laterMessage returns the later of two last messages by (Time, ID); for the
+// same message, the copy the server has stored (Seq set) or else b.
+func laterMessage(a, b *Message) *Message {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case a.ID == b.ID:
+		if a.Seq > 0 && b.Seq == 0 {
+			return a
+		}
+		return b
+	case Less(a, b):
+		return b
+	}
+	return a
+}
+
+// MergeMeta returns the meta record to store when the cache holds old and a
+// writer puts new: cursors only move forward and the device id, once set,
+// stays.
+func MergeMeta(old, new Meta) Meta {
+	out := new
+	out.Ver = max(old.Ver, new.Ver)
+	out.ConvVer = max(old.ConvVer, new.ConvVer)
+	if old.DeviceID != "" {
+		out.DeviceID = old.DeviceID
+	}
+	return out
+}
