@@ -23,6 +23,17 @@ type Conn interface {
 	Close() error
 }
 
+// ClosedError is what a Conn's Read returns when the server closed the
+// connection with a status code (e.g. proto.CloseOriginNotAllowed) and a
+// reason. Conn implementations (wasm's dialer, the tests' dialer) convert
+// their library's close error into it, so core stays free of it.
+type ClosedError struct {
+	Code   int
+	Reason string
+}
+
+func (e *ClosedError) Error() string { return "connection closed (" + itoa(e.Code) + "): " + e.Reason }
+
 // DialFunc opens a WebSocket connection to url.
 type DialFunc func(ctx context.Context, url string) (Conn, error)
 

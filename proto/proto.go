@@ -51,6 +51,14 @@ const (
 	OpKick    = "kick"    // KickReq → KickResp
 	OpLogout  = "logout"  // no payload → no payload; the server then closes the connection
 	OpPing    = "ping"    // no payload → no payload; application-level heartbeat
+	OpUsers   = "users"   // UsersReq → UsersResp
+)
+
+// WebSocket close statuses the server uses besides the standard ones. A
+// client must not reconnect after CloseOriginNotAllowed: the reason says
+// which origin to allow and how.
+const (
+	CloseOriginNotAllowed = 4403 // the page's origin is not allowed to open /ws
 )
 
 // Push kinds (server → client).
@@ -287,6 +295,27 @@ type Receipt struct {
 	Seq      int64  `json:"seq"`
 	ClientID string `json:"cid,omitempty"`
 	Time     int64  `json:"time"`
+}
+
+// UsersReq asks for the public profiles of up to MaxUsers accounts.
+type UsersReq struct {
+	Accounts []string `json:"accounts"`
+}
+
+// MaxUsers is the most accounts one UsersReq may name (NIM's 150).
+const MaxUsers = 150
+
+// UsersResp lists the accounts of a UsersReq that exist, in the order asked;
+// unknown accounts are left out.
+type UsersResp struct {
+	Users []UserInfo `json:"users"`
+}
+
+// UserInfo is an account's public profile.
+type UserInfo struct {
+	Account string `json:"account"`
+	Name    string `json:"name,omitempty"`
+	Icon    string `json:"icon,omitempty"`
 }
 
 // P2PConv is the conversation id of two accounts, the same from both sides.
