@@ -31,6 +31,8 @@ func TestBadParams(t *testing.T) {
 		{"ext of 2 KB", "sendText", `{sessionId: 't8bob', text: 'x', ext: {pad: 'x'.repeat(2048)}}`, "ext"},
 		{"ext not an object", "sendText", `{sessionId: 't8bob', text: 'x', ext: 'nope'}`, "ext"},
 		{"text too long", "sendText", `{sessionId: 't8bob', text: 'x'.repeat(5001)}`, "text"},
+		{"text empty", "sendText", `{sessionId: 't8bob', text: ''}`, "text"},
+		{"text blank", "sendText", `{sessionId: 't8bob', text: ' \n\t\u3000 '}`, "text"},
 		{"chatType a string", "sendText", `{sessionId: 't8bob', chatType: 'p2p', text: 'x'}`, "chatType"},
 		{"messagesInSession sessionId object", "messagesInSession", `{sessionId: {}}`, "sessionId"},
 		{"markAllMessagesReadInSession no sessionId", "markAllMessagesReadInSession", `{chatType: 0}`, "sessionId"},
@@ -71,12 +73,12 @@ func TestBadParams(t *testing.T) {
 	// A throwing callback and a throwing listener do not break later calls
 	// or the other listeners.
 	if err := eval[string](alice, `(() => { try {
-			yunxinIM.isLogined(function () { throw new Error('page callback bug'); });
+			yunxinIM.isLogined(function () { window.buggyCallbackRan = true; throw new Error('page callback bug'); });
 			yunxinIM.addMessageListen(function () { throw new Error('page listener bug'); });
 			return ''; } catch (e) { return String(e && e.stack || e); } })()`); err != "" {
 		t.Errorf("registering a throwing callback threw synchronously: %s", err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	alice.waitFor("the throwing callback to run", `window.buggyCallbackRan === true`, 5*time.Second)
 
 	// After all that, the SDK still works, and the bad calls changed nothing.
 	if r := alice.mustCall("isLogined", nil); !r.status() {

@@ -21,14 +21,27 @@
 //     its own profile (its own IndexedDB); eval, call, waitFor, reload, and a
 //     dump of events and console output when a test fails.
 //   - harness_views_test.go: the JSON shapes the SDK hands to pages.
+//   - harness_ws_test.go: wsClient, a raw protocol client over a real
+//     WebSocket from the test process: a cheap extra device (bob sending 100
+//     long messages, carol sending a receipt) and a probe of which clients of
+//     an account the server sees online (webClients, waitWebClients).
 //
 // The tests:
 //
 //   - login_test.go: TestLogin (steps 1,2,4,5,7,8; 302 for a wrong token or
 //     unknown account; api.require), TestRESTUserCreate (user/create.action
 //     with NetEase's checksum), TestDisallowedOrigin (an origin not in
-//     YUNXIN_ALLOWED_ORIGINS cannot log in), TestAccountSwitch (another
-//     account on the same device sees none of the first one's data).
+//     YUNXIN_ALLOWED_ORIGINS gets err 403 naming the origin and the
+//     variable), TestAccountSwitch (another account on the same device sees
+//     none of the first one's data).
+//   - lifecycle_test.go: TestConcurrentLogins (two login() calls at once:
+//     one survives, nothing leaks: the server sees one client, the page's
+//     databases delete without `blocked`), TestLoginCacheWriteFails (a
+//     throwing IndexedDB put fails the login and leaves the SDK logged out).
+//   - roaming_test.go: TestRoamingLargeHistory (a new device roams 100
+//     messages of 5,000 CJK characters, ~1.5 MB, and finishes its sync).
+//   - migration_test.go: TestMigrateOldDataDir (the binary started on a
+//     data dir of the previous main migrates it; everything still syncs).
 //   - messaging_test.go: TestSendReceive (message shape, ext, sessions, unread
 //     counts, markAllMessagesReadInSession), TestReceipts, TestOfflineDelivery
 //     (logged out), TestOfflineDeliveryAfterClose (browser closed, reopened on
@@ -38,14 +51,21 @@
 //   - resilience_test.go: TestServerRestart (SIGTERM, reconnect, kill -9).
 //   - multidevice_test.go: TestMultiDevice (one account in two profiles;
 //     multiLoginClientsChanged; kickOtherClient), TestTwoTabs (two tabs of
-//     one profile share one IndexedDB without duplicates).
+//     one profile share one IndexedDB without duplicates),
+//     TestTwoTabsDeletedSession (a session deleted in one tab is not brought
+//     back by the other tab's writes).
 //   - badparams_test.go: TestBadParams (414s naming the parameter; the runtime
 //     survives bad calls and throwing page callbacks).
-//   - demo_test.go: TestDemoPage (two people chat through the demo UI at /).
+//   - demo_test.go: TestDemoPage (two people chat through the demo UI at /;
+//     favicon; a chat with an unknown account is refused at once),
+//     TestDemoRecovery (the demo says "reconnecting…" while the SDK retries
+//     and clears the error it showed once the SDK is back).
 //
 // Every browser also gets checkHealth when its test ends: no callback called
 // twice, no dead Go runtime.
 //
 // Every test uses its own account names; tests that stop the server start
-// their own.
+// their own. Tests wait on events and conditions, never on a bare sleep:
+// "nothing more arrives" is shown by a later message arriving, and "nothing
+// happens" by a condition that holds throughout a window (browser.stays).
 package e2e

@@ -268,6 +268,21 @@ func (b *browser) waitFor(what, cond string, timeout time.Duration) {
 	}
 }
 
+// stays checks the JS condition cond over and over for d and fails the test
+// the first time it is not truthy: for "nothing happens" (a kicked device
+// does not log in again), which only a window of time can show. It returns
+// as soon as it fails, never sleeps blindly.
+func (b *browser) stays(what, cond string, d time.Duration) {
+	b.t.Helper()
+	expr := "(async () => !!(await (" + cond + ")))()"
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		ok, err := evalAs[bool](b, expr, 5*time.Second)
+		if err != nil || !ok {
+			b.t.Fatalf("%s: %s stopped holding (%v)", b.name, what, err)
+		}
+	}
+}
+
 // poll is waitFor returning an error instead of failing.
 func (b *browser) poll(cond string, timeout time.Duration) error {
 	expr := "(async () => !!(await (" + cond + ")))()"

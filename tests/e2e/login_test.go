@@ -121,13 +121,16 @@ func TestRESTUserCreate(t *testing.T) {
 }
 
 // TestDisallowedOrigin: a page whose origin is not in YUNXIN_ALLOWED_ORIGINS
-// cannot log in (the /ws upgrade is refused), and says so through err.
+// cannot log in, and learns why at once: err.code 403 with a msg naming the
+// page's origin and the variable to set (the server completes the upgrade and
+// closes with 4403 and that reason). It does not retry.
 func TestDisallowedOrigin(t *testing.T) {
 	s := useShared(t)
 	tok := users(t, s, "t1evil")
 	b := newBrowser(t, "t1evil")
 	b.open(otherPages.pageURL(s, true))
 	since := b.mark()
+	start := time.Now()
 	r := b.callWithin(30*time.Second, "login", `{account: 't1evil', token: '`+tok["t1evil"]+`'}`)
 	if r.Timeout || r.Missing || r.Thrown != "" {
 		t.Fatalf("login from a disallowed origin: %v, want a prompt err", r)
@@ -135,12 +138,30 @@ func TestDisallowedOrigin(t *testing.T) {
 	if r.Err == nil || r.status() {
 		t.Fatalf("login from a disallowed origin %s succeeded: %v", otherPages.URL, r)
 	}
-	t.Logf("login from a disallowed origin: %v", r)
+	t.Logf("login from a disallowed origin: %v (after %v)", r, time.Since(start).Round(time.Millisecond))
+	if r.Err.Code != 403 {
+		t.Errorf("login from a disallowed origin: err.code %d, want 403", r.Err.Code)
+	}
+	if !strings.Contains(r.Err.Msg, otherPages.URL) || !strings.Contains(r.Err.Msg, "YUNXIN_ALLOWED_ORIGINS") {
+		t.Errorf("login from a disallowed origin: err.msg %q, want it to name the origin %s and YUNXIN_ALLOWED_ORIGINS", r.Err.Msg, otherPages.URL)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the err took %v; a refused origin is known at once", d.Round(time.Millisecond))
+	}
 	if steps := b.loginSteps(since); slices.Contains(steps, 5) {
 		t.Errorf("login from a disallowed origin: steps %v include 5 (logged in)", steps)
 	}
 	if r := b.mustCall("isLogined", nil); r.status() {
 		t.Errorf("isLogined: %v, want false", r)
+	}
+	// The server's own origin still works for the same account.
+	good := newBrowser(t, "t1evil (allowed origin)")
+	good.open(pages.pageURL(s, false))
+	good.login("t1evil", tok["t1evil"])
+	// And the refused page did not retry in the background.
+	steps := b.loginSteps(since)
+	if tries := len(slices.DeleteFunc(slices.Clone(steps), func(st int) bool { return st != 1 })); slices.Contains(steps, 5) || tries > 1 {
+		t.Errorf("the refused page went on trying: login steps %v", steps)
 	}
 }
 

@@ -230,7 +230,10 @@ func TestOfflineDelivery(t *testing.T) {
 	bobMark = bob.mark()
 	bob.login("t5bob", tok["t5bob"])
 	bob.waitRecv(bobMark, "off-5", 15*time.Second)
-	time.Sleep(1500 * time.Millisecond) // let any duplicate arrive
+	// A last live message: once it is in, any duplicate of the earlier
+	// ones (the conversation is delivered in seq order) would be too.
+	alice.sendText("t5bob", "settle")
+	bob.waitRecv(bobMark, "settle", 10*time.Second)
 	got := withPrefix(bob.received(bobMark), "off-")
 	if !reflect.DeepEqual(texts(got), want) {
 		t.Errorf("onRecvMessages after login brought %v, want %v exactly once each, in order", texts(got), want)
@@ -261,8 +264,8 @@ func TestOfflineDelivery(t *testing.T) {
 			t.Errorf("bob's messagesInSession has %q %d times, want once (all: %v)", text, c, texts(h))
 		}
 	}
-	if bs := bob.session("t5alice"); bs == nil || bs.UnreadCount != 6 || bs.LastMessage == nil || bs.LastMessage.Body.Text != "off-5" {
-		t.Errorf("bob's session t5alice: %+v, want unreadCount 6 and lastMessage off-5", bs)
+	if bs := bob.session("t5alice"); bs == nil || bs.UnreadCount != 7 || bs.LastMessage == nil || bs.LastMessage.Body.Text != "settle" {
+		t.Errorf("bob's session t5alice: %+v, want unreadCount 7 and lastMessage settle", bs)
 	}
 }
 
@@ -292,7 +295,8 @@ func TestOfflineDeliveryAfterClose(t *testing.T) {
 	bob.autoLogin("t5cbob", tok["t5cbob"])
 	bob.waitRecv(mark, "closed-3", 20*time.Second)
 	bob.waitStep(mark, 8, 10*time.Second)
-	time.Sleep(time.Second)
+	alice.sendText("t5cbob", "settle") // once it is in, any duplicate before it is too
+	bob.waitRecv(mark, "settle", 10*time.Second)
 	got := bob.received(mark)
 	if !reflect.DeepEqual(texts(withPrefix(got, "closed-")), want) {
 		t.Errorf("after reopening, onRecvMessages brought %v, want %v exactly once each, in order", texts(withPrefix(got, "closed-")), want)
@@ -306,8 +310,8 @@ func TestOfflineDeliveryAfterClose(t *testing.T) {
 			t.Errorf("bob's messagesInSession has %q %d times, want once (all: %v)", text, c, texts(h))
 		}
 	}
-	if n := bob.unreadCount(); n != 5 {
-		t.Errorf("bob's allUnreadCount after reopening = %d, want 5", n)
+	if n := bob.unreadCount(); n != 6 {
+		t.Errorf("bob's allUnreadCount after reopening = %d, want 6 (with the settle message)", n)
 	}
 }
 
@@ -328,7 +332,8 @@ func TestBurstSend(t *testing.T) {
 	}
 	bob.waitFor(fmt.Sprintf("%d burst messages", n), fmt.Sprintf(`window.events.slice(%d).filter(e => e.kind === 'message' && e.ret.eventType === 'onRecvMessages')
 		.reduce((k, e) => k + e.ret.messages.filter(m => m.body.text.startsWith('burst-')).length, 0) >= %d`, bobMark, n), 20*time.Second)
-	time.Sleep(time.Second)
+	alice.sendText("t10bob", "end of the burst") // once it is in, any duplicate before it is too
+	bob.waitRecv(bobMark, "end of the burst", 10*time.Second)
 	got := withPrefix(bob.received(bobMark), "burst-")
 	seen := map[string]int{}
 	for i, m := range got {
@@ -354,8 +359,8 @@ func TestBurstSend(t *testing.T) {
 			t.Errorf("alice's %q: deliveryState %d seq %d, want %d and a seq", m.Body.Text, m.DeliveryState, m.Seq, deliverySent)
 		}
 	}
-	if c := bob.session("t10alice"); c == nil || c.UnreadCount != n {
-		t.Errorf("bob's session t10alice: %+v, want unreadCount %d", c, n)
+	if c := bob.session("t10alice"); c == nil || c.UnreadCount != n+1 {
+		t.Errorf("bob's session t10alice: %+v, want unreadCount %d", c, n+1)
 	}
 
 	// Paging back through the history 10 at a time from the newest end

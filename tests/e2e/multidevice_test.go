@@ -92,16 +92,10 @@ func TestMultiDevice(t *testing.T) {
 			t.Errorf("kickout reasonCode = %d, want 3 (kicked by another client)", a.ReasonCode)
 		}
 	}
-	time.Sleep(3 * time.Second) // longer than the first reconnect backoff
-	if r := a2.mustCall("isLogined", nil); r.status() {
-		t.Errorf("the kicked device: isLogined %v, want false", r)
-	}
-	for _, st := range a2.loginSteps(m2) {
-		if st == 5 {
-			t.Errorf("the kicked device logged in again by itself (steps %v)", a2.loginSteps(m2))
-			break
-		}
-	}
+	// It stays out past the first reconnect backoff (1.6 s with jitter).
+	a2.stays("the kicked device logged out, with no new login", fmt.Sprintf(
+		`call('isLogined').then(r => r.ret && !r.ret.status && !window.events.slice(%d).some(e =>
+			e.kind === 'account' && e.ret.eventType === 'login' && e.ret.step === 5))`, m2), 3*time.Second)
 	if r := a1.mustCall("isLogined", nil); !r.status() {
 		t.Errorf("the kicking device: isLogined %v, want true", r)
 	}
@@ -130,7 +124,10 @@ func TestTwoTabs(t *testing.T) {
 	bob.sendText("t11alice", "tab-2")
 	tab1.waitRecv(m1, "tab-2", 10*time.Second)
 	tab2.waitRecv(m2, "tab-2", 10*time.Second)
-	time.Sleep(500 * time.Millisecond)
+	// Once a later message is in both tabs, both wrote the earlier ones.
+	bob.sendText("t11alice", "tab-3")
+	tab1.waitRecv(m1, "tab-3", 10*time.Second)
+	tab2.waitRecv(m2, "tab-3", 10*time.Second)
 	for _, tab := range []*browser{tab1, tab2} {
 		h := tab.history("t11bob")
 		for _, text := range []string{"tab-1", "tab-2"} {
@@ -138,8 +135,8 @@ func TestTwoTabs(t *testing.T) {
 				t.Errorf("%s: messagesInSession has %q %d times, want once (all: %v)", tab.name, text, c, texts(h))
 			}
 		}
-		if n := tab.unreadCount(); n != 2 {
-			t.Errorf("%s: allUnreadCount = %d, want 2 (not counted once per tab)", tab.name, n)
+		if n := tab.unreadCount(); n != 3 {
+			t.Errorf("%s: allUnreadCount = %d, want 3 (not counted once per tab)", tab.name, n)
 		}
 	}
 	tab1.reload()
@@ -148,7 +145,69 @@ func TestTwoTabs(t *testing.T) {
 	if countText(h, "tab-1") != 1 || countText(h, "tab-2") != 1 {
 		t.Errorf("after a reload of tab 1: messagesInSession %v, want tab-1 and tab-2 once each", texts(h))
 	}
-	if n := tab1.unreadCount(); n != 2 {
-		t.Errorf("after a reload of tab 1: allUnreadCount = %d, want 2", n)
+	if n := tab1.unreadCount(); n != 3 {
+		t.Errorf("after a reload of tab 1: allUnreadCount = %d, want 3", n)
 	}
+}
+
+// TestTwoTabsDeletedSession: alice deletes her session with bob in tab 1;
+// tab 2 of the same profile (same IndexedDB, its memory still holding the
+// session) then sends and receives in another session and gets a receipt,
+// each of which writes sessions to the shared cache. bob's session stays
+// deleted: in tab 1, after tab 1 reloads, and in a new tab.
+func TestTwoTabsDeletedSession(t *testing.T) {
+	s := useShared(t)
+	tok := users(t, s, "t17alice", "t17bob", "t17carol")
+	bob := dialLogin(t, s, "t17bob", tok["t17bob"])
+	carol := dialLogin(t, s, "t17carol", tok["t17carol"])
+	tab1 := newBrowser(t, "t17alice tab 1")
+	tab2 := tab1.newTab("t17alice tab 2")
+	for _, b := range []*browser{tab1, tab2} {
+		b.open(pages.pageURL(s, false))
+		b.login("t17alice", tok["t17alice"])
+	}
+	m1, m2 := tab1.mark(), tab2.mark()
+	bob.sendText("t17alice", "t17-b1", "hi from bob")
+	tab1.waitRecv(m1, "hi from bob", 10*time.Second)
+	tab2.waitRecv(m2, "hi from bob", 10*time.Second)
+
+	tab1.mustCall("deleteRecentSession", map[string]any{"sessionId": "t17bob", "chatType": 0})
+	if ss := tab1.session("t17bob"); ss != nil {
+		t.Fatalf("tab 1 still lists t17bob right after deleteRecentSession: %s", brief(ss))
+	}
+
+	// Tab 2 works in another session: it sends, receives and gets a receipt.
+	m1, m2 = tab1.mark(), tab2.mark()
+	tab2.sendText("t17carol", "alice to carol")
+	carol.sendText("t17alice", "t17-c1", "carol to alice")
+	var rc struct{}
+	carol.must("receipt", map[string]any{"conv": "p:t17alice|t17carol", "seq": 2, "cid": "t17-c1"}, &rc)
+	tab2.waitRecv(m2, "carol to alice", 10*time.Second)
+	tab2.waitFor("onRecvMessageReceipts in tab 2", fmt.Sprintf(
+		`window.events.slice(%d).some(e => e.kind === 'message' && e.ret.eventType === 'onRecvMessageReceipts')`, m2), 10*time.Second)
+	tab2.mustCall("markAllMessagesReadInSession", map[string]any{"sessionId": "t17carol", "chatType": 0})
+	tab1.waitRecv(m1, "carol to alice", 10*time.Second)
+	tab1.waitFor("onRecvMessageReceipts in tab 1", fmt.Sprintf(
+		`window.events.slice(%d).some(e => e.kind === 'message' && e.ret.eventType === 'onRecvMessageReceipts')`, m1), 10*time.Second)
+
+	check := func(b *browser, when string) {
+		t.Helper()
+		if ss := b.session("t17bob"); ss != nil {
+			t.Errorf("%s: the deleted session t17bob is back: %s", when, brief(ss))
+		}
+		if ss := b.session("t17carol"); ss == nil || ss.LastMessage == nil || ss.LastMessage.Body.Text != "carol to alice" {
+			t.Errorf("%s: session t17carol %s, want its last message 'carol to alice'", when, brief(ss))
+		}
+		if h := b.history("t17bob"); countText(h, "hi from bob") != 1 {
+			t.Errorf("%s: messagesInSession t17bob %v, want bob's message kept once (deleting a session keeps its messages)", when, texts(h))
+		}
+	}
+	check(tab1, "tab 1")
+	tab1.reload()
+	tab1.login("t17alice", tok["t17alice"])
+	check(tab1, "tab 1 after a reload")
+	tab3 := tab1.newTab("t17alice tab 3")
+	tab3.open(pages.pageURL(s, false))
+	tab3.login("t17alice", tok["t17alice"])
+	check(tab3, "a new tab")
 }

@@ -61,8 +61,11 @@ func TestServerRestart(t *testing.T) {
 
 	// A send while the server is down must answer (success once it is
 	// back, or an err), never hang; checked after the restart.
-	alice.exec(`window.downSend = call('sendText', {sessionId: 't6bob', chatType: 0, text: 'sent-while-down'}, 40000)`)
-	time.Sleep(500 * time.Millisecond)
+	sendMark := alice.mark()
+	alice.exec(`window.downSend = call('sendText', {sessionId: 't6bob', chatType: 0, text: 'sent-while-down'}, 40000)
+		.then(r => (window.downSendDone = true, r))`)
+	alice.waitFor("the send to start while the server is down", fmt.Sprintf(`window.downSendDone || window.events.slice(%d).some(e =>
+		e.kind === 'message' && e.ret.eventType === 'willSendMessage' && e.ret.message && e.ret.message.body.text === 'sent-while-down')`, sendMark), 10*time.Second)
 	if err := s.start(); err != nil {
 		t.Fatalf("starting the server again on %s: %v", s.addr, err)
 	}
@@ -133,12 +136,13 @@ func TestServerRestart(t *testing.T) {
 	bobMark = bob.mark()
 	bob.login("t6bob", tok["t6bob"])
 	bob.waitRecv(bobMark, "k-3", 15*time.Second)
-	time.Sleep(time.Second)
+	alice.sendText("t6bob", "after the kill") // once it is in, any duplicate before it is too
+	bob.waitRecv(bobMark, "after the kill", 10*time.Second)
 	if got := texts(withPrefix(bob.received(bobMark), "k-")); !slices.Equal(got, kills) {
 		t.Errorf("after kill -9 and restart bob received %v, want %v exactly once, in order", got, kills)
 	}
 	h = bob.history("t6alice")
-	for _, text := range append([]string{"before-1", "before-2", "after-1"}, kills...) {
+	for _, text := range append([]string{"before-1", "before-2", "after-1", "after the kill"}, kills...) {
 		if c := countText(h, text); c != 1 {
 			t.Errorf("after kill -9 bob's messagesInSession has %q %d times, want once (all: %v)", text, c, texts(h))
 		}
