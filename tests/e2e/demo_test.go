@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -107,6 +110,22 @@ func TestDemoPage(t *testing.T) {
 	alice.waitFor("bob's answer in alice's #messages", `[...document.querySelectorAll('#messages .msg:not(.out) .text')].some(e => e.textContent === 'hi alice')`, 10*time.Second)
 	bob.waitFor("bob's answer in his #messages as .out", `[...document.querySelectorAll('#messages .msg.out .text')].some(e => e.textContent === 'hi alice')`, 10*time.Second)
 
+	// A chat with an account that does not exist is refused at once, with a
+	// message naming it, and opens nothing.
+	alice.type_("#peer", "t9nobody")
+	alice.click("#newchat")
+	alice.waitFor("#chatError naming t9nobody", `document.querySelector('#chatError').textContent.includes('t9nobody')`, 5*time.Second)
+	if n := eval[int](alice.browser, `document.querySelectorAll('#sessions li.session[data-session-id="t9nobody"]').length`); n != 0 {
+		t.Errorf("the demo lists a session with the unknown account t9nobody")
+	}
+	if p := eval[string](alice.browser, `document.querySelector('#peerName').textContent`); p != "t9bob" {
+		t.Errorf("after the refused chat the open conversation is %q, want t9bob still", p)
+	}
+	t.Logf("unknown account: %q", eval[string](alice.browser, `document.querySelector('#chatError').textContent`))
+	alice.screenshot("demo-unknown-account.png")
+	alice.click(`#sessions li.session[data-session-id="t9bob"]`)
+	alice.waitFor("the error cleared by opening a conversation", `document.querySelector('#chatError').textContent === ''`, 5*time.Second)
+
 	// Each message carries its id.
 	if n := eval[int](alice.browser, `[...document.querySelectorAll('#messages .msg')].filter(m => !m.dataset.messageId).length`); n != 0 {
 		t.Errorf("%d .msg elements in alice's #messages have no data-message-id", n)
@@ -115,6 +134,28 @@ func TestDemoPage(t *testing.T) {
 	// A picture of each side for people (tests/e2e/artifacts, not committed).
 	alice.screenshot("demo-alice.png")
 	bob.screenshot("demo-bob.png")
+
+	// The favicon is served (no 404 on any page load).
+	for _, f := range []struct{ path, ctype string }{{"/favicon.ico", ""}, {"/favicon.svg", "image/svg+xml"}} {
+		resp, err := http.Get(s.URL() + f.path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", f.path, err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(body) == 0 || f.ctype != "" && resp.Header.Get("Content-Type") != f.ctype {
+			t.Errorf("GET %s: HTTP %d, %d bytes, Content-Type %q; want 200 with an icon", f.path, resp.StatusCode, len(body), resp.Header.Get("Content-Type"))
+		}
+	}
+	if bad := eval[[]string](alice.browser, `Promise.all([...document.querySelectorAll('link[rel~="icon"]')].map(l =>
+		fetch(l.href).then(r => r.ok ? '' : l.href + ': ' + r.status)))`); len(bad) == 0 || slices.ContainsFunc(bad, func(s string) bool { return s != "" }) {
+		t.Errorf("the demo's icon links: %q, want at least one, each loading", bad)
+	}
+	for _, u := range []ui{alice, bob} {
+		if l := u.consoleLine("404", "Failed to load resource"); l != "" {
+			t.Errorf("%s: a resource failed to load: %s", u.name, l)
+		}
+	}
 
 	// Logging out through the UI.
 	bob.click("#logout")
@@ -136,4 +177,46 @@ func (u ui) screenshot(name string) {
 	if err != nil {
 		u.t.Logf("screenshot %s: %v", name, err)
 	}
+}
+
+// TestDemoRecovery: while the server is down the demo says "reconnecting…"
+// (never "connect failed": the SDK is retrying), a send fails with a message
+// on screen, and once the SDK is back online that message is gone and
+// sending works again.
+func TestDemoRecovery(t *testing.T) {
+	s := startServer(t)
+	tok := users(t, s, "t18alice", "t18bob")
+	alice := ui{newBrowser(t, "t18alice (demo)")}
+	alice.loginUI(s, "t18alice", tok["t18alice"])
+	alice.exec(`window.statusLog = [document.querySelector('#status').textContent];
+		new MutationObserver(() => statusLog.push(document.querySelector('#status').textContent)).observe(document.querySelector('#status'), {childList: true, characterData: true, subtree: true})`)
+	alice.type_("#peer", "t18bob")
+	alice.click("#newchat")
+	alice.waitFor("the conversation with t18bob", `document.querySelector('#peerName').textContent === 't18bob'`, 10*time.Second)
+	alice.waitFor("status online", `document.querySelector('#status').textContent === 'online'`, 10*time.Second)
+
+	if err := s.stop(); err != nil {
+		t.Errorf("stopping the server: %v", err)
+	}
+	alice.waitFor("status reconnecting…", `document.querySelector('#status').textContent === 'reconnecting…'`, 15*time.Second)
+	alice.type_("#text", "while the server is down")
+	alice.click("#send")
+	alice.waitFor("an error on screen for the failed send", `document.querySelector('#chatError').textContent !== ''`, 15*time.Second)
+	t.Logf("send while down: %q", eval[string](alice.browser, `document.querySelector('#chatError').textContent`))
+	alice.screenshot("demo-reconnecting.png")
+
+	if err := s.start(); err != nil {
+		t.Fatalf("starting the server again: %v", err)
+	}
+	alice.waitFor("status online again", `document.querySelector('#status').textContent === 'online'`, 30*time.Second)
+	alice.waitFor("the error cleared once the SDK is back", `document.querySelector('#chatError').textContent === ''`, 10*time.Second)
+	if log := eval[[]string](alice.browser, `window.statusLog`); slices.Contains(log, "connect failed") {
+		t.Errorf("the status said 'connect failed' while the SDK was retrying: %q", log)
+	} else {
+		t.Logf("status while down and back: %q", log)
+	}
+	alice.type_("#text", "back online")
+	alice.click("#send")
+	alice.waitFor("the message sent after recovery as .out", `[...document.querySelectorAll('#messages .msg.out .text')].some(e => e.textContent === 'back online')`, 10*time.Second)
+	alice.screenshot("demo-recovered.png")
 }

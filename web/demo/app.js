@@ -14,6 +14,7 @@
   var shown = [];         // messages of the open conversation, oldest first
   var byId = {};          // messageId → {msg, el}
   var gen = 0;            // bumps when the open conversation changes
+  var reconnecting = false; // the SDK lost the connection and is retrying
 
   // ---- helpers ----------------------------------------------------------
 
@@ -25,8 +26,21 @@
     return '';
   }
 
+  // Errors that come from the connection (timeout, not connected, rate
+  // limited, server error) go away by themselves once the SDK is back
+  // online (clearConnectionErrors); the others stay until the next action.
+  var CONNECTION_CODES = { 408: true, 415: true, 416: true, 500: true };
+
   function showError(id, err) {
-    $(id).textContent = err ? (err.msg || 'error') + (err.code ? ' (' + err.code + ')' : '') : '';
+    var el = $(id);
+    el.textContent = err ? (err.msg || 'error') + (err.code ? ' (' + err.code + ')' : '') : '';
+    el.dataset.connection = err && CONNECTION_CODES[err.code] ? 'true' : '';
+  }
+
+  function clearConnectionErrors() {
+    ['chatError', 'loginError'].forEach(function (id) {
+      if ($(id).dataset.connection) showError(id, null);
+    });
   }
 
   function setStatus(text, cls) {
@@ -55,7 +69,7 @@
   // ---- views ------------------------------------------------------------
 
   function showLogin() {
-    me = ''; current = ''; sessions = {}; shown = []; byId = {};
+    me = ''; current = ''; reconnecting = false; sessions = {}; shown = []; byId = {};
     $('chatView').hidden = true;
     $('loginView').hidden = false;
     $('logout').hidden = true;
@@ -94,19 +108,27 @@
 
   $('logout').addEventListener('click', function () {
     storage(STORE.token, null);
+    me = ''; // leaving: the disconnect that follows is not a reconnect
     yunxinIM.logout(function () { setStatus('offline', 'offline'); showLogin(); });
   });
 
+  // Login steps as the status pill shows them. Once logged in (me is set,
+  // by login or autoLogin) the SDK reconnects by itself: a failed connect or
+  // a drop then means "reconnecting…", not "connect failed".
+  var STEPS = {
+    1: ['connecting…', 'connecting'], 2: ['connected', 'connecting'], 3: ['connect failed', 'offline'],
+    4: ['logging in…', 'connecting'], 5: ['online', 'online'], 6: ['login failed', 'offline'],
+    7: ['syncing…', 'online'], 8: ['online', 'online'], 9: ['disconnected', 'offline']
+  };
   yunxinIM.addAccountListen(function (ret) {
     if (ret.eventType === 'login') {
-      var steps = {
-        1: ['connecting…', 'connecting'], 2: ['connected', 'connecting'], 3: ['connect failed', 'offline'],
-        4: ['logging in…', 'connecting'], 5: ['online', 'online'], 6: ['login failed', 'offline'],
-        7: ['syncing…', 'online'], 8: ['online', 'online'], 9: ['disconnected', 'offline']
-      };
-      var s = steps[ret.step];
-      if (s) setStatus(s[0], s[1]);
-      if (ret.step === 8 && me) loadSessions();
+      var step = ret.step, s = STEPS[step];
+      if (step === 5) reconnecting = false;
+      else if ((step === 3 || step === 9) && me) reconnecting = true;
+      if (reconnecting) s = ['reconnecting…', 'connecting'];
+      if (s && (me || step !== 9)) setStatus(s[0], s[1]); // a logout's or kick's drop keeps its own status
+      if (step === 5 || step === 8) clearConnectionErrors();
+      if (step === 8 && me) loadSessions();
     } else if (ret.eventType === 'kickout') {
       storage(STORE.token, null);
       setStatus('kicked out', 'offline');
@@ -178,7 +200,11 @@
     e.preventDefault();
     var peer = $('peer').value.trim();
     if (!peer) return;
+    showError('chatError', null);
     yunxinIM.creatRecentSession({ sessionId: peer, chatType: 0 }, function (ret, err) {
+      // Online, the SDK checks that the account exists (404 if not); the
+      // conversation opens only when it does.
+      if (err && err.code === 404) return showError('chatError', { msg: 'There is no account "' + peer + '": check the name' });
       if (err) return showError('chatError', err);
       $('peer').value = '';
       if (!sessions[peer]) {
@@ -310,7 +336,7 @@
     var sid = current, g = gen;
     yunxinIM.sendText({ sessionId: sid, chatType: 0, text: text }, function (ret, err) {
       if (err) {
-        showError('chatError', err);
+        showError('chatError', err.code === 415 ? { code: 415, msg: 'Not sent: offline. It reconnects by itself; send again when it is back' } : err);
         if (g === gen && !input.value) input.value = text;
         return;
       }
@@ -370,6 +396,7 @@
   if (account && token) {
     // Cached sessions show at once, even offline; the login goes on in the background.
     setStatus('connecting…', 'connecting');
+    me = account; // autoLogin retries by itself from the start
     yunxinIM.autoLogin({ account: account, token: token }, function (ret, err) {
       if (err) { showLogin(); return showError('loginError', err); }
       showChat(account);
