@@ -34,8 +34,9 @@ vet:
 
 test: vet test-native test-js test-e2e
 
+# Native tests run with the race detector (it needs cgo: a C compiler).
 test-native:
-	$(GO) test -count=1 -timeout 5m $(NATIVEPKGS)
+	$(GO) test -race -count=1 -timeout 10m $(NATIVEPKGS)
 
 bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go internal/headless/*.go)
 	$(GO) build -o $@ ./tools/wasmbrowser
