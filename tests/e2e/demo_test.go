@@ -152,7 +152,7 @@ func TestDemoPage(t *testing.T) {
 		t.Errorf("the demo's icon links: %q, want at least one, each loading", bad)
 	}
 	for _, u := range []ui{alice, bob} {
-		if l := u.consoleLine("404", "Failed to load resource"); l != "" {
+		if l := u.consoleLine("Failed to load resource"); l != "" {
 			t.Errorf("%s: a resource failed to load: %s", u.name, l)
 		}
 	}
