@@ -4,57 +4,72 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"yunxin/proto"
 )
 
 const (
 	closeGoingAway = websocket.StatusGoingAway
-	outQueue       = 512 // frames queued for one connection before it counts as too slow
-	rateLimit      = 50  // requests per second per connection…
-	rateBurst      = 200 // …with this burst
+	// maxQueueBytes caps the frames queued for one connection and not yet
+	// written to its socket. A connection whose client stops reading is
+	// closed when the next frame would pass it, and its queue is dropped.
+	maxQueueBytes = 4 << 20
+	rateLimit     = 50  // requests per second per connection…
+	rateBurst     = 200 // …with this burst
+	opTimeout     = 15 * time.Second
 )
 
 // conn is one WebSocket connection. Requests are read and handled in order
 // by the reader goroutine (serve); every write goes through the writer
-// goroutine, fed by out.
+// goroutine, fed by the byte-capped queue.
 type conn struct {
 	s    *Server
 	ws   *websocket.Conn
 	ip   string
 	ctx  context.Context
 	stop context.CancelFunc
-	out  chan outFrame
-	done chan struct{} // closed when serve returns
+	lim  *rate.Limiter
 
-	// Set by login, before the Hub sees the conn; read-only afterwards.
+	// Set by login before the connection joins the registry; read-only
+	// afterwards.
 	account string
 	info    proto.ClientInfo
 
-	tokens float64
-	last   time.Time
+	mu     sync.Mutex
+	queue  [][]byte // frames not yet handed to the writer
+	queued int      // bytes queued or being written
+	closer *closeFrame
+	dead   bool          // the queue overflowed or the connection ended: queue nothing more
+	wake   chan struct{} // capacity 1: the writer has work
+	done   chan struct{} // closed when the connection ends
 }
 
-// outFrame is one queued write; when close is set the writer closes the
-// connection after writing data (if any).
-type outFrame struct {
-	data   []byte
-	close  bool
+// closeFrame is a close the writer performs once the frames before it are
+// written.
+type closeFrame struct {
 	code   websocket.StatusCode
 	reason string
 }
 
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
+	allowed, origin := s.originAllowed(r)
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true}) // the origin is checked above
 	if err != nil {
-		s.log.Info("websocket accept failed", "remote", r.RemoteAddr, "origin", r.Header.Get("Origin"), "err", err)
+		s.log.Info("websocket accept failed", "remote", r.RemoteAddr, "origin", origin, "err", err)
+		return
+	}
+	if !allowed {
+		reason := originRefusal(origin)
+		s.log.Warn("websocket origin not allowed", "remote", r.RemoteAddr, "origin", origin)
+		ws.Close(proto.CloseOriginNotAllowed, reason)
 		return
 	}
 	ws.SetReadLimit(proto.MaxFrame)
@@ -62,8 +77,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		ip = h
 	}
-	c := &conn{s: s, ws: ws, ip: ip, out: make(chan outFrame, outQueue), done: make(chan struct{}),
-		tokens: rateBurst, last: time.Now()}
+	c := &conn{s: s, ws: ws, ip: ip, lim: rate.NewLimiter(s.reqRate, s.reqBurst),
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	defer c.stop()
 
@@ -76,24 +91,18 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
-		s.wg.Done()
-	}()
+	defer s.wg.Done()
 
 	writerDone := make(chan struct{})
 	go func() { defer close(writerDone); c.writer() }()
 	c.serve()
-	close(c.done)
-	c.stop()
-	ws.CloseNow()
+	c.end()
 	<-writerDone
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 	if c.account != "" {
-		s.hub.Leave(c)
-		s.pushClients(c.account, "")
-		s.log.Debug("logged out", "account", c.account, "client", c.info.ID)
+		s.leave(c)
 	}
 }
 
@@ -113,7 +122,7 @@ func (c *conn) serve() {
 		if err != nil {
 			return
 		}
-		if !c.allow() {
+		if !c.lim.Allow() {
 			id := uint64(0)
 			var f proto.Frame
 			if json.Unmarshal(data, &f) == nil {
@@ -131,27 +140,13 @@ func (c *conn) serve() {
 			c.reply(0, nil, errorf(proto.CodeBadParam, "malformed frame: %v", err))
 			continue
 		}
-		if !c.handle(f) {
-			return
-		}
+		c.handle(f)
 	}
 }
 
-// allow takes one token from the connection's bucket.
-func (c *conn) allow() bool {
-	now := time.Now()
-	c.tokens = min(rateBurst, c.tokens+now.Sub(c.last).Seconds()*rateLimit)
-	c.last = now
-	if c.tokens < 1 {
-		return false
-	}
-	c.tokens--
-	return true
-}
-
-// handle runs one request and queues its reply; false stops the reader.
-func (c *conn) handle(f proto.Frame) (keep bool) {
-	keep = true
+// handle runs one request, queues its reply, then publishes what the op
+// committed.
+func (c *conn) handle(f proto.Frame) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.s.log.Error("panic handling request", "op", f.Op, "account", c.account, "panic", p, "stack", string(debug.Stack()))
@@ -171,17 +166,18 @@ func (c *conn) handle(f proto.Frame) (keep bool) {
 		c.reply(f.ID, nil, errorf(proto.CodeForbidden, "not logged in: the first request must be login"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(c.ctx, opTimeout)
 	defer cancel()
-	resp, after, err := op(c, ctx, f.Data)
-	c.reply(f.ID, resp, err)
-	if after != nil {
-		return after()
+	res, err := op(ctx, c, f.Data)
+	c.reply(f.ID, res.reply, err)
+	c.s.dispatch(ctx, c, res)
+	if res.close != nil {
+		c.closeAfter(res.close.code, res.close.reason)
 	}
-	return
 }
 
 // reply queues the reply to request id: resp with code 200, or err's code.
+// A reply that would not fit proto.MaxFrame becomes a 500.
 func (c *conn) reply(id uint64, resp any, err error) {
 	f := proto.Frame{ID: id, Code: proto.CodeOK}
 	if err != nil {
@@ -194,23 +190,22 @@ func (c *conn) reply(id uint64, resp any, err error) {
 	} else if resp != nil {
 		b, err := json.Marshal(resp)
 		if err != nil {
-			f.Code, f.Msg = proto.CodeServer, "internal server error: "+err.Error()
+			c.s.log.Error("encode reply", "account", c.account, "err", err)
+			f.Code, f.Msg = proto.CodeServer, "internal server error"
 		} else {
 			f.Data = b
 		}
 	}
-	b, _ := json.Marshal(f)
-	c.Deliver(b)
-}
-
-// encodePush encodes a push frame.
-func encodePush(op string, payload any) []byte {
-	d, err := json.Marshal(payload)
-	if err != nil {
-		panic(fmt.Sprintf("encode %s push: %v", op, err))
+	b, err := json.Marshal(f)
+	if err == nil && len(b) > proto.MaxFrame {
+		c.s.log.Error("reply larger than MaxFrame", "account", c.account, "bytes", len(b))
+		b, err = json.Marshal(proto.Frame{ID: id, Code: proto.CodeServer, Msg: "internal server error: reply too large"})
 	}
-	b, _ := json.Marshal(proto.Frame{Op: op, Data: d})
-	return b
+	if err != nil {
+		c.s.log.Error("encode reply frame", "account", c.account, "err", err)
+		return
+	}
+	c.send(b)
 }
 
 // writer writes queued frames until the connection ends.
@@ -219,54 +214,101 @@ func (c *conn) writer() {
 		select {
 		case <-c.done:
 			return
-		case f := <-c.out:
-			if f.data != nil {
-				ctx, cancel := context.WithTimeout(context.Background(), c.s.writeTimeout)
-				err := c.ws.Write(ctx, websocket.MessageText, f.data)
-				cancel()
-				if err != nil {
-					c.ws.CloseNow()
-					return
-				}
-			}
-			if f.close {
-				c.ws.Close(f.code, f.reason)
+		case <-c.wake:
+		}
+		c.mu.Lock()
+		batch, closer := c.queue, c.closer
+		c.queue = nil
+		if len(batch) > 0 {
+			closer = nil // close after the batch, once the queue is empty
+		}
+		c.mu.Unlock()
+		for i, frame := range batch {
+			ctx, cancel := context.WithTimeout(c.ctx, c.s.writeTimeout)
+			err := c.ws.Write(ctx, websocket.MessageText, frame)
+			cancel()
+			batch[i] = nil
+			c.mu.Lock()
+			c.queued -= len(frame)
+			c.mu.Unlock()
+			if err != nil {
 				c.ws.CloseNow()
 				return
 			}
 		}
+		if len(batch) > 0 {
+			c.mu.Lock()
+			if c.closer != nil && len(c.queue) == 0 {
+				closer = c.closer
+			} else if len(c.queue) > 0 || c.closer != nil {
+				c.signal()
+			}
+			c.mu.Unlock()
+		}
+		if closer != nil {
+			c.ws.Close(closer.code, closer.reason)
+			c.ws.CloseNow()
+			return
+		}
 	}
 }
 
-func (c *conn) enqueue(f outFrame) {
+// signal wakes the writer; c.mu is held.
+func (c *conn) signal() {
 	select {
-	case <-c.done:
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// send queues an encoded frame without blocking. When the queue would pass
+// maxQueueBytes the connection is closed at once and its queue dropped: the
+// client resyncs when it reconnects.
+func (c *conn) send(frame []byte) {
+	c.mu.Lock()
+	if c.dead || c.closer != nil {
+		c.mu.Unlock()
 		return
-	default:
 	}
-	select {
-	case c.out <- f:
-	default:
-		c.s.log.Warn("connection too slow, closing", "ip", c.ip)
+	if c.queued+len(frame) > c.s.queueBytes {
+		queued := c.queued
+		c.dead, c.queue = true, nil
+		c.mu.Unlock()
+		c.s.log.Warn("client not reading: outgoing queue full, closing", "account", c.account, "client", c.info.ID, "ip", c.ip, "queued", queued)
 		c.ws.CloseNow()
+		return
 	}
+	c.queue = append(c.queue, frame)
+	c.queued += len(frame)
+	c.signal()
+	c.mu.Unlock()
 }
 
-// Account implements Endpoint.
-func (c *conn) Account() string { return c.account }
-
-// Info implements Endpoint.
-func (c *conn) Info() proto.ClientInfo { return c.info }
-
-// Deliver implements Endpoint.
-func (c *conn) Deliver(frame []byte) { c.enqueue(outFrame{data: frame}) }
-
-// Kick implements Endpoint.
-func (c *conn) Kick(frame []byte) {
-	c.enqueue(outFrame{data: frame, close: true, code: websocket.StatusPolicyViolation, reason: "kicked"})
+// kick queues frame and closes the connection once it is written.
+func (c *conn) kick(frame []byte) {
+	c.send(frame)
+	c.closeAfter(websocket.StatusPolicyViolation, "kicked")
 }
 
-// closeNow closes the connection after the frames already queued.
-func (c *conn) closeNow(code websocket.StatusCode, reason string) {
-	c.enqueue(outFrame{close: true, code: code, reason: reason})
+// closeAfter closes the connection with code and reason after the frames
+// already queued are written.
+func (c *conn) closeAfter(code websocket.StatusCode, reason string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead || c.closer != nil {
+		return
+	}
+	c.closer = &closeFrame{code: code, reason: reason}
+	c.signal()
+}
+
+// end marks the connection finished: nothing more is queued, the queue is
+// released and the writer stops.
+func (c *conn) end() {
+	c.mu.Lock()
+	c.dead, c.queue = true, nil
+	c.mu.Unlock()
+	close(c.done)
+	c.stop()
+	c.ws.CloseNow()
 }

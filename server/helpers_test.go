@@ -88,7 +88,7 @@ func (e *env) dial() *client {
 	}
 	ws.SetReadLimit(proto.MaxFrame)
 	c := &client{t: e.t, ws: ws, wait: map[uint64]chan proto.Frame{}, noID: make(chan proto.Frame, 16),
-		pushes: make(chan proto.Frame, 100), closed: make(chan struct{})}
+		pushes: make(chan proto.Frame, 10000), closed: make(chan struct{})}
 	go c.read()
 	e.t.Cleanup(func() { ws.CloseNow() })
 	return c
@@ -217,25 +217,43 @@ func (c *client) push(op string, out any) {
 	}
 }
 
-// noPush checks that no push of kind op arrives within a short while.
-func (c *client) noPush(op string) {
+// settle returns once every push caused by the requests the actors made so
+// far has reached c: each actor's ping proves its earlier requests are
+// finished (a connection handles requests in order, and publishes an op's
+// pushes before it reads the next request), and c's own ping reply comes
+// after anything queued for c before it.
+func (c *client) settle(actors ...*client) {
 	c.t.Helper()
-	deadline := time.After(150 * time.Millisecond)
+	for _, a := range actors {
+		if a != c {
+			a.ok(proto.OpPing, nil, nil)
+		}
+	}
+	c.ok(proto.OpPing, nil, nil)
+}
+
+// noPush checks that no push of kind op reached c from the requests the
+// actors (and c) made so far.
+func (c *client) noPush(op string, actors ...*client) {
+	c.t.Helper()
+	c.settle(actors...)
 	for {
 		select {
 		case f := <-c.pushes:
 			if f.Op == op {
 				c.t.Fatalf("unexpected %s push: %s", op, f.Data)
 			}
-		case <-deadline:
+		default:
 			return
 		}
 	}
 }
 
-// drain discards queued pushes.
-func (c *client) drain() {
-	time.Sleep(50 * time.Millisecond)
+// drain discards the pushes caused by the requests the actors (and c) made
+// so far.
+func (c *client) drain(actors ...*client) {
+	c.t.Helper()
+	c.settle(actors...)
 	for {
 		select {
 		case <-c.pushes:
@@ -243,6 +261,23 @@ func (c *client) drain() {
 			return
 		}
 	}
+}
+
+// change waits for the next change push of kind and decodes its data into
+// out.
+func (c *client) change(kind string, out any) proto.Change {
+	c.t.Helper()
+	var ch proto.Change
+	c.push(proto.PushChange, &ch)
+	if ch.Kind != kind {
+		c.t.Fatalf("change push of kind %q, want %q: %+v", ch.Kind, kind, ch)
+	}
+	if out != nil {
+		if err := json.Unmarshal(ch.Data, out); err != nil {
+			c.t.Fatalf("change data %s: %v", ch.Data, err)
+		}
+	}
+	return ch
 }
 
 func (c *client) waitClosed() {

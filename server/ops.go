@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"unicode/utf8"
+	"fmt"
 
 	"github.com/coder/websocket"
 
@@ -13,27 +12,32 @@ import (
 	"yunxin/server/store"
 )
 
-// opFunc handles one request. It returns the reply payload (nil for none) or
-// an error (an *Error becomes its code, anything else 500), and optionally a
-// func to run after the reply is queued; after returning false closes the
-// connection's reader.
-type opFunc func(c *conn, ctx context.Context, d json.RawMessage) (resp any, after func() bool, err error)
+// opFunc handles one request. It returns the reply and what it committed
+// (result) or an error (an *Error becomes its code, anything else 500). It
+// pushes nothing itself: the dispatcher publishes result's changes,
+// messages and pushes after the reply is queued.
+type opFunc func(ctx context.Context, c *conn, d json.RawMessage) (result, error)
 
-// ops is every request op the server understands.
-var ops = map[string]opFunc{
-	proto.OpLogin:   opLogin,
-	proto.OpPing:    opPing,
-	proto.OpLogout:  opLogout,
-	proto.OpSend:    opSend,
-	proto.OpSync:    opSync,
-	proto.OpPull:    opPull,
-	proto.OpRead:    opRead,
-	proto.OpReceipt: opReceipt,
-	proto.OpKick:    opKick,
+// result is what an op hands back besides its error.
+type result struct {
+	reply   any            // the reply payload (nil for none)
+	changes []store.Change // committed change-log entries: pushed as "change" to their account
+	msgs    []proto.Msg    // stored messages: pushed as "msg" to every member
+	pushes  []Push         // other pushes (clients, kick)
+	close   *closeFrame    // close the requesting connection after the reply
 }
 
-// maxCursors is the most cursors one pull may carry.
-const maxCursors = 10000
+// ops is every request op the server understands; each domain file
+// registers its own in init.
+var ops = map[string]opFunc{}
+
+// register adds op to ops; a duplicate name is a programming error.
+func register(name string, op opFunc) {
+	if _, dup := ops[name]; dup {
+		panic("server: op registered twice: " + name)
+	}
+	ops[name] = op
+}
 
 // decode unmarshals a request payload; a missing payload leaves v zero.
 func decode(d json.RawMessage, v any) error {
@@ -46,311 +50,81 @@ func decode(d json.RawMessage, v any) error {
 	return nil
 }
 
-func opPing(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	return nil, nil, nil
-}
-
-func opLogout(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	return nil, func() bool {
-		c.closeNow(websocket.StatusNormalClosure, "logout")
-		return true // the reader ends when the close handshake completes
-	}, nil
-}
-
-func opLogin(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	if c.account != "" {
-		return nil, nil, errorf(proto.CodeBadParam, "already logged in as %s", c.account)
-	}
-	fail := func(e *Error) (any, func() bool, error) {
-		c.s.log.Info("login refused", "ip", c.ip, "code", e.Code, "msg", e.Msg)
-		return nil, func() bool {
-			c.closeNow(websocket.StatusPolicyViolation, "login failed")
-			return true
-		}, e
-	}
-	var req proto.LoginReq
-	if err := decode(d, &req); err != nil {
-		return fail(err.(*Error))
-	}
-	if req.AppKey != c.s.cfg.AppKey {
-		return fail(errorf(proto.CodeForbidden, "appKey mismatch"))
-	}
-	if req.Version != proto.Version {
-		return fail(errorf(proto.CodeBadParam, "protocol version %d not supported; this server speaks version %d", req.Version, proto.Version))
-	}
-	if len(req.OS) > 256 {
-		return fail(errorf(proto.CodeBadParam, "os longer than 256 bytes"))
-	}
-	ok := false
-	if proto.ValidAccount(req.Account) {
-		var err error
-		if ok, err = c.s.checkLogin(ctx, req.Account, req.Token); err != nil {
-			return nil, nil, err
-		}
+// member fails with 403 unless the caller is a member of conv.
+func (c *conn) member(ctx context.Context, conv string) error {
+	ok, err := c.s.store.IsMember(ctx, c.account, conv)
+	if err != nil {
+		return fmt.Errorf("membership of %s in %q: %w", c.account, conv, err)
 	}
 	if !ok {
-		return fail(errorf(proto.CodeBadAuth, "wrong account or token"))
+		return errorf(proto.CodeForbidden, "not a member of conversation %q", conv)
 	}
-	c.account = req.Account
-	c.info = proto.ClientInfo{
-		ID:         randomHex(8),
-		ClientType: req.ClientType,
-		OS:         req.OS,
-		LoginTime:  c.s.now().UnixMilli(),
-		IP:         c.ip,
-	}
-	others := c.s.hub.Clients(c.account)
-	if others == nil {
-		others = []proto.ClientInfo{}
-	}
-	c.s.hub.Join(c)
-	c.s.log.Debug("logged in", "account", c.account, "client", c.info.ID, "ip", c.ip)
-	resp := proto.LoginResp{ServerTime: c.s.now().UnixMilli(), ClientID: c.info.ID, Clients: others}
-	return resp, func() bool { c.s.pushClients(c.account, c.info.ID); return true }, nil
+	return nil
 }
 
-// pushClients sends each online connection of account, except the one with
-// client id except (which just logged in and has the list in LoginResp), the
-// list of the account's other clients.
-func (s *Server) pushClients(account, except string) {
-	all := s.hub.Clients(account)
-	for _, me := range all {
-		if me.ID == except {
-			continue
+// dispatch publishes what a request committed, after its reply is queued:
+// each change as "change" to the connections of its account, each message
+// as "msg" to the connections of its members, never to the requesting
+// connection.
+func (s *Server) dispatch(ctx context.Context, from *conn, r result) {
+	for _, ch := range r.changes {
+		s.publish(ctx, Push{Account: ch.Account, Except: from.info.ID}, proto.PushChange, ch.Change)
+	}
+	for _, m := range r.msgs {
+		for _, acc := range msgMembers(m) {
+			s.publish(ctx, Push{Account: acc, Except: from.info.ID}, proto.PushMsg, m)
 		}
-		others := []proto.ClientInfo{}
-		for _, o := range all {
-			if o.ID != me.ID {
-				others = append(others, o)
-			}
+	}
+	for _, p := range r.pushes {
+		if err := s.bus.Publish(ctx, p); err != nil {
+			s.log.Warn("publish push", "account", p.Account, "err", err)
 		}
-		s.hub.PushTo(account, me.ID, encodePush(proto.PushClients, proto.Clients{Clients: others}))
 	}
 }
 
-func opSend(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	var req proto.SendReq
-	if err := decode(d, &req); err != nil {
-		return nil, nil, err
+// msgMembers lists the accounts a stored message is pushed to: for P2P its
+// sender and receiver (once for a note to self).
+func msgMembers(m proto.Msg) []string {
+	if m.To == m.From {
+		return []string{m.From}
 	}
-	m := req.Msg
-	if m.ClientID == "" || len(m.ClientID) > 64 {
-		return nil, nil, errorf(proto.CodeBadParam, "msg.cid must be 1-64 characters")
-	}
-	if m.ChatType != proto.ChatP2P {
-		return nil, nil, errorf(proto.CodeBadParam, "chatType %d not supported yet", m.ChatType)
-	}
-	if !proto.ValidAccount(m.To) {
-		return nil, nil, errorf(proto.CodeBadParam, "msg.to %q is not a valid account", m.To)
-	}
-	if m.Type != proto.MsgText {
-		return nil, nil, errorf(proto.CodeBadParam, "msg.type %d not supported yet (only 0, text)", m.Type)
-	}
-	body, err := checkTextBody(m.Body)
+	return []string{m.From, m.To}
+}
+
+// publish encodes payload as a push frame of kind op and publishes it as p.
+// A frame that would not fit proto.MaxFrame is logged and dropped (the
+// client gets the data from its next sync).
+func (s *Server) publish(ctx context.Context, p Push, op string, payload any) {
+	frame, err := encodePush(op, payload)
 	if err != nil {
-		return nil, nil, err
+		s.log.Error("encode push", "op", op, "account", p.Account, "err", err)
+		return
 	}
-	ext, err := checkExt(m.Ext)
+	p.Frame = frame
+	if err := s.bus.Publish(ctx, p); err != nil {
+		s.log.Warn("publish push", "op", op, "account", p.Account, "err", err)
+	}
+}
+
+// encodePush encodes a push frame; it fails when the frame would not fit
+// proto.MaxFrame.
+func encodePush(op string, payload any) ([]byte, error) {
+	d, err := json.Marshal(payload)
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("encode %s push: %w", op, err)
 	}
-	if m.To != c.account {
-		if _, err := c.s.store.User(ctx, m.To); errors.Is(err, store.ErrNotFound) {
-			return nil, nil, errorf(proto.CodeNotFound, "user not found: %s", m.To)
-		} else if err != nil {
-			return nil, nil, err
-		}
-	}
-	msg := proto.Msg{
-		ClientID:   m.ClientID,
-		Conv:       proto.P2PConv(c.account, m.To),
-		From:       c.account,
-		To:         m.To,
-		ChatType:   proto.ChatP2P,
-		Type:       m.Type,
-		Body:       body,
-		Ext:        ext,
-		FromClient: c.info.ClientType,
-	}
-	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
+	b, err := json.Marshal(proto.Frame{Op: op, Data: d})
 	if err != nil {
-		return nil, nil, err
+		return nil, fmt.Errorf("encode %s push frame: %w", op, err)
 	}
-	resp := proto.SendResp{ServerID: stored.ServerID, Conv: stored.Conv, Seq: stored.Seq, Time: stored.Time, Dup: dup}
-	if dup {
-		return resp, nil, nil
+	if len(b) > proto.MaxFrame {
+		return nil, fmt.Errorf("%s push of %d bytes is over MaxFrame", op, len(b))
 	}
-	return resp, func() bool {
-		frame := encodePush(proto.PushMsg, stored)
-		if stored.To != stored.From {
-			c.s.hub.Push(stored.To, "", frame)
-		}
-		c.s.hub.Push(stored.From, c.info.ID, frame)
-		return true
-	}, nil
+	return b, nil
 }
 
-// checkTextBody validates a text body, {"text": "..."}, and returns it compacted.
-func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
-	if !isObject(raw) {
-		return nil, errorf(proto.CodeBadParam, `msg.body must be a JSON object like {"text":"hi"}`)
-	}
-	var b struct {
-		Text *string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &b); err != nil || b.Text == nil {
-		return nil, errorf(proto.CodeBadParam, "msg.body.text must be a string")
-	}
-	if *b.Text == "" {
-		return nil, errorf(proto.CodeBadParam, "msg.body.text is empty")
-	}
-	if n := utf8.RuneCountInString(*b.Text); n > proto.MaxTextRunes {
-		return nil, errorf(proto.CodeBadParam, "msg.body.text too long: %d characters, at most %d", n, proto.MaxTextRunes)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, errorf(proto.CodeBadParam, "msg.body: %v", err)
-	}
-	return buf.Bytes(), nil
-}
-
-// checkExt validates remoteExt: absent/null, or a JSON object of at most
-// MaxExtBytes (compacted).
-func checkExt(raw json.RawMessage) (json.RawMessage, error) {
-	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		return nil, nil
-	}
-	if !isObject(raw) {
-		return nil, errorf(proto.CodeBadParam, "msg.ext must be a JSON object")
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, errorf(proto.CodeBadParam, "msg.ext: %v", err)
-	}
-	if buf.Len() > proto.MaxExtBytes {
-		return nil, errorf(proto.CodeBadParam, "msg.ext too big: %d bytes, at most %d", buf.Len(), proto.MaxExtBytes)
-	}
-	return buf.Bytes(), nil
-}
-
-func isObject(raw json.RawMessage) bool {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 || t[0] != '{' {
-		return false
-	}
-	var v map[string]json.RawMessage
-	return json.Unmarshal(t, &v) == nil
-}
-
-func opSync(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	var req proto.SyncReq
-	if err := decode(d, &req); err != nil {
-		return nil, nil, err
-	}
-	convs, ver, err := c.s.store.ConvsSince(ctx, c.account, max(req.Since, 0))
-	if err != nil {
-		return nil, nil, err
-	}
-	if convs == nil {
-		convs = []proto.Conv{}
-	}
-	return proto.SyncResp{Convs: convs, Ver: ver}, nil, nil
-}
-
-func opPull(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	var req proto.PullReq
-	if err := decode(d, &req); err != nil {
-		return nil, nil, err
-	}
-	if len(req.Cursors) > maxCursors {
-		return nil, nil, errorf(proto.CodeBadParam, "too many cursors: %d, at most %d", len(req.Cursors), maxCursors)
-	}
-	for _, cur := range req.Cursors {
-		if proto.P2PPeer(cur.Conv, c.account) == "" {
-			return nil, nil, errorf(proto.CodeForbidden, "not a member of conversation %q", cur.Conv)
-		}
-	}
-	limit := req.Limit
-	if limit <= 0 || limit > proto.MaxPull {
-		limit = proto.MaxPull
-	}
-	resp := proto.PullResp{Msgs: []proto.Msg{}}
-	for _, cur := range req.Cursors {
-		left := limit - len(resp.Msgs)
-		msgs, err := c.s.store.Messages(ctx, cur.Conv, max(cur.After, 0), left+1)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(msgs) > left {
-			resp.Msgs = append(resp.Msgs, msgs[:left]...)
-			resp.More = true
-			break
-		}
-		resp.Msgs = append(resp.Msgs, msgs...)
-	}
-	return resp, nil, nil
-}
-
-func opRead(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	var req proto.ReadReq
-	if err := decode(d, &req); err != nil {
-		return nil, nil, err
-	}
-	if proto.P2PPeer(req.Conv, c.account) == "" {
-		return nil, nil, errorf(proto.CodeForbidden, "not a member of conversation %q", req.Conv)
-	}
-	if req.Seq < 0 {
-		return nil, nil, errorf(proto.CodeBadParam, "seq must not be negative")
-	}
-	conv, err := c.s.store.MarkRead(ctx, c.account, req.Conv, req.Seq)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errorf(proto.CodeNotFound, "conversation not found: %s", req.Conv)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	return conv, func() bool {
-		c.s.hub.Push(c.account, c.info.ID, encodePush(proto.PushConv, conv))
-		return true
-	}, nil
-}
-
-func opReceipt(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	var req proto.ReceiptReq
-	if err := decode(d, &req); err != nil {
-		return nil, nil, err
-	}
-	peer := proto.P2PPeer(req.Conv, c.account)
-	if peer == "" {
-		return nil, nil, errorf(proto.CodeForbidden, "not a member of P2P conversation %q (receipts are P2P only)", req.Conv)
-	}
-	if req.Seq < 0 {
-		return nil, nil, errorf(proto.CodeBadParam, "seq must not be negative")
-	}
-	if len(req.ClientID) > 64 {
-		return nil, nil, errorf(proto.CodeBadParam, "cid longer than 64 characters")
-	}
-	now := c.s.now().UnixMilli()
-	conv, err := c.s.store.PeerRead(ctx, peer, req.Conv, req.Seq, now)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, errorf(proto.CodeNotFound, "conversation not found: %s", req.Conv)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	r := proto.Receipt{Conv: req.Conv, From: c.account, Seq: min(req.Seq, conv.LastSeq), ClientID: req.ClientID, Time: now}
-	return r, func() bool {
-		c.s.hub.Push(peer, "", encodePush(proto.PushReceipt, r))
-		return true
-	}, nil
-}
-
-func opKick(c *conn, ctx context.Context, d json.RawMessage) (any, func() bool, error) {
-	var req proto.KickReq
-	if err := decode(d, &req); err != nil {
-		return nil, nil, err
-	}
-	frame := encodePush(proto.PushKick, proto.Kick{Reason: proto.KickByOtherClient, ClientType: c.info.ClientType})
-	n := c.s.hub.Kick(c.account, c.info.ID, req.ClientType, frame)
-	return proto.KickResp{Kicked: n}, nil, nil
+// closeWith is the result of an op that closes its connection after the
+// reply.
+func closeWith(code websocket.StatusCode, reason string) result {
+	return result{close: &closeFrame{code: code, reason: reason}}
 }

@@ -3,8 +3,15 @@
 // style REST API (/nimserver/...), the SDK files (/sdk/...) and the demo app (/).
 //
 // Start with Open and serve Handler. Storage sits behind store.Store
-// (server/sqlitestore by default) and fan-out between connections behind Hub
-// (in-process by default), so both can be swapped without touching the ops.
+// (server/sqlitestore by default); fan-out sits behind Bus and who is online
+// behind Presence (in-process by default), so several nodes can share them
+// later without touching the ops.
+//
+// The request path: each op (registered per domain in ops_*.go) validates,
+// writes through the store and returns its reply and what it committed
+// (changes, messages); the connection queues the reply, then the dispatcher
+// (ops.go) publishes the pushes on the Bus, and the registry of this node
+// queues them on its connections.
 package server
 
 import (
@@ -17,6 +24,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -24,11 +32,18 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"yunxin/proto"
 	"yunxin/server/sqlitestore"
 	"yunxin/server/store"
 	"yunxin/web"
 )
+
+// DefaultAppSecret is the app secret of ConfigFromEnv when
+// YUNXIN_APP_SECRET is unset. It is public, so the server refuses it on an
+// address other than loopback (Config.Check).
+const DefaultAppSecret = "demo-secret"
 
 // Config configures a Server.
 type Config struct {
@@ -53,7 +68,7 @@ func ConfigFromEnv() Config {
 		Addr:      env("YUNXIN_ADDR", "127.0.0.1:8080"),
 		DataDir:   env("YUNXIN_DATA", "./data"),
 		AppKey:    env("YUNXIN_APP_KEY", "demo"),
-		AppSecret: env("YUNXIN_APP_SECRET", "demo-secret"),
+		AppSecret: env("YUNXIN_APP_SECRET", DefaultAppSecret),
 	}
 	for o := range strings.SplitSeq(os.Getenv("YUNXIN_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -61,6 +76,38 @@ func ConfigFromEnv() Config {
 		}
 	}
 	return cfg
+}
+
+// Check reports a configuration the server must not run with: the default
+// (or an empty) app secret while listening on an address other than
+// loopback, where anyone could sign REST calls with it, or an allowed
+// origin that is not scheme://host[:port].
+func (cfg Config) Check() error {
+	if (cfg.AppSecret == "" || cfg.AppSecret == DefaultAppSecret) && !loopbackAddr(cfg.Addr) {
+		return fmt.Errorf("refusing to listen on %s with the default app secret: set YUNXIN_APP_SECRET to a secret of your own (or listen on 127.0.0.1)", cfg.Addr)
+	}
+	if _, bad := originSet(cfg.AllowedOrigins); len(bad) > 0 {
+		return fmt.Errorf("YUNXIN_ALLOWED_ORIGINS: %q is not an origin like http://localhost:3000 or https://app.example.com", bad[0])
+	}
+	return nil
+}
+
+// loopbackAddr reports whether the listen address addr (host:port) only
+// accepts connections from this machine. An empty address (no listener)
+// counts as loopback; an empty host (all interfaces) does not.
+func loopbackAddr(addr string) bool {
+	if addr == "" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
 }
 
 // Error is an error with a NIM error code (proto.Code*), as returned by
@@ -78,14 +125,17 @@ func errorf(code int, format string, args ...any) *Error {
 
 // Server holds the database, the online connections and the HTTP routes.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	store store.Store
-	hub   Hub
-	now   func() time.Time
+	cfg      Config
+	log      *slog.Logger
+	store    store.Store
+	bus      Bus
+	presence Presence
+	registry *registry
+	throttle *loginThrottle
+	now      func() time.Time
 
 	sdk, demo http.Handler
-	origins   []string
+	origins   map[string]struct{} // normalized allowed origins
 
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
@@ -93,49 +143,81 @@ type Server struct {
 	wg     sync.WaitGroup
 	ready  atomic.Bool
 
-	// Timeouts, variables so tests can shorten them.
+	// Timeouts and limits, variables so tests can change them.
 	loginTimeout time.Duration
 	idleTimeout  time.Duration
 	writeTimeout time.Duration
+	queueBytes   int        // maxQueueBytes
+	reqRate      rate.Limit // rateLimit
+	reqBurst     int        // rateBurst
 }
 
-// Open opens (creating if needed) the SQLite database in cfg.DataDir and
-// returns a Server ready to serve Handler.
+// Cluster is how a Server reaches the other nodes: the Bus its pushes go
+// through and the Presence of online clients. A nil field is the
+// in-process implementation (one node).
+type Cluster struct {
+	Bus      Bus
+	Presence Presence
+}
+
+// Open checks cfg (Config.Check), opens (creating if needed) the SQLite
+// database in cfg.DataDir and returns a single-node Server ready to serve
+// Handler.
 func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Server, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = "."
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
-	st, err := sqlitestore.Open(ctx, cfg.DataDir)
+	st, err := sqlitestore.Open(ctx, cfg.DataDir, log)
 	if err != nil {
-		return nil, err
+		return nil, err // names the directory already
 	}
-	return New(cfg, st, nil, log)
+	return New(cfg, st, Cluster{}, log)
 }
 
-// New returns a Server on an already opened store and hub (nil hub: the
-// in-process one). Close closes the store.
-func New(cfg Config, st store.Store, hub Hub, log *slog.Logger) (*Server, error) {
+// New returns a Server on an already opened store and cluster. Close closes
+// the store (also when New fails).
+func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if hub == nil {
-		hub = NewLocalHub()
+	if cl.Bus == nil {
+		cl.Bus = NewLocalBus()
+	}
+	if cl.Presence == nil {
+		cl.Presence = NewLocalPresence()
+	}
+	origins, bad := originSet(cfg.AllowedOrigins)
+	if len(bad) > 0 {
+		st.Close()
+		return nil, cfg.Check()
 	}
 	s := &Server{
 		cfg:          cfg,
 		log:          log,
 		store:        st,
-		hub:          hub,
+		bus:          cl.Bus,
+		presence:     cl.Presence,
+		registry:     newRegistry(cl.Bus),
+		throttle:     newLoginThrottle(loginThrottleMaxKeys),
 		now:          time.Now,
+		origins:      origins,
 		conns:        map[*conn]struct{}{},
 		loginTimeout: 10 * time.Second,
 		idleTimeout:  90 * time.Second,
 		writeTimeout: 10 * time.Second,
+		queueBytes:   maxQueueBytes,
+		reqRate:      rateLimit,
+		reqBurst:     rateBurst,
 	}
-	s.origins = originPatterns(cfg.AllowedOrigins)
 	var err error
 	if s.sdk, err = newStatic(web.SDK(), true); err != nil {
 		st.Close()
@@ -202,7 +284,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.closeNow(closeGoingAway, "server shutting down")
+		c.closeAfter(closeGoingAway, "server shutting down")
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
@@ -269,8 +351,8 @@ func checkToken(token string) (string, error) {
 	if token == "" {
 		return randomHex(16), nil
 	}
-	if len(token) > 128 {
-		return "", errorf(proto.CodeBadParam, "token longer than 128 bytes")
+	if len(token) > proto.MaxTokenBytes {
+		return "", errorf(proto.CodeBadParam, "token longer than %d bytes", proto.MaxTokenBytes)
 	}
 	return token, nil
 }
@@ -283,7 +365,7 @@ func (s *Server) checkLogin(ctx context.Context, accid, token string) (bool, err
 		return false, nil
 	}
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("look up user %s: %w", accid, err)
 	}
 	h := sha256.Sum256(append(append([]byte{}, u.Salt...), token...))
 	return subtle.ConstantTimeCompare(h[:], u.TokenHash) == 1, nil
@@ -300,21 +382,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// originPatterns turns origins like http://localhost:3000 into the
-// host[:port] patterns coder/websocket matches.
-func originPatterns(origins []string) []string {
-	var out []string
-	for _, o := range origins {
-		o = strings.TrimSpace(o)
-		if i := strings.Index(o, "://"); i >= 0 {
-			o = o[i+3:]
-		}
-		o = strings.TrimRight(o, "/")
-		if o != "" {
-			out = append(out, o)
-		}
-	}
-	return out
 }

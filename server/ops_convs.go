@@ -1,0 +1,67 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"yunxin/proto"
+	"yunxin/server/store"
+)
+
+// The conversations domain: read marks and read receipts. Both append to a
+// change log; the dispatcher pushes the change.
+func init() {
+	register(proto.OpRead, opRead)
+	register(proto.OpReceipt, opReceipt)
+}
+
+func opRead(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+	var req proto.ReadReq
+	if err := decode(d, &req); err != nil {
+		return result{}, err
+	}
+	if req.Seq < 0 {
+		return result{}, errorf(proto.CodeBadParam, "seq must not be negative")
+	}
+	if err := c.member(ctx, req.Conv); err != nil {
+		return result{}, err
+	}
+	conv, ch, err := c.s.store.MarkRead(ctx, c.account, req.Conv, req.Seq)
+	if errors.Is(err, store.ErrNotFound) {
+		return result{}, errorf(proto.CodeNotFound, "conversation not found: %s", req.Conv)
+	}
+	if err != nil {
+		return result{}, fmt.Errorf("mark %q read by %s: %w", req.Conv, c.account, err)
+	}
+	return result{reply: conv, changes: []store.Change{ch}}, nil
+}
+
+func opReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+	var req proto.ReceiptReq
+	if err := decode(d, &req); err != nil {
+		return result{}, err
+	}
+	if req.Seq < 0 {
+		return result{}, errorf(proto.CodeBadParam, "seq must not be negative")
+	}
+	if len(req.ClientID) > proto.MaxIDBytes {
+		return result{}, errorf(proto.CodeBadParam, "cid longer than %d bytes", proto.MaxIDBytes)
+	}
+	if err := c.member(ctx, req.Conv); err != nil {
+		return result{}, err
+	}
+	peer := proto.P2PPeer(req.Conv, c.account)
+	if peer == "" {
+		return result{}, errorf(proto.CodeBadParam, "conversation %q is not P2P: receipts are P2P only", req.Conv)
+	}
+	r, ch, err := c.s.store.Receipt(ctx, c.account, peer, req.Conv, req.Seq, c.s.now().UnixMilli(), req.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return result{}, errorf(proto.CodeNotFound, "conversation not found: %s", req.Conv)
+	}
+	if err != nil {
+		return result{}, fmt.Errorf("receipt of %s in %q: %w", c.account, req.Conv, err)
+	}
+	return result{reply: r, changes: []store.Change{ch}}, nil
+}

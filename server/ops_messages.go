@@ -1,0 +1,187 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"yunxin/proto"
+	"yunxin/server/store"
+)
+
+// The messages domain: send and pull.
+func init() {
+	register(proto.OpSend, opSend)
+	register(proto.OpPull, opPull)
+}
+
+// maxCursors is the most cursors one pull may carry.
+const maxCursors = 10000
+
+func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+	var req proto.SendReq
+	if err := decode(d, &req); err != nil {
+		return result{}, err
+	}
+	m := req.Msg
+	if m.ClientID == "" || len(m.ClientID) > proto.MaxIDBytes {
+		return result{}, errorf(proto.CodeBadParam, "msg.cid must be 1-%d bytes", proto.MaxIDBytes)
+	}
+	if m.ChatType != proto.ChatP2P {
+		return result{}, errorf(proto.CodeBadParam, "chatType %d not supported yet", m.ChatType)
+	}
+	if !proto.ValidAccount(m.To) {
+		return result{}, errorf(proto.CodeBadParam, "msg.to %q is not a valid account", m.To)
+	}
+	if m.Type != proto.MsgText {
+		return result{}, errorf(proto.CodeBadParam, "msg.type %d not supported yet (only 0, text)", m.Type)
+	}
+	body, err := checkTextBody(m.Body)
+	if err != nil {
+		return result{}, err
+	}
+	ext, err := checkExt(m.Ext)
+	if err != nil {
+		return result{}, err
+	}
+	if m.To != c.account {
+		if _, err := c.s.store.User(ctx, m.To); errors.Is(err, store.ErrNotFound) {
+			return result{}, errorf(proto.CodeNotFound, "user not found: %s", m.To)
+		} else if err != nil {
+			return result{}, fmt.Errorf("look up receiver %s: %w", m.To, err)
+		}
+	}
+	msg := proto.Msg{
+		ClientID:   m.ClientID,
+		Conv:       proto.P2PConv(c.account, m.To),
+		From:       c.account,
+		To:         m.To,
+		ChatType:   proto.ChatP2P,
+		Type:       m.Type,
+		Body:       body,
+		Ext:        ext,
+		FromClient: c.info.ClientType,
+	}
+	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
+	if err != nil {
+		return result{}, fmt.Errorf("store message %s/%s: %w", c.account, m.ClientID, err)
+	}
+	res := result{reply: proto.SendResp{ServerID: stored.ServerID, Conv: stored.Conv, Seq: stored.Seq, Time: stored.Time, Dup: dup}}
+	if !dup {
+		res.msgs = []proto.Msg{stored}
+	}
+	return res, nil
+}
+
+// checkTextBody validates a text body, {"text": "..."}, with
+// proto.TextProblem and returns it compacted.
+func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
+	if !isObject(raw) {
+		return nil, errorf(proto.CodeBadParam, `msg.body must be a JSON object like {"text":"hi"}`)
+	}
+	var b struct {
+		Text *string `json:"text"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil || b.Text == nil {
+		return nil, errorf(proto.CodeBadParam, "msg.body.text must be a string")
+	}
+	if p := proto.TextProblem(*b.Text); p != "" {
+		return nil, errorf(proto.CodeBadParam, "msg.body.text %s", p)
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, errorf(proto.CodeBadParam, "msg.body: %v", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// checkExt validates remoteExt: absent/null, or a JSON object of at most
+// MaxExtBytes (compacted).
+func checkExt(raw json.RawMessage) (json.RawMessage, error) {
+	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return nil, nil
+	}
+	if !isObject(raw) {
+		return nil, errorf(proto.CodeBadParam, "msg.ext must be a JSON object")
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return nil, errorf(proto.CodeBadParam, "msg.ext: %v", err)
+	}
+	if buf.Len() > proto.MaxExtBytes {
+		return nil, errorf(proto.CodeBadParam, "msg.ext too big: %d bytes, at most %d", buf.Len(), proto.MaxExtBytes)
+	}
+	return buf.Bytes(), nil
+}
+
+func isObject(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || t[0] != '{' {
+		return false
+	}
+	var v map[string]json.RawMessage
+	return json.Unmarshal(t, &v) == nil
+}
+
+func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+	var req proto.PullReq
+	if err := decode(d, &req); err != nil {
+		return result{}, err
+	}
+	if len(req.Cursors) > maxCursors {
+		return result{}, errorf(proto.CodeBadParam, "too many cursors: %d, at most %d", len(req.Cursors), maxCursors)
+	}
+	checked := make(map[string]bool, len(req.Cursors))
+	for _, cur := range req.Cursors {
+		if checked[cur.Conv] {
+			continue
+		}
+		if err := c.member(ctx, cur.Conv); err != nil {
+			return result{}, err
+		}
+		checked[cur.Conv] = true
+	}
+	limit := req.Limit
+	if limit <= 0 || limit > proto.MaxPull {
+		limit = proto.MaxPull
+	}
+	resp := proto.PullResp{Msgs: []proto.Msg{}}
+	var page pageBudget
+	for _, cur := range req.Cursors {
+		left := limit - len(resp.Msgs)
+		msgs, err := c.s.store.Messages(ctx, cur.Conv, max(cur.After, 0), left+1)
+		if err != nil {
+			return result{}, fmt.Errorf("messages of %q after %d: %w", cur.Conv, cur.After, err)
+		}
+		for i, m := range msgs {
+			if i == left || !page.fits(len(resp.Msgs), m) {
+				resp.More = true
+				return result{reply: resp}, nil
+			}
+			resp.Msgs = append(resp.Msgs, m)
+		}
+	}
+	return result{reply: resp}, nil
+}
+
+// pageBudget counts the encoded bytes of the items of one paged reply
+// against proto.MaxPage.
+type pageBudget struct{ used int }
+
+// fits reports whether item, encoded, still fits the page after n items
+// and, if so, counts it. The first item of a page always fits (one item is
+// never larger than proto.MaxItemBytes).
+func (p *pageBudget) fits(n int, item any) bool {
+	b, err := json.Marshal(item)
+	size := len(b) + 1 // and its comma
+	if err != nil {
+		size = proto.MaxItemBytes
+	}
+	if n > 0 && p.used+size > proto.MaxPage {
+		return false
+	}
+	p.used += size
+	return true
+}
