@@ -1,20 +1,33 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
 	"sync"
 	"testing"
 
+	"github.com/pressly/goose/v3"
+
 	"yunxin/proto"
 	"yunxin/server/store"
+	"yunxin/server/store/storetest"
 )
 
-func open(t *testing.T, dir string) *Store {
+// open opens a store in dir, closed when t ends, logging to log (nil:
+// discard).
+func open(t testing.TB, dir string, log *slog.Logger) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dir)
+	s, err := Open(context.Background(), dir, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,87 +35,303 @@ func open(t *testing.T, dir string) *Store {
 	return s
 }
 
-func msg(from, to, cid string) proto.Msg {
-	return proto.Msg{From: from, To: to, Conv: proto.P2PConv(from, to), ClientID: cid, Body: json.RawMessage(`{"text":"x"}`), FromClient: 16}
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, t.TempDir(), nil) })
 }
 
-func TestUsers(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, t.TempDir())
-	u := store.User{Accid: "a", Name: "A", Salt: []byte{1}, TokenHash: []byte{2}, CreatedMs: 5}
-	if err := s.CreateUser(ctx, u); err != nil {
+// A resend after a restart is still a dup.
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	s := open(t, dir, nil)
+	m := proto.Msg{From: "a", To: "b", Conv: proto.P2PConv("a", "b"), ClientID: "c1", Body: json.RawMessage(`{"text":"x"}`)}
+	first, _, err := s.Send(ctx, m, 1000)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateUser(ctx, u); !errors.Is(err, store.ErrExists) {
-		t.Fatalf("duplicate: %v", err)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
 	}
-	got, err := s.User(ctx, "a")
-	if err != nil || got.Name != "A" || string(got.TokenHash) != "\x02" || got.CreatedMs != 5 {
-		t.Fatalf("user %+v %v", got, err)
+	s = open(t, dir, nil)
+	again, dup, err := s.Send(ctx, m, 2000)
+	if err != nil || !dup || !reflect.DeepEqual(again, first) {
+		t.Fatalf("resend after reopen: %+v %v %v, want %+v", again, dup, err, first)
 	}
-	if _, err := s.User(ctx, "b"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("missing user: %v", err)
-	}
-	if err := s.SetToken(ctx, "b", nil, nil); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("set token of missing user: %v", err)
+	next, _, err := s.Send(ctx, proto.Msg{From: "b", To: "a", Conv: m.Conv, ClientID: "c2", Body: m.Body}, 1500)
+	if err != nil || next.Seq != 2 || next.Time != 1500 {
+		t.Fatalf("next after reopen: %+v, %v", next, err)
 	}
 }
 
-// Concurrent sends in one conversation get distinct consecutive seqs and
-// strictly increasing times, even with a clock that stands still.
-func TestConcurrentSends(t *testing.T) {
-	ctx := context.Background()
-	s := open(t, t.TempDir())
-	const n = 40
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			from, to := "a", "b"
-			if i%2 == 1 {
-				from, to = "b", "a"
-			}
-			if _, _, err := s.Send(ctx, msg(from, to, fmt.Sprint("c", i)), 1000); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	msgs, err := s.Messages(ctx, proto.P2PConv("a", "b"), 0, 1000)
-	if err != nil || len(msgs) != n {
-		t.Fatalf("%d msgs, %v", len(msgs), err)
-	}
-	for i, m := range msgs {
-		if m.Seq != int64(i+1) || (i > 0 && m.Time <= msgs[i-1].Time) {
-			t.Fatalf("msg %d: %+v", i, m)
+// logRecorder is a slog.Handler that keeps the messages and attributes of
+// the records it gets.
+type logRecorder struct {
+	mu   sync.Mutex
+	recs []map[string]any
+}
+
+func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler     { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler          { return l }
+func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
+	rec := map[string]any{"msg": r.Message}
+	r.Attrs(func(a slog.Attr) bool { rec[a.Key] = a.Value.Any(); return true })
+	l.mu.Lock()
+	l.recs = append(l.recs, rec)
+	l.mu.Unlock()
+	return nil
+}
+
+// applied returns the versions of the "schema migration applied" records.
+func (l *logRecorder) applied() []int64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var vs []int64
+	for _, r := range l.recs {
+		if r["msg"] == "schema migration applied" {
+			vs = append(vs, r["version"].(int64))
 		}
 	}
-	convs, ver, err := s.ConvsSince(ctx, "b", 0)
-	if err != nil || len(convs) != 1 || ver != n || convs[0].LastSeq != n || convs[0].Unread != n/2 || convs[0].Peer != "a" {
-		t.Fatalf("convs %+v ver %d %v", convs, ver, err)
+	return vs
+}
+
+// latestVersion is the highest migration version embedded.
+func latestVersion(t *testing.T) int64 {
+	t.Helper()
+	files, err := fs.Sub(migrations, "migrations/sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs := p.ListSources()
+	return srcs[len(srcs)-1].Version
+}
+
+// dbVersion is the goose version of the database in dir.
+func dbVersion(t *testing.T, dir string) int64 {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName)+"?_pragma=query_only(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var v int64
+	if err := db.QueryRow(`SELECT MAX(version_id) FROM goose_db_version WHERE is_applied`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// A fresh database gets every migration once.
+func TestMigrateFresh(t *testing.T) {
+	dir := t.TempDir()
+	var rec logRecorder
+	open(t, dir, slog.New(&rec)).Close()
+	latest := latestVersion(t)
+	if got := rec.applied(); len(got) != int(latest) || got[0] != 1 || got[len(got)-1] != latest {
+		t.Fatalf("applied %v, want 1…%d", got, latest)
+	}
+	if v := dbVersion(t, dir); v != latest {
+		t.Fatalf("version %d, want %d", v, latest)
 	}
 }
 
-func TestReopen(t *testing.T) {
-	ctx := context.Background()
+// copyFixture copies testdata/name into a new data directory as its
+// database and returns the directory.
+func copyFixture(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	s := open(t, dir)
-	first, dup, err := s.Send(ctx, msg("a", "b", "c1"), 1000)
-	if err != nil || dup {
-		t.Fatal(err, dup)
+	if err := os.WriteFile(filepath.Join(dir, FileName), data, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	s.Close()
-	s = open(t, dir)
-	again, dup, err := s.Send(ctx, msg("a", "b", "c1"), 2000)
-	if err != nil || !dup || again.ServerID != first.ServerID || again.Time != 1000 {
-		t.Fatalf("resend after reopen: %+v %v %v", again, dup, err)
+	return dir
+}
+
+// A data directory written by the server of main at c82d040 (no goose
+// table, one convs row per account and conversation; see
+// testdata/mkfixture.go.txt) is migrated without losing anything.
+func TestMigrateFromV0(t *testing.T) {
+	ctx := t.Context()
+	dir := copyFixture(t, "v0-main-c82d040.db")
+	var rec logRecorder
+	s := open(t, dir, slog.New(&rec))
+	latest := latestVersion(t)
+	if got := rec.applied(); len(got) != int(latest) {
+		t.Fatalf("applied %v, want all %d migrations", got, latest)
 	}
-	c, err := s.MarkRead(ctx, "b", first.Conv, 1)
-	if err != nil || c.ReadSeq != 1 || c.Unread != 0 {
-		t.Fatalf("read %+v %v", c, err)
+	if v := dbVersion(t, dir); v != latest {
+		t.Fatalf("version %d, want %d", v, latest)
 	}
-	if _, err := s.MarkRead(ctx, "c", first.Conv, 1); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("read without row: %v", err)
+
+	for _, name := range []string{"alice", "bob", "carol"} {
+		u, err := s.User(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := sha256.Sum256(append(append([]byte{}, u.Salt...), name+"-token"...)); !bytes.Equal(h[:], u.TokenHash) {
+			t.Errorf("%s's token no longer verifies", name)
+		}
+	}
+
+	const t0 = 1795000000000 // the fixture's first message time; one message per second
+	ab, ac, aa := proto.P2PConv("alice", "bob"), proto.P2PConv("alice", "carol"), proto.P2PConv("alice", "alice")
+	byID := func(account string) map[string]proto.Conv {
+		cs, err := s.ConvsSince(ctx, account, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]proto.Conv{}
+		for i, c := range cs {
+			if i > 0 && c.Ver <= cs[i-1].Ver {
+				t.Errorf("%s's conversations not in stamp order: %+v", account, cs)
+			}
+			m[c.ID] = c
+		}
+		return m
+	}
+	alice := byID("alice")
+	want := map[string]proto.Conv{
+		// alice read up to 6: bob's 8 and 10 are unread; bob's receipt says 9.
+		ab: {ID: ab, Peer: "bob", LastSeq: 10, LastTime: t0 + 9000, ReadSeq: 6, Unread: 2, PeerReadSeq: 9, PeerReadTime: t0 + 13000},
+		ac: {ID: ac, Peer: "carol", LastSeq: 2, LastTime: t0 + 11000, Unread: 2},
+		aa: {ID: aa, Peer: "alice", LastSeq: 1, LastTime: t0 + 12000},
+	}
+	checkConvs(t, "alice", alice, want)
+	checkConvs(t, "bob", byID("bob"), map[string]proto.Conv{
+		ab: {ID: ab, Peer: "alice", LastSeq: 10, LastTime: t0 + 9000, Unread: 5},
+	})
+	checkConvs(t, "carol", byID("carol"), map[string]proto.Conv{
+		ac: {ID: ac, Peer: "alice", LastSeq: 2, LastTime: t0 + 11000},
+	})
+
+	ms, err := s.Messages(ctx, ab, 0, 100)
+	if err != nil || len(ms) != 10 {
+		t.Fatalf("%d messages of %s, %v", len(ms), ab, err)
+	}
+	for i, m := range ms {
+		from, to, cid := "alice", "bob", fmt.Sprintf("ab-%d", i/2+1)
+		if i%2 == 1 {
+			from, to, cid = "bob", "alice", fmt.Sprintf("ba-%d", i/2+1)
+		}
+		text, _ := json.Marshal(map[string]string{"text": fmt.Sprintf("%s to %s %d", from, to, i/2+1)})
+		if m.Seq != int64(i+1) || m.From != from || m.To != to || m.ClientID != cid || m.Time != t0+int64(i)*1000 ||
+			string(m.Body) != string(text) || m.FromClient != proto.ClientWeb || m.ServerID != fmt.Sprint(i+1) {
+			t.Errorf("message %d: %+v", i, m)
+		}
+	}
+	ms, err = s.Messages(ctx, ac, 0, 100)
+	if err != nil || len(ms) != 2 || string(ms[1].Body) != `{"text":"carol to alice 2 你好"}` {
+		t.Fatalf("messages of %s: %+v, %v", ac, ms, err)
+	}
+
+	// The counters carry on: seq 11, a later stamp, the next server id,
+	// alice's change log after her old counter (15).
+	m, dup, err := s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: ab, ClientID: "ba-6", Body: json.RawMessage(`{"text":"again"}`), FromClient: 16}, t0+20000)
+	if err != nil || dup || m.Seq != 11 || m.ServerID != "14" {
+		t.Fatalf("new send: %+v %v %v", m, dup, err)
+	}
+	if cs, err := s.ConvsSince(ctx, "alice", alice[aa].Ver, 100); err != nil || len(cs) != 1 || cs[0].ID != ab || cs[0].Unread != 3 {
+		t.Fatalf("alice after the new send: %+v, %v", cs, err)
+	}
+	if _, ch, err := s.MarkRead(ctx, "alice", ab, 11); err != nil || ch.Ver != 16 {
+		t.Fatalf("alice's first change: %+v, %v; want Ver 16", ch, err)
+	}
+	if _, ch, err := s.Receipt(ctx, "alice", "bob", ab, 11, t0+30000, "ba-6"); err != nil || ch.Account != "bob" || ch.Ver != 11 {
+		t.Fatalf("alice's receipt: %+v, %v; want Ver 11 in bob's log", ch, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Opening it again runs nothing.
+	rec = logRecorder{}
+	s = open(t, dir, slog.New(&rec))
+	if got := rec.applied(); len(got) != 0 {
+		t.Fatalf("second open applied %v", got)
+	}
+	if c := byID("bob")[ab]; c.PeerReadSeq != 11 || c.ReadSeq != 0 || c.Unread != 5 {
+		t.Fatalf("bob after reopening: %+v", c)
+	}
+}
+
+// checkConvs compares got with want, ignoring Ver.
+func checkConvs(t *testing.T, account string, got, want map[string]proto.Conv) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Errorf("%s has %d conversations, want %d: %+v", account, len(got), len(want), got)
+	}
+	for id, w := range want {
+		g, ok := got[id]
+		if !ok || g.Ver <= 0 {
+			t.Errorf("%s's %s: %+v", account, id, g)
+			continue
+		}
+		g.Ver = 0
+		if g != w {
+			t.Errorf("%s's %s:\n got %+v\nwant %+v", account, id, g, w)
+		}
+	}
+}
+
+// Every migration can be undone and done again.
+func TestMigrateDownUp(t *testing.T) {
+	ctx := t.Context()
+	dir := copyFixture(t, "v0-main-c82d040.db")
+	open(t, dir, nil).Close()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	files, _ := fs.Sub(migrations, "migrations/sqlite")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Down(ctx); err != nil {
+		t.Fatalf("down from the latest: %v", err)
+	}
+	var unread, ver int
+	if err := db.QueryRow(`SELECT unread, ver FROM convs WHERE account = 'bob'`).Scan(&unread, &ver); err != nil || unread != 5 || ver != 11 {
+		t.Fatalf("bob's old row after down: unread %d ver %d, %v", unread, ver, err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("up again: %v", err)
+	}
+	s := open(t, dir, nil)
+	c, err := s.ConvsSince(ctx, "alice", 0, 100)
+	if err != nil || len(c) != 3 {
+		t.Fatalf("alice after down and up: %+v, %v", c, err)
+	}
+}
+
+// BenchmarkSend measures one Send in a conversation that already exists
+// (the common case), on a real file.
+func BenchmarkSend(b *testing.B) {
+	s := open(b, b.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx := context.Background()
+	body := json.RawMessage(`{"text":"a message of an ordinary length, about sixty characters"}`)
+	for i := 0; b.Loop(); i++ {
+		from, to := "alice", "bob"
+		if i%2 == 1 {
+			from, to = to, from
+		}
+		_, _, err := s.Send(ctx, proto.Msg{From: from, To: to, Conv: "p:alice|bob", ClientID: fmt.Sprint("c", i),
+			Body: body, FromClient: proto.ClientWeb}, 1000)
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 }

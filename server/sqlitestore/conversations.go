@@ -1,0 +1,150 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"yunxin/proto"
+	"yunxin/server/store"
+)
+
+// convView selects a conversation as member m sees it: unread derived from
+// the messages after m's read mark, the peer's receipt from the other
+// member's row (P2P). It goes with "FROM members m JOIN conversations c" (or
+// LEFT JOIN) and the left join on the peer's row as o.
+const convView = `SELECT m.conv, m.chat_type, m.peer, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), m.read_seq,
+	(SELECT COUNT(*) FROM messages x WHERE x.conv = m.conv AND x.seq > m.read_seq AND x.sender != m.account),
+	COALESCE(o.receipt_seq, 0), COALESCE(o.receipt_time, 0), COALESCE(c.stamp, 0)`
+
+const peerJoin = ` LEFT JOIN members o ON m.chat_type = 0 AND o.account = m.peer AND o.conv = m.conv`
+
+func scanConv(row scanner) (proto.Conv, error) {
+	var c proto.Conv
+	err := row.Scan(&c.ID, &c.ChatType, &c.Peer, &c.LastSeq, &c.LastTime, &c.ReadSeq, &c.Unread, &c.PeerReadSeq, &c.PeerReadTime, &c.Ver)
+	return c, err
+}
+
+// ConvsSince implements store.Conversations.
+func (s *Store) ConvsSince(ctx context.Context, account string, since int64, limit int) ([]proto.Conv, error) {
+	convs := []proto.Conv{}
+	if limit <= 0 {
+		return convs, nil
+	}
+	rows, err := s.r.QueryContext(ctx, convView+` FROM members m JOIN conversations c ON c.conv = m.conv`+peerJoin+`
+		WHERE m.account = ? AND c.stamp > ? ORDER BY c.stamp LIMIT ?`, account, since, limit)
+	if err != nil {
+		return nil, fmt.Errorf("conversations of %s: %w", account, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanConv(rows)
+		if err != nil {
+			return nil, fmt.Errorf("conversations of %s: %w", account, err)
+		}
+		convs = append(convs, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("conversations of %s: %w", account, err)
+	}
+	return convs, nil
+}
+
+// convOf reads one conversation as account sees it, in tx.
+func convOf(ctx context.Context, tx *sql.Tx, account, conv string) (proto.Conv, error) {
+	c, err := scanConv(tx.QueryRowContext(ctx, convView+` FROM members m LEFT JOIN conversations c ON c.conv = m.conv`+peerJoin+`
+		WHERE m.account = ? AND m.conv = ?`, account, conv))
+	if err != nil {
+		return c, fmt.Errorf("read conversation: %w", err)
+	}
+	return c, nil
+}
+
+// IsMember implements store.Conversations.
+func (s *Store) IsMember(ctx context.Context, account, conv string) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM members WHERE account = ? AND conv = ?`, account, conv).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("is %s a member of %s: %w", account, conv, err)
+	}
+	return true, nil
+}
+
+// MarkRead implements store.Conversations.
+func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (proto.Conv, store.Change, error) {
+	var c proto.Conv
+	var ch store.Change
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE members SET read_seq = MAX(read_seq,
+				MIN(?, COALESCE((SELECT last_seq FROM conversations c WHERE c.conv = members.conv), 0)))
+			WHERE account = ? AND conv = ?`, seq, account, conv)
+		if err != nil {
+			return fmt.Errorf("move read mark: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("move read mark: %w", err)
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		if c, err = convOf(ctx, tx, account, conv); err != nil {
+			return err
+		}
+		data, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("encode conversation: %w", err)
+		}
+		ch, err = appendChange(ctx, tx, account, proto.Change{Kind: proto.ChangeConv, Key: conv, Data: data})
+		return err
+	})
+	if err != nil {
+		return proto.Conv{}, store.Change{}, fmt.Errorf("mark %s read by %s: %w", conv, account, err)
+	}
+	return c, ch, nil
+}
+
+// Receipt implements store.Conversations. For a P2P conversation, peer must
+// be account's peer in it (ErrNotFound otherwise).
+func (s *Store) Receipt(ctx context.Context, account, peer, conv string, seq, timeMs int64, cid string) (proto.Receipt, store.Change, error) {
+	var r proto.Receipt
+	var ch store.Change
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var chatType int
+		var myPeer string
+		var lastSeq sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT m.chat_type, m.peer, c.last_seq FROM members m LEFT JOIN conversations c ON c.conv = m.conv
+			WHERE m.account = ? AND m.conv = ?`, account, conv).Scan(&chatType, &myPeer, &lastSeq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%s is not a member: %w", account, store.ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("read member: %w", err)
+		}
+		if lastSeq.Int64 <= 0 {
+			return fmt.Errorf("no message: %w", store.ErrNotFound)
+		}
+		if chatType == proto.ChatP2P && peer != myPeer {
+			return fmt.Errorf("%s is not the peer: %w", peer, store.ErrNotFound)
+		}
+		r = proto.Receipt{Conv: conv, From: account, ClientID: cid, Time: timeMs}
+		err = tx.QueryRowContext(ctx, `UPDATE members SET receipt_seq = MAX(receipt_seq, MIN(?, ?)), receipt_time = ?
+			WHERE account = ? AND conv = ? RETURNING receipt_seq`, seq, lastSeq.Int64, timeMs, account, conv).Scan(&r.Seq)
+		if err != nil {
+			return fmt.Errorf("move receipt mark: %w", err)
+		}
+		data, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encode receipt: %w", err)
+		}
+		ch, err = appendChange(ctx, tx, peer, proto.Change{Kind: proto.ChangeReceipt, Key: conv, Data: data})
+		return err
+	})
+	if err != nil {
+		return proto.Receipt{}, store.Change{}, fmt.Errorf("receipt of %s in %s: %w", account, conv, err)
+	}
+	return r, ch, nil
+}

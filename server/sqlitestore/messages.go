@@ -1,0 +1,129 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"yunxin/proto"
+)
+
+const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client`
+
+func scanMsg(row scanner) (proto.Msg, error) {
+	var m proto.Msg
+	var id int64
+	var body, ext string
+	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient)
+	if err != nil {
+		return m, err
+	}
+	m.ServerID = strconv.FormatInt(id, 10)
+	m.Body = []byte(body)
+	if ext != "" {
+		m.Ext = []byte(ext)
+	}
+	return m, nil
+}
+
+// Send implements store.Messages: one transaction of five statements (the
+// dedupe lookup, the stamp counter, the conversation row, the message, the
+// P2P member rows), whatever the number of members.
+func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
+	var out proto.Msg
+	dup := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		old, err := scanMsg(tx.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE sender = ? AND cid = ?`, m.From, m.ClientID))
+		if err == nil {
+			out, dup = old, true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("look up message: %w", err)
+		}
+		stamp, err := nextStamp(ctx, tx)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO conversations(conv, chat_type, last_seq, last_time, stamp) VALUES(?, ?, 1, ?, ?)
+			ON CONFLICT(conv) DO UPDATE SET last_seq = last_seq + 1, last_time = MAX(excluded.last_time, last_time + 1),
+				stamp = excluded.stamp
+			RETURNING last_seq, last_time`, m.Conv, m.ChatType, nowMs, stamp).Scan(&m.Seq, &m.Time)
+		if err != nil {
+			return fmt.Errorf("update conversation: %w", err)
+		}
+		var id int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client)
+			VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+			m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("insert message: %w", err)
+		}
+		m.ServerID = strconv.FormatInt(id, 10)
+		if m.ChatType == proto.ChatP2P {
+			if err := addP2PMembers(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		out = m
+		return nil
+	})
+	if err != nil {
+		return proto.Msg{}, false, fmt.Errorf("send %s/%s in %s: %w", m.From, m.ClientID, m.Conv, err)
+	}
+	return out, dup, nil
+}
+
+// nextStamp moves the store-wide conversation stamp counter and returns its
+// new value.
+func nextStamp(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var v int64
+	err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'conv_stamp' RETURNING value`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("next conversation stamp: %w", err)
+	}
+	return v, nil
+}
+
+// addP2PMembers inserts the member rows of m's P2P conversation that are
+// missing: one per account, one only for a note to self.
+func addP2PMembers(ctx context.Context, tx *sql.Tx, m proto.Msg) error {
+	var err error
+	if m.From == m.To {
+		_, err = tx.ExecContext(ctx, `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?)
+			ON CONFLICT(account, conv) DO NOTHING`, m.From, m.Conv, m.ChatType, m.To)
+	} else {
+		_, err = tx.ExecContext(ctx, `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?), (?,?,?,?)
+			ON CONFLICT(account, conv) DO NOTHING`, m.From, m.Conv, m.ChatType, m.To, m.To, m.Conv, m.ChatType, m.From)
+	}
+	if err != nil {
+		return fmt.Errorf("add members: %w", err)
+	}
+	return nil
+}
+
+// Messages implements store.Messages.
+func (s *Store) Messages(ctx context.Context, conv string, after int64, limit int) ([]proto.Msg, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?`, conv, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("messages of %s: %w", conv, err)
+	}
+	defer rows.Close()
+	var out []proto.Msg
+	for rows.Next() {
+		m, err := scanMsg(rows)
+		if err != nil {
+			return nil, fmt.Errorf("messages of %s: %w", conv, err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("messages of %s: %w", conv, err)
+	}
+	return out, nil
+}
