@@ -56,6 +56,8 @@
 //     back by the other tab's writes).
 //   - badparams_test.go: TestBadParams (414s naming the parameter; the runtime
 //     survives bad calls and throwing page callbacks).
+//   - readme_test.go: TestREADMEMethodLists (the README's lists of
+//     implemented and not yet implemented methods match jsapi's table).
 //   - demo_test.go: TestDemoPage (two people chat through the demo UI at /;
 //     favicon; a chat with an unknown account is refused at once),
 //     TestDemoRecovery (the demo says "reconnecting…" while the SDK retries
