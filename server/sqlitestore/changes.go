@@ -9,13 +9,20 @@ import (
 	"yunxin/server/store"
 )
 
+// The statements of appendChange (prepared: Store.q).
+const (
+	nextVerSQL = `INSERT INTO account_ver(account, ver) VALUES(?, 1)
+		ON CONFLICT(account) DO UPDATE SET ver = ver + 1 RETURNING ver`
+	putChangeSQL = `INSERT INTO changes(account, ver, kind, key, deleted, data) VALUES(?,?,?,?,?,?)
+		ON CONFLICT(account, kind, key) DO UPDATE SET ver = excluded.ver, deleted = excluded.deleted, data = excluded.data`
+)
+
 // appendChange appends c (its Ver ignored) to account's change log in tx:
 // it moves the account's counter and stores c under the new Ver, replacing
 // the entry of the same (Kind, Key) if there is one. It returns the entry as
 // stored.
-func appendChange(ctx context.Context, tx *sql.Tx, account string, c proto.Change) (store.Change, error) {
-	err := tx.QueryRowContext(ctx, `INSERT INTO account_ver(account, ver) VALUES(?, 1)
-		ON CONFLICT(account) DO UPDATE SET ver = ver + 1 RETURNING ver`, account).Scan(&c.Ver)
+func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, account string, c proto.Change) (store.Change, error) {
+	err := tx.StmtContext(ctx, s.q.nextVer).QueryRowContext(ctx, account).Scan(&c.Ver)
 	if err != nil {
 		return store.Change{}, fmt.Errorf("move change counter of %s: %w", account, err)
 	}
@@ -25,9 +32,7 @@ func appendChange(ctx context.Context, tx *sql.Tx, account string, c proto.Chang
 	} else {
 		c.Data = nil
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO changes(account, ver, kind, key, deleted, data) VALUES(?,?,?,?,?,?)
-		ON CONFLICT(account, kind, key) DO UPDATE SET ver = excluded.ver, deleted = excluded.deleted, data = excluded.data`,
-		account, c.Ver, c.Kind, c.Key, c.Deleted, data)
+	_, err = tx.StmtContext(ctx, s.q.putChange).ExecContext(ctx, account, c.Ver, c.Kind, c.Key, c.Deleted, data)
 	if err != nil {
 		return store.Change{}, fmt.Errorf("append %s change %q to %s: %w", c.Kind, c.Key, account, err)
 	}

@@ -98,7 +98,7 @@ func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (
 		if err != nil {
 			return fmt.Errorf("encode conversation: %w", err)
 		}
-		ch, err = appendChange(ctx, tx, account, proto.Change{Kind: proto.ChangeConv, Key: conv, Data: data})
+		ch, err = s.appendChange(ctx, tx, account, proto.Change{Kind: proto.ChangeConv, Key: conv, Data: data})
 		return err
 	})
 	if err != nil {
@@ -140,7 +140,7 @@ func (s *Store) Receipt(ctx context.Context, account, peer, conv string, seq, ti
 		if err != nil {
 			return fmt.Errorf("encode receipt: %w", err)
 		}
-		ch, err = appendChange(ctx, tx, peer, proto.Change{Kind: proto.ChangeReceipt, Key: conv, Data: data})
+		ch, err = s.appendChange(ctx, tx, peer, proto.Change{Kind: proto.ChangeReceipt, Key: conv, Data: data})
 		return err
 	})
 	if err != nil {

@@ -12,6 +12,22 @@ import (
 
 const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client`
 
+// The statements of Send (prepared: Store.q).
+const (
+	findMsgSQL    = `SELECT ` + msgCols + ` FROM messages WHERE sender = ? AND cid = ?`
+	nextStampSQL  = `UPDATE counters SET value = value + 1 WHERE name = 'conv_stamp' RETURNING value`
+	upsertConvSQL = `INSERT INTO conversations(conv, chat_type, last_seq, last_time, stamp) VALUES(?, ?, 1, ?, ?)
+		ON CONFLICT(conv) DO UPDATE SET last_seq = last_seq + 1, last_time = MAX(excluded.last_time, last_time + 1),
+			stamp = excluded.stamp
+		RETURNING last_seq, last_time`
+	insertMsgSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING id`
+	addMemberSQL = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?)
+		ON CONFLICT(account, conv) DO NOTHING`
+	addMembersSQL = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?), (?,?,?,?)
+		ON CONFLICT(account, conv) DO NOTHING`
+)
+
 func scanMsg(row scanner) (proto.Msg, error) {
 	var m proto.Msg
 	var id int64
@@ -35,7 +51,7 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 	var out proto.Msg
 	dup := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		old, err := scanMsg(tx.QueryRowContext(ctx, `SELECT `+msgCols+` FROM messages WHERE sender = ? AND cid = ?`, m.From, m.ClientID))
+		old, err := scanMsg(tx.StmtContext(ctx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
 		if err == nil {
 			out, dup = old, true
 			return nil
@@ -43,27 +59,22 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("look up message: %w", err)
 		}
-		stamp, err := nextStamp(ctx, tx)
-		if err != nil {
-			return err
+		var stamp int64
+		if err := tx.StmtContext(ctx, s.q.nextStamp).QueryRowContext(ctx).Scan(&stamp); err != nil {
+			return fmt.Errorf("next conversation stamp: %w", err)
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO conversations(conv, chat_type, last_seq, last_time, stamp) VALUES(?, ?, 1, ?, ?)
-			ON CONFLICT(conv) DO UPDATE SET last_seq = last_seq + 1, last_time = MAX(excluded.last_time, last_time + 1),
-				stamp = excluded.stamp
-			RETURNING last_seq, last_time`, m.Conv, m.ChatType, nowMs, stamp).Scan(&m.Seq, &m.Time)
+		err = tx.StmtContext(ctx, s.q.upsertConv).QueryRowContext(ctx, m.Conv, m.ChatType, nowMs, stamp).Scan(&m.Seq, &m.Time)
 		if err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
 		var id int64
-		err = tx.QueryRowContext(ctx, `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client)
-			VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
-			m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id)
+		err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}
 		m.ServerID = strconv.FormatInt(id, 10)
 		if m.ChatType == proto.ChatP2P {
-			if err := addP2PMembers(ctx, tx, m); err != nil {
+			if err := s.addP2PMembers(ctx, tx, m); err != nil {
 				return err
 			}
 		}
@@ -76,27 +87,14 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 	return out, dup, nil
 }
 
-// nextStamp moves the store-wide conversation stamp counter and returns its
-// new value.
-func nextStamp(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var v int64
-	err := tx.QueryRowContext(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'conv_stamp' RETURNING value`).Scan(&v)
-	if err != nil {
-		return 0, fmt.Errorf("next conversation stamp: %w", err)
-	}
-	return v, nil
-}
-
 // addP2PMembers inserts the member rows of m's P2P conversation that are
 // missing: one per account, one only for a note to self.
-func addP2PMembers(ctx context.Context, tx *sql.Tx, m proto.Msg) error {
+func (s *Store) addP2PMembers(ctx context.Context, tx *sql.Tx, m proto.Msg) error {
 	var err error
 	if m.From == m.To {
-		_, err = tx.ExecContext(ctx, `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?)
-			ON CONFLICT(account, conv) DO NOTHING`, m.From, m.Conv, m.ChatType, m.To)
+		_, err = tx.StmtContext(ctx, s.q.addMember).ExecContext(ctx, m.From, m.Conv, m.ChatType, m.To)
 	} else {
-		_, err = tx.ExecContext(ctx, `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?), (?,?,?,?)
-			ON CONFLICT(account, conv) DO NOTHING`, m.From, m.Conv, m.ChatType, m.To, m.To, m.Conv, m.ChatType, m.From)
+		_, err = tx.StmtContext(ctx, s.q.addMembers).ExecContext(ctx, m.From, m.Conv, m.ChatType, m.To, m.To, m.Conv, m.ChatType, m.From)
 	}
 	if err != nil {
 		return fmt.Errorf("add members: %w", err)

@@ -42,6 +42,37 @@ const FileName = "yunxin.db"
 type Store struct {
 	w *sql.DB // one connection, BEGIN IMMEDIATE: all writes
 	r *sql.DB // read-only connections: all reads outside a write
+	q queries // the hot write statements, prepared on w
+}
+
+// queries are the statements run by every Send or appended change,
+// prepared once: parsing them each time would cost a third of a Send.
+type queries struct {
+	findMsg, nextStamp, upsertConv, insertMsg, addMember, addMembers, nextVer, putChange *sql.Stmt
+}
+
+// prepare prepares the statements of q on w.
+func (q *queries) prepare(ctx context.Context, w *sql.DB) error {
+	for _, st := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		{&q.findMsg, findMsgSQL},
+		{&q.nextStamp, nextStampSQL},
+		{&q.upsertConv, upsertConvSQL},
+		{&q.insertMsg, insertMsgSQL},
+		{&q.addMember, addMemberSQL},
+		{&q.addMembers, addMembersSQL},
+		{&q.nextVer, nextVerSQL},
+		{&q.putChange, putChangeSQL},
+	} {
+		stmt, err := w.PrepareContext(ctx, st.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", st.query, err)
+		}
+		*st.dst = stmt
+	}
+	return nil
 }
 
 var _ store.Store = (*Store)(nil)
@@ -71,10 +102,14 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, w, log.With("db", path)); err != nil {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	s := &Store{w: w}
+	if err := s.q.prepare(ctx, w); err != nil {
+		w.Close() // closes the statements too
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
 	if err != nil {
@@ -87,7 +122,8 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{w: w, r: r}, nil
+	s.r = r
+	return s, nil
 }
 
 // migrate applies the pending migrations of migrations/sqlite to db.
