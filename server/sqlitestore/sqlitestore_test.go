@@ -71,8 +71,8 @@ type logRecorder struct {
 }
 
 func (l *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler     { return l }
-func (l *logRecorder) WithGroup(string) slog.Handler          { return l }
+func (l *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l *logRecorder) WithGroup(string) slog.Handler            { return l }
 func (l *logRecorder) Handle(_ context.Context, r slog.Record) error {
 	rec := map[string]any{"msg": r.Message}
 	r.Attrs(func(a slog.Attr) bool { rec[a.Key] = a.Value.Any(); return true })
