@@ -107,8 +107,7 @@ func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (
 	return c, ch, nil
 }
 
-// Receipt implements store.Conversations. For a P2P conversation, peer must
-// be account's peer in it (ErrNotFound otherwise).
+// Receipt implements store.Conversations.
 func (s *Store) Receipt(ctx context.Context, account, peer, conv string, seq, timeMs int64, cid string) (proto.Receipt, store.Change, error) {
 	var r proto.Receipt
 	var ch store.Change

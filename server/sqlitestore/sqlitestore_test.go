@@ -335,3 +335,31 @@ func BenchmarkSend(b *testing.B) {
 		}
 	}
 }
+
+// Two processes (here: two Stores) opening an old database at once both
+// succeed, and the database is migrated once.
+func TestMigrateConcurrently(t *testing.T) {
+	dir := copyFixture(t, "v0-main-c82d040.db")
+	var wg sync.WaitGroup
+	stores := make([]*Store, 2)
+	errs := make([]error, 2)
+	for i := range stores {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), dir, nil) })
+	}
+	wg.Wait()
+	for i, s := range stores {
+		if errs[i] != nil {
+			t.Fatalf("open %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { s.Close() })
+	}
+	for i, s := range stores {
+		cs, err := s.ConvsSince(t.Context(), "alice", 0, 100)
+		if err != nil || len(cs) != 3 {
+			t.Fatalf("store %d: alice's conversations %+v, %v", i, cs, err)
+		}
+	}
+	if v := dbVersion(t, dir); v != latestVersion(t) {
+		t.Fatalf("version %d", v)
+	}
+}

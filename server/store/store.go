@@ -78,7 +78,8 @@ type Conversations interface {
 	// min(seq, last seq) (never moving down) at timeMs, and appends a
 	// proto.ChangeReceipt change (Data: the returned Receipt, From =
 	// account) to the log of the other member, peer. ErrNotFound if account
-	// is not a member or conv has no message.
+	// is not a member, peer is not its peer in conv, or conv has no
+	// message.
 	Receipt(ctx context.Context, account, peer, conv string, seq, timeMs int64, cid string) (proto.Receipt, Change, error)
 }
 

@@ -448,6 +448,7 @@ func testReceipt(t *testing.T, s store.Store) {
 	for _, tc := range []struct{ account, peer, conv string }{
 		{"c", "a", "p:a|b"}, // not a member
 		{"b", "c", "p:b|c"}, // no such conversation
+		{"b", "c", "p:a|b"}, // c is not b's peer
 	} {
 		if _, _, err := s.Receipt(ctx, tc.account, tc.peer, tc.conv, 1, 1000, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Receipt(%s, %s, %s): %v, want ErrNotFound", tc.account, tc.peer, tc.conv, err)
