@@ -1,19 +1,29 @@
 // Package idbstore is the browser's core.Cache: one IndexedDB database per
 // account, "yunxinIM-<appKey>-<account>", opened with Open (a
-// core.OpenCacheFunc) and removed with Delete.
+// core.OpenCacheFunc) and removed with Delete. It talks to IndexedDB through
+// syscall/js directly.
 //
-// Schema (version 1):
+// Schema (version 2):
 //
-//	meta      keyPath "k"   {k: "meta", j: <json of core.Meta>}
-//	sessions  keyPath "k"   {k: <session key>, j: <json of core.Session>}
-//	messages  keyPath "id"  {id, sk, t, j: <json of core.Message>}
+//	meta      keyPath "k"             {k: "meta", j: <json of core.Meta>}
+//	sessions  keyPath "k"             {k: <session key>, j: <json of core.Session>}
+//	messages  keyPath "id"            {id, sk, t, j: <json of core.Message>}
 //	          index bySession on ["sk", "t", "id"]
+//	records   keyPath ["kind", "key"] {kind, key, j: <core.Record.Data>}   (since version 2)
 //
 // Each record is a small JS object holding its key and index fields plus the
 // whole record as one JSON string, so a record crosses the Go/JS boundary
 // once. A deleted message (Message.Deleted) is stored without its "sk" field,
 // so it is absent from bySession: pages skip it for free, MessagesByID still
 // finds it by id.
+//
+// Versions: Open upgrades an older database in place (one `if oldVersion <
+// N` block per version in upgrade; version 1 had no records store, and its
+// session records carry a "hidden" flag that Load and Apply convert). Tabs
+// share the database: Apply merges the session and meta records it puts
+// into the stored ones (core.MergeSession, core.MergeMeta) inside its
+// transaction, and a connection closes itself when another tab upgrades or
+// deletes the database, so that tab is never blocked by this one.
 //
 // The implementation is only built for GOOS=js GOARCH=wasm; its tests run in
 // headless Chromium through tools/wasmbrowser.

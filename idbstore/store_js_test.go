@@ -10,7 +10,9 @@ import (
 	"math/rand"
 	"reflect"
 	"slices"
+	"strings"
 	"sync/atomic"
+	"syscall/js"
 	"testing"
 	"time"
 
@@ -185,6 +187,20 @@ func TestBigBatch(t *testing.T) {
 		})
 	}
 	applySess.log(t)
+
+	// A sync page's shape: messages and the sessions they update, in one
+	// Apply; the sessions exist, so each is merged with the stored one.
+	applyBoth := &timings{name: "Apply of 1,000 messages + 1,000 sessions"}
+	for i := 0; i < 3; i++ {
+		both := *batch(fmt.Sprintf("0|both%d", i))
+		both.Sessions = ss.Sessions
+		applyBoth.time(func() {
+			if err := c.Apply(ctx, &both); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	applyBoth.log(t)
 
 	newest := &timings{name: "20-message page, newest"}
 	older := &timings{name: "20-message page, older than an anchor"}
@@ -394,5 +410,257 @@ func TestDeleteOpenDatabase(t *testing.T) {
 	s, err := c2.Load(ctx)
 	if err != nil || s.Meta.Ver != 0 {
 		t.Fatalf("after Delete: %+v, %v", s, err)
+	}
+}
+
+// jsFunc makes a JS function from its parameter names and body.
+func jsFunc(t *testing.T, args ...string) js.Value {
+	t.Helper()
+	vals := make([]any, len(args))
+	for i, a := range args {
+		vals[i] = a
+	}
+	return js.Global().Get("Function").New(vals...)
+}
+
+// awaitPromise waits for a JS promise and returns its value, or its
+// rejection as an error.
+func awaitPromise(t *testing.T, p js.Value) (js.Value, error) {
+	t.Helper()
+	type result struct {
+		v   js.Value
+		err error
+	}
+	ch := make(chan result, 1)
+	ok := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{v: args[0]}
+		return nil
+	})
+	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		ch <- result{err: js.Error{Value: args[0]}}
+		return nil
+	})
+	defer ok.Release()
+	defer fail.Release()
+	p.Call("then", ok, fail)
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-time.After(20 * time.Second):
+		t.Fatal("promise not settled")
+		return js.Value{}, nil
+	}
+}
+
+// writeV1 creates the database name with exactly schema 1 (the stores and
+// index of the SDK before the records store) and the records of a v1 cache,
+// through the IndexedDB API itself, and closes it.
+const writeV1 = `
+return new Promise(function (resolve, reject) {
+  var req = indexedDB.open(name, 1);
+  req.onupgradeneeded = function () {
+    var db = req.result;
+    db.createObjectStore("meta", {keyPath: "k"});
+    db.createObjectStore("sessions", {keyPath: "k"});
+    var msgs = db.createObjectStore("messages", {keyPath: "id"});
+    msgs.createIndex("bySession", ["sk", "t", "id"]);
+  };
+  req.onerror = function () { reject(req.error); };
+  req.onsuccess = function () {
+    var db = req.result;
+    var tx = db.transaction(["meta", "sessions", "messages"], "readwrite");
+    tx.objectStore("meta").put({k: "meta", j: JSON.stringify({ver: 5, deviceId: "dev-v1"})});
+    var last;
+    for (var i = 1; i <= 30; i++) {
+      var m = {id: "m" + (100 + i), sk: "0|bob", sid: "bob", ct: 0, srv: "s" + i, seq: i, from: "bob", type: 0,
+        body: {text: "hi " + i}, t: 1700000000000 + i, st: 2};
+      last = m;
+      tx.objectStore("messages").put({id: m.id, sk: m.sk, t: m.t, j: JSON.stringify(m)});
+    }
+    tx.objectStore("sessions").put({k: "0|bob", j: JSON.stringify({k: "0|bob", id: "bob", ct: 0, conv: "p:alice|bob",
+      sync: 30, last: 30, read: 28, unread: 2, lastMsg: last, ut: last.t})});
+    tx.objectStore("sessions").put({k: "0|carol", j: JSON.stringify({k: "0|carol", id: "carol", ct: 0, conv: "p:alice|carol",
+      sync: 0, last: 0, read: 0, unread: 0, ut: 1700000000500, hidden: true})});
+    tx.oncomplete = function () { db.close(); resolve(db.version); };
+    tx.onabort = function () { db.close(); reject(tx.error); };
+  };
+});`
+
+// TestUpgradeFromV1 opens a database written by schema 1: it is upgraded in
+// place to version 2 with its data, the hidden flag becomes HideTime, and
+// the records store is there, empty.
+func TestUpgradeFromV1(t *testing.T) {
+	ctx := context.Background()
+	acct := uniqueAccount()
+	name := DBName(testApp, acct)
+	t.Cleanup(func() { Delete(ctx, testApp, acct) })
+	if v, err := awaitPromise(t, jsFunc(t, "name", writeV1).Invoke(name)); err != nil || v.Int() != 1 {
+		t.Fatalf("writing the v1 database: %v, %v", v, err)
+	}
+
+	cc, err := Open(ctx, testApp, acct)
+	if err != nil {
+		t.Fatalf("Open of a v1 database: %v", err)
+	}
+	c := cc.(*cache)
+	defer c.Close()
+	if v := c.db.Get("version").Int(); v != 2 {
+		t.Errorf("version %d after Open, want 2", v)
+	}
+	if err := checkSchema(c.db); err != nil {
+		t.Error(err)
+	}
+	s, err := c.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Meta.Ver != 5 || s.Meta.DeviceID != "dev-v1" {
+		t.Errorf("meta %+v", s.Meta)
+	}
+	if len(s.Records) != 0 {
+		t.Errorf("records %+v, want none", s.Records)
+	}
+	if len(s.Sessions) != 2 {
+		t.Fatalf("%d sessions", len(s.Sessions))
+	}
+	bob, carol := s.Sessions[0], s.Sessions[1]
+	if bob.Key != "0|bob" || bob.Hidden() || bob.Unread != 2 || bob.ReadSeq != 28 || bob.LastMsg == nil || bob.LastMsg.Seq != 30 {
+		t.Errorf("bob %+v", bob)
+	}
+	if carol.Key != "0|carol" || !carol.Hidden() || carol.LegacyHidden || carol.HideTime < carol.UpdateTime {
+		t.Errorf("carol %+v: want hidden through HideTime", carol)
+	}
+	page, err := c.Messages(ctx, core.Query{SK: "0|bob", Limit: 10})
+	if err != nil || len(page) != 10 || page[0].Seq != 21 || page[9].Seq != 30 || string(page[9].Body) != `{"text":"hi 30"}` {
+		t.Fatalf("newest page %v, %v", seqsOf(page), err)
+	}
+	older, err := c.Messages(ctx, core.Query{SK: "0|bob", Limit: 10, Anchor: &page[0]})
+	if err != nil || len(older) != 10 || older[0].Seq != 11 {
+		t.Fatalf("older page %v, %v", seqsOf(older), err)
+	}
+	// A put of the v1 record's copy merges into it: still hidden; later
+	// activity shows it again.
+	carol.LegacyHidden, carol.HideTime = false, 0
+	if err := c.Apply(ctx, &core.Batch{Sessions: []core.Session{carol}}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := c.Load(ctx); !s.Sessions[1].Hidden() {
+		t.Errorf("carol shown by a put of an older copy: %+v", s.Sessions[1])
+	}
+	carol.UpdateTime += 1000
+	if err := c.Apply(ctx, &core.Batch{Sessions: []core.Session{carol}, Records: []core.Record{{Kind: "friend", Key: "bob", Data: json.RawMessage(`{"alias":"B"}`)}}}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ = c.Load(ctx)
+	if s.Sessions[1].Hidden() || len(s.Records) != 1 || string(s.Records[0].Data) != `{"alias":"B"}` {
+		t.Errorf("after new activity: %+v, records %+v", s.Sessions[1], s.Records)
+	}
+}
+
+// TestRecords: domain records are put, replaced, deleted by (kind, key) and
+// loaded in (Kind, Key) order.
+func TestRecords(t *testing.T) {
+	ctx := context.Background()
+	c, _ := openFresh(t)
+	rec := func(kind, key, data string) core.Record {
+		return core.Record{Kind: kind, Key: key, Data: json.RawMessage(data)}
+	}
+	if err := c.Apply(ctx, &core.Batch{Records: []core.Record{
+		rec("team", "t1", `{"n":1}`), rec("friend", "zed", `{}`), rec("friend", "Ärger", `{"u":1}`), rec("friend", "amy", `[1]`),
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Apply(ctx, &core.Batch{
+		Records:       []core.Record{rec("team", "t1", `{"n":2}`)},
+		DeleteRecords: []core.RecordKey{{Kind: "friend", Key: "zed"}, {Kind: "friend", Key: "nobody"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range s.Records {
+		got = append(got, r.Kind+"/"+r.Key+"="+string(r.Data))
+	}
+	if want := []string{`friend/amy=[1]`, `friend/Ärger={"u":1}`, `team/t1={"n":2}`}; !slices.Equal(got, want) {
+		t.Errorf("records %q, want %q", got, want)
+	}
+}
+
+// TestVersionChangeClosesTheConnection: another tab upgrading the database
+// is not blocked by this one; this cache then reports ErrVersionChange, and
+// an older SDK's Open is refused clearly.
+func TestVersionChangeClosesTheConnection(t *testing.T) {
+	ctx := context.Background()
+	c, acct := openFresh(t)
+	if err := c.Apply(ctx, &core.Batch{Meta: &core.Meta{Ver: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	upgradeTo3 := jsFunc(t, "name", `return new Promise(function (resolve, reject) {
+  var req = indexedDB.open(name, 3);
+  req.onupgradeneeded = function () { req.result.createObjectStore("later"); };
+  req.onblocked = function () { reject(new Error("blocked")); };
+  req.onerror = function () { reject(req.error); };
+  req.onsuccess = function () { var v = req.result.version; req.result.close(); resolve(v); };
+});`)
+	if v, err := awaitPromise(t, upgradeTo3.Invoke(DBName(testApp, acct))); err != nil || v.Int() != 3 {
+		t.Fatalf("the other tab's upgrade: %v, %v", v, err)
+	}
+	if _, err := c.Load(ctx); !errors.Is(err, ErrVersionChange) || !errors.Is(err, ErrClosed) {
+		t.Errorf("Load after another tab's upgrade: %v, want ErrVersionChange", err)
+	}
+	if err := c.Apply(ctx, &core.Batch{Meta: &core.Meta{Ver: 2}}); !errors.Is(err, ErrVersionChange) {
+		t.Errorf("Apply after another tab's upgrade: %v, want ErrVersionChange", err)
+	}
+	if _, err := Open(ctx, testApp, acct); err == nil || !strings.Contains(err.Error(), "newer SDK") {
+		t.Errorf("Open of a version 3 database: %v, want a newer-SDK error", err)
+	}
+}
+
+// TestOpenBlocked: a connection of another tab that does not close on
+// versionchange (an SDK of schema 1) blocks the upgrade: Open gives up with
+// ErrBlocked instead of hanging, and succeeds once that tab closed it.
+func TestOpenBlocked(t *testing.T) {
+	ctx := context.Background()
+	acct := uniqueAccount()
+	name := DBName(testApp, acct)
+	t.Cleanup(func() { Delete(ctx, testApp, acct) })
+	if _, err := awaitPromise(t, jsFunc(t, "name", writeV1).Invoke(name)); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := awaitPromise(t, jsFunc(t, "name", `return new Promise(function (resolve, reject) {
+  var req = indexedDB.open(name, 1);
+  req.onerror = function () { reject(req.error); };
+  req.onsuccess = function () { resolve(req.result); };
+});`).Invoke(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := blockedWait
+	blockedWait = 300 * time.Millisecond
+	defer func() { blockedWait = saved }()
+	start := time.Now()
+	if c, err := Open(ctx, testApp, acct); !errors.Is(err, ErrBlocked) {
+		if c != nil {
+			c.Close()
+		}
+		t.Fatalf("Open while another tab holds version 1: %v, want ErrBlocked", err)
+	}
+	t.Logf("Open gave up after %v", time.Since(start))
+	holder.Call("close")
+	// The abandoned request completes now (upgrading) and closes its
+	// connection by itself, so this Open is not blocked by it.
+	c, err := Open(ctx, testApp, acct)
+	if err != nil {
+		t.Fatalf("Open after the other tab closed: %v", err)
+	}
+	defer c.Close()
+	if v := c.(*cache).db.Get("version").Int(); v != 2 {
+		t.Errorf("version %d", v)
+	}
+	if s, err := c.Load(ctx); err != nil || len(s.Sessions) != 2 {
+		t.Errorf("Load: %+v, %v", s, err)
 	}
 }

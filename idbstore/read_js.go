@@ -1,0 +1,297 @@
+//go:build js && wasm
+
+package idbstore
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"syscall/js"
+
+	"yunxin/core"
+)
+
+// decodeRecords decodes the "j" of every record of a JS array, in order.
+// (Taking the strings out one by one measured half the cost of one
+// JSON.stringify of the array plus a Go decode of it.)
+func decodeRecords[T any](arr js.Value) ([]T, error) {
+	n := arr.Length()
+	out := make([]T, n)
+	for i := 0; i < n; i++ {
+		if err := decodeRecord(arr.Index(i), &out[i]); err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+func decodeRecord(rec js.Value, v any) error {
+	j := rec.Get("j")
+	if j.Type() != js.TypeString {
+		return fmt.Errorf("malformed record (j is %s)", j.Type())
+	}
+	return json.Unmarshal([]byte(j.String()), v)
+}
+
+// decodeDomainRecords decodes the records store's records.
+func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
+	n := arr.Length()
+	if n == 0 {
+		return nil, nil
+	}
+	out := make([]core.Record, n)
+	for i := 0; i < n; i++ {
+		v := arr.Index(i)
+		kind, key, j := v.Get("kind"), v.Get("key"), v.Get("j")
+		if kind.Type() != js.TypeString || key.Type() != js.TypeString || j.Type() != js.TypeString {
+			return nil, fmt.Errorf("record %d: malformed (kind %s, key %s, j %s)", i, kind.Type(), key.Type(), j.Type())
+		}
+		out[i] = core.Record{Kind: kind.String(), Key: key.String()}
+		if s := j.String(); s != "" {
+			out[i].Data = json.RawMessage(s)
+		}
+	}
+	// IndexedDB orders strings by UTF-16 code units; keep Go's order, as
+	// MemCache does.
+	slices.SortFunc(out, func(a, b core.Record) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Key, b.Key))
+	})
+	return out, nil
+}
+
+// Load implements core.Cache: one readonly transaction, the meta record and
+// every session and domain record through getAll, one wait. Sessions written
+// by schema 1 (a "hidden" flag instead of HideTime) come out converted.
+func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
+	defer guard(&err, "load")
+	tx, err := c.transaction("readonly", storeMeta, storeSessions, storeRecords)
+	if err != nil {
+		return nil, err
+	}
+	metaReq := tx.Call("objectStore", storeMeta).Call("get", metaKey)
+	sessReq := tx.Call("objectStore", storeSessions).Call("getAll")
+	recReq := tx.Call("objectStore", storeRecords).Call("getAll")
+	if err := awaitTx(ctx, tx); err != nil {
+		return nil, err
+	}
+	snap := &core.Snapshot{}
+	if m := metaReq.Get("result"); m.Truthy() {
+		if err := decodeRecord(m, &snap.Meta); err != nil {
+			return nil, fmt.Errorf("meta: %w", err)
+		}
+	}
+	if snap.Sessions, err = decodeRecords[core.Session](sessReq.Get("result")); err != nil {
+		return nil, fmt.Errorf("sessions: %w", err)
+	}
+	if len(snap.Sessions) == 0 {
+		snap.Sessions = nil
+	}
+	for i := range snap.Sessions {
+		if snap.Sessions[i].LegacyHidden {
+			snap.Sessions[i] = upgradeSession(snap.Sessions[i])
+		}
+	}
+	slices.SortFunc(snap.Sessions, func(a, b core.Session) int { return cmp.Compare(a.Key, b.Key) })
+	if snap.Records, err = decodeDomainRecords(recReq.Get("result")); err != nil {
+		return nil, fmt.Errorf("records: %w", err)
+	}
+	return snap, nil
+}
+
+// upgradeSession converts a schema-1 session record (LegacyHidden) through
+// core's merge, which turns the flag into HideTime: merged with nothing, a
+// record keeps everything else.
+func upgradeSession(s core.Session) core.Session {
+	return core.MergeSession(core.Session{}, s)
+}
+
+var (
+	jsIDBKeyRange = js.Global().Get("IDBKeyRange")
+	// hasGetAllRecords: IDBIndex.getAllRecords (IndexedDB 3.0, with a
+	// direction) exists; Chromium has it.
+	hasGetAllRecords = func() (ok bool) {
+		defer func() { recover() }()
+		return js.Global().Get("IDBIndex").Get("prototype").Get("getAllRecords").Type() == js.TypeFunction
+	}()
+)
+
+// Messages implements core.Cache. bySession holds only messages that are not
+// deleted, so a page is the first or last q.Limit entries of the key range
+// [sk] .. [sk, []] (an array sorts after every number), bounded by the
+// anchor's [sk, t, id] (open). Newer pages: one index.getAll(range, limit).
+// Older pages: one index.getAllRecords({direction: "prev"}) where the browser
+// has it, else a "prev" cursor.
+func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, err error) {
+	defer guard(&err, "messages")
+	idx, err := c.bySession()
+	if err != nil {
+		return nil, err
+	}
+	lower, upper := js.ValueOf([]any{q.SK}), js.ValueOf([]any{q.SK, []any{}})
+	lowerOpen, upperOpen := false, false
+	if a := q.Anchor; a != nil {
+		key := js.ValueOf([]any{q.SK, float64(a.Time), a.ID})
+		if q.Newer {
+			lower, lowerOpen = key, true
+		} else {
+			upper, upperOpen = key, true
+		}
+	}
+	kr := jsIDBKeyRange.Call("bound", lower, upper, lowerOpen, upperOpen)
+	switch {
+	case q.Newer || q.Limit <= 0:
+		return messagesGetAll(ctx, idx, kr, q.Limit)
+	case hasGetAllRecords:
+		return messagesPrevRecords(ctx, idx, kr, q.Limit)
+	default:
+		return messagesCursor(ctx, idx, kr, q.Limit)
+	}
+}
+
+func (c *cache) bySession() (js.Value, error) {
+	tx, err := c.transaction("readonly", storeMessages)
+	if err != nil {
+		return js.Value{}, err
+	}
+	return tx.Call("objectStore", storeMessages).Call("index", indexSession), nil
+}
+
+// messagesGetAll: the first limit (all when 0) messages of the range, in
+// ascending order; for a limit-less older page too.
+func messagesGetAll(ctx context.Context, idx, kr js.Value, limit int) ([]core.Message, error) {
+	args := []any{kr}
+	if limit > 0 {
+		args = append(args, limit)
+	}
+	res, err := awaitReq(ctx, idx.Call("getAll", args...))
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecords[core.Message](res)
+}
+
+// messagesPrevRecords: the last limit messages of the range, newest first
+// from the browser, returned ascending.
+func messagesPrevRecords(ctx context.Context, idx, kr js.Value, limit int) ([]core.Message, error) {
+	opts := jsObject.New()
+	opts.Set("query", kr)
+	opts.Set("count", limit)
+	opts.Set("direction", "prev")
+	res, err := awaitReq(ctx, idx.Call("getAllRecords", opts))
+	if err != nil {
+		return nil, err
+	}
+	// IDBRecord is a platform object (JSON.stringify gives {}), so take the
+	// values out one by one: a page is small.
+	n := res.Length()
+	vals := js.Global().Get("Array").New(n)
+	for i := 0; i < n; i++ {
+		vals.SetIndex(n-1-i, res.Index(i).Get("value"))
+	}
+	return decodeRecords[core.Message](vals)
+}
+
+// errStop ends a cursor walk early.
+var errStop = errors.New("stop")
+
+// messagesCursor is the fallback for older pages: a "prev" cursor. Each
+// step runs inside the cursor's success event, so continue() is called
+// while the transaction is active.
+func messagesCursor(ctx context.Context, idx, kr js.Value, limit int) ([]core.Message, error) {
+	req := idx.Call("openCursor", kr, "prev")
+	out := make([]core.Message, 0, min(limit, 1000))
+	done := make(chan error, 1)
+	finish := func(err error) {
+		select {
+		case done <- err:
+		default:
+		}
+	}
+	step := js.FuncOf(func(js.Value, []js.Value) any {
+		err := func() (err error) {
+			defer guard(&err, "cursor")
+			cur := req.Get("result")
+			if !cur.Truthy() {
+				return errStop
+			}
+			var m core.Message
+			if err := decodeRecord(cur.Get("value"), &m); err != nil {
+				return err
+			}
+			out = append(out, m)
+			if len(out) >= limit {
+				return errStop
+			}
+			cur.Call("continue")
+			return nil
+		}()
+		if err != nil {
+			finish(err)
+		}
+		return nil
+	})
+	failure := js.FuncOf(func(js.Value, []js.Value) any {
+		finish(jsError(req.Get("error"), "cursor failed"))
+		return nil
+	})
+	defer func() {
+		req.Set("onsuccess", js.Null())
+		req.Set("onerror", js.Null())
+		step.Release()
+		failure.Release()
+	}()
+	req.Set("onsuccess", step)
+	req.Set("onerror", failure)
+	select {
+	case err := <-done:
+		if !errors.Is(err, errStop) {
+			return nil, err
+		}
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// MessagesByID implements core.Cache: one readonly transaction, every get
+// issued at once, one wait, then the results in the order asked.
+func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Message, err error) {
+	defer guard(&err, "messagesByID")
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	tx, err := c.transaction("readonly", storeMessages)
+	if err != nil {
+		return nil, err
+	}
+	st := tx.Call("objectStore", storeMessages)
+	reqs := make([]js.Value, len(ids))
+	for i, id := range ids {
+		reqs[i] = st.Call("get", id)
+	}
+	// Listeners on each request could miss requests that finish before
+	// their listener is added; the transaction's completion cannot.
+	if err := awaitTx(ctx, tx); err != nil {
+		return nil, err
+	}
+	var out []core.Message
+	for i, r := range reqs {
+		v := r.Get("result")
+		if !v.Truthy() {
+			continue
+		}
+		var m core.Message
+		if err := decodeRecord(v, &m); err != nil {
+			return nil, fmt.Errorf("message %q: %w", ids[i], err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
