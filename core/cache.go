@@ -45,6 +45,7 @@ type Session struct {
 	Ahead        []int64         `json:"ahead,omitempty"`   // seqs above SyncSeq already cached (arrived past a gap), ascending
 	LastSeq      int64           `json:"last"`              // highest seq known to exist on the server
 	ReadSeq      int64           `json:"read"`              // read mark
+	SrvReadSeq   int64           `json:"sread,omitempty"`   // the server's read mark as last seen (a higher ReadSeq is sent at the next sync)
 	Unread       int             `json:"unread"`            // unread count
 	PeerReadSeq  int64           `json:"pread,omitempty"`   // P2P receipt: the peer read my messages up to here
 	PeerReadTime int64           `json:"preadt,omitempty"`  // ms

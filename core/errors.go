@@ -1,6 +1,10 @@
 package core
 
-import "yunxin/proto"
+import (
+	"errors"
+
+	"yunxin/proto"
+)
 
 // Error is a failure reported to the page as err: {code, msg}, with NIM's codes.
 type Error struct {
@@ -13,7 +17,8 @@ func (e *Error) Error() string { return itoa(e.Code) + ": " + e.Msg }
 // Errf returns an *Error with code and message.
 func Errf(code int, msg string) *Error { return &Error{Code: code, Msg: msg} }
 
-// BadParam is the 414 error for one named parameter.
+// BadParam is the 414 error for one named parameter, named as the page
+// knows it: "parameter <name> <what>".
 func BadParam(name, what string) *Error {
 	return &Error{Code: proto.CodeBadParam, Msg: "parameter " + name + " " + what}
 }
@@ -23,13 +28,37 @@ func ErrNotSupported(what string) *Error {
 	return &Error{Code: proto.CodeBadParam, Msg: what + " not supported yet"}
 }
 
-// AsError turns any error into an *Error (500 for ones that are not).
+// AsError turns any error into an *Error: err itself when it is one, the
+// code of the first *Error in its chain with err's whole text (the context
+// it was wrapped in), or else a 500 carrying err's text.
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
 	}
-	if e, ok := err.(*Error); ok {
+	var e *Error
+	if !errors.As(err, &e) {
+		return &Error{Code: proto.CodeServer, Msg: err.Error()}
+	}
+	if e == err {
 		return e
 	}
-	return &Error{Code: proto.CodeServer, Msg: err.Error()}
+	return &Error{Code: e.Code, Msg: err.Error()}
+}
+
+// wrapped is an error with context, like fmt.Errorf("%s: %w"), without
+// pulling fmt into the wasm.
+type wrapped struct {
+	what string
+	err  error
+}
+
+func (w *wrapped) Error() string { return w.what + ": " + w.err.Error() }
+func (w *wrapped) Unwrap() error { return w.err }
+
+// wrap returns err with context what, nil when err is nil.
+func wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &wrapped{what, err}
 }

@@ -91,6 +91,30 @@ func (l *link) close(err error) {
 	l.conn.Close()
 }
 
+// failure is what a call on the closed link returns: 403 with the server's
+// reason when it closed the connection with CloseOriginNotAllowed (the
+// client must not retry), else 415 saying why the link closed.
+func (l *link) failure() error {
+	l.mu.Lock()
+	err := l.err
+	l.mu.Unlock()
+	var ce *ClosedError
+	if errors.As(err, &ce) {
+		if ce.Code == proto.CloseOriginNotAllowed {
+			return Errf(proto.CodeForbidden, ce.Reason)
+		}
+		return Errf(proto.CodeNetwork, "connection lost: "+ce.Error())
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if err == nil {
+		return Errf(proto.CodeNetwork, "connection lost")
+	}
+	return Errf(proto.CodeNetwork, "connection lost: "+err.Error())
+}
+
 // call sends a request and decodes the reply's payload into resp (if not nil).
 func (l *link) call(ctx context.Context, op string, req, resp any) error {
 	var data json.RawMessage
@@ -105,7 +129,7 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 	l.mu.Lock()
 	if l.err != nil {
 		l.mu.Unlock()
-		return Errf(proto.CodeNetwork, "not connected")
+		return l.failure()
 	}
 	l.nextID++
 	id := l.nextID
@@ -121,7 +145,7 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 	defer cancel()
 	if err := l.conn.Write(ctx, frame); err != nil {
 		l.close(err)
-		return Errf(proto.CodeNetwork, "not connected: "+err.Error())
+		return l.failure()
 	}
 	select {
 	case f := <-ch:
@@ -135,7 +159,7 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 		}
 		return nil
 	case <-l.done:
-		return Errf(proto.CodeNetwork, "connection lost")
+		return l.failure()
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return Errf(proto.CodeTimeout, op+" timed out")

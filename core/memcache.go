@@ -9,17 +9,20 @@ import (
 // MemCache is a Cache kept in memory. Native tests use it; it is also the
 // reference for what the IndexedDB cache must do (idbstore's tests run the
 // same conformance suite, CacheSuite, against both).
+//
+// Close does not end a MemCache: tests keep one per account across logins,
+// like a browser profile keeps its IndexedDB.
 type MemCache struct {
 	mu       sync.Mutex
 	meta     Meta
 	sessions map[string]Session
 	msgs     map[string]Message
-	closed   bool
+	records  map[RecordKey]Record
 }
 
 // NewMemCache returns an empty MemCache.
 func NewMemCache() *MemCache {
-	return &MemCache{sessions: map[string]Session{}, msgs: map[string]Message{}}
+	return &MemCache{sessions: map[string]Session{}, msgs: map[string]Message{}, records: map[RecordKey]Record{}}
 }
 
 // Load implements Cache.
@@ -31,10 +34,18 @@ func (c *MemCache) Load(ctx context.Context) (*Snapshot, error) {
 		s.Sessions = append(s.Sessions, v)
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Key < s.Sessions[j].Key })
+	for _, r := range c.records {
+		s.Records = append(s.Records, r)
+	}
+	sort.Slice(s.Records, func(i, j int) bool {
+		a, b := s.Records[i], s.Records[j]
+		return a.Kind < b.Kind || a.Kind == b.Kind && a.Key < b.Key
+	})
 	return s, nil
 }
 
-// Apply implements Cache.
+// Apply implements Cache. Sessions and meta are merged into the stored
+// ones (MergeSession, MergeMeta), as the IndexedDB cache does.
 func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -45,13 +56,22 @@ func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 		delete(c.msgs, id)
 	}
 	for _, s := range b.Sessions {
+		if old, ok := c.sessions[s.Key]; ok {
+			s = MergeSession(old, s)
+		}
 		c.sessions[s.Key] = s
 	}
 	for _, k := range b.DeleteSessions {
 		delete(c.sessions, k)
 	}
+	for _, r := range b.Records {
+		c.records[RecordKey{r.Kind, r.Key}] = r
+	}
+	for _, k := range b.DeleteRecords {
+		delete(c.records, k)
+	}
 	if b.Meta != nil {
-		c.meta = *b.Meta
+		c.meta = MergeMeta(c.meta, *b.Meta)
 	}
 	return nil
 }

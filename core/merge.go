@@ -17,6 +17,7 @@ func MergeSession(old, new Session) Session {
 	out.SyncSeq, out.Ahead = mergeCursor(old.SyncSeq, old.Ahead, new.SyncSeq, new.Ahead)
 	out.LastSeq = max(old.LastSeq, new.LastSeq)
 	out.ReadSeq, out.Unread = mergeRead(old, new, out.LastSeq)
+	out.SrvReadSeq = max(old.SrvReadSeq, new.SrvReadSeq)
 	if old.PeerReadSeq > new.PeerReadSeq {
 		out.PeerReadSeq, out.PeerReadTime = old.PeerReadSeq, old.PeerReadTime
 	}

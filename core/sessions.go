@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"yunxin/proto"
 )
@@ -14,10 +15,10 @@ func (c *Client) AllRecentSessions(ctx context.Context) ([]RecentSessionView, er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active == nil {
-		return nil, Errf(proto.CodeNetwork, "not logged in")
+		return nil, errNotLoggedIn
 	}
-	list := make([]*Session, 0, len(c.sessions))
-	for _, s := range c.sessions {
+	list := make([]*Session, 0, len(c.active.st.sessions.byKey))
+	for _, s := range c.active.st.sessions.byKey {
 		if !s.Hidden() {
 			list = append(list, s)
 		}
@@ -40,160 +41,213 @@ func (c *Client) AllUnreadCount(ctx context.Context) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active == nil {
-		return 0, Errf(proto.CodeNetwork, "not logged in")
+		return 0, errNotLoggedIn
 	}
-	n := 0
-	for _, s := range c.sessions {
-		if !s.Hidden() {
-			n += s.Unread
-		}
-	}
-	return n, nil
-}
-
-// update applies fn to the session with key sk under the locks, writes the
-// session to the cache and emits the event fn names ("" for none). fn
-// returns false to leave everything unchanged.
-func (c *Client) update(ctx context.Context, sk string, fn func(s *Session) (kind string, ok bool)) (Session, bool, error) {
-	c.writeMu.Lock()
-	c.mu.Lock()
-	if c.active == nil || c.cache == nil {
-		c.mu.Unlock()
-		c.writeMu.Unlock()
-		return Session{}, false, Errf(proto.CodeNetwork, "not logged in")
-	}
-	s := c.sessions[sk]
-	kind, ok := fn(s)
-	if !ok {
-		c.mu.Unlock()
-		c.writeMu.Unlock()
-		return Session{}, false, nil
-	}
-	s = c.sessions[sk]
-	rec, cache := *s, c.cache
-	var ev Event
-	if kind != "" {
-		ev = c.sessionEvent(kind, s)
-	}
-	c.mu.Unlock()
-	err := cache.Apply(ctx, &Batch{Sessions: []Session{rec}})
-	c.writeMu.Unlock()
-	if err != nil {
-		return rec, true, Errf(proto.CodeServer, "cannot write the local cache: "+err.Error())
-	}
-	if kind != "" {
-		c.emit(ev)
-	}
-	return rec, true, nil
+	return c.active.st.sessions.totalUnread(), nil
 }
 
 // MarkAllMessagesReadInSession clears a session's unread count. With
 // shouldSyncUnreadCount on, the read mark goes to the server too, which
-// clears it on the account's other clients.
+// clears it on the account's other clients; offline (or when the request
+// fails on the network) it goes at the next sync.
 func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID string, chatType int) error {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
 	}
-	rec, changed, err := c.update(ctx, SessionKey(chatType, sessionID), func(s *Session) (string, bool) {
-		if s == nil || s.Unread == 0 && s.ReadSeq >= s.LastSeq {
-			return "", false
-		}
-		s.Unread, s.ReadSeq = 0, max(s.ReadSeq, s.LastSeq)
-		if s.Hidden() {
-			return "", true
-		}
-		return "didUpdateRecentSession", true
-	})
-	if err != nil || !changed {
+	r, err := c.current()
+	if err != nil {
+		return err
+	}
+	t, err := c.openTx(r)
+	if err != nil {
+		return err
+	}
+	s, ok := t.session(SessionKey(chatType, sessionID))
+	if !ok || s.Unread == 0 && s.ReadSeq >= s.LastSeq {
+		t.abort()
+		return nil
+	}
+	s.Unread, s.ReadSeq = 0, max(s.ReadSeq, s.LastSeq)
+	t.putSession(s, evUpdateSession)
+	if err := t.commit(ctx); err != nil {
 		return err
 	}
 	c.mu.Lock()
-	l, syncUnread := c.link, c.cfg.ShouldSyncUnreadCount
+	l, syncUnread := r.link, c.cfg.ShouldSyncUnreadCount
 	c.mu.Unlock()
-	if syncUnread && l != nil && rec.Conv != "" {
-		// Offline, the mark stays local; the next sync sends it (unsentReads).
-		return l.call(ctx, proto.OpRead, proto.ReadReq{Conv: rec.Conv, Seq: rec.ReadSeq}, nil)
+	if !syncUnread || l == nil || s.Conv == "" {
+		return nil
 	}
+	var cv proto.Conv
+	if err := l.call(ctx, proto.OpRead, proto.ReadReq{Conv: s.Conv, Seq: s.ReadSeq}, &cv); err != nil {
+		if isNetwork(err) {
+			return nil // sent at the next sync (ReadSeq > SrvReadSeq)
+		}
+		return err
+	}
+	c.applyServerConvs(r, []proto.Conv{cv})
 	return nil
 }
 
-// CreateRecentSession adds an empty recent session, or shows a hidden one.
-// An existing visible session is left as it is.
+// isNetwork reports whether err is a network failure or timeout: the
+// request may be repeated later.
+func isNetwork(err error) bool {
+	code := AsError(err).Code
+	return code == proto.CodeNetwork || code == proto.CodeTimeout
+}
+
+// applyServerConvs applies conversation rows the server sent in reply to a
+// read; a failed cache write is logged.
+func (c *Client) applyServerConvs(r *run, convs []proto.Conv) {
+	t, err := c.openTx(r)
+	if err != nil {
+		return
+	}
+	for _, cv := range convs {
+		t.applyConv(cv, true)
+	}
+	if err := t.commit(r.ctx); err != nil {
+		c.logf("cannot apply a read mark: " + err.Error())
+	}
+}
+
+// CreateRecentSession adds an empty recent session, or shows a hidden one;
+// an existing visible session is left as it is. For a new P2P session with
+// another account, when online, the server is asked first whether the
+// account exists (op users): if it does not, the answer is err 404
+// "user not found: X" and nothing is created. Offline (or on a network
+// failure) the session is created locally without that check.
 func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chatType int) error {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
 	}
+	r, err := c.current()
+	if err != nil {
+		return err
+	}
+	key := SessionKey(chatType, sessionID)
+	c.mu.Lock()
+	existing, l := r.st.sessions.byKey[key], r.link
+	c.mu.Unlock()
+	if existing != nil && !existing.Hidden() {
+		return nil
+	}
+	if existing == nil && chatType == proto.ChatP2P && sessionID != r.account && l != nil {
+		if err := userExists(ctx, l, sessionID); err != nil {
+			return err
+		}
+	}
 	now := c.now()
-	_, _, err := c.update(ctx, SessionKey(chatType, sessionID), func(s *Session) (string, bool) {
-		if s != nil && !s.Hidden() {
-			return "", false
+	t, err := c.openTx(r)
+	if err != nil {
+		return err
+	}
+	s, kind := t.touch(key, sessionID, chatType)
+	if kind != evAddSession {
+		t.abort() // shown meanwhile
+		return nil
+	}
+	s.UpdateTime = max(s.UpdateTime, now)
+	if s.Conv == "" && chatType == proto.ChatP2P {
+		s.Conv = proto.P2PConv(r.account, sessionID)
+	}
+	t.putSession(s, kind)
+	return t.commit(ctx)
+}
+
+// userExists asks the server whether account exists: nil when it does or
+// when the server cannot say (network failure, a server without op users),
+// 404 "user not found: X" when it does not.
+func userExists(ctx context.Context, l *link, account string) error {
+	var resp proto.UsersResp
+	if err := l.call(ctx, proto.OpUsers, proto.UsersReq{Accounts: []string{account}}, &resp); err != nil {
+		e := AsError(err)
+		if isNetwork(err) || e.Code == proto.CodeBadParam && strings.Contains(e.Msg, "unknown op") {
+			return nil
 		}
-		s, kind := c.touchSession(SessionKey(chatType, sessionID), sessionID, chatType)
-		s.UpdateTime = max(s.UpdateTime, now)
-		if s.Conv == "" && chatType == proto.ChatP2P {
-			s.Conv = proto.P2PConv(c.account, sessionID)
-			c.byConv[s.Conv] = s
+		return err
+	}
+	for _, u := range resp.Users {
+		if u.Account == account {
+			return nil
 		}
-		return kind, true
-	})
-	return err
+	}
+	return Errf(proto.CodeNotFound, "user not found: "+account)
 }
 
 // DeleteRecentSession removes a session from the recent list. Its messages
-// and sync cursor stay; a new message shows it again.
+// and sync cursor stay; new activity (a later message, a send,
+// creatRecentSession) shows it again. Hiding is a time (Session.HideTime),
+// so another tab of the same account writing its older copy of the session
+// does not undo it.
 func (c *Client) DeleteRecentSession(ctx context.Context, sessionID string, chatType int) error {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
 	}
+	r, err := c.current()
+	if err != nil {
+		return err
+	}
 	now := c.now()
-	_, _, err := c.update(ctx, SessionKey(chatType, sessionID), func(s *Session) (string, bool) {
-		if s == nil || s.Hidden() {
-			return "", false
-		}
-		s.HideTime = max(now, s.UpdateTime)
-		return "didRemoveRecentSession", true
-	})
-	return err
+	t, err := c.openTx(r)
+	if err != nil {
+		return err
+	}
+	s, ok := t.session(SessionKey(chatType, sessionID))
+	if !ok || s.Hidden() {
+		t.abort()
+		return nil
+	}
+	s.HideTime = max(now, s.UpdateTime)
+	t.putSession(s, evRemoveSession)
+	return t.commit(ctx)
 }
 
 // MessagesInSession returns one page of a session's cached messages in time
-// order (or newest first with p.Desc): by default the p.Limit newest, or the
-// ones just before (after, with p.Newer) the message p.MessageID.
+// order (or newest first with p.Desc): the p.Limit newest, or the ones just
+// before (after, with p.Newer) the message p.MessageID. p.Limit must be at
+// least 1 (the page's default, 10, is filled in by jsapi); above MaxLimit it
+// is lowered to MaxLimit.
 func (c *Client) MessagesInSession(ctx context.Context, p MessagesParams) ([]MessageView, error) {
 	if err := checkSession(p.SessionID, p.ChatType); err != nil {
 		return nil, err
 	}
-	if p.Limit == 0 {
-		p.Limit = 10
+	limit, err := checkLimit(p.Limit)
+	if err != nil {
+		return nil, err
 	}
-	if p.Limit < 0 || p.Limit > 100 {
-		return nil, BadParam("limit", "must be between 1 and 100")
+	if p.MessageID != "" {
+		if err := checkMessageID("messageId", p.MessageID); err != nil {
+			return nil, err
+		}
 	}
 	sk := SessionKey(p.ChatType, p.SessionID)
 	c.mu.Lock()
-	cache := c.cache
+	r := c.active
 	var peerRead int64
-	if s := c.sessions[sk]; s != nil {
-		peerRead = s.PeerReadSeq
+	if r != nil {
+		if s := r.st.sessions.byKey[sk]; s != nil {
+			peerRead = s.PeerReadSeq
+		}
 	}
 	c.mu.Unlock()
-	if cache == nil {
-		return nil, Errf(proto.CodeNetwork, "not logged in")
+	if r == nil {
+		return nil, errNotLoggedIn
 	}
-	q := Query{SK: sk, Limit: p.Limit, Newer: p.Newer}
+	q := Query{SK: sk, Limit: limit, Newer: p.Newer}
 	if p.MessageID != "" {
-		a, err := cache.MessagesByID(ctx, []string{p.MessageID})
+		a, err := r.cache.MessagesByID(ctx, []string{p.MessageID})
 		if err != nil {
-			return nil, Errf(proto.CodeServer, err.Error())
+			return nil, wrap("cannot read the local cache", err)
 		}
 		if len(a) == 0 || a[0].SK != sk {
 			return nil, Errf(proto.CodeNotFound, "message "+p.MessageID+" not found in session "+p.SessionID)
 		}
 		q.Anchor = &a[0]
 	}
-	ms, err := cache.Messages(ctx, q)
+	ms, err := r.cache.Messages(ctx, q)
 	if err != nil {
-		return nil, Errf(proto.CodeServer, err.Error())
+		return nil, wrap("cannot read the local cache", err)
 	}
 	out := make([]MessageView, len(ms))
 	for i := range ms {
@@ -206,26 +260,25 @@ func (c *Client) MessagesInSession(ctx context.Context, p MessagesParams) ([]Mes
 	return out, nil
 }
 
-// MessagesByIDs returns the cached messages with these ids, in the order asked.
+// MessagesByIDs returns the cached messages with these ids (at most
+// proto.MaxMessageIDs, none empty), in the order asked.
 func (c *Client) MessagesByIDs(ctx context.Context, ids []string) ([]MessageView, error) {
-	if len(ids) > 100 {
-		return nil, BadParam("messageIds", "must have at most 100 ids")
+	if err := checkMessageIDs(ids); err != nil {
+		return nil, err
 	}
-	c.mu.Lock()
-	cache := c.cache
-	c.mu.Unlock()
-	if cache == nil {
-		return nil, Errf(proto.CodeNetwork, "not logged in")
-	}
-	ms, err := cache.MessagesByID(ctx, ids)
+	r, err := c.current()
 	if err != nil {
-		return nil, Errf(proto.CodeServer, err.Error())
+		return nil, err
+	}
+	ms, err := r.cache.MessagesByID(ctx, ids)
+	if err != nil {
+		return nil, wrap("cannot read the local cache", err)
 	}
 	out := make([]MessageView, len(ms))
 	c.mu.Lock()
 	for i := range ms {
 		var pr int64
-		if s := c.sessions[ms[i].SK]; s != nil {
+		if s := r.st.sessions.byKey[ms[i].SK]; s != nil {
 			pr = s.PeerReadSeq
 		}
 		out[i] = ms[i].View(pr)

@@ -1,0 +1,354 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"math/big"
+	"sync"
+	"time"
+
+	"yunxin/proto"
+)
+
+// run is one login (or autoLogin) of one account: its cache, its state in
+// memory and its connection. Logout, a newer login, a kick or a refused
+// login stops it; a stopped run has closed its link and its cache exactly
+// once, and its goroutines end.
+type run struct {
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	account string
+	token   string
+	cache   Cache
+	stopped sync.Once
+
+	// Guarded by Client.mu; st changes only through a tx.
+	st      state
+	link    *link              // authenticated connection, nil while offline
+	clients []proto.ClientInfo // the account's other online clients
+}
+
+var (
+	errLoggedOut   = Errf(proto.CodeNetwork, "logged out")
+	errNewerLogin  = Errf(proto.CodeNetwork, "cancelled by a newer login")
+	errLoginKicked = Errf(proto.CodeNetwork, "kicked by another client")
+)
+
+// Login opens the account's cache, connects, authenticates and syncs. It
+// returns once logged in (the sync goes on in the background and step 8 of
+// addAccountListen reports its end) or with the failure: 302 wrong account or
+// token, 403 refused (the server's reason, e.g. the page's origin is not
+// allowed), 408 timeout, 415 server unreachable, 500 the local cache failed.
+// After a successful login the client reconnects by itself whenever the
+// connection drops.
+//
+// Login, AutoLogin and Logout are serialized. A Login or AutoLogin ends the
+// current run first: a Login still waiting then returns 415 "cancelled by a
+// newer login", and the run it started leaves nothing open (connection,
+// cache). A login that fails leaves the client logged out.
+func (c *Client) Login(ctx context.Context, account, token string) error {
+	if err := checkCredentials(account, token); err != nil {
+		return err
+	}
+	first := make(chan error, 1)
+	r, err := c.start(ctx, account, token, first)
+	if err != nil {
+		return err
+	}
+	var res error
+	select {
+	case res = <-first:
+	case <-ctx.Done():
+		c.stop(context.Background(), r, Errf(proto.CodeTimeout, "login cancelled: "+ctx.Err().Error()))
+		res = <-first // the run's loop answers once it has closed what it opened
+	}
+	if r.ctx.Err() != nil {
+		return context.Cause(r.ctx)
+	}
+	if res != nil {
+		c.stop(context.Background(), r, res)
+		return res
+	}
+	return nil
+}
+
+// AutoLogin opens the account's cache at once, so cached sessions and
+// messages are readable even offline, then logs in in the background,
+// retrying with backoff until it succeeds, the login is refused, the retry
+// limit (maxAutoLoginRetryTimes) is reached or Logout is called. It fails
+// only when the cache cannot be opened (the client is then logged out).
+func (c *Client) AutoLogin(ctx context.Context, account, token string) error {
+	if err := checkCredentials(account, token); err != nil {
+		return err
+	}
+	_, err := c.start(ctx, account, token, nil)
+	return err
+}
+
+// Logout disconnects, stops reconnecting and closes the cache. Logging out
+// while logged out is not an error.
+func (c *Client) Logout(ctx context.Context) error {
+	c.life.Lock()
+	defer c.life.Unlock()
+	c.mu.Lock()
+	r := c.active
+	c.mu.Unlock()
+	if r != nil {
+		c.stop(ctx, r, errLoggedOut)
+	}
+	return nil
+}
+
+// start ends the current run, opens the account's cache, loads it, makes
+// the new run current and starts its loop. When any step fails the client is
+// left logged out with nothing open. first (Login only) receives the
+// result of the first connection attempt.
+func (c *Client) start(ctx context.Context, account, token string, first chan<- error) (*run, error) {
+	c.life.Lock()
+	defer c.life.Unlock()
+	c.mu.Lock()
+	old := c.active
+	c.mu.Unlock()
+	if old != nil {
+		c.stop(ctx, old, errNewerLogin)
+	}
+	cfg := c.Config()
+	cache, err := c.open(ctx, cfg.AppKey, account)
+	if err != nil {
+		return nil, wrap("cannot open the local cache", err)
+	}
+	snap, err := cache.Load(ctx)
+	if err != nil {
+		cache.Close()
+		return nil, wrap("cannot read the local cache", err)
+	}
+	r := &run{account: account, token: token, cache: cache, st: newState(snap)}
+	r.ctx, r.cancel = context.WithCancelCause(context.Background())
+	if r.st.meta.DeviceID == "" {
+		m := r.st.meta
+		m.DeviceID = newID()
+		if err := cache.Apply(ctx, &Batch{Meta: &m}); err != nil {
+			cache.Close()
+			r.cancel(err)
+			return nil, wrap("cannot write the local cache", err)
+		}
+		r.st.meta = m
+	}
+	c.writeMu.Lock()
+	c.mu.Lock()
+	c.active = r
+	c.mu.Unlock()
+	c.writeMu.Unlock()
+	go c.loop(r, first)
+	return r, nil
+}
+
+// stop ends run r: it stops being current (if it still is), its context is
+// cancelled with cause, and, the first time only, its link says logout and
+// closes and its cache closes. ctx bounds the logout request.
+func (c *Client) stop(ctx context.Context, r *run, cause error) {
+	c.writeMu.Lock() // no change of r's state is half done
+	c.mu.Lock()
+	if c.active == r {
+		c.active = nil
+	}
+	l := r.link
+	r.link = nil
+	c.mu.Unlock()
+	c.writeMu.Unlock()
+	r.cancel(cause)
+	r.stopped.Do(func() {
+		if l != nil {
+			ctx, cancel := context.WithTimeout(ctx, time.Second)
+			l.call(ctx, proto.OpLogout, nil, nil)
+			cancel()
+			l.close(errLoggedOut)
+		}
+		if err := r.cache.Close(); err != nil {
+			c.logf("closing the local cache: " + err.Error())
+		}
+	})
+}
+
+// Backoff returns the wait before reconnect attempt n (0-based): NIM's 1.6 s,
+// doubling, capped at 8 s, with ±10% jitter.
+func Backoff(n int) time.Duration {
+	d := 1600 * time.Millisecond
+	for i := 0; i < n && d < 8*time.Second; i++ {
+		d *= 2
+	}
+	if d > 8*time.Second {
+		d = 8 * time.Second
+	}
+	j, _ := rand.Int(rand.Reader, big.NewInt(int64(d/5)))
+	return d - d/10 + time.Duration(j.Int64())
+}
+
+// loop connects, logs in, syncs and waits for the connection to drop, over
+// and over, until the run is stopped or the server refuses the login. first
+// (Login only) receives exactly one value, the result of the first attempt,
+// and a first failure ends the loop.
+func (c *Client) loop(r *run, first chan<- error) {
+	report := func(err error) {
+		if first != nil {
+			first <- err
+			first = nil
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err := Errf(proto.CodeServer, "internal error")
+			c.logf("internal error: " + panicText(p))
+			c.emitAccount(AccountEvent{EventType: "login", Step: StepLoginFailed, Code: err.Code, Msg: err.Msg})
+			report(err)
+			c.stop(context.Background(), r, err)
+		}
+		if r.ctx.Err() != nil {
+			report(context.Cause(r.ctx))
+		}
+		report(errLoggedOut)
+	}()
+	failures := 0
+	for r.ctx.Err() == nil {
+		l, err := c.connect(r)
+		if err == nil {
+			failures = 0
+			report(nil)
+			c.afterLogin(r, l)
+			select {
+			case <-l.done:
+			case <-r.ctx.Done():
+			}
+			c.mu.Lock()
+			if r.link == l {
+				r.link = nil
+			}
+			replaced := c.active != nil && c.active != r
+			c.mu.Unlock()
+			if !replaced {
+				c.step(StepDisconnected)
+			}
+		} else {
+			if r.ctx.Err() != nil {
+				return
+			}
+			if first != nil {
+				report(err)
+				return
+			}
+			e := AsError(err)
+			switch e.Code {
+			case proto.CodeBadAuth, proto.CodeForbidden, proto.CodeDisabled, proto.CodeBadParam:
+				c.emitAccount(AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
+				c.stop(context.Background(), r, err)
+				return
+			}
+			failures++
+			if max := c.Config().MaxAutoLoginRetryTimes; max > 0 && failures > max {
+				c.emitAccount(AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
+				c.stop(context.Background(), r, err)
+				return
+			}
+		}
+		select {
+		case <-time.After(Backoff(failures)):
+		case <-r.ctx.Done():
+		}
+	}
+}
+
+// connect dials and logs in, reporting steps 1–6, and makes the link r's.
+func (c *Client) connect(r *run) (*link, error) {
+	cfg := c.Config()
+	c.step(StepConnecting)
+	ctx, cancel := context.WithTimeout(r.ctx, RequestTimeout)
+	conn, err := c.dial(ctx, cfg.Server)
+	cancel()
+	if err != nil {
+		if r.ctx.Err() != nil {
+			return nil, context.Cause(r.ctx)
+		}
+		c.step(StepConnectFailed)
+		return nil, Errf(proto.CodeNetwork, "cannot connect to "+cfg.Server+": "+err.Error())
+	}
+	c.step(StepConnected)
+	var l *link
+	l = newLink(conn, func(op string, data json.RawMessage) { c.onPush(r, l, op, data) })
+	c.step(StepLoggingIn)
+	c.mu.Lock()
+	deviceID := r.st.meta.DeviceID
+	c.mu.Unlock()
+	var resp proto.LoginResp
+	err = l.call(r.ctx, proto.OpLogin, proto.LoginReq{AppKey: cfg.AppKey, Account: r.account, Token: r.token,
+		ClientType: proto.ClientWeb, OS: cfg.OS, DeviceID: deviceID, Version: proto.Version}, &resp)
+	if err != nil {
+		l.close(err)
+		if r.ctx.Err() != nil {
+			return nil, context.Cause(r.ctx)
+		}
+		e := AsError(err)
+		c.emitAccount(AccountEvent{EventType: "login", Step: StepLoginFailed, Code: e.Code, Msg: e.Msg})
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.active != r || r.ctx.Err() != nil {
+		c.mu.Unlock()
+		l.close(errLoggedOut)
+		if r.ctx.Err() != nil {
+			return nil, context.Cause(r.ctx)
+		}
+		return nil, errLoggedOut
+	}
+	r.link = l
+	r.clients = resp.Clients
+	c.timeSkew = resp.ServerTime - time.Now().UnixMilli()
+	c.mu.Unlock()
+	c.step(StepLoggedIn)
+	return l, nil
+}
+
+// afterLogin reports the other clients, syncs and starts the heartbeat.
+func (c *Client) afterLogin(r *run, l *link) {
+	c.mu.Lock()
+	others := r.clients
+	c.mu.Unlock()
+	if len(others) > 0 {
+		c.emitAccount(AccountEvent{EventType: "multiLoginClientsChanged", Type: 1, Clients: clientViews(others)})
+	}
+	c.step(StepSyncing)
+	if err := c.sync(r, l); err != nil {
+		if r.ctx.Err() == nil && AsError(err).Code != proto.CodeNetwork {
+			c.logf("sync failed, reconnecting: " + err.Error())
+		}
+		l.close(err) // reconnect and sync again
+		return
+	}
+	c.step(StepSynced)
+	go func() {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				if err := l.call(r.ctx, proto.OpPing, nil, nil); err != nil {
+					l.close(err)
+					return
+				}
+			case <-l.done:
+				return
+			}
+		}
+	}()
+}
+
+// panicText describes a recovered panic value.
+func panicText(p any) string {
+	switch v := p.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "unknown panic"
+}

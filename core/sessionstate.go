@@ -1,0 +1,338 @@
+package core
+
+import (
+	"slices"
+	"sort"
+
+	"yunxin/proto"
+)
+
+// The sessions domain: the account's conversations as recent sessions with
+// their sync cursors, fed by conversation rows (sync), ChangeConv and
+// ChangeReceipt changes (sync and pushes) and messages (pulls, pushes,
+// sends).
+
+func init() {
+	registerChange(proto.ChangeConv, applyConvChange)
+	registerChange(proto.ChangeReceipt, applyReceiptChange)
+}
+
+// Session event kinds (addSessionListen's eventType).
+const (
+	evAddSession    = "didAddRecentSession"
+	evUpdateSession = "didUpdateRecentSession"
+	evRemoveSession = "didRemoveRecentSession"
+)
+
+// sessionState is the sessions domain's state: every session by key and by
+// conversation id. Installed sessions are never changed in place (a tx
+// installs new copies), so a reader holding Client.mu may keep a pointer.
+type sessionState struct {
+	byKey   map[string]*Session
+	byConv  map[string]*Session
+	pulling map[string]bool // conversations with a gap pull running; guarded by Client.mu
+}
+
+func newSessionState(list []Session) sessionState {
+	st := sessionState{byKey: make(map[string]*Session, len(list)), byConv: make(map[string]*Session, len(list)),
+		pulling: map[string]bool{}}
+	for i := range list {
+		s := list[i]
+		if s.LegacyHidden && s.HideTime == 0 { // a schema-1 record the cache did not convert
+			s.HideTime = s.legacyHideTime()
+		}
+		s.LegacyHidden = false
+		st.install(&s)
+	}
+	return st
+}
+
+// install makes s the session of its key (and of its conversation).
+func (st *sessionState) install(s *Session) {
+	if old := st.byKey[s.Key]; old != nil && old.Conv != "" && old.Conv != s.Conv {
+		delete(st.byConv, old.Conv)
+	}
+	st.byKey[s.Key] = s
+	if s.Conv != "" {
+		st.byConv[s.Conv] = s
+	}
+}
+
+// totalUnread is the unread count of the visible sessions.
+func (st *sessionState) totalUnread() int {
+	n := 0
+	for _, s := range st.byKey {
+		if !s.Hidden() {
+			n += s.Unread
+		}
+	}
+	return n
+}
+
+// sessionEvent builds a session listener event; ok is false when there is
+// nothing to tell (a hidden session changed: pages only hear of it when it
+// is removed or shown again).
+func sessionEvent(kind string, s *Session, total int) (e Event, ok bool) {
+	if s == nil || s.Hidden() && kind != evRemoveSession {
+		return Event{}, false
+	}
+	v := s.View()
+	return Event{Kind: EventSession, Data: SessionEvent{EventType: kind, RecentSession: &v,
+		Session: &SessionRef{s.ID, s.ChatType}, TotalUnreadCount: total}}, true
+}
+
+// session returns a copy of the session with key as t sees it, and whether
+// it exists.
+func (t *tx) session(key string) (Session, bool) {
+	if s := t.sessions[key]; s != nil {
+		return *s, true
+	}
+	if s := t.r.st.sessions.byKey[key]; s != nil {
+		return *s, true
+	}
+	return Session{}, false
+}
+
+// keyOfConv returns the key of conversation conv's session, or def when
+// there is none yet.
+func (t *tx) keyOfConv(conv, def string) string {
+	if k, ok := t.convKeys[conv]; ok {
+		return k
+	}
+	if s := t.r.st.sessions.byConv[conv]; s != nil {
+		return s.Key
+	}
+	return def
+}
+
+// putSession stages s and, unless event is "", the session event to emit.
+// An add is not downgraded to an update within one tx.
+func (t *tx) putSession(s Session, event string) {
+	t.sessions[s.Key] = &s
+	if s.Conv != "" {
+		t.convKeys[s.Conv] = s.Key
+	}
+	if event == "" || t.kinds[s.Key] == evAddSession && event == evUpdateSession {
+		return
+	}
+	t.kinds[s.Key] = event
+}
+
+// touch returns the session with key for new activity (a send, a
+// creatRecentSession): a new one, or a hidden one shown again, with the
+// session event that fits.
+func (t *tx) touch(key, id string, chatType int) (Session, string) {
+	s, ok := t.session(key)
+	if !ok {
+		return Session{Key: key, ID: id, ChatType: chatType}, evAddSession
+	}
+	if s.Hidden() {
+		s.UpdateTime = s.HideTime + 1 // shown again; callers may move it further
+		return s, evAddSession
+	}
+	return s, evUpdateSession
+}
+
+// applyConv merges a server conversation row (from a sync page, a
+// ChangeConv, or a read reply) into its session, creating the session with
+// its roaming cursor (RoamLimit) when it is new. Before a sync page's
+// messages are pulled (final false) it takes the last seq, the receipt and
+// the server's read mark; final also takes the read mark and the unread
+// count when shouldSyncUnreadCount is on, unless the row is older than what
+// the session already knows.
+func (t *tx) applyConv(cv proto.Conv, final bool) {
+	t.convs = append(t.convs, cv)
+	if cv.ChatType != proto.ChatP2P {
+		return // later groups
+	}
+	peer := proto.P2PPeer(cv.ID, t.r.account)
+	if peer == "" {
+		return
+	}
+	key := t.keyOfConv(cv.ID, SessionKey(cv.ChatType, peer))
+	s, ok := t.session(key)
+	changed := !ok
+	if !ok {
+		s = Session{Key: key, ID: peer, ChatType: cv.ChatType, UpdateTime: cv.LastTime,
+			SyncSeq: max(0, cv.LastSeq-RoamLimit), ReadSeq: cv.ReadSeq}
+	}
+	if s.Conv == "" {
+		s.Conv, changed = cv.ID, true
+	}
+	if cv.LastSeq > s.LastSeq {
+		s.LastSeq, changed = cv.LastSeq, true
+	}
+	if cv.PeerReadSeq > s.PeerReadSeq {
+		s.PeerReadSeq, s.PeerReadTime, changed = cv.PeerReadSeq, cv.PeerReadTime, true
+	}
+	if cv.ReadSeq > s.SrvReadSeq {
+		s.SrvReadSeq, changed = cv.ReadSeq, true
+	}
+	if final && t.c.Config().ShouldSyncUnreadCount && cv.ReadSeq >= s.ReadSeq &&
+		(cv.ReadSeq != s.ReadSeq || cv.Unread != s.Unread) && cv.LastSeq >= s.LastSeq {
+		s.ReadSeq, s.Unread, changed = cv.ReadSeq, cv.Unread, true
+	}
+	if !changed {
+		return
+	}
+	event := ""
+	if final {
+		event = evUpdateSession
+	}
+	t.putSession(s, event)
+}
+
+// applyConvChange applies a ChangeConv: the account's read mark moved.
+// During a sync its read mark waits for the page's messages (applyConv).
+func applyConvChange(t *tx, ch proto.Change) error {
+	if ch.Deleted {
+		return nil // no op deletes a conversation yet
+	}
+	var cv proto.Conv
+	if err := decode(ch, &cv); err != nil {
+		return err
+	}
+	if cv.ID == "" {
+		cv.ID = ch.Key
+	}
+	t.applyConv(cv, !t.syncing)
+	return nil
+}
+
+// applyReceiptChange applies a ChangeReceipt: the peer read this account's
+// messages up to Seq.
+func applyReceiptChange(t *tx, ch proto.Change) error {
+	if ch.Deleted {
+		return nil
+	}
+	var rc proto.Receipt
+	if err := decode(ch, &rc); err != nil {
+		return err
+	}
+	if rc.Conv == "" {
+		rc.Conv = ch.Key
+	}
+	t.applyReceipt(rc)
+	return nil
+}
+
+// applyReceipt raises the session's PeerReadSeq and reports
+// onRecvMessageReceipts. A receipt for a conversation not met yet is left
+// to its conversation row, which carries the same mark.
+func (t *tx) applyReceipt(rc proto.Receipt) {
+	key := t.keyOfConv(rc.Conv, "")
+	if key == "" {
+		return
+	}
+	s, ok := t.session(key)
+	if !ok || rc.Seq <= s.PeerReadSeq {
+		return
+	}
+	s.PeerReadSeq, s.PeerReadTime = rc.Seq, rc.Time
+	t.putSession(s, evUpdateSession)
+	ref := SessionRef{s.ID, s.ChatType}
+	rv := ReceiptView{Session: ref, SessionID: s.ID, Timestamp: rc.Time, MessageID: rc.ClientID}
+	if n := len(t.events); n > 0 {
+		if e, ok := t.events[n-1].Data.(MessageEvent); ok && e.EventType == "onRecvMessageReceipts" {
+			e.Receipts = append(e.Receipts, rv)
+			t.events[n-1].Data = e
+			return
+		}
+	}
+	t.events = append(t.events, Event{Kind: EventMessage, Data: MessageEvent{EventType: "onRecvMessageReceipts",
+		Receipts: []ReceiptView{rv}}})
+}
+
+// ingest stages messages from the server (a pull page or a push), skipping
+// ones already cached, and reports the new ones (onRecvMessages). With live
+// (pushes and gap pulls), conversations left with a gap (a message arrived
+// whose predecessors are missing) are pulled after the commit.
+func (t *tx) ingest(msgs []proto.Msg, live bool) {
+	me := t.r.account
+	var fresh []MessageView
+	touched := map[string]bool{}
+	for _, pm := range msgs {
+		if pm.ChatType != proto.ChatP2P || pm.Seq <= 0 {
+			continue
+		}
+		peer := proto.P2PPeer(pm.Conv, me)
+		if peer == "" {
+			continue
+		}
+		key := t.keyOfConv(pm.Conv, SessionKey(pm.ChatType, peer))
+		s, ok := t.session(key)
+		kind := evUpdateSession
+		if !ok {
+			s = Session{Key: key, ID: peer, ChatType: pm.ChatType, SyncSeq: max(0, pm.Seq-RoamLimit)}
+			kind = evAddSession
+		} else if s.Hidden() && pm.Time > s.HideTime {
+			kind = evAddSession
+		}
+		if s.Conv == "" {
+			s.Conv = pm.Conv
+		}
+		if !s.markSeq(pm.Seq) {
+			continue // already cached
+		}
+		m := Message{ID: pm.ClientID, SK: s.Key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
+			Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: pm.Body, Ext: pm.Ext, Time: pm.Time,
+			State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient}
+		if m.ID == "" {
+			m.ID = "s" + pm.ServerID
+		}
+		t.msgs = append(t.msgs, m)
+		if !m.Outgoing && m.Seq > s.ReadSeq {
+			s.Unread++
+		}
+		if m.Seq > s.LastSeq {
+			s.LastSeq = m.Seq
+		}
+		if s.LastMsg == nil || Less(s.LastMsg, &m) {
+			mc := m
+			s.LastMsg = &mc
+			s.UpdateTime = max(s.UpdateTime, m.Time)
+		}
+		fresh = append(fresh, m.View(s.PeerReadSeq))
+		t.putSession(s, kind)
+		touched[key] = true
+	}
+	if live {
+		for k := range touched {
+			if s := t.sessions[k]; len(s.Ahead) > 0 {
+				t.gaps = append(t.gaps, proto.Cursor{Conv: s.Conv, After: s.SyncSeq})
+			}
+		}
+	}
+	if len(fresh) > 0 {
+		t.events = append(t.events, Event{Kind: EventMessage, Data: MessageEvent{EventType: "onRecvMessages", Messages: fresh}})
+	}
+}
+
+// markSeq records that the message with seq is cached, advancing SyncSeq
+// over contiguous seqs. It returns false when seq was cached already.
+func (s *Session) markSeq(seq int64) bool {
+	if seq <= s.SyncSeq {
+		return false
+	}
+	i := sort.Search(len(s.Ahead), func(i int) bool { return s.Ahead[i] >= seq })
+	if i < len(s.Ahead) && s.Ahead[i] == seq {
+		return false
+	}
+	// Ahead is replaced, never changed in place: copies of the session
+	// (installed ones, ones handed to the cache) share it.
+	if seq == s.SyncSeq+1 {
+		s.SyncSeq = seq
+		k := 0
+		for k < len(s.Ahead) && s.Ahead[k] == s.SyncSeq+1 {
+			s.SyncSeq = s.Ahead[k]
+			k++
+		}
+		s.Ahead = slices.Clone(s.Ahead[k:])
+		if len(s.Ahead) == 0 {
+			s.Ahead = nil
+		}
+		return true
+	}
+	s.Ahead = slices.Insert(slices.Clone(s.Ahead), i, seq)
+	return true
+}
