@@ -67,8 +67,8 @@ type tx struct {
 	records  map[RecordKey]*Record // staged records; nil value: delete
 	events   []Event               // emitted after commit, before the session events
 
-	convs []proto.Conv    // conversations met (a sync page pulls their messages)
-	gaps  []proto.Cursor  // conversations left with a gap by live messages
+	convs []proto.Conv   // conversations met (a sync page pulls their messages)
+	gaps  []proto.Cursor // conversations left with a gap by live messages
 	done  bool
 }
 
