@@ -58,6 +58,7 @@ type limiterMap struct {
 	burst int
 	max   int
 	m     map[string]*rate.Limiter
+	swept time.Time // last evict
 }
 
 func (l *limiterMap) empty(key string, now time.Time) bool {
@@ -68,7 +69,7 @@ func (l *limiterMap) empty(key string, now time.Time) bool {
 func (l *limiterMap) take(key string, now time.Time) {
 	lim := l.m[key]
 	if lim == nil {
-		if len(l.m) >= l.max {
+		if len(l.m) >= l.max || now.Sub(l.swept) > time.Minute {
 			l.evict(now)
 		}
 		lim = rate.NewLimiter(rate.Every(l.every), l.burst)
@@ -78,9 +79,11 @@ func (l *limiterMap) take(key string, now time.Time) {
 }
 
 // evict drops the limiters that have refilled (they hold nothing a new one
-// would not); if the map is still full (a flood of distinct keys), it drops
+// would not). It runs when a new key finds the map full or a minute after
+// the last run. If the map is still full (a flood of distinct keys), it drops
 // arbitrary ones down to three quarters of max.
 func (l *limiterMap) evict(now time.Time) {
+	l.swept = now
 	for k, lim := range l.m {
 		if lim.TokensAt(now) >= float64(l.burst) {
 			delete(l.m, k)

@@ -5,7 +5,9 @@
 //	yunxin-server user create ACCID [TOKEN] create an account, print its token
 //
 // Both use the database in YUNXIN_DATA; `user create` works with or without
-// a running server (SQLite in WAL mode).
+// a running server (SQLite in WAL mode). Both refuse the default app secret
+// when YUNXIN_ADDR is not a loopback address (server.Config.Check): the
+// error names YUNXIN_APP_SECRET and the exit status is 1.
 package main
 
 import (
@@ -44,7 +46,7 @@ func run(args []string, cfg server.Config, log *slog.Logger, stdout, stderr io.W
 	switch {
 	case len(args) == 0:
 		if err := serve(ctx, cfg, log, stdout); err != nil {
-			log.Error("server failed", "err", err)
+			fmt.Fprintln(stderr, "yunxin-server:", err)
 			return 1
 		}
 		return 0
@@ -87,8 +89,7 @@ func serve(ctx context.Context, cfg server.Config, log *slog.Logger, out io.Writ
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		srv.Close()
-		return err
+		return errors.Join(fmt.Errorf("listen on %s: %w", cfg.Addr, err), srv.Close())
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	fmt.Fprintf(out, "yunxin-server listening on http://%s (data %s)\n", ln.Addr(), cfg.DataDir)

@@ -77,3 +77,18 @@ func TestServeAndCreateWhileRunning(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+func TestRefusesDefaultSecretInPublic(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Addr, cfg.AppSecret = "0.0.0.0:0", server.DefaultAppSecret
+	var out, errOut bytes.Buffer
+	code := run(nil, cfg, nil, &out, &errOut)
+	if code != 1 || !strings.Contains(errOut.String(), "YUNXIN_APP_SECRET") || out.Len() != 0 {
+		t.Fatalf("serve with the default secret on 0.0.0.0: %d %q %q", code, out.String(), errOut.String())
+	}
+	// On loopback the default secret is fine (the demo).
+	cfg.Addr = "127.0.0.1:0"
+	if code := run([]string{"user", "create", "amy", "t"}, cfg, nil, &out, &errOut); code != 0 {
+		t.Fatalf("user create on loopback: %d %q", code, errOut.String())
+	}
+}

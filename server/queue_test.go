@@ -1,0 +1,156 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"yunxin/proto"
+)
+
+// records is a slog.Handler that keeps the records it is given.
+type records struct {
+	mu   sync.Mutex
+	list []slog.Record
+}
+
+func (r *records) Enabled(context.Context, slog.Level) bool { return true }
+func (r *records) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = append(r.list, rec.Clone())
+	return nil
+}
+func (r *records) WithAttrs([]slog.Attr) slog.Handler { return r }
+func (r *records) WithGroup(string) slog.Handler      { return r }
+
+// find returns the attrs of the first record with message msg.
+func (r *records) find(msg string) (map[string]slog.Value, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rec := range r.list {
+		if rec.Message == msg {
+			attrs := map[string]slog.Value{}
+			rec.Attrs(func(a slog.Attr) bool { attrs[a.Key] = a.Value; return true })
+			return attrs, true
+		}
+	}
+	return nil, false
+}
+
+func heapAlloc() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestSlowReaderClosedAtByteCap: a client that logs in and stops reading
+// while the server pushes to it is closed once its queue reaches the byte
+// cap, and its memory is released.
+func TestSlowReaderClosedAtByteCap(t *testing.T) {
+	e := newEnv(t, "alice", "slow")
+	logs := &records{}
+	e.srv.log = slog.New(logs)
+	e.srv.reqBurst = 1 << 20 // alice sends as fast as the store takes it
+	a, _ := e.login("alice")
+	watcher, _ := e.login("slow") // the slow account's other, reading, connection
+
+	// The slow client: a raw WebSocket that reads its login reply and then
+	// nothing.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ws.SetReadLimit(proto.MaxFrame)
+	login, _ := json.Marshal(loginReq("slow"))
+	req, _ := json.Marshal(proto.Frame{ID: 1, Op: proto.OpLogin, Data: login})
+	if err := ws.Write(ctx, websocket.MessageText, req); err != nil {
+		t.Fatal(err)
+	}
+	if _, data, err := ws.Read(ctx); err != nil || !strings.Contains(string(data), `"code":200`) {
+		t.Fatalf("slow login: %s %v", data, err)
+	}
+	var cl proto.Clients
+	watcher.push(proto.PushClients, &cl)
+	if len(cl.Clients) != 1 {
+		t.Fatalf("watcher sees %+v", cl)
+	}
+
+	long := strings.Repeat("满", proto.MaxTextRunes) // a push of about 15 KB
+	for i := range 10 {                             // warm up the store and the buffers
+		a.ok(proto.OpSend, text("alice", fmt.Sprintf("w%d", i), long), nil)
+	}
+	a.drain()
+	base := heapAlloc()
+
+	// Push to the slow client until the watcher learns it is gone.
+	sent := 0
+	for gone := false; !gone; {
+		if sent == 5000 {
+			t.Fatalf("slow client still connected after %d pushes of 15 KB", sent)
+		}
+		a.ok(proto.OpSend, text("slow", fmt.Sprintf("m%d", sent), long), nil)
+		sent++
+		for drained := false; !drained && !gone; {
+			select {
+			case f := <-watcher.pushes:
+				if f.Op == proto.PushClients {
+					if err := json.Unmarshal(f.Data, &cl); err != nil || len(cl.Clients) != 0 {
+						t.Fatalf("clients push %s %v", f.Data, err)
+					}
+					gone = true
+				}
+			default:
+				drained = true
+			}
+		}
+	}
+	attrs, ok := logs.find("client not reading: outgoing queue full, closing")
+	if !ok {
+		t.Fatal("no queue-full log")
+	}
+	if q := attrs["queued"].Int64(); q > maxQueueBytes || q < maxQueueBytes-proto.MaxItemBytes {
+		t.Fatalf("closed with %d bytes queued, cap %d", q, maxQueueBytes)
+	}
+	e.srv.mu.Lock()
+	n := len(e.srv.conns)
+	e.srv.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d connections left, want alice and the watcher", n)
+	}
+	watcher.drain(a)
+	after := heapAlloc()
+	if after > base+2<<20 {
+		t.Fatalf("heap %d KB after the slow client left, %d KB before it was flooded", after>>10, base>>10)
+	}
+	t.Logf("heap %d KB before the flood, %d KB after the close", base>>10, after>>10)
+
+	// The slow client reads what reached its socket, then the end.
+	got := 0
+	for {
+		if _, _, err := ws.Read(ctx); err != nil {
+			if ctx.Err() != nil {
+				t.Fatal("slow connection not closed")
+			}
+			break
+		}
+		got++
+	}
+	if got >= sent {
+		t.Fatalf("slow client got all %d pushes", sent)
+	}
+	t.Logf("sent %d pushes, the slow client got %d before the close", sent, got)
+}

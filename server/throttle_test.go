@@ -1,0 +1,94 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"yunxin/proto"
+)
+
+func TestLoginThrottleUnit(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	t.Run("per IP", func(t *testing.T) {
+		th := newLoginThrottle(100)
+		for i := range loginFailIPBurst { // guesses spread over accounts
+			if th.blocked("10.0.0.1", fmt.Sprint("acc", i), now) {
+				t.Fatalf("blocked after %d failures", i)
+			}
+			th.failed("10.0.0.1", fmt.Sprint("acc", i), now)
+		}
+		if !th.blocked("10.0.0.1", "fresh", now) {
+			t.Fatal("IP not blocked after its burst of failures")
+		}
+		if th.blocked("10.0.0.2", "fresh", now) {
+			t.Fatal("another IP blocked")
+		}
+		if th.blocked("10.0.0.1", "fresh", now.Add(loginFailIPEvery)) {
+			t.Fatal("IP still blocked after one interval")
+		}
+	})
+	t.Run("per account", func(t *testing.T) {
+		th := newLoginThrottle(100)
+		for i := range loginFailAccountBurst { // guesses spread over IPs
+			th.failed(fmt.Sprint("10.1.0.", i), "alice", now)
+		}
+		if !th.blocked("10.2.0.1", "alice", now) {
+			t.Fatal("account not blocked after its burst of failures")
+		}
+		if th.blocked("10.2.0.1", "bob", now) {
+			t.Fatal("another account blocked")
+		}
+		if th.blocked("10.2.0.1", "alice", now.Add(loginFailAccountEvery)) {
+			t.Fatal("account still blocked after one interval")
+		}
+	})
+	t.Run("bounded", func(t *testing.T) {
+		th := newLoginThrottle(100)
+		for i := range 1000 {
+			th.failed(fmt.Sprint("ip", i), fmt.Sprint("acc", i), now.Add(time.Duration(i)*time.Millisecond))
+			if len(th.ip.m) > 100 || len(th.acc.m) > 100 {
+				t.Fatalf("maps grew to %d and %d entries, cap 100", len(th.ip.m), len(th.acc.m))
+			}
+		}
+		// Idle (refilled) entries go first: after a while the next insert
+		// sweeps them all.
+		th.failed("late", "late", now.Add(time.Hour))
+		if len(th.ip.m) != 1 || len(th.acc.m) != 1 {
+			t.Fatalf("idle entries kept: %d and %d", len(th.ip.m), len(th.acc.m))
+		}
+	})
+}
+
+// TestLoginThrottled: wrong tokens soon get 416 even with the right token,
+// while many good logins from the same IP all pass.
+func TestLoginThrottled(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	e.srv.reqBurst = 1000
+	for range 3 * loginFailIPBurst { // good logins take nothing from the limiters
+		c, _ := e.login("bob")
+		c.ws.CloseNow()
+	}
+	wrong := proto.LoginReq{AppKey: testKey, Account: "alice", Token: "guess", Version: proto.Version}
+	for range loginFailAccountBurst {
+		c := e.dial()
+		c.fail(proto.OpLogin, wrong, proto.CodeBadAuth, "wrong account or token")
+		c.waitClosed()
+	}
+	// alice's limiter is empty: even her right token is refused unchecked.
+	c := e.dial()
+	c.fail(proto.OpLogin, loginReq("alice"), proto.CodeRateLimited, "too many failed logins")
+	c.waitClosed()
+	// Guessing on other (unknown) accounts empties the IP's limiter too.
+	for i := loginFailAccountBurst; i < loginFailIPBurst; i++ {
+		c := e.dial()
+		c.fail(proto.OpLogin, proto.LoginReq{AppKey: testKey, Account: fmt.Sprint("nobody", i), Token: "x", Version: proto.Version}, proto.CodeBadAuth, "wrong")
+		c.waitClosed()
+	}
+	c = e.dial()
+	c.fail(proto.OpLogin, loginReq("bob"), proto.CodeRateLimited, "too many failed logins")
+	c.waitClosed()
+	// Time heals: one interval later bob gets in again.
+	e.srv.now = func() time.Time { return time.Now().Add(loginFailIPEvery) }
+	e.login("bob")
+}
