@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	. "yunxin/core"
@@ -124,6 +125,154 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 			t.Fatalf("after replace = %+v", got)
 		}
 	})
+	t.Run("MergeTwoWriters", func(t *testing.T) { mergeTwoWriters(t, open(t)) })
+	t.Run("MergeMeta", func(t *testing.T) {
+		c := open(t)
+		if err := c.Apply(ctx, &Batch{Meta: &Meta{Ver: 7, ConvVer: 3, DeviceID: "dev1"}}); err != nil {
+			t.Fatal(err)
+		}
+		// A writer with stale cursors and another device id: cursors only move
+		// forward, the device id stays.
+		if err := c.Apply(ctx, &Batch{Meta: &Meta{Ver: 5, ConvVer: 9, DeviceID: "dev2"}}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (Meta{Ver: 7, ConvVer: 9, DeviceID: "dev1"}); s.Meta != want {
+			t.Fatalf("meta = %+v, want %+v", s.Meta, want)
+		}
+	})
+	t.Run("Records", func(t *testing.T) {
+		c := open(t)
+		b := &Batch{Records: []Record{
+			{Kind: "team", Key: "t2", Data: json.RawMessage(`{"name":"two"}`)},
+			{Kind: "friend", Key: "zed", Data: json.RawMessage(`{"alias":"z"}`)},
+			{Kind: "team", Key: "t1", Data: json.RawMessage(`{"name":"one"}`)},
+			{Kind: "friend", Key: "amy", Data: json.RawMessage(`{}`)},
+		}}
+		if err := c.Apply(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := recordKeys(s.Records); got != "friend/amy friend/zed team/t1 team/t2" {
+			t.Fatalf("records = %s, want ordered by (kind, key)", got)
+		}
+		// A put replaces the record of its (kind, key); a delete removes it.
+		err = c.Apply(ctx, &Batch{Records: []Record{{Kind: "team", Key: "t1", Data: json.RawMessage(`{"name":"uno"}`)}},
+			DeleteRecords: []RecordKey{{Kind: "friend", Key: "zed"}, {Kind: "friend", Key: "nobody"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ = c.Load(ctx)
+		if got := recordKeys(s.Records); got != "friend/amy team/t1 team/t2" {
+			t.Fatalf("records after delete = %s", got)
+		}
+		var t1 struct{ Name string }
+		json.Unmarshal(s.Records[1].Data, &t1)
+		if t1.Name != "uno" {
+			t.Fatalf("team t1 = %s, want the replaced record", s.Records[1].Data)
+		}
+	})
+}
+
+// mergeTwoWriters plays two tabs of one account sharing the cache, each
+// holding its own copy of a session in memory: every put of a stale copy
+// must keep what the other tab wrote since.
+func mergeTwoWriters(t *testing.T, c Cache) {
+	ctx := context.Background()
+	put := func(s Session) {
+		t.Helper()
+		if err := c.Apply(ctx, &Batch{Sessions: []Session{s}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	load := func() Session {
+		t.Helper()
+		snap, err := c.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range snap.Sessions {
+			if s.Key == "0|bob" {
+				return s
+			}
+		}
+		t.Fatal("session 0|bob missing")
+		return Session{}
+	}
+	m3 := Message{ID: "m3", SK: "0|bob", SessionID: "bob", Seq: 3, From: "bob", Body: json.RawMessage(`{"text":"3"}`), Time: 100, State: DeliverySent}
+	base := Session{Key: "0|bob", ID: "bob", Conv: "p:alice|bob", SyncSeq: 3, LastSeq: 3, ReadSeq: 1, SrvReadSeq: 1,
+		Unread: 2, LastMsg: &m3, UpdateTime: 100, LocalExt: json.RawMessage(`{"pin":true}`)}
+	put(base)
+	tab1, tab2 := base, base
+
+	// Tab 1 deletes the session from the recent list and marks it read.
+	tab1.HideTime = 200
+	tab1.ReadSeq, tab1.Unread, tab1.SrvReadSeq = 3, 0, 3
+	put(tab1)
+	// Tab 2 writes its stale copy with a receipt it got and a message cached
+	// past a gap: the hide and the read mark survive, the receipt and the
+	// cursor are merged in.
+	tab2.PeerReadSeq, tab2.PeerReadTime = 3, 150
+	tab2.Ahead, tab2.LastSeq, tab2.Unread = []int64{5}, 5, 3 // bob's 2, 3 and 5 unread
+	tab2.Conv, tab2.LocalExt = "", nil // fields a writer leaves empty keep the stored value
+	put(tab2)
+	got := load()
+	if !got.Hidden() || got.HideTime != 200 {
+		t.Fatalf("tab 1's hide was undone by tab 2's stale put: HideTime %d, UpdateTime %d", got.HideTime, got.UpdateTime)
+	}
+	if got.ReadSeq != 3 || got.Unread != 2 || got.SrvReadSeq != 3 {
+		t.Fatalf("read mark = %d, %d unread (server %d); want tab 1's 3 with bob's 4 and 5 unread (3)", got.ReadSeq, got.Unread, got.SrvReadSeq)
+	}
+	if got.PeerReadSeq != 3 || got.PeerReadTime != 150 {
+		t.Fatalf("receipt = %d at %d, want tab 2's 3 at 150", got.PeerReadSeq, got.PeerReadTime)
+	}
+	if got.SyncSeq != 3 || len(got.Ahead) != 1 || got.Ahead[0] != 5 {
+		t.Fatalf("cursor = %d %v, want 3 [5]", got.SyncSeq, got.Ahead)
+	}
+	if got.Conv != "p:alice|bob" || string(got.LocalExt) != `{"pin":true}` || got.LastMsg == nil || got.LastMsg.ID != "m3" {
+		t.Fatalf("empty fields overwrote stored ones: conv %q localExt %s lastMsg %+v", got.Conv, got.LocalExt, got.LastMsg)
+	}
+
+	// Tab 1 caches bob's message 4 (closing the gap up to tab 2's 5); cursors
+	// unite, and the count of the writer that has seen more stays.
+	tab1.SyncSeq, tab1.LastSeq, tab1.Unread = 4, 4, 1
+	put(tab1)
+	if got := load(); got.SyncSeq != 5 || len(got.Ahead) != 0 || got.LastSeq != 5 || got.Unread != 2 {
+		t.Fatalf("after tab 1 cached 4: cursor %d %v, last %d, unread %d; want 5 [], 5, 2", got.SyncSeq, got.Ahead, got.LastSeq, got.Unread)
+	}
+
+	// Tab 2 receives message 6 from bob after the hide: new activity shows
+	// the session again, with bob's 4, 5 and 6 unread after tab 1's read mark.
+	m6 := Message{ID: "m6", SK: "0|bob", SessionID: "bob", Seq: 6, From: "bob", Body: json.RawMessage(`{"text":"6"}`), Time: 300, State: DeliverySent}
+	tab2.SyncSeq, tab2.Ahead, tab2.LastSeq, tab2.Unread, tab2.LastMsg, tab2.UpdateTime = 6, nil, 6, 4, &m6, 300
+	put(tab2)
+	got = load()
+	if got.Hidden() || got.UpdateTime != 300 || got.LastMsg == nil || got.LastMsg.ID != "m6" {
+		t.Fatalf("a later message did not show the session: %+v", got)
+	}
+	if got.ReadSeq != 3 || got.Unread != 3 || got.SyncSeq != 6 || got.LastSeq != 6 {
+		t.Fatalf("after message 6: read %d unread %d sync %d last %d, want 3 3 6 6", got.ReadSeq, got.Unread, got.SyncSeq, got.LastSeq)
+	}
+	// Tab 1, still holding its hidden copy, hides nothing new: a put of it
+	// does not hide the session again.
+	put(tab1)
+	if got := load(); got.Hidden() || got.LastMsg.ID != "m6" || got.Unread != 3 || got.SyncSeq != 6 {
+		t.Fatalf("tab 1's stale hidden copy hid the session again: %+v", got)
+	}
+}
+
+func recordKeys(rs []Record) string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Kind+"/"+r.Key)
+	}
+	return strings.Join(out, " ")
 }
 
 func seqs(ms []Message) []int64 {
