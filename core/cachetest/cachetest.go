@@ -220,7 +220,7 @@ func mergeTwoWriters(t *testing.T, c Cache) {
 	// cursor are merged in.
 	tab2.PeerReadSeq, tab2.PeerReadTime = 3, 150
 	tab2.Ahead, tab2.LastSeq, tab2.Unread = []int64{5}, 5, 3 // bob's 2, 3 and 5 unread
-	tab2.Conv, tab2.LocalExt = "", nil // fields a writer leaves empty keep the stored value
+	tab2.Conv, tab2.LocalExt = "", nil                       // fields a writer leaves empty keep the stored value
 	put(tab2)
 	got := load()
 	if !got.Hidden() || got.HideTime != 200 {
