@@ -68,12 +68,10 @@ func (c *conn) member(ctx context.Context, conv string) error {
 // connection.
 func (s *Server) dispatch(ctx context.Context, from *conn, r result) {
 	for _, ch := range r.changes {
-		s.publish(ctx, Push{Account: ch.Account, Except: from.info.ID}, proto.PushChange, ch.Change)
+		s.publish(ctx, proto.PushChange, ch.Change, from.info.ID, ch.Account)
 	}
 	for _, m := range r.msgs {
-		for _, acc := range msgMembers(m) {
-			s.publish(ctx, Push{Account: acc, Except: from.info.ID}, proto.PushMsg, m)
-		}
+		s.publish(ctx, proto.PushMsg, m, from.info.ID, msgMembers(m)...)
 	}
 	for _, p := range r.pushes {
 		if err := s.bus.Publish(ctx, p); err != nil {
@@ -91,18 +89,20 @@ func msgMembers(m proto.Msg) []string {
 	return []string{m.From, m.To}
 }
 
-// publish encodes payload as a push frame of kind op and publishes it as p.
-// A frame that would not fit proto.MaxFrame is logged and dropped (the
-// client gets the data from its next sync).
-func (s *Server) publish(ctx context.Context, p Push, op string, payload any) {
+// publish encodes payload once as a push frame of kind op and publishes it
+// to the connections of each account except the client except. A frame
+// that would not fit proto.MaxFrame is logged and dropped (the clients get
+// the data from their next sync).
+func (s *Server) publish(ctx context.Context, op string, payload any, except string, accounts ...string) {
 	frame, err := encodePush(op, payload)
 	if err != nil {
-		s.log.Error("encode push", "op", op, "account", p.Account, "err", err)
+		s.log.Error("encode push", "op", op, "accounts", accounts, "err", err)
 		return
 	}
-	p.Frame = frame
-	if err := s.bus.Publish(ctx, p); err != nil {
-		s.log.Warn("publish push", "op", op, "account", p.Account, "err", err)
+	for _, acc := range accounts {
+		if err := s.bus.Publish(ctx, Push{Account: acc, Except: except, Frame: frame}); err != nil {
+			s.log.Warn("publish push", "op", op, "account", acc, "err", err)
+		}
 	}
 }
 
