@@ -11,15 +11,32 @@ import (
 	"yunxin/server/store"
 )
 
-// convView selects a conversation as member m sees it: unread derived from
-// the messages after m's read mark, the peer's receipt from the other
-// member's row (P2P). It goes with "FROM members m JOIN conversations c" (or
-// LEFT JOIN) and the left join on the peer's row as o.
-const convView = `SELECT m.conv, m.chat_type, m.peer, COALESCE(c.last_seq, 0), COALESCE(c.last_time, 0), m.read_seq,
+// convView selects conversations as their members see them from m, a
+// subquery of member rows with their conversation's columns (memberCols):
+// unread derived from the messages after m's read mark, the peer's receipt
+// from the other member's row o (P2P). Unread is counted in the outer query
+// so that only the rows of the page are counted.
+const convView = `SELECT m.conv, m.chat_type, m.peer, COALESCE(m.last_seq, 0), COALESCE(m.last_time, 0), m.read_seq,
 	(SELECT COUNT(*) FROM messages x WHERE x.conv = m.conv AND x.seq > m.read_seq AND x.sender != m.account),
-	COALESCE(o.receipt_seq, 0), COALESCE(o.receipt_time, 0), COALESCE(c.stamp, 0)`
+	COALESCE(o.receipt_seq, 0), COALESCE(o.receipt_time, 0), COALESCE(m.stamp, 0)`
 
+// memberCols are the columns of convView's subquery m, from members m and
+// conversations c.
+const memberCols = `m.account, m.conv, m.chat_type, m.peer, m.read_seq, c.last_seq, c.last_time, c.stamp`
+
+// peerJoin joins the other member's row of a P2P conversation to convView's
+// m.
 const peerJoin = ` LEFT JOIN members o ON m.chat_type = 0 AND o.account = m.peer AND o.conv = m.conv`
+
+// convsSinceSQL is ConvsSince's query: a page of member rows in stamp order,
+// then their views.
+const convsSinceSQL = convView + ` FROM (SELECT ` + memberCols + ` FROM members m JOIN conversations c ON c.conv = m.conv
+	WHERE m.account = ? AND c.stamp > ? ORDER BY c.stamp LIMIT ?) m` + peerJoin + ` ORDER BY m.stamp`
+
+// convOfSQL is convOf's query: one member row (with or without a
+// conversation row) and its view.
+const convOfSQL = convView + ` FROM (SELECT ` + memberCols + ` FROM members m LEFT JOIN conversations c ON c.conv = m.conv
+	WHERE m.account = ? AND m.conv = ?) m` + peerJoin
 
 func scanConv(row scanner) (proto.Conv, error) {
 	var c proto.Conv
@@ -33,8 +50,7 @@ func (s *Store) ConvsSince(ctx context.Context, account string, since int64, lim
 	if limit <= 0 {
 		return convs, nil
 	}
-	rows, err := s.r.QueryContext(ctx, convView+` FROM members m JOIN conversations c ON c.conv = m.conv`+peerJoin+`
-		WHERE m.account = ? AND c.stamp > ? ORDER BY c.stamp LIMIT ?`, account, since, limit)
+	rows, err := s.r.QueryContext(ctx, convsSinceSQL, account, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("conversations of %s: %w", account, err)
 	}
@@ -54,8 +70,7 @@ func (s *Store) ConvsSince(ctx context.Context, account string, since int64, lim
 
 // convOf reads one conversation as account sees it, in tx.
 func convOf(ctx context.Context, tx *sql.Tx, account, conv string) (proto.Conv, error) {
-	c, err := scanConv(tx.QueryRowContext(ctx, convView+` FROM members m LEFT JOIN conversations c ON c.conv = m.conv`+peerJoin+`
-		WHERE m.account = ? AND m.conv = ?`, account, conv))
+	c, err := scanConv(tx.QueryRowContext(ctx, convOfSQL, account, conv))
 	if err != nil {
 		return c, fmt.Errorf("read conversation: %w", err)
 	}

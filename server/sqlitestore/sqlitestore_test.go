@@ -363,3 +363,27 @@ func TestMigrateConcurrently(t *testing.T) {
 		t.Fatalf("version %d", v)
 	}
 }
+
+// BenchmarkConvsSince measures the first page (100) of the conversations
+// of an account with 2000 of them, 5 unread messages in each.
+func BenchmarkConvsSince(b *testing.B) {
+	s := open(b, b.TempDir(), nil)
+	ctx := context.Background()
+	body := json.RawMessage(`{"text":"hi"}`)
+	for i := range 2000 {
+		peer := fmt.Sprint("peer", i)
+		for j := range 5 {
+			_, _, err := s.Send(ctx, proto.Msg{From: peer, To: "alice", Conv: proto.P2PConv(peer, "alice"), ClientID: fmt.Sprint(j),
+				Body: body}, 1000)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	for b.Loop() {
+		cs, err := s.ConvsSince(ctx, "alice", 0, 100)
+		if err != nil || len(cs) != 100 || cs[0].Unread != 5 {
+			b.Fatalf("%d conversations, %v", len(cs), err)
+		}
+	}
+}
