@@ -15,6 +15,29 @@ type dbDeletion struct {
 	Error   string `json:"error"`
 }
 
+// trackIndexedDB makes the page count the IndexedDB connections it opens
+// and closes (window.openDBs(): the names of those still open). The SDK's
+// connections close themselves when another one deletes or upgrades their
+// database, so a `blocked` event alone cannot show a leak; this can.
+func (b *browser) trackIndexedDB() {
+	b.t.Helper()
+	b.exec(`if (!window.openDBs) {
+		const live = new Set();
+		const open = IDBFactory.prototype.open, close = IDBDatabase.prototype.close;
+		IDBFactory.prototype.open = function () {
+			const req = open.apply(this, arguments);
+			req.addEventListener('success', () => {
+				const db = req.result;
+				live.add(db);
+				db.addEventListener('close', () => live.delete(db)); // closed by the browser
+			});
+			return req;
+		};
+		IDBDatabase.prototype.close = function () { live.delete(this); return close.apply(this, arguments); };
+		window.openDBs = () => [...live].map(db => db.name);
+	}`)
+}
+
 // deleteAllDatabases deletes every IndexedDB database of the page's origin
 // and reports, per database, whether the deletion was blocked: a `blocked`
 // event means a connection to it is still open (in this page: a leak).
@@ -45,21 +68,53 @@ func TestConcurrentLogins(t *testing.T) {
 	tok := users(t, s, "t15alice", "t15carol")
 	b := newBrowser(t, "t15 page")
 	b.open(pages.pageURL(s, false))
+	b.trackIndexedDB()
 
-	for _, round := range []struct {
+	// The second login starts in the same tick as the first, once the
+	// first reached a login step (1 connecting, 4 logging in: its login
+	// request is at the server), or (at -1) right after the first's ok: then
+	// both succeed and the second replaces the first.
+	type round struct {
 		name          string
 		first, second string
-	}{
-		{"same account", "t15alice", "t15alice"},
-		{"two accounts", "t15alice", "t15carol"},
-		{"two accounts, the other way", "t15carol", "t15alice"},
-	} {
+		at            int
+	}
+	var rounds []round
+	for _, at := range []int{0, 1, 4, -1} {
+		rounds = append(rounds,
+			round{fmt.Sprintf("same account, second at step %d", at), "t15alice", "t15alice", at},
+			round{fmt.Sprintf("two accounts, second at step %d", at), "t15alice", "t15carol", at})
+	}
+	for _, round := range rounds {
 		mark := b.mark()
-		results := eval[[]callResult](b, fmt.Sprintf(`Promise.all([
-			call('login', {account: %q, token: %q}, 30000),
-			call('login', {account: %q, token: %q}, 30000)])`,
-			round.first, tok[round.first], round.second, tok[round.second]))
+		// The page's listener records events with events.push: hooking it
+		// starts the second login inside the listener call of the step, so
+		// before the first login can go on.
+		results := eval[[]callResult](b, fmt.Sprintf(`(async () => {
+			const at = %d, a = {account: %q, token: %q}, b = {account: %q, token: %q};
+			let second = null;
+			const startSecond = () => { if (!second) { delete events.push; second = call('login', b, 30000); } };
+			if (at > 0) events.push = function (e) {
+				const n = Array.prototype.push.apply(this, arguments);
+				if (e.kind === 'account' && e.ret && e.ret.eventType === 'login' && e.ret.step >= at) startSecond();
+				return n;
+			};
+			const first = call('login', a, 30000);
+			if (at === 0) startSecond();
+			first.then(startSecond);
+			const r1 = await first;
+			return [r1, await second];
+		})()`, round.at, round.first, tok[round.first], round.second, tok[round.second]))
 		var winner, loser string
+		if round.at < 0 {
+			for _, r := range results {
+				if r.method = "login"; r.failed() || !r.status() {
+					t.Fatalf("%s: %v, want both logins ok (one after the other)", round.name, results)
+				}
+			}
+			winner, loser = round.second, round.first
+			results = nil
+		}
 		for i, r := range results {
 			r.method = "login"
 			acct := []string{round.first, round.second}[i]
@@ -101,6 +156,9 @@ func TestConcurrentLogins(t *testing.T) {
 			t.Errorf("%s: isLogined after logout: %v, want false", round.name, r)
 		}
 		waitWebClients(t, s, winner, tok[winner], 0, 10*time.Second)
+		if open := eval[[]string](b, `openDBs()`); len(open) > 0 {
+			t.Errorf("%s: after logout the page still has IndexedDB connections open to %q (leaked)", round.name, open)
+		}
 		dels := b.deleteAllDatabases()
 		for _, d := range dels {
 			if d.Blocked || d.Error != "" {

@@ -152,9 +152,10 @@ func TestTwoTabs(t *testing.T) {
 
 // TestTwoTabsDeletedSession: alice deletes her session with bob in tab 1;
 // tab 2 of the same profile (same IndexedDB, its memory still holding the
-// session) then sends and receives in another session and gets a receipt,
-// each of which writes sessions to the shared cache. bob's session stays
-// deleted: in tab 1, after tab 1 reloads, and in a new tab.
+// session) then gets bob's receipt (which updates bob's session record),
+// and sends, receives and gets a receipt in another session, each of which
+// writes sessions to the shared cache. bob's session stays deleted: in
+// tab 1, after tab 1 reloads, and in a new tab.
 func TestTwoTabsDeletedSession(t *testing.T) {
 	s := useShared(t)
 	tok := users(t, s, "t17alice", "t17bob", "t17carol")
@@ -167,7 +168,8 @@ func TestTwoTabsDeletedSession(t *testing.T) {
 		b.login("t17alice", tok["t17alice"])
 	}
 	m1, m2 := tab1.mark(), tab2.mark()
-	bob.sendText("t17alice", "t17-b1", "hi from bob")
+	tab2.sendText("t17bob", "alice to bob")           // seq 1
+	bob.sendText("t17alice", "t17-b1", "hi from bob") // seq 2
 	tab1.waitRecv(m1, "hi from bob", 10*time.Second)
 	tab2.waitRecv(m2, "hi from bob", 10*time.Second)
 
@@ -176,11 +178,18 @@ func TestTwoTabsDeletedSession(t *testing.T) {
 		t.Fatalf("tab 1 still lists t17bob right after deleteRecentSession: %s", brief(ss))
 	}
 
+	// bob reads alice's message: both tabs record his receipt on the session.
+	var rc struct{}
+	bob.must("receipt", map[string]any{"conv": "p:t17alice|t17bob", "seq": 1}, &rc)
+	for _, tab := range []*browser{tab1, tab2} {
+		tab.waitFor("bob's receipt", `call('messagesInSession', {sessionId: 't17bob', chatType: 0, limit: 100}).then(r =>
+			r.ret && (r.ret.messages || []).some(m => m.body.text === 'alice to bob' && m.isRemoteRead))`, 10*time.Second)
+	}
+
 	// Tab 2 works in another session: it sends, receives and gets a receipt.
 	m1, m2 = tab1.mark(), tab2.mark()
 	tab2.sendText("t17carol", "alice to carol")
 	carol.sendText("t17alice", "t17-c1", "carol to alice")
-	var rc struct{}
 	carol.must("receipt", map[string]any{"conv": "p:t17alice|t17carol", "seq": 2, "cid": "t17-c1"}, &rc)
 	tab2.waitRecv(m2, "carol to alice", 10*time.Second)
 	tab2.waitFor("onRecvMessageReceipts in tab 2", fmt.Sprintf(
@@ -198,7 +207,7 @@ func TestTwoTabsDeletedSession(t *testing.T) {
 		if ss := b.session("t17carol"); ss == nil || ss.LastMessage == nil || ss.LastMessage.Body.Text != "carol to alice" {
 			t.Errorf("%s: session t17carol %s, want its last message 'carol to alice'", when, brief(ss))
 		}
-		if h := b.history("t17bob"); countText(h, "hi from bob") != 1 {
+		if h := b.history("t17bob"); countText(h, "hi from bob") != 1 || countText(h, "alice to bob") != 1 {
 			t.Errorf("%s: messagesInSession t17bob %v, want bob's message kept once (deleting a session keeps its messages)", when, texts(h))
 		}
 	}
