@@ -59,18 +59,19 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		account = req.Account
 	}
 	now := c.s.now()
-	if c.s.throttle.blocked(c.ip, account, now) {
+	if !c.s.throttle.begin(c.ip, account, now) {
 		return fail(errorf(proto.CodeRateLimited, "too many failed logins: try again later"))
 	}
 	ok := false
 	if account != "" {
 		var err error
 		if ok, err = c.s.checkLogin(ctx, account, req.Token); err != nil {
+			c.s.throttle.end(c.ip, account, false, now)
 			return result{}, fmt.Errorf("check login of %s: %w", account, err)
 		}
 	}
+	c.s.throttle.end(c.ip, account, !ok, now)
 	if !ok {
-		c.s.throttle.failed(c.ip, account, now)
 		return fail(errorf(proto.CodeBadAuth, "wrong account or token"))
 	}
 	info := proto.ClientInfo{
@@ -91,7 +92,7 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	}
 	if err := c.s.presence.Online(ctx, account, info); err != nil {
 		c.s.registry.leave(c)
-		c.account, c.info = "", proto.ClientInfo{}
+		c.account = "" // c.info stays: a delivery may still be reading it
 		return result{}, fmt.Errorf("mark %s online: %w", account, err)
 	}
 	c.s.log.Debug("logged in", "account", account, "client", info.ID, "ip", c.ip)

@@ -10,50 +10,77 @@ import (
 
 func TestLoginThrottleUnit(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
+	fail := func(th *loginThrottle, ip, acc string) bool {
+		if !th.begin(ip, acc, now) {
+			return false
+		}
+		th.end(ip, acc, true, now)
+		return true
+	}
 	t.Run("per IP", func(t *testing.T) {
 		th := newLoginThrottle(100)
 		for i := range loginFailIPBurst { // guesses spread over accounts
-			if th.blocked("10.0.0.1", fmt.Sprint("acc", i), now) {
+			if !fail(th, "10.0.0.1", fmt.Sprint("acc", i)) {
 				t.Fatalf("blocked after %d failures", i)
 			}
-			th.failed("10.0.0.1", fmt.Sprint("acc", i), now)
 		}
-		if !th.blocked("10.0.0.1", "fresh", now) {
+		if th.begin("10.0.0.1", "fresh", now) {
 			t.Fatal("IP not blocked after its burst of failures")
 		}
-		if th.blocked("10.0.0.2", "fresh", now) {
+		if !th.begin("10.0.0.2", "fresh", now) {
 			t.Fatal("another IP blocked")
 		}
-		if th.blocked("10.0.0.1", "fresh", now.Add(loginFailIPEvery)) {
+		if !th.begin("10.0.0.1", "fresh", now.Add(loginFailIPEvery)) {
 			t.Fatal("IP still blocked after one interval")
 		}
 	})
 	t.Run("per account", func(t *testing.T) {
 		th := newLoginThrottle(100)
 		for i := range loginFailAccountBurst { // guesses spread over IPs
-			th.failed(fmt.Sprint("10.1.0.", i), "alice", now)
+			fail(th, fmt.Sprint("10.1.0.", i), "alice")
 		}
-		if !th.blocked("10.2.0.1", "alice", now) {
+		if th.begin("10.2.0.1", "alice", now) {
 			t.Fatal("account not blocked after its burst of failures")
 		}
-		if th.blocked("10.2.0.1", "bob", now) {
+		if !th.begin("10.2.0.1", "bob", now) {
 			t.Fatal("another account blocked")
 		}
-		if th.blocked("10.2.0.1", "alice", now.Add(loginFailAccountEvery)) {
+		if !th.begin("10.2.0.1", "alice", now.Add(loginFailAccountEvery)) {
 			t.Fatal("account still blocked after one interval")
+		}
+	})
+	t.Run("parallel guesses", func(t *testing.T) {
+		th := newLoginThrottle(100)
+		n := 0
+		for th.begin("10.3.0.1", "carol", now) { // checks in flight count as failures-to-be
+			n++
+		}
+		if n != loginFailAccountBurst {
+			t.Fatalf("%d logins in flight, want %d", n, loginFailAccountBurst)
+		}
+		for range n { // they all succeed: nothing is taken
+			th.end("10.3.0.1", "carol", false, now)
+		}
+		if !th.begin("10.3.0.1", "carol", now) || len(th.acc.m) != 1 {
+			t.Fatalf("blocked after good logins (%d entries)", len(th.acc.m))
+		}
+		th.end("10.3.0.1", "carol", false, now)
+		if len(th.ip.m) != 0 || len(th.acc.m) != 0 {
+			t.Fatalf("good logins left %d and %d entries", len(th.ip.m), len(th.acc.m))
 		}
 	})
 	t.Run("bounded", func(t *testing.T) {
 		th := newLoginThrottle(100)
 		for i := range 1000 {
-			th.failed(fmt.Sprint("ip", i), fmt.Sprint("acc", i), now.Add(time.Duration(i)*time.Millisecond))
+			now := now.Add(time.Duration(i) * time.Millisecond)
+			th.begin(fmt.Sprint("ip", i), fmt.Sprint("acc", i), now)
+			th.end(fmt.Sprint("ip", i), fmt.Sprint("acc", i), true, now)
 			if len(th.ip.m) > 100 || len(th.acc.m) > 100 {
 				t.Fatalf("maps grew to %d and %d entries, cap 100", len(th.ip.m), len(th.acc.m))
 			}
 		}
-		// Idle (refilled) entries go first: after a while the next insert
-		// sweeps them all.
-		th.failed("late", "late", now.Add(time.Hour))
+		// Idle (refilled) entries go: a while later the next new key sweeps them.
+		th.begin("late", "late", now.Add(time.Hour))
 		if len(th.ip.m) != 1 || len(th.acc.m) != 1 {
 			t.Fatalf("idle entries kept: %d and %d", len(th.ip.m), len(th.acc.m))
 		}
