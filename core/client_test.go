@@ -9,6 +9,7 @@ package core_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -84,65 +85,164 @@ func (ts *testServer) user(accid string) string {
 	return tok
 }
 
-// wsConn adapts a native coder/websocket connection to core.Conn.
-type wsConn struct{ c *websocket.Conn }
+// spy is the tests' dialer: native coder/websocket connections adapted to
+// core.Conn (a close frame becomes *core.ClosedError, as the wasm's dialer
+// does), counting dials, connections still open and requests by op.
+type spy struct {
+	origin string // Origin header to send; "" for none (a non-browser client)
 
-func (w wsConn) Read(ctx context.Context) ([]byte, error) {
-	_, b, err := w.c.Read(ctx)
-	return b, err
+	mu    sync.Mutex
+	dials int
+	live  int
+	ops   map[string]int
+	hold  func(ctx context.Context, op string) // called before a request is written
 }
-func (w wsConn) Write(ctx context.Context, b []byte) error {
-	return w.c.Write(ctx, websocket.MessageText, b)
-}
-func (w wsConn) Close() error { return w.c.Close(websocket.StatusNormalClosure, "") }
 
-func dial(ctx context.Context, url string) (core.Conn, error) {
-	c, _, err := websocket.Dial(ctx, url, nil)
+func (s *spy) dial(ctx context.Context, url string) (core.Conn, error) {
+	var opts websocket.DialOptions
+	if s.origin != "" {
+		opts.HTTPHeader = http.Header{"Origin": {s.origin}}
+	}
+	c, _, err := websocket.Dial(ctx, url, &opts)
 	if err != nil {
 		return nil, err
 	}
 	c.SetReadLimit(proto.MaxFrame)
-	return wsConn{c}, nil
+	s.mu.Lock()
+	s.dials++
+	s.live++
+	s.mu.Unlock()
+	return &spyConn{s: s, c: c}, nil
 }
 
-// device is one SDK instance with its own cache that survives logouts
-// (like one browser profile) and a log of listener events.
+// count returns the dials, the connections not closed yet and the requests of op.
+func (s *spy) count(op string) (dials, live, ops int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dials, s.live, s.ops[op]
+}
+
+type spyConn struct {
+	s    *spy
+	c    *websocket.Conn
+	once sync.Once
+}
+
+func (w *spyConn) Read(ctx context.Context) ([]byte, error) {
+	_, b, err := w.c.Read(ctx)
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return nil, &core.ClosedError{Code: int(ce.Code), Reason: ce.Reason}
+	}
+	return b, err
+}
+
+func (w *spyConn) Write(ctx context.Context, b []byte) error {
+	var f proto.Frame
+	json.Unmarshal(b, &f)
+	w.s.mu.Lock()
+	if w.s.ops == nil {
+		w.s.ops = map[string]int{}
+	}
+	w.s.ops[f.Op]++
+	hold := w.s.hold
+	w.s.mu.Unlock()
+	if hold != nil {
+		hold(ctx, f.Op)
+	}
+	return w.c.Write(ctx, websocket.MessageText, b)
+}
+
+func (w *spyConn) Close() error {
+	w.once.Do(func() {
+		w.s.mu.Lock()
+		w.s.live--
+		w.s.mu.Unlock()
+	})
+	return w.c.Close(websocket.StatusNormalClosure, "")
+}
+
+// countedCache is one opened cache of a device: its MemCache (kept across
+// logins, like a browser profile's IndexedDB) and how often it was closed.
+type countedCache struct {
+	*core.MemCache
+	account string
+	mu      sync.Mutex
+	closes  int
+}
+
+func (c *countedCache) Close() error {
+	c.mu.Lock()
+	c.closes++
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *countedCache) closed() int { c.mu.Lock(); defer c.mu.Unlock(); return c.closes }
+
+// device is one SDK instance with its own caches that survive logouts (like
+// one browser profile), a log of listener events and of log lines.
 type device struct {
 	t      *testing.T
 	c      *core.Client
+	net    *spy
+	notify chan struct{} // signalled on every event
 	mu     sync.Mutex
 	events []core.Event
+	logs   []string
 	caches map[string]*core.MemCache
+	opened []*countedCache
+	wrap   func(core.Cache) core.Cache // optional: what open returns around the opened cache
 }
 
 func newDevice(t *testing.T, ts *testServer, syncUnread bool) *device {
-	d := &device{t: t, caches: map[string]*core.MemCache{}}
+	d := &device{t: t, caches: map[string]*core.MemCache{}, net: &spy{}, notify: make(chan struct{}, 1)}
 	open := func(ctx context.Context, appKey, account string) (core.Cache, error) {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if d.caches[account] == nil {
 			d.caches[account] = core.NewMemCache()
 		}
-		return d.caches[account], nil
+		cc := &countedCache{MemCache: d.caches[account], account: account}
+		d.opened = append(d.opened, cc)
+		if d.wrap != nil {
+			return d.wrap(cc), nil
+		}
+		return cc, nil
 	}
 	cfg := core.Config{AppKey: "demo", Server: "ws://" + ts.addr + "/ws", ShouldSyncUnreadCount: syncUnread}
-	d.c = core.NewClient(cfg, dial, open, func(e core.Event) {
+	d.c = core.NewClient(cfg, d.net.dial, open, func(e core.Event) {
 		d.mu.Lock()
 		d.events = append(d.events, e)
 		d.mu.Unlock()
+		d.signal()
+	})
+	d.c.SetLog(func(msg string) {
+		d.mu.Lock()
+		d.logs = append(d.logs, msg)
+		d.mu.Unlock()
+		d.signal()
 	})
 	t.Cleanup(func() { d.c.Logout(context.Background()) })
 	return d
 }
 
+func (d *device) signal() {
+	select {
+	case d.notify <- struct{}{}:
+	default:
+	}
+}
+
 func (d *device) login(account string) {
 	d.t.Helper()
+	synced := d.count(isStep(core.StepSynced))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.c.Login(ctx, account, account+"-token"); err != nil {
 		d.t.Fatalf("login %s: %v", account, err)
 	}
-	d.waitStep(core.StepSynced, 1)
+	d.waitStep(core.StepSynced, synced+1)
 }
 
 // count returns how many events satisfy f.
@@ -158,14 +258,18 @@ func (d *device) count(f func(core.Event) bool) int {
 	return n
 }
 
+// waitFor waits until f holds, checking it after every event and log
+// line of the device (no polling: f must become true with an event).
 func (d *device) waitFor(what string, f func() bool) {
 	d.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	timeout := time.NewTimer(20 * time.Second)
+	defer timeout.Stop()
 	for !f() {
-		if time.Now().After(deadline) {
+		select {
+		case <-d.notify:
+		case <-timeout.C:
 			d.t.Fatalf("timed out waiting for %s; events: %s", what, d.dump())
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
@@ -355,10 +459,10 @@ func TestOfflineDeliveryExactlyOnce(t *testing.T) {
 	if s := b.session("alice"); s.UnreadCount != 6 {
 		t.Fatalf("unread = %d, want 6", s.UnreadCount)
 	}
-	// Logging in again syncs nothing new.
+	// Logging in again syncs nothing new (login returns after the sync's
+	// end, step 8, and everything a sync receives is reported before it).
 	b.c.Logout(context.Background())
 	b.login("bob")
-	time.Sleep(200 * time.Millisecond)
 	if n := len(b.received()); n != 6 {
 		t.Fatalf("after a second login %d messages were reported, want 6", n)
 	}
