@@ -26,6 +26,7 @@ func twoUsers(t *testing.T, s *imServer, a, b string) (*browser, *browser, map[s
 func TestSendReceive(t *testing.T) {
 	s := useShared(t)
 	alice, bob, _ := twoUsers(t, s, "t2alice", "t2bob")
+	users(t, s, "t2zed")
 
 	aliceMark, bobMark := alice.mark(), bob.mark()
 	ext := json.RawMessage(`{"k":"v","n":1,"nested":{"ok":true}}`)
@@ -125,7 +126,8 @@ func TestSendReceive(t *testing.T) {
 	}
 
 	// Deleting the recent session hides it but keeps its messages; a new
-	// message brings it back. creatRecentSession adds an empty one.
+	// message brings it back. creatRecentSession adds an empty one for an
+	// account that exists, and answers 404 at once for one that does not.
 	if r := bob.call("deleteRecentSession", map[string]any{"sessionId": "t2alice", "chatType": 0}); r.failed() {
 		t.Errorf("deleteRecentSession: %v", r)
 	} else {
@@ -140,6 +142,11 @@ func TestSendReceive(t *testing.T) {
 		t.Errorf("creatRecentSession: %v", r)
 	} else if zs := bob.session("t2zed"); zs == nil || zs.UnreadCount != 0 || zs.LastMessage != nil {
 		t.Errorf("bob's session t2zed after creatRecentSession: %+v, want an empty session", zs)
+	}
+	if r := bob.call("creatRecentSession", map[string]any{"sessionId": "t2nobody", "chatType": 0}); r.Err == nil || r.Err.Code != 404 {
+		t.Errorf("creatRecentSession with an account that does not exist: %v, want err.code 404", r)
+	} else if ns := bob.session("t2nobody"); ns != nil {
+		t.Errorf("creatRecentSession answered 404 yet added the session: %+v", *ns)
 	}
 	bobMark = bob.mark()
 	alice.sendText("t2bob", "are you there")
@@ -367,7 +374,7 @@ func TestBurstSend(t *testing.T) {
 	// (messageId = the oldest of the previous page) gives every message once.
 	var all []string
 	anchor := ""
-	for page := 0; page < 5; page++ {
+	for page := 0; page < 6; page++ {
 		params := map[string]any{"sessionId": "t10alice", "chatType": 0, "limit": 10}
 		if anchor != "" {
 			params["messageId"] = anchor
@@ -392,11 +399,12 @@ func TestBurstSend(t *testing.T) {
 		all = append(texts(v.Messages), all...)
 		anchor = v.Messages[0].MessageID
 	}
-	want := make([]string, n)
+	want := make([]string, n, n+1)
 	for i := range want {
 		want[i] = fmt.Sprintf("burst-%d", i)
 	}
+	want = append(want, "end of the burst")
 	if !reflect.DeepEqual(all, want) {
-		t.Errorf("paging with limit 10 and messageId anchors gave %v, want burst-0 … burst-%d once each in order", all, n-1)
+		t.Errorf("paging with limit 10 and messageId anchors gave %v, want burst-0 … burst-%d and 'end of the burst' once each in order", all, n-1)
 	}
 }
