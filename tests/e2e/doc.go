@@ -16,7 +16,8 @@
 //     again on the same port and dir; createUser through the CLI; the REST API.
 //   - harness_page_test.go: the test page server, a separate origin that
 //     serves a bare page including the SDK's script tag, recording every
-//     listener event into window.events and exposing window.call.
+//     listener event into window.events and exposing window.call; and any
+//     page a test hands it (serveHTML).
 //   - harness_browser_test.go: browser, one Chromium process per "device" with
 //     its own profile (its own IndexedDB); eval, call, waitFor, reload, and a
 //     dump of events and console output when a test fails.
@@ -58,6 +59,9 @@
 //     survives bad calls and throwing page callbacks).
 //   - readme_test.go: TestREADMEMethodLists (the README's lists of
 //     implemented and not yet implemented methods match jsapi's table).
+//   - readme_snippet_test.go: TestREADMESnippet (the README's page snippet,
+//     as copied, logs in and sends from an allowed origin and logs a clear
+//     err from another).
 //   - demo_test.go: TestDemoPage (two people chat through the demo UI at /;
 //     favicon; a chat with an unknown account is refused at once),
 //     TestDemoRecovery (the demo says "reconnecting…" while the SDK retries

@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"html/template"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 )
 
 // pageServer is the test app: a separate origin (not the IM server's) that
@@ -16,12 +18,32 @@ import (
 //	                         (a copy of web/sdk, like an app hosting the SDK
 //	                         itself), so the page still loads while the IM
 //	                         server is down
+//	/raw/NAME                a page a test put there with serveHTML (e.g. the
+//	                         README's snippet, exactly as a user would copy it)
 type pageServer struct {
 	*httptest.Server
+	raw sync.Map // NAME → HTML
+}
+
+// serveHTML makes html the page at /raw/name and returns its URL.
+func (p *pageServer) serveHTML(name, html string) string {
+	p.raw.Store(name, html)
+	return p.URL + "/raw/" + name
 }
 
 func newPageServer() *pageServer {
+	p := &pageServer{}
 	mux := http.NewServeMux()
+	mux.HandleFunc("/raw/{name}", func(w http.ResponseWriter, r *http.Request) {
+		html, ok := p.raw.Load(r.PathValue("name"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, html.(string))
+	})
 	mux.Handle("/sdk/", http.StripPrefix("/sdk/", http.FileServer(http.Dir(sdkDir))))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		im := r.URL.Query().Get("im")
@@ -38,7 +60,8 @@ func newPageServer() *pageServer {
 		})
 	})
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
-	return &pageServer{httptest.NewServer(mux)}
+	p.Server = httptest.NewServer(mux)
+	return p
 }
 
 // pageURL is the test page for the IM server s; local serves the SDK from the
