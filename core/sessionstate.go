@@ -165,21 +165,24 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	if cv.PeerReadSeq > s.PeerReadSeq {
 		s.PeerReadSeq, s.PeerReadTime, changed = cv.PeerReadSeq, cv.PeerReadTime, true
 	}
-	if cv.ReadSeq > s.SrvReadSeq {
-		s.SrvReadSeq, changed = cv.ReadSeq, true
-	}
 	if final && t.c.Config().ShouldSyncUnreadCount && cv.ReadSeq >= s.ReadSeq &&
 		(cv.ReadSeq != s.ReadSeq || cv.Unread != s.Unread) && cv.LastSeq >= s.LastSeq {
 		s.ReadSeq, s.Unread, changed = cv.ReadSeq, cv.Unread, true
 	}
-	if !changed {
-		return
-	}
 	event := ""
-	if final {
+	switch {
+	case !final:
+	case !ok:
+		event = evAddSession
+	case changed:
 		event = evUpdateSession
 	}
-	t.putSession(s, event)
+	if cv.ReadSeq > s.SrvReadSeq { // bookkeeping only: no event
+		s.SrvReadSeq, changed = cv.ReadSeq, true
+	}
+	if changed {
+		t.putSession(s, event)
+	}
 }
 
 // applyConvChange applies a ChangeConv: the account's read mark moved.
