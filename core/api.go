@@ -124,7 +124,7 @@ type MessagesParams struct {
 	SessionID string
 	ChatType  int
 	MessageID string // anchor; "" = from the newest end
-	Limit     int    // default 10 (Android's default); at most 100
+	Limit     int    // at least 1 (the page's default, 10, is jsapi's to fill in); above MaxLimit it is lowered to MaxLimit
 	Newer     bool   // direction QUERY_NEW
 	Desc      bool   // asc:false — newest first in the returned array
 }
