@@ -46,6 +46,7 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 	if err != nil {
 		return nil, err
 	}
+	defer t.abort()
 	s, kind := t.touch(m.SK, sessionID, chatType)
 	mc := m
 	s.LastMsg, s.UpdateTime = &mc, max(s.UpdateTime, now)
@@ -95,6 +96,7 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		}
 		return nil, err
 	}
+	defer t.abort()
 	s, ok := t.session(m.SK)
 	if !ok { // the pending write failed
 		s = Session{Key: m.SK, ID: sessionID, ChatType: chatType, Conv: conv}

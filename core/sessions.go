@@ -62,6 +62,7 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 	if err != nil {
 		return err
 	}
+	defer t.abort()
 	s, ok := t.session(SessionKey(chatType, sessionID))
 	if !ok || s.Unread == 0 && s.ReadSeq >= s.LastSeq {
 		t.abort()
@@ -99,14 +100,12 @@ func isNetwork(err error) bool {
 // applyServerConvs applies conversation rows the server sent in reply to a
 // read; a failed cache write is logged.
 func (c *Client) applyServerConvs(r *run, convs []proto.Conv) {
-	t, err := c.openTx(r)
-	if err != nil {
-		return
-	}
-	for _, cv := range convs {
-		t.applyConv(cv, true)
-	}
-	if err := t.commit(r.ctx); err != nil {
+	err := c.change(r, func(t *tx) {
+		for _, cv := range convs {
+			t.applyConv(cv, true)
+		}
+	})
+	if err != nil && err != errLoggedOut {
 		c.logf("cannot apply a read mark: " + err.Error())
 	}
 }
@@ -142,6 +141,7 @@ func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chat
 	if err != nil {
 		return err
 	}
+	defer t.abort()
 	s, kind := t.touch(key, sessionID, chatType)
 	if kind != evAddSession {
 		t.abort() // shown meanwhile
@@ -193,6 +193,7 @@ func (c *Client) DeleteRecentSession(ctx context.Context, sessionID string, chat
 	if err != nil {
 		return err
 	}
+	defer t.abort()
 	s, ok := t.session(SessionKey(chatType, sessionID))
 	if !ok || s.Hidden() {
 		t.abort()

@@ -73,7 +73,9 @@ type tx struct {
 }
 
 // openTx starts a change of run r's state, or fails with 415 when r is no
-// longer the current run (logged out, or replaced by a newer login).
+// longer the current run (logged out, or replaced by a newer login). The
+// caller defers t.abort() at once (a no-op after commit), so that not even
+// a panic leaves the write lock held.
 func (c *Client) openTx(r *run) (*tx, error) {
 	c.writeMu.Lock()
 	c.mu.Lock()
@@ -84,6 +86,17 @@ func (c *Client) openTx(r *run) (*tx, error) {
 		return nil, errLoggedOut
 	}
 	return &tx{c: c, r: r, sessions: map[string]*Session{}, convKeys: map[string]string{}, kinds: map[string]string{}}, nil
+}
+
+// change runs fn in a tx of run r and commits it.
+func (c *Client) change(r *run, fn func(t *tx)) error {
+	t, err := c.openTx(r)
+	if err != nil {
+		return err
+	}
+	defer t.abort()
+	fn(t)
+	return t.commit(r.ctx)
 }
 
 // abort ends t without writing anything.

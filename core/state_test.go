@@ -417,3 +417,18 @@ func TestAsError(t *testing.T) {
 		t.Fatal("wrap does not unwrap")
 	}
 }
+
+func TestPanickingApplierReleasesTheState(t *testing.T) {
+	registerChange("test-panic", func(t *tx, ch proto.Change) error { panic("applier bug") })
+	defer delete(changeAppliers, "test-panic")
+	c, r, rec := offline(t, NewMemCache(), false)
+	c.onPush(r, nil, proto.PushChange, change(1, "test-panic", "k", nil))
+	if log := rec.logText(); !strings.Contains(log, "applier bug") {
+		t.Fatalf("the panic was not logged: %q", log)
+	}
+	// The next change still gets the write lock.
+	c.onPush(r, nil, proto.PushMsg, msg(1, "bob", 1000))
+	if s := c.sessionNow("0|bob"); s == nil || s.SyncSeq != 1 {
+		t.Fatalf("after a panicking applier: %+v", s)
+	}
+}

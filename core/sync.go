@@ -48,6 +48,7 @@ func (c *Client) syncPage(r *run, l *link, resp *proto.SyncResp) error {
 	if err != nil {
 		return err
 	}
+	defer t.abort()
 	t.syncing = true
 	for _, ch := range resp.Changes {
 		t.applyChange(ch)
@@ -82,6 +83,7 @@ func (c *Client) syncPage(r *run, l *link, resp *proto.SyncResp) error {
 	if t, err = c.openTx(r); err != nil {
 		return err
 	}
+	defer t.abort()
 	for _, cv := range convs {
 		t.applyConv(cv, true)
 	}
@@ -104,12 +106,7 @@ func (c *Client) pull(r *run, l *link, cursors []proto.Cursor, targets map[strin
 		if err := l.call(r.ctx, proto.OpPull, proto.PullReq{Cursors: cursors, Limit: proto.MaxPull}, &resp); err != nil {
 			return err
 		}
-		t, err := c.openTx(r)
-		if err != nil {
-			return err
-		}
-		t.ingest(resp.Msgs, live)
-		if err := t.commit(r.ctx); err != nil {
+		if err := c.change(r, func(t *tx) { t.ingest(resp.Msgs, live) }); err != nil {
 			return wrap("pull", err)
 		}
 		if !resp.More || len(resp.Msgs) == 0 {
@@ -218,12 +215,8 @@ func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
 			c.logf("bad msg push: " + err.Error())
 			return
 		}
-		t, err := c.openTx(r)
-		if err != nil {
-			return
-		}
-		t.ingest([]proto.Msg{m}, true)
-		if err := t.commit(r.ctx); err != nil {
+		err := c.change(r, func(t *tx) { t.ingest([]proto.Msg{m}, true) })
+		if err != nil && err != errLoggedOut {
 			c.logf("cannot apply a pushed message: " + err.Error())
 		}
 	case proto.PushChange:
@@ -232,16 +225,14 @@ func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
 			c.logf("bad change push: " + err.Error())
 			return
 		}
-		t, err := c.openTx(r)
-		if err != nil {
-			return
-		}
-		t.applyChange(ch)
-		if m := t.getMeta(); ch.Ver == m.Ver+1 {
-			m.Ver = ch.Ver
-			t.setMeta(m)
-		}
-		if err := t.commit(r.ctx); err != nil {
+		err := c.change(r, func(t *tx) {
+			t.applyChange(ch)
+			if m := t.getMeta(); ch.Ver == m.Ver+1 {
+				m.Ver = ch.Ver
+				t.setMeta(m)
+			}
+		})
+		if err != nil && err != errLoggedOut {
 			c.logf("cannot apply pushed change " + itoa64(ch.Ver) + " (" + ch.Kind + "): " + err.Error())
 		}
 	case proto.PushClients:
