@@ -231,3 +231,47 @@ func TestCreateRecentSessionAsksServer(t *testing.T) {
 		t.Fatalf("%d users requests, want 2 (nobody, bob; none for herself)", users)
 	}
 }
+
+func TestOfflineReadMarkOfSyncedConversation(t *testing.T) {
+	// The conversation is fully synced (its row is behind the stored
+	// cursor), so the next sync does not bring it back: the read mark made
+	// offline goes to the server because it is above the server's as last
+	// seen.
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	b := newDevice(t, ts, true)
+	b.login("bob")
+	b.send("alice", "read me offline")
+	a1, a2 := newDevice(t, ts, true), newDevice(t, ts, true)
+	a1.login("alice")
+	a2.login("alice")
+	for _, a := range []*device{a1, a2} {
+		if s := a.session("bob"); s == nil || s.UnreadCount != 1 {
+			t.Fatalf("unread before = %+v, want 1", s)
+		}
+	}
+	ts.stop()
+	a1.waitStep(core.StepDisconnected, 1)
+	if err := a1.c.MarkAllMessagesReadInSession(context.Background(), "bob", 0); err != nil {
+		t.Fatalf("offline mark read: %v", err)
+	}
+	if _, _, reads := a1.net.count(proto.OpRead); reads != 0 {
+		t.Fatalf("%d read requests while offline", reads)
+	}
+	ts.start()
+	a1.waitStep(core.StepSynced, 2)
+	if _, _, reads := a1.net.count(proto.OpRead); reads != 1 {
+		t.Fatalf("%d read requests after reconnecting, want 1", reads)
+	}
+	a2.waitFor("a2's unread cleared by a1's offline read mark", func() bool {
+		s := a2.session("bob")
+		return s != nil && s.UnreadCount == 0
+	})
+	// Sent once: the next sync has nothing to send.
+	a1.c.Logout(context.Background())
+	a1.login("alice")
+	if _, _, reads := a1.net.count(proto.OpRead); reads != 1 {
+		t.Fatalf("%d read requests after logging in again, want still 1", reads)
+	}
+}
