@@ -432,3 +432,40 @@ func TestPanickingApplierReleasesTheState(t *testing.T) {
 		t.Fatalf("after a panicking applier: %+v", s)
 	}
 }
+
+func TestRecordsThroughTx(t *testing.T) {
+	// Domains that keep plain records (friends, teams… in later issues)
+	// stage them like sessions: the cache first, then memory.
+	cache := &failingCache{MemCache: NewMemCache()}
+	c, r, _ := offline(t, cache, false)
+	k := RecordKey{Kind: "friend", Key: "bob"}
+	put := func(t *tx) { t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"b"}`)}) }
+	cache.setFail(true)
+	if err := c.change(r, put); err == nil {
+		t.Fatal("a failed write returned nil")
+	}
+	if _, ok := r.st.records[k]; ok {
+		t.Fatal("record installed although its write failed")
+	}
+	cache.setFail(false)
+	if err := c.change(r, put); err != nil {
+		t.Fatal(err)
+	}
+	snap, _ := cache.Load(context.Background())
+	if len(snap.Records) != 1 || string(r.st.records[k].Data) != `{"alias":"b"}` {
+		t.Fatalf("cache %v, memory %v", snap.Records, r.st.records)
+	}
+	c.change(r, func(t *tx) {
+		if _, ok := t.record(k); !ok {
+			panic("staged record missing")
+		}
+		t.deleteRecord(k)
+		if _, ok := t.record(k); ok {
+			panic("deleted record still seen")
+		}
+	})
+	snap, _ = cache.Load(context.Background())
+	if len(snap.Records) != 0 || len(r.st.records) != 0 {
+		t.Fatalf("after delete: cache %v, memory %v", snap.Records, r.st.records)
+	}
+}
