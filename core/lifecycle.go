@@ -27,6 +27,14 @@ type run struct {
 	st      state
 	link    *link              // authenticated connection, nil while offline
 	clients []proto.ClientInfo // the account's other online clients
+	syncing *link              // the link whose sync runs: its msg and change pushes wait in held
+	held    []push
+}
+
+// push is a server push kept for later.
+type push struct {
+	op   string
+	data json.RawMessage
 }
 
 var (
@@ -300,7 +308,7 @@ func (c *Client) connect(r *run) (*link, error) {
 		}
 		return nil, errLoggedOut
 	}
-	r.link = l
+	r.link, r.syncing, r.held = l, l, nil
 	r.clients = resp.Clients
 	c.timeSkew = resp.ServerTime - time.Now().UnixMilli()
 	c.mu.Unlock()
@@ -321,9 +329,15 @@ func (c *Client) afterLogin(r *run, l *link) {
 		if r.ctx.Err() == nil && AsError(err).Code != proto.CodeNetwork {
 			c.logf("sync failed, reconnecting: " + err.Error())
 		}
+		c.mu.Lock()
+		if r.syncing == l {
+			r.syncing, r.held = nil, nil // the next sync brings what they carried
+		}
+		c.mu.Unlock()
 		l.close(err) // reconnect and sync again
 		return
 	}
+	c.releaseHeld(r, l)
 	c.step(StepSynced)
 	go func() {
 		t := time.NewTicker(30 * time.Second)

@@ -469,3 +469,45 @@ func TestRecordsThroughTx(t *testing.T) {
 		t.Fatalf("after delete: cache %v, memory %v", snap.Records, r.st.records)
 	}
 }
+
+func TestPushesWaitForTheSync(t *testing.T) {
+	c, r, rec := offline(t, NewMemCache(), false)
+	l := &link{}
+	c.mu.Lock()
+	r.link, r.syncing = l, l
+	c.mu.Unlock()
+	c.onPush(r, l, proto.PushMsg, msg(2, "bob", 2000))
+	c.onPush(r, l, proto.PushChange, change(1, proto.ChangeReceipt, "p:alice|bob", proto.Receipt{Conv: "p:alice|bob", From: "bob", Seq: 1, Time: 5}))
+	if s := c.sessionNow("0|bob"); s != nil {
+		t.Fatalf("a push was applied during the sync: %+v", s)
+	}
+	// The sync pulls message 1; then the held pushes apply in order.
+	if err := c.change(r, func(t *tx) {
+		var m proto.Msg
+		json.Unmarshal(msg(1, "bob", 1000), &m)
+		t.ingest([]proto.Msg{m}, false)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c.releaseHeld(r, l)
+	s := c.sessionNow("0|bob")
+	if s == nil || s.SyncSeq != 2 || s.PeerReadSeq != 1 {
+		t.Fatalf("after the release: %+v", s)
+	}
+	var texts []string
+	for _, e := range rec.events {
+		if m, ok := e.Data.(MessageEvent); ok && m.EventType == "onRecvMessages" {
+			for _, v := range m.Messages {
+				texts = append(texts, itoa64(v.Seq))
+			}
+		}
+	}
+	if strings.Join(texts, " ") != "1 2" {
+		t.Fatalf("messages reported in the order %v, want 1 2", texts)
+	}
+	// Released: pushes apply at once again.
+	c.onPush(r, l, proto.PushMsg, msg(3, "bob", 3000))
+	if s := c.sessionNow("0|bob"); s.SyncSeq != 3 {
+		t.Fatalf("a push after the sync was held: %+v", s)
+	}
+}

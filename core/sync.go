@@ -202,7 +202,49 @@ func (c *Client) fillGaps(r *run, cursors []proto.Cursor) {
 // after Meta.Ver also advances Meta.Ver (otherwise the cursor waits for the
 // next sync, which pages over it again). A push that cannot be applied is
 // logged.
+//
+// Messages and changes pushed while the link's sync runs are held and
+// applied after it (releaseHeld), in arrival order: the server fans pushes
+// out after its commit, so one may arrive while the sync is still pulling
+// older messages of the same conversation.
 func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
+	if op == proto.PushMsg || op == proto.PushChange {
+		c.mu.Lock()
+		if r.syncing != nil && r.syncing == l {
+			r.held = append(r.held, push{op, data})
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+	}
+	c.applyPush(r, op, data)
+}
+
+// releaseHeld applies the pushes held during link l's sync, then lets
+// pushes through again.
+func (c *Client) releaseHeld(r *run, l *link) {
+	for {
+		c.mu.Lock()
+		if r.syncing != l {
+			c.mu.Unlock()
+			return
+		}
+		held := r.held
+		r.held = nil
+		if len(held) == 0 {
+			r.syncing = nil
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		for _, p := range held {
+			c.applyPush(r, p.op, p.data)
+		}
+	}
+}
+
+// applyPush applies one push of run r.
+func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 	defer func() {
 		if p := recover(); p != nil { // a bad push must not kill the runtime
 			c.logf("push " + op + ": internal error: " + panicText(p))
