@@ -123,6 +123,9 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 	}
 	cfg := c.Config()
 	cache, err := c.open(ctx, cfg.AppKey, account)
+	if err == nil && cache == nil {
+		err = Errf(proto.CodeServer, "no cache")
+	}
 	if err != nil {
 		return nil, wrap("cannot open the local cache", err)
 	}

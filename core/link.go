@@ -125,6 +125,9 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 		}
 		data = b
 	}
+	if err := ctx.Err(); err != nil { // a dead context must not cost the connection (a failed write closes it)
+		return ctxError(op, err)
+	}
 	ch := make(chan proto.Frame, 1)
 	l.mu.Lock()
 	if l.err != nil {
@@ -161,9 +164,15 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 	case <-l.done:
 		return l.failure()
 	case <-ctx.Done():
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return Errf(proto.CodeTimeout, op+" timed out")
-		}
-		return Errf(proto.CodeNetwork, ctx.Err().Error())
+		return ctxError(op, ctx.Err())
 	}
+}
+
+// ctxError is what a call whose context ended returns: 408 on a deadline,
+// else 415.
+func ctxError(op string, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Errf(proto.CodeTimeout, op+" timed out")
+	}
+	return Errf(proto.CodeNetwork, op+": "+err.Error())
 }
