@@ -40,7 +40,7 @@ type push struct {
 var (
 	errLoggedOut   = Errf(proto.CodeNetwork, "logged out")
 	errNewerLogin  = Errf(proto.CodeNetwork, "cancelled by a newer login")
-	errLoginKicked = Errf(proto.CodeNetwork, "kicked by another client")
+	errLoginKicked = Errf(proto.CodeNetwork, "kicked out")
 )
 
 // Login opens the account's cache, connects, authenticates and syncs. It
