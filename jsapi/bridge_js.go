@@ -16,9 +16,11 @@ import (
 
 // The loader's hooks object, set before the wasm runs:
 //
-//	hooks.ready(call)          Go is ready; call(name, paramsJSON, id) runs a method
-//	hooks.deliver(id, json)    the envelope {"ret":…,"err":…} of call id
-//	hooks.event(kind, json)    a listener event: kind "account" | "message" | "session"
+//	hooks.ready(call, listeners)  Go is ready; call(name, paramsJSON, id) runs a
+//	                              method; listeners is ListenersJSON(), the
+//	                              listener methods and their event kinds
+//	hooks.deliver(id, json)       the envelope {"ret":…,"err":…} of call id
+//	hooks.event(kind, json)       a listener event of one of those kinds
 //
 // Every Go→JS call goes through safejs, so a throwing hook is an error here,
 // never a panic.
@@ -84,13 +86,13 @@ func New(e Engine, hooks safejs.Value) (*Bridge, error) {
 	return b, nil
 }
 
-// Install is New followed by hooks.ready(call).
+// Install is New followed by hooks.ready(call, ListenersJSON()).
 func Install(e Engine, hooks safejs.Value) (*Bridge, error) {
 	b, err := New(e, hooks)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := hooks.Call("ready", b.fn.Value()); err != nil {
+	if _, err := hooks.Call("ready", b.fn.Value(), ListenersJSON()); err != nil {
 		b.fn.Release()
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,71 +15,124 @@ import (
 	"yunxin/core"
 )
 
-// newHooks returns a JS hooks object that records what Go hands it, like the
-// loader does.
-func newHooks(t *testing.T) safejs.Value {
+// hooks is a JS hooks object like the loader's whose deliver and event are
+// Go functions: a test waits on what Go hands it, never on time.
+type hooks struct {
+	js        safejs.Value
+	mu        sync.Mutex
+	out       map[int]chan string
+	events    chan string
+	listeners string // what ready got as its second argument
+	funcs     []safejs.Func
+}
+
+func (h *hooks) result(id int) chan string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.out[id] == nil {
+		h.out[id] = make(chan string, 16) // id 0 (no callback) is answered many times
+	}
+	return h.out[id]
+}
+
+func (h *hooks) fn(t *testing.T, f func(args []safejs.Value)) safejs.Value {
 	t.Helper()
-	fn, err := safejs.Global().Get("Function")
+	fn, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any { f(args); return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
-	mk, err := fn.New(`var h = {out: {}, events: [], call: null};
-h.ready = function (call) { h.call = call; };
-h.deliver = function (id, json) { h.out[id] = json; };
-h.event = function (kind, json) { h.events.push(kind + " " + json); };
-return h;`)
+	h.funcs = append(h.funcs, fn)
+	return fn.Value()
+}
+
+// newHooks returns hooks recording what Go hands them. throwing makes
+// deliver and event throw (after recording), as a buggy page's would.
+func newHooks(t *testing.T, throwing bool) *hooks {
+	t.Helper()
+	h := &hooks{out: map[int]chan string{}, events: make(chan string, 16)}
+	obj, err := safejs.Global().Get("Object")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := mk.Invoke()
-	if err != nil {
+	if h.js, err = obj.New(); err != nil {
 		t.Fatal(err)
 	}
+	h.js.Set("ready", h.fn(t, func(args []safejs.Value) {
+		h.js.Set("call", args[0])
+		if len(args) > 1 {
+			h.listeners, _ = args[1].String()
+		}
+	}))
+	deliver := h.fn(t, func(args []safejs.Value) {
+		id, _ := args[0].Int()
+		s, _ := args[1].String()
+		select {
+		case h.result(id) <- s:
+		default: // a JS callback must never block
+		}
+	})
+	event := h.fn(t, func(args []safejs.Value) {
+		kind, _ := args[0].String()
+		s, _ := args[1].String()
+		select {
+		case h.events <- kind + " " + s:
+		default:
+		}
+	})
+	if throwing {
+		fn, _ := safejs.Global().Get("Function")
+		wrap, err := fn.New("f", `return function () { f.apply(null, arguments); throw new Error("page bug"); };`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliver, _ = wrap.Invoke(deliver)
+		event, _ = wrap.Invoke(event)
+	}
+	h.js.Set("deliver", deliver)
+	h.js.Set("event", event)
+	t.Cleanup(func() {
+		for _, f := range h.funcs {
+			f.Release()
+		}
+	})
 	return h
 }
 
-func str(t *testing.T, v safejs.Value) string {
+// waitResult waits for the envelope of call id.
+func waitResult(t *testing.T, h *hooks, id int) envelope {
 	t.Helper()
-	if v.Type() != safejs.TypeString {
+	select {
+	case s := <-h.result(id):
+		var env envelope
+		if err := json.Unmarshal([]byte(s), &env); err != nil {
+			t.Fatalf("call %d: bad envelope %q: %v", id, s, err)
+		}
+		return env
+	case <-time.After(5 * time.Second):
+		t.Fatalf("call %d: no answer", id)
+		return envelope{}
+	}
+}
+
+// waitEvent waits for the next event hooks.event got, as "kind json".
+func waitEvent(t *testing.T, h *hooks) string {
+	t.Helper()
+	select {
+	case s := <-h.events:
+		return s
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event")
 		return ""
 	}
-	s, err := v.String()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
-// waitResult waits for the envelope of call id.
-func waitResult(t *testing.T, h safejs.Value, id int) envelope {
+func installFake(t *testing.T, e Engine) (*hooks, safejs.Value) {
 	t.Helper()
-	out, _ := h.Get("out")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		v, _ := out.Get(itoa(id))
-		if s := str(t, v); s != "" {
-			var env envelope
-			if err := json.Unmarshal([]byte(s), &env); err != nil {
-				t.Fatalf("call %d: bad envelope %q: %v", id, s, err)
-			}
-			return env
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("call %d: no answer", id)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
-func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
-
-func installFake(t *testing.T, e Engine) (safejs.Value, safejs.Value) {
-	t.Helper()
-	h := newHooks(t)
-	if _, err := Install(e, h); err != nil {
+	h := newHooks(t, false)
+	if _, err := Install(e, h.js); err != nil {
 		t.Fatal(err)
 	}
-	call, _ := h.Get("call")
+	call, _ := h.js.Get("call")
 	if call.Type() != safejs.TypeFunction {
 		t.Fatal("hooks.ready did not get a function")
 	}
@@ -102,8 +156,6 @@ func TestBridgeCallsAndDelivers(t *testing.T) {
 	wantErr(t, waitResult(t, h, 2), 414, "parameter sessionId must be a string")
 	call.Invoke("sendImage", `{}`, 3)
 	wantErr(t, waitResult(t, h, 3), 414, "sendImage not supported yet")
-	call.Invoke("sendText", `{"sessionId":"bob","text":"x","chatType":2}`, 4)
-	wantErr(t, waitResult(t, h, 4), 414, "chatType 2 not supported yet")
 }
 
 func TestBridgeSurvivesBadArguments(t *testing.T) {
@@ -155,55 +207,95 @@ func TestBridgeRecoversPanics(t *testing.T) {
 	}
 }
 
+// TestBridgeSurvivesThrowingHooks: a page whose hooks throw costs that one
+// delivery or event, never the runtime: the next calls are answered.
 func TestBridgeSurvivesThrowingHooks(t *testing.T) {
-	h := newHooks(t)
-	fn, _ := safejs.Global().Get("Function")
-	thrower, _ := fn.New(`throw new Error("page bug")`)
-	h.Set("deliver", thrower)
-	h.Set("event", thrower)
-	b, err := Install(&fake{}, h)
+	h := newHooks(t, true)
+	b, err := Install(&fake{}, h.js)
 	if err != nil {
 		t.Fatal(err)
 	}
 	b.Func().Invoke("isLogined", "", 1)
-	Emitter(h)(core.Event{Kind: core.EventAccount, Data: core.AccountEvent{EventType: "login", Step: 1}})
-	time.Sleep(10 * time.Millisecond) // the goroutine ran and its deliver threw: we are still alive
+	if env := waitResult(t, h, 1); env.Ret["status"] != true {
+		t.Errorf("isLogined: %+v", env)
+	}
+	emit := Emitter(h.js)
+	emit(core.Event{Kind: core.EventAccount, Data: core.AccountEvent{EventType: "login", Step: 1}})
+	if ev := waitEvent(t, h); ev != `account {"eventType":"login","step":1}` {
+		t.Errorf("event %s", ev)
+	}
+	b.Func().Invoke("currentAccount", "", 2)
+	if env := waitResult(t, h, 2); env.Ret["userID"] != "alice" {
+		t.Errorf("currentAccount after throws: %+v", env)
+	}
+	emit(core.Event{Kind: core.EventSession, Data: core.SessionEvent{EventType: "didRemoveRecentSession"}})
+	if ev := waitEvent(t, h); !strings.HasPrefix(ev, `session {"eventType":"didRemoveRecentSession"`) {
+		t.Errorf("event after throws %s", ev)
+	}
 }
 
 func TestEmitter(t *testing.T) {
-	h := newHooks(t)
-	emit := Emitter(h)
+	h := newHooks(t, false)
+	emit := Emitter(h.js)
 	emit(core.Event{Kind: core.EventAccount, Data: core.AccountEvent{EventType: "login", Step: core.StepLoggedIn}})
 	emit(core.Event{Kind: core.EventMessage, Data: core.MessageEvent{EventType: "onRecvMessages", Messages: []core.MessageView{{MessageID: "m1", Body: json.RawMessage(`{"type":0,"text":"hi"}`)}}}})
 	emit(core.Event{Kind: core.EventSession, Data: func() {}}) // cannot be encoded: dropped, no panic
-	ev, _ := h.Get("events")
-	n, _ := ev.Length()
-	if n != 2 {
-		t.Fatalf("%d events", n)
+	emit(core.Event{Kind: core.EventSession, Data: core.SessionEvent{EventType: "didAddRecentSession"}})
+	// emit calls hooks.event synchronously: all are there, in order.
+	var got []string
+	for len(h.events) > 0 {
+		got = append(got, <-h.events)
 	}
-	e0, _ := ev.Index(0)
-	if s := str(t, e0); s != `account {"eventType":"login","step":5}` {
-		t.Errorf("event 0 = %s", s)
+	if len(got) != 3 {
+		t.Fatalf("%d events: %q", len(got), got)
 	}
-	e1, _ := ev.Index(1)
-	if s := str(t, e1); !strings.HasPrefix(s, `message {"eventType":"onRecvMessages","messages":[{"messageId":"m1"`) {
-		t.Errorf("event 1 = %s", s)
+	if got[0] != `account {"eventType":"login","step":5}` {
+		t.Errorf("event 0 = %s", got[0])
+	}
+	if !strings.HasPrefix(got[1], `message {"eventType":"onRecvMessages","messages":[{"messageId":"m1"`) {
+		t.Errorf("event 1 = %s", got[1])
+	}
+	if !strings.HasPrefix(got[2], `session {"eventType":"didAddRecentSession"`) {
+		t.Errorf("event 2 = %s", got[2])
+	}
+}
+
+// TestInstallHandsTheListenerTable: hooks.ready gets the listener methods
+// and kinds the loader uses, the ones core emits.
+func TestInstallHandsTheListenerTable(t *testing.T) {
+	h, _ := installFake(t, &fake{})
+	var got map[string][2]any
+	if err := json.Unmarshal([]byte(h.listeners), &got); err != nil {
+		t.Fatalf("ready's listeners %q: %v", h.listeners, err)
+	}
+	want := map[string][2]any{
+		"addAccountListen": {core.EventAccount, true}, "removeAccountListen": {core.EventAccount, false},
+		"addMessageListen": {core.EventMessage, true},
+		"addSessionListen": {core.EventSession, true}, "removeSessionListen": {core.EventSession, false},
+	}
+	if len(got) != len(want) {
+		t.Errorf("listeners %v, want %v", got, want)
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %v, want %v", name, got[name], w)
+		}
 	}
 }
 
 // TestBridgeWithCoreClient runs the real core.Client behind the bridge with
 // a dialer that fails: every call gets exactly one answer.
 func TestBridgeWithCoreClient(t *testing.T) {
-	h := newHooks(t)
+	h := newHooks(t, false)
 	dial := func(context.Context, string) (core.Conn, error) {
 		return nil, core.Errf(415, "no network in this test")
 	}
 	open := func(context.Context, string, string) (core.Cache, error) { return core.NewMemCache(), nil }
-	c := core.NewClient(core.Config{}, dial, open, Emitter(h))
-	if _, err := Install(c, h); err != nil {
+	c := core.NewClient(core.Config{}, dial, open, Emitter(h.js))
+	if _, err := Install(c, h.js); err != nil {
 		t.Fatal(err)
 	}
-	call, _ := h.Get("call")
+	call, _ := h.js.Get("call")
 	call.Invoke("init", `{"appKey":"demo","server":"ws://127.0.0.1:1/ws","shouldSyncUnreadCount":"true"}`, 1)
 	if env := waitResult(t, h, 1); env.Err != nil {
 		t.Fatalf("init: %+v", env.Err)
@@ -225,15 +317,17 @@ func TestBridgeWithCoreClient(t *testing.T) {
 	}
 }
 
-// slowAuto is a fake whose AutoLogin takes a while (like opening IndexedDB)
-// and which records the order calls ran in.
+// slowAuto is a fake whose AutoLogin waits until the test releases it (like
+// opening IndexedDB takes a while) and which records the order calls ran in.
 type slowAuto struct {
 	fake
-	order []string
+	started, release chan struct{}
+	order            []string
 }
 
 func (s *slowAuto) AutoLogin(ctx context.Context, a, t string) error {
-	time.Sleep(50 * time.Millisecond)
+	close(s.started)
+	<-s.release
 	s.order = append(s.order, "autoLogin")
 	return nil
 }
@@ -251,13 +345,25 @@ func (s *slowAuto) IsLogined() bool {
 // TestBarrier: calls made right after autoLogin run once it returned (the
 // cache is open), in order; calls before it do not wait.
 func TestBarrier(t *testing.T) {
-	e := &slowAuto{}
+	e := &slowAuto{started: make(chan struct{}), release: make(chan struct{})}
 	h, call := installFake(t, e)
 	call.Invoke("isLogined", "", 1)
 	call.Invoke("autoLogin", `{"account":"alice","token":"t"}`, 2)
 	call.Invoke("currentAccount", "", 3)
 	call.Invoke("isLogined", "", 4)
-	for id := 1; id <= 4; id++ {
+	if env := waitResult(t, h, 1); env.Err != nil {
+		t.Errorf("call 1: %+v", env.Err)
+	}
+	<-e.started
+	// Calls 3 and 4 were made while autoLogin runs: they must not have run
+	// (their goroutines would have run by now: the fake never blocks).
+	select {
+	case s := <-h.result(3):
+		t.Fatalf("call 3 answered before autoLogin returned: %s", s)
+	default:
+	}
+	close(e.release)
+	for id := 2; id <= 4; id++ {
 		if env := waitResult(t, h, id); env.Err != nil {
 			t.Errorf("call %d: %+v", id, env.Err)
 		}

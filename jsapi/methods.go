@@ -1,11 +1,18 @@
 package jsapi
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+
+	"yunxin/core"
+)
 
 // methodGroups are the plugin's 100 methods in the order and groups of the
-// plugin doc (../shared/spec/methods.txt), spelled exactly as documented,
-// typos included: pages call them by these names. wasm/yunxinim.js carries
-// the same list; methods_test.go keeps the three in step.
+// plugin doc (its list is kept in testdata/methods.txt), spelled exactly as
+// documented, typos included: pages call them by these names.
+// wasm/yunxinim.js carries the same list (it must define every method before
+// the wasm is loaded); methods_test.go and wasm's loader test keep the three
+// in step.
 var methodGroups = [...]string{
 	"login autoLogin logout isLogined currentAccount addAccountListen removeAccountListen kickOtherClient",
 	"localUserInfo openLocalCache fetchUserInfos updateMyUserInfo upload download cancelTask",
@@ -29,16 +36,36 @@ func PluginMethods() []string {
 	return names
 }
 
-// Listener methods are kept by the loader: it holds the listener lists in
-// JS and Go only emits events. Kind is the core.Event kind they listen to.
-var listenerMethods = map[string]string{
-	"addAccountListen":    "account",
-	"removeAccountListen": "account",
-	"addMessageListen":    "message",
-	"addSessionListen":    "session",
-	"removeSessionListen": "session",
+// listener is a listener method the loader keeps: the core.Event kind it
+// listens to and whether it adds (or removes) a listener.
+type listener struct {
+	Kind string
+	Add  bool
+}
+
+// listenerMethods is the one definition of the listener methods and their
+// event kinds: Go emits events of these kinds (core.Event.Kind), and the
+// loader, which holds the listener lists in JS, gets this table from
+// hooks.ready at start-up (ListenersJSON) instead of keeping its own.
+var listenerMethods = map[string]listener{
+	"addAccountListen":    {core.EventAccount, true},
+	"removeAccountListen": {core.EventAccount, false},
+	"addMessageListen":    {core.EventMessage, true},
+	"addSessionListen":    {core.EventSession, true},
+	"removeSessionListen": {core.EventSession, false},
 }
 
 // ListenerKind returns the event kind of a listener method the loader
 // handles itself, or "" for every other method.
-func ListenerKind(method string) string { return listenerMethods[method] }
+func ListenerKind(method string) string { return listenerMethods[method].Kind }
+
+// ListenersJSON is the listener table as the loader reads it:
+// {"addAccountListen":["account",true],"removeAccountListen":["account",false],…}.
+func ListenersJSON() string {
+	m := make(map[string][2]any, len(listenerMethods))
+	for name, l := range listenerMethods {
+		m[name] = [2]any{l.Kind, l.Add}
+	}
+	b, _ := json.Marshal(m) // strings and booleans: cannot fail
+	return string(b)
+}

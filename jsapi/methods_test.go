@@ -1,68 +1,73 @@
 package jsapi
 
 import (
-	"errors"
-	"io/fs"
-	"os"
-	"regexp"
+	_ "embed"
 	"strings"
 	"testing"
+
+	"yunxin/core"
 )
 
-// readOrSkip reads a file of the repository or its neighbour ../shared; the
-// browser running the GOOS=js tests has no filesystem, so the test is skipped.
-func readOrSkip(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errors.ErrUnsupported) || strings.Contains(err.Error(), "not implemented") {
-			t.Skipf("%s: %v", path, err)
-		}
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// methodsTxt is the plugin doc's method list, kept in the repository
+// (testdata/methods.txt, a copy of the spec's methods.txt) and embedded, so
+// the check runs in every clone and in the browser, which has no files.
+//
+//go:embed testdata/methods.txt
+var methodsTxt string
 
-// TestMethodsMatchSpec compares the Go list with the spec's methods.txt
-// (../shared/spec/methods.txt from the repository root).
-func TestMethodsMatchSpec(t *testing.T) {
-	var want []string
-	for _, line := range strings.Split(readOrSkip(t, "../../shared/spec/methods.txt"), "\n") {
+// specMethods returns the 100 method names of methods.txt, in order.
+func specMethods(t *testing.T) []string {
+	t.Helper()
+	var names []string
+	for _, line := range strings.Split(methodsTxt, "\n") {
 		if line = strings.TrimSpace(line); line == "" || line[0] == '#' {
 			continue
 		}
-		_, names, ok := strings.Cut(line, ":")
+		_, group, ok := strings.Cut(line, ":")
 		if !ok {
 			t.Fatalf("methods.txt: bad line %q", line)
 		}
-		want = append(want, strings.Fields(names)...)
+		names = append(names, strings.Fields(group)...)
 	}
-	if len(want) != 100 {
-		t.Errorf("methods.txt has %d names", len(want))
+	if len(names) != 100 {
+		t.Fatalf("methods.txt has %d names, want 100", len(names))
 	}
+	return names
+}
+
+// TestMethodsMatchSpec compares the Go list with the spec's methods.txt.
+// (wasm's TestLoaderMethods compares the loader's list with the Go one.)
+func TestMethodsMatchSpec(t *testing.T) {
+	want := specMethods(t)
 	if got := PluginMethods(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("PluginMethods differs from methods.txt:\n got %v\nwant %v", got, want)
 	}
 }
 
-// TestMethodsMatchLoader compares the Go list with the loader's METHODS.
-func TestMethodsMatchLoader(t *testing.T) {
-	src := readOrSkip(t, "../wasm/yunxinim.js")
-	_, rest, ok1 := strings.Cut(src, "// methods:begin")
-	block, _, ok2 := strings.Cut(rest, "// methods:end")
-	if !ok1 || !ok2 {
-		t.Fatal("yunxinim.js: no methods:begin/end block")
+// TestListenerMethods: every listener method is a plugin method the table
+// answers (in case a call reaches Go), of a kind core emits.
+func TestListenerMethods(t *testing.T) {
+	methods := map[string]bool{}
+	for _, m := range PluginMethods() {
+		methods[m] = true
 	}
-	var got []string
-	for _, m := range regexp.MustCompile(`'([^']*)'`).FindAllStringSubmatch(block, -1) {
-		got = append(got, strings.Fields(m[1])...)
-	}
-	if want := Methods(); strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("yunxinim.js METHODS differs from the Go table:\n got %v\nwant %v", got, want)
-	}
-	for name := range listenerMethods {
-		if !strings.Contains(src, name+": [") {
-			t.Errorf("yunxinim.js LISTEN lacks %s", name)
+	kinds := map[string]bool{}
+	for name, l := range listenerMethods {
+		if !methods[name] || !Supported(name) {
+			t.Errorf("listener method %s is not a supported plugin method", name)
 		}
+		if l.Add != strings.HasPrefix(name, "add") || !strings.HasSuffix(name, "Listen") {
+			t.Errorf("listener method %s: %+v", name, l)
+		}
+		if ListenerKind(name) != l.Kind {
+			t.Errorf("ListenerKind(%s) = %q", name, ListenerKind(name))
+		}
+		kinds[l.Kind] = true
+	}
+	if len(kinds) != 3 || !kinds[core.EventAccount] || !kinds[core.EventMessage] || !kinds[core.EventSession] {
+		t.Errorf("listener kinds %v", kinds)
+	}
+	if ListenerKind("login") != "" {
+		t.Error("login is not a listener method")
 	}
 }

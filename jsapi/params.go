@@ -6,16 +6,19 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"yunxin/core"
-	"yunxin/proto"
 )
 
 // params are a call's decoded params: the members of the page's params
 // object, each still JSON. A missing params, null, or anything that is not an
 // object counts as {} so the first required parameter is the one named in
 // the 414.
+//
+// The helpers below only convert: they check a value's JS type (string,
+// number, boolean, array, object) and turn it into a Go value, with a 414
+// naming the parameter when the type is wrong. Every limit on the values
+// (lengths, counts, ranges, blank text, account id rules) is core's.
 type params map[string]json.RawMessage
 
 func decodeParams(raw string) (params, error) {
@@ -50,44 +53,20 @@ func (p params) str(name string) (string, error) {
 	if v == nil {
 		return "", nil
 	}
-	if v[0] != '"' {
-		return "", core.BadParam(name, "must be a string")
-	}
 	var s string
-	if err := json.Unmarshal(v, &s); err != nil {
+	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
 		return "", core.BadParam(name, "must be a string")
 	}
 	return s, nil
 }
 
-// need returns a required, non-empty string parameter of at most max bytes.
-func (p params) need(name string, max int) (string, error) {
+// need returns a required string parameter: absent (undefined) or null is
+// not a string. Whether "" is acceptable is core's to say.
+func (p params) need(name string) (string, error) {
 	if !p.has(name) {
 		return "", core.BadParam(name, "must be a string")
 	}
-	s, err := p.str(name)
-	if err != nil {
-		return "", err
-	}
-	if s == "" {
-		return "", core.BadParam(name, "must not be empty")
-	}
-	if max > 0 && len(s) > max {
-		return "", core.BadParam(name, "is longer than "+strconv.Itoa(max)+" bytes")
-	}
-	return s, nil
-}
-
-// account returns a required account id parameter (NIM's accid rules).
-func (p params) account(name string) (string, error) {
-	s, err := p.need(name, 0)
-	if err != nil {
-		return "", err
-	}
-	if !proto.ValidAccount(s) {
-		return "", core.BadParam(name, "must be an account id (1-32 letters, digits, _ . @ -)")
-	}
-	return s, nil
+	return p.str(name)
 }
 
 // integer returns an optional integer parameter (def when absent). Only JSON
@@ -103,6 +82,16 @@ func (p params) integer(name string, def int) (int, error) {
 	return parseInt(name, string(v))
 }
 
+// needInt returns a required integer parameter.
+func (p params) needInt(name string) (int, error) {
+	if !p.has(name) {
+		return 0, core.BadParam(name, "must be a number")
+	}
+	return p.integer(name, 0)
+}
+
+// parseInt converts a JS number to a Go int: it must be a whole number an
+// int32 holds (what the plugin's native code reads).
 func parseInt(name, s string) (int, error) {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<31 {
@@ -124,46 +113,25 @@ func (p params) boolean(name string, def bool) (bool, error) {
 	return false, core.BadParam(name, "must be a boolean")
 }
 
-// chatType returns the chatType parameter (0 when absent); every chat type
-// but P2P answers 414 "chatType N not supported yet".
-func (p params) chatType(name string) (int, error) {
-	ct, err := p.integer(name, proto.ChatP2P)
-	if err != nil {
-		return 0, err
-	}
-	if ct != proto.ChatP2P {
-		return 0, core.ErrNotSupported("chatType " + strconv.Itoa(ct))
-	}
-	return ct, nil
-}
-
-// strings returns a required array of non-empty strings.
-func (p params) strings(name string, max int) ([]string, error) {
+// strings returns a required array of strings.
+func (p params) strings(name string) ([]string, error) {
 	v := p.get(name)
-	if v == nil || v[0] != '[' {
-		return nil, core.BadParam(name, "must be an array of strings")
-	}
 	var raw []json.RawMessage
-	if err := json.Unmarshal(v, &raw); err != nil {
+	if v == nil || v[0] != '[' || json.Unmarshal(v, &raw) != nil {
 		return nil, core.BadParam(name, "must be an array of strings")
 	}
-	if len(raw) > max {
-		return nil, core.BadParam(name, "has more than "+strconv.Itoa(max)+" entries")
-	}
-	out := make([]string, 0, len(raw))
-	for _, r := range raw {
-		var s string
-		if len(r) == 0 || r[0] != '"' || json.Unmarshal(r, &s) != nil || s == "" {
+	out := make([]string, len(raw))
+	for i, r := range raw {
+		if len(r) == 0 || r[0] != '"' || json.Unmarshal(r, &out[i]) != nil {
 			return nil, core.BadParam(name, "must be an array of strings")
 		}
-		out = append(out, s)
 	}
 	return out, nil
 }
 
-// object returns an optional JSON-object parameter, compacted, at most max
-// bytes (nil when absent).
-func (p params) object(name string, max int) (json.RawMessage, error) {
+// object returns an optional JSON-object parameter as written (nil when
+// absent).
+func (p params) object(name string) (json.RawMessage, error) {
 	v := p.get(name)
 	if v == nil {
 		return nil, nil
@@ -171,32 +139,7 @@ func (p params) object(name string, max int) (json.RawMessage, error) {
 	if v[0] != '{' {
 		return nil, core.BadParam(name, "must be an object")
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, v); err != nil {
-		return nil, core.BadParam(name, "must be an object")
-	}
-	if buf.Len() > max {
-		return nil, core.BadParam(name, "is longer than "+strconv.Itoa(max)+" bytes as JSON")
-	}
-	return json.RawMessage(buf.Bytes()), nil
-}
-
-// text returns the required message text.
-func (p params) text(name string) (string, error) {
-	if !p.has(name) {
-		return "", core.BadParam(name, "must be a string")
-	}
-	s, err := p.str(name)
-	if err != nil {
-		return "", err
-	}
-	if strings.TrimSpace(s) == "" {
-		return "", core.BadParam(name, "must not be empty")
-	}
-	if utf8.RuneCountInString(s) > proto.MaxTextRunes {
-		return "", core.BadParam(name, "is longer than "+strconv.Itoa(proto.MaxTextRunes)+" characters")
-	}
-	return s, nil
+	return v, nil
 }
 
 // Config values come from config.xml-like sources (data-* attributes) as
@@ -261,9 +204,6 @@ func (p params) cfgInt(name string, dst *int) error {
 	n, err := parseInt(name, s)
 	if err != nil {
 		return err
-	}
-	if n < 0 {
-		return core.BadParam(name, "must not be negative")
 	}
 	*dst = n
 	return nil

@@ -4,66 +4,78 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"yunxin/core"
 	"yunxin/proto"
 )
 
-// Engine is what the table calls: *core.Client. Tests use a fake.
+// Engine is what the table calls: *core.Client. Tests use a fake. Each
+// domain's methods are declared beside its handlers (account.go,
+// messaging.go, sessions.go).
 type Engine interface {
-	SetConfig(core.Config)
-	Config() core.Config
-	Login(ctx context.Context, account, token string) error
-	AutoLogin(ctx context.Context, account, token string) error
-	Logout(ctx context.Context) error
-	IsLogined() bool
-	CurrentAccount() string
-	KickOtherClient(ctx context.Context, clientType int) error
-	SendText(ctx context.Context, p core.SendTextParams) (*core.MessageView, error)
-	SendMessageReceipt(ctx context.Context, sessionID string, chatType int, messageID string) error
-	AllRecentSessions(ctx context.Context) ([]core.RecentSessionView, error)
-	AllUnreadCount(ctx context.Context) (int, error)
-	MarkAllMessagesReadInSession(ctx context.Context, sessionID string, chatType int) error
-	CreateRecentSession(ctx context.Context, sessionID string, chatType int) error
-	DeleteRecentSession(ctx context.Context, sessionID string, chatType int) error
-	MessagesInSession(ctx context.Context, p core.MessagesParams) ([]core.MessageView, error)
-	MessagesByIDs(ctx context.Context, ids []string) ([]core.MessageView, error)
+	AccountEngine
+	MessagingEngine
+	SessionsEngine
 }
 
 var _ Engine = (*core.Client)(nil)
 
-// handler runs one method: it validates p, calls e and returns the ret of a
+// handler runs one method: it converts p, calls e and returns the ret of a
 // success. A nil handler means "not supported yet".
 type handler func(ctx context.Context, e Engine, p params) (any, error)
 
 // table maps every JS method name to its Go function: the 100 plugin
-// methods and init. Unsupported methods map to nil.
-var table = func() map[string]handler {
-	t := map[string]handler{InitMethod: doInit}
-	for _, name := range PluginMethods() {
-		t[name] = nil
-	}
-	for name := range listenerMethods {
-		t[name] = doListen
-	}
-	t["login"] = doLogin
-	t["autoLogin"] = doAutoLogin
-	t["logout"] = doLogout
-	t["isLogined"] = doIsLogined
-	t["currentAccount"] = doCurrentAccount
-	t["kickOtherClient"] = doKick
-	t["sendText"] = doSendText
-	t["sendMessageReceipt"] = doReceipt
-	t["allRecentSessions"] = doAllRecentSessions
-	t["allUnreadCount"] = doAllUnreadCount
-	t["markAllMessagesReadInSession"] = doMarkRead
-	t["creatRecentSession"] = doCreateSession
-	t["deleteRecentSession"] = doDeleteSession
-	t["messagesInSession"] = doMessages
-	t["messagesInSessionWithMessageIds"] = doMessagesByIDs
-	return t
-}()
+// methods and init, in the plugin doc's groups. nil: not supported yet.
+// TestTableHasExactlyTheMethods checks it against the doc's list.
+var table = map[string]handler{
+	InitMethod: doInit,
+
+	// account (account.go)
+	"login": doLogin, "autoLogin": doAutoLogin, "logout": doLogout, "isLogined": doIsLogined,
+	"currentAccount": doCurrentAccount, "addAccountListen": doListen, "removeAccountListen": doListen,
+	"kickOtherClient": doKick,
+
+	// user
+	"localUserInfo": nil, "openLocalCache": nil, "fetchUserInfos": nil, "updateMyUserInfo": nil,
+	"upload": nil, "download": nil, "cancelTask": nil,
+
+	// message (messaging.go)
+	"sendText": doSendText, "sendImage": nil, "sendVoice": nil, "sendVideo": nil, "sendFile": nil,
+	"sendLocation": nil, "sendTip": nil, "cancelSendingMessage": nil, "resendMessage": nil,
+	"forwardMessage": nil, "revokeMessage": nil, "sendMessageReceipt": doReceipt,
+	"sendTeamMessageReceipts": nil, "addMessageListen": doListen,
+
+	// session and history (sessions.go)
+	"allRecentSessions": doAllRecentSessions, "creatRecentSession": doCreateSession,
+	"deleteRecentSession": doDeleteSession, "updateRecentLocalExt": nil, "allUnreadCount": doAllUnreadCount,
+	"markAllMessagesReadInSession": doMarkRead, "deleteRemoteSessions": nil,
+	"messagesInSession": doMessages, "pullMessageHistory": nil,
+	"messagesInSessionWithMessageIds": doMessagesByIDs, "deleteMessage": nil,
+	"deleteAllmessagesInSession": nil, "deleteAllMessages": nil,
+	"addSessionListen": doListen, "removeSessionListen": doListen,
+
+	// friend
+	"myFriends": nil, "requestFriend": nil, "deleteFriend": nil, "isMyFriend": nil, "myBlackList": nil,
+	"addToBlackList": nil, "removeFromBlackList": nil, "isUserInBlackList": nil, "myMuteUserList": nil,
+	"setMute": nil, "isMute": nil, "searchUser": nil, "addFriendListen": nil, "removeFriendListen": nil,
+	"getUserInfoList": nil,
+
+	// system notification
+	"fetchSystemNotifications": nil, "allNotificationsUnreadCount": nil, "markAllNotificationsAsRead": nil,
+	"deleteAllNotifications": nil, "addNotificationListen": nil, "removeNotificationListen": nil,
+
+	// team
+	"createTeam": nil, "allMyTeams": nil, "dismissTeam": nil, "applyToTeam": nil, "passApplyToTeam": nil,
+	"rejectApplyToTeam": nil, "invitationToTeam": nil, "acceptInviteWithTeam": nil,
+	"rejectInviteWithTeam": nil, "kickUsersFromTeam": nil, "quitTeam": nil, "fetchTeamMembers": nil,
+	"teamMember": nil, "updateUserNick": nil, "isMyTeam": nil, "transferManagerWithTeam": nil,
+	"addManagersToTeam": nil, "removeManagersFromTeam": nil, "muteUserFromTeam": nil,
+	"muteAllFromTeam": nil, "fetchTeamMutedMembers": nil, "updateTeamName": nil, "updateTeamAvatar": nil,
+	"updateTeamIntro": nil, "updateTeamAnnouncement": nil, "updateTeamJoinMode": nil,
+	"updateTeamBeInviteMode": nil, "updateTeamInviteMode": nil, "updateTeamUpdateInfoMode": nil,
+	"updateTeamUpdateClientCustomMode": nil, "updateTeamCustomInfo": nil, "updateTeamNotifyState": nil,
+	"fetchTeamNotifyState": nil, "addTeamListen": nil, "removeTeamListen": nil,
+}
 
 // Methods returns every name of the table: the 100 plugin methods and init.
 func Methods() []string {
@@ -87,6 +99,14 @@ var (
 	statusTrue  = status{true}
 	statusFalse = status{false}
 )
+
+// done is the ret of a method whose success carries nothing but status.
+func done(err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return statusTrue, nil
+}
 
 // Call runs method with the page's params (JSON; "" for none) and returns
 // the envelope as JSON. It blocks while core works: call it from a goroutine.
@@ -130,289 +150,6 @@ func Encode(ret any, err error) []byte {
 
 // Fail returns the envelope of a failure.
 func Fail(code int, msg string) []byte { return Encode(nil, core.Errf(code, msg)) }
-
-func doInit(_ context.Context, e Engine, p params) (any, error) {
-	cfg := e.Config()
-	for _, err := range []error{
-		p.cfgString("appKey", &cfg.AppKey),
-		p.cfgString("server", &cfg.Server),
-		p.cfgString("os", &cfg.OS),
-		p.cfgBool("shouldSyncUnreadCount", &cfg.ShouldSyncUnreadCount),
-		p.cfgBool("shouldCountTeam", &cfg.ShouldCountTeam),
-		p.cfgBool("teamReceiptEnabled", &cfg.TeamReceiptEnabled),
-		p.cfgInt("maxAutoLoginRetryTimes", &cfg.MaxAutoLoginRetryTimes),
-	} {
-		if err != nil {
-			return nil, err
-		}
-	}
-	if cfg.Server != "" && !strings.HasPrefix(cfg.Server, "ws://") && !strings.HasPrefix(cfg.Server, "wss://") {
-		return nil, core.BadParam("server", "must be a ws:// or wss:// URL")
-	}
-	e.SetConfig(cfg)
-	return statusTrue, nil
-}
-
-// doListen answers the listener methods if they ever reach Go: the loader
-// keeps the listener lists itself.
-func doListen(context.Context, Engine, params) (any, error) { return statusTrue, nil }
-
-func credentials(p params) (account, token string, err error) {
-	if account, err = p.account("account"); err != nil {
-		return
-	}
-	token, err = p.need("token", 256)
-	return
-}
-
-func doLogin(ctx context.Context, e Engine, p params) (any, error) {
-	account, token, err := credentials(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.Login(ctx, account, token); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doAutoLogin(ctx context.Context, e Engine, p params) (any, error) {
-	account, token, err := credentials(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.AutoLogin(ctx, account, token); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doLogout(ctx context.Context, e Engine, _ params) (any, error) {
-	if err := e.Logout(ctx); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doIsLogined(_ context.Context, e Engine, _ params) (any, error) {
-	return status{e.IsLogined()}, nil
-}
-
-func doCurrentAccount(_ context.Context, e Engine, _ params) (any, error) {
-	return struct {
-		UserID string `json:"userID"`
-	}{e.CurrentAccount()}, nil
-}
-
-func doKick(ctx context.Context, e Engine, p params) (any, error) {
-	if !p.has("client") {
-		return nil, core.BadParam("client", "must be a number")
-	}
-	ct, err := p.integer("client", 0)
-	if err != nil {
-		return nil, err
-	}
-	switch ct {
-	case 1, 2, 4, 8, 16, 32, 64:
-	default:
-		return nil, core.BadParam("client", "must be one of 1, 2, 4, 8, 16, 32, 64")
-	}
-	if err := e.KickOtherClient(ctx, ct); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doSendText(ctx context.Context, e Engine, p params) (any, error) {
-	sid, err := p.account("sessionId")
-	if err != nil {
-		return nil, err
-	}
-	ct, err := p.chatType("chatType")
-	if err != nil {
-		return nil, err
-	}
-	text, err := p.text("text")
-	if err != nil {
-		return nil, err
-	}
-	ext, err := p.object("ext", proto.MaxExtBytes)
-	if err != nil {
-		return nil, err
-	}
-	// from and reSend are accepted and ignored: the sender is the logged-in
-	// account and a failed message is resent with resendMessage.
-	if _, err := p.str("from"); err != nil {
-		return nil, err
-	}
-	m, err := e.SendText(ctx, core.SendTextParams{SessionID: sid, ChatType: ct, Text: text, Ext: ext})
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		Status  bool              `json:"status"`
-		Message *core.MessageView `json:"message,omitempty"`
-	}{true, m}, nil
-}
-
-// session returns the sessionId and chatType parameters of a P2P session.
-func session(p params, chatTypeNames ...string) (string, int, error) {
-	sid, err := p.account("sessionId")
-	if err != nil {
-		return "", 0, err
-	}
-	name := "chatType"
-	for _, n := range chatTypeNames {
-		if p.has(n) {
-			name = n
-			break
-		}
-	}
-	ct, err := p.chatType(name)
-	return sid, ct, err
-}
-
-func doReceipt(ctx context.Context, e Engine, p params) (any, error) {
-	sid, ct, err := session(p)
-	if err != nil {
-		return nil, err
-	}
-	mid, err := p.need("messageId", 128)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.SendMessageReceipt(ctx, sid, ct, mid); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doAllRecentSessions(ctx context.Context, e Engine, _ params) (any, error) {
-	s, err := e.AllRecentSessions(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if s == nil {
-		s = []core.RecentSessionView{}
-	}
-	return struct {
-		RecentSessions []core.RecentSessionView `json:"recentSessions"`
-	}{s}, nil
-}
-
-func doAllUnreadCount(ctx context.Context, e Engine, _ params) (any, error) {
-	n, err := e.AllUnreadCount(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		UnreadCount int `json:"unreadCount"`
-	}{n}, nil
-}
-
-func doMarkRead(ctx context.Context, e Engine, p params) (any, error) {
-	sid, ct, err := session(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.MarkAllMessagesReadInSession(ctx, sid, ct); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doCreateSession(ctx context.Context, e Engine, p params) (any, error) {
-	sid, ct, err := session(p)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.CreateRecentSession(ctx, sid, ct); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-func doDeleteSession(ctx context.Context, e Engine, p params) (any, error) {
-	sid, ct, err := session(p, "sessionType", "chatType")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := p.boolean("notifyOb", false); err != nil {
-		return nil, err
-	}
-	if err := e.DeleteRecentSession(ctx, sid, ct); err != nil {
-		return nil, err
-	}
-	return statusTrue, nil
-}
-
-// messages is the ret of messagesInSession and messagesInSessionWithMessageIds.
-type messages struct {
-	Status   bool               `json:"status"`
-	Messages []core.MessageView `json:"messages"`
-}
-
-func messagesRet(m []core.MessageView, err error) (any, error) {
-	if err != nil {
-		return nil, err
-	}
-	if m == nil {
-		m = []core.MessageView{}
-	}
-	return messages{true, m}, nil
-}
-
-// MaxLimit is the most messages one messagesInSession call returns.
-const MaxLimit = 100
-
-func doMessages(ctx context.Context, e Engine, p params) (any, error) {
-	sid, ct, err := session(p)
-	if err != nil {
-		return nil, err
-	}
-	q := core.MessagesParams{SessionID: sid, ChatType: ct}
-	if q.MessageID, err = p.str("messageId"); err != nil {
-		return nil, err
-	}
-	if q.Limit, err = p.integer("limit", 10); err != nil {
-		return nil, err
-	}
-	if q.Limit < 1 {
-		return nil, core.BadParam("limit", "must be at least 1")
-	}
-	q.Limit = min(q.Limit, MaxLimit)
-	dir, err := p.str("direction")
-	if err != nil {
-		return nil, err
-	}
-	switch dir {
-	case "", "QUERY_OLD":
-	case "QUERY_NEW":
-		q.Newer = true
-	default:
-		return nil, core.BadParam("direction", "must be 'QUERY_OLD' or 'QUERY_NEW'")
-	}
-	asc, err := p.boolean("asc", true)
-	if err != nil {
-		return nil, err
-	}
-	q.Desc = !asc
-	return messagesRet(e.MessagesInSession(ctx, q))
-}
-
-func doMessagesByIDs(ctx context.Context, e Engine, p params) (any, error) {
-	if _, err := p.str("sessionId"); err != nil { // optional, iOS only
-		return nil, err
-	}
-	if _, err := p.chatType("chatType"); err != nil {
-		return nil, err
-	}
-	ids, err := p.strings("messageIds", 1000)
-	if err != nil {
-		return nil, err
-	}
-	return messagesRet(e.MessagesByIDs(ctx, ids))
-}
 
 // panicMessage turns a recovered panic value into an error message.
 func panicMessage(method string, v any) string {
