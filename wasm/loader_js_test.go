@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	_ "embed"
 	"strings"
 	"testing"
 	"time"
@@ -16,26 +15,26 @@ import (
 )
 
 // The loader runs here against the real bridge and core.Client; only the
-// wasm download is faked (window.Go's run hands Go's call function to the
-// loader's hooks instead of starting a second program).
-
-//go:embed yunxinim.js
-var loaderJS string
+// wasm download is faked (window.Go's run installs the bridge of this test
+// program, as main does, instead of starting a second program).
 
 const fakeRuntime = `
 globalThis.fetch = function () { return Promise.resolve({ ok: true, arrayBuffer: function () { return new ArrayBuffer(0); } }); };
 WebAssembly.instantiateStreaming = function () { return Promise.resolve({ instance: {} }); };
 globalThis.Go = function () {
   this.importObject = {};
-  this.run = function () { globalThis.__yunxinIM_hooks.ready(globalThis.__testCall); return new Promise(function () {}); };
+  this.run = function () { globalThis.__testInstall(); return new Promise(function () {}); };
 };`
 
-// The page: calls made before ready, then checks.
+// The page: calls made before ready (listener calls among them), then
+// checks. It waits for the answers it expects, never for time.
 const page = `
 var yunxinIM = api.require('yunxinIM');
 var errors = [], calls = [], heard = [], apireadyCount = 0;
+var expected = 8, allAnswered;
+var answered = new Promise(function (r) { allAnswered = r; });
 function check(c, what) { if (!c) errors.push(what); }
-function rec(tag) { return function (ret, err) { calls.push([tag, ret, err, arguments.length]); }; }
+function rec(tag) { return function (ret, err) { calls.push([tag, ret, err, arguments.length]); if (calls.length === expected) allAnswered(); }; }
 check(Object.keys(yunxinIM).length === 101, 'method count ' + Object.keys(yunxinIM).length);
 var threw = false; try { api.require('other'); } catch (e) { threw = true; }
 check(threw, 'api.require(other) throws');
@@ -57,7 +56,7 @@ yunxinIM.addAccountListen({}, l2);
 yunxinIM.addAccountListen(l2);
 globalThis.__testResult = yunxinIM.ready.then(function (x) {
   check(x === yunxinIM, 'ready resolves to yunxinIM');
-  return new Promise(function (r) { setTimeout(r, 100); });
+  return answered;
 }).then(function () {
   var by = {}; calls.forEach(function (c) { by[c[0]] = c; });
   function err(tag, code, re) {
@@ -76,11 +75,15 @@ globalThis.__testResult = yunxinIM.ready.then(function (x) {
   __yunxinIM_hooks.event('account', '{"eventType":"login","step":1}');
   yunxinIM.removeAccountListen(l1);
   __yunxinIM_hooks.event('account', '{"eventType":"login","step":2}');
-  var removed = null;
-  yunxinIM.removeAccountListen(function (ret) { removed = ret; });
-  __yunxinIM_hooks.event('account', '{"eventType":"login","step":3}');
-  return new Promise(function (r) { setTimeout(r, 20); });
-}).then(function () {
+  __yunxinIM_hooks.event('session', '{"eventType":"didAddRecentSession"}'); // nobody listens
+  // Listeners run in microtasks in order; the answer of this remove (which
+  // removes all: its function was never added) comes after them.
+  return new Promise(function (r) {
+    yunxinIM.removeAccountListen(function (ret) { r(ret); });
+    __yunxinIM_hooks.event('account', '{"eventType":"login","step":3}');
+  });
+}).then(function (removed) {
+  check(removed && removed.status === true, 'remove answered ' + JSON.stringify(removed));
   check(heard.join(',') === 'l1:1,l2:1,l2:2', 'heard ' + heard.join(','));
   return errors.length ? 'FAIL ' + errors.join(' | ') : 'PASS';
 });`
@@ -145,15 +148,24 @@ func TestLoader(t *testing.T) {
 	}
 	open := func(context.Context, string, string) (core.Cache, error) { return core.NewMemCache(), nil }
 	c := core.NewClient(core.Config{}, dial, open, jsapi.Emitter(hooks))
-	b, err := jsapi.New(c, hooks)
+	installed := make(chan error, 1)
+	install, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		_, err := jsapi.Install(c, hooks)
+		installed <- err
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	safejs.Global().Set("__testCall", b.Func())
+	defer install.Release()
+	safejs.Global().Set("__testInstall", install.Value())
 	eval(t, page)
 	res, _ := safejs.Global().Get("__testResult")
 	if got := await(t, res); got != "PASS" {
 		t.Error(got)
+	}
+	if err := <-installed; err != nil {
+		t.Errorf("Install: %v", err)
 	}
 	if cfg := c.Config(); cfg.AppKey != "fromInit" || !strings.HasSuffix(cfg.Server, "/ws") || cfg.OS == "" {
 		t.Errorf("config %+v", cfg)

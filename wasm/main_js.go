@@ -19,6 +19,9 @@ func main() {
 		return
 	}
 	client := core.NewClient(core.Config{}, dial, openCache, jsapi.Emitter(hooks))
+	// What core cannot return to a caller (a pushed change it could not
+	// cache, a change of an unknown kind) goes to the console.
+	client.SetLog(func(msg string) { warn("yunxinIM: " + msg) })
 	if _, err := jsapi.Install(client, hooks); err != nil {
 		println("yunxinIM: cannot install the bridge: " + err.Error())
 		return

@@ -9,11 +9,14 @@
  * before the WebAssembly core is ready are queued and run in order. Listener
  * lists live here; Go only emits events.
  *
- * Boundary: call(name, paramsJSON, callbackId) into Go, which returns at once;
- * Go answers with hooks.deliver(callbackId, '{"ret":…,"err":…}') and emits
- * listener events with hooks.event(kind, json). Page callbacks always run in a
- * microtask, outside Go's stack, and their exceptions are rethrown
- * asynchronously so they reach the console and never Go.
+ * Boundary: Go starts with hooks.ready(call, listenersJSON): call(name,
+ * paramsJSON, callbackId) runs a method and returns at once; listenersJSON is
+ * Go's table of listener methods, {"addAccountListen":["account",true],…}
+ * (method → [event kind, adds?]), the one definition of them. Go answers with
+ * hooks.deliver(callbackId, '{"ret":…,"err":…}') and emits listener events
+ * with hooks.event(kind, json). Page callbacks always run in a microtask,
+ * outside Go's stack, and their exceptions are rethrown asynchronously so
+ * they reach the console and never Go.
  *
  * Config: the script tag's data-* attributes (data-app-key → appKey,
  * data-server → server, data-should-sync-unread-count → shouldSyncUnreadCount,
@@ -50,13 +53,10 @@
   ).split(' ');
   // methods:end
 
-  // Listener methods handled here: name → [event kind, add?].
-  var LISTEN = {
-    addAccountListen: ['account', true], removeAccountListen: ['account', false],
-    addMessageListen: ['message', true],
-    addSessionListen: ['session', true], removeSessionListen: ['session', false]
-  };
-  var listeners = { account: [], message: [], session: [] };
+  // Listener methods handled here: name → [event kind, add?], and the
+  // listener lists by kind. Both come from Go at ready.
+  var LISTEN = {};
+  var listeners = {};
 
   var script = document.currentScript || (function () {
     var s = document.getElementsByTagName('script');
@@ -75,7 +75,7 @@
 
   var goCall = null;     // Go's call(name, paramsJSON, id), once ready
   var dead = null;       // the failure message once loading failed or Go exited
-  var queue = [];        // [name, paramsJSON, id] before ready
+  var queue = [];        // [name, paramsJSON or Error, callback] before ready
   var callbacks = {};    // id → callback
   var nextId = 1;
   var resolveReady, rejectReady;
@@ -118,23 +118,28 @@
 
   function invoke(name, params, callback) {
     if (typeof params === 'function') { callback = params; params = undefined; }
-    var kind = LISTEN[name];
-    if (kind) return listen(name, kind[0], kind[1], callback);
-    if (dead) return fail(callback, 500, dead);
+    if (dead) return isListen(name) ? undefined : fail(callback, 500, dead);
     var json;
     try {
       json = params === undefined || params === null ? '' : JSON.stringify(params);
       if (json === undefined) json = '';
     } catch (e) {
-      return fail(callback, 414, 'parameter params cannot be converted to JSON: ' + (e && e.message || e));
+      json = e;
+    }
+    // Before ready every call waits, listener calls too: which methods are
+    // listener methods is Go's to say.
+    if (!goCall) { queue.push([name, json, callback]); return; }
+    run(name, json, callback);
+  }
+
+  function run(name, json, callback) {
+    var l = LISTEN[name];
+    if (l) return listen(name, l[0], l[1], callback);
+    if (typeof json !== 'string') {
+      return fail(callback, 414, 'parameter params cannot be converted to JSON: ' + (json && json.message || json));
     }
     var id = 0;
     if (typeof callback === 'function') { id = nextId++; callbacks[id] = callback; }
-    if (!goCall) { queue.push([name, json, id]); return; }
-    send(name, json, id);
-  }
-
-  function send(name, json, id) {
     try {
       goCall(name, json, id);
     } catch (e) {
@@ -161,13 +166,17 @@
     answer(callback, { status: true });
   }
 
+  // isListen: a listener method, also before Go said which ones there are
+  // (they all end in Listen). Once dead, they add nothing and answer nothing.
+  function isListen(name) { return !!LISTEN[name] || /Listen$/.test(name); }
+
   function die(msg) {
     if (dead) return;
     dead = msg;
     goCall = null;
     console.error(msg);
     var q = queue; queue = [];
-    q.forEach(function (c) { deliverError(c[2], msg); });
+    q.forEach(function (c) { if (!isListen(c[0])) fail(c[2], 500, msg); });
     Object.keys(callbacks).forEach(function (id) { deliverError(+id, msg); });
     rejectReady(new Error(msg));
   }
@@ -180,13 +189,19 @@
 
   // The hooks Go calls.
   var hooks = {
-    ready: function (call) {
+    ready: function (call, listenersJSON) {
       later(function () {
         if (dead) return;
+        try {
+          LISTEN = JSON.parse(listenersJSON);
+          Object.keys(LISTEN).forEach(function (name) { listeners[LISTEN[name][0]] = []; });
+        } catch (e) {
+          return die('yunxinIM failed to start: bad listener table: ' + (e && e.message || e));
+        }
         goCall = call;
-        send('init', JSON.stringify(config), 0);
+        run('init', JSON.stringify(config), null);
         var q = queue; queue = [];
-        for (var i = 0; i < q.length && goCall; i++) send(q[i][0], q[i][1], q[i][2]);
+        for (var i = 0; i < q.length && goCall; i++) run(q[i][0], q[i][1], q[i][2]);
         resolveReady(yunxinIM);
         whenDOMReady(function () {
           if (typeof global.apiready === 'function') global.apiready();
