@@ -26,7 +26,9 @@ type conn struct {
 	signal  chan struct{} // a frame was queued (capacity 1)
 	closed  chan struct{} // closed with err set once the socket closed
 	err     error
-	closing bool // Close was called
+	closing bool  // Close was called
+	why     error // why this side closed, when not by Close
+	opened  bool // the open event came
 	funcs   []js.Func
 }
 
@@ -49,7 +51,12 @@ func dial(ctx context.Context, url string) (_ core.Conn, err error) {
 	c := &conn{ws: ctor.New(url), signal: make(chan struct{}, 1), closed: make(chan struct{})}
 	c.ws.Set("binaryType", "arraybuffer")
 	opened := make(chan struct{})
-	c.on("open", func(js.Value) { close(opened) })
+	c.on("open", func(js.Value) {
+		c.mu.Lock()
+		c.opened = true
+		c.mu.Unlock()
+		close(opened)
+	})
 	c.on("message", c.received)
 	c.on("close", func(ev js.Value) {
 		c.finish(ev.Get("code").Int(), ev.Get("reason").String(), url)
@@ -86,8 +93,9 @@ func (c *conn) on(event string, fn func(ev js.Value)) {
 }
 
 // received queues a message: text as its UTF-8 bytes, binary as is. One
-// larger than proto.MaxFrame closes the connection (1009), as the server's
-// read limit does.
+// larger than proto.MaxFrame closes the connection, as the server's read
+// limit does. (A page may only close with 1000 or 3000-4999, so the status
+// is 1000 and the reason says why.)
 func (c *conn) received(ev js.Value) {
 	data := ev.Get("data")
 	var b []byte
@@ -99,7 +107,11 @@ func (c *conn) received(ev js.Value) {
 		js.CopyBytesToGo(b, arr)
 	}
 	if len(b) > proto.MaxFrame {
-		c.ws.Call("close", 1009, "message too big")
+		why := "message of " + strconv.Itoa(len(b)) + " bytes over the limit of " + strconv.Itoa(proto.MaxFrame)
+		c.mu.Lock()
+		c.why = errors.New(why)
+		c.mu.Unlock()
+		c.ws.Call("close", 1000, why)
 		return
 	}
 	c.mu.Lock()
@@ -117,10 +129,14 @@ func (c *conn) finish(code int, reason, url string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	switch {
+	case c.why != nil:
+		c.err = c.why
 	case c.closing:
 		c.err = errClosedHere
-	case code == 1005 || code == 1006: // no close frame: refused, or the network went
-		c.err = errors.New("WebSocket " + url + " closed without a status (" + strconv.Itoa(code) + ")")
+	case (code == 1005 || code == 1006) && !c.opened: // no close frame: refused, unreachable
+		c.err = errors.New("cannot connect to " + url + " (closed with " + strconv.Itoa(code) + ", no status from the server)")
+	case code == 1005 || code == 1006: // the network or the server went away
+		c.err = errors.New("connection to " + url + " lost (closed with " + strconv.Itoa(code) + ", no status from the server)")
 	default:
 		c.err = &core.ClosedError{Code: code, Reason: reason}
 	}
