@@ -28,7 +28,7 @@ type conn struct {
 	err     error
 	closing bool  // Close was called
 	why     error // why this side closed, when not by Close
-	opened  bool // the open event came
+	opened  bool  // the open event came
 	funcs   []js.Func
 }
 
