@@ -5,11 +5,18 @@
 // The boundary is one string in, one string out. The loader (wasm/yunxinim.js)
 // normalises a page's call yunxinIM.method(params, callback), JSON-encodes
 // params and calls the Go function call(name, paramsJSON, callbackID), which
-// returns at once. Go decodes and validates the params (Call), runs the core
-// method in a goroutine that recovers panics and hands one JSON envelope
+// returns at once. Go converts the params (Call), runs the core method in a
+// goroutine that recovers panics and hands one JSON envelope
 // {"ret":…, "err":…} to hooks.deliver(callbackID, json); the loader parses it
 // and calls callback(ret, err). Listener events travel the same way through
-// hooks.event(kind, json). The decoding, validation and result shapes (this
-// file's siblings without a build tag) are plain Go, tested natively and in
-// the browser; only the bridge (*_js.go) needs GOOS=js.
+// hooks.event(kind, json); which methods are listener methods, and of which
+// kind, is this package's listenerMethods, handed to the loader at start-up.
+//
+// Files: table.go holds the one table (method name → handler) and the
+// envelope; the handlers live per domain of the plugin doc (account.go,
+// messaging.go, sessions.go; later issues add theirs), each beside the part
+// of Engine it calls; params.go converts JS values to Go ones. jsapi checks
+// only JS types (a 414 naming the parameter); every limit on values is
+// core's. All of it but the bridge (*_js.go) is plain Go, tested natively
+// and in the browser.
 package jsapi
