@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unicode/utf16"
 	"syscall/js"
 
 	"yunxin/core"
@@ -161,11 +162,12 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 		return nil
 	}
 
-	// Read what the batch merges into, all requests at once.
+	// Read what the batch merges into, all requests at once: one get per
+	// session, or for many, one getAll of the key range they span.
 	var sessions js.Value
 	var keys []string // the distinct session keys, in the batch's order
 	var gets []js.Value
-	var last js.Value
+	var rangeReq, last js.Value
 	if len(b.Sessions) > 0 {
 		sessions = tx.Call("objectStore", storeSessions)
 		seen := make(map[string]bool, len(b.Sessions))
@@ -173,6 +175,14 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 			if k := b.Sessions[i].Key; !seen[k] {
 				seen[k] = true
 				keys = append(keys, k)
+			}
+		}
+		if len(keys) >= rangeReadMin {
+			lo, hi := keyBounds(keys)
+			rangeReq = sessions.Call("getAll", jsIDBKeyRange.Call("bound", lo, hi))
+			last = rangeReq
+		} else {
+			for _, k := range keys {
 				last = sessions.Call("get", k)
 				gets = append(gets, last)
 			}
@@ -194,13 +204,35 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 	if len(b.Sessions) > 0 {
 		merged := make(map[string]core.Session, len(keys))
 		stored := make(map[string]bool, len(keys))
-		for i, k := range keys {
-			if v := gets[i].Get("result"); v.Truthy() {
-				s, err := c.written.decode(k, v)
-				if err != nil {
-					return fmt.Errorf("stored session %q: %w", k, err)
+		load := func(k string, v js.Value) error {
+			s, err := c.written.decode(k, v)
+			if err != nil {
+				return fmt.Errorf("stored session %q: %w", k, err)
+			}
+			merged[k], stored[k] = s, true
+			return nil
+		}
+		if rangeReq.Truthy() {
+			inBatch := make(map[string]bool, len(keys))
+			for _, k := range keys {
+				inBatch[k] = true
+			}
+			arr := rangeReq.Get("result")
+			for i, n := 0, arr.Length(); i < n; i++ {
+				v := arr.Index(i)
+				if k := v.Get("k").String(); inBatch[k] {
+					if err := load(k, v); err != nil {
+						return err
+					}
 				}
-				merged[k], stored[k] = s, true
+			}
+		} else {
+			for i, k := range keys {
+				if v := gets[i].Get("result"); v.Truthy() {
+					if err := load(k, v); err != nil {
+						return err
+					}
+				}
 			}
 		}
 		for _, s := range b.Sessions {
@@ -325,4 +357,30 @@ func (sm *sessionMemo) forget(keys []string) {
 		delete(sm.m, k)
 	}
 	sm.mu.Unlock()
+}
+
+// rangeReadMin is the number of sessions from which Apply reads the stored
+// ones with one getAll over the range of their keys instead of one get each
+// (measured: 1,000 gets cost more than a getAll of 1,000 records).
+const rangeReadMin = 64
+
+// keyBounds returns the lowest and highest of keys in IndexedDB's order,
+// which compares strings by UTF-16 code units (Go compares UTF-8 bytes: the
+// two differ for characters above U+FFFF against U+E000-U+FFFF).
+func keyBounds(keys []string) (lo, hi string) {
+	lo, hi = keys[0], keys[0]
+	for _, k := range keys[1:] {
+		if utf16Less(k, lo) {
+			lo = k
+		}
+		if utf16Less(hi, k) {
+			hi = k
+		}
+	}
+	return lo, hi
+}
+
+func utf16Less(a, b string) bool {
+	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
+	return slices.Compare(ua, ub) < 0
 }

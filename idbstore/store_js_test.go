@@ -664,3 +664,85 @@ func TestOpenBlocked(t *testing.T) {
 		t.Errorf("Load: %+v, %v", s, err)
 	}
 }
+
+// TestTwoTabsMerge: two connections to one database (two tabs of one
+// account), each writing from its own stale copy. A hide and read marks
+// written by tab 1 survive tab 2's later puts of older copies, for a few
+// sessions (read one by one) and for many (read as a key range, with keys
+// whose UTF-8 and UTF-16 orders differ).
+func TestTwoTabsMerge(t *testing.T) {
+	ctx := context.Background()
+	for _, n := range []int{5, 2 * rangeReadMin} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			tab1, acct := openFresh(t)
+			tab2c, err := Open(ctx, testApp, acct)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tab2c.Close()
+			peers := []string{"bob", "\ue000private", "😀smile", "zed", "Ärger"}
+			var stale []core.Session
+			for i := 0; i < n; i++ {
+				m := testMsg(fmt.Sprintf("0|%s%03d", peers[i%len(peers)], i), 5, 1000)
+				stale = append(stale, core.Session{Key: m.SK, ID: m.SessionID, Conv: "p:" + m.SessionID,
+					SyncSeq: 5, LastSeq: 5, Unread: 5, LastMsg: &m, UpdateTime: 1000})
+			}
+			for _, c := range []core.Cache{tab1, tab2c, tab1} {
+				if err := c.Apply(ctx, &core.Batch{Sessions: stale, Meta: &core.Meta{Ver: 3, DeviceID: "d"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// Tab 1 hides every session and reads the even ones.
+			fresh := slices.Clone(stale)
+			for i := range fresh {
+				fresh[i].HideTime = 2000
+				if i%2 == 0 {
+					fresh[i].ReadSeq, fresh[i].Unread = 5, 0
+				}
+			}
+			if err := tab1.Apply(ctx, &core.Batch{Sessions: fresh, Meta: &core.Meta{Ver: 9}}); err != nil {
+				t.Fatal(err)
+			}
+			// Tab 2 writes its stale copies again (a message it sent moved
+			// a cursor: SyncSeq 6, LastSeq 6, same time), and an older meta.
+			for i := range stale {
+				stale[i].SyncSeq, stale[i].LastSeq = 6, 6
+			}
+			if err := tab2c.Apply(ctx, &core.Batch{Sessions: stale, Meta: &core.Meta{Ver: 4}}); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range []core.Cache{tab1, tab2c} {
+				s, err := c.Load(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Meta.Ver != 9 || len(s.Sessions) != n {
+					t.Fatalf("meta %+v, %d sessions", s.Meta, len(s.Sessions))
+				}
+				for _, got := range s.Sessions {
+					i := slices.IndexFunc(fresh, func(f core.Session) bool { return f.Key == got.Key })
+					if !got.Hidden() || got.SyncSeq != 6 || got.LastSeq != 6 {
+						t.Errorf("%q: hidden %v, cursor %d/%d: tab 1's hide lost or tab 2's cursor lost", got.Key, got.Hidden(), got.SyncSeq, got.LastSeq)
+					}
+					if i%2 == 0 && (got.ReadSeq != 5 || got.Unread != 1) {
+						t.Errorf("%q: read %d unread %d, want tab 1's read mark and 1 new", got.Key, got.ReadSeq, got.Unread)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestKeyBounds(t *testing.T) {
+	keys := []string{"0|b", "0|\uffff", "0|😀", "0|a", "0|\ue000"}
+	lo, hi := keyBounds(keys)
+	if lo != "0|a" || hi != "0|\uffff" {
+		t.Errorf("bounds %q %q, want 0|a and 0|\\uffff (UTF-16 order: 😀 < \\ue000)", lo, hi)
+	}
+	idb := js.Global().Get("indexedDB")
+	for _, pair := range [][2]string{{"0|😀", "0|\ue000"}, {"0|a", "0|b"}, {"0|\ue000", "0|\uffff"}} {
+		if got := idb.Call("cmp", pair[0], pair[1]).Int(); got != -1 || !utf16Less(pair[0], pair[1]) {
+			t.Errorf("%q < %q: indexedDB.cmp %d, utf16Less %v", pair[0], pair[1], got, utf16Less(pair[0], pair[1]))
+		}
+	}
+}
