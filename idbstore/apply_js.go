@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"unicode/utf16"
 	"syscall/js"
+	"unicode/utf16"
 
 	"yunxin/core"
 )
