@@ -192,6 +192,9 @@
     ready: function (call, listenersJSON) {
       later(function () {
         if (dead) return;
+        if (typeof listenersJSON !== 'string') {
+          return die('yunxinIM failed to start: yunxinim.wasm is older than yunxinim.js (a cached copy?): reload the page');
+        }
         try {
           LISTEN = JSON.parse(listenersJSON);
           Object.keys(LISTEN).forEach(function (name) { listeners[LISTEN[name][0]] = []; });
