@@ -52,6 +52,9 @@ func (c *cache) shut(why error) {
 	funcs := c.funcs
 	c.funcs = nil
 	c.mu.Unlock()
+	if why != ErrClosed {
+		warn(why.Error() + "; this tab stops writing to it")
+	}
 	defer func() { recover() }() // closing a connection the browser closed
 	c.db.Set("onversionchange", js.Null())
 	c.db.Set("onclose", js.Null())
