@@ -67,9 +67,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !allowed {
-		reason := originRefusal(origin)
-		s.log.Warn("websocket origin not allowed", "remote", r.RemoteAddr, "origin", origin)
-		ws.Close(proto.CloseOriginNotAllowed, reason)
+		s.refuseOrigin(ws, r.RemoteAddr, origin)
 		return
 	}
 	ws.SetReadLimit(proto.MaxFrame)
@@ -104,6 +102,27 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if c.account != "" {
 		s.leave(c)
 	}
+}
+
+// refuseOrigin ends a connection from a page whose origin is not allowed,
+// so that the page learns why: the first request (the SDK's login) is
+// answered 403 with the reason, then the connection is closed with
+// proto.CloseOriginNotAllowed and the same reason. (A browser WebSocket
+// library may not surface a close reason; the reply always arrives.)
+func (s *Server) refuseOrigin(ws *websocket.Conn, remote, origin string) {
+	reason := originRefusal(origin)
+	s.log.Warn("websocket origin not allowed", "remote", remote, "origin", origin)
+	ws.SetReadLimit(proto.MaxFrame)
+	ctx, cancel := context.WithTimeout(context.Background(), s.loginTimeout)
+	defer cancel()
+	if _, data, err := ws.Read(ctx); err == nil {
+		var f proto.Frame
+		if json.Unmarshal(data, &f) == nil && f.ID != 0 {
+			b, _ := json.Marshal(proto.Frame{ID: f.ID, Code: proto.CodeForbidden, Msg: reason})
+			ws.Write(ctx, websocket.MessageText, b)
+		}
+	}
+	ws.Close(proto.CloseOriginNotAllowed, reason)
 }
 
 // serve reads and handles requests until the connection ends.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -92,9 +93,16 @@ func TestOrigin(t *testing.T) {
 				}
 				return
 			}
+			// The first request is answered 403 with the reason, then the
+			// connection is closed with 4403 and the same reason.
+			reason := "origin " + tc.origin + " is not allowed: add it to YUNXIN_ALLOWED_ORIGINS on the server"
+			want, _ := json.Marshal(proto.Frame{ID: 1, Code: proto.CodeForbidden, Msg: reason})
+			if err != nil || string(data) != string(want) {
+				t.Fatalf("got %s %v, want the reply %s", data, err, want)
+			}
+			_, data, err = ws.Read(ctx)
 			var ce websocket.CloseError
-			if !errors.As(err, &ce) || ce.Code != proto.CloseOriginNotAllowed ||
-				ce.Reason != "origin "+tc.origin+" is not allowed: add it to YUNXIN_ALLOWED_ORIGINS on the server" {
+			if !errors.As(err, &ce) || ce.Code != proto.CloseOriginNotAllowed || ce.Reason != reason {
 				t.Fatalf("got %s %v, want close %d naming the origin", data, err, proto.CloseOriginNotAllowed)
 			}
 		})
