@@ -221,6 +221,17 @@ func TestEmbeddedFiles(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET /: %d", resp.StatusCode)
 	}
+	// The demo's icons, with their types whatever the machine's mime.types says.
+	for path, ctype := range map[string]string{"/favicon.ico": "image/x-icon", "/favicon.svg": "image/svg+xml"} {
+		resp, err := http.Get(e.hs.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ctype {
+			t.Errorf("GET %s: %d %q, want 200 %q", path, resp.StatusCode, resp.Header.Get("Content-Type"), ctype)
+		}
+	}
 }
 
 func TestAcceptsEncoding(t *testing.T) {

@@ -58,6 +58,12 @@ func contentType(name string) string {
 		return "application/json"
 	case ".md", ".txt":
 		return "text/plain; charset=utf-8"
+	case ".svg":
+		return "image/svg+xml"
+	case ".ico":
+		return "image/x-icon"
+	case ".png":
+		return "image/png"
 	}
 	if t := mime.TypeByExtension(path.Ext(name)); t != "" {
 		return t
