@@ -11,6 +11,8 @@ import (
 	"syscall/js"
 	"unicode/utf16"
 
+	"github.com/hack-pad/go-indexeddb/idb"
+
 	"yunxin/core"
 )
 
@@ -92,7 +94,7 @@ func encodeWrites(b *core.Batch) (js.Value, error) {
 // the batch puts, all without waiting; when the last read is done (the
 // transaction still active) it merges those records with
 // core.MergeSession / core.MergeMeta and issues their puts, then the
-// session deletes; one wait for the transaction's completion.
+// session deletes, and commits; one wait for the transaction's completion.
 func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	defer guard(&err, "apply")
 	if err := c.err(); err != nil {
@@ -119,7 +121,7 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	if b.Meta != nil {
 		names = append(names, storeMeta)
 	}
-	tx, err := c.transaction("readwrite", names...)
+	tx, err := c.transaction(idb.TransactionReadWrite, names...)
 	if err != nil {
 		return err
 	}
@@ -129,47 +131,102 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		defer guard(&err, "write")
 		return c.apply(ctx, tx, b, doc)
 	}(); err != nil {
-		abortTx(tx)
+		abort(tx)
 		return err
 	}
-	if err := awaitTx(ctx, tx); err != nil {
+	if err := tx.Await(ctx); err != nil {
+		if ctx.Err() != nil {
+			abort(tx)
+		}
 		return err
 	}
 	return nil
 }
 
-// apply issues the batch's requests on tx.
-func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Value) error {
+// apply issues the batch's requests on tx and commits it.
+func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, doc js.Value) error {
 	c.written.forget(b.DeleteSessions)
 	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 {
-		st := tx.Call("objectStore", storeMessages)
-		putAll(st, doc.Get("m"), len(b.Messages))
+		st, err := tx.ObjectStore(storeMessages)
+		if err != nil {
+			return err
+		}
+		if err := putAll(st, doc.Get("m"), len(b.Messages)); err != nil {
+			return fmt.Errorf("messages: %w", err)
+		}
 		for _, id := range b.DeleteMessages {
-			st.Call("delete", id)
+			if _, err := st.Delete(js.ValueOf(id)); err != nil {
+				return fmt.Errorf("delete message %q: %w", id, err)
+			}
 		}
 	}
 	if len(b.Records) > 0 || len(b.DeleteRecords) > 0 {
-		st := tx.Call("objectStore", storeRecords)
-		putAll(st, doc.Get("r"), len(b.Records))
+		st, err := tx.ObjectStore(storeRecords)
+		if err != nil {
+			return err
+		}
+		if err := putAll(st, doc.Get("r"), len(b.Records)); err != nil {
+			return fmt.Errorf("records: %w", err)
+		}
 		for _, k := range b.DeleteRecords {
-			st.Call("delete", js.ValueOf([]any{k.Kind, k.Key}))
+			if _, err := st.Delete(js.ValueOf([]any{k.Kind, k.Key})); err != nil {
+				return fmt.Errorf("delete record %s/%s: %w", k.Kind, k.Key, err)
+			}
 		}
 	}
-	if len(b.Sessions) == 0 && b.Meta == nil {
-		if len(b.DeleteSessions) > 0 {
-			deleteKeys(tx.Call("objectStore", storeSessions), b.DeleteSessions)
+	var sessions *idb.ObjectStore
+	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 {
+		var err error
+		if sessions, err = tx.ObjectStore(storeSessions); err != nil {
+			return err
 		}
+	}
+	if len(b.Sessions) > 0 || b.Meta != nil {
+		if err := c.merge(ctx, tx, sessions, b); err != nil {
+			return err
+		}
+	}
+	if len(b.DeleteSessions) > 0 {
+		for _, k := range b.DeleteSessions {
+			if _, err := sessions.Delete(js.ValueOf(k)); err != nil {
+				return fmt.Errorf("delete session %q: %w", k, err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// merge reads the stored session and meta records the batch puts, waits
+// for those reads only, and issues the puts of the batch's records merged
+// into them. The reads go out all at once: one get per session, or for
+// many, a getAll of the key range they span (see readRange).
+func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.ObjectStore, b *core.Batch) error {
+	var keys []string // the distinct session keys, in the batch's order
+	merged := make(map[string]core.Session, len(b.Sessions))
+	stored := make(map[string]bool, len(b.Sessions))
+	load := func(k string, v js.Value) error {
+		s, err := c.written.decode(k, v)
+		if err != nil {
+			return fmt.Errorf("stored session %q: %w", k, err)
+		}
+		merged[k], stored[k] = s, true
 		return nil
 	}
-
-	// Read what the batch merges into, all requests at once: one get per
-	// session, or for many, one getAll of the key range they span.
-	var sessions js.Value
-	var keys []string // the distinct session keys, in the batch's order
-	var gets []js.Value
-	var rangeReq, last js.Value
+	var gets []*idb.Request
+	var last *idb.Request // the read issued last: once it is done, all are
+	var meta *idb.ObjectStore
+	var metaGet *idb.Request
+	if b.Meta != nil {
+		var err error
+		if meta, err = tx.ObjectStore(storeMeta); err != nil {
+			return err
+		}
+		if metaGet, err = meta.Get(js.ValueOf(metaKey)); err != nil {
+			return fmt.Errorf("get meta: %w", err)
+		}
+		last = metaGet
+	}
 	if len(b.Sessions) > 0 {
-		sessions = tx.Call("objectStore", storeSessions)
 		seen := make(map[string]bool, len(b.Sessions))
 		for i := range b.Sessions {
 			if k := b.Sessions[i].Key; !seen[k] {
@@ -177,61 +234,37 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 				keys = append(keys, k)
 			}
 		}
-		if len(keys) >= rangeReadMin {
-			lo, hi := keyBounds(keys)
-			rangeReq = sessions.Call("getAll", jsIDBKeyRange.Call("bound", lo, hi))
-			last = rangeReq
-		} else {
-			for _, k := range keys {
-				last = sessions.Call("get", k)
-				gets = append(gets, last)
+		if len(keys) < rangeReadMin {
+			gets = make([]*idb.Request, len(keys))
+			for i, k := range keys {
+				r, err := sessions.Get(js.ValueOf(k))
+				if err != nil {
+					return fmt.Errorf("get session %q: %w", k, err)
+				}
+				gets[i], last = r, r
 			}
 		}
 	}
-	var meta, metaGet js.Value
-	if b.Meta != nil {
-		meta = tx.Call("objectStore", storeMeta)
-		metaGet = meta.Call("get", metaKey)
-		last = metaGet
-	}
-	// Requests of a transaction complete in order: once the last read is
-	// done, all are. Go resumes here while its success event is being
-	// dispatched, so the transaction is still active for the puts.
-	if _, err := awaitReq(ctx, last); err != nil {
-		return err
+	// Go resumes after the last read while its success event is being
+	// dispatched, so the transaction is still active for the next request.
+	if len(keys) >= rangeReadMin {
+		if err := readRange(ctx, sessions, keys, load); err != nil {
+			return fmt.Errorf("reading sessions: %w", err)
+		}
+	} else if _, err := last.Await(ctx); err != nil {
+		return fmt.Errorf("reading sessions and meta: %w", err)
 	}
 	var w wireMerged
 	if len(b.Sessions) > 0 {
-		merged := make(map[string]core.Session, len(keys))
-		stored := make(map[string]bool, len(keys))
-		load := func(k string, v js.Value) error {
-			s, err := c.written.decode(k, v)
+		for i, r := range gets {
+			k := keys[i]
+			v, err := r.Result()
 			if err != nil {
-				return fmt.Errorf("stored session %q: %w", k, err)
+				return fmt.Errorf("get session %q: %w", k, err)
 			}
-			merged[k], stored[k] = s, true
-			return nil
-		}
-		if rangeReq.Truthy() {
-			inBatch := make(map[string]bool, len(keys))
-			for _, k := range keys {
-				inBatch[k] = true
-			}
-			arr := rangeReq.Get("result")
-			for i, n := 0, arr.Length(); i < n; i++ {
-				v := arr.Index(i)
-				if k := v.Get("k").String(); inBatch[k] {
-					if err := load(k, v); err != nil {
-						return err
-					}
-				}
-			}
-		} else {
-			for i, k := range keys {
-				if v := gets[i].Get("result"); v.Truthy() {
-					if err := load(k, v); err != nil {
-						return err
-					}
+			if v.Truthy() {
+				if err := load(k, v); err != nil {
+					return err
 				}
 			}
 		}
@@ -254,7 +287,11 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 	}
 	if b.Meta != nil {
 		m := *b.Meta
-		if v := metaGet.Get("result"); v.Truthy() {
+		v, err := metaGet.Result()
+		if err != nil {
+			return fmt.Errorf("get meta: %w", err)
+		}
+		if v.Truthy() {
 			var old core.Meta
 			if err := decodeRecord(v, &old); err != nil {
 				return fmt.Errorf("stored meta: %w", err)
@@ -267,35 +304,80 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 		}
 		w.Meta = &keyRec{K: metaKey, J: string(j)}
 	}
-	merged, err := parseJSON(&w)
+	doc, err := parseJSON(&w)
 	if err != nil {
 		return err
 	}
 	if len(w.Sessions) > 0 {
-		putAll(sessions, merged.Get("s"), len(w.Sessions))
-	}
-	if len(b.DeleteSessions) > 0 {
-		deleteKeys(tx.Call("objectStore", storeSessions), b.DeleteSessions)
+		if err := putAll(sessions, doc.Get("s"), len(w.Sessions)); err != nil {
+			return fmt.Errorf("sessions: %w", err)
+		}
 	}
 	if w.Meta != nil {
-		meta.Call("put", merged.Get("meta"))
+		if _, err := meta.Put(doc.Get("meta")); err != nil {
+			return fmt.Errorf("put meta: %w", err)
+		}
+	}
+	return nil
+}
+
+// readRange loads the stored sessions of keys with one getAll over the
+// range of their keys, issued after the requests already made on the
+// transaction of sessions, so all of those are done when it is. idb has no
+// getAll: a key cursor over the range, opened through idb, gives at its
+// first position the transaction's raw IDBObjectStore (cursor.source), on
+// which getAll is issued while that position's success event keeps the
+// transaction active. No position means no stored session in the range.
+// (Walking the cursor through idb instead measured about 40% slower for
+// 1,000 sessions; so did one get each.)
+func readRange(ctx context.Context, sessions *idb.ObjectStore, keys []string, load func(k string, v js.Value) error) error {
+	lo, hi := keyBounds(keys)
+	kr, err := idb.NewKeyRangeBound(js.ValueOf(lo), js.ValueOf(hi), false, false)
+	if err != nil {
+		return fmt.Errorf("key range: %w", err)
+	}
+	cursor, err := sessions.OpenKeyCursorRange(kr, idb.CursorNext)
+	if err != nil {
+		return fmt.Errorf("cursor: %w", err)
+	}
+	if _, err := cursor.Await(ctx); err != nil {
+		return fmt.Errorf("cursor: %w", err)
+	}
+	cur, err := cursor.Request.Result()
+	if err != nil {
+		return fmt.Errorf("cursor: %w", err)
+	}
+	if !cur.Truthy() {
+		return nil
+	}
+	arr, err := awaitReq(ctx, cur.Get("source").Call("getAll", jsIDBKeyRange.Call("bound", lo, hi)))
+	if err != nil {
+		return fmt.Errorf("getAll: %w", err)
+	}
+	inBatch := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		inBatch[k] = true
+	}
+	for i, n := 0, arr.Length(); i < n; i++ {
+		v := arr.Index(i)
+		if k := v.Get("k").String(); inBatch[k] {
+			if err := load(k, v); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
 // putAll issues, without waiting, the puts of the first n records of the
 // JS array recs on the object store st.
-func putAll(st, recs js.Value, n int) {
+func putAll(st *idb.ObjectStore, recs js.Value, n int) error {
 	for i := 0; i < n; i++ {
-		st.Call("put", recs.Index(i))
+		if _, err := st.Put(recs.Index(i)); err != nil {
+			return fmt.Errorf("put %d: %w", i, err)
+		}
 	}
-}
-
-// deleteKeys issues, without waiting, the deletes of keys on st.
-func deleteKeys(st js.Value, keys []string) {
-	for _, k := range keys {
-		st.Call("delete", k)
-	}
+	return nil
 }
 
 // sessionMemo remembers, per session key, the JSON of the session record
@@ -360,8 +442,8 @@ func (sm *sessionMemo) forget(keys []string) {
 }
 
 // rangeReadMin is the number of sessions from which Apply reads the stored
-// ones with one getAll over the range of their keys instead of one get each
-// (measured: 1,000 gets cost more than a getAll of 1,000 records).
+// ones with one getAll over the range of their keys instead of one get
+// each (measured: 1,000 gets cost more than a getAll of 1,000 records).
 const rangeReadMin = 64
 
 // keyBounds returns the lowest and highest of keys in IndexedDB's order,

@@ -1,7 +1,15 @@
 // Package idbstore is the browser's core.Cache: one IndexedDB database per
 // account, "yunxinIM-<appKey>-<account>", opened with Open (a
 // core.OpenCacheFunc) and removed with Delete. It talks to IndexedDB through
-// syscall/js directly.
+// github.com/hack-pad/go-indexeddb (package idb): the factory, the
+// upgrade, transactions, gets, puts, deletes, cursors and key ranges. It
+// uses syscall/js only where idb has nothing: getAll and getAllRecords
+// (Load, message pages, and the read of many sessions in Apply, issued on
+// the transaction's own raw object store that an idb cursor hands out), the
+// open request's error and blocked events (idb's Factory is given a
+// stand-in for indexedDB that hands the raw request to idbstore), and the
+// connection's close and versionchange events (idb closes the connection on
+// versionchange; idbstore records why).
 //
 // Schema (version 2):
 //
@@ -18,7 +26,7 @@
 // finds it by id.
 //
 // Versions: Open upgrades an older database in place (one `if oldVersion <
-// N` block per version in upgrade; version 1 had no records store, and its
+// N` block per version; version 1 had no records store, and its
 // session records carry a "hidden" flag that Load and Apply convert). Tabs
 // share the database: Apply merges the session and meta records it puts
 // into the stored ones (core.MergeSession, core.MergeMeta) inside its

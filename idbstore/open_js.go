@@ -6,9 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"syscall/js"
 	"time"
+
+	"github.com/hack-pad/go-indexeddb/idb"
 
 	"yunxin/core"
 )
@@ -56,7 +59,8 @@ func DBName(appKey, account string) string { return "yunxinIM-" + appKey + "-" +
 
 var _ core.OpenCacheFunc = Open
 
-func factory() (f js.Value, err error) {
+// indexedDB returns the page's IDBFactory. (idb.Global panics without one.)
+func indexedDB() (f js.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("IndexedDB unavailable: %v", r)
@@ -80,24 +84,30 @@ func factory() (f js.Value, err error) {
 // browser reported it blocked.
 func Open(ctx context.Context, appKey, account string) (_ core.Cache, err error) {
 	defer guard(&err, "open")
-	f, err := factory()
-	if err != nil {
+	r := newDBRequest()
+	var req *idb.OpenDBRequest
+	if err := r.start(func(f *idb.Factory) (err error) {
+		req, err = f.Open(r.upgradeCtx, DBName(appKey, account), dbVersion, r.upgrader)
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	r := newDBRequest(f.Call("open", DBName(appKey, account), dbVersion))
-	r.on("upgradeneeded", func(ev js.Value) { r.upgrade(ev) })
-	db, err := r.wait(ctx)
-	if err != nil {
+	if err := r.wait(ctx); err != nil {
 		if isVersionError(err) {
 			return nil, fmt.Errorf("the database was written by a newer SDK (schema above %d): %w", dbVersion, err)
 		}
 		return nil, err
 	}
-	if err := checkSchema(db); err != nil {
-		db.Call("close")
+	db, err := req.Result()
+	if err != nil {
+		closeResult(r.req)
 		return nil, err
 	}
-	return newCache(db), nil
+	if err := checkSchema(db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return newCache(db, r.req.Get("result")), nil
 }
 
 // Delete deletes the database of one account of one app. Open caches of it
@@ -105,21 +115,32 @@ func Open(ctx context.Context, appKey, account string) (_ core.Cache, err error)
 // does not.
 func Delete(ctx context.Context, appKey, account string) (err error) {
 	defer guard(&err, "delete")
-	f, err := factory()
-	if err != nil {
+	r := newDBRequest()
+	defer r.endUpgrade() // a delete has no upgrade
+	if err := r.start(func(f *idb.Factory) error {
+		_, err := f.DeleteDatabase(DBName(appKey, account))
+		return err
+	}); err != nil {
 		return err
 	}
-	_, err = newDBRequest(f.Call("deleteDatabase", DBName(appKey, account))).wait(ctx)
-	return err
+	return r.wait(ctx)
 }
 
-// dbRequest is an IDBOpenDBRequest (open or deleteDatabase) being waited
-// for. Its handlers stay set until the request finishes, also when the
-// waiter gave up: a database opened after that is closed at once.
+// dbRequest is an open or deleteDatabase request made through idb's
+// Factory, and the IDBOpenDBRequest behind it. idb listens to its success
+// and upgradeneeded events; dbRequest also listens to error and blocked,
+// which idb's OpenDBRequest does not report, and outlives a waiter that gave
+// up: its handlers stay set until the request finishes, and a database
+// opened after that is closed at once.
 type dbRequest struct {
-	req     js.Value
+	req     js.Value // the IDBOpenDBRequest, once start made it
 	done    chan error
 	blocked chan struct{}
+
+	// upgradeCtx keeps idb's upgradeneeded listener: idb ends it on
+	// success, finish on failure.
+	upgradeCtx context.Context
+	endUpgrade context.CancelFunc
 
 	mu         sync.Mutex
 	abandoned  bool
@@ -127,8 +148,76 @@ type dbRequest struct {
 	funcs      []js.Func
 }
 
-func newDBRequest(req js.Value) *dbRequest {
-	r := &dbRequest{req: req, done: make(chan error, 1), blocked: make(chan struct{}, 1)}
+func newDBRequest() *dbRequest {
+	r := &dbRequest{done: make(chan error, 1), blocked: make(chan struct{}, 1)}
+	r.upgradeCtx, r.endUpgrade = context.WithCancel(context.Background())
+	return r
+}
+
+// start makes the request by calling idb's Factory in call. The Factory idb
+// is given is a stand-in for indexedDB whose open and deleteDatabase call
+// the real ones and set dbRequest's handlers on the request before idb sees
+// it (idb keeps the raw request to itself): both run before Go yields to
+// the event loop, so no event is missed.
+func (r *dbRequest) start(call func(f *idb.Factory) error) (err error) {
+	real, err := indexedDB()
+	if err != nil {
+		return err
+	}
+	var callErr error
+	method := func(name string) js.Func {
+		return js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
+			defer func() {
+				if v := recover(); v != nil {
+					callErr = fmt.Errorf("indexedDB.%s: %v", name, v)
+					if e, ok := v.(error); ok {
+						callErr = fmt.Errorf("indexedDB.%s: %w", name, e)
+					}
+					ret = nil
+				}
+			}()
+			vals := make([]any, len(args))
+			for i, a := range args {
+				vals[i] = a
+			}
+			r.listen(real.Call(name, vals...))
+			return r.req
+		})
+	}
+	open, del := method("open"), method("deleteDatabase")
+	defer open.Release()
+	defer del.Release()
+	stand := jsObject.New()
+	stand.Set("open", open)
+	stand.Set("deleteDatabase", del)
+	f, err := idb.WrapFactory(stand)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// idb panics on what is not a request: the real call failed.
+		if v := recover(); v != nil {
+			err = callErr
+			if err == nil {
+				err = fmt.Errorf("panic: %v", v)
+			}
+		}
+		if err != nil {
+			r.endUpgrade()
+			if r.req.Truthy() {
+				r.abandon(err) // made but not ours to wait for: closed if it opens
+			}
+		}
+	}()
+	if err := call(f); err != nil {
+		return err
+	}
+	return callErr
+}
+
+// listen sets the handlers of the request req.
+func (r *dbRequest) listen(req js.Value) {
+	r.req = req
 	r.on("success", func(js.Value) { r.finish(nil) })
 	r.on("error", func(ev js.Value) {
 		ev.Call("preventDefault")
@@ -140,7 +229,6 @@ func newDBRequest(req js.Value) *dbRequest {
 		default:
 		}
 	})
-	return r
 }
 
 // on sets the request's on<event> handler; every handler recovers panics.
@@ -164,17 +252,20 @@ func (r *dbRequest) on(event string, fn func(ev js.Value)) {
 	r.req.Set("on"+event, f)
 }
 
-// upgrade runs inside upgradeneeded, in the version-change transaction: it
-// must not wait. A failure aborts that transaction, so the database keeps
-// its old version and data and the open fails with the failure.
-func (r *dbRequest) upgrade(ev js.Value) {
+// upgrader is the idb.Upgrader of an open. idb runs it inside
+// upgradeneeded, in the version-change transaction: it must not wait, and
+// an error returned to idb would panic inside the event handler and end the
+// program. So a failure is recorded and aborts the version-change
+// transaction instead: the database keeps its old version and data and the
+// open fails with the failure.
+func (r *dbRequest) upgrader(db *idb.Database, oldVersion, _ uint) error {
 	err := func() (err error) {
 		defer func() {
 			if v := recover(); v != nil {
 				err = fmt.Errorf("upgrade panicked: %v", v)
 			}
 		}()
-		return upgrade(r.req.Get("result"), ev.Get("oldVersion").Int())
+		return upgrade(db, oldVersion)
 	}()
 	if err != nil {
 		r.mu.Lock()
@@ -185,6 +276,7 @@ func (r *dbRequest) upgrade(ev js.Value) {
 			r.req.Get("transaction").Call("abort")
 		}()
 	}
+	return nil
 }
 
 // finish runs on the request's success or error event.
@@ -196,7 +288,10 @@ func (r *dbRequest) finish(err error) {
 	}
 	r.funcs = nil
 	r.mu.Unlock()
-	for _, event := range []string{"success", "error", "blocked", "upgradeneeded"} {
+	if err != nil {
+		r.endUpgrade()
+	}
+	for _, event := range []string{"success", "error", "blocked"} {
 		r.req.Set("on"+event, js.Null())
 	}
 	for _, f := range funcs {
@@ -218,17 +313,14 @@ func closeResult(req js.Value) {
 	}
 }
 
-// wait waits for the request's result. It gives up when ctx ends or
+// wait waits for the request to finish. It gives up when ctx ends or
 // blockedWait after a blocked event.
-func (r *dbRequest) wait(ctx context.Context) (js.Value, error) {
+func (r *dbRequest) wait(ctx context.Context) error {
 	var timeout <-chan time.Time
 	for {
 		select {
 		case err := <-r.done:
-			if err != nil {
-				return js.Value{}, err
-			}
-			return r.req.Get("result"), nil
+			return err
 		case <-r.blocked:
 			if timeout == nil {
 				t := time.NewTimer(blockedWait)
@@ -236,9 +328,9 @@ func (r *dbRequest) wait(ctx context.Context) (js.Value, error) {
 				timeout = t.C
 			}
 		case <-timeout:
-			return js.Value{}, r.abandon(ErrBlocked)
+			return r.abandon(ErrBlocked)
 		case <-ctx.Done():
-			return js.Value{}, r.abandon(ctx.Err())
+			return r.abandon(ctx.Err())
 		}
 	}
 }
@@ -261,32 +353,39 @@ func (r *dbRequest) abandon(why error) error {
 
 // upgrade brings the schema from oldVersion to dbVersion, one `if
 // oldVersion < N` block per version; existing stores and data stay.
-func upgrade(db js.Value, oldVersion int) error {
-	keyPath := func(path any) js.Value {
-		o := jsObject.New()
-		o.Set("keyPath", path)
-		return o
+func upgrade(db *idb.Database, oldVersion uint) error {
+	keyPath := func(path any) idb.ObjectStoreOptions {
+		return idb.ObjectStoreOptions{KeyPath: js.ValueOf(path)}
 	}
 	if oldVersion < 1 {
-		db.Call("createObjectStore", storeMeta, keyPath("k"))
-		db.Call("createObjectStore", storeSessions, keyPath("k"))
-		msgs := db.Call("createObjectStore", storeMessages, keyPath("id"))
-		msgs.Call("createIndex", indexSession, js.ValueOf([]any{"sk", "t", "id"}))
+		for _, name := range []string{storeMeta, storeSessions} {
+			if _, err := db.CreateObjectStore(name, keyPath("k")); err != nil {
+				return fmt.Errorf("store %s: %w", name, err)
+			}
+		}
+		msgs, err := db.CreateObjectStore(storeMessages, keyPath("id"))
+		if err != nil {
+			return fmt.Errorf("store %s: %w", storeMessages, err)
+		}
+		if _, err := msgs.CreateIndex(indexSession, js.ValueOf([]any{"sk", "t", "id"}), idb.IndexOptions{}); err != nil {
+			return fmt.Errorf("index %s: %w", indexSession, err)
+		}
 	}
 	if oldVersion < 2 {
-		db.Call("createObjectStore", storeRecords, keyPath(js.ValueOf([]any{"kind", "key"})))
+		if _, err := db.CreateObjectStore(storeRecords, keyPath([]any{"kind", "key"})); err != nil {
+			return fmt.Errorf("store %s: %w", storeRecords, err)
+		}
 	}
 	return nil
 }
 
-func checkSchema(db js.Value) error {
-	names := db.Get("objectStoreNames")
+func checkSchema(db *idb.Database) error {
+	have, err := db.ObjectStoreNames()
+	if err != nil {
+		return fmt.Errorf("object store names: %w", err)
+	}
 	for _, want := range schemaStores {
-		if !names.Call("contains", want).Bool() {
-			var have []string
-			for i := 0; i < names.Length(); i++ {
-				have = append(have, names.Index(i).String())
-			}
+		if !slices.Contains(have, want) {
 			return fmt.Errorf("database has no object store %q (stores: %v)", want, have)
 		}
 	}

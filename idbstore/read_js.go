@@ -6,10 +6,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"syscall/js"
+
+	"github.com/hack-pad/go-indexeddb/idb"
 
 	"yunxin/core"
 )
@@ -63,11 +64,12 @@ func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
 }
 
 // Load implements core.Cache: one readonly transaction, the meta record and
-// every session and domain record through getAll, one wait. Sessions written
+// every session and domain record through getAll (which idb lacks: the
+// transaction is the raw IDBDatabase's), one wait. Sessions written
 // by schema 1 (a "hidden" flag instead of HideTime) come out converted.
 func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
 	defer guard(&err, "load")
-	tx, err := c.transaction("readonly", storeMeta, storeSessions, storeRecords)
+	tx, err := c.rawTransaction("readonly", storeMeta, storeSessions, storeRecords)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +125,11 @@ var (
 // [sk] .. [sk, []] (an array sorts after every number), bounded by the
 // anchor's [sk, t, id] (open). Newer pages: one index.getAll(range, limit).
 // Older pages: one index.getAllRecords({direction: "prev"}) where the browser
-// has it, else a "prev" cursor.
+// has it, else a "prev" cursor through idb. (idb has neither getAll nor
+// getAllRecords: those run on a transaction of the raw IDBDatabase.)
 func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, err error) {
 	defer guard(&err, "messages")
-	idx, err := c.bySession()
-	if err != nil {
+	if err := c.err(); err != nil {
 		return nil, err
 	}
 	lower, upper := js.ValueOf([]any{q.SK}), js.ValueOf([]any{q.SK, []any{}})
@@ -140,19 +142,28 @@ func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, e
 			upper, upperOpen = key, true
 		}
 	}
-	kr := jsIDBKeyRange.Call("bound", lower, upper, lowerOpen, upperOpen)
-	switch {
-	case q.Newer || q.Limit <= 0:
-		return messagesGetAll(ctx, idx, kr, q.Limit)
-	case hasGetAllRecords:
-		return messagesPrevRecords(ctx, idx, kr, q.Limit)
-	default:
-		return messagesCursor(ctx, idx, kr, q.Limit)
+	if !q.Newer && q.Limit > 0 && !hasGetAllRecords {
+		kr, err := idb.NewKeyRangeBound(lower, upper, lowerOpen, upperOpen)
+		if err != nil {
+			return nil, err
+		}
+		return c.messagesCursor(ctx, kr, q.Limit)
 	}
+	idx, err := c.bySession()
+	if err != nil {
+		return nil, err
+	}
+	kr := jsIDBKeyRange.Call("bound", lower, upper, lowerOpen, upperOpen)
+	if q.Newer || q.Limit <= 0 {
+		return messagesGetAll(ctx, idx, kr, q.Limit)
+	}
+	return messagesPrevRecords(ctx, idx, kr, q.Limit)
 }
 
+// bySession is the index of a new readonly transaction of the raw
+// IDBDatabase.
 func (c *cache) bySession() (js.Value, error) {
-	tx, err := c.transaction("readonly", storeMessages)
+	tx, err := c.rawTransaction("readonly", storeMessages)
 	if err != nil {
 		return js.Value{}, err
 	}
@@ -194,64 +205,43 @@ func messagesPrevRecords(ctx context.Context, idx, kr js.Value, limit int) ([]co
 	return decodeRecords[core.Message](vals)
 }
 
-// errStop ends a cursor walk early.
-var errStop = errors.New("stop")
-
 // messagesCursor is the fallback for older pages: a "prev" cursor. Each
-// step runs inside the cursor's success event, so continue() is called
-// while the transaction is active.
-func messagesCursor(ctx context.Context, idx, kr js.Value, limit int) ([]core.Message, error) {
-	req := idx.Call("openCursor", kr, "prev")
-	out := make([]core.Message, 0, min(limit, 1000))
-	done := make(chan error, 1)
-	finish := func(err error) {
-		select {
-		case done <- err:
-		default:
-		}
+// step runs inside the cursor's success event, so idb continues it while
+// the transaction is active.
+func (c *cache) messagesCursor(ctx context.Context, kr *idb.KeyRange, limit int) ([]core.Message, error) {
+	tx, err := c.transaction(idb.TransactionReadOnly, storeMessages)
+	if err != nil {
+		return nil, err
 	}
-	step := js.FuncOf(func(js.Value, []js.Value) any {
-		err := func() (err error) {
-			defer guard(&err, "cursor")
-			cur := req.Get("result")
-			if !cur.Truthy() {
-				return errStop
-			}
-			var m core.Message
-			if err := decodeRecord(cur.Get("value"), &m); err != nil {
-				return err
-			}
-			out = append(out, m)
-			if len(out) >= limit {
-				return errStop
-			}
-			cur.Call("continue")
-			return nil
-		}()
+	st, err := tx.ObjectStore(storeMessages)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := st.Index(indexSession)
+	if err != nil {
+		return nil, err
+	}
+	req, err := idx.OpenCursorRange(kr, idb.CursorPrevious)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]core.Message, 0, min(limit, 1000))
+	if err := req.Iter(ctx, func(cur *idb.CursorWithValue) error {
+		v, err := cur.Value()
 		if err != nil {
-			finish(err)
+			return err
+		}
+		var m core.Message
+		if err := decodeRecord(v, &m); err != nil {
+			return err
+		}
+		out = append(out, m)
+		if len(out) >= limit {
+			return idb.ErrCursorStopIter
 		}
 		return nil
-	})
-	failure := js.FuncOf(func(js.Value, []js.Value) any {
-		finish(jsError(req.Get("error"), "cursor failed"))
-		return nil
-	})
-	defer func() {
-		req.Set("onsuccess", js.Null())
-		req.Set("onerror", js.Null())
-		step.Release()
-		failure.Release()
-	}()
-	req.Set("onsuccess", step)
-	req.Set("onerror", failure)
-	select {
-	case err := <-done:
-		if !errors.Is(err, errStop) {
-			return nil, err
-		}
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	}); err != nil {
+		return nil, err
 	}
 	slices.Reverse(out)
 	return out, nil
@@ -267,23 +257,35 @@ func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Messag
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	tx, err := c.transaction("readonly", storeMessages)
+	tx, err := c.transaction(idb.TransactionReadOnly, storeMessages)
 	if err != nil {
 		return nil, err
 	}
-	st := tx.Call("objectStore", storeMessages)
-	reqs := make([]js.Value, len(ids))
+	st, err := tx.ObjectStore(storeMessages)
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]*idb.Request, len(ids))
 	for i, id := range ids {
-		reqs[i] = st.Call("get", id)
+		if reqs[i], err = st.Get(js.ValueOf(id)); err != nil {
+			abort(tx)
+			return nil, fmt.Errorf("get %q: %w", id, err)
+		}
 	}
 	// Listeners on each request could miss requests that finish before
 	// their listener is added; the transaction's completion cannot.
-	if err := awaitTx(ctx, tx); err != nil {
+	if err := tx.Await(ctx); err != nil {
+		if ctx.Err() != nil {
+			abort(tx)
+		}
 		return nil, err
 	}
 	var out []core.Message
 	for i, r := range reqs {
-		v := r.Get("result")
+		v, err := r.Result()
+		if err != nil {
+			return nil, fmt.Errorf("get %q: %w", ids[i], err)
+		}
 		if !v.Truthy() {
 			continue
 		}

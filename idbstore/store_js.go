@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sync"
 	"syscall/js"
+
+	"github.com/hack-pad/go-indexeddb/idb"
 )
 
 var (
@@ -15,9 +17,12 @@ var (
 	jsObject = js.Global().Get("Object")
 )
 
-// cache is a core.Cache over one IDBDatabase connection.
+// cache is a core.Cache over one connection to the database: db is idb's
+// wrapper of it, raw the same IDBDatabase for what idb lacks (getAll,
+// getAllRecords, and telling why the connection closed).
 type cache struct {
-	db js.Value
+	db  *idb.Database
+	raw js.Value
 
 	mu     sync.Mutex
 	closed error     // why the cache is closed (wraps ErrClosed); nil while open
@@ -26,8 +31,11 @@ type cache struct {
 	written sessionMemo
 }
 
-func newCache(db js.Value) *cache {
-	c := &cache{db: db}
+// newCache wraps an open connection. idb closes a connection by itself on
+// versionchange; the handlers set here record why the cache closed, and
+// close it as well when the browser closed the connection.
+func newCache(db *idb.Database, raw js.Value) *cache {
+	c := &cache{db: db, raw: raw}
 	handler := func(why error) js.Func {
 		return js.FuncOf(func(js.Value, []js.Value) any {
 			c.shut(why)
@@ -36,8 +44,8 @@ func newCache(db js.Value) *cache {
 	}
 	vc, cl := handler(ErrVersionChange), handler(ErrBrowserClosed)
 	c.funcs = []js.Func{vc, cl}
-	db.Set("onversionchange", vc)
-	db.Set("onclose", cl)
+	raw.Set("onversionchange", vc)
+	raw.Set("onclose", cl)
 	return c
 }
 
@@ -56,12 +64,14 @@ func (c *cache) shut(why error) {
 		warn(why.Error() + "; this tab stops writing to it")
 	}
 	defer func() { recover() }() // closing a connection the browser closed
-	c.db.Set("onversionchange", js.Null())
-	c.db.Set("onclose", js.Null())
+	c.raw.Set("onversionchange", js.Null())
+	c.raw.Set("onclose", js.Null())
 	for _, f := range funcs {
 		f.Release()
 	}
-	c.db.Call("close")
+	if err := c.db.Close(); err != nil {
+		warn("idbstore: close: " + err.Error())
+	}
 }
 
 // err is why the cache is closed, nil while it is open.
@@ -77,9 +87,18 @@ func (c *cache) Close() error {
 	return nil
 }
 
-// transaction starts a transaction on the named stores, or returns why the
-// cache cannot.
-func (c *cache) transaction(mode string, stores ...string) (js.Value, error) {
+// transaction starts an idb transaction on the named stores (at least
+// one), or returns why the cache cannot.
+func (c *cache) transaction(mode idb.TransactionMode, stores ...string) (*idb.Transaction, error) {
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return c.db.Transaction(mode, stores[0], stores[1:]...)
+}
+
+// rawTransaction starts a transaction on the raw IDBDatabase, for the
+// requests idb does not have (getAll, getAllRecords).
+func (c *cache) rawTransaction(mode string, stores ...string) (js.Value, error) {
 	if err := c.err(); err != nil {
 		return js.Value{}, err
 	}
@@ -87,7 +106,13 @@ func (c *cache) transaction(mode string, stores ...string) (js.Value, error) {
 	for i, s := range stores {
 		names[i] = s
 	}
-	return c.db.Call("transaction", names, mode), nil
+	return c.raw.Call("transaction", names, mode), nil
+}
+
+// abort aborts an idb transaction that may have finished already.
+func abort(tx *idb.Transaction) {
+	defer func() { recover() }()
+	_ = tx.Abort() // an error means it finished: nothing to undo
 }
 
 // guard turns a panic (syscall/js panics with js.Error on a JS exception)
@@ -117,9 +142,7 @@ func jsError(v js.Value, fallback string) error {
 }
 
 // awaitReq waits for a raw IDBRequest and returns its result. The handlers
-// are set before Go yields to the event loop, so no event is missed. The
-// caller runs when the success event is dispatched, while the request's
-// transaction is still active: it may issue more requests on it.
+// are set before Go yields to the event loop, so no event is missed.
 func awaitReq(ctx context.Context, req js.Value) (js.Value, error) {
 	ch := make(chan error, 1)
 	success := js.FuncOf(func(js.Value, []js.Value) any {
@@ -168,7 +191,7 @@ func awaitTx(ctx context.Context, tx js.Value) error {
 	})
 	abort := js.FuncOf(func(js.Value, []js.Value) any {
 		select {
-		case ch <- txError(tx):
+		case ch <- jsError(tx.Get("error"), "AbortError: transaction aborted"):
 		default:
 		}
 		return nil
@@ -185,17 +208,10 @@ func awaitTx(ctx context.Context, tx js.Value) error {
 	case err := <-ch:
 		return err
 	case <-ctx.Done():
-		abortTx(tx)
+		func() {
+			defer func() { recover() }() // it finished meanwhile
+			tx.Call("abort")
+		}()
 		return ctx.Err()
 	}
-}
-
-// abortTx aborts a transaction that may have finished already.
-func abortTx(tx js.Value) {
-	defer func() { recover() }()
-	tx.Call("abort")
-}
-
-func txError(tx js.Value) error {
-	return jsError(tx.Get("error"), "AbortError: transaction aborted")
 }

@@ -504,7 +504,7 @@ func TestUpgradeFromV1(t *testing.T) {
 	}
 	c := cc.(*cache)
 	defer c.Close()
-	if v := c.db.Get("version").Int(); v != 2 {
+	if v := c.raw.Get("version").Int(); v != 2 {
 		t.Errorf("version %d after Open, want 2", v)
 	}
 	if err := checkSchema(c.db); err != nil {
@@ -554,6 +554,61 @@ func TestUpgradeFromV1(t *testing.T) {
 	s, _ = c.Load(ctx)
 	if s.Sessions[1].Hidden() || len(s.Records) != 1 || string(s.Records[0].Data) != `{"alias":"B"}` {
 		t.Errorf("after new activity: %+v, records %+v", s.Sessions[1], s.Records)
+	}
+}
+
+// TestUpgradeFailureKeepsTheDatabase: a version 1 database that already
+// has a store the upgrade to version 2 creates (as a hand-made or foreign
+// database might): the upgrade fails inside upgradeneeded without ending the
+// program, Open says why, and the database keeps version 1 and its data.
+func TestUpgradeFailureKeepsTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	acct := uniqueAccount()
+	name := DBName(testApp, acct)
+	t.Cleanup(func() { Delete(ctx, testApp, acct) })
+	if _, err := awaitPromise(t, jsFunc(t, "name", `return new Promise(function (resolve, reject) {
+  var req = indexedDB.open(name, 1);
+  req.onupgradeneeded = function () {
+    var db = req.result;
+    db.createObjectStore("meta", {keyPath: "k"});
+    db.createObjectStore("records");
+  };
+  req.onerror = function () { reject(req.error); };
+  req.onsuccess = function () {
+    var db = req.result;
+    var tx = db.transaction(["meta"], "readwrite");
+    tx.objectStore("meta").put({k: "meta", j: "{}"});
+    tx.oncomplete = function () { db.close(); resolve(); };
+    tx.onabort = function () { db.close(); reject(tx.error); };
+  };
+});`).Invoke(name)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Open(ctx, testApp, acct)
+	if err == nil {
+		c.Close()
+		t.Fatal("Open upgraded a database whose upgrade must fail")
+	}
+	if !strings.Contains(err.Error(), "upgrade to version 2: store records") {
+		t.Errorf("Open: %v, want the failure to create the records store", err)
+	}
+	v, err := awaitPromise(t, jsFunc(t, "name", `return new Promise(function (resolve, reject) {
+  var req = indexedDB.open(name);
+  req.onerror = function () { reject(req.error); };
+  req.onsuccess = function () {
+    var db = req.result, out = {version: db.version, stores: Array.from(db.objectStoreNames).join(",")};
+    if (!db.objectStoreNames.contains("meta")) { db.close(); resolve(out); return; }
+    var get = db.transaction("meta").objectStore("meta").get("meta");
+    get.onsuccess = function () { out.meta = !!get.result; db.close(); resolve(out); };
+    get.onerror = function () { db.close(); reject(get.error); };
+  };
+});`).Invoke(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Get("version").Int() != 1 || v.Get("stores").String() != "meta,records" || !v.Get("meta").Truthy() {
+		t.Errorf("after the failed upgrade: version %v, stores %v, meta kept %v; want 1, meta,records, true",
+			v.Get("version"), v.Get("stores"), v.Get("meta"))
 	}
 }
 
@@ -657,7 +712,7 @@ func TestOpenBlocked(t *testing.T) {
 		t.Fatalf("Open after the other tab closed: %v", err)
 	}
 	defer c.Close()
-	if v := c.(*cache).db.Get("version").Int(); v != 2 {
+	if v := c.(*cache).raw.Get("version").Int(); v != 2 {
 		t.Errorf("version %d", v)
 	}
 	if s, err := c.Load(ctx); err != nil || len(s.Sessions) != 2 {
