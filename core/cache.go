@@ -3,7 +3,14 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
 )
+
+// ErrCacheClosed is what a Cache returns, wrapped, once its storage was
+// closed under it — by another tab's upgrade or delete of the database, or by
+// the browser — so that core stops the run instead of retrying: no later
+// call on that Cache can succeed. Test for it with errors.Is.
+var ErrCacheClosed = errors.New("local cache closed")
 
 // Delivery states of a message, the iOS deliveryState numbers.
 const (
