@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -64,6 +65,9 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		Ext:        ext,
 		FromClient: c.info.ClientType,
 	}
+	if err := checkItemSize(msg); err != nil {
+		return result{}, err
+	}
 	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
 	if err != nil {
 		return result{}, fmt.Errorf("store message %s/%s: %w", c.account, m.ClientID, err)
@@ -76,7 +80,8 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 }
 
 // checkTextBody validates a text body, {"text": "..."}, with
-// proto.TextProblem and returns it compacted.
+// proto.TextProblem and returns the body to store: exactly {"text": text},
+// whatever other fields the client sent (they would only take room).
 func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
 	if !isObject(raw) {
 		return nil, errorf(proto.CodeBadParam, `msg.body must be a JSON object like {"text":"hi"}`)
@@ -90,11 +95,29 @@ func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
 	if p := proto.TextProblem(*b.Text); p != "" {
 		return nil, errorf(proto.CodeBadParam, "msg.body.text %s", p)
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, raw); err != nil {
+	body, err := json.Marshal(struct {
+		Text string `json:"text"`
+	}{*b.Text})
+	if err != nil {
 		return nil, errorf(proto.CodeBadParam, "msg.body: %v", err)
 	}
-	return buf.Bytes(), nil
+	return body, nil
+}
+
+// checkItemSize refuses (414) a message whose JSON, as the server will send
+// it once stored (with the longest server id, seq and time), would pass
+// proto.MaxItemBytes: paged replies rely on that bound.
+func checkItemSize(m proto.Msg) error {
+	m.ServerID = "9223372036854775807"
+	m.Seq, m.Time = math.MaxInt64, math.MaxInt64
+	b, err := json.Marshal(m)
+	if err != nil {
+		return errorf(proto.CodeBadParam, "msg: %v", err)
+	}
+	if len(b) > proto.MaxItemBytes {
+		return errorf(proto.CodeBadParam, "msg too big: %d bytes as stored, at most %d", len(b), proto.MaxItemBytes)
+	}
+	return nil
 }
 
 // checkExt validates remoteExt: absent/null, or a JSON object of at most
