@@ -21,6 +21,11 @@ func init() {
 // maxCursors is the most cursors one pull may carry.
 const maxCursors = 10000
 
+// pullBatch is the most messages pull reads from the store at once: it
+// stops reading once the page is full, so a pull holds at most a page and
+// one batch of messages, not MaxPull.
+const pullBatch = 64
+
 func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.SendReq
 	if err := decode(d, &req); err != nil {
@@ -173,17 +178,26 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	resp := proto.PullResp{Msgs: []proto.Msg{}}
 	var page pageBudget
 	for _, cur := range req.Cursors {
-		left := limit - len(resp.Msgs)
-		msgs, err := c.s.store.Messages(ctx, cur.Conv, max(cur.After, 0), left+1)
-		if err != nil {
-			return result{}, fmt.Errorf("messages of %q after %d: %w", cur.Conv, cur.After, err)
-		}
-		for i, m := range msgs {
-			if i == left || !page.fits(len(resp.Msgs), m) {
-				resp.More = true
-				return result{reply: resp}, nil
+		after := max(cur.After, 0)
+		for {
+			// One more than the count needs, so that More is exact; at
+			// most pullBatch rows in memory beyond the page.
+			n := min(limit-len(resp.Msgs)+1, pullBatch)
+			msgs, err := c.s.store.Messages(ctx, cur.Conv, after, n)
+			if err != nil {
+				return result{}, fmt.Errorf("messages of %q after %d: %w", cur.Conv, after, err)
 			}
-			resp.Msgs = append(resp.Msgs, m)
+			for _, m := range msgs {
+				if len(resp.Msgs) == limit || !page.fits(len(resp.Msgs), m) {
+					resp.More = true
+					return result{reply: resp}, nil
+				}
+				resp.Msgs = append(resp.Msgs, m)
+				after = m.Seq
+			}
+			if len(msgs) < n {
+				break // this conversation has no more
+			}
 		}
 	}
 	return result{reply: resp}, nil

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"yunxin/proto"
+	"yunxin/server/store"
 )
 
 // TestSendStoresOnlyText: a body with extra fields is stored as exactly
@@ -81,4 +84,89 @@ func (c *client) callRaw(frame func(id uint64) string) proto.Frame {
 		c.t.Fatalf("no reply to request %d", id)
 	}
 	return proto.Frame{}
+}
+
+// countingStore counts the messages pull reads from the store.
+type countingStore struct {
+	store.Store
+	mu       sync.Mutex
+	rows     int // messages returned since the last take
+	maxLimit int // the largest limit asked
+}
+
+func (s *countingStore) Messages(ctx context.Context, conv string, after int64, limit int) ([]proto.Msg, error) {
+	ms, err := s.Store.Messages(ctx, conv, after, limit)
+	s.mu.Lock()
+	s.rows += len(ms)
+	s.maxLimit = max(s.maxLimit, limit)
+	s.mu.Unlock()
+	return ms, err
+}
+
+// take returns and resets the counts.
+func (s *countingStore) take() (rows, maxLimit int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rows, maxLimit = s.rows, s.maxLimit
+	s.rows, s.maxLimit = 0, 0
+	return rows, maxLimit
+}
+
+// TestPullReadsInBatches: a pull of long messages reads about one page of
+// them from the store (not MaxPull), and More stays exact at batch, limit
+// and cursor boundaries.
+func TestPullReadsInBatches(t *testing.T) {
+	e := newEnv(t, "alice", "bob", "carol")
+	e.srv.reqBurst = 1000
+	cs := &countingStore{Store: e.srv.store}
+	e.srv.store = cs
+	a, _ := e.login("alice")
+	long := strings.Repeat("长", proto.MaxTextRunes)
+	for i := range 100 {
+		a.ok(proto.OpSend, text("bob", fmt.Sprintf("long%03d", i), long), nil)
+	}
+	ab, ac := proto.P2PConv("alice", "bob"), proto.P2PConv("alice", "carol")
+	var p proto.PullResp
+	cs.take()
+	a.ok(proto.OpPull, proto.PullReq{Cursors: []proto.Cursor{{Conv: ab}}}, &p)
+	rows, maxLimit := cs.take()
+	if !p.More || len(p.Msgs) < 10 || rows > len(p.Msgs)+pullBatch || maxLimit > pullBatch {
+		t.Fatalf("page of %d messages (more %v) read %d rows, limit up to %d", len(p.Msgs), p.More, rows, maxLimit)
+	}
+
+	// Short messages: 150 more in alice|bob (250 in all), 3 in alice|carol.
+	for i := range 150 {
+		a.ok(proto.OpSend, text("bob", fmt.Sprint("s", i), "hi"), nil)
+	}
+	for i := range 3 {
+		a.ok(proto.OpSend, text("carol", fmt.Sprint("c", i), "hi"), nil)
+	}
+	after := int64(100) // past the long ones
+	for _, tc := range []struct {
+		cursors []proto.Cursor
+		limit   int
+		n       int
+		more    bool
+	}{
+		{[]proto.Cursor{{Conv: ab, After: after}}, 0, 150, false},
+		{[]proto.Cursor{{Conv: ab, After: after}}, 150, 150, false},
+		{[]proto.Cursor{{Conv: ab, After: after}}, 149, 149, true},
+		{[]proto.Cursor{{Conv: ab, After: after}}, 64, 64, true},
+		{[]proto.Cursor{{Conv: ab, After: after}}, 128, 128, true},
+		{[]proto.Cursor{{Conv: ab, After: after}, {Conv: ac}}, 150, 150, true},
+		{[]proto.Cursor{{Conv: ab, After: after}, {Conv: ac}}, 153, 153, false},
+		{[]proto.Cursor{{Conv: ab, After: after}, {Conv: ac}}, 0, 153, false},
+		{[]proto.Cursor{{Conv: ab, After: 250}, {Conv: ac, After: 3}}, 0, 0, false},
+	} {
+		var p proto.PullResp
+		a.ok(proto.OpPull, proto.PullReq{Cursors: tc.cursors, Limit: tc.limit}, &p)
+		if len(p.Msgs) != tc.n || p.More != tc.more {
+			t.Errorf("pull %+v limit %d: %d messages, more %v; want %d, %v", tc.cursors, tc.limit, len(p.Msgs), p.More, tc.n, tc.more)
+		}
+		for i := 1; i < len(p.Msgs); i++ {
+			if prev, m := p.Msgs[i-1], p.Msgs[i]; m.Conv == prev.Conv && m.Seq != prev.Seq+1 {
+				t.Fatalf("seq %d after %d", m.Seq, prev.Seq)
+			}
+		}
+	}
 }
