@@ -300,6 +300,25 @@ func TestMigrateDownUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Messages after the migration move stamps past the migrated ones.
+	s := open(t, dir, nil)
+	for i := range 3 {
+		if _, _, err := s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: proto.P2PConv("alice", "bob"), ClientID: fmt.Sprint("du", i),
+			Body: json.RawMessage(`{"text":"x"}`)}, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top := int64(0)
+	for _, acc := range []string{"alice", "bob", "carol"} {
+		cs, err := s.ConvsSince(ctx, acc, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cs {
+			top = max(top, c.Ver)
+		}
+	}
+	s.Close()
 	if _, err := p.Down(ctx); err != nil {
 		t.Fatalf("down from the latest: %v", err)
 	}
@@ -310,10 +329,29 @@ func TestMigrateDownUp(t *testing.T) {
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("up again: %v", err)
 	}
-	s := open(t, dir, nil)
+	s = open(t, dir, nil)
 	c, err := s.ConvsSince(ctx, "alice", 0, 100)
 	if err != nil || len(c) != 3 {
 		t.Fatalf("alice after down and up: %+v, %v", c, err)
+	}
+	// Stamps never go back: a client holding the top stamp as its cursor
+	// gets every conversation again, and a new message goes higher still.
+	for _, acc := range []string{"alice", "bob", "carol"} {
+		cs, err := s.ConvsSince(ctx, acc, top, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all, _ := s.ConvsSince(ctx, acc, 0, 100); len(cs) != len(all) || len(cs) == 0 {
+			t.Errorf("%s after down and up: %d conversations above the old top stamp %d, of %d: %+v", acc, len(cs), top, len(all), all)
+		}
+	}
+	m, _, err := s.Send(ctx, proto.Msg{From: "carol", To: "alice", Conv: proto.P2PConv("alice", "carol"), ClientID: "after",
+		Body: json.RawMessage(`{"text":"x"}`)}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := s.ConvsSince(ctx, "carol", top, 100); err != nil || len(cs) != 1 || cs[0].Ver <= top+3 || cs[0].LastSeq != m.Seq {
+		t.Fatalf("carol after a new message: %+v, %v", cs, err)
 	}
 }
 

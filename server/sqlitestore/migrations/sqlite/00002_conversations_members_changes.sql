@@ -36,19 +36,24 @@ CREATE TABLE changes (
 	UNIQUE(account, kind, key)
 );
 
--- Store-wide counters by name.
-CREATE TABLE counters (
+-- Store-wide counters by name. Down keeps this table, so that after a down
+-- and up the stamps carry on above every stamp a client may hold as its
+-- cursor (they never go back).
+CREATE TABLE IF NOT EXISTS counters (
 	name  TEXT PRIMARY KEY,
 	value INTEGER NOT NULL
 );
+INSERT INTO counters(name, value) VALUES('conv_stamp', 0) ON CONFLICT(name) DO NOTHING;
 
 -- The old rows of one conversation agree on last_seq/last_time; max() is
--- there in case they do not. Stamps follow the order of the last messages.
+-- there in case they do not. Stamps follow the order of the last messages,
+-- numbered on from the counter.
 INSERT INTO conversations(conv, chat_type, last_seq, last_time, stamp)
-SELECT conv, chat_type, last_seq, last_time, ROW_NUMBER() OVER (ORDER BY last_time, conv)
+SELECT conv, chat_type, last_seq, last_time,
+	(SELECT value FROM counters WHERE name = 'conv_stamp') + ROW_NUMBER() OVER (ORDER BY last_time, conv)
 FROM (SELECT conv, MIN(chat_type) AS chat_type, MAX(last_seq) AS last_seq, MAX(last_time) AS last_time
 	FROM convs GROUP BY conv);
-INSERT INTO counters(name, value) SELECT 'conv_stamp', COUNT(*) FROM conversations;
+UPDATE counters SET value = value + (SELECT COUNT(*) FROM conversations) WHERE name = 'conv_stamp';
 
 -- A member's receipt is the other member's old peer_read_seq/peer_read_time
 -- (for a note to self, the other member is itself).
@@ -87,7 +92,7 @@ SELECT m.account, m.conv, m.chat_type, m.peer, c.last_seq, c.last_time, m.read_s
 	(SELECT ver FROM account_ver a WHERE a.account = m.account)
 FROM members m JOIN conversations c ON c.conv = m.conv
 LEFT JOIN members o ON o.conv = m.conv AND o.account = m.peer;
-DROP TABLE counters;
+-- counters stays (see Up).
 DROP TABLE changes;
 DROP TABLE members;
 DROP TABLE conversations;
