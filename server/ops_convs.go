@@ -35,7 +35,7 @@ func opRead(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("mark %q read by %s: %w", req.Conv, c.account, err)
 	}
-	return result{reply: conv, changes: []store.Change{ch}}, nil
+	return result{reply: conv, changes: committed(ch)}, nil
 }
 
 func opReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
@@ -63,5 +63,14 @@ func opReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) 
 	if err != nil {
 		return result{}, fmt.Errorf("receipt of %s in %q: %w", c.account, req.Conv, err)
 	}
-	return result{reply: r, changes: []store.Change{ch}}, nil
+	return result{reply: r, changes: committed(ch)}, nil
+}
+
+// committed lists ch for pushing, or nothing when it is the zero Change of
+// a write that moved nothing.
+func committed(ch store.Change) []store.Change {
+	if ch.Ver == 0 {
+		return nil
+	}
+	return []store.Change{ch}
 }

@@ -170,3 +170,47 @@ func TestPullReadsInBatches(t *testing.T) {
 		}
 	}
 }
+
+// TestNoOpReadAndReceipt: a read mark or receipt that does not move
+// changes nothing and pushes nothing; the reply is the current state.
+func TestNoOpReadAndReceipt(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	a, _ := e.login("alice")
+	b1, _ := e.login("bob")
+	b2, _ := e.login("bob")
+	conv := proto.P2PConv("alice", "bob")
+	for i := range 3 {
+		a.ok(proto.OpSend, text("bob", fmt.Sprint("m", i), "hi"), nil)
+	}
+	b1.drain(a, b2)
+	b2.drain(a)
+	var cv proto.Conv
+	b1.ok(proto.OpRead, proto.ReadReq{Conv: conv, Seq: 2}, &cv)
+	b2.change(proto.ChangeConv, nil)
+	for _, seq := range []int64{0, 1, 2} {
+		var again proto.Conv
+		b1.ok(proto.OpRead, proto.ReadReq{Conv: conv, Seq: seq}, &again)
+		if again != cv {
+			t.Fatalf("read %d after 2: %+v, want %+v", seq, again, cv)
+		}
+	}
+	b2.noPush(proto.PushChange, b1)
+
+	var r proto.Receipt
+	b1.ok(proto.OpReceipt, proto.ReceiptReq{Conv: conv, Seq: 2, ClientID: "m1"}, &r)
+	a.change(proto.ChangeReceipt, nil)
+	for _, seq := range []int64{1, 2} {
+		var stale proto.Receipt
+		b1.ok(proto.OpReceipt, proto.ReceiptReq{Conv: conv, Seq: seq, ClientID: "stale"}, &stale)
+		if stale != r {
+			t.Fatalf("receipt %d after 2: %+v, want the stored %+v", seq, stale, r)
+		}
+	}
+	a.noPush(proto.PushChange, b1)
+	var s proto.SyncResp
+	a.ok(proto.OpSync, proto.SyncReq{}, &s)
+	var logged proto.Receipt
+	if len(s.Changes) != 1 || json.Unmarshal(s.Changes[0].Data, &logged) != nil || logged != r {
+		t.Fatalf("alice's log %+v, want the one receipt %+v", s.Changes, r)
+	}
+}

@@ -95,19 +95,27 @@ func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (
 	var c proto.Conv
 	var ch store.Change
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE members SET read_seq = MAX(read_seq,
-				MIN(?, COALESCE((SELECT last_seq FROM conversations c WHERE c.conv = members.conv), 0)))
-			WHERE account = ? AND conv = ?`, seq, account, conv)
-		if err != nil {
-			return fmt.Errorf("move read mark: %w", err)
+		var read int64
+		var last sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT m.read_seq, c.last_seq FROM members m LEFT JOIN conversations c ON c.conv = m.conv
+			WHERE m.account = ? AND m.conv = ?`, account, conv).Scan(&read, &last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("%s is not a member: %w", account, store.ErrNotFound)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("move read mark: %w", err)
-		} else if n == 0 {
-			return store.ErrNotFound
+		if err != nil {
+			return fmt.Errorf("read member: %w", err)
+		}
+		next := max(read, min(seq, last.Int64))
+		if next > read {
+			if _, err := tx.ExecContext(ctx, `UPDATE members SET read_seq = ? WHERE account = ? AND conv = ?`, next, account, conv); err != nil {
+				return fmt.Errorf("move read mark: %w", err)
+			}
 		}
 		if c, err = convOf(ctx, tx, account, conv); err != nil {
 			return err
+		}
+		if next == read {
+			return nil // nothing moved: no change
 		}
 		data, err := json.Marshal(c)
 		if err != nil {
@@ -130,8 +138,10 @@ func (s *Store) Receipt(ctx context.Context, account, peer, conv string, seq, ti
 		var chatType int
 		var myPeer string
 		var lastSeq sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT m.chat_type, m.peer, c.last_seq FROM members m LEFT JOIN conversations c ON c.conv = m.conv
-			WHERE m.account = ? AND m.conv = ?`, account, conv).Scan(&chatType, &myPeer, &lastSeq)
+		var stored proto.Receipt
+		err := tx.QueryRowContext(ctx, `SELECT m.chat_type, m.peer, c.last_seq, m.receipt_seq, m.receipt_time
+			FROM members m LEFT JOIN conversations c ON c.conv = m.conv
+			WHERE m.account = ? AND m.conv = ?`, account, conv).Scan(&chatType, &myPeer, &lastSeq, &stored.Seq, &stored.Time)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%s is not a member: %w", account, store.ErrNotFound)
 		}
@@ -144,9 +154,18 @@ func (s *Store) Receipt(ctx context.Context, account, peer, conv string, seq, ti
 		if chatType == proto.ChatP2P && peer != myPeer {
 			return fmt.Errorf("%s is not the peer: %w", peer, store.ErrNotFound)
 		}
-		r = proto.Receipt{Conv: conv, From: account, ClientID: cid, Time: timeMs}
-		err = tx.QueryRowContext(ctx, `UPDATE members SET receipt_seq = MAX(receipt_seq, MIN(?, ?)), receipt_time = ?
-			WHERE account = ? AND conv = ? RETURNING receipt_seq`, seq, lastSeq.Int64, timeMs, account, conv).Scan(&r.Seq)
+		next := min(seq, lastSeq.Int64)
+		if next <= stored.Seq {
+			// Nothing moves: the stored receipt, with the cid its change
+			// carried, and no change.
+			stored.Conv, stored.From = conv, account
+			stored.ClientID, err = s.receiptCID(ctx, tx, peer, conv, stored.Seq)
+			r = stored
+			return err
+		}
+		r = proto.Receipt{Conv: conv, From: account, Seq: next, ClientID: cid, Time: timeMs}
+		_, err = tx.ExecContext(ctx, `UPDATE members SET receipt_seq = ?, receipt_time = ? WHERE account = ? AND conv = ?`,
+			next, timeMs, account, conv)
 		if err != nil {
 			return fmt.Errorf("move receipt mark: %w", err)
 		}
@@ -161,4 +180,24 @@ func (s *Store) Receipt(ctx context.Context, account, peer, conv string, seq, ti
 		return proto.Receipt{}, store.Change{}, fmt.Errorf("receipt of %s in %s: %w", account, conv, err)
 	}
 	return r, ch, nil
+}
+
+// receiptCID returns the cid of the receipt change of conv in peer's log
+// when that change is the receipt at seq ("" when there is none, e.g. a
+// receipt migrated from before the change log).
+func (s *Store) receiptCID(ctx context.Context, tx *sql.Tx, peer, conv string, seq int64) (string, error) {
+	var data sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT data FROM changes WHERE account = ? AND kind = ? AND key = ?`,
+		peer, proto.ChangeReceipt, conv).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && !data.Valid {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read the stored receipt: %w", err)
+	}
+	var r proto.Receipt
+	if json.Unmarshal([]byte(data.String), &r) != nil || r.Seq != seq {
+		return "", nil
+	}
+	return r.ClientID, nil
 }

@@ -71,15 +71,19 @@ type Conversations interface {
 	// IsMember reports whether account is a member of conv.
 	IsMember(ctx context.Context, account, conv string) (bool, error)
 	// MarkRead moves account's read mark in conv to max(read, min(seq, last
-	// seq)) and appends a proto.ChangeConv change (Data: the returned Conv)
-	// to account's log. ErrNotFound if account is not a member.
+	// seq)) and, when that moved it, appends a proto.ChangeConv change
+	// (Data: the returned Conv) to account's log. It returns account's
+	// Conv either way; the Change is zero (Ver 0) when the mark did not
+	// move. ErrNotFound if account is not a member.
 	MarkRead(ctx context.Context, account, conv string, seq int64) (proto.Conv, Change, error)
 	// Receipt records that account has read the P2P conversation conv up to
-	// min(seq, last seq) (never moving down) at timeMs, and appends a
-	// proto.ChangeReceipt change (Data: the returned Receipt, From =
-	// account) to the log of the other member, peer. ErrNotFound if account
-	// is not a member, peer is not its peer in conv, or conv has no
-	// message.
+	// min(seq, last seq) at timeMs, and appends a proto.ChangeReceipt change
+	// (Data: the returned Receipt, From = account) to the log of the other
+	// member, peer. Only a receipt that raises the stored one does that: for
+	// any other nothing is written, the Change is zero (Ver 0) and the
+	// Receipt is the stored one (its seq, time and the cid it came with).
+	// ErrNotFound if account is not a member, peer is not its peer in conv,
+	// or conv has no message.
 	Receipt(ctx context.Context, account, peer, conv string, seq, timeMs int64, cid string) (proto.Receipt, Change, error)
 }
 

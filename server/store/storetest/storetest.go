@@ -375,13 +375,23 @@ func testMarkRead(t *testing.T, s store.Store) {
 	if cs := convs(t, s, "b", before.Ver); len(cs) != 0 {
 		t.Fatalf("a read mark moved the stamp: %+v", cs)
 	}
-	c, _, err = s.MarkRead(ctx, "b", "p:a|b", 1)
-	if err != nil || c.ReadSeq != 2 || c.Unread != 2 {
-		t.Fatalf("MarkRead(1) after 2 = %+v, %v; the mark must not go down", c, err)
+	// A mark that does not move writes nothing and logs nothing, and
+	// still returns the Conv.
+	for _, seq := range []int64{1, 2} {
+		c, none, err := s.MarkRead(ctx, "b", "p:a|b", seq)
+		if err != nil || c.ReadSeq != 2 || c.Unread != 2 || !reflect.DeepEqual(none, store.Change{}) {
+			t.Fatalf("MarkRead(%d) after 2 = %+v %+v, %v; the mark must not go down, and no change", seq, c, none, err)
+		}
 	}
-	c, _, err = s.MarkRead(ctx, "b", "p:a|b", 99)
-	if err != nil || c.ReadSeq != 4 || c.Unread != 0 {
-		t.Fatalf("MarkRead(99) = %+v, %v; want the last seq 4", c, err)
+	if got := changes(t, s, "b", 0); len(got) != 1 || !reflect.DeepEqual(got[0], ch.Change) {
+		t.Fatalf("b's log after marks that did not move %+v, want [%+v]", got, ch.Change)
+	}
+	c, ch2, err := s.MarkRead(ctx, "b", "p:a|b", 99)
+	if err != nil || c.ReadSeq != 4 || c.Unread != 0 || ch2.Ver <= ch.Ver {
+		t.Fatalf("MarkRead(99) = %+v %+v, %v; want the last seq 4 and a new change", c, ch2, err)
+	}
+	if _, none, err := s.MarkRead(ctx, "b", "p:a|b", 99); err != nil || !reflect.DeepEqual(none, store.Change{}) {
+		t.Fatalf("MarkRead(99) again: %+v, %v; want no change", none, err)
 	}
 	if got := conv(t, s, "b", "p:a|b"); got != c {
 		t.Fatalf("ConvsSince %+v, MarkRead returned %+v", got, c)
@@ -431,13 +441,26 @@ func testReceipt(t *testing.T, s store.Store) {
 	if c := conv(t, s, "b", "p:a|b"); c.PeerReadSeq != 0 || c.ReadSeq != 0 {
 		t.Fatalf("b's view: %+v, a sent no receipt and b marked nothing read", c)
 	}
-	r, ch2, err := s.Receipt(ctx, "b", "a", "p:a|b", 2, 8000, "cid-2")
-	if err != nil || r.Seq != 3 || ch2.Ver <= ch.Ver {
-		t.Fatalf("Receipt(2) after 3 = %+v %+v, %v; the mark must not go down", r, ch2, err)
+	// A receipt that does not raise the mark writes nothing and returns
+	// the stored receipt (its time and cid, not the request's).
+	for _, seq := range []int64{2, 3} {
+		r, none, err := s.Receipt(ctx, "b", "a", "p:a|b", seq, 8000, "cid-stale")
+		if err != nil || r != want || !reflect.DeepEqual(none, store.Change{}) {
+			t.Fatalf("Receipt(%d) after 3 = %+v %+v, %v; want the stored %+v and no change", seq, r, none, err, want)
+		}
 	}
-	r, _, err = s.Receipt(ctx, "b", "a", "p:a|b", 50, 9000, "")
-	if err != nil || r.Seq != 5 || r.Time != 9000 {
-		t.Fatalf("Receipt(50) = %+v, %v; want the last seq 5", r, err)
+	if got := changes(t, s, "a", 0); len(got) != 1 || !reflect.DeepEqual(got[0], ch.Change) {
+		t.Fatalf("a's log after stale receipts %+v, want [%+v]", got, ch.Change)
+	}
+	if c := conv(t, s, "a", "p:a|b"); c.PeerReadSeq != 3 || c.PeerReadTime != 7000 {
+		t.Fatalf("a's view after stale receipts: %+v, want peer read 3 at 7000", c)
+	}
+	r, ch2, err := s.Receipt(ctx, "b", "a", "p:a|b", 50, 9000, "")
+	if err != nil || r.Seq != 5 || r.Time != 9000 || ch2.Ver <= ch.Ver {
+		t.Fatalf("Receipt(50) = %+v %+v, %v; want the last seq 5 and a new change", r, ch2, err)
+	}
+	if r, none, err := s.Receipt(ctx, "b", "a", "p:a|b", 50, 9500, "x"); err != nil || r.Seq != 5 || r.Time != 9000 || r.ClientID != "" || !reflect.DeepEqual(none, store.Change{}) {
+		t.Fatalf("Receipt(50) again = %+v %+v, %v; want the stored one, no change", r, none, err)
 	}
 	if c := conv(t, s, "a", "p:a|b"); c.PeerReadSeq != 5 || c.PeerReadTime != 9000 {
 		t.Fatalf("a's view: %+v, want peer read 5 at 9000", c)
@@ -556,7 +579,8 @@ func testConcurrentSends(t *testing.T, s store.Store) {
 }
 
 // Read marks moved from many goroutines while messages arrive end at the
-// highest mark, and each MarkRead got its own Ver.
+// highest mark; each MarkRead that moved the mark got its own Ver, and
+// the others logged nothing.
 func testConcurrentReadMarks(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	for i := range 20 {
@@ -572,7 +596,13 @@ func testConcurrentReadMarks(t *testing.T, s store.Store) {
 				t.Error(err)
 				return
 			}
+			if ch.Ver == 0 {
+				return // an earlier, higher mark won
+			}
 			mu.Lock()
+			if vers[ch.Ver] {
+				t.Errorf("Ver %d twice", ch.Ver)
+			}
 			vers[ch.Ver] = true
 			mu.Unlock()
 		})
@@ -583,15 +613,19 @@ func testConcurrentReadMarks(t *testing.T, s store.Store) {
 		})
 	}
 	wg.Wait()
-	if len(vers) != 20 {
-		t.Fatalf("%d distinct vers for 20 read marks", len(vers))
+	if len(vers) == 0 || vers[0] {
+		t.Fatalf("vers of the read marks: %v", vers)
 	}
 	c := conv(t, s, "b", "p:a|b")
 	if c.ReadSeq != 20 || c.LastSeq != 40 || c.Unread != 20 {
 		t.Fatalf("b's view: %+v, want read 20 of 40", c)
 	}
 	log := changes(t, s, "b", 0)
-	if len(log) != 1 || log[0].Ver != 20 {
-		t.Fatalf("b's log: %+v, want one entry at Ver 20", log)
+	if len(log) != 1 || log[0].Ver != int64(len(vers)) {
+		t.Fatalf("b's log: %+v, want one entry at Ver %d (one per mark that moved)", log, len(vers))
+	}
+	var logged proto.Conv
+	if err := json.Unmarshal(log[0].Data, &logged); err != nil || logged.ReadSeq != 20 {
+		t.Fatalf("b's logged conv %s, %v; want read 20", log[0].Data, err)
 	}
 }
