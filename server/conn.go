@@ -45,11 +45,17 @@ type conn struct {
 
 	mu     sync.Mutex
 	queue  [][]byte // frames not yet handed to the writer
-	queued int      // bytes queued or being written
+	queued int      // bytes queued or being written (held pushes included)
 	closer *closeFrame
-	dead   bool          // the queue overflowed or the connection ended: queue nothing more
-	wake   chan struct{} // capacity 1: the writer has work
-	done   chan struct{} // closed when the connection ends
+	dead   bool // the queue overflowed or the connection ended: queue nothing more
+	// While holding (from the moment login joins the registry until its
+	// reply is queued) pushes wait in held, and a kick's close in
+	// heldClose, so that the login reply is the first frame after it.
+	holding   bool
+	held      [][]byte
+	heldClose *closeFrame
+	wake      chan struct{} // capacity 1: the writer has work
+	done      chan struct{} // closed when the connection ends
 }
 
 // closeFrame is a close the writer performs once the frames before it are
@@ -189,6 +195,7 @@ func (c *conn) handle(f proto.Frame) {
 	defer cancel()
 	res, err := op(ctx, c, f.Data)
 	c.reply(f.ID, res.reply, err)
+	c.release()
 	c.s.dispatch(ctx, c, res)
 	if res.close != nil {
 		c.closeAfter(res.close.code, res.close.reason)
@@ -280,10 +287,17 @@ func (c *conn) signal() {
 	}
 }
 
-// send queues an encoded frame without blocking. When the queue would pass
-// maxQueueBytes the connection is closed at once and its queue dropped: the
-// client resyncs when it reconnects.
-func (c *conn) send(frame []byte) {
+// send queues an encoded reply frame without blocking.
+func (c *conn) send(frame []byte) { c.enqueue(frame, false) }
+
+// push queues an encoded push frame without blocking; while the connection
+// is holding (its login reply is not queued yet) the frame waits.
+func (c *conn) push(frame []byte) { c.enqueue(frame, true) }
+
+// enqueue queues frame, or holds it when it is a push and c is holding.
+// When the queue would pass maxQueueBytes the connection is closed at once
+// and its queue dropped: the client resyncs when it reconnects.
+func (c *conn) enqueue(frame []byte, push bool) {
 	c.mu.Lock()
 	if c.dead || c.closer != nil {
 		c.mu.Unlock()
@@ -291,21 +305,67 @@ func (c *conn) send(frame []byte) {
 	}
 	if c.queued+len(frame) > c.s.queueBytes {
 		queued := c.queued
-		c.dead, c.queue = true, nil
+		c.dead, c.queue, c.held = true, nil, nil
 		c.mu.Unlock()
 		c.s.log.Warn("client not reading: outgoing queue full, closing", "account", c.account, "client", c.info.ID, "ip", c.ip, "queued", queued)
 		c.ws.CloseNow()
 		return
 	}
-	c.queue = append(c.queue, frame)
 	c.queued += len(frame)
-	c.signal()
+	if push && c.holding {
+		c.held = append(c.held, frame)
+	} else {
+		c.queue = append(c.queue, frame)
+		c.signal()
+	}
 	c.mu.Unlock()
+}
+
+// hold makes pushes wait until release: login calls it before the
+// connection joins the registry, so that no push overtakes its reply.
+func (c *conn) hold() {
+	c.mu.Lock()
+	c.holding = true
+	c.mu.Unlock()
+}
+
+// release queues the pushes held since hold (after the reply queued just
+// before) and performs a kick's close that came meanwhile. A connection
+// that did not log in after all drops them.
+func (c *conn) release() {
+	c.mu.Lock()
+	if !c.holding {
+		c.mu.Unlock()
+		return
+	}
+	held, closer := c.held, c.heldClose
+	c.holding, c.held, c.heldClose = false, nil, nil
+	for _, f := range held {
+		c.queued -= len(f)
+	}
+	loggedIn := c.account != ""
+	c.mu.Unlock()
+	if !loggedIn {
+		return
+	}
+	for _, f := range held {
+		c.send(f)
+	}
+	if closer != nil {
+		c.closeAfter(closer.code, closer.reason)
+	}
 }
 
 // kick queues frame and closes the connection once it is written.
 func (c *conn) kick(frame []byte) {
-	c.send(frame)
+	c.push(frame)
+	c.mu.Lock()
+	if c.holding {
+		c.heldClose = &closeFrame{code: websocket.StatusPolicyViolation, reason: "kicked"}
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
 	c.closeAfter(websocket.StatusPolicyViolation, "kicked")
 }
 

@@ -81,11 +81,12 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		LoginTime:  now.UnixMilli(),
 		IP:         c.ip,
 	}
-	others, err := c.s.presence.Clients(ctx, account)
-	if err != nil {
-		return result{}, fmt.Errorf("online clients of %s: %w", account, err)
-	}
+	// Join the registry first (pushes wait until the reply is queued, see
+	// conn.hold), then come online, then read the list: of two clients
+	// logging in at once, the later to come online sees the earlier in its
+	// list, and the earlier gets the later's clients push.
 	c.account, c.info = account, info
+	c.hold()
 	if err := c.s.registry.join(c); err != nil {
 		c.account, c.info = "", proto.ClientInfo{}
 		return result{}, err
@@ -95,10 +96,19 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		c.account = "" // c.info stays: a delivery may still be reading it
 		return result{}, fmt.Errorf("mark %s online: %w", account, err)
 	}
-	c.s.log.Debug("logged in", "account", account, "client", info.ID, "ip", c.ip)
-	if others == nil {
-		others = []proto.ClientInfo{}
+	all, err := c.s.presence.Clients(ctx, account)
+	if err != nil {
+		c.s.leave(c)
+		c.account = ""
+		return result{}, fmt.Errorf("online clients of %s: %w", account, err)
 	}
+	others := []proto.ClientInfo{}
+	for _, o := range all {
+		if o.ID != info.ID {
+			others = append(others, o)
+		}
+	}
+	c.s.log.Debug("logged in", "account", account, "client", info.ID, "ip", c.ip)
 	return result{
 		reply:  proto.LoginResp{ServerTime: c.s.now().UnixMilli(), ClientID: info.ID, Clients: others},
 		pushes: c.s.clientsPushes(ctx, account, info.ID),

@@ -74,7 +74,7 @@ func (r *registry) deliver(p Push) {
 			continue
 		}
 		if !p.Kick {
-			c.send(p.Frame)
+			c.push(p.Frame)
 		} else if c.info.ClientType == p.KickType {
 			c.kick(p.Frame)
 		}

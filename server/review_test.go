@@ -1,13 +1,17 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -212,5 +216,93 @@ func TestNoOpReadAndReceipt(t *testing.T) {
 	var logged proto.Receipt
 	if len(s.Changes) != 1 || json.Unmarshal(s.Changes[0].Data, &logged) != nil || logged != r {
 		t.Fatalf("alice's log %+v, want the one receipt %+v", s.Changes, r)
+	}
+}
+
+// hookPresence runs onOnline (once) before the first Online it sees.
+type hookPresence struct {
+	Presence
+	done     atomic.Bool
+	onOnline func(account string, info proto.ClientInfo)
+}
+
+func (p *hookPresence) Online(ctx context.Context, account string, info proto.ClientInfo) error {
+	if p.done.CompareAndSwap(false, true) {
+		p.onOnline(account, info)
+	}
+	return p.Presence.Online(ctx, account, info)
+}
+
+// TestLoginsAtOnce: two clients of an account logging in at once each
+// learn of the other, one through its login reply, the other through a
+// clients push.
+func TestLoginsAtOnce(t *testing.T) {
+	e := newEnv(t, "alice")
+	inOnline, proceed := make(chan struct{}), make(chan struct{})
+	e.srv.presence = &hookPresence{Presence: e.srv.presence, onOnline: func(string, proto.ClientInfo) {
+		close(inOnline)
+		<-proceed
+	}}
+	a := e.dial()
+	reply := make(chan proto.Frame, 1)
+	go func() { reply <- a.call(proto.OpLogin, loginReq("alice")) }()
+	<-inOnline // a's login is between joining and coming online
+	b, bResp := e.login("alice")
+	close(proceed)
+	f := <-reply
+	var aResp proto.LoginResp
+	if f.Code != proto.CodeOK || json.Unmarshal(f.Data, &aResp) != nil {
+		t.Fatalf("a's login: %+v", f)
+	}
+	a.id = aResp.ClientID
+	seen := func(list []proto.ClientInfo, id string) bool {
+		for _, c := range list {
+			if c.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !seen(aResp.Clients, b.id) || seen(aResp.Clients, a.id) {
+		t.Fatalf("a's login reply lists %+v; want b (%s) and not a itself", aResp.Clients, b.id)
+	}
+	if !seen(bResp.Clients, a.id) {
+		var cl proto.Clients
+		b.push(proto.PushClients, &cl)
+		if !seen(cl.Clients, a.id) || seen(cl.Clients, b.id) {
+			t.Fatalf("b's clients push %+v; want a (%s)", cl.Clients, a.id)
+		}
+	}
+}
+
+// TestLoginReplyFirst: a push published while a login is in progress
+// reaches the connection after its login reply.
+func TestLoginReplyFirst(t *testing.T) {
+	e := newEnv(t, "alice")
+	frame, _ := encodePush(proto.PushMsg, proto.Msg{ClientID: "early", To: "alice"})
+	e.srv.presence = &hookPresence{Presence: e.srv.presence, onOnline: func(account string, _ proto.ClientInfo) {
+		e.srv.bus.Publish(context.Background(), Push{Account: account, Frame: frame})
+	}}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	req, _ := json.Marshal(loginReq("alice"))
+	login, _ := json.Marshal(proto.Frame{ID: 1, Op: proto.OpLogin, Data: req})
+	if err := ws.Write(ctx, websocket.MessageText, login); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"reply", proto.PushMsg} {
+		_, data, err := ws.Read(ctx)
+		var f proto.Frame
+		if err != nil || json.Unmarshal(data, &f) != nil {
+			t.Fatalf("frame %d: %s %v", i, data, err)
+		}
+		if got := cmp.Or(f.Op, "reply"); got != want || want == "reply" && (f.ID != 1 || f.Code != proto.CodeOK) {
+			t.Fatalf("frame %d is %s, want %s", i, data, want)
+		}
 	}
 }
