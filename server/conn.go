@@ -25,6 +25,8 @@ const (
 	rateLimit     = 50  // requests per second per connection…
 	rateBurst     = 200 // …with this burst
 	opTimeout     = 15 * time.Second
+	// dispatchTimeout bounds the publishing of what one request committed.
+	dispatchTimeout = 5 * time.Second
 )
 
 // conn is one WebSocket connection. Requests are read and handled in order
@@ -191,12 +193,16 @@ func (c *conn) handle(f proto.Frame) {
 		c.reply(f.ID, nil, errorf(proto.CodeForbidden, "not logged in: the first request must be login"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(c.ctx, opTimeout)
+	ctx, cancel := context.WithTimeout(c.ctx, c.s.opTimeout)
 	defer cancel()
 	res, err := op(ctx, c, f.Data)
 	c.reply(f.ID, res.reply, err)
 	c.release()
-	c.s.dispatch(ctx, c, res)
+	// Publish on a context of its own: what the op committed is pushed
+	// even when the op used up its time.
+	dctx, dcancel := context.WithTimeout(context.Background(), dispatchTimeout)
+	defer dcancel()
+	c.s.dispatch(dctx, c, res)
 	if res.close != nil {
 		c.closeAfter(res.close.code, res.close.reason)
 	}

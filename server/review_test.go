@@ -306,3 +306,39 @@ func TestLoginReplyFirst(t *testing.T) {
 		}
 	}
 }
+
+// ctxBus refuses to publish on a finished context, as a networked Bus
+// would.
+type ctxBus struct{ Bus }
+
+func (b ctxBus) Publish(ctx context.Context, p Push) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	return b.Bus.Publish(ctx, p)
+}
+
+// TestDispatchAfterOpTimeout: what an op committed is published even when
+// the op used up its time.
+func TestDispatchAfterOpTimeout(t *testing.T) {
+	e := newEnv(t, "alice")
+	e.srv.bus = ctxBus{e.srv.bus}
+	const op = "test-slow-commit"
+	if _, ok := ops[op]; !ok {
+		ops[op] = func(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+			<-ctx.Done() // the op takes all its time, then reports its commit
+			ch := store.Change{Account: c.account, Change: proto.Change{Ver: 1, Kind: "test", Key: "k"}}
+			return result{changes: []store.Change{ch}}, nil
+		}
+		t.Cleanup(func() { delete(ops, op) })
+	}
+	a1, _ := e.login("alice")
+	a2, _ := e.login("alice")
+	e.srv.opTimeout = 50 * time.Millisecond
+	a1.ok(op, nil, nil)
+	var ch proto.Change
+	a2.push(proto.PushChange, &ch)
+	if ch.Kind != "test" || ch.Key != "k" {
+		t.Fatalf("change push %+v", ch)
+	}
+}

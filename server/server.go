@@ -145,6 +145,7 @@ type Server struct {
 
 	// Timeouts and limits, variables so tests can change them.
 	loginTimeout time.Duration
+	opTimeout    time.Duration // opTimeout: the time one request may take
 	idleTimeout  time.Duration
 	writeTimeout time.Duration
 	queueBytes   int        // maxQueueBytes
@@ -212,6 +213,7 @@ func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, err
 		origins:      origins,
 		conns:        map[*conn]struct{}{},
 		loginTimeout: 10 * time.Second,
+		opTimeout:    opTimeout,
 		idleTimeout:  90 * time.Second,
 		writeTimeout: 10 * time.Second,
 		queueBytes:   maxQueueBytes,
