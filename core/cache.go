@@ -65,8 +65,19 @@ type Session struct {
 	// records merge (MergeSession) without one undoing the other.
 	HideTime int64 `json:"hideAt,omitempty"`
 	// LegacyHidden is the flag records of cache schema 1 carried instead of
-	// HideTime; Load turns it into HideTime.
+	// HideTime. The caches' Load turn it into HideTime (ConvertLegacy), the
+	// one place that knows of it: a session a Cache returns never has it set.
 	LegacyHidden bool `json:"hidden,omitempty"`
+}
+
+// ConvertLegacy turns the hidden flag of a session record written by cache
+// schema 1 (LegacyHidden) into HideTime: hidden until activity newer than
+// its UpdateTime. Every Cache's Load calls it on the sessions it returns.
+func ConvertLegacy(s *Session) {
+	if s.LegacyHidden && s.HideTime == 0 {
+		s.HideTime = max(s.UpdateTime, 1)
+	}
+	s.LegacyHidden = false
 }
 
 // Hidden reports whether the session is off the recent list.
@@ -82,10 +93,19 @@ type Meta struct {
 // Record is one entry of a domain's synced state (friends, teams,
 // notifications… as later issues add them), keyed by (Kind, Key): the
 // client's copy of a change-log key. Data is the domain's JSON.
+//
+// Ver is the change-log ver the record came from (proto.Change.Ver; 0 for
+// one never seen in the log): a Cache keeps the stored record when its Ver
+// is higher than a put's, so a tab that applies an older change after
+// another tab stored a newer one cannot undo it. A deletion is stored as a
+// tombstone, a Record with Deleted set and its Ver (Data empty), so that an
+// older put cannot bring the record back either. Load leaves tombstones out.
 type Record struct {
-	Kind string          `json:"kind"`
-	Key  string          `json:"key"`
-	Data json.RawMessage `json:"data"`
+	Kind    string          `json:"kind"`
+	Key     string          `json:"key"`
+	Ver     int64           `json:"ver,omitempty"`
+	Deleted bool            `json:"del,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
 }
 
 // RecordKey names a Record.
@@ -97,29 +117,35 @@ type RecordKey struct {
 // Snapshot is what Load reads at start-up.
 type Snapshot struct {
 	Meta     Meta
-	Sessions []Session
-	Records  []Record // ordered by (Kind, Key)
+	Sessions []Session // ordered by Key; schema-1 records converted (ConvertLegacy)
+	Records  []Record  // live records only (no tombstones), ordered by (Kind, Key)
 }
 
-// Batch is one atomic write to the cache. Messages and Records replace the
-// record with the same key (Message.ID, (Kind, Key)); Sessions and Meta are
-// merged into the stored record field by field (MergeSession, MergeMeta),
-// because another tab of the same account may have written it since this
-// one read it.
+// Batch is one atomic write to the cache. Messages replace the message with
+// the same Message.ID. Records replace the record of their (Kind, Key)
+// unless the stored one has a higher Ver (a tombstone included: a Record
+// with Deleted is a deletion). Sessions and Meta are merged into the stored
+// record field by field (MergeSession, MergeMeta), because another tab of
+// the same account may have written it since this one read it.
+//
+// When Apply succeeds it fills the batch with what it stored: every entry of
+// Sessions becomes the merged record of its key, Meta points at the merged
+// meta, and every entry of Records becomes the record stored for its key
+// (the put, or the newer stored record or tombstone that was kept). The
+// caller installs those in memory, not the copies it staged.
 type Batch struct {
 	Messages       []Message
 	DeleteMessages []string // message ids
 	Sessions       []Session
 	DeleteSessions []string // session keys
 	Records        []Record
-	DeleteRecords  []RecordKey
 	Meta           *Meta // merged in when not nil
 }
 
 // Empty reports whether the batch writes nothing.
 func (b *Batch) Empty() bool {
 	return len(b.Messages) == 0 && len(b.DeleteMessages) == 0 && len(b.Sessions) == 0 &&
-		len(b.DeleteSessions) == 0 && len(b.Records) == 0 && len(b.DeleteRecords) == 0 && b.Meta == nil
+		len(b.DeleteSessions) == 0 && len(b.Records) == 0 && b.Meta == nil
 }
 
 // Query selects a page of one session's messages in time order.
@@ -136,11 +162,15 @@ type Query struct {
 // per method call; none of them waits on the network, so an implementation may
 // keep one IndexedDB transaction open for the whole call.
 type Cache interface {
-	// Load reads the meta record, every session and every record.
+	// Load reads the meta record, every session (converting schema-1
+	// records, ConvertLegacy) and every live record (tombstones left out).
 	Load(ctx context.Context) (*Snapshot, error)
 	// Apply writes the whole batch in one transaction: all of it or nothing.
 	// A session or meta put is merged into the stored one (MergeSession,
-	// MergeMeta) inside that transaction.
+	// MergeMeta) and a record put is kept only when no stored record of its
+	// key has a higher Ver, inside that transaction. On success it fills b
+	// with what it stored (see Batch): the caller installs that in memory.
+	// On failure b is left as given.
 	Apply(ctx context.Context, b *Batch) error
 	// Messages returns one page of q.SK's messages ordered by (Time, ID)
 	// ascending, excluding deleted ones: the q.Limit messages just before
@@ -150,7 +180,8 @@ type Cache interface {
 	// MessagesByID returns the messages with these ids that exist, in the
 	// order asked, deleted ones included.
 	MessagesByID(ctx context.Context, ids []string) ([]Message, error)
-	// Close releases the cache.
+	// Close releases the cache. Every later call returns an error wrapping
+	// ErrCacheClosed.
 	Close() error
 }
 

@@ -10,32 +10,66 @@ import (
 // reference for what the IndexedDB cache must do (idbstore's tests run the
 // same conformance suite, CacheSuite, against both).
 //
-// Close does not end a MemCache: tests keep one per account across logins,
-// like a browser profile keeps its IndexedDB.
+// A MemCache is one open handle on its data, as one connection is on an
+// IndexedDB database: after Close every method fails with an error wrapping
+// ErrCacheClosed, while Reopen gives another handle on the same data (so
+// tests and the wasm's fallback keep one account's data across logins, as a
+// browser profile keeps its IndexedDB).
 type MemCache struct {
+	d      *memData
+	mu     sync.Mutex
+	closed bool
+}
+
+// memData is what the handles of one MemCache share.
+type memData struct {
 	mu       sync.Mutex
 	meta     Meta
 	sessions map[string]Session
 	msgs     map[string]Message
-	records  map[RecordKey]Record
+	records  map[RecordKey]Record // tombstones included
 }
+
+// errMemClosed is what a closed MemCache returns.
+var errMemClosed = wrap("memory cache", ErrCacheClosed)
 
 // NewMemCache returns an empty MemCache.
 func NewMemCache() *MemCache {
-	return &MemCache{sessions: map[string]Session{}, msgs: map[string]Message{}, records: map[RecordKey]Record{}}
+	return &MemCache{d: &memData{sessions: map[string]Session{}, msgs: map[string]Message{}, records: map[RecordKey]Record{}}}
+}
+
+// Reopen returns a new open handle on c's data, whether c is closed or not.
+func (c *MemCache) Reopen() *MemCache { return &MemCache{d: c.d} }
+
+// lock locks the data, or fails when this handle is closed.
+func (c *MemCache) lock() (*memData, error) {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if closed {
+		return nil, errMemClosed
+	}
+	c.d.mu.Lock()
+	return c.d, nil
 }
 
 // Load implements Cache.
 func (c *MemCache) Load(ctx context.Context) (*Snapshot, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := &Snapshot{Meta: c.meta}
-	for _, v := range c.sessions {
+	d, err := c.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer d.mu.Unlock()
+	s := &Snapshot{Meta: d.meta}
+	for _, v := range d.sessions {
+		ConvertLegacy(&v)
 		s.Sessions = append(s.Sessions, v)
 	}
 	sort.Slice(s.Sessions, func(i, j int) bool { return s.Sessions[i].Key < s.Sessions[j].Key })
-	for _, r := range c.records {
-		s.Records = append(s.Records, r)
+	for _, r := range d.records {
+		if !r.Deleted {
+			s.Records = append(s.Records, r)
+		}
 	}
 	sort.Slice(s.Records, func(i, j int) bool {
 		a, b := s.Records[i], s.Records[j]
@@ -44,34 +78,50 @@ func (c *MemCache) Load(ctx context.Context) (*Snapshot, error) {
 	return s, nil
 }
 
-// Apply implements Cache. Sessions and meta are merged into the stored
-// ones (MergeSession, MergeMeta), as the IndexedDB cache does.
+// Apply implements Cache: sessions and meta are merged into the stored ones
+// (MergeSession, MergeMeta), a record replaces the stored one unless that
+// has a higher Ver, and b is filled with what was stored, as the IndexedDB
+// cache does.
 func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	d, err := c.lock()
+	if err != nil {
+		return err
+	}
+	defer d.mu.Unlock()
 	for _, m := range b.Messages {
-		c.msgs[m.ID] = m
+		d.msgs[m.ID] = m
 	}
 	for _, id := range b.DeleteMessages {
-		delete(c.msgs, id)
+		delete(d.msgs, id)
 	}
 	for _, s := range b.Sessions {
-		if old, ok := c.sessions[s.Key]; ok {
+		if old, ok := d.sessions[s.Key]; ok {
 			s = MergeSession(old, s)
 		}
-		c.sessions[s.Key] = s
+		d.sessions[s.Key] = s
+	}
+	for i := range b.Sessions {
+		b.Sessions[i] = d.sessions[b.Sessions[i].Key]
 	}
 	for _, k := range b.DeleteSessions {
-		delete(c.sessions, k)
+		delete(d.sessions, k)
 	}
 	for _, r := range b.Records {
-		c.records[RecordKey{r.Kind, r.Key}] = r
+		k := RecordKey{r.Kind, r.Key}
+		if old, ok := d.records[k]; !ok || old.Ver <= r.Ver {
+			if r.Deleted {
+				r.Data = nil
+			}
+			d.records[k] = r
+		}
 	}
-	for _, k := range b.DeleteRecords {
-		delete(c.records, k)
+	for i, r := range b.Records {
+		b.Records[i] = d.records[RecordKey{r.Kind, r.Key}]
 	}
 	if b.Meta != nil {
-		c.meta = MergeMeta(c.meta, *b.Meta)
+		d.meta = MergeMeta(d.meta, *b.Meta)
+		m := d.meta
+		b.Meta = &m
 	}
 	return nil
 }
@@ -86,10 +136,13 @@ func Less(a, b *Message) bool {
 
 // Messages implements Cache.
 func (c *MemCache) Messages(ctx context.Context, q Query) ([]Message, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	d, err := c.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer d.mu.Unlock()
 	var all []Message
-	for _, m := range c.msgs {
+	for _, m := range d.msgs {
 		if m.SK != q.SK || m.Deleted {
 			continue
 		}
@@ -113,16 +166,25 @@ func (c *MemCache) Messages(ctx context.Context, q Query) ([]Message, error) {
 
 // MessagesByID implements Cache.
 func (c *MemCache) MessagesByID(ctx context.Context, ids []string) ([]Message, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	d, err := c.lock()
+	if err != nil {
+		return nil, err
+	}
+	defer d.mu.Unlock()
 	var out []Message
 	for _, id := range ids {
-		if m, ok := c.msgs[id]; ok {
+		if m, ok := d.msgs[id]; ok {
 			out = append(out, m)
 		}
 	}
 	return out, nil
 }
 
-// Close implements Cache.
-func (c *MemCache) Close() error { return nil }
+// Close implements Cache: this handle fails from now on; the data stays
+// for Reopen.
+func (c *MemCache) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	return nil
+}

@@ -16,28 +16,18 @@ func MergeSession(old, new Session) Session {
 	}
 	out.SyncSeq, out.Ahead = mergeCursor(old.SyncSeq, old.Ahead, new.SyncSeq, new.Ahead)
 	out.LastSeq = max(old.LastSeq, new.LastSeq)
-	out.ReadSeq, out.Unread = mergeRead(old, new, out.LastSeq)
+	out.LastMsg = laterMessage(old.LastMsg, new.LastMsg)
+	out.ReadSeq, out.Unread = mergeRead(old, new, out.LastSeq, out.LastMsg)
 	out.SrvReadSeq = max(old.SrvReadSeq, new.SrvReadSeq)
 	if old.PeerReadSeq > new.PeerReadSeq {
 		out.PeerReadSeq, out.PeerReadTime = old.PeerReadSeq, old.PeerReadTime
 	}
-	out.LastMsg = laterMessage(old.LastMsg, new.LastMsg)
 	out.UpdateTime = max(old.UpdateTime, new.UpdateTime)
 	if out.LocalExt == nil {
 		out.LocalExt = old.LocalExt
 	}
-	out.HideTime = max(old.legacyHideTime(), new.legacyHideTime())
-	out.LegacyHidden = false
+	out.HideTime = max(old.HideTime, new.HideTime)
 	return out
-}
-
-// legacyHideTime is HideTime, or for a schema-1 record hidden by its flag,
-// its UpdateTime (hidden until newer activity).
-func (s *Session) legacyHideTime() int64 {
-	if s.LegacyHidden && s.HideTime == 0 {
-		return max(s.UpdateTime, 1)
-	}
-	return s.HideTime
 }
 
 // mergeCursor unites two (SyncSeq, Ahead) cursors: the messages either
@@ -66,16 +56,24 @@ func mergeCursor(s1 int64, a1 []int64, s2 int64, a2 []int64) (int64, []int64) {
 
 // mergeRead merges read marks and unread counts: the higher read mark wins
 // with its unread count, plus the messages that arrived after that writer
-// last saw the session (at most: some of them may be the account's own),
-// and never more than the other writer counted when it had seen them all.
-func mergeRead(old, new Session, last int64) (int64, int) {
+// last saw the session (at most: some of them may be the account's own; the
+// newest one, lastMsg at seq last, is not counted when it is), and never
+// more than the other writer counted after a lower read mark when it had
+// cached every message up to last. With the same read mark the writer that
+// knows of more messages wins, or on a tie the new one: its count may be
+// the server's (shouldSyncUnreadCount), not one of cached messages.
+func mergeRead(old, new Session, last int64, lastMsg *Message) (int64, int) {
 	hi, lo := new, old
 	if old.ReadSeq > new.ReadSeq || old.ReadSeq == new.ReadSeq && old.LastSeq > new.LastSeq {
 		hi, lo = old, new
 	}
-	u := hi.Unread + int(max(0, last-hi.LastSeq))
-	if lo.LastSeq >= last && lo.ReadSeq <= hi.ReadSeq {
-		u = min(u, lo.Unread)
+	unseen := max(0, last-hi.LastSeq)
+	if unseen > 0 && lastMsg != nil && lastMsg.Outgoing && lastMsg.Seq == last {
+		unseen-- // the account's own message is never unread
+	}
+	u := hi.Unread + int(unseen)
+	if lo.SyncSeq >= last && lo.ReadSeq < hi.ReadSeq {
+		u = min(u, lo.Unread) // lo counted every message after its lower read mark
 	}
 	if hi.ReadSeq >= last {
 		u = 0

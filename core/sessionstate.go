@@ -37,11 +37,7 @@ func newSessionState(list []Session) sessionState {
 	st := sessionState{byKey: make(map[string]*Session, len(list)), byConv: make(map[string]*Session, len(list)),
 		pulling: map[string]bool{}}
 	for i := range list {
-		s := list[i]
-		if s.LegacyHidden && s.HideTime == 0 { // a schema-1 record the cache did not convert
-			s.HideTime = s.legacyHideTime()
-		}
-		s.LegacyHidden = false
+		s := list[i] // schema-1 records come converted from the cache's Load
 		st.install(&s)
 	}
 	return st

@@ -15,7 +15,7 @@ import (
 type state struct {
 	meta     Meta
 	sessions sessionState
-	records  map[RecordKey]Record // domain records (Cache Records) by kind and key
+	records  map[RecordKey]Record // live domain records (Cache Records) by kind and key
 }
 
 // newState builds the state from what the cache holds.
@@ -64,8 +64,9 @@ type tx struct {
 	convKeys map[string]string   // conversation id → session key, for staged sessions
 	kinds    map[string]string   // session key → session event to emit ("" none)
 	msgs     []Message
-	records  map[RecordKey]*Record // staged records; nil value: delete
-	events   []Event               // emitted after commit, before the session events
+	records  map[RecordKey]Record // staged records and tombstones (Deleted)
+	events   []Event              // emitted after commit, before the session events
+	ver      int64                // ver of the change being applied (applyChange), 0 outside
 
 	convs []proto.Conv   // conversations met (a sync page pulls their messages)
 	gaps  []proto.Cursor // conversations left with a gap by live messages
@@ -119,51 +120,61 @@ func (t *tx) getMeta() Meta {
 func (t *tx) setMeta(m Meta) { t.meta = &m }
 
 // applyChange applies one change-log entry through the registry; unknown
-// kinds and malformed changes are logged and skipped.
+// kinds and malformed changes are logged and skipped. While the applier
+// runs, records it stages carry the change's ver.
 func (t *tx) applyChange(ch proto.Change) {
 	f := changeAppliers[ch.Kind]
 	if f == nil {
 		t.c.logf("skipping change " + itoa64(ch.Ver) + " of unknown kind " + ch.Kind)
 		return
 	}
+	t.ver = ch.Ver
+	defer func() { t.ver = 0 }()
 	if err := f(t, ch); err != nil {
 		t.c.logf("skipping change " + itoa64(ch.Ver) + " (" + ch.Kind + " " + ch.Key + "): " + err.Error())
 	}
 }
 
-// putRecord stages a domain record.
+// putRecord stages a domain record. A record without a Ver gets the ver of
+// the change being applied. The cache keeps its stored record instead when
+// that one is newer (a higher Ver); commit installs whichever it kept.
 func (t *tx) putRecord(rec Record) {
-	if t.records == nil {
-		t.records = map[RecordKey]*Record{}
+	if rec.Ver == 0 {
+		rec.Ver = t.ver
 	}
-	t.records[RecordKey{rec.Kind, rec.Key}] = &rec
+	rec.Deleted = false
+	t.stageRecord(rec)
 }
 
-// deleteRecord stages the deletion of a domain record.
+// deleteRecord stages the deletion of a domain record: a tombstone with the
+// ver of the change being applied.
 func (t *tx) deleteRecord(k RecordKey) {
-	if t.records == nil {
-		t.records = map[RecordKey]*Record{}
-	}
-	t.records[k] = nil
+	t.stageRecord(Record{Kind: k.Kind, Key: k.Key, Ver: t.ver, Deleted: true})
 }
 
-// record returns a domain record as staged.
+func (t *tx) stageRecord(rec Record) {
+	if t.records == nil {
+		t.records = map[RecordKey]Record{}
+	}
+	t.records[RecordKey{rec.Kind, rec.Key}] = rec
+}
+
+// record returns a live domain record as staged.
 func (t *tx) record(k RecordKey) (Record, bool) {
 	if r, ok := t.records[k]; ok {
-		if r == nil {
-			return Record{}, false
-		}
-		return *r, true
+		return r, !r.Deleted
 	}
 	r, ok := t.r.st.records[k]
 	return r, ok
 }
 
 // commit writes what t staged to the cache in one transaction and, when
-// that succeeded, installs it in memory and emits the events (message and
-// receipt events first, then session events). A failed write changes
-// nothing in memory and is returned. Gaps left by live messages are pulled
-// afterwards.
+// that succeeded, installs in memory what the cache stored (Apply fills the
+// batch with the merged sessions and meta and the records it kept, which
+// another tab may have made differ from the staged copies) and emits the
+// events (message and receipt events first, then session events), unless
+// the run was stopped meanwhile. A failed write changes nothing in memory
+// and is returned. Gaps left by live messages are pulled afterwards.
 func (t *tx) commit(ctx context.Context) error {
 	if t.done {
 		return nil
@@ -181,12 +192,8 @@ func (t *tx) commit(ctx context.Context) error {
 	for _, k := range keys {
 		b.Sessions = append(b.Sessions, *t.sessions[k])
 	}
-	for k, rec := range t.records {
-		if rec == nil {
-			b.DeleteRecords = append(b.DeleteRecords, k)
-		} else {
-			b.Records = append(b.Records, *rec)
-		}
+	for _, rec := range t.records {
+		b.Records = append(b.Records, rec)
 	}
 	if !b.Empty() {
 		if err := r.cache.Apply(ctx, &b); err != nil {
@@ -195,38 +202,69 @@ func (t *tx) commit(ctx context.Context) error {
 		}
 	}
 	c.mu.Lock()
-	if t.meta != nil {
-		r.st.meta = *t.meta
-	}
-	for _, k := range keys {
-		r.st.sessions.install(t.sessions[k])
-	}
-	for k, rec := range t.records {
-		if rec == nil {
-			delete(r.st.records, k)
-		} else {
-			r.st.records[k] = *rec
-		}
+	if b.Meta != nil {
+		r.st.meta = *b.Meta
 	}
 	events := t.events
-	if len(t.kinds) > 0 {
-		total := r.st.sessions.totalUnread()
-		for _, k := range keys {
-			if kind := t.kinds[k]; kind != "" {
-				if e, ok := sessionEvent(kind, r.st.sessions.byKey[k], total); ok {
-					events = append(events, e)
-				}
+	var kinds []string // session event per key of keys, as installed
+	for i, k := range keys {
+		s := b.Sessions[i]
+		kinds = append(kinds, settledEvent(t.kinds[k], r.st.sessions.byKey[k], &s))
+		r.st.sessions.install(&s)
+	}
+	for _, rec := range b.Records {
+		k := RecordKey{rec.Kind, rec.Key}
+		if rec.Deleted {
+			delete(r.st.records, k)
+		} else {
+			r.st.records[k] = rec
+		}
+	}
+	total := r.st.sessions.totalUnread()
+	for i, k := range keys {
+		if kinds[i] != "" {
+			if e, ok := sessionEvent(kinds[i], r.st.sessions.byKey[k], total); ok {
+				events = append(events, e)
 			}
 		}
 	}
 	c.mu.Unlock()
 	t.done = true
 	c.writeMu.Unlock()
+	c.mu.Lock()
+	current := c.active == r
+	c.mu.Unlock()
+	if !current {
+		return nil // stopped meanwhile: its events would reach a page logged out or logged in again
+	}
 	c.emitAll(events)
 	if len(t.gaps) > 0 {
 		go c.fillGaps(r, t.gaps)
 	}
 	return nil
+}
+
+// settledEvent is the session event to emit for a session whose staged
+// event was staged and that the cache stored as merged, when prev was
+// installed before: the staged event, unless the merge (another tab's
+// writes) changed whether the session is on the recent list. Then the page
+// hears that change: a remove when it was shown and is hidden now, an add
+// when it was hidden and is shown now (a staged remove that another tab's
+// newer activity overrode is an update: the session never left the list).
+func settledEvent(staged string, prev, merged *Session) string {
+	if prev == nil {
+		return staged // new: as staged (sessionEvent drops it when hidden)
+	}
+	wasShown, isShown := !prev.Hidden(), !merged.Hidden()
+	switch {
+	case wasShown && !isShown:
+		return evRemoveSession
+	case !wasShown && isShown:
+		return evAddSession
+	case isShown && staged == evRemoveSession:
+		return evUpdateSession
+	}
+	return staged
 }
 
 // itoa64 formats n in decimal.

@@ -306,21 +306,8 @@ func TestSyncUnreadApplyOrder(t *testing.T) {
 
 func mustJSON(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
 
-func TestMergeSessionLegacy(t *testing.T) {
-	// A schema-1 record hidden by its flag stays hidden until newer activity.
-	old := Session{Key: "0|bob", UpdateTime: 500, LegacyHidden: true}
-	got := MergeSession(old, Session{Key: "0|bob", UpdateTime: 400})
-	if !got.Hidden() || got.LegacyHidden || got.HideTime != 500 {
-		t.Fatalf("legacy hidden merged = %+v", got)
-	}
-	got = MergeSession(old, Session{Key: "0|bob", UpdateTime: 600})
-	if got.Hidden() {
-		t.Fatalf("newer activity did not show a legacy hidden session: %+v", got)
-	}
-	st := newSessionState([]Session{old})
-	if s := st.byKey["0|bob"]; !s.Hidden() || s.LegacyHidden {
-		t.Fatalf("loaded legacy record = %+v", s)
-	}
+func TestMergeSessionLastMsg(t *testing.T) {
+	// (Schema-1 records are converted by the caches' Load: cachetest's Legacy.)
 	// The stored copy the server acknowledged wins over a pending one.
 	sent := &Message{ID: "m", Seq: 4, Time: 10, State: DeliverySent}
 	pending := &Message{ID: "m", Time: 9, State: DeliverySending}

@@ -4,6 +4,7 @@ package cachetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -162,15 +163,15 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 		if got := recordKeys(s.Records); got != "friend/amy friend/zed team/t1 team/t2" {
 			t.Fatalf("records = %s, want ordered by (kind, key)", got)
 		}
-		// A put replaces the record of its (kind, key); a delete removes it.
-		err = c.Apply(ctx, &Batch{Records: []Record{{Kind: "team", Key: "t1", Data: json.RawMessage(`{"name":"uno"}`)}},
-			DeleteRecords: []RecordKey{{Kind: "friend", Key: "zed"}, {Kind: "friend", Key: "nobody"}}})
+		// A put replaces the record of its (kind, key); a tombstone removes it.
+		err = c.Apply(ctx, &Batch{Records: []Record{{Kind: "team", Key: "t1", Data: json.RawMessage(`{"name":"uno"}`)},
+			{Kind: "friend", Key: "zed", Deleted: true}, {Kind: "friend", Key: "nobody", Deleted: true}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		s, _ = c.Load(ctx)
 		if got := recordKeys(s.Records); got != "friend/amy team/t1 team/t2" {
-			t.Fatalf("records after delete = %s", got)
+			t.Fatalf("records after delete = %s, want no tombstones", got)
 		}
 		var t1 struct{ Name string }
 		json.Unmarshal(s.Records[1].Data, &t1)
@@ -178,6 +179,204 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 			t.Fatalf("team t1 = %s, want the replaced record", s.Records[1].Data)
 		}
 	})
+	t.Run("RecordVersions", func(t *testing.T) { recordVersions(t, open(t)) })
+	t.Run("ApplyFillsTheBatch", func(t *testing.T) { applyFillsTheBatch(t, open(t)) })
+	t.Run("OwnMessageNotUnread", func(t *testing.T) { ownMessageNotUnread(t, open(t)) })
+	t.Run("Legacy", func(t *testing.T) {
+		// A session record of schema 1 carries a hidden flag; Load converts
+		// it into HideTime, hidden until newer activity.
+		c := open(t)
+		old := Session{Key: "0|bob", ID: "bob", UpdateTime: 500, LegacyHidden: true}
+		shown := Session{Key: "0|carol", ID: "carol", UpdateTime: 500}
+		if err := c.Apply(ctx, &Batch{Sessions: []Session{old, shown}}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := c.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Sessions) != 2 {
+			t.Fatalf("sessions %+v", s.Sessions)
+		}
+		bob, carol := s.Sessions[0], s.Sessions[1]
+		if !bob.Hidden() || bob.LegacyHidden || bob.HideTime != 500 {
+			t.Fatalf("loaded schema-1 record = %+v, want hidden through HideTime 500", bob)
+		}
+		if carol.Hidden() || carol.HideTime != 0 {
+			t.Fatalf("a shown record = %+v", carol)
+		}
+		// A put of the loaded copy with newer activity shows it again.
+		bob.UpdateTime = 600
+		if err := c.Apply(ctx, &Batch{Sessions: []Session{bob}}); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ = c.Load(ctx); s.Sessions[0].Hidden() || s.Sessions[0].LegacyHidden {
+			t.Fatalf("after newer activity = %+v", s.Sessions[0])
+		}
+	})
+	t.Run("Closed", func(t *testing.T) {
+		// Once closed, every method fails with an error wrapping
+		// ErrCacheClosed: core stops instead of retrying.
+		c := open(t)
+		if err := c.Apply(ctx, &Batch{Meta: &Meta{Ver: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Load(ctx); !errors.Is(err, ErrCacheClosed) {
+			t.Errorf("Load after Close: %v, want ErrCacheClosed", err)
+		}
+		if err := c.Apply(ctx, &Batch{Meta: &Meta{Ver: 2}}); !errors.Is(err, ErrCacheClosed) {
+			t.Errorf("Apply after Close: %v, want ErrCacheClosed", err)
+		}
+		if _, err := c.Messages(ctx, Query{SK: "0|bob", Limit: 5}); !errors.Is(err, ErrCacheClosed) {
+			t.Errorf("Messages after Close: %v, want ErrCacheClosed", err)
+		}
+		if _, err := c.MessagesByID(ctx, []string{"m1"}); !errors.Is(err, ErrCacheClosed) {
+			t.Errorf("MessagesByID after Close: %v, want ErrCacheClosed", err)
+		}
+	})
+}
+
+// recordVersions: a record put is kept only when no stored record of its
+// key, a tombstone included, has a higher Ver.
+func recordVersions(t *testing.T, c Cache) {
+	ctx := context.Background()
+	rec := func(key string, ver int64, data string) Record {
+		return Record{Kind: "friend", Key: key, Ver: ver, Data: json.RawMessage(data)}
+	}
+	tomb := func(key string, ver int64) Record { return Record{Kind: "friend", Key: key, Ver: ver, Deleted: true} }
+	apply := func(rs ...Record) []Record {
+		t.Helper()
+		b := &Batch{Records: rs}
+		if err := c.Apply(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Records
+	}
+	load := func() map[string]Record {
+		t.Helper()
+		s, err := c.Load(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]Record{}
+		for _, r := range s.Records {
+			if r.Deleted {
+				t.Fatalf("Load returned a tombstone: %+v", r)
+			}
+			out[r.Key] = r
+		}
+		return out
+	}
+	apply(rec("amy", 100, `{"v":100}`), rec("bob", 10, `{"v":10}`), rec("cat", 50, `{"v":50}`))
+
+	// A stale put after a newer one: the newer stays, and Apply says so.
+	got := apply(rec("amy", 60, `{"v":60}`))
+	if got[0].Ver != 100 || string(got[0].Data) != `{"v":100}` {
+		t.Fatalf("stale put: Apply filled %+v, want the stored ver 100", got[0])
+	}
+	// The same ver again replaces (a change applied twice).
+	apply(rec("cat", 50, `{"v":"50b"}`))
+	// A tombstone after a put removes it; a stale put after the tombstone
+	// does not bring it back.
+	apply(tomb("bob", 20))
+	got = apply(rec("bob", 15, `{"v":15}`))
+	if !got[0].Deleted || got[0].Ver != 20 {
+		t.Fatalf("put after a newer tombstone: Apply filled %+v, want the tombstone at 20", got[0])
+	}
+	// A stale tombstone after a newer put removes nothing.
+	got = apply(tomb("amy", 90))
+	if got[0].Deleted || got[0].Ver != 100 {
+		t.Fatalf("stale tombstone: Apply filled %+v, want the record at 100", got[0])
+	}
+	m := load()
+	if len(m) != 2 || string(m["amy"].Data) != `{"v":100}` || m["amy"].Ver != 100 || string(m["cat"].Data) != `{"v":"50b"}` {
+		t.Fatalf("records = %+v, want amy at 100 and cat at 50 (replaced), bob deleted", m)
+	}
+	// A newer put after the tombstone brings the record back.
+	apply(rec("bob", 30, `{"v":30}`))
+	if m := load(); m["bob"].Ver != 30 || string(m["bob"].Data) != `{"v":30}` {
+		t.Fatalf("newer put after a tombstone: %+v", m["bob"])
+	}
+	// Within one batch, the last put of the newest ver wins for every entry
+	// of its key.
+	got = apply(rec("dan", 5, `{"v":5}`), rec("dan", 3, `{"v":3}`))
+	if got[0].Ver != 5 || got[1].Ver != 5 {
+		t.Fatalf("one batch: Apply filled %+v, want dan at 5 twice", got)
+	}
+}
+
+// applyFillsTheBatch: Apply hands back what it stored, merged with what
+// another writer had stored before.
+func applyFillsTheBatch(t *testing.T, c Cache) {
+	ctx := context.Background()
+	first := &Batch{Sessions: []Session{{Key: "0|bob", ID: "bob", Conv: "p:alice|bob", SyncSeq: 4, LastSeq: 4, ReadSeq: 4, UpdateTime: 100, HideTime: 200}},
+		Meta: &Meta{Ver: 9, ConvVer: 2, DeviceID: "dev1"}}
+	if err := c.Apply(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	// A stale writer: its copy of bob is older and shown, its cursors are
+	// behind, it has no device id. Apply fills the batch with the merged
+	// records: bob still hidden and read, the cursors and the device id kept.
+	stale := &Batch{Sessions: []Session{{Key: "0|bob", ID: "bob", SyncSeq: 2, LastSeq: 2, ReadSeq: 1, Unread: 1, UpdateTime: 90},
+		{Key: "0|carol", ID: "carol", LastSeq: 1, Unread: 1, UpdateTime: 50}},
+		Meta: &Meta{Ver: 5, ConvVer: 3}}
+	if err := c.Apply(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	bob := stale.Sessions[0]
+	if !bob.Hidden() || bob.SyncSeq != 4 || bob.ReadSeq != 4 || bob.Unread != 0 || bob.Conv != "p:alice|bob" {
+		t.Fatalf("Apply filled bob = %+v, want the merged record (hidden, read to 4)", bob)
+	}
+	if carol := stale.Sessions[1]; carol.Key != "0|carol" || carol.Unread != 1 {
+		t.Fatalf("Apply filled carol = %+v, want the put as is", carol)
+	}
+	if m := stale.Meta; m == nil || *m != (Meta{Ver: 9, ConvVer: 3, DeviceID: "dev1"}) {
+		t.Fatalf("Apply filled meta = %+v, want the merged {9 3 dev1}", m)
+	}
+	snap, err := c.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Meta != *stale.Meta || len(snap.Sessions) != 2 || snap.Sessions[0].SyncSeq != bob.SyncSeq || snap.Sessions[0].HideTime != bob.HideTime {
+		t.Fatalf("Apply filled the batch with something else than it stored: %+v vs %+v %+v", snap, *stale.Meta, bob)
+	}
+}
+
+// ownMessageNotUnread: a stale writer whose newest message is the
+// account's own does not make it unread when merged behind a newer read
+// mark.
+func ownMessageNotUnread(t *testing.T, c Cache) {
+	ctx := context.Background()
+	m10 := Message{ID: "m10", SK: "0|bob", SessionID: "bob", Seq: 10, From: "bob", Body: json.RawMessage(`{}`), Time: 100, State: DeliverySent}
+	m11 := Message{ID: "m11", SK: "0|bob", SessionID: "bob", Seq: 11, From: "alice", Body: json.RawMessage(`{}`), Time: 110, State: DeliverySent, Outgoing: true}
+	// Tab 1 read everything up to 10.
+	tab1 := Session{Key: "0|bob", ID: "bob", SyncSeq: 10, LastSeq: 10, ReadSeq: 10, LastMsg: &m10, UpdateTime: 100}
+	// Tab 2, behind (read 5, bob's 6 to 10 unread), sends message 11.
+	tab2 := Session{Key: "0|bob", ID: "bob", SyncSeq: 11, LastSeq: 11, ReadSeq: 5, Unread: 5, LastMsg: &m11, UpdateTime: 110}
+	for _, s := range []Session{tab1, tab2} {
+		if err := c.Apply(ctx, &Batch{Sessions: []Session{s}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap, err := c.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := snap.Sessions[0]; got.ReadSeq != 10 || got.Unread != 0 || got.LastSeq != 11 || got.LastMsg.ID != "m11" {
+		t.Fatalf("merged = read %d, %d unread, last %d; want read 10, 0 unread (11 is alice's own), last 11", got.ReadSeq, got.Unread, got.LastSeq)
+	}
+	// Bob's 12 after that is unread.
+	m12 := Message{ID: "m12", SK: "0|bob", SessionID: "bob", Seq: 12, From: "bob", Body: json.RawMessage(`{}`), Time: 120, State: DeliverySent}
+	tab2.SyncSeq, tab2.LastSeq, tab2.Unread, tab2.LastMsg, tab2.UpdateTime = 12, 12, 6, &m12, 120
+	if err := c.Apply(ctx, &Batch{Sessions: []Session{tab2}}); err != nil {
+		t.Fatal(err)
+	}
+	if snap, _ = c.Load(ctx); snap.Sessions[0].Unread != 1 || snap.Sessions[0].ReadSeq != 10 {
+		t.Fatalf("after bob's 12: read %d, %d unread; want 10, 1", snap.Sessions[0].ReadSeq, snap.Sessions[0].Unread)
+	}
 }
 
 // mergeTwoWriters plays two tabs of one account sharing the cache, each
