@@ -39,6 +39,9 @@ type conn struct {
 	ctx  context.Context
 	stop context.CancelFunc
 	lim  *rate.Limiter
+	// refusal, when set, is why the page's origin may not use /ws: the
+	// first request gets it as a 403, then the connection is closed.
+	refusal string
 
 	// Set by login before the connection joins the registry; read-only
 	// afterwards.
@@ -74,10 +77,6 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("websocket accept failed", "remote", r.RemoteAddr, "origin", origin, "err", err)
 		return
 	}
-	if !allowed {
-		s.refuseOrigin(ws, r.RemoteAddr, origin)
-		return
-	}
 	ws.SetReadLimit(proto.MaxFrame)
 	ip := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(ip); err == nil {
@@ -85,6 +84,10 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{s: s, ws: ws, ip: ip, lim: rate.NewLimiter(s.reqRate, s.reqBurst),
 		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	if !allowed {
+		c.refusal = originRefusal(origin)
+		s.log.Warn("websocket origin not allowed", "remote", r.RemoteAddr, "origin", origin)
+	}
 	c.ctx, c.stop = context.WithCancel(context.Background())
 	defer c.stop()
 
@@ -112,25 +115,25 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// refuseOrigin ends a connection from a page whose origin is not allowed,
-// so that the page learns why: the first request (the SDK's login) is
-// answered 403 with the reason, then the connection is closed with
-// proto.CloseOriginNotAllowed and the same reason. (A browser WebSocket
-// library may not surface a close reason; the reply always arrives.)
-func (s *Server) refuseOrigin(ws *websocket.Conn, remote, origin string) {
-	reason := originRefusal(origin)
-	s.log.Warn("websocket origin not allowed", "remote", remote, "origin", origin)
-	ws.SetReadLimit(proto.MaxFrame)
-	ctx, cancel := context.WithTimeout(context.Background(), s.loginTimeout)
-	defer cancel()
-	if _, data, err := ws.Read(ctx); err == nil {
-		var f proto.Frame
-		if json.Unmarshal(data, &f) == nil && f.ID != 0 {
-			b, _ := json.Marshal(proto.Frame{ID: f.ID, Code: proto.CodeForbidden, Msg: reason})
-			ws.Write(ctx, websocket.MessageText, b)
-		}
+// refuse answers the first request of a connection from a page whose
+// origin is not allowed, so that the page learns why: 403 with the reason,
+// then a close with proto.CloseOriginNotAllowed and the same reason. (A
+// browser WebSocket library may not surface a close reason; the reply
+// always arrives.)
+func (c *conn) refuse(data []byte) {
+	var f proto.Frame
+	if json.Unmarshal(data, &f) == nil && f.ID != 0 {
+		c.reply(f.ID, nil, &Error{Code: proto.CodeForbidden, Msg: c.refusal})
 	}
-	ws.Close(proto.CloseOriginNotAllowed, reason)
+	c.closeAfter(proto.CloseOriginNotAllowed, c.refusal)
+}
+
+// closing reports whether the connection is being closed (kicked, logged
+// out, refused, shutting down) or has ended: it handles no more requests.
+func (c *conn) closing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead || c.closer != nil || c.heldClose != nil
 }
 
 // serve reads and handles requests until the connection ends.
@@ -148,6 +151,13 @@ func (c *conn) serve() {
 		cancel()
 		if err != nil {
 			return
+		}
+		if c.closing() {
+			continue // read on until the close handshake ends, but handle nothing
+		}
+		if c.refusal != "" {
+			c.refuse(data)
+			continue
 		}
 		if !c.lim.Allow() {
 			id := uint64(0)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -340,5 +341,84 @@ func TestDispatchAfterOpTimeout(t *testing.T) {
 	a2.push(proto.PushChange, &ch)
 	if ch.Kind != "test" || ch.Key != "k" {
 		t.Fatalf("change push %+v", ch)
+	}
+}
+
+// TestKickedExecutesNothing: a kicked connection handles no request after
+// the kick, even one sent before it learned of the kick.
+func TestKickedExecutesNothing(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	a, _ := e.login("alice")
+	// The victim is a bare connection that does not read: it cannot see
+	// the kick or the close frame, and writes on.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	write := func(id uint64, op string, payload any) {
+		d, _ := json.Marshal(payload)
+		b, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: d})
+		if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(1, proto.OpLogin, loginReq("alice"))
+	var cl proto.Clients
+	a.push(proto.PushClients, &cl) // the victim is logged in
+	if len(cl.Clients) != 1 {
+		t.Fatalf("clients %+v", cl)
+	}
+	var k proto.KickResp
+	a.ok(proto.OpKick, proto.KickReq{ClientType: proto.ClientWeb}, &k)
+	a.ok(proto.OpPing, nil, nil) // the kick is delivered: the victim is closing
+	if k.Kicked != 1 {
+		t.Fatalf("kicked %d", k.Kicked)
+	}
+	write(2, proto.OpSend, text("bob", "after-kick", "must not be stored"))
+	// Now read: the login reply, the kick, then the close.
+	for {
+		_, _, err := ws.Read(ctx)
+		if err != nil {
+			break
+		}
+	}
+	// The victim has left once a's list is empty again; its requests were
+	// handled (or not) before that.
+	for {
+		a.push(proto.PushClients, &cl)
+		if len(cl.Clients) == 0 {
+			break
+		}
+	}
+	var s proto.SyncResp
+	a.ok(proto.OpSync, proto.SyncReq{}, &s)
+	if len(s.Convs) != 0 {
+		t.Fatalf("a request after the kick was executed: %+v", s.Convs)
+	}
+}
+
+// TestCloseClosesRefusedOrigin: a connection from a refused origin is
+// closed by the server's shutdown like any other, and Close waits for it.
+func TestCloseClosesRefusedOrigin(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	h := http.Header{}
+	h.Set("Origin", "http://evil.example")
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", &websocket.DialOptions{HTTPHeader: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	// Whether Close finds the connection waiting for its first request or
+	// the connection finds the server closed, it is closed going away.
+	closed := make(chan error, 1)
+	go func() { _, _, err := ws.Read(ctx); closed <- err }()
+	e.srv.Close()
+	if err := <-closed; websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("refused connection at shutdown: %v, want going away", err)
 	}
 }
