@@ -69,20 +69,65 @@ func TestLoginThrottleUnit(t *testing.T) {
 			t.Fatalf("good logins left %d and %d entries", len(th.ip.m), len(th.acc.m))
 		}
 	})
-	t.Run("bounded", func(t *testing.T) {
+	t.Run("bounded by idle entries, never forgetting a limit", func(t *testing.T) {
 		th := newLoginThrottle(100)
+		for i := range 1000 { // good logins leave nothing
+			th.begin(fmt.Sprint("ip", i), fmt.Sprint("acc", i), now)
+			th.end(fmt.Sprint("ip", i), fmt.Sprint("acc", i), false, now)
+		}
+		if len(th.ip.m) != 0 || len(th.acc.m) != 0 {
+			t.Fatalf("good logins left %d and %d entries", len(th.ip.m), len(th.acc.m))
+		}
+		// A flood of failures from many IPs: every entry still limits, so
+		// none is dropped, even past the cap.
 		for i := range 1000 {
 			now := now.Add(time.Duration(i) * time.Millisecond)
 			th.begin(fmt.Sprint("ip", i), fmt.Sprint("acc", i), now)
 			th.end(fmt.Sprint("ip", i), fmt.Sprint("acc", i), true, now)
-			if len(th.ip.m) > 100 || len(th.acc.m) > 100 {
-				t.Fatalf("maps grew to %d and %d entries, cap 100", len(th.ip.m), len(th.acc.m))
+		}
+		if len(th.ip.m) != 1000 || len(th.acc.m) != 1000 {
+			t.Fatalf("limiting entries dropped: %d and %d left of 1000", len(th.ip.m), len(th.acc.m))
+		}
+		// The first one still counts its failure: the rest of its burst,
+		// then blocked.
+		for i := range loginFailIPBurst - 1 {
+			if !fail(th, "ip0", fmt.Sprint("other", i)) {
+				t.Fatalf("ip0 blocked after %d more failures", i)
 			}
 		}
-		// Idle (refilled) entries go: a while later the next new key sweeps them.
+		if th.begin("ip0", "fresh", now.Add(time.Second)) {
+			t.Fatal("ip0's first failure was forgotten")
+		}
+		// Refilled entries are idle: a while later the next new key sweeps
+		// them all.
 		th.begin("late", "late", now.Add(time.Hour))
 		if len(th.ip.m) != 1 || len(th.acc.m) != 1 {
 			t.Fatalf("idle entries kept: %d and %d", len(th.ip.m), len(th.acc.m))
+		}
+	})
+	t.Run("IPv6 by /64", func(t *testing.T) {
+		th := newLoginThrottle(100)
+		for i := range loginFailIPBurst { // one host, many addresses of its /64
+			if !fail(th, fmt.Sprintf("2001:db8:1:2::%x", i+1), fmt.Sprint("acc", i)) {
+				t.Fatalf("blocked after %d failures", i)
+			}
+		}
+		if th.begin("2001:db8:1:2:ffff:ffff:ffff:ffff", "fresh", now) {
+			t.Fatal("another address of the /64 not blocked")
+		}
+		if !th.begin("2001:db8:1:3::1", "fresh", now) {
+			t.Fatal("the next /64 blocked")
+		}
+		for _, tc := range []struct{ in, want string }{
+			{"10.0.0.1", "10.0.0.1"},
+			{"::ffff:10.0.0.1", "10.0.0.1"},
+			{"2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"},
+			{"fe80::1%eth0", "fe80::/64"},
+			{"not an ip", "not an ip"},
+		} {
+			if got := ipKey(tc.in); got != tc.want {
+				t.Errorf("ipKey(%q) = %q, want %q", tc.in, got, tc.want)
+			}
 		}
 	})
 }
