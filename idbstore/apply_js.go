@@ -40,25 +40,48 @@ type keyRec struct {
 	J string `json:"j"`
 }
 
-// domainRec is a records-store record: its key [kind, key] and its Data as
-// the JSON text j.
+// domainRec is a records-store record: its key [kind, key], its ver, the
+// tombstone flag and its Data as the JSON text j.
 type domainRec struct {
 	Kind string `json:"kind"`
 	Key  string `json:"key"`
+	V    int64  `json:"v,omitempty"`
+	Del  bool   `json:"del,omitempty"`
 	J    string `json:"j"`
 }
 
-// wireWrites are the writes that need no read: messages and domain records.
+// wireWrites are the writes that need no read: messages.
 type wireWrites struct {
-	Msgs    []any       `json:"m"`
-	Records []domainRec `json:"r"`
+	Msgs []any `json:"m"`
 }
 
 // wireMerged are the writes made after reading: sessions and meta merged
-// with the stored ones.
+// with the stored ones, and the records that are newer than the stored ones.
 type wireMerged struct {
-	Sessions []keyRec `json:"s"`
-	Meta     *keyRec  `json:"meta,omitempty"`
+	Sessions []keyRec    `json:"s"`
+	Meta     *keyRec     `json:"meta,omitempty"`
+	Records  []domainRec `json:"r"`
+}
+
+// stored is what Apply stored for the records the batch put, filled into
+// the batch once the transaction completed.
+type stored struct {
+	sessions map[string]core.Session
+	meta     *core.Meta
+	records  map[core.RecordKey]core.Record
+}
+
+// fill fills b with what was stored (see core.Batch).
+func (st *stored) fill(b *core.Batch) {
+	for i := range b.Sessions {
+		b.Sessions[i] = st.sessions[b.Sessions[i].Key]
+	}
+	for i, r := range b.Records {
+		b.Records[i] = st.records[core.RecordKey{Kind: r.Kind, Key: r.Key}]
+	}
+	if st.meta != nil {
+		b.Meta = st.meta
+	}
 }
 
 func parseJSON(v any) (js.Value, error) {
@@ -70,7 +93,7 @@ func parseJSON(v any) (js.Value, error) {
 }
 
 func encodeWrites(b *core.Batch) (js.Value, error) {
-	w := wireWrites{Msgs: make([]any, len(b.Messages)), Records: make([]domainRec, len(b.Records))}
+	w := wireWrites{Msgs: make([]any, len(b.Messages))}
 	for i := range b.Messages {
 		m := &b.Messages[i]
 		j, err := json.Marshal(m)
@@ -83,18 +106,17 @@ func encodeWrites(b *core.Batch) (js.Value, error) {
 			w.Msgs[i] = liveMsg{ID: m.ID, SK: m.SK, T: m.Time, J: string(j)}
 		}
 	}
-	for i, r := range b.Records {
-		w.Records[i] = domainRec{Kind: r.Kind, Key: r.Key, J: string(r.Data)}
-	}
 	return parseJSON(&w)
 }
 
 // Apply implements core.Cache: one readwrite transaction. It issues the
-// message and record writes and the reads of the session and meta records
-// the batch puts, all without waiting; when the last read is done (the
-// transaction still active) it merges those records with
-// core.MergeSession / core.MergeMeta and issues their puts, then the
-// session deletes, and commits; one wait for the transaction's completion.
+// message writes and the reads of the session, meta and domain records the
+// batch puts, all without waiting; when the last read is done (the
+// transaction still active) it merges those sessions and meta with
+// core.MergeSession / core.MergeMeta, keeps of the domain records those not
+// older than the stored ones (tombstones included), issues their puts, then
+// the session deletes, and commits; one wait for the transaction's
+// completion. Then it fills b with what it stored.
 func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	defer guard(&err, "apply")
 	if err := c.err(); err != nil {
@@ -115,7 +137,7 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 {
 		names = append(names, storeSessions)
 	}
-	if len(b.Records) > 0 || len(b.DeleteRecords) > 0 {
+	if len(b.Records) > 0 {
 		names = append(names, storeRecords)
 	}
 	if b.Meta != nil {
@@ -127,9 +149,10 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	}
 	// A failure (or a JS exception) half way aborts the transaction: all of
 	// the batch or nothing.
+	var st stored
 	if err := func() (err error) {
 		defer guard(&err, "write")
-		return c.apply(ctx, tx, b, doc)
+		return c.apply(ctx, tx, b, doc, &st)
 	}(); err != nil {
 		abort(tx)
 		return err
@@ -138,13 +161,18 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		if ctx.Err() != nil {
 			abort(tx)
 		}
+		if cerr := c.err(); cerr != nil {
+			return fmt.Errorf("%w (%v)", cerr, err)
+		}
 		return err
 	}
+	st.fill(b)
 	return nil
 }
 
-// apply issues the batch's requests on tx and commits it.
-func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, doc js.Value) error {
+// apply issues the batch's requests on tx and commits it; st receives what
+// is stored.
+func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, doc js.Value, st *stored) error {
 	c.written.forget(b.DeleteSessions)
 	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 {
 		st, err := tx.ObjectStore(storeMessages)
@@ -160,20 +188,6 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 			}
 		}
 	}
-	if len(b.Records) > 0 || len(b.DeleteRecords) > 0 {
-		st, err := tx.ObjectStore(storeRecords)
-		if err != nil {
-			return err
-		}
-		if err := putAll(st, doc.Get("r"), len(b.Records)); err != nil {
-			return fmt.Errorf("records: %w", err)
-		}
-		for _, k := range b.DeleteRecords {
-			if _, err := st.Delete(js.ValueOf([]any{k.Kind, k.Key})); err != nil {
-				return fmt.Errorf("delete record %s/%s: %w", k.Kind, k.Key, err)
-			}
-		}
-	}
 	var sessions *idb.ObjectStore
 	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 {
 		var err error
@@ -181,8 +195,8 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 			return err
 		}
 	}
-	if len(b.Sessions) > 0 || b.Meta != nil {
-		if err := c.merge(ctx, tx, sessions, b); err != nil {
+	if len(b.Sessions) > 0 || b.Meta != nil || len(b.Records) > 0 {
+		if err := c.merge(ctx, tx, sessions, b, st); err != nil {
 			return err
 		}
 	}
@@ -200,7 +214,7 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 // for those reads only, and issues the puts of the batch's records merged
 // into them. The reads go out all at once: one get per session, or for
 // many, a getAll of the key range they span (see readRange).
-func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.ObjectStore, b *core.Batch) error {
+func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.ObjectStore, b *core.Batch, st *stored) error {
 	var keys []string // the distinct session keys, in the batch's order
 	merged := make(map[string]core.Session, len(b.Sessions))
 	stored := make(map[string]bool, len(b.Sessions))
@@ -225,6 +239,29 @@ func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.Ob
 			return fmt.Errorf("get meta: %w", err)
 		}
 		last = metaGet
+	}
+	// Domain records: one get per distinct key.
+	var records *idb.ObjectStore
+	var recKeys []core.RecordKey
+	var recGets []*idb.Request
+	if len(b.Records) > 0 {
+		var err error
+		if records, err = tx.ObjectStore(storeRecords); err != nil {
+			return err
+		}
+		seen := make(map[core.RecordKey]bool, len(b.Records))
+		for _, r := range b.Records {
+			k := core.RecordKey{Kind: r.Kind, Key: r.Key}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			g, err := records.Get(js.ValueOf([]any{k.Kind, k.Key}))
+			if err != nil {
+				return fmt.Errorf("get record %s/%s: %w", k.Kind, k.Key, err)
+			}
+			recKeys, recGets, last = append(recKeys, k), append(recGets, g), g
+		}
 	}
 	if len(b.Sessions) > 0 {
 		seen := make(map[string]bool, len(b.Sessions))
@@ -252,9 +289,41 @@ func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.Ob
 			return fmt.Errorf("reading sessions: %w", err)
 		}
 	} else if _, err := last.Await(ctx); err != nil {
-		return fmt.Errorf("reading sessions and meta: %w", err)
+		return fmt.Errorf("reading sessions, meta and records: %w", err)
 	}
 	var w wireMerged
+	if len(b.Records) > 0 {
+		cur := make(map[core.RecordKey]core.Record, len(recKeys))
+		for i, g := range recGets {
+			k := recKeys[i]
+			v, err := g.Result()
+			if err != nil {
+				return fmt.Errorf("get record %s/%s: %w", k.Kind, k.Key, err)
+			}
+			if v.Truthy() {
+				if cur[k], err = decodeDomainRecord(v); err != nil {
+					return fmt.Errorf("stored record %s/%s: %w", k.Kind, k.Key, err)
+				}
+			}
+		}
+		put := make(map[core.RecordKey]bool, len(recKeys))
+		for _, r := range b.Records {
+			k := core.RecordKey{Kind: r.Kind, Key: r.Key}
+			if old, ok := cur[k]; ok && old.Ver > r.Ver {
+				continue // a newer record or tombstone is stored
+			}
+			if r.Deleted {
+				r.Data = nil
+			}
+			cur[k], put[k] = r, true
+		}
+		for _, k := range recKeys {
+			if r := cur[k]; put[k] {
+				w.Records = append(w.Records, domainRec{Kind: r.Kind, Key: r.Key, V: r.Ver, Del: r.Deleted, J: string(r.Data)})
+			}
+		}
+		st.records = cur
+	}
 	if len(b.Sessions) > 0 {
 		for i, r := range gets {
 			k := keys[i]
@@ -284,6 +353,7 @@ func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.Ob
 			w.Sessions[i] = keyRec{K: k, J: string(j)}
 			c.written.remember(k, w.Sessions[i].J, s)
 		}
+		st.sessions = merged
 	}
 	if b.Meta != nil {
 		m := *b.Meta
@@ -303,6 +373,7 @@ func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.Ob
 			return fmt.Errorf("meta: %w", err)
 		}
 		w.Meta = &keyRec{K: metaKey, J: string(j)}
+		st.meta = &m
 	}
 	doc, err := parseJSON(&w)
 	if err != nil {
@@ -316,6 +387,11 @@ func (c *cache) merge(ctx context.Context, tx *idb.Transaction, sessions *idb.Ob
 	if w.Meta != nil {
 		if _, err := meta.Put(doc.Get("meta")); err != nil {
 			return fmt.Errorf("put meta: %w", err)
+		}
+	}
+	if len(w.Records) > 0 {
+		if err := putAll(records, doc.Get("r"), len(w.Records)); err != nil {
+			return fmt.Errorf("records: %w", err)
 		}
 	}
 	return nil

@@ -17,7 +17,7 @@
 //	sessions  keyPath "k"             {k: <session key>, j: <json of core.Session>}
 //	messages  keyPath "id"            {id, sk, t, j: <json of core.Message>}
 //	          index bySession on ["sk", "t", "id"]
-//	records   keyPath ["kind", "key"] {kind, key, j: <core.Record.Data>}   (since version 2)
+//	records   keyPath ["kind", "key"] {kind, key, v: <Ver>, del: <tombstone>, j: <core.Record.Data>}   (since version 2; v and del absent before versioned records: ver 0, live)
 //
 // Each record is a small JS object holding its key and index fields plus the
 // whole record as one JSON string, so a record crosses the Go/JS boundary
@@ -27,11 +27,14 @@
 //
 // Versions: Open upgrades an older database in place (one `if oldVersion <
 // N` block per version; version 1 had no records store, and its
-// session records carry a "hidden" flag that Load and Apply convert). Tabs
-// share the database: Apply merges the session and meta records it puts
-// into the stored ones (core.MergeSession, core.MergeMeta) inside its
-// transaction, and a connection closes itself when another tab upgrades or
-// deletes the database, so that tab is never blocked by this one.
+// session records carry a "hidden" flag that Load converts,
+// core.ConvertLegacy). Tabs share the database: Apply merges the session and
+// meta records it puts into the stored ones (core.MergeSession,
+// core.MergeMeta) and keeps a stored domain record or tombstone of a higher
+// Ver over a put, inside its transaction, then fills the batch with what it
+// stored. A connection closes itself when another tab upgrades or deletes
+// the database, so that tab is never blocked by this one; its methods then
+// fail with errors wrapping core.ErrCacheClosed.
 //
 // The implementation is only built for GOOS=js GOARCH=wasm; its tests run in
 // headless Chromium through tools/wasmbrowser.

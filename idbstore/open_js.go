@@ -33,9 +33,10 @@ const (
 var schemaStores = []string{storeMeta, storeSessions, storeMessages, storeRecords}
 
 var (
-	// ErrClosed is returned by the methods of a closed cache. The errors
-	// below wrap it: errors.Is(err, ErrClosed) holds for them too.
-	ErrClosed = errors.New("idbstore: cache closed")
+	// ErrClosed is returned by the methods of a closed cache. It wraps
+	// core.ErrCacheClosed, and the errors below wrap it: errors.Is(err,
+	// ErrClosed) and errors.Is(err, core.ErrCacheClosed) hold for them too.
+	ErrClosed = fmt.Errorf("idbstore: %w", core.ErrCacheClosed)
 	// ErrVersionChange is returned by the methods of a cache whose
 	// connection closed itself because another tab (a newer SDK upgrading,
 	// or a Delete) asked for the database.

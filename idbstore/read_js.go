@@ -37,22 +37,37 @@ func decodeRecord(rec js.Value, v any) error {
 	return json.Unmarshal([]byte(j.String()), v)
 }
 
-// decodeDomainRecords decodes the records store's records.
+// decodeDomainRecord decodes one records-store record: its key, its ver
+// ("v", absent in records written before versions: 0), whether it is a
+// tombstone ("del") and its Data ("j").
+func decodeDomainRecord(v js.Value) (core.Record, error) {
+	kind, key, j := v.Get("kind"), v.Get("key"), v.Get("j")
+	if kind.Type() != js.TypeString || key.Type() != js.TypeString || j.Type() != js.TypeString {
+		return core.Record{}, fmt.Errorf("malformed (kind %s, key %s, j %s)", kind.Type(), key.Type(), j.Type())
+	}
+	r := core.Record{Kind: kind.String(), Key: key.String()}
+	if ver := v.Get("v"); ver.Type() == js.TypeNumber {
+		r.Ver = int64(ver.Float())
+	}
+	r.Deleted = v.Get("del").Truthy()
+	if s := j.String(); s != "" {
+		r.Data = json.RawMessage(s)
+	}
+	return r, nil
+}
+
+// decodeDomainRecords decodes the records store's live records, leaving
+// tombstones out.
 func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
 	n := arr.Length()
-	if n == 0 {
-		return nil, nil
-	}
-	out := make([]core.Record, n)
+	var out []core.Record
 	for i := 0; i < n; i++ {
-		v := arr.Index(i)
-		kind, key, j := v.Get("kind"), v.Get("key"), v.Get("j")
-		if kind.Type() != js.TypeString || key.Type() != js.TypeString || j.Type() != js.TypeString {
-			return nil, fmt.Errorf("record %d: malformed (kind %s, key %s, j %s)", i, kind.Type(), key.Type(), j.Type())
+		r, err := decodeDomainRecord(arr.Index(i))
+		if err != nil {
+			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
-		out[i] = core.Record{Kind: kind.String(), Key: key.String()}
-		if s := j.String(); s != "" {
-			out[i].Data = json.RawMessage(s)
+		if !r.Deleted {
+			out = append(out, r)
 		}
 	}
 	// IndexedDB orders strings by UTF-16 code units; keep Go's order, as
@@ -66,7 +81,8 @@ func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
 // Load implements core.Cache: one readonly transaction, the meta record and
 // every session and domain record through getAll (which idb lacks: the
 // transaction is the raw IDBDatabase's), one wait. Sessions written
-// by schema 1 (a "hidden" flag instead of HideTime) come out converted.
+// by schema 1 (a "hidden" flag instead of HideTime) come out converted
+// (core.ConvertLegacy); record tombstones are left out.
 func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
 	defer guard(&err, "load")
 	tx, err := c.rawTransaction("readonly", storeMeta, storeSessions, storeRecords)
@@ -92,22 +108,13 @@ func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
 		snap.Sessions = nil
 	}
 	for i := range snap.Sessions {
-		if snap.Sessions[i].LegacyHidden {
-			snap.Sessions[i] = upgradeSession(snap.Sessions[i])
-		}
+		core.ConvertLegacy(&snap.Sessions[i])
 	}
 	slices.SortFunc(snap.Sessions, func(a, b core.Session) int { return cmp.Compare(a.Key, b.Key) })
 	if snap.Records, err = decodeDomainRecords(recReq.Get("result")); err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
 	return snap, nil
-}
-
-// upgradeSession converts a schema-1 session record (LegacyHidden) through
-// core's merge, which turns the flag into HideTime: merged with nothing, a
-// record keeps everything else.
-func upgradeSession(s core.Session) core.Session {
-	return core.MergeSession(core.Session{}, s)
 }
 
 var (

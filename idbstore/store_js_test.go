@@ -322,10 +322,31 @@ func TestAgainstMemCache(t *testing.T) {
 		for i := 0; i < 5 && len(all) > 0; i++ {
 			b.DeleteMessages = append(b.DeleteMessages, all[rng.Intn(len(all))].ID)
 		}
+		// Domain records at random vers, some of them tombstones.
+		for i := 0; i < 12; i++ {
+			r := core.Record{Kind: "friend", Key: fmt.Sprint("f", rng.Intn(8)), Ver: int64(rng.Intn(20)), Deleted: rng.Intn(4) == 0}
+			if !r.Deleted {
+				r.Data = json.RawMessage(fmt.Sprintf(`{"r":%d,"i":%d}`, round, i))
+			}
+			b.Records = append(b.Records, r)
+		}
+		rb := b
+		rb.Records = slices.Clone(b.Records)
 		if err := c.Apply(ctx, &b); err != nil {
 			t.Fatal(err)
 		}
-		ref.Apply(ctx, &b)
+		ref.Apply(ctx, &rb)
+		if !reflect.DeepEqual(b.Records, rb.Records) {
+			t.Fatalf("round %d: Apply filled records %+v, MemCache %+v", round, b.Records, rb.Records)
+		}
+	}
+	gotSnap, err := c.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSnap, _ := ref.Load(ctx)
+	if !reflect.DeepEqual(gotSnap.Records, wantSnap.Records) {
+		t.Fatalf("records %+v, MemCache %+v", gotSnap.Records, wantSnap.Records)
 	}
 	for _, records := range []bool{true, false} {
 		// Both ways of reading older pages: getAllRecords and the cursor.
@@ -538,9 +559,9 @@ func TestUpgradeFromV1(t *testing.T) {
 	if err != nil || len(older) != 10 || older[0].Seq != 11 {
 		t.Fatalf("older page %v, %v", seqsOf(older), err)
 	}
-	// A put of the v1 record's copy merges into it: still hidden; later
-	// activity shows it again.
-	carol.LegacyHidden, carol.HideTime = false, 0
+	// A put of the loaded copy (converted by Load, the one place that knows
+	// the flag) over the stored v1 record: still hidden; later activity
+	// shows it again.
 	if err := c.Apply(ctx, &core.Batch{Sessions: []core.Session{carol}}); err != nil {
 		t.Fatal(err)
 	}
@@ -612,8 +633,8 @@ func TestUpgradeFailureKeepsTheDatabase(t *testing.T) {
 	}
 }
 
-// TestRecords: domain records are put, replaced, deleted by (kind, key) and
-// loaded in (Kind, Key) order.
+// TestRecords: domain records are put, replaced, deleted (tombstones, left
+// out by Load) by (kind, key) and loaded in (Kind, Key) order.
 func TestRecords(t *testing.T) {
 	ctx := context.Background()
 	c, _ := openFresh(t)
@@ -626,8 +647,8 @@ func TestRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := c.Apply(ctx, &core.Batch{
-		Records:       []core.Record{rec("team", "t1", `{"n":2}`)},
-		DeleteRecords: []core.RecordKey{{Kind: "friend", Key: "zed"}, {Kind: "friend", Key: "nobody"}},
+		Records: []core.Record{rec("team", "t1", `{"n":2}`),
+			{Kind: "friend", Key: "zed", Deleted: true}, {Kind: "friend", Key: "nobody", Deleted: true}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -663,11 +684,14 @@ func TestVersionChangeClosesTheConnection(t *testing.T) {
 	if v, err := awaitPromise(t, upgradeTo3.Invoke(DBName(testApp, acct))); err != nil || v.Int() != 3 {
 		t.Fatalf("the other tab's upgrade: %v, %v", v, err)
 	}
-	if _, err := c.Load(ctx); !errors.Is(err, ErrVersionChange) || !errors.Is(err, ErrClosed) {
-		t.Errorf("Load after another tab's upgrade: %v, want ErrVersionChange", err)
+	if _, err := c.Load(ctx); !errors.Is(err, ErrVersionChange) || !errors.Is(err, ErrClosed) || !errors.Is(err, core.ErrCacheClosed) {
+		t.Errorf("Load after another tab's upgrade: %v, want ErrVersionChange wrapping core.ErrCacheClosed", err)
 	}
-	if err := c.Apply(ctx, &core.Batch{Meta: &core.Meta{Ver: 2}}); !errors.Is(err, ErrVersionChange) {
-		t.Errorf("Apply after another tab's upgrade: %v, want ErrVersionChange", err)
+	if err := c.Apply(ctx, &core.Batch{Meta: &core.Meta{Ver: 2}}); !errors.Is(err, ErrVersionChange) || !errors.Is(err, core.ErrCacheClosed) {
+		t.Errorf("Apply after another tab's upgrade: %v, want ErrVersionChange wrapping core.ErrCacheClosed", err)
+	}
+	if _, err := c.Messages(ctx, core.Query{SK: "0|bob", Limit: 1}); !errors.Is(err, core.ErrCacheClosed) {
+		t.Errorf("Messages after another tab's upgrade: %v, want core.ErrCacheClosed", err)
 	}
 	if _, err := Open(ctx, testApp, acct); err == nil || !strings.Contains(err.Error(), "newer SDK") {
 		t.Errorf("Open of a version 3 database: %v, want a newer-SDK error", err)

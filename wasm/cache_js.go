@@ -15,7 +15,8 @@ import (
 // openCache opens the account's cache in IndexedDB. Where IndexedDB cannot
 // be opened (no indexedDB global, a browser's private mode refusing it, a
 // blocked upgrade) the SDK still works, with a cache in memory: one MemCache
-// per app and account for the page's lifetime, lost on reload.
+// per app and account for the page's lifetime, lost on reload (each open is
+// a new handle on it, MemCache.Reopen, as the run closes what it opened).
 func openCache(ctx context.Context, appKey, account string) (c core.Cache, err error) {
 	defer func() {
 		if v := recover(); v != nil {
@@ -23,7 +24,7 @@ func openCache(ctx context.Context, appKey, account string) (c core.Cache, err e
 		}
 		if err != nil {
 			warn("yunxinIM: IndexedDB cache unavailable (" + err.Error() + "); caching in memory")
-			c, err = memCache(appKey, account), nil
+			c, err = memCache(appKey, account).Reopen(), nil
 		}
 	}()
 	return idbstore.Open(ctx, appKey, account)
