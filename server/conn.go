@@ -165,7 +165,7 @@ func (c *conn) serve() {
 			if json.Unmarshal(data, &f) == nil {
 				id = f.ID
 			}
-			c.reply(id, nil, errorf(proto.CodeRateLimited, "rate limited: at most %d requests per second", rateLimit))
+			c.reply(id, nil, errorf(proto.CodeRateLimited, "rate limited: at most %v requests per second", float64(c.s.reqRate)))
 			continue
 		}
 		if typ != websocket.MessageText {

@@ -422,3 +422,19 @@ func TestCloseClosesRefusedOrigin(t *testing.T) {
 		t.Fatalf("refused connection at shutdown: %v, want going away", err)
 	}
 }
+
+// TestRateLimitSaysConfiguredRate: the 416 names the server's rate.
+func TestRateLimitSaysConfiguredRate(t *testing.T) {
+	e := newEnv(t, "alice")
+	e.srv.reqRate, e.srv.reqBurst = 2, 3
+	a, _ := e.login("alice")
+	for range 10 {
+		if r := a.call(proto.OpPing, nil); r.Code == proto.CodeRateLimited {
+			if r.Msg != "rate limited: at most 2 requests per second" {
+				t.Fatalf("416 %q", r.Msg)
+			}
+			return
+		}
+	}
+	t.Fatal("never rate limited")
+}
