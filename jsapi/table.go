@@ -26,14 +26,15 @@ type handler func(ctx context.Context, e Engine, p params) (any, error)
 
 // table maps every JS method name to its Go function: the 100 plugin
 // methods and init, in the plugin doc's groups. nil: not supported yet.
+// The listener methods the SDK supports are not listed here: init adds
+// them from their one definition, listenerMethods.
 // TestTableHasExactlyTheMethods checks it against the doc's list.
 var table = map[string]handler{
 	InitMethod: doInit,
 
 	// account (account.go)
 	"login": doLogin, "autoLogin": doAutoLogin, "logout": doLogout, "isLogined": doIsLogined,
-	"currentAccount": doCurrentAccount, "addAccountListen": doListen, "removeAccountListen": doListen,
-	"kickOtherClient": doKick,
+	"currentAccount": doCurrentAccount, "kickOtherClient": doKick,
 
 	// user
 	"localUserInfo": nil, "openLocalCache": nil, "fetchUserInfos": nil, "updateMyUserInfo": nil,
@@ -43,7 +44,7 @@ var table = map[string]handler{
 	"sendText": doSendText, "sendImage": nil, "sendVoice": nil, "sendVideo": nil, "sendFile": nil,
 	"sendLocation": nil, "sendTip": nil, "cancelSendingMessage": nil, "resendMessage": nil,
 	"forwardMessage": nil, "revokeMessage": nil, "sendMessageReceipt": doReceipt,
-	"sendTeamMessageReceipts": nil, "addMessageListen": doListen,
+	"sendTeamMessageReceipts": nil,
 
 	// session and history (sessions.go)
 	"allRecentSessions": doAllRecentSessions, "creatRecentSession": doCreateSession,
@@ -52,7 +53,6 @@ var table = map[string]handler{
 	"messagesInSession": doMessages, "pullMessageHistory": nil,
 	"messagesInSessionWithMessageIds": doMessagesByIDs, "deleteMessage": nil,
 	"deleteAllmessagesInSession": nil, "deleteAllMessages": nil,
-	"addSessionListen": doListen, "removeSessionListen": doListen,
 
 	// friend
 	"myFriends": nil, "requestFriend": nil, "deleteFriend": nil, "isMyFriend": nil, "myBlackList": nil,
@@ -75,6 +75,17 @@ var table = map[string]handler{
 	"updateTeamBeInviteMode": nil, "updateTeamInviteMode": nil, "updateTeamUpdateInfoMode": nil,
 	"updateTeamUpdateClientCustomMode": nil, "updateTeamCustomInfo": nil, "updateTeamNotifyState": nil,
 	"fetchTeamNotifyState": nil, "addTeamListen": nil, "removeTeamListen": nil,
+}
+
+// init adds the listener methods (listenerMethods) to the table, answered
+// by doListen should a call reach Go; one listed by hand as well panics.
+func init() {
+	for name := range listenerMethods {
+		if _, dup := table[name]; dup {
+			panic("jsapi: listener method " + name + " is in the table literal too; listenerMethods defines it")
+		}
+		table[name] = doListen
+	}
 }
 
 // Methods returns every name of the table: the 100 plugin methods and init.
