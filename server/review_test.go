@@ -345,19 +345,22 @@ func TestDispatchAfterOpTimeout(t *testing.T) {
 }
 
 // TestKickedExecutesNothing: a kicked connection handles no request after
-// the kick, even one sent before it learned of the kick.
+// the kick, even one that arrives while the kick and the close frame still
+// wait behind other frames.
 func TestKickedExecutesNothing(t *testing.T) {
 	e := newEnv(t, "alice", "bob")
+	e.srv.queueBytes = 64 << 20
 	a, _ := e.login("alice")
-	// The victim is a bare connection that does not read: it cannot see
-	// the kick or the close frame, and writes on.
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// The victim is a bare connection that does not read for now: it
+	// cannot see the kick or the close frame, and writes on.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
+	ws.SetReadLimit(2 * proto.MaxFrame)
 	write := func(id uint64, op string, payload any) {
 		d, _ := json.Marshal(payload)
 		b, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: d})
@@ -371,6 +374,12 @@ func TestKickedExecutesNothing(t *testing.T) {
 	if len(cl.Clients) != 1 {
 		t.Fatalf("clients %+v", cl)
 	}
+	// Fill the socket between the server and the victim, so that the
+	// server's writer is stuck before the kick.
+	big, _ := json.Marshal(proto.Frame{Op: "filler", Data: json.RawMessage(quote(strings.Repeat("x", proto.MaxFrame-100)))})
+	for range 16 {
+		e.srv.bus.Publish(ctx, Push{Account: "alice", Only: cl.Clients[0].ID, Frame: big})
+	}
 	var k proto.KickResp
 	a.ok(proto.OpKick, proto.KickReq{ClientType: proto.ClientWeb}, &k)
 	a.ok(proto.OpPing, nil, nil) // the kick is delivered: the victim is closing
@@ -378,12 +387,17 @@ func TestKickedExecutesNothing(t *testing.T) {
 		t.Fatalf("kicked %d", k.Kicked)
 	}
 	write(2, proto.OpSend, text("bob", "after-kick", "must not be stored"))
-	// Now read: the login reply, the kick, then the close.
+	// Now read: the login reply, the fillers, the kick, then the close.
+	kicked := false
 	for {
-		_, _, err := ws.Read(ctx)
+		_, data, err := ws.Read(ctx)
 		if err != nil {
+			if !kicked || websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+				t.Fatalf("victim's connection ended with %v (kick seen: %v)", err, kicked)
+			}
 			break
 		}
+		kicked = kicked || strings.HasPrefix(string(data), `{"op":"kick"`)
 	}
 	// The victim has left once a's list is empty again; its requests were
 	// handled (or not) before that.
