@@ -88,24 +88,27 @@ func TestCommitInstallsMergedMetaAndRecords(t *testing.T) {
 	ctx := context.Background()
 	c1, r1, _, c2, r2, _ := twoTabs(t)
 	k := RecordKey{Kind: "friend", Key: "bob"}
-	// Tab 1 applies change 100 (bob's alias) and moves the cursor to 100.
+	// Tab 1 applies change 100 (bob's alias) and moves the cursor to 100;
+	// its meta carries the device id.
 	err := c1.change(r1, func(t *tx) {
 		t.ver = 100
 		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"new"}`)})
 		m := t.getMeta()
-		m.Ver = 100
+		m.Ver, m.DeviceID = 100, "dev1"
 		t.setMeta(m)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Tab 2, behind, applies change 60 of the same key and cursor 60: it
-	// installs what the cache kept, tab 1's newer record and cursor.
+	// Tab 2, behind, applies change 60 of the same key and cursor 60, with
+	// a device id of its own: it installs what the cache kept, tab 1's newer
+	// record and device id, but keeps its own cursor (its memory has not
+	// seen the changes tab 1 applied up to 100).
 	err = c2.change(r2, func(t *tx) {
 		t.ver = 60
 		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"old"}`)})
 		m := t.getMeta()
-		m.Ver = 60
+		m.Ver, m.DeviceID = 60, "dev2"
 		t.setMeta(m)
 	})
 	if err != nil {
@@ -114,8 +117,11 @@ func TestCommitInstallsMergedMetaAndRecords(t *testing.T) {
 	c2.mu.Lock()
 	got, meta := r2.st.records[k], r2.st.meta
 	c2.mu.Unlock()
-	if got.Ver != 100 || string(got.Data) != `{"alias":"new"}` || meta.Ver != 100 {
-		t.Fatalf("tab 2 installed record %+v, meta %+v; want tab 1's ver 100", got, meta)
+	if got.Ver != 100 || string(got.Data) != `{"alias":"new"}` || meta.DeviceID != "dev1" || meta.Ver != 60 {
+		t.Fatalf("tab 2 installed record %+v, meta %+v; want tab 1's record at 100 and device id, its own cursor 60", got, meta)
+	}
+	if snap, _ := r2.cache.Load(ctx); snap.Meta.Ver != 100 {
+		t.Fatalf("cache meta %+v, want the cursor at 100", snap.Meta)
 	}
 	// Tab 1 deletes it at change 120; tab 2's stale put at 110 does not bring
 	// it back, in the cache or in tab 2's memory.

@@ -171,7 +171,8 @@ func (t *tx) record(k RecordKey) (Record, bool) {
 // commit writes what t staged to the cache in one transaction and, when
 // that succeeded, installs in memory what the cache stored (Apply fills the
 // batch with the merged sessions and meta and the records it kept, which
-// another tab may have made differ from the staged copies) and emits the
+// another tab may have made differ from the staged copies; of the meta, the
+// sync cursors stay this run's) and emits the
 // events (message and receipt events first, then session events), unless
 // the run was stopped meanwhile. A failed write changes nothing in memory
 // and is returned. Gaps left by live messages are pulled afterwards.
@@ -203,7 +204,13 @@ func (t *tx) commit(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	if b.Meta != nil {
-		r.st.meta = *b.Meta
+		// The merged meta, but this run's own cursors: they say which
+		// changes this tab's memory has applied. The cache's may be ahead,
+		// moved by another tab's sync whose changes this memory has not
+		// seen; adopting them would skip those changes here until a reload.
+		m := *b.Meta
+		m.Ver, m.ConvVer = t.meta.Ver, t.meta.ConvVer
+		r.st.meta = m
 	}
 	events := t.events
 	var kinds []string // session event per key of keys, as installed
