@@ -118,6 +118,7 @@ func encodeWrites(b *core.Batch) (js.Value, error) {
 // the session deletes, and commits; one wait for the transaction's
 // completion. Then it fills b with what it stored.
 func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
+	defer c.closedCause(&err)
 	defer guard(&err, "apply")
 	if err := c.err(); err != nil {
 		return err
@@ -160,9 +161,6 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	if err := tx.Await(ctx); err != nil {
 		if ctx.Err() != nil {
 			abort(tx)
-		}
-		if cerr := c.err(); cerr != nil {
-			return fmt.Errorf("%w (%v)", cerr, err)
 		}
 		return err
 	}

@@ -84,6 +84,7 @@ func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
 // by schema 1 (a "hidden" flag instead of HideTime) come out converted
 // (core.ConvertLegacy); record tombstones are left out.
 func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
+	defer c.closedCause(&err)
 	defer guard(&err, "load")
 	tx, err := c.rawTransaction("readonly", storeMeta, storeSessions, storeRecords)
 	if err != nil {
@@ -135,6 +136,7 @@ var (
 // has it, else a "prev" cursor through idb. (idb has neither getAll nor
 // getAllRecords: those run on a transaction of the raw IDBDatabase.)
 func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, err error) {
+	defer c.closedCause(&err)
 	defer guard(&err, "messages")
 	if err := c.err(); err != nil {
 		return nil, err
@@ -257,6 +259,7 @@ func (c *cache) messagesCursor(ctx context.Context, kr *idb.KeyRange, limit int)
 // MessagesByID implements core.Cache: one readonly transaction, every get
 // issued at once, one wait, then the results in the order asked.
 func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Message, err error) {
+	defer c.closedCause(&err)
 	defer guard(&err, "messagesByID")
 	if err := c.err(); err != nil {
 		return nil, err

@@ -10,6 +10,8 @@ import (
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
+
+	"yunxin/core"
 )
 
 var (
@@ -79,6 +81,18 @@ func (c *cache) err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closed
+}
+
+// closedCause makes the failure of a call during which the cache was
+// closed (a transaction aborted because another tab upgraded or deleted the
+// database) wrap why it closed, and so core.ErrCacheClosed.
+func (c *cache) closedCause(err *error) {
+	if *err == nil || errors.Is(*err, core.ErrCacheClosed) {
+		return
+	}
+	if why := c.err(); why != nil {
+		*err = fmt.Errorf("%w (%v)", why, *err)
+	}
 }
 
 // Close implements core.Cache.
