@@ -171,11 +171,11 @@ func (t *tx) record(k RecordKey) (Record, bool) {
 // commit writes what t staged to the cache in one transaction and, when
 // that succeeded, installs in memory what the cache stored (Apply fills the
 // batch with the merged sessions and meta and the records it kept, which
-// another tab may have made differ from the staged copies; of the meta, the
-// sync cursors stay this run's) and emits the
-// events (message and receipt events first, then session events), unless
-// the run was stopped meanwhile. A failed write changes nothing in memory
-// and is returned. Gaps left by live messages are pulled afterwards.
+// another tab's writes may have made differ from the staged copies; of the
+// meta, the sync cursors stay this run's) and emits the events (message and
+// receipt events first, then session events), unless the run was stopped
+// meanwhile. A failed write changes nothing in memory and is returned. Gaps
+// left by live messages are pulled afterwards.
 func (t *tx) commit(ctx context.Context) error {
 	if t.done {
 		return nil
