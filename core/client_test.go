@@ -95,7 +95,16 @@ type spy struct {
 	dials int
 	live  int
 	ops   map[string]int
+	syncs []proto.SyncReq                      // every sync request, in order
 	hold  func(ctx context.Context, op string) // called before a request is written
+	// drop, when set, says which frames from the server are dropped
+	// unread; stash, which ones are handed over only after the next frame
+	// (as if the server's fan-out had reordered them). stashed is signalled
+	// when a frame was stashed.
+	drop    func(f proto.Frame) bool
+	stash   func(f proto.Frame) bool
+	stashed chan struct{}
+	conns   []*spyConn
 }
 
 func (s *spy) dial(ctx context.Context, url string) (core.Conn, error) {
@@ -108,11 +117,25 @@ func (s *spy) dial(ctx context.Context, url string) (core.Conn, error) {
 		return nil, err
 	}
 	c.SetReadLimit(proto.MaxFrame)
+	sc := &spyConn{s: s, c: c}
 	s.mu.Lock()
 	s.dials++
 	s.live++
+	s.conns = append(s.conns, sc)
 	s.mu.Unlock()
-	return &spyConn{s: s, c: c}, nil
+	return sc, nil
+}
+
+// cut closes the device's connections from its side, as a network that
+// drops them: the client reconnects.
+func (s *spy) cut() {
+	s.mu.Lock()
+	conns := s.conns
+	s.conns = nil
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.c.Close(websocket.StatusGoingAway, "cut")
+	}
 }
 
 // count returns the dials, the connections not closed yet and the requests of op.
@@ -123,18 +146,48 @@ func (s *spy) count(op string) (dials, live, ops int) {
 }
 
 type spyConn struct {
-	s    *spy
-	c    *websocket.Conn
-	once sync.Once
+	s       *spy
+	c       *websocket.Conn
+	once    sync.Once
+	pending []byte // a stashed frame, handed over after the next one
+	next    []byte // the stashed frame, due at the next Read
 }
 
 func (w *spyConn) Read(ctx context.Context) ([]byte, error) {
-	_, b, err := w.c.Read(ctx)
-	var ce websocket.CloseError
-	if errors.As(err, &ce) {
-		return nil, &core.ClosedError{Code: int(ce.Code), Reason: ce.Reason}
+	if b := w.next; b != nil {
+		w.next = nil
+		return b, nil
 	}
-	return b, err
+	for {
+		_, b, err := w.c.Read(ctx)
+		var ce websocket.CloseError
+		if errors.As(err, &ce) {
+			return nil, &core.ClosedError{Code: int(ce.Code), Reason: ce.Reason}
+		}
+		if err != nil {
+			return nil, err
+		}
+		var f proto.Frame
+		json.Unmarshal(b, &f)
+		w.s.mu.Lock()
+		drop, stash, stashed := w.s.drop, w.s.stash, w.s.stashed
+		w.s.mu.Unlock()
+		if drop != nil && drop(f) {
+			continue
+		}
+		if w.pending == nil && stash != nil && stash(f) {
+			w.pending = b
+			if stashed != nil {
+				stashed <- struct{}{}
+			}
+			continue
+		}
+		if p := w.pending; p != nil { // b first, then the stashed frame
+			w.pending = nil
+			w.next = p
+		}
+		return b, nil
+	}
 }
 
 func (w *spyConn) Write(ctx context.Context, b []byte) error {
@@ -145,6 +198,11 @@ func (w *spyConn) Write(ctx context.Context, b []byte) error {
 		w.s.ops = map[string]int{}
 	}
 	w.s.ops[f.Op]++
+	if f.Op == proto.OpSync {
+		var req proto.SyncReq
+		json.Unmarshal(f.Data, &req)
+		w.s.syncs = append(w.s.syncs, req)
+	}
 	hold := w.s.hold
 	w.s.mu.Unlock()
 	if hold != nil {
@@ -193,6 +251,25 @@ type device struct {
 	caches map[string]*core.MemCache
 	opened []*countedCache
 	wrap   func(core.Cache) core.Cache // optional: what open returns around the opened cache
+	hook   func(core.Event)            // optional: called with each event as it is emitted
+}
+
+// loggedInWhen returns what IsLogined answered at each event satisfying f,
+// as seen from inside the listener, from now on.
+func (d *device) loggedInWhen(f func(core.Event) bool) func() []bool {
+	var mu sync.Mutex
+	var seen []bool
+	d.mu.Lock()
+	d.hook = func(e core.Event) {
+		if f(e) {
+			in := d.c.IsLogined()
+			mu.Lock()
+			seen = append(seen, in)
+			mu.Unlock()
+		}
+	}
+	d.mu.Unlock()
+	return func() []bool { mu.Lock(); defer mu.Unlock(); return append([]bool(nil), seen...) }
 }
 
 func newDevice(t *testing.T, ts *testServer, syncUnread bool) *device {
@@ -212,6 +289,12 @@ func newDevice(t *testing.T, ts *testServer, syncUnread bool) *device {
 	}
 	cfg := core.Config{AppKey: "demo", Server: "ws://" + ts.addr + "/ws", ShouldSyncUnreadCount: syncUnread}
 	d.c = core.NewClient(cfg, d.net.dial, open, func(e core.Event) {
+		d.mu.Lock()
+		hook := d.hook
+		d.mu.Unlock()
+		if hook != nil {
+			hook(e)
+		}
 		d.mu.Lock()
 		d.events = append(d.events, e)
 		d.mu.Unlock()
@@ -518,17 +601,26 @@ func TestMultiDevice(t *testing.T) {
 	}
 	a2.waitFor("a2 unread cleared", func() bool { return a2.session("bob").UnreadCount == 0 })
 
-	// Kicking the other web client ends its login without reconnects.
+	// Kicking the other web client ends its login without reconnects; the
+	// page's kickout handler already finds it logged out.
+	kicked := func(e core.Event) bool {
+		x, ok := e.Data.(core.AccountEvent)
+		return ok && x.EventType == "kickout" && x.ReasonCode == proto.KickByOtherClient
+	}
+	loggedIn := a2.loggedInWhen(kicked)
 	if err := a1.c.KickOtherClient(context.Background(), 16); err != nil {
 		t.Fatal(err)
 	}
-	a2.waitFor("kickout", func() bool {
-		return a2.count(func(e core.Event) bool {
-			x, ok := e.Data.(core.AccountEvent)
-			return ok && x.EventType == "kickout" && x.ReasonCode == proto.KickByOtherClient
-		}) == 1
-	})
-	a2.waitFor("a2 logged out", func() bool { return !a2.c.IsLogined() })
+	a2.waitFor("kickout", func() bool { return a2.count(kicked) == 1 })
+	if got := loggedIn(); len(got) != 1 || got[0] {
+		t.Fatalf("isLogined in the kickout handler: %v, want [false]", got)
+	}
+	if a2.c.IsLogined() {
+		t.Fatal("a2 still logged in after kickout")
+	}
+	if dials, _, _ := a2.net.count(""); dials != 1 {
+		t.Fatalf("a2 dialed %d times, want 1 (no reconnect after a kick)", dials)
+	}
 }
 
 func TestReconnectAfterServerRestart(t *testing.T) {

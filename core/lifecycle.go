@@ -159,16 +159,11 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 // cancelled with cause, and, the first time only, its link says logout and
 // closes and its cache closes. ctx bounds the logout request.
 func (c *Client) stop(ctx context.Context, r *run, cause error) {
-	c.writeMu.Lock() // no change of r's state is half done
+	c.detach(r, cause)
 	c.mu.Lock()
-	if c.active == r {
-		c.active = nil
-	}
 	l := r.link
 	r.link = nil
 	c.mu.Unlock()
-	c.writeMu.Unlock()
-	r.cancel(cause)
 	r.stopped.Do(func() {
 		if l != nil {
 			ctx, cancel := context.WithTimeout(ctx, time.Second)
@@ -180,6 +175,34 @@ func (c *Client) stop(ctx context.Context, r *run, cause error) {
 			c.logf("closing the local cache: " + err.Error())
 		}
 	})
+}
+
+// detach makes run r not current (if it still is) and cancels its context
+// with cause, at once: no change of r's state is half done when it returns
+// (it waits for a tx in progress) and none starts after. It reports whether
+// r was the current run.
+func (c *Client) detach(r *run, cause error) bool {
+	c.writeMu.Lock()
+	c.mu.Lock()
+	current := c.active == r
+	if current {
+		c.active = nil
+	}
+	c.mu.Unlock()
+	c.writeMu.Unlock()
+	r.cancel(cause)
+	return current
+}
+
+// end stops run r from within (a kick, a refused login, a closed cache):
+// r is detached first, so that a page calling isLogined() in its handler of
+// ev hears false, then ev is emitted (only when r was the current run), then
+// the link and the cache close in the background. No lock may be held.
+func (c *Client) end(r *run, cause error, ev AccountEvent) {
+	if c.detach(r, cause) {
+		c.emitAccount(ev)
+	}
+	go c.stop(context.Background(), r, cause)
 }
 
 // Backoff returns the wait before reconnect attempt n (0-based): NIM's 1.6 s,
@@ -251,14 +274,12 @@ func (c *Client) loop(r *run, first chan<- error) {
 			e := AsError(err)
 			switch e.Code {
 			case proto.CodeBadAuth, proto.CodeForbidden, proto.CodeDisabled, proto.CodeBadParam:
-				c.emitAccount(AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
-				c.stop(context.Background(), r, err)
+				c.end(r, err, AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
 				return
 			}
 			failures++
 			if max := c.Config().MaxAutoLoginRetryTimes; max > 0 && failures > max {
-				c.emitAccount(AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
-				c.stop(context.Background(), r, err)
+				c.end(r, err, AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
 				return
 			}
 		}

@@ -67,13 +67,23 @@ func (l *link) readLoop() {
 	}
 }
 
+// pushLoop hands pushes to onPush in arrival order. Once the link is dead
+// it hands over what is still queued (a kick is read before the close that
+// follows it) and ends.
 func (l *link) pushLoop() {
 	for {
 		select {
 		case f := <-l.pushes:
 			l.onPush(f.Op, f.Data)
 		case <-l.done:
-			return
+			for {
+				select {
+				case f := <-l.pushes:
+					l.onPush(f.Op, f.Data)
+				default:
+					return
+				}
+			}
 		}
 	}
 }

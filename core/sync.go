@@ -1,7 +1,6 @@
 package core
 
 import (
-	"context"
 	"encoding/json"
 	"sort"
 
@@ -298,7 +297,8 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 	case proto.PushKick:
 		var k proto.Kick
 		json.Unmarshal(data, &k)
-		c.emitAccount(AccountEvent{EventType: "kickout", ReasonCode: k.Reason, ClientType: k.ClientType, ReasonDesc: k.Desc})
-		go c.stop(context.Background(), r, errLoginKicked) // kicked: no reconnect
+		// Kicked: no reconnect. The run is detached before the page hears
+		// kickout, so isLogined() in its handler answers false.
+		c.end(r, errLoginKicked, AccountEvent{EventType: "kickout", ReasonCode: k.Reason, ClientType: k.ClientType, ReasonDesc: k.Desc})
 	}
 }
