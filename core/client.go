@@ -41,6 +41,8 @@ type Client struct {
 	log      func(string)
 	active   *run  // the current login or autoLogin; nil when logged out
 	timeSkew int64 // server time - local time, ms
+
+	backoff func(n int) time.Duration // the wait before reconnect attempt n: Backoff (tests shorten it)
 }
 
 // NewClient returns a Client that dials with dial, opens caches with open and
@@ -50,7 +52,7 @@ func NewClient(cfg Config, dial DialFunc, open OpenCacheFunc, emit func(Event)) 
 	if emit == nil {
 		emit = func(Event) {}
 	}
-	return &Client{cfg: cfg, dial: dial, open: open, emit: emit, log: func(string) {}}
+	return &Client{cfg: cfg, dial: dial, open: open, emit: emit, log: func(string) {}, backoff: Backoff}
 }
 
 // SetConfig replaces the configuration (yunxinIM.init). It takes effect at

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"math/big"
 	"sync"
 	"time"
@@ -27,7 +28,7 @@ type run struct {
 	st      state
 	link    *link              // authenticated connection, nil while offline
 	clients []proto.ClientInfo // the account's other online clients
-	syncing *link              // the link whose sync runs: its msg and change pushes wait in held
+	syncing *link              // the link whose sync runs: msg and change pushes wait in held
 	held    []push
 }
 
@@ -41,6 +42,7 @@ var (
 	errLoggedOut   = Errf(proto.CodeNetwork, "logged out")
 	errNewerLogin  = Errf(proto.CodeNetwork, "cancelled by a newer login")
 	errLoginKicked = Errf(proto.CodeNetwork, "kicked out")
+	errCacheClosed = Errf(proto.CodeServer, "the local cache was closed (another tab upgraded or deleted it): reload the page")
 )
 
 // Login opens the account's cache, connects, authenticates and syncs. It
@@ -136,16 +138,20 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 	}
 	r := &run{account: account, token: token, cache: cache, st: newState(snap)}
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
-	if r.st.meta.DeviceID == "" {
-		m := r.st.meta
+	// The meta is written at every start, a probe (MergeMeta keeps what is
+	// stored): a cache that cannot be written fails the login here, not at
+	// the first sync page. It also records the device id, once.
+	m := r.st.meta
+	if m.DeviceID == "" {
 		m.DeviceID = newID()
-		if err := cache.Apply(ctx, &Batch{Meta: &m}); err != nil {
-			cache.Close()
-			r.cancel(err)
-			return nil, wrap("cannot write the local cache", err)
-		}
-		r.st.meta = m
 	}
+	b := Batch{Meta: &m}
+	if err := cache.Apply(ctx, &b); err != nil {
+		cache.Close()
+		r.cancel(err)
+		return nil, wrap("cannot write the local cache", err)
+	}
+	r.st.meta = *b.Meta
 	c.writeMu.Lock()
 	c.mu.Lock()
 	c.active = r
@@ -205,6 +211,17 @@ func (c *Client) end(r *run, cause error, ev AccountEvent) {
 	go c.stop(context.Background(), r, cause)
 }
 
+// cacheFailed returns err. When err says the cache was closed under the run
+// (ErrCacheClosed: another tab upgraded or deleted the database), no later
+// write can succeed: the run ends with autoLoginFailed (500) instead of
+// going on without a cache or reconnecting.
+func (c *Client) cacheFailed(r *run, err error) error {
+	if err != nil && errors.Is(err, ErrCacheClosed) {
+		c.end(r, errCacheClosed, AccountEvent{EventType: "autoLoginFailed", Code: errCacheClosed.Code, Msg: errCacheClosed.Msg})
+	}
+	return err
+}
+
 // Backoff returns the wait before reconnect attempt n (0-based): NIM's 1.6 s,
 // doubling, capped at 8 s, with ±10% jitter.
 func Backoff(n int) time.Duration {
@@ -243,13 +260,26 @@ func (c *Client) loop(r *run, first chan<- error) {
 		}
 		report(errLoggedOut)
 	}()
+	// failures counts the attempts that failed since the last completed
+	// sync: a connection whose sync fails is a failed attempt too, so a sync
+	// that keeps failing backs off like a server that cannot be reached.
 	failures := 0
+	giveUp := func(err error) bool {
+		if max := c.Config().MaxAutoLoginRetryTimes; max > 0 && failures > max {
+			e := AsError(err)
+			c.end(r, err, AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
+			return true
+		}
+		return false
+	}
 	for r.ctx.Err() == nil {
 		l, err := c.connect(r)
 		if err == nil {
-			failures = 0
 			report(nil)
-			c.afterLogin(r, l)
+			serr := c.afterLogin(r, l)
+			if serr == nil {
+				failures = 0
+			}
 			select {
 			case <-l.done:
 			case <-r.ctx.Done():
@@ -262,6 +292,15 @@ func (c *Client) loop(r *run, first chan<- error) {
 			c.mu.Unlock()
 			if !replaced {
 				c.step(StepDisconnected)
+			}
+			if r.ctx.Err() != nil {
+				return
+			}
+			if serr != nil {
+				failures++
+				if giveUp(serr) {
+					return
+				}
 			}
 		} else {
 			if r.ctx.Err() != nil {
@@ -278,13 +317,12 @@ func (c *Client) loop(r *run, first chan<- error) {
 				return
 			}
 			failures++
-			if max := c.Config().MaxAutoLoginRetryTimes; max > 0 && failures > max {
-				c.end(r, err, AccountEvent{EventType: "autoLoginFailed", Code: e.Code, Msg: e.Msg})
+			if giveUp(err) {
 				return
 			}
 		}
 		select {
-		case <-time.After(Backoff(failures)):
+		case <-time.After(c.backoff(failures)):
 		case <-r.ctx.Done():
 		}
 	}
@@ -340,8 +378,10 @@ func (c *Client) connect(r *run) (*link, error) {
 	return l, nil
 }
 
-// afterLogin reports the other clients, syncs and starts the heartbeat.
-func (c *Client) afterLogin(r *run, l *link) {
+// afterLogin reports the other clients, syncs and starts the heartbeat. It
+// returns the sync's error, after closing l (the loop reconnects and syncs
+// again), or ending the run when the cache was closed under it.
+func (c *Client) afterLogin(r *run, l *link) error {
 	c.mu.Lock()
 	others := r.clients
 	c.mu.Unlock()
@@ -358,8 +398,9 @@ func (c *Client) afterLogin(r *run, l *link) {
 			r.syncing, r.held = nil, nil // the next sync brings what they carried
 		}
 		c.mu.Unlock()
+		c.cacheFailed(r, err)
 		l.close(err) // reconnect and sync again
-		return
+		return err
 	}
 	c.releaseHeld(r, l)
 	c.step(StepSynced)
@@ -378,6 +419,7 @@ func (c *Client) afterLogin(r *run, l *link) {
 			}
 		}
 	}()
+	return nil
 }
 
 // panicText describes a recovered panic value.

@@ -81,7 +81,7 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		}
 		done <- res
 	}()
-	if err := t.commit(ctx); err != nil {
+	if err := c.cacheFailed(r, t.commit(ctx)); err != nil {
 		// The final write below stores the message with its outcome.
 		c.logf("cannot cache the message being sent: " + err.Error())
 		c.emit(will)
@@ -131,7 +131,7 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 			Message: &v, Success: &ok, Code: fin.Code, Msg: fin.Msg}})
 	}
 	t.events = append(t.events, events...)
-	werr := t.commit(ctx)
+	werr := c.cacheFailed(r, t.commit(ctx))
 	if werr != nil {
 		c.logf("cannot cache the message sent: " + werr.Error())
 		c.emitAll(events)
@@ -168,7 +168,7 @@ func (c *Client) SendMessageReceipt(ctx context.Context, sessionID string, chatT
 	c.mu.Unlock()
 	ms, err := r.cache.MessagesByID(ctx, []string{messageID})
 	if err != nil {
-		return wrap("cannot read the local cache", err)
+		return wrap("cannot read the local cache", c.cacheFailed(r, err))
 	}
 	if len(ms) == 0 || ms[0].SK != sk {
 		return Errf(proto.CodeNotFound, "message "+messageID+" not found in session "+sessionID)

@@ -70,7 +70,7 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 	}
 	s.Unread, s.ReadSeq = 0, max(s.ReadSeq, s.LastSeq)
 	t.putSession(s, evUpdateSession)
-	if err := t.commit(ctx); err != nil {
+	if err := c.cacheFailed(r, t.commit(ctx)); err != nil {
 		return err
 	}
 	c.mu.Lock()
@@ -100,11 +100,11 @@ func isNetwork(err error) bool {
 // applyServerConvs applies conversation rows the server sent in reply to a
 // read; a failed cache write is logged.
 func (c *Client) applyServerConvs(r *run, convs []proto.Conv) {
-	err := c.change(r, func(t *tx) {
+	err := c.cacheFailed(r, c.change(r, func(t *tx) {
 		for _, cv := range convs {
 			t.applyConv(cv, true)
 		}
-	})
+	}))
 	if err != nil && err != errLoggedOut {
 		c.logf("cannot apply a read mark: " + err.Error())
 	}
@@ -152,7 +152,7 @@ func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chat
 		s.Conv = proto.P2PConv(r.account, sessionID)
 	}
 	t.putSession(s, kind)
-	return t.commit(ctx)
+	return c.cacheFailed(r, t.commit(ctx))
 }
 
 // userExists asks the server whether account exists: nil when it does or
@@ -201,7 +201,7 @@ func (c *Client) DeleteRecentSession(ctx context.Context, sessionID string, chat
 	}
 	s.HideTime = max(now, s.UpdateTime)
 	t.putSession(s, evRemoveSession)
-	return t.commit(ctx)
+	return c.cacheFailed(r, t.commit(ctx))
 }
 
 // MessagesInSession returns one page of a session's cached messages in time
@@ -239,7 +239,7 @@ func (c *Client) MessagesInSession(ctx context.Context, p MessagesParams) ([]Mes
 	if p.MessageID != "" {
 		a, err := r.cache.MessagesByID(ctx, []string{p.MessageID})
 		if err != nil {
-			return nil, wrap("cannot read the local cache", err)
+			return nil, wrap("cannot read the local cache", c.cacheFailed(r, err))
 		}
 		if len(a) == 0 || a[0].SK != sk {
 			return nil, Errf(proto.CodeNotFound, "message "+p.MessageID+" not found in session "+p.SessionID)
@@ -248,7 +248,7 @@ func (c *Client) MessagesInSession(ctx context.Context, p MessagesParams) ([]Mes
 	}
 	ms, err := r.cache.Messages(ctx, q)
 	if err != nil {
-		return nil, wrap("cannot read the local cache", err)
+		return nil, wrap("cannot read the local cache", c.cacheFailed(r, err))
 	}
 	out := make([]MessageView, len(ms))
 	for i := range ms {
@@ -273,7 +273,7 @@ func (c *Client) MessagesByIDs(ctx context.Context, ids []string) ([]MessageView
 	}
 	ms, err := r.cache.MessagesByID(ctx, ids)
 	if err != nil {
-		return nil, wrap("cannot read the local cache", err)
+		return nil, wrap("cannot read the local cache", c.cacheFailed(r, err))
 	}
 	out := make([]MessageView, len(ms))
 	c.mu.Lock()

@@ -1,0 +1,7 @@
+package core
+
+import "time"
+
+// SetBackoff replaces the reconnect backoff of c (tests record the attempts
+// and shorten the waits).
+func SetBackoff(c *Client, f func(n int) time.Duration) { c.backoff = f }
