@@ -30,6 +30,13 @@ type run struct {
 	clients []proto.ClientInfo // the account's other online clients
 	syncing *link              // the link whose sync runs: msg and change pushes wait in held
 	held    []push
+
+	// resync is set while the change log is synced again from the start
+	// because the cache's cursor was moved by an SDK that knew fewer change
+	// kinds (Meta.Kinds < changeKinds); since is that sync's cursor, kept in
+	// memory only (a resync cut short starts over at the next start).
+	resync bool
+	since  int64
 }
 
 // push is a server push kept for later.
@@ -44,6 +51,12 @@ var (
 	errLoginKicked = Errf(proto.CodeNetwork, "kicked out")
 	errCacheClosed = Errf(proto.CodeServer, "the local cache was closed (another tab upgraded or deleted it): reload the page")
 )
+
+// changeKinds is the version of the set of change kinds this SDK applies
+// (the registry, changeAppliers). Raise it whenever a kind is registered:
+// a cache whose cursor was moved by an SDK that skipped the new kinds
+// (Meta.Kinds lower) then syncs the whole change log again.
+const changeKinds = 1
 
 // Login opens the account's cache, connects, authenticates and syncs. It
 // returns once logged in (the sync goes on in the background and step 8 of
@@ -140,10 +153,16 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
 	// The meta is written at every start, a probe (MergeMeta keeps what is
 	// stored): a cache that cannot be written fails the login here, not at
-	// the first sync page. It also records the device id, once.
+	// the first sync page. It also records the device id, once, and the
+	// kinds this SDK applies (see changeKinds).
 	m := r.st.meta
 	if m.DeviceID == "" {
 		m.DeviceID = newID()
+	}
+	if m.Kinds < changeKinds {
+		r.resync = true // the change log again from ver 0; Kinds is raised when that sync ends
+	} else {
+		m.Kinds = changeKinds // a newer SDK's mark: the cursor moves with this SDK's kinds now
 	}
 	b := Batch{Meta: &m}
 	if err := cache.Apply(ctx, &b); err != nil {

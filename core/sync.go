@@ -20,6 +20,9 @@ func (c *Client) sync(r *run, l *link) error {
 	for {
 		c.mu.Lock()
 		req := proto.SyncReq{Since: r.st.meta.Ver, ConvSince: r.st.meta.ConvVer}
+		if r.resync {
+			req.Since = r.since
+		}
 		c.mu.Unlock()
 		var resp proto.SyncResp
 		if err := l.call(r.ctx, proto.OpSync, req, &resp); err != nil {
@@ -88,10 +91,18 @@ func (c *Client) syncPage(r *run, l *link, resp *proto.SyncResp) error {
 	}
 	m := t.getMeta()
 	m.Ver, m.ConvVer = max(m.Ver, resp.Ver), max(m.ConvVer, resp.ConvVer)
+	if !resp.More {
+		m.Kinds = changeKinds // every kind this SDK applies is in, up to m.Ver
+	}
 	t.setMeta(m)
 	if err := t.commit(r.ctx); err != nil {
 		return wrap("sync page", err)
 	}
+	c.mu.Lock()
+	if r.resync {
+		r.since, r.resync = max(r.since, resp.Ver), resp.More
+	}
+	c.mu.Unlock()
 	return nil
 }
 
