@@ -108,6 +108,11 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		if res.resp.Conv != "" {
 			s.Conv = res.resp.Conv
 		}
+		if s.SyncSeq == 0 && s.LastSeq == 0 && len(s.Ahead) == 0 {
+			// Nothing of the conversation is cached from the server yet (a
+			// session made here): it roams like one met by a push.
+			s.SyncSeq = max(0, res.resp.Seq-RoamLimit)
+		}
 		s.markSeq(res.resp.Seq)
 		s.LastSeq = max(s.LastSeq, res.resp.Seq)
 	}

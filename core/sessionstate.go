@@ -155,15 +155,27 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	if s.Conv == "" {
 		s.Conv, changed = cv.ID, true
 	}
+	if ok && s.SyncSeq == 0 && s.LastSeq == 0 && len(s.Ahead) == 0 {
+		// A session made here (creatRecentSession, a send while offline)
+		// before its conversation was met: nothing of it is cached from the
+		// server, so it roams like a new one.
+		if start := max(0, cv.LastSeq-RoamLimit); start > 0 {
+			s.SyncSeq, changed = start, true
+		}
+		if cv.ReadSeq > s.ReadSeq {
+			s.ReadSeq, changed = cv.ReadSeq, true
+		}
+	}
 	if cv.LastSeq > s.LastSeq {
 		s.LastSeq, changed = cv.LastSeq, true
 	}
 	if cv.PeerReadSeq > s.PeerReadSeq {
 		s.PeerReadSeq, s.PeerReadTime, changed = cv.PeerReadSeq, cv.PeerReadTime, true
 	}
-	if final && t.c.Config().ShouldSyncUnreadCount && cv.ReadSeq >= s.ReadSeq &&
-		(cv.ReadSeq != s.ReadSeq || cv.Unread != s.Unread) && cv.LastSeq >= s.LastSeq {
-		s.ReadSeq, s.Unread, changed = cv.ReadSeq, cv.Unread, true
+	if final && t.c.Config().ShouldSyncUnreadCount {
+		if r, u, take := syncedRead(s, cv); take {
+			s.ReadSeq, s.Unread, changed = r, u, true
+		}
 	}
 	event := ""
 	switch {
@@ -179,6 +191,33 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	if changed {
 		t.putSession(s, event)
 	}
+}
+
+// syncedRead returns the read mark and unread count a session takes from
+// the server's row cv, and whether it takes them. A row that knows all the
+// session knows (cv.LastSeq >= s.LastSeq) gives both as they are, unless its
+// read mark is behind the session's. A higher read mark is taken whatever
+// the row's LastSeq (another device read while this one already got newer
+// messages); the unread count is then the row's plus the messages this
+// session knows of after cv.LastSeq, at most the session's own count (some
+// of those may be the account's own; the newest is not counted when it is).
+func syncedRead(s Session, cv proto.Conv) (int64, int, bool) {
+	switch {
+	case cv.ReadSeq < s.ReadSeq:
+		return 0, 0, false
+	case cv.LastSeq >= s.LastSeq:
+		return cv.ReadSeq, cv.Unread, cv.ReadSeq != s.ReadSeq || cv.Unread != s.Unread
+	case cv.ReadSeq == s.ReadSeq:
+		return 0, 0, false
+	case cv.ReadSeq >= s.LastSeq:
+		return cv.ReadSeq, 0, true
+	}
+	after := s.LastSeq - cv.LastSeq
+	if m := s.LastMsg; m != nil && m.Outgoing && m.Seq == s.LastSeq {
+		after-- // the account's own message is never unread
+	}
+	u := min(s.Unread, cv.Unread+int(after))
+	return cv.ReadSeq, max(u, 0), true
 }
 
 // applyConvChange applies a ChangeConv: the account's read mark moved.
