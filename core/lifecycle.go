@@ -25,11 +25,13 @@ type run struct {
 	stopped sync.Once
 
 	// Guarded by Client.mu; st changes only through a tx.
-	st      state
-	link    *link              // authenticated connection, nil while offline
-	clients []proto.ClientInfo // the account's other online clients
-	syncing *link              // the link whose sync runs: msg and change pushes wait in held
-	held    []push
+	st        state
+	link      *link              // authenticated connection, nil while offline
+	clients   []proto.ClientInfo // the account's other online clients
+	syncing   *link              // the link whose sync runs: msg and change pushes wait in held
+	held      []push
+	heldBytes int  // bytes of the data in held
+	overflow  bool // held passed maxHeldBytes and was dropped: sync again before releasing
 
 	// resync is set while the change log is synced again from the start
 	// because the cache's cursor was moved by an SDK that knew fewer change
@@ -408,37 +410,56 @@ func (c *Client) afterLogin(r *run, l *link) error {
 		c.emitAccount(AccountEvent{EventType: "multiLoginClientsChanged", Type: 1, Clients: clientViews(others)})
 	}
 	c.step(StepSyncing)
-	if err := c.sync(r, l); err != nil {
+	for {
+		err := c.sync(r, l)
+		if err == nil && c.releaseHeld(r, l) {
+			break
+		}
+		if err == nil {
+			continue // the pushes held during the sync passed their cap and were dropped: sync again
+		}
 		if r.ctx.Err() == nil && AsError(err).Code != proto.CodeNetwork {
 			c.logf("sync failed, reconnecting: " + err.Error())
 		}
 		c.mu.Lock()
+		if r.link == l {
+			r.link = nil // pushes still arriving on l are dropped: the next sync brings them
+		}
 		if r.syncing == l {
-			r.syncing, r.held = nil, nil // the next sync brings what they carried
+			r.syncing, r.held, r.heldBytes, r.overflow = nil, nil, 0, false
 		}
 		c.mu.Unlock()
 		c.cacheFailed(r, err)
 		l.close(err) // reconnect and sync again
 		return err
 	}
-	c.releaseHeld(r, l)
 	c.step(StepSynced)
-	go func() {
-		t := time.NewTicker(30 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-t.C:
-				if err := l.call(r.ctx, proto.OpPing, nil, nil); err != nil {
-					l.close(err)
-					return
-				}
-			case <-l.done:
-				return
-			}
+	go c.heartbeat(r, l)
+	return nil
+}
+
+// heartbeat pings the server every 30 s while l lives; a failed ping closes
+// l (the loop reconnects).
+func (c *Client) heartbeat(r *run, l *link) {
+	defer func() {
+		if p := recover(); p != nil { // a panic here must not kill the runtime
+			c.logf("heartbeat: internal error: " + panicText(p))
+			l.close(Errf(proto.CodeServer, "internal error"))
 		}
 	}()
-	return nil
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if err := l.call(r.ctx, proto.OpPing, nil, nil); err != nil {
+				l.close(err)
+				return
+			}
+		case <-l.done:
+			return
+		}
+	}
 }
 
 // panicText describes a recovered panic value.

@@ -115,6 +115,11 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		}
 		s.markSeq(res.resp.Seq)
 		s.LastSeq = max(s.LastSeq, res.resp.Seq)
+		if len(s.Ahead) > 0 && s.Conv != "" {
+			// The seq left a gap (messages this client has not received
+			// yet): pull from the cursor, as for a push past a gap.
+			t.gaps = append(t.gaps, proto.Cursor{Conv: s.Conv, After: s.SyncSeq})
+		}
 	}
 	if s.LastMsg == nil || s.LastMsg.ID == m.ID || Less(s.LastMsg, &m) {
 		mc := m

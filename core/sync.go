@@ -180,32 +180,42 @@ func (c *Client) sendUnsentReads(r *run, l *link) error {
 // fillGaps pulls the messages missing before live ones, one pull per
 // conversation at a time.
 func (c *Client) fillGaps(r *run, cursors []proto.Cursor) {
-	c.mu.Lock()
-	l := r.link
-	if c.active != r || l == nil {
-		c.mu.Unlock()
-		return
-	}
 	var todo []proto.Cursor
-	for _, cur := range cursors {
-		if !r.st.sessions.pulling[cur.Conv] {
-			r.st.sessions.pulling[cur.Conv] = true
-			todo = append(todo, cur)
+	defer func() {
+		if p := recover(); p != nil { // a panic here must not kill the runtime
+			c.logf("filling a gap: internal error: " + panicText(p))
 		}
-	}
-	c.mu.Unlock()
-	if len(todo) == 0 {
+		c.mu.Lock()
+		for _, cur := range todo {
+			delete(r.st.sessions.pulling, cur.Conv)
+		}
+		c.mu.Unlock()
+	}()
+	l := func() *link {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.active != r || r.link == nil {
+			return nil
+		}
+		for _, cur := range cursors {
+			if !r.st.sessions.pulling[cur.Conv] {
+				r.st.sessions.pulling[cur.Conv] = true
+				todo = append(todo, cur)
+			}
+		}
+		return r.link
+	}()
+	if l == nil || len(todo) == 0 {
 		return
 	}
 	if err := c.cacheFailed(r, c.pull(r, l, todo, nil, true)); err != nil && r.ctx.Err() == nil && !isNetwork(err) {
 		c.logf("cannot fill a gap: " + err.Error())
 	}
-	c.mu.Lock()
-	for _, cur := range todo {
-		delete(r.st.sessions.pulling, cur.Conv)
-	}
-	c.mu.Unlock()
 }
+
+// maxHeldBytes caps the pushes held during a sync (their data): past it
+// they are dropped and the sync runs again, which brings what they carried.
+var maxHeldBytes = 4 * proto.MaxFrame
 
 // onPush handles a server push on link l of run r. Messages and changes go
 // through the same code as a sync's; a change whose Ver is the next one
@@ -213,15 +223,28 @@ func (c *Client) fillGaps(r *run, cursors []proto.Cursor) {
 // next sync, which pages over it again). A push that cannot be applied is
 // logged.
 //
-// Messages and changes pushed while the link's sync runs are held and
-// applied after it (releaseHeld), in arrival order: the server fans pushes
-// out after its commit, so one may arrive while the sync is still pulling
-// older messages of the same conversation.
+// Messages and changes pushed on a link that is not the run's any more (a
+// dead one's queue) are dropped: the next sync brings them. Those pushed
+// while a sync runs are held and applied after it (releaseHeld), in arrival
+// order: the server fans pushes out after its commit, so one may arrive
+// while the sync is still pulling older messages of the same conversation.
+// Held pushes are capped by bytes (maxHeldBytes); past the cap they are
+// dropped and the sync runs again.
 func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
 	if op == proto.PushMsg || op == proto.PushChange {
 		c.mu.Lock()
-		if r.syncing != nil && r.syncing == l {
-			r.held = append(r.held, push{op, data})
+		switch {
+		case r.link != l:
+			c.mu.Unlock()
+			return
+		case r.syncing != nil:
+			if !r.overflow {
+				r.held = append(r.held, push{op, data})
+				r.heldBytes += len(data)
+				if r.heldBytes > maxHeldBytes {
+					r.held, r.heldBytes, r.overflow = nil, 0, true
+				}
+			}
 			c.mu.Unlock()
 			return
 		}
@@ -231,20 +254,26 @@ func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
 }
 
 // releaseHeld applies the pushes held during link l's sync, then lets
-// pushes through again.
-func (c *Client) releaseHeld(r *run, l *link) {
+// pushes through again. It returns false, holding on, when the held pushes
+// passed their cap and were dropped: the caller syncs again.
+func (c *Client) releaseHeld(r *run, l *link) bool {
 	for {
 		c.mu.Lock()
 		if r.syncing != l {
 			c.mu.Unlock()
-			return
+			return true
+		}
+		if r.overflow {
+			r.held, r.heldBytes, r.overflow = nil, 0, false
+			c.mu.Unlock()
+			return false
 		}
 		held := r.held
-		r.held = nil
+		r.held, r.heldBytes = nil, 0
 		if len(held) == 0 {
 			r.syncing = nil
 			c.mu.Unlock()
-			return
+			return true
 		}
 		c.mu.Unlock()
 		for _, p := range held {
