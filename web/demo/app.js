@@ -135,12 +135,13 @@
       showLogin();
       showError('loginError', { msg: 'Logged out: ' + (ret.reasonDesc || 'this account logged in elsewhere') });
     } else if (ret.eventType === 'autoLoginFailed') {
+      // The SDK has stopped (wrong token, origin not allowed, retry limit
+      // reached, local cache closed): whatever the code, back to the login
+      // view with the reason. Only a refused token is forgotten.
+      if (ret.code === 302) storage(STORE.token, null);
       setStatus('login failed', 'offline');
-      if (ret.code === 302) {
-        storage(STORE.token, null);
-        showLogin();
-        showError('loginError', ret);
-      }
+      showLogin();
+      showError('loginError', ret);
     }
   });
 
