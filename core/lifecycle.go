@@ -172,7 +172,9 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 		r.cancel(err)
 		return nil, wrap("cannot write the local cache", err)
 	}
-	r.st.meta = *b.Meta
+	merged := *b.Meta // another tab's marks, but this run's cursors (as tx.commit keeps them)
+	merged.Ver, merged.ConvVer = m.Ver, m.ConvVer
+	r.st.meta = merged
 	c.writeMu.Lock()
 	c.mu.Lock()
 	c.active = r
