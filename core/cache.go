@@ -88,7 +88,7 @@ type Meta struct {
 	Ver      int64  `json:"ver"`               // change-log cursor: proto.SyncResp.Ver of the last applied sync page
 	ConvVer  int64  `json:"convVer,omitempty"` // conversation cursor: proto.SyncResp.ConvVer
 	DeviceID string `json:"deviceId"`          // stable id of this cache ("device")
-	Kinds    int    `json:"kinds,omitempty"`   // version of the change kinds known to the SDK that moved Ver (core's changeKinds); the writer's value is kept
+	Kinds    int    `json:"kinds,omitempty"`   // version of the change kinds Ver covers (core's changeKinds); see MergeMeta
 }
 
 // Record is one entry of a domain's synced state (friends, teams,

@@ -102,9 +102,15 @@ func laterMessage(a, b *Message) *Message {
 
 // MergeMeta returns the meta record to store when the cache holds old and a
 // writer puts new: cursors only move forward and the device id, once set,
-// stays.
+// stays. Kinds says which change kinds the stored Ver covers: the writer's,
+// unless the stored Ver is ahead of the writer's, which another SDK moved —
+// then the smaller of the two, so a newer SDK syncs again what an older one
+// may have skipped (a lower Kinds only costs a resync).
 func MergeMeta(old, new Meta) Meta {
 	out := new
+	if old.Ver > new.Ver {
+		out.Kinds = min(old.Kinds, new.Kinds)
+	}
 	out.Ver = max(old.Ver, new.Ver)
 	out.ConvVer = max(old.ConvVer, new.ConvVer)
 	if old.DeviceID != "" {
