@@ -188,6 +188,7 @@ func (c *conn) handle(f proto.Frame) {
 		if p := recover(); p != nil {
 			c.s.log.Error("panic handling request", "op", f.Op, "account", c.account, "panic", p, "stack", string(debug.Stack()))
 			c.reply(f.ID, nil, errorf(proto.CodeServer, "internal server error"))
+			c.release() // a login that panicked after hold must not hold pushes for good
 		}
 	}()
 	if f.Op == "" {
@@ -356,18 +357,20 @@ func (c *conn) release() {
 	}
 	held, closer := c.held, c.heldClose
 	c.holding, c.held, c.heldClose = false, nil, nil
-	for _, f := range held {
-		c.queued -= len(f)
+	loggedIn := c.account != "" && !c.dead
+	if loggedIn {
+		// Into the queue under the same lock that ends holding, so that a
+		// push delivered meanwhile cannot overtake them (their bytes are
+		// counted already).
+		c.queue = append(c.queue, held...)
+		c.signal()
+	} else {
+		for _, f := range held {
+			c.queued -= len(f)
+		}
 	}
-	loggedIn := c.account != ""
 	c.mu.Unlock()
-	if !loggedIn {
-		return
-	}
-	for _, f := range held {
-		c.send(f)
-	}
-	if closer != nil {
+	if loggedIn && closer != nil {
 		c.closeAfter(closer.code, closer.reason)
 	}
 }
