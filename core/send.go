@@ -111,14 +111,12 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		if s.SyncSeq == 0 && s.LastSeq == 0 && len(s.Ahead) == 0 {
 			// Nothing of the conversation is cached from the server yet (a
 			// session made here): it roams like one met by a push.
-			s.SyncSeq = max(0, res.resp.Seq-RoamLimit)
+			t.roam(&s, res.resp.Seq)
 		}
 		s.markSeq(res.resp.Seq)
 		s.LastSeq = max(s.LastSeq, res.resp.Seq)
-		if len(s.Ahead) > 0 && s.Conv != "" {
-			// The seq left a gap (messages this client has not received
-			// yet): pull from the cursor, as for a push past a gap.
-			t.gaps = append(t.gaps, proto.Cursor{Conv: s.Conv, After: s.SyncSeq})
+		if a := t.announcedOf(m.SK); a.mark(res.resp.Seq) { // sendMessageFinish announces it
+			t.setAnnounced(m.SK, a)
 		}
 	}
 	if s.LastMsg == nil || s.LastMsg.ID == m.ID || Less(s.LastMsg, &m) {
@@ -127,6 +125,11 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		s.UpdateTime = max(s.UpdateTime, m.Time)
 	}
 	t.putSession(s, evUpdateSession)
+	if res.err == nil {
+		// A seq past a hole (messages this client has not received yet):
+		// pull from the cursor, as for a push past a gap.
+		t.gapPull(m.SK)
+	}
 	t.msgs = append(t.msgs, m)
 	v = m.View(s.PeerReadSeq)
 	ok = res.err == nil

@@ -2,7 +2,6 @@ package core
 
 import (
 	"slices"
-	"sort"
 
 	"yunxin/proto"
 )
@@ -27,20 +26,157 @@ const (
 // sessionState is the sessions domain's state: every session by key and by
 // conversation id. Installed sessions are never changed in place (a tx
 // installs new copies), so a reader holding Client.mu may keep a pointer.
+//
+// Two cursors say which of a session's messages are known. The session's
+// SyncSeq and Ahead, stored and merged with the other tabs' (MergeSession),
+// say which are cached: a tab installs the merged record, so it also counts
+// what another tab cached (and counted unread) as cached. announced, in this
+// tab's memory only, says which this tab has reported to its page
+// (onRecvMessages, or sendMessageFinish for its own sends): a message cached
+// by another tab is still reported here once (see ingest), and pulls start
+// from this cursor (pullStart). It starts at the cached cursor of each
+// session loaded: what was cached at load is not reported again.
 type sessionState struct {
-	byKey   map[string]*Session
-	byConv  map[string]*Session
-	pulling map[string]bool // conversations with a gap pull running; guarded by Client.mu
+	byKey     map[string]*Session
+	byConv    map[string]*Session
+	announced map[string]seqCursor // by session key; none: nothing announced
+	pulling   map[string]bool      // conversations with a gap pull running; guarded by Client.mu
 }
 
 func newSessionState(list []Session) sessionState {
 	st := sessionState{byKey: make(map[string]*Session, len(list)), byConv: make(map[string]*Session, len(list)),
-		pulling: map[string]bool{}}
+		announced: make(map[string]seqCursor, len(list)), pulling: map[string]bool{}}
 	for i := range list {
 		s := list[i] // schema-1 records come converted from the cache's Load
 		st.install(&s)
+		st.announced[s.Key] = seqCursor{s.SyncSeq, s.Ahead}
 	}
 	return st
+}
+
+// seqCursor is a set of a conversation's seqs: every seq up to Seq, and
+// the ones in Ahead (ascending, each above Seq+1). Ahead is replaced, never
+// changed in place: copies share it.
+type seqCursor struct {
+	Seq   int64
+	Ahead []int64
+}
+
+// has reports whether seq is in c.
+func (c seqCursor) has(seq int64) bool {
+	if seq <= c.Seq {
+		return true
+	}
+	_, found := slices.BinarySearch(c.Ahead, seq)
+	return found
+}
+
+// mark adds seq to c, advancing Seq over contiguous seqs. It returns false
+// when seq was in c already.
+func (c *seqCursor) mark(seq int64) bool {
+	if seq <= c.Seq {
+		return false
+	}
+	i, found := slices.BinarySearch(c.Ahead, seq)
+	if found {
+		return false
+	}
+	if seq == c.Seq+1 {
+		c.Seq = seq
+		k := 0
+		for k < len(c.Ahead) && c.Ahead[k] == c.Seq+1 {
+			c.Seq = c.Ahead[k]
+			k++
+		}
+		c.Ahead = slices.Clone(c.Ahead[k:])
+		if len(c.Ahead) == 0 {
+			c.Ahead = nil
+		}
+		return true
+	}
+	c.Ahead = slices.Insert(slices.Clone(c.Ahead), i, seq)
+	return true
+}
+
+// union adds every seq of o to c.
+func (c *seqCursor) union(o seqCursor) {
+	c.Seq, c.Ahead = mergeCursor(c.Seq, c.Ahead, o.Seq, o.Ahead)
+}
+
+// announcedOf returns this tab's announced cursor of session key as t
+// sees it.
+func (t *tx) announcedOf(key string) seqCursor {
+	if a, ok := t.announced[key]; ok {
+		return a
+	}
+	return t.r.st.sessions.announced[key]
+}
+
+// setAnnounced stages a as the announced cursor of session key.
+func (t *tx) setAnnounced(key string, a seqCursor) {
+	if t.announced == nil {
+		t.announced = map[string]seqCursor{}
+	}
+	t.announced[key] = a
+}
+
+// roam starts the cursor of session s, of which nothing is cached from the
+// server yet, RoamLimit messages before last: older ones stay on the
+// server, and this tab does not announce them either.
+func (t *tx) roam(s *Session, last int64) {
+	s.SyncSeq = max(0, last-RoamLimit)
+	t.raiseAnnounced(s.Key, s.SyncSeq)
+}
+
+// raiseAnnounced counts every seq of session key up to seq as announced.
+func (t *tx) raiseAnnounced(key string, seq int64) {
+	if a := t.announcedOf(key); seq > a.Seq {
+		a.union(seqCursor{Seq: seq})
+		t.setAnnounced(key, a)
+	}
+}
+
+// pullStart returns the seq after which this tab pulls the messages of
+// session s (as staged) up to last (see pullFrom), and counts the seqs it
+// skips as announced.
+func (t *tx) pullStart(s Session, last int64) int64 {
+	from := pullFrom(t.announcedOf(s.Key), s, last)
+	t.raiseAnnounced(s.Key, from)
+	return from
+}
+
+// pullFrom returns the seq after which a tab whose announced cursor is a
+// pulls the messages of session s up to last: its announced cursor, so that
+// it pulls and announces what another tab cached too, but never after the
+// cache's cursor (what is not cached must be pulled), and, of the messages
+// cached already, only the RoamLimit latest before last (the tab skips
+// older ones).
+func pullFrom(a seqCursor, s Session, last int64) int64 {
+	return max(min(a.Seq, s.SyncSeq), min(s.SyncSeq, last-RoamLimit))
+}
+
+// gapPull asks for a pull of session key's conversation after the commit,
+// should the session as installed then (merged with the other tabs') have a
+// hole before its last seq: in the cache's cursor, or in what this tab
+// announced (see tx.commit).
+func (t *tx) gapPull(key string) {
+	if !slices.Contains(t.gapKeys, key) {
+		t.gapKeys = append(t.gapKeys, key)
+	}
+}
+
+// gapCursor returns where a gap pull of session key starts, from the state
+// installed in st, raising its announced cursor over the seqs skipped; ok
+// is false when there is no hole.
+func (st *sessionState) gapCursor(key string) (cur proto.Cursor, ok bool) {
+	s, a := st.byKey[key], st.announced[key]
+	if s == nil || s.Conv == "" || len(s.Ahead) == 0 && len(a.Ahead) == 0 {
+		return proto.Cursor{}, false
+	}
+	from := pullFrom(a, *s, s.LastSeq)
+	a.union(seqCursor{Seq: from})
+	st.announced[key] = a
+	return proto.Cursor{Conv: s.Conv, After: from}, true
 }
 
 // install makes s the session of its key (and of its conversation).
@@ -132,10 +268,13 @@ func (t *tx) touch(key, id string, chatType int) (Session, string) {
 // applyConv merges a server conversation row (from a sync page, a
 // ChangeConv, or a read reply) into its session, creating the session with
 // its roaming cursor (RoamLimit) when it is new. Before a sync page's
-// messages are pulled (final false) it takes the last seq, the receipt and
-// the server's read mark; final also takes the read mark and the unread
-// count when shouldSyncUnreadCount is on, unless the row is older than what
-// the session already knows.
+// messages are pulled (final false) it takes the receipt and the server's
+// read mark (as SrvReadSeq); final also takes the last seq, and the read
+// mark and the unread count when shouldSyncUnreadCount is on, unless the
+// row is older than what the session already knows. (The last seq waits
+// for the messages: a session claiming a LastSeq whose messages it has not
+// counted would win MergeSession's unread count over another tab's record
+// that counted them.)
 func (t *tx) applyConv(cv proto.Conv, final bool) {
 	t.convs = append(t.convs, cv)
 	if cv.ChatType != proto.ChatP2P {
@@ -149,8 +288,8 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	s, ok := t.session(key)
 	changed := !ok
 	if !ok {
-		s = Session{Key: key, ID: peer, ChatType: cv.ChatType, UpdateTime: cv.LastTime,
-			SyncSeq: max(0, cv.LastSeq-RoamLimit), ReadSeq: cv.ReadSeq}
+		s = Session{Key: key, ID: peer, ChatType: cv.ChatType, UpdateTime: cv.LastTime, ReadSeq: cv.ReadSeq}
+		t.roam(&s, cv.LastSeq)
 	}
 	if s.Conv == "" {
 		s.Conv, changed = cv.ID, true
@@ -159,14 +298,15 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 		// A session made here (creatRecentSession, a send while offline)
 		// before its conversation was met: nothing of it is cached from the
 		// server, so it roams like a new one.
-		if start := max(0, cv.LastSeq-RoamLimit); start > 0 {
-			s.SyncSeq, changed = start, true
+		if cv.LastSeq > RoamLimit {
+			t.roam(&s, cv.LastSeq)
+			changed = true
 		}
 		if cv.ReadSeq > s.ReadSeq {
 			s.ReadSeq, changed = cv.ReadSeq, true
 		}
 	}
-	if cv.LastSeq > s.LastSeq {
+	if final && cv.LastSeq > s.LastSeq {
 		s.LastSeq, changed = cv.LastSeq, true
 	}
 	if cv.PeerReadSeq > s.PeerReadSeq {
@@ -281,14 +421,20 @@ func (t *tx) applyReceipt(rc proto.Receipt) {
 		Receipts: []ReceiptView{rv}}})
 }
 
-// ingest stages messages from the server (a pull page or a push), skipping
-// ones already cached, and reports the new ones (onRecvMessages). With live
-// (pushes and gap pulls), conversations left with a gap (a message arrived
-// whose predecessors are missing) are pulled after the commit.
+// ingest stages messages from the server (a pull page or a push) and
+// reports the ones this tab has not announced (onRecvMessages). A message
+// the cache's cursor (merged with the other tabs') does not have is cached
+// and counted in its session; one another tab cached already is only
+// announced: that tab counted it (unread, last message), and the merged
+// record this tab installed says so. A session of which nothing is cached
+// from the server yet roams (RoamLimit). With live (pushes and gap pulls),
+// conversations left with a hole (a message arrived whose predecessors are
+// missing) are pulled after the commit.
 func (t *tx) ingest(msgs []proto.Msg, live bool) {
 	me := t.r.account
 	var fresh []MessageView
 	touched := map[string]bool{}
+	var order []string
 	for _, pm := range msgs {
 		if pm.ChatType != proto.ChatP2P || pm.Seq <= 0 {
 			continue
@@ -301,16 +447,22 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 		s, ok := t.session(key)
 		kind := evUpdateSession
 		if !ok {
-			s = Session{Key: key, ID: peer, ChatType: pm.ChatType, SyncSeq: max(0, pm.Seq-RoamLimit)}
+			s = Session{Key: key, ID: peer, ChatType: pm.ChatType}
 			kind = evAddSession
 		} else if s.Hidden() && pm.Time > s.HideTime {
 			kind = evAddSession
 		}
+		if s.SyncSeq == 0 && s.LastSeq == 0 && len(s.Ahead) == 0 {
+			t.roam(&s, pm.Seq)
+		}
 		if s.Conv == "" {
 			s.Conv = pm.Conv
 		}
-		if !s.markSeq(pm.Seq) {
-			continue // already cached
+		a := t.announcedOf(key)
+		cache := s.markSeq(pm.Seq) // not cached yet, by this tab or another
+		tell := a.mark(pm.Seq)     // not announced by this tab yet
+		if !cache && !tell {
+			continue
 		}
 		m := Message{ID: pm.ClientID, SK: s.Key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
 			Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: pm.Body, Ext: pm.Ext, Time: pm.Time,
@@ -318,27 +470,33 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 		if m.ID == "" {
 			m.ID = "s" + pm.ServerID
 		}
-		t.msgs = append(t.msgs, m)
-		if !m.Outgoing && m.Seq > s.ReadSeq {
-			s.Unread++
+		if cache {
+			t.msgs = append(t.msgs, m)
+			if !m.Outgoing && m.Seq > s.ReadSeq {
+				s.Unread++
+			}
+			if m.Seq > s.LastSeq {
+				s.LastSeq = m.Seq
+			}
+			if s.LastMsg == nil || Less(s.LastMsg, &m) {
+				mc := m
+				s.LastMsg = &mc
+				s.UpdateTime = max(s.UpdateTime, m.Time)
+			}
+			t.putSession(s, kind)
 		}
-		if m.Seq > s.LastSeq {
-			s.LastSeq = m.Seq
+		if tell {
+			t.setAnnounced(key, a)
+			fresh = append(fresh, m.View(s.PeerReadSeq))
 		}
-		if s.LastMsg == nil || Less(s.LastMsg, &m) {
-			mc := m
-			s.LastMsg = &mc
-			s.UpdateTime = max(s.UpdateTime, m.Time)
+		if !touched[key] {
+			touched[key] = true
+			order = append(order, key)
 		}
-		fresh = append(fresh, m.View(s.PeerReadSeq))
-		t.putSession(s, kind)
-		touched[key] = true
 	}
 	if live {
-		for k := range touched {
-			if s := t.sessions[k]; len(s.Ahead) > 0 {
-				t.gaps = append(t.gaps, proto.Cursor{Conv: s.Conv, After: s.SyncSeq})
-			}
+		for _, k := range order {
+			t.gapPull(k)
 		}
 	}
 	if len(fresh) > 0 {
@@ -349,28 +507,10 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 // markSeq records that the message with seq is cached, advancing SyncSeq
 // over contiguous seqs. It returns false when seq was cached already.
 func (s *Session) markSeq(seq int64) bool {
-	if seq <= s.SyncSeq {
+	c := seqCursor{s.SyncSeq, s.Ahead}
+	if !c.mark(seq) {
 		return false
 	}
-	i := sort.Search(len(s.Ahead), func(i int) bool { return s.Ahead[i] >= seq })
-	if i < len(s.Ahead) && s.Ahead[i] == seq {
-		return false
-	}
-	// Ahead is replaced, never changed in place: copies of the session
-	// (installed ones, ones handed to the cache) share it.
-	if seq == s.SyncSeq+1 {
-		s.SyncSeq = seq
-		k := 0
-		for k < len(s.Ahead) && s.Ahead[k] == s.SyncSeq+1 {
-			s.SyncSeq = s.Ahead[k]
-			k++
-		}
-		s.Ahead = slices.Clone(s.Ahead[k:])
-		if len(s.Ahead) == 0 {
-			s.Ahead = nil
-		}
-		return true
-	}
-	s.Ahead = slices.Insert(slices.Clone(s.Ahead), i, seq)
+	s.SyncSeq, s.Ahead = c.Seq, c.Ahead
 	return true
 }

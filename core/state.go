@@ -62,15 +62,19 @@ type tx struct {
 	meta     *Meta               // staged meta; nil while unchanged
 	sessions map[string]*Session // staged sessions by key
 	convKeys map[string]string   // conversation id → session key, for staged sessions
-	kinds    map[string]string   // session key → session event to emit ("" none)
-	msgs     []Message
-	records  map[RecordKey]Record // staged records and tombstones (Deleted)
-	events   []Event              // emitted after commit, before the session events
-	ver      int64                // ver of the change being applied (applyChange), 0 outside
+	// announced holds the staged announced cursors by session key (this
+	// tab's memory only; see sessionState).
+	announced map[string]seqCursor
+	kinds     map[string]string // session key → session event to emit ("" none)
+	msgs      []Message
+	records   map[RecordKey]Record // staged records and tombstones (Deleted)
+	events    []Event              // emitted after commit, before the session events
+	ver       int64                // ver of the change being applied (applyChange), 0 outside
 
-	convs []proto.Conv   // conversations met (a sync page pulls their messages)
-	gaps  []proto.Cursor // conversations left with a gap by live messages
-	done  bool
+	convs   []proto.Conv   // conversations met (a sync page pulls their messages)
+	gapKeys []string       // sessions to check for a hole after the commit (gapPull)
+	gaps    []proto.Cursor // their gap pulls, found by commit
+	done    bool
 }
 
 // openTx starts a change of run r's state, or fails with 415 when r is no
@@ -219,12 +223,22 @@ func (t *tx) commit(ctx context.Context) error {
 		kinds = append(kinds, settledEvent(t.kinds[k], r.st.sessions.byKey[k], &s))
 		r.st.sessions.install(&s)
 	}
+	for k, a := range t.announced {
+		cur := r.st.sessions.announced[k]
+		cur.union(a)
+		r.st.sessions.announced[k] = cur
+	}
 	for _, rec := range b.Records {
 		k := RecordKey{rec.Kind, rec.Key}
 		if rec.Deleted {
 			delete(r.st.records, k)
 		} else {
 			r.st.records[k] = rec
+		}
+	}
+	for _, k := range t.gapKeys {
+		if cur, ok := r.st.sessions.gapCursor(k); ok {
+			t.gaps = append(t.gaps, cur)
 		}
 	}
 	total := r.st.sessions.totalUnread()

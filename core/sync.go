@@ -42,9 +42,9 @@ func (c *Client) sync(r *run, l *link) error {
 
 // syncPage applies one sync page: its changes (through the registry) and
 // conversation rows, written in one transaction; then the messages of those
-// conversations after each one's cursor (pulled in byte-bounded pages); then
-// the read marks and unread counts, with the page's cursors, in one last
-// transaction. The cursors are stored only once everything before them is.
+// conversations after what this tab announced (pullStart; pulled in
+// byte-bounded pages); then the read marks and unread counts, with the
+// page's cursors, in one last transaction. The cursors are stored only once everything before them is.
 func (c *Client) syncPage(r *run, l *link, resp *proto.SyncResp) error {
 	t, err := c.openTx(r)
 	if err != nil {
@@ -67,14 +67,24 @@ func (c *Client) syncPage(r *run, l *link, resp *proto.SyncResp) error {
 	for _, cv := range convs {
 		targets[cv.ID] = max(targets[cv.ID], cv.LastSeq)
 	}
+	// Each conversation is pulled from this tab's announced cursor (see
+	// pullStart): what another tab cached meanwhile is announced here too.
 	var cursors []proto.Cursor
-	c.mu.Lock()
-	for conv, last := range targets {
-		if s := r.st.sessions.byConv[conv]; s != nil && last > s.SyncSeq {
-			cursors = append(cursors, proto.Cursor{Conv: conv, After: s.SyncSeq})
+	err = c.change(r, func(t *tx) {
+		for conv, last := range targets {
+			key := t.keyOfConv(conv, "")
+			s, ok := t.session(key)
+			if !ok {
+				continue
+			}
+			if from := t.pullStart(s, last); last > from {
+				cursors = append(cursors, proto.Cursor{Conv: conv, After: from})
+			}
 		}
+	})
+	if err != nil {
+		return wrap("sync page", err)
 	}
-	c.mu.Unlock()
 	sort.Slice(cursors, func(i, j int) bool { return cursors[i].Conv < cursors[j].Conv })
 	if err := c.pull(r, l, cursors, targets, false); err != nil {
 		return err
