@@ -3,12 +3,16 @@
 package core_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"yunxin/core"
 	"yunxin/proto"
+	"yunxin/server/sqlitestore"
 )
 
 func TestSyncAnnouncesWhatAnotherTabCached(t *testing.T) {
@@ -60,5 +64,64 @@ func TestSyncAnnouncesWhatAnotherTabCached(t *testing.T) {
 		if s := d.session("bob"); s == nil || s.UnreadCount != 4 {
 			t.Fatalf("tab %d's session %+v, want 4 unread", i+1, s)
 		}
+	}
+}
+
+func TestSendDuringFirstSyncTakesTheReadMark(t *testing.T) {
+	// A new device (shouldSyncUnreadCount off) sends to bob while its first
+	// sync waits: the send's ack starts the session's cursor and pulls the
+	// latest messages before the conversation row comes, but they were all
+	// read elsewhere: the row's read mark wins, nothing is unread.
+	const old = 300
+	conv := proto.P2PConv("bob", "alice")
+	ts := seed(t, func(ctx context.Context, st *sqlitestore.Store) {
+		for i := 1; i <= old; i++ {
+			m := proto.Msg{ClientID: fmt.Sprintf("b%d", i), Conv: conv, From: "bob", To: "alice",
+				Body: json.RawMessage(fmt.Sprintf(`{"text":"%d"}`, i)), FromClient: proto.ClientWeb}
+			if _, _, err := st.Send(ctx, m, int64(1_700_000_000_000+i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := st.MarkRead(ctx, "alice", conv, old); err != nil {
+			t.Fatal(err)
+		}
+	})
+	ts.user("alice")
+	ts.user("bob")
+	a := newDevice(t, ts, false)
+	release := make(chan struct{})
+	var once sync.Once
+	a.net.mu.Lock()
+	a.net.hold = func(ctx context.Context, op string) {
+		if op != proto.OpSync {
+			return
+		}
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+	}
+	a.net.mu.Unlock()
+	if err := a.c.Login(context.Background(), "alice", "alice-token"); err != nil {
+		t.Fatal(err)
+	}
+	a.send("bob", "hello")
+	// The ack's gap pull brings the latest RoamLimit-1 of bob's messages
+	// before the sync's row.
+	a.waitFor("the gap pull", func() bool { return len(a.received()) == core.RoamLimit-1 })
+	close(release)
+	a.waitStep(core.StepSynced, 1)
+	if s := a.session("bob"); s == nil || s.UnreadCount != 0 {
+		t.Fatalf("session %+v, want 0 unread (all read elsewhere)", s)
+	}
+	if n, _ := a.c.AllUnreadCount(context.Background()); n != 0 {
+		t.Fatalf("total unread %d, want 0", n)
+	}
+	if got := len(a.received()); got != core.RoamLimit-1 {
+		t.Fatalf("%d messages announced, want %d", got, core.RoamLimit-1)
 	}
 }

@@ -110,7 +110,9 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		}
 		if s.SyncSeq == 0 && s.LastSeq == 0 && len(s.Ahead) == 0 {
 			// Nothing of the conversation is cached from the server yet (a
-			// session made here): it roams like one met by a push.
+			// session made here): it roams like one met by a push. Its
+			// read mark comes with its conversation row (applyConv takes a
+			// session's first server read mark whatever the setting).
 			t.roam(&s, res.resp.Seq)
 		}
 		s.markSeq(res.resp.Seq)

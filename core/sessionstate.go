@@ -312,6 +312,16 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	if cv.PeerReadSeq > s.PeerReadSeq {
 		s.PeerReadSeq, s.PeerReadTime, changed = cv.PeerReadSeq, cv.PeerReadTime, true
 	}
+	if s.SrvReadSeq == 0 && s.ReadSeq == 0 && cv.ReadSeq > 0 {
+		// The first server read mark of a session read nowhere here (one
+		// whose cursor a send's ack started before its row came): it is
+		// taken whatever shouldSyncUnreadCount, as a new session takes it,
+		// and the unread count is recounted from the row, at most what this
+		// session counted itself (messages pulled later count after it).
+		if r, u, take := syncedRead(s, cv); take {
+			s.ReadSeq, s.Unread, changed = r, min(u, s.Unread), true
+		}
+	}
 	if final && t.c.Config().ShouldSyncUnreadCount {
 		if r, u, take := syncedRead(s, cv); take {
 			s.ReadSeq, s.Unread, changed = r, u, true
