@@ -43,6 +43,7 @@ type Client struct {
 	timeSkew int64 // server time - local time, ms
 
 	backoff func(n int) time.Duration // the wait before reconnect attempt n: Backoff (tests shorten it)
+	loops   sync.WaitGroup            // the runs' loops not ended yet (tests wait on it)
 }
 
 // NewClient returns a Client that dials with dial, opens caches with open and

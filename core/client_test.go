@@ -618,6 +618,9 @@ func TestMultiDevice(t *testing.T) {
 	if a2.c.IsLogined() {
 		t.Fatal("a2 still logged in after kickout")
 	}
+	if !core.LoopsEnded(a2.c, 10*time.Second) {
+		t.Fatal("a2 goes on reconnecting after the kick")
+	}
 	if dials, _, _ := a2.net.count(""); dials != 1 {
 		t.Fatalf("a2 dialed %d times, want 1 (no reconnect after a kick)", dials)
 	}

@@ -8,3 +8,17 @@ func SetBackoff(c *Client, f func(n int) time.Duration) { c.backoff = f }
 
 // ChangeKinds is changeKinds, for the tests of package core_test.
 const ChangeKinds = changeKinds
+
+// LoopsEnded waits up to d for the loops of every run c started to return
+// (a stopped run's loop ends; one that reconnects does not), and reports
+// whether they did.
+func LoopsEnded(c *Client, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { c.loops.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}

@@ -180,6 +180,7 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 	c.active = r
 	c.mu.Unlock()
 	c.writeMu.Unlock()
+	c.loops.Add(1)
 	go c.loop(r, first)
 	return r, nil
 }
@@ -264,6 +265,7 @@ func Backoff(n int) time.Duration {
 // (Login only) receives exactly one value, the result of the first attempt,
 // and a first failure ends the loop.
 func (c *Client) loop(r *run, first chan<- error) {
+	defer c.loops.Done()
 	report := func(err error) {
 		if first != nil {
 			first <- err

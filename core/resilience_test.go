@@ -129,6 +129,9 @@ func TestClosedCacheEndsTheRun(t *testing.T) {
 	if !strings.Contains(ev.Msg, "local cache was closed") || !strings.Contains(ev.Msg, "reload the page") {
 		t.Fatalf("autoLoginFailed = %+v, want 500 saying the local cache was closed", ev)
 	}
+	if !core.LoopsEnded(a.c, 10*time.Second) {
+		t.Fatal("the run goes on reconnecting after the cache closed")
+	}
 	if dials, _, _ := a.net.count(""); dials != 1 {
 		t.Fatalf("%d dials, want 1 (no reconnect)", dials)
 	}
@@ -144,6 +147,9 @@ func TestClosedCacheEndsTheRun(t *testing.T) {
 	a.waitFor("a second autoLoginFailed", func() bool { return a.count(failed) == 2 })
 	if got := loggedIn(); len(got) != 2 || got[1] {
 		t.Fatalf("isLogined in the autoLoginFailed handlers: %v, want [false false]", got)
+	}
+	if !core.LoopsEnded(a.c, 10*time.Second) {
+		t.Fatal("the run goes on reconnecting after the cache closed during a sync")
 	}
 	if dials, _, _ := a.net.count(""); dials != 3 {
 		t.Fatalf("%d dials, want 3 (login, login, one reconnect)", dials)
@@ -165,6 +171,9 @@ func TestProbeWriteOnReturningDevice(t *testing.T) {
 	}
 	if d.c.IsLogined() {
 		t.Fatal("logged in with a cache that cannot be written")
+	}
+	if !core.LoopsEnded(d.c, 10*time.Second) {
+		t.Fatal("a run goes on after the failed login")
 	}
 	if dials, _, _ := d.net.count(""); dials != 1 {
 		t.Fatalf("%d dials, want 1 (the failed login does not connect)", dials)
