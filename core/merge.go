@@ -57,14 +57,17 @@ func mergeCursor(s1 int64, a1 []int64, s2 int64, a2 []int64) (int64, []int64) {
 // mergeRead merges read marks and unread counts: the higher read mark wins
 // with its unread count, plus the messages that arrived after that writer
 // last saw the session (at most: some of them may be the account's own; the
-// newest one, lastMsg at seq last, is not counted when it is), and never
-// more than the other writer counted after a lower read mark when it had
-// cached every message up to last. With the same read mark the writer that
-// knows of more messages wins, or on a tie the new one: its count may be
-// the server's (shouldSyncUnreadCount), not one of cached messages.
+// newest one, lastMsg at seq last, is not counted when it is), and never more than the
+// other writer counted after a lower read mark when it had cached every
+// message up to last. With the same read mark the writer that counted
+// further wins — by its cursor first, since a read mark from another device
+// can raise LastSeq without any message being counted, then by LastSeq — or
+// on a tie the new one: its count may be the server's
+// (shouldSyncUnreadCount), not one of cached messages.
 func mergeRead(old, new Session, last int64, lastMsg *Message) (int64, int) {
 	hi, lo := new, old
-	if old.ReadSeq > new.ReadSeq || old.ReadSeq == new.ReadSeq && old.LastSeq > new.LastSeq {
+	if old.ReadSeq > new.ReadSeq || old.ReadSeq == new.ReadSeq &&
+		(countedTo(&old) > countedTo(&new) || countedTo(&old) == countedTo(&new) && old.LastSeq > new.LastSeq) {
 		hi, lo = old, new
 	}
 	unseen := max(0, last-hi.LastSeq)
@@ -79,6 +82,15 @@ func mergeRead(old, new Session, last int64, lastMsg *Message) (int64, int) {
 		u = 0
 	}
 	return hi.ReadSeq, max(u, 0)
+}
+
+// countedTo is the highest seq whose message s has cached (and so counted):
+// its cursor, or the highest seq cached past a gap.
+func countedTo(s *Session) int64 {
+	if n := len(s.Ahead); n > 0 {
+		return max(s.SyncSeq, s.Ahead[n-1])
+	}
+	return s.SyncSeq
 }
 
 // laterMessage returns the later of two last messages by (Time, ID); for the

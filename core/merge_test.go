@@ -23,3 +23,19 @@ func TestMergeMetaKinds(t *testing.T) {
 		}
 	}
 }
+
+// A read mark pushed from another device raises a tab's LastSeq without any
+// message counted; with the same read mark, the tab that counted the
+// messages keeps its count.
+func TestMergeReadCountedWins(t *testing.T) {
+	counted := Session{Key: "0|bob", ReadSeq: 0, SyncSeq: 4, LastSeq: 4, Unread: 4}
+	raised := Session{Key: "0|bob", ReadSeq: 0, SyncSeq: 1, LastSeq: 4, Unread: 1}
+	for _, tc := range []struct {
+		name     string
+		old, new Session
+	}{{"stale writer last", counted, raised}, {"stale writer first", raised, counted}} {
+		if got := MergeSession(tc.old, tc.new); got.Unread != 4 || got.LastSeq != 4 {
+			t.Errorf("%s: unread %d, last %d; want 4, 4", tc.name, got.Unread, got.LastSeq)
+		}
+	}
+}
