@@ -135,25 +135,32 @@ func (c *client) raw(data string) {
 // call sends a request and returns the reply frame.
 func (c *client) call(op string, payload any) proto.Frame {
 	c.t.Helper()
+	return c.callRaw(func(id uint64) string {
+		f := proto.Frame{ID: id, Op: op}
+		if payload != nil {
+			f.Data, _ = json.Marshal(payload)
+		}
+		b, _ := json.Marshal(f)
+		return string(b)
+	})
+}
+
+// callRaw sends the frame frame(id) as is, for a fresh request id, and
+// returns the reply.
+func (c *client) callRaw(frame func(id uint64) string) proto.Frame {
+	c.t.Helper()
 	c.mu.Lock()
 	c.nextID++
 	id := c.nextID
 	ch := make(chan proto.Frame, 1)
 	c.wait[id] = ch
 	c.mu.Unlock()
-	f := proto.Frame{ID: id, Op: op}
-	if payload != nil {
-		f.Data, _ = json.Marshal(payload)
-	}
-	b, _ := json.Marshal(f)
-	if err := c.ws.Write(context.Background(), websocket.MessageText, b); err != nil {
-		c.t.Fatalf("%s: %v", op, err)
-	}
+	c.raw(frame(id))
 	select {
 	case r := <-ch:
 		return r
 	case <-time.After(5 * time.Second):
-		c.t.Fatalf("%s: no reply", op)
+		c.t.Fatalf("no reply to request %d", id)
 	}
 	return proto.Frame{}
 }

@@ -71,26 +71,6 @@ func TestCheckItemSize(t *testing.T) {
 	}
 }
 
-// callRaw sends the frame frame(id) as is, for a fresh request id, and
-// returns the reply.
-func (c *client) callRaw(frame func(id uint64) string) proto.Frame {
-	c.t.Helper()
-	c.mu.Lock()
-	c.nextID++
-	id := c.nextID
-	ch := make(chan proto.Frame, 1)
-	c.wait[id] = ch
-	c.mu.Unlock()
-	c.raw(frame(id))
-	select {
-	case r := <-ch:
-		return r
-	case <-time.After(5 * time.Second):
-		c.t.Fatalf("no reply to request %d", id)
-	}
-	return proto.Frame{}
-}
-
 // countingStore counts the messages pull reads from the store.
 type countingStore struct {
 	store.Store
