@@ -432,6 +432,19 @@ func aliceAndBob(t *testing.T, syncUnread bool) (*testServer, *device, *device) 
 	return ts, a, b
 }
 
+// twoAlicesAndBob starts a server with alice and bob and logs in two devices
+// of alice and one of bob, all with shouldSyncUnreadCount on.
+func twoAlicesAndBob(t *testing.T) (*testServer, *device, *device, *device) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a1, a2, b := newDevice(t, ts, true), newDevice(t, ts, true), newDevice(t, ts, true)
+	a1.login("alice")
+	a2.login("alice")
+	b.login("bob")
+	return ts, a1, a2, b
+}
+
 func TestLoginErrors(t *testing.T) {
 	ts := startServer(t)
 	ts.user("alice")
@@ -570,13 +583,7 @@ func TestRoamingNewDevice(t *testing.T) {
 }
 
 func TestMultiDevice(t *testing.T) {
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a1, a2, b := newDevice(t, ts, true), newDevice(t, ts, true), newDevice(t, ts, true)
-	a1.login("alice")
-	a2.login("alice")
-	b.login("bob")
+	_, a1, a2, b := twoAlicesAndBob(t)
 	a1.waitFor("clients changed", func() bool {
 		return a1.count(func(e core.Event) bool {
 			x, ok := e.Data.(core.AccountEvent)
@@ -680,13 +687,7 @@ func TestAutoLoginOffline(t *testing.T) {
 }
 
 func TestOfflineReadMarkReachesOtherDevices(t *testing.T) {
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a1, a2, b := newDevice(t, ts, true), newDevice(t, ts, true), newDevice(t, ts, true)
-	a1.login("alice")
-	a2.login("alice")
-	b.login("bob")
+	ts, a1, a2, b := twoAlicesAndBob(t)
 	b.send("alice", "read me offline")
 	a1.waitFor("a1 receives", func() bool { return len(a1.received()) == 1 })
 	a2.waitFor("a2 receives", func() bool { return len(a2.received()) == 1 })

@@ -67,13 +67,7 @@ func TestLocalSessionRoams(t *testing.T) {
 func TestReadMarkAfterNewerMessage(t *testing.T) {
 	// Device a2 already has message 2 when a1's read mark, made at message
 	// 1, reaches it: the mark moves, and message 2 stays unread.
-	ts := startServer(t)
-	ts.user("alice")
-	ts.user("bob")
-	a1, a2, b := newDevice(t, ts, true), newDevice(t, ts, true), newDevice(t, ts, true)
-	a1.login("alice")
-	a2.login("alice")
-	b.login("bob")
+	_, a1, a2, b := twoAlicesAndBob(t)
 	b.send("alice", "m1")
 	a1.waitFor("a1 receives m1", func() bool { return len(a1.received()) == 1 })
 	a2.waitFor("a2 receives m1", func() bool { return len(a2.received()) == 1 })
