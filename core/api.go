@@ -94,13 +94,34 @@ type ReceiptView struct {
 
 // MessageEvent is the ret of addMessageListen.
 type MessageEvent struct {
-	EventType string        `json:"eventType"` // willSendMessage, sendMessageFinish, sendMessageFail, onRecvMessages, onRecvMessageReceipts
-	Message   *MessageView  `json:"message,omitempty"`
-	Messages  []MessageView `json:"messages,omitempty"`
-	Receipts  []ReceiptView `json:"receipts,omitempty"`
-	Success   *bool         `json:"success,omitempty"`
-	Code      int           `json:"code,omitempty"`
-	Msg       string        `json:"msg,omitempty"`
+	// willSendMessage, sendingMessage, uploadAttachmentSuccess,
+	// sendMessageProgress, sendMessageFinish, sendMessageFail,
+	// onRecvMessages, onRecvMessageReceipts, onRecvRevokeMessageNotification,
+	// fetchMessageAttachmentProgress, fetchMessageAttachmentFinish
+	EventType    string                  `json:"eventType"`
+	Message      *MessageView            `json:"message,omitempty"`
+	Messages     []MessageView           `json:"messages,omitempty"`
+	Receipts     []ReceiptView           `json:"receipts,omitempty"`
+	URLString    string                  `json:"urlString,omitempty"` // uploadAttachmentSuccess, fetchMessageAttachment*
+	Progress     *float64                `json:"progress,omitempty"`  // 0…1: sendMessageProgress, fetchMessageAttachmentProgress
+	Notification *RevokeNotificationView `json:"notification,omitempty"`
+	Success      *bool                   `json:"success,omitempty"`
+	Code         int                     `json:"code,omitempty"`
+	Msg          string                  `json:"msg,omitempty"`
+}
+
+// RevokeNotificationView is MessageEvent.Notification of
+// onRecvRevokeMessageNotification.
+type RevokeNotificationView struct {
+	NotificationType  int          `json:"notificationType"` // 7 P2P, 8 team
+	FromUserID        string       `json:"fromUserId"`        // who revoked
+	MessageFromUserID string       `json:"messageFromUserId"` // who sent the message
+	Session           SessionRef   `json:"session"`
+	SessionID         string       `json:"sessionId"` // Android
+	Timestamp         int64        `json:"timestamp"` // the message's time, ms
+	Message           *MessageView `json:"message,omitempty"`
+	IsRoaming         bool         `json:"isRoaming"` // learned at a sync rather than live
+	Postscript        string       `json:"postscript"`
 }
 
 // SessionEvent is the ret of addSessionListen.
@@ -108,6 +129,8 @@ type SessionEvent struct {
 	EventType        string             `json:"eventType"` // didAddRecentSession, didUpdateRecentSession, didRemoveRecentSession
 	RecentSession    *RecentSessionView `json:"recentSession,omitempty"`
 	Session          *SessionRef        `json:"session,omitempty"`
+	Message          *MessageView       `json:"message,omitempty"`
+	Step             *int               `json:"step,omitempty"` // allMessagesClearedInSession: 0 local, 1 server, 3 server error
 	TotalUnreadCount int                `json:"totalUnreadCount"`
 }
 
@@ -117,6 +140,49 @@ type SendTextParams struct {
 	ChatType  int
 	Text      string
 	Ext       json.RawMessage // a JSON object or nil
+	ReSend    bool            // the doc's reSend: offline or unacknowledged, the message waits in the outbox
+}
+
+// SendParams are the params of sendImage, sendVoice, sendVideo, sendFile,
+// sendLocation and sendTip.
+type SendParams struct {
+	SessionID string
+	ChatType  int
+	Type      int // proto.MsgImage, MsgAudio, MsgVideo, MsgFile, MsgLocation or MsgTip
+
+	Path          string // attachment: a blob:, data: or http(s): URL (Files)
+	DisplayName   string // image, video, file; default: the file's name
+	Extension     string // file; default: from the name
+	Duration      int64  // voice, video, ms; 0: probed
+	Width, Height int    // video; 0: probed
+
+	Latitude, Longitude float64 // location
+	Title               string  // location's address
+
+	Text string // tip
+
+	Ext    json.RawMessage // remoteExt: a JSON object or nil
+	ReSend bool            // as SendTextParams.ReSend
+}
+
+// ForwardParams are forwardMessage's params.
+type ForwardParams struct {
+	SessionID   string
+	ChatType    int
+	MessageID   string
+	ToSessionID string
+	ToChatType  int
+	ReSend      bool
+}
+
+// HistoryParams are pullMessageHistory's params.
+type HistoryParams struct {
+	SessionID string
+	ChatType  int
+	MessageID string // anchor ("" = from the newest end, or the oldest with Newer)
+	Limit     int    // 1…proto.MaxHistory (jsapi fills the default, 10)
+	Newer     bool   // direction QUERY_NEW
+	Persist   bool   // also cache the messages
 }
 
 // MessagesParams are messagesInSession's params.

@@ -38,7 +38,24 @@ type Message struct {
 	Outgoing   bool            `json:"out,omitempty"`
 	FromClient int             `json:"fct,omitempty"`
 	Deleted    bool            `json:"del,omitempty"`
+	// Paths are the local fields of an attachment's body (the doc's path,
+	// thumbPath, coverPath): paths the page can use (object URLs, or the
+	// URL it passed), by field name. They never go to the server; the view
+	// merges them into the body.
+	Paths map[string]string `json:"paths,omitempty"`
+	// DL is the attachment download state of a received message with an
+	// attachment (the doc's attachmentDownloadState, Download*).
+	DL     int  `json:"dl,omitempty"`
+	Played bool `json:"played,omitempty"` // isPlayed
 }
+
+// Attachment download states (attachmentDownloadState).
+const (
+	DownloadNeeded  = 0 // has an attachment, never downloaded
+	DownloadFailed  = 1
+	DownloadRunning = 2
+	DownloadDone    = 3 // downloaded, or no attachment
+)
 
 // Session is one conversation as the SDK caches it: the recent-session entry
 // and the sync cursor. Hidden sessions (deleted from the recent list) keep
@@ -141,12 +158,18 @@ type Batch struct {
 	DeleteSessions []string // session keys
 	Records        []Record
 	Meta           *Meta // merged in when not nil
+	// ClearSessions deletes every cached message of these session keys
+	// (deleteAllmessagesInSession), before Messages are written; ClearAll
+	// deletes every cached message (deleteAllMessages). Sessions and their
+	// cursors stay: what was deleted is not synced again.
+	ClearSessions []string
+	ClearAll      bool
 }
 
 // Empty reports whether the batch writes nothing.
 func (b *Batch) Empty() bool {
 	return len(b.Messages) == 0 && len(b.DeleteMessages) == 0 && len(b.Sessions) == 0 &&
-		len(b.DeleteSessions) == 0 && len(b.Records) == 0 && b.Meta == nil
+		len(b.DeleteSessions) == 0 && len(b.Records) == 0 && b.Meta == nil && len(b.ClearSessions) == 0 && !b.ClearAll
 }
 
 // Query selects a page of one session's messages in time order.

@@ -39,6 +39,7 @@ type Client struct {
 	mu       sync.Mutex
 	cfg      Config
 	log      func(string)
+	files    Files // the file edge (SetFiles); nil: no attachments
 	active   *run  // the current login or autoLogin; nil when logged out
 	timeSkew int64 // server time - local time, ms
 

@@ -52,6 +52,11 @@ const (
 	OpLogout  = "logout"  // no payload → no payload; the server then closes the connection
 	OpPing    = "ping"    // no payload → no payload; application-level heartbeat
 	OpUsers   = "users"   // UsersReq → UsersResp
+
+	OpUploadGrant = "upgrant"  // UploadGrantReq → UploadGrant
+	OpRevoke      = "revoke"   // RevokeReq → Revoke
+	OpHistory     = "history"  // HistoryReq → HistoryResp
+	OpDeleteConvs = "delconvs" // DeleteConvsReq → no payload
 )
 
 // WebSocket close statuses the server uses besides the standard ones. A
@@ -79,6 +84,15 @@ const (
 	// ChangeReceipt: Key is a conversation id, Data a Receipt: the peer
 	// has read the account's messages up to Seq.
 	ChangeReceipt = "receipt"
+	// ChangeRevoke: Key is RevokeKey(conv, seq), Data a Revoke: a message
+	// of one of the account's conversations was revoked. Every member's log
+	// (the sender's too, for its other devices) gets one.
+	ChangeRevoke = "revoke"
+	// ChangeConvDeleted: Key is a conversation id, Data a ConvDeleted: the
+	// account deleted the conversation from its server-side session list
+	// (deleteRemoteSessions). It is listed again once a newer message
+	// arrives.
+	ChangeConvDeleted = "convdel"
 )
 
 // Error codes, NetEase's numbers (../shared/notes/nim-reference.md).
@@ -94,6 +108,7 @@ const (
 	CodeExists      = 417
 	CodeDisabled    = 422
 	CodeServer      = 500
+	CodeExpired     = 508 // e.g. a revoke after the revoke window
 )
 
 // Chat (session) types.
@@ -107,7 +122,14 @@ const (
 
 // Message body types.
 const (
-	MsgText = 0
+	MsgText         = 0
+	MsgImage        = 1
+	MsgAudio        = 2
+	MsgVideo        = 3
+	MsgLocation     = 4
+	MsgNotification = 5
+	MsgFile         = 6
+	MsgTip          = 10
 )
 
 // ClientWeb is the client type of this SDK (NIM's 16).
@@ -183,6 +205,10 @@ type Msg struct {
 	Ext        json.RawMessage `json:"ext,omitempty"` // remoteExt, a JSON object ≤ 1 KB
 	Time       int64           `json:"time,omitempty"`
 	FromClient int             `json:"fct,omitempty"` // sender's client type
+	// Revoked marks a revoked message in a pull: its Body and Ext are
+	// gone from the server; it keeps its Seq so that the sequence has no
+	// hole. History leaves revoked messages out.
+	Revoked bool `json:"revoked,omitempty"`
 }
 
 // SendReq sends one message. Sending is idempotent: resending the same
@@ -385,4 +411,181 @@ func TextProblem(text string) string {
 		return "must be at most 5000 characters"
 	}
 	return ""
+}
+
+// Message bodies (Msg.Body, without "type") of the types beyond text, in
+// the plugin doc's field names. An attachment's url is the download URL the
+// server's upload returned (UploadResp.URL); the local fields of the doc
+// (path, thumbPath, coverPath) never go to the server.
+
+// Size is an image's or a video cover's width and height in pixels.
+type Size struct {
+	W int `json:"w"`
+	H int `json:"h"`
+}
+
+// AttachBody is the body of an image, voice (audio), video or file
+// message. Which optional fields are set depends on the type: image Size and
+// ThumbURL, voice Duration, video Duration, Width, Height, CoverURL and
+// CoverSize.
+type AttachBody struct {
+	URL         string `json:"url"`
+	DisplayName string `json:"displayName,omitempty"`
+	FileLength  int64  `json:"fileLength"`
+	MD5         string `json:"md5"`           // hex
+	Ext         string `json:"ext,omitempty"` // extension without the dot, e.g. "png"
+	ThumbURL    string `json:"thumbUrl,omitempty"`
+	Size        *Size  `json:"size,omitempty"`
+	Duration    int64  `json:"duration,omitempty"` // ms
+	Width       int    `json:"width,omitempty"`    // video (Android's names)
+	Height      int    `json:"height,omitempty"`
+	CoverURL    string `json:"coverUrl,omitempty"`
+	CoverSize   *Size  `json:"coverSize,omitempty"`
+}
+
+// LocationBody is the body of a location message.
+type LocationBody struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Title     string  `json:"title"`
+}
+
+// TipBody is the body of a tip message (and, like text, of a text message).
+type TipBody struct {
+	Text string `json:"text"`
+}
+
+// Files. An upload goes over HTTP, not the WebSocket: the client asks for a
+// short-lived grant (OpUploadGrant) for one file of a given size, type and
+// md5, then POSTs the bytes to UploadGrant.URL with
+// "Authorization: Bearer <Token>" and "Content-Type: <mime>". The server
+// stores them if the length and md5 match the grant and answers UploadResp
+// (JSON; an error answers {"code":…,"msg":…} with an HTTP error status).
+
+// MaxUploadBytes is the server's default limit on one uploaded file
+// (YUNXIN_MAX_UPLOAD overrides it).
+const MaxUploadBytes = 100 << 20
+
+// UploadGrantReq asks for permission to upload one file.
+type UploadGrantReq struct {
+	Name string `json:"name"` // display name, e.g. "photo.png"
+	Size int64  `json:"size"` // bytes
+	Mime string `json:"mime"` // content type, e.g. "image/png"
+	MD5  string `json:"md5"`  // hex md5 of the bytes
+}
+
+// UploadGrant permits one upload of the file described in the request
+// until Expires.
+type UploadGrant struct {
+	URL      string `json:"url"`      // the upload endpoint: a path on the server ("/files") or an absolute URL
+	Token    string `json:"token"`    // the bearer token of the POST
+	Expires  int64  `json:"expires"`  // ms since the epoch
+	MaxBytes int64  `json:"maxBytes"` // the server's size limit
+}
+
+// UploadResp describes a stored file.
+type UploadResp struct {
+	URL  string `json:"url"` // absolute download URL, unguessable
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+	MD5  string `json:"md5"`
+	Mime string `json:"mime"`
+}
+
+// Revoking. The sender revokes its own message within the server's revoke
+// window (CodeExpired after it; CodeForbidden for another's message). The
+// message's body leaves the server; every member's change log gets a
+// ChangeRevoke, pushed to online devices and synced by the others.
+
+// RevokeReq revokes the caller's message ClientID in Conv.
+type RevokeReq struct {
+	Conv       string `json:"conv"`
+	ClientID   string `json:"cid"`
+	Postscript string `json:"ps,omitempty"` // ≤ MaxPostscriptBytes
+}
+
+// MaxPostscriptBytes bounds a revoke's postscript.
+const MaxPostscriptBytes = 1024
+
+// Revoke is the reply to RevokeReq and the Data of a ChangeRevoke.
+type Revoke struct {
+	Conv       string `json:"conv"`
+	ChatType   int    `json:"ct"`
+	Seq        int64  `json:"seq"`
+	ClientID   string `json:"cid"`
+	ServerID   string `json:"sid"`
+	MsgFrom    string `json:"msgFrom"` // who sent the message
+	MsgTime    int64  `json:"msgTime"` // when it was stored, ms
+	By         string `json:"by"`      // who revoked it
+	Time       int64  `json:"time"`    // when it was revoked, ms
+	Postscript string `json:"ps,omitempty"`
+}
+
+// RevokeKey is the change-log key of a revoke: the conversation and the seq.
+func RevokeKey(conv string, seq int64) string {
+	return conv + "#" + itoa64(seq)
+}
+
+// History. A page reads older (or newer) messages of a conversation from
+// the server, past what the client roamed.
+
+// MaxHistory is the most messages one HistoryReq returns (NIM's 100).
+const MaxHistory = 100
+
+// HistoryReq asks for up to Limit messages of Conv next to the message
+// with seq Seq (not included): older ones by default, newer ones with
+// Newer. Seq 0 means from the newest end (or, with Newer, the oldest).
+type HistoryReq struct {
+	Conv  string `json:"conv"`
+	Seq   int64  `json:"seq"`
+	Newer bool   `json:"newer,omitempty"`
+	Limit int    `json:"limit"` // 1…MaxHistory; 0 = 100
+}
+
+// HistoryResp carries messages in seq order (ascending), revoked ones left
+// out. More is true when there are further messages in that direction.
+type HistoryResp struct {
+	Msgs []Msg `json:"msgs"`
+	More bool  `json:"more"`
+}
+
+// DeleteConvsReq deletes conversations from the caller's server-side
+// session list (deleteRemoteSessions): at most MaxDeleteConvs. Each gets a
+// ChangeConvDeleted in the caller's log; a conversation the caller is not a
+// member of is skipped.
+type DeleteConvsReq struct {
+	Convs []string `json:"convs"`
+}
+
+// MaxDeleteConvs bounds DeleteConvsReq.Convs.
+const MaxDeleteConvs = 100
+
+// ConvDeleted is the Data of a ChangeConvDeleted: the account deleted Conv
+// when its last message was Seq, at Time (ms).
+type ConvDeleted struct {
+	Conv string `json:"conv"`
+	Seq  int64  `json:"seq"`
+	Time int64  `json:"time"`
+}
+
+func itoa64(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
 }

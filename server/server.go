@@ -27,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,16 +48,44 @@ const DefaultAppSecret = "demo-secret"
 
 // Config configures a Server.
 type Config struct {
-	Addr           string   // listen address, e.g. 127.0.0.1:8080 (used by cmd/yunxin-server)
-	DataDir        string   // directory of the database
-	AppKey         string   // the app key clients and REST callers must present
-	AppSecret      string   // the REST API checksum secret
-	AllowedOrigins []string // extra origins allowed to open /ws, e.g. http://localhost:3000
+	Addr           string        // listen address, e.g. 127.0.0.1:8080 (used by cmd/yunxin-server)
+	DataDir        string        // directory of the database
+	AppKey         string        // the app key clients and REST callers must present
+	AppSecret      string        // the REST API checksum secret
+	AllowedOrigins []string      // extra origins allowed to open /ws, e.g. http://localhost:3000
+	MaxUploadBytes int64         // the largest file an upload may carry; 0: proto.MaxUploadBytes (100 MB)
+	RevokeWindow   time.Duration // how long after sending a message its sender may revoke it; 0: 2 minutes
+
+	envErrs []error // values of ConfigFromEnv that did not parse (Check reports them)
+}
+
+// Defaults of the Config fields left zero.
+const (
+	DefaultRevokeWindow = 2 * time.Minute
+)
+
+// maxUpload is the upload size limit in force.
+func (cfg Config) maxUpload() int64 {
+	if cfg.MaxUploadBytes > 0 {
+		return cfg.MaxUploadBytes
+	}
+	return proto.MaxUploadBytes
+}
+
+// revokeWindow is the revoke window in force.
+func (cfg Config) revokeWindow() time.Duration {
+	if cfg.RevokeWindow > 0 {
+		return cfg.RevokeWindow
+	}
+	return DefaultRevokeWindow
 }
 
 // ConfigFromEnv reads the Config from YUNXIN_ADDR (default 127.0.0.1:8080),
 // YUNXIN_DATA (./data), YUNXIN_APP_KEY (demo), YUNXIN_APP_SECRET
-// (demo-secret) and YUNXIN_ALLOWED_ORIGINS (comma-separated origins).
+// (demo-secret), YUNXIN_ALLOWED_ORIGINS (comma-separated origins),
+// YUNXIN_MAX_UPLOAD (bytes, or with a K/M/G suffix: 100M) and
+// YUNXIN_REVOKE_WINDOW (a Go duration: 2m, 90s). A value that does not parse
+// keeps the default and is reported by Check.
 func ConfigFromEnv() Config {
 	env := func(k, def string) string {
 		if v := strings.TrimSpace(os.Getenv(k)); v != "" {
@@ -69,6 +98,21 @@ func ConfigFromEnv() Config {
 		DataDir:   env("YUNXIN_DATA", "./data"),
 		AppKey:    env("YUNXIN_APP_KEY", "demo"),
 		AppSecret: env("YUNXIN_APP_SECRET", DefaultAppSecret),
+	}
+	if v := env("YUNXIN_MAX_UPLOAD", ""); v != "" {
+		n, err := parseBytes(v)
+		if err != nil {
+			cfg.envErrs = append(cfg.envErrs, fmt.Errorf("YUNXIN_MAX_UPLOAD=%q: %w", v, err))
+		}
+		cfg.MaxUploadBytes = n
+	}
+	if v := env("YUNXIN_REVOKE_WINDOW", ""); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			cfg.envErrs = append(cfg.envErrs, fmt.Errorf("YUNXIN_REVOKE_WINDOW=%q: want a positive duration like 2m or 90s", v))
+			d = 0
+		}
+		cfg.RevokeWindow = d
 	}
 	for o := range strings.SplitSeq(os.Getenv("YUNXIN_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -83,6 +127,9 @@ func ConfigFromEnv() Config {
 // loopback, where anyone could sign REST calls with it, or an allowed
 // origin that is not scheme://host[:port].
 func (cfg Config) Check() error {
+	if len(cfg.envErrs) > 0 {
+		return errors.Join(cfg.envErrs...)
+	}
 	if (cfg.AppSecret == "" || cfg.AppSecret == DefaultAppSecret) && !loopbackAddr(cfg.Addr) {
 		return fmt.Errorf("refusing to listen on %s with the default app secret: set YUNXIN_APP_SECRET to a secret of your own (or listen on 127.0.0.1)", cfg.Addr)
 	}
@@ -384,4 +431,24 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// parseBytes reads a byte count: digits with an optional K, M or G suffix
+// (powers of 1024, an optional trailing B).
+func parseBytes(v string) (int64, error) {
+	s := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(v)), "B")
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, errors.New("want a positive size like 104857600, 100M or 1G")
+	}
+	return n * mult, nil
 }
