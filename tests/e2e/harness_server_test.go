@@ -33,6 +33,7 @@ type imServer struct {
 	addr    string // 127.0.0.1:port
 	dataDir string
 	log     *syncBuffer // stdout+stderr of every run, with a header per start
+	extra   []string    // more environment (KEY=value), e.g. YUNXIN_REVOKE_WINDOW
 
 	mu     sync.Mutex
 	cmd    *exec.Cmd
@@ -52,31 +53,31 @@ func freeAddr() string {
 }
 
 func (s *imServer) env() []string {
-	return append(os.Environ(),
+	return append(append(os.Environ(),
 		"YUNXIN_ADDR="+s.addr,
 		"YUNXIN_DATA="+s.dataDir,
 		"YUNXIN_APP_KEY="+appKey,
 		"YUNXIN_APP_SECRET="+appSecret,
 		"YUNXIN_ALLOWED_ORIGINS="+pages.URL,
-	)
+	), s.extra...)
 }
 
 // launchServer starts the binary on addr with dataDir and waits for /healthz.
 // The returned server is non-nil even on error, so its log can be shown.
-func launchServer(addr, dataDir string) (*imServer, error) {
-	s := &imServer{addr: addr, dataDir: dataDir, log: &syncBuffer{}}
+func launchServer(addr, dataDir string, env ...string) (*imServer, error) {
+	s := &imServer{addr: addr, dataDir: dataDir, log: &syncBuffer{}, extra: env}
 	return s, s.start()
 }
 
 // startServer starts a server of t's own on a free port with a fresh data
-// dir. It is stopped (SIGTERM) when t ends; its output is logged if t failed.
-func startServer(t *testing.T) *imServer {
+// dir and env added to its environment (KEY=value). It is stopped (SIGTERM) when t ends; its output is logged if t failed.
+func startServer(t *testing.T, env ...string) *imServer {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "yunxin-e2e-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := launchServer(freeAddr(), dir)
+	s, err := launchServer(freeAddr(), dir, env...)
 	t.Cleanup(func() {
 		s.stop()
 		if t.Failed() {

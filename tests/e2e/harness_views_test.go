@@ -18,6 +18,30 @@ type sessionRef struct {
 type msgBody struct {
 	Type int    `json:"type"`
 	Text string `json:"text"`
+
+	// attachments (image, voice, video, file)
+	URL         string    `json:"url"`
+	Path        string    `json:"path"`
+	DisplayName string    `json:"displayName"`
+	FileLength  int64     `json:"fileLength"`
+	MD5         string    `json:"md5"`
+	ThumbURL    string    `json:"thumbUrl"`
+	ThumbPath   string    `json:"thumbPath"`
+	Size        *sizeView `json:"size"`
+	Duration    int64     `json:"duration"`
+	CoverURL    string    `json:"coverUrl"`
+	CoverPath   string    `json:"coverPath"`
+	CoverSize   *sizeView `json:"coverSize"`
+
+	// location
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Title     string  `json:"title"`
+}
+
+type sizeView struct {
+	W int `json:"w"`
+	H int `json:"h"`
 }
 
 type msgView struct {
@@ -35,7 +59,16 @@ type msgView struct {
 	Body          msgBody         `json:"body"`
 	RemoteExt     json.RawMessage `json:"remoteExt"`
 	Seq           int64           `json:"seq"`
+
+	AttachmentDownloadState int  `json:"attachmentDownloadState"`
+	IsDeleted               bool `json:"isDeleted"`
 }
+
+// Attachment download states (attachmentDownloadState).
+const (
+	downloadNeeded = 0
+	downloadDone   = 3
+)
 
 // Delivery states (iOS numbers).
 const (
@@ -76,13 +109,28 @@ type receiptView struct {
 }
 
 type messageEvent struct {
-	EventType string        `json:"eventType"`
-	Message   *msgView      `json:"message"`
-	Messages  []msgView     `json:"messages"`
-	Receipts  []receiptView `json:"receipts"`
-	Success   *bool         `json:"success"`
-	Code      int           `json:"code"`
-	Msg       string        `json:"msg"`
+	EventType    string        `json:"eventType"`
+	Message      *msgView      `json:"message"`
+	URLString    string        `json:"urlString"`
+	Progress     *float64      `json:"progress"`
+	Notification *revokeView   `json:"notification"`
+	Messages     []msgView     `json:"messages"`
+	Receipts     []receiptView `json:"receipts"`
+	Success      *bool         `json:"success"`
+	Code         int           `json:"code"`
+	Msg          string        `json:"msg"`
+}
+
+// revokeView is the notification of onRecvRevokeMessageNotification.
+type revokeView struct {
+	NotificationType  int        `json:"notificationType"`
+	FromUserID        string     `json:"fromUserId"`
+	MessageFromUserID string     `json:"messageFromUserId"`
+	Session           sessionRef `json:"session"`
+	Timestamp         int64      `json:"timestamp"`
+	Message           *msgView   `json:"message"`
+	IsRoaming         bool       `json:"isRoaming"`
+	Postscript        string     `json:"postscript"`
 }
 
 // sameJSON reports whether a and b are the same JSON value.
