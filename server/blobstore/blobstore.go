@@ -25,12 +25,12 @@ var (
 
 // Meta describes a stored blob.
 type Meta struct {
-	ID      string    `json:"id"`      // 32 lowercase hex digits, chosen by the store
-	Size    int64     `json:"size"`    // bytes
-	MD5     string    `json:"md5"`     // lowercase hex md5 of the bytes
-	Mime    string    `json:"mime"`    // content type, e.g. image/png
-	Name    string    `json:"name"`    // display name given at upload, e.g. photo.png (never a path on disk)
-	Created time.Time `json:"created"` // when it was stored
+	ID      string    `json:"id"`               // 32 lowercase hex digits, chosen by the store
+	Size    int64     `json:"size"`             // bytes
+	MD5     string    `json:"md5"`              // lowercase hex md5 of the bytes
+	Mime    string    `json:"mime"`             // content type, e.g. image/png
+	Name    string    `json:"name"`             // display name given at upload, e.g. photo.png (never a path on disk)
+	Created time.Time `json:"created"`          // when it was stored
 	Owner   string    `json:"owner,omitempty"`  // the account that uploaded it
 	Origin  string    `json:"origin,omitempty"` // scheme://host the upload came through: its download URLs start with it
 }
