@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"yunxin/proto"
 )
@@ -85,14 +84,11 @@ func (s *Server) checkGrantReq(req proto.UploadGrantReq) (grant, error) {
 }
 
 // nameProblem says what is wrong with a display name or similar text
-// field: longer than max bytes, not UTF-8, or with control characters
-// ("" when fine; empty is fine).
+// field: longer than max bytes or with control characters ("" when fine;
+// empty is fine). JSON decoding already made it valid UTF-8.
 func nameProblem(s string, max int) string {
 	if len(s) > max {
 		return "longer than " + strconv.Itoa(max) + " bytes"
-	}
-	if !utf8.ValidString(s) {
-		return "is not valid UTF-8"
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
