@@ -145,6 +145,9 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.upload(r)
 	if err != nil {
+		if e := (*Error)(nil); !errors.As(err, &e) {
+			s.log.Error("upload failed", "err", err)
+		}
 		writeFileError(w, err)
 		return
 	}
@@ -194,7 +197,7 @@ func (s *Server) upload(r *http.Request) (proto.UploadResp, error) {
 		case body.err != nil || r.Context().Err() != nil:
 			return proto.UploadResp{}, errorf(proto.CodeNetwork, "upload interrupted: %v", err)
 		}
-		return proto.UploadResp{}, err
+		return proto.UploadResp{}, fmt.Errorf("store upload of %s: %w", g.Account, err)
 	}
 	s.log.Info("file uploaded", "account", g.Account, "id", m.ID, "bytes", m.Size, "mime", m.Mime)
 	return proto.UploadResp{URL: fileURL(m), Name: m.Name, Size: m.Size, MD5: m.MD5, Mime: m.Mime}, nil

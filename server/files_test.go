@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -8,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -421,6 +423,40 @@ func TestUploadRefusalsKeepNothing(t *testing.T) {
 	want(t, e.post(g.Token, "text/plain", data, int64(len(data))), http.StatusForbidden, proto.CodeForbidden, "upload grant already used")
 	if n := len(e.storedFiles()); n != 2 {
 		t.Fatalf("%d files after a reused grant", n)
+	}
+}
+
+// A client that goes away mid-body: 415, nothing kept, the grant still
+// good for a retry.
+func TestUploadInterrupted(t *testing.T) {
+	e := newFilesEnv(t, nil, "alice")
+	a, _ := e.login("alice")
+	data := []byte("the whole file, nineteen+ bytes")
+	g := grantFor(a, "i.txt", "text/plain", data)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.hs.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	head := "POST /files HTTP/1.1\r\nHost: " + strings.TrimPrefix(e.hs.URL, "http://") + "\r\nAuthorization: Bearer " + g.Token +
+		"\r\nContent-Type: text/plain\r\nContent-Length: " + itoa64(int64(len(data))) + "\r\n\r\n"
+	if _, err := conn.Write(append([]byte(head), data[:10]...)); err != nil {
+		t.Fatal(err)
+	}
+	conn.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), `"code":415`) || !strings.Contains(string(b), "upload interrupted") {
+		t.Fatalf("interrupted: %d %s", resp.StatusCode, b)
+	}
+	if f := e.storedFiles(); len(f) != 0 {
+		t.Fatalf("files kept: %v", f)
+	}
+	if r := e.post(g.Token, "text/plain", data, int64(len(data))); r.status != http.StatusOK {
+		t.Fatalf("retry with the same grant: %d %s", r.status, r.body)
 	}
 }
 
