@@ -67,9 +67,9 @@ type tx struct {
 	announced map[string]seqCursor
 	kinds     map[string]string // session key → session event to emit ("" none)
 	msgs      []Message
-	delMsgs   []string // message ids to delete from the cache (revokes)
-	clearSKs  []string // sessions whose cached messages are all deleted (Batch.ClearSessions)
-	clearAll  bool     // every cached message is deleted (Batch.ClearAll)
+	delMsgs   []string             // message ids to delete from the cache (revokes)
+	clearSKs  []string             // sessions whose cached messages are all deleted (Batch.ClearSessions)
+	clearAll  bool                 // every cached message is deleted (Batch.ClearAll)
 	records   map[RecordKey]Record // staged records and tombstones (Deleted)
 	events    []Event              // emitted after commit, before the session events
 	ver       int64                // ver of the change being applied (applyChange), 0 outside
