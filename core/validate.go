@@ -156,3 +156,60 @@ func (cfg Config) Check() error {
 	}
 	return nil
 }
+
+// checkPostscript checks revokeMessage's postscript: at most
+// proto.MaxPostscriptBytes.
+func checkPostscript(ps string) error {
+	if len(ps) > proto.MaxPostscriptBytes {
+		return BadParam("postscript", "is longer than "+itoa(proto.MaxPostscriptBytes)+" bytes")
+	}
+	return nil
+}
+
+// checkHistoryLimit checks pullMessageHistory's limit: 1…proto.MaxHistory
+// (the doc's maximum, 100; unlike messagesInSession's it is not lowered).
+func checkHistoryLimit(limit int) error {
+	if limit < 1 || limit > proto.MaxHistory {
+		return BadParam("limit", "must be from 1 to "+itoa(proto.MaxHistory))
+	}
+	return nil
+}
+
+// MaxLocalExtBytes bounds a recent session's localExt (updateRecentLocalExt)
+// as compacted JSON.
+const MaxLocalExtBytes = 4096
+
+// normalizeLocalExt returns updateRecentLocalExt's localExt compacted (nil
+// for absent or null, which clears it) or the 414 saying what is wrong: it
+// must be a JSON object of at most MaxLocalExtBytes.
+func normalizeLocalExt(ext json.RawMessage) (json.RawMessage, error) {
+	t := bytes.TrimSpace(ext)
+	if len(t) == 0 || string(t) == "null" {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if t[0] != '{' || json.Compact(&buf, t) != nil {
+		return nil, BadParam("localExt", "must be an object")
+	}
+	if buf.Len() > MaxLocalExtBytes {
+		return nil, BadParam("localExt", "is longer than "+itoa(MaxLocalExtBytes)+" bytes as JSON")
+	}
+	return json.RawMessage(buf.Bytes()), nil
+}
+
+// checkSessionRefs checks deleteRemoteSessions' sessions: 1…
+// proto.MaxDeleteConvs valid sessionId/chatType pairs.
+func checkSessionRefs(refs []SessionRef) error {
+	if len(refs) == 0 {
+		return BadParam("sessions", "must not be empty")
+	}
+	if len(refs) > proto.MaxDeleteConvs {
+		return BadParam("sessions", "has more than "+itoa(proto.MaxDeleteConvs)+" entries")
+	}
+	for _, r := range refs {
+		if err := checkSession(r.SessionID, r.ChatType); err != nil {
+			return err
+		}
+	}
+	return nil
+}
