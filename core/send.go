@@ -583,6 +583,7 @@ func (p *progress) end(ok bool) {
 		p.emit(1)
 	}
 }
+
 // SendMessageReceipt tells the peer of a P2P session that this account has
 // read the session's messages up to messageID (the peer's messages get
 // isRemoteRead and the peer hears onRecvMessageReceipts).
