@@ -168,13 +168,14 @@ func (c *Client) source(ctx context.Context, r *run, f Files, v string) (string,
 	if err != nil {
 		return "", err
 	}
-	if p != "" {
-		r.send.setPath(k, p)
-		return p, nil
-	}
 	r.send.mu.Lock()
-	p = r.send.paths[k]
-	r.send.mu.Unlock()
+	defer r.send.mu.Unlock()
+	if p == "" {
+		return r.send.paths[k], nil
+	}
+	if r.send.paths[k] == "" { // the page that sent it keeps seeing the path it passed
+		r.send.paths[k] = p
+	}
 	return p, nil
 }
 
