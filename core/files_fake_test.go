@@ -30,10 +30,11 @@ type fakeFiles struct {
 	n     int
 	chunk int // upload chunk size (progress granularity)
 	// gate, when set, is called by Upload after the first chunk of each
-	// file sent from path: the upload waits for it to return (a test
+	// file with the file's md5: the upload waits for it to return (a test
 	// blocks until the upload's ctx is cancelled).
-	gate func(ctx context.Context, path string)
-	// uploads counts the POSTs made, by path.
+	gate func(ctx context.Context, md5 string)
+	// uploads counts the POSTs made, by the md5 of the file (a file is
+	// uploaded from the page's path or from its kept copy).
 	uploads map[string]int
 	probes  int
 }
@@ -153,12 +154,13 @@ func (f *fakeFiles) Upload(ctx context.Context, path, url, token, contentType st
 		return proto.UploadResp{}, core.BadParam("path", "cannot be read: no file at "+path)
 	}
 	f.mu.Lock()
-	f.uploads[path]++
+	sum := md5hex(ff.data)
+	f.uploads[sum]++
 	gate, chunk := f.gate, f.chunk
 	f.mu.Unlock()
 	body := &gatedReader{ctx: ctx, data: ff.data, chunk: chunk, progress: progress}
 	if gate != nil {
-		body.gate = func() { gate(ctx, path) }
+		body.gate = func() { gate(ctx, sum) }
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
 	if err != nil {
@@ -257,8 +259,9 @@ func (f *fakeFiles) keptData(key string) []byte {
 	return f.kept[key].data
 }
 
-func (f *fakeFiles) uploadCount(path string) int {
+// uploadCount returns how many times data was uploaded.
+func (f *fakeFiles) uploadCount(data []byte) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.uploads[path]
+	return f.uploads[md5hex(data)]
 }
