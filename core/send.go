@@ -214,6 +214,12 @@ type result struct {
 // fails with 415. It returns the outcome (see Sending).
 func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, error) {
 	m := j.m
+	c.mu.Lock()
+	offline := r.link == nil
+	c.mu.Unlock()
+	if j.reSend && offline {
+		c.keepFiles(ctx, r, j) // it waits in the outbox: its files must outlive the page
+	}
 	t, err := c.openTx(r)
 	if err != nil {
 		return nil, err
@@ -247,6 +253,7 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 	}
 	if fl == nil {
 		c.commitWill(r, t, will)
+		c.keepFiles(ctx, r, j)
 		if l != nil {
 			go c.drainOutbox(r)
 		}
@@ -452,14 +459,8 @@ func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
 		return err
 	}
 	m := &j.m
-	for field, path := range j.keep {
-		k := fileKey(r.account, m.ID, field)
-		if err := f.Keep(ctx, path, k); err != nil {
-			if ctx.Err() != nil {
-				return ctxFailure(ctx, err)
-			}
-			c.logf("cannot keep the file of message " + m.ID + ": " + err.Error())
-		}
+	if err := c.keepFiles(ctx, r, j); err != nil {
+		return err
 	}
 	var ab proto.AttachBody
 	if err := json.Unmarshal(m.Body, &ab); err != nil {
@@ -549,6 +550,30 @@ func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
 	if err != nil && err != errLoggedOut {
 		c.logf("cannot cache the uploaded file's url: " + err.Error())
 	}
+	return nil
+}
+
+// keepFiles copies the files of j's first attempt into the page's file
+// store (once), so that a resend, the outbox after a reload and the views
+// after a reload still have them. A file that cannot be kept is logged and
+// sent from the page's path; only ctx's end is an error.
+func (c *Client) keepFiles(ctx context.Context, r *run, j *job) error {
+	if len(j.keep) == 0 {
+		return nil
+	}
+	f, err := c.fileEdge(sendMethod(j.m.Type))
+	if err != nil {
+		return err
+	}
+	for field, path := range j.keep {
+		if err := f.Keep(ctx, path, fileKey(r.account, j.m.ID, field)); err != nil {
+			if ctx.Err() != nil {
+				return ctxFailure(ctx, err)
+			}
+			c.logf("cannot keep the file of message " + j.m.ID + ": " + err.Error())
+		}
+	}
+	j.keep = nil
 	return nil
 }
 
