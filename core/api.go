@@ -113,7 +113,7 @@ type MessageEvent struct {
 // RevokeNotificationView is MessageEvent.Notification of
 // onRecvRevokeMessageNotification.
 type RevokeNotificationView struct {
-	NotificationType  int          `json:"notificationType"` // 7 P2P, 8 team
+	NotificationType  int          `json:"notificationType"`  // 7 P2P, 8 team
 	FromUserID        string       `json:"fromUserId"`        // who revoked
 	MessageFromUserID string       `json:"messageFromUserId"` // who sent the message
 	Session           SessionRef   `json:"session"`
