@@ -13,6 +13,7 @@ import (
 
 	"yunxin/core"
 	"yunxin/jsapi"
+	"yunxin/proto"
 )
 
 // The loader runs here against the real bridge and core.Client; only the
@@ -175,9 +176,10 @@ func TestLoader(t *testing.T) {
 	}
 	open := func(context.Context, string, string) (core.Cache, error) { return core.NewMemCache(), nil }
 	c := core.NewClient(core.Config{}, dial, open, jsapi.Emitter(hooks))
+	rec := &recorder{Client: c, paths: make(chan string, 8)}
 	installed := make(chan error, 1)
 	install, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
-		_, err := jsapi.Install(c, hooks)
+		_, err := jsapi.Install(rec, hooks)
 		installed <- err
 		return nil
 	})
@@ -200,4 +202,84 @@ func TestLoader(t *testing.T) {
 	if cfg := c.Config(); cfg.AppKey != "fromInit" || !strings.HasSuffix(cfg.Server, "/ws") || cfg.OS == "" {
 		t.Errorf("config %+v", cfg)
 	}
+
+	// Files: a File in params reaches Go as a blob: URL that reads back as
+	// the same bytes, with its name; the same File twice is the same URL.
+	// upload's progress rets reach the callback before its final ret.
+	eval(t, filePage)
+	res, _ = safejs.Global().Get("__fileResult")
+	if got := await(t, res); got != "PASS" {
+		t.Error(got)
+	}
+	var paths [2]string
+	for i := range paths {
+		select {
+		case paths[i] = <-rec.paths:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the File did not reach Go")
+		}
+	}
+	if !strings.HasPrefix(paths[0], "blob:") || paths[1] != paths[0] {
+		t.Fatalf("paths %q", paths)
+	}
+	f, err := newFiles(hooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.Probe(context.Background(), "path", paths[0], proto.MsgFile)
+	want := make([]byte, 3000)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	if err != nil || info.Name != "photo.png" || info.Size != 3000 || info.MD5 != md5hex(want) || info.Mime != "image/png" {
+		t.Errorf("the File as Go reads it: %+v %v", info, err)
+	}
 }
+
+// recorder is the real client but for SendMessage and Upload, which record
+// the path they get (Upload reports progress first).
+type recorder struct {
+	*core.Client
+	paths chan string
+}
+
+func (r *recorder) SendMessage(_ context.Context, p core.SendParams) (*core.MessageView, error) {
+	r.paths <- p.Path
+	return &core.MessageView{MessageID: "m1", SessionID: p.SessionID}, nil
+}
+
+func (r *recorder) Upload(_ context.Context, path string, progress func(sent, total int64)) (string, error) {
+	r.paths <- path
+	progress(1, 4)
+	progress(4, 4)
+	return "https://files.test/u1", nil
+}
+
+const filePage = `
+var bytes = new Uint8Array(3000);
+for (var i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
+var file = new File([bytes], 'photo.png', { type: 'image/png' });
+var errors = [], upload = [], heard = [];
+function check(c, what) { if (!c) errors.push(what); }
+function onSession(r) { heard.push(r.eventType); }
+globalThis.__fileResult = new Promise(function (res) {
+  yunxinIM.sendImage({ sessionId: 'bob', path: file }, function (ret, err) {
+    check(!err && ret.status === true && ret.message.messageId === 'm1', 'sendImage ' + JSON.stringify([ret, err]));
+    yunxinIM.upload({ filepath: file }, function (ret, err) {
+      upload.push(JSON.stringify(err ? [ret, err] : ret));
+      if (ret.progress === undefined) res();
+    });
+  });
+}).then(function () {
+  check(upload.join(' ') === '{"status":true,"progress":0.25} {"status":true,"progress":1} {"status":true,"urlString":"https://files.test/u1"}',
+    'upload callbacks ' + upload.join(' '));
+  // removeSessionListen(fn) removes fn alone.
+  yunxinIM.addSessionListen(onSession);
+  __yunxinIM_hooks.event('session', '{"eventType":"didAddRecentSession"}');
+  yunxinIM.removeSessionListen(onSession);
+  __yunxinIM_hooks.event('session', '{"eventType":"didRemoveRecentSession"}');
+  return new Promise(function (r) { setTimeout(r, 0); });
+}).then(function () {
+  check(heard.join(',') === 'didAddRecentSession', 'session listener heard ' + heard.join(','));
+  return errors.length ? 'FAIL ' + errors.join(' | ') : 'PASS';
+});`
