@@ -215,6 +215,7 @@ var firstParam = map[string]string{
 	"sendText": "sessionId", "sendMessageReceipt": "sessionId", "markAllMessagesReadInSession": "sessionId",
 	"creatRecentSession": "sessionId", "deleteRecentSession": "sessionId", "messagesInSession": "sessionId",
 	"messagesInSessionWithMessageIds": "messageIds",
+	// issue 6
 	"sendImage": "sessionId", "sendVoice": "sessionId", "sendVideo": "sessionId", "sendFile": "sessionId",
 	"sendLocation": "sessionId", "sendTip": "sessionId", "cancelSendingMessage": "sessionId",
 	"resendMessage": "sessionId", "forwardMessage": "sessionId", "revokeMessage": "sessionId",
