@@ -30,10 +30,14 @@ const (
 // still returns it with isDeleted true. When it was its session's last
 // message, the newest one left takes its place (didUpdateRecentSession).
 // The unread count does not change. 404 when the message is not cached in
-// that session; deleting it again does nothing.
+// that session; deleting it again does nothing. sessionID "" (the doc's
+// Android form, which passes only messageId) finds the message by its id
+// alone.
 func (c *Client) DeleteMessage(ctx context.Context, sessionID string, chatType int, messageID string) error {
-	if err := checkSession(sessionID, chatType); err != nil {
-		return err
+	if sessionID != "" {
+		if err := checkSession(sessionID, chatType); err != nil {
+			return err
+		}
 	}
 	if err := checkMessageID("messageId", messageID); err != nil {
 		return err
@@ -41,6 +45,16 @@ func (c *Client) DeleteMessage(ctx context.Context, sessionID string, chatType i
 	r, err := c.current()
 	if err != nil {
 		return err
+	}
+	if sessionID == "" {
+		ms, err := r.cache.MessagesByID(ctx, []string{messageID})
+		if err != nil {
+			return wrap("cannot read the local cache", c.cacheFailed(r, err))
+		}
+		if len(ms) == 0 {
+			return Errf(proto.CodeNotFound, "message "+messageID+" not found")
+		}
+		sessionID, chatType = ms[0].SessionID, ms[0].ChatType
 	}
 	sk := SessionKey(chatType, sessionID)
 	m, err := c.cachedMessage(ctx, r, sk, sessionID, messageID)

@@ -67,6 +67,16 @@ func TestDeleteMessage(t *testing.T) {
 	if e := AsError(c.DeleteMessage(ctx, "bob", 0, "")); e == nil || e.Code != proto.CodeBadParam || !strings.Contains(e.Msg, "messageId") {
 		t.Fatalf("empty id: %v", e)
 	}
+	// The Android form: messageId alone.
+	if err := c.DeleteMessage(ctx, "", 0, "c1"); err != nil {
+		t.Fatalf("deleting by messageId alone: %v", err)
+	}
+	if byID, _ := c.MessagesByIDs(ctx, []string{"c1"}); len(byID) != 1 || !byID[0].IsDeleted {
+		t.Fatalf("c1 after deleting it by id alone: %+v", byID)
+	}
+	if e := AsError(c.DeleteMessage(ctx, "", 0, "nope")); e == nil || e.Code != proto.CodeNotFound {
+		t.Fatalf("unknown message by id alone: %v", e)
+	}
 	// The other tab's older copy (last c3) is written: c3 does not come back.
 	rc := proto.Receipt{Conv: "p:alice|bob", From: "bob", Seq: 1, ClientID: "c1", Time: 2000}
 	other.onPush(ro, nil, proto.PushChange, change(1, proto.ChangeReceipt, rc.Conv, rc))
@@ -82,7 +92,7 @@ func TestDeleteMessage(t *testing.T) {
 		t.Fatalf("after reload: %+v", s)
 	}
 	page, _ = c2.MessagesInSession(ctx, MessagesParams{SessionID: "bob", Limit: 10})
-	if viewIDs(page) != "c1 c2 c4" {
+	if viewIDs(page) != "c2 c4" { // c1 and c3 deleted
 		t.Fatalf("after reload: %s", viewIDs(page))
 	}
 }
