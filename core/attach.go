@@ -236,6 +236,50 @@ func uploadURL(server, u string) string {
 	return scheme + "://" + host + u
 }
 
+// fileBase is the http(s) origin of the server the SDK connects to
+// (ws://host/ws → http://host): the base of the file paths message bodies
+// carry.
+func (c *Client) fileBase() string {
+	return strings.TrimSuffix(uploadURL(c.Config().Server, "/"), "/")
+}
+
+// fileURLFields are the body fields of an attachment that name a file of
+// the server.
+var fileURLFields = []string{"url", "thumbUrl", "coverUrl"}
+
+// absoluteFileURLs returns the body of a message of type typ from the
+// server with its file URLs made absolute against base: the server stores
+// them as paths, /files/<id>/<name>, so that no host an uploader claimed
+// reaches this client. Other bodies come back as they are.
+func absoluteFileURLs(typ int, body json.RawMessage, base string) json.RawMessage {
+	switch typ {
+	case proto.MsgImage, proto.MsgAudio, proto.MsgVideo, proto.MsgFile:
+	default:
+		return body
+	}
+	var fields map[string]json.RawMessage
+	if base == "" || json.Unmarshal(body, &fields) != nil {
+		return body
+	}
+	changed := false
+	for _, f := range fileURLFields {
+		var u string
+		if json.Unmarshal(fields[f], &u) != nil || !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+			continue
+		}
+		fields[f], _ = json.Marshal(base + u)
+		changed = true
+	}
+	if !changed {
+		return body
+	}
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
 // uploadFile asks for a grant over l and uploads the file at src described
 // by info, named name, reporting the bytes sent. It returns the file's URL.
 func (c *Client) uploadFile(ctx context.Context, l *link, f Files, src, name string, info FileInfo, progress func(sent, total int64)) (string, error) {

@@ -97,7 +97,7 @@ func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]Mes
 				peer = q
 			}
 		}
-		msgs = append(msgs, protoMessage(pm, r.account, sk, peer))
+		msgs = append(msgs, protoMessage(pm, r.account, sk, peer, c.fileBase()))
 	}
 	if p.Persist && len(msgs) > 0 {
 		if err := c.persistHistory(ctx, r, sk, msgs, p.PersistClear); err != nil {

@@ -336,3 +336,27 @@ func TestSendRecordedVoice(t *testing.T) {
 		t.Fatalf("served as %q, want audio/webm", ct)
 	}
 }
+
+// TestFileURLsResolvedAgainstTheServer: the server stores a body's file
+// URLs as paths whatever host the sender's upload used; the receiver gets
+// them absolute on the server it is connected to, and they download.
+func TestFileURLsResolvedAgainstTheServer(t *testing.T) {
+	ts, a, b := aliceAndBob(t, false)
+	af := withFiles(a)
+	data := blob("an image", 3000)
+	path := af.add(fakeFile{data: data, name: "a.png", mime: "image/png", w: 3, h: 2, thumb: blob("thumb", 100)})
+	v, err := a.c.SendMessage(context.Background(), core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := body(t, receivedMsg(b, v.MessageID))
+	for _, f := range []string{"url", "thumbUrl"} {
+		u, _ := got[f].(string)
+		if !strings.HasPrefix(u, "http://"+ts.addr+"/files/") {
+			t.Fatalf("received %s %q, want a URL on %s", f, u, "http://"+ts.addr)
+		}
+	}
+	if u := got["url"].(string); md5hex(fetch(t, u)) != md5hex(data) {
+		t.Fatal("the resolved url does not serve the file")
+	}
+}

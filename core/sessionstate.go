@@ -490,7 +490,7 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 			}
 			continue
 		}
-		m := protoMessage(pm, me, s.Key, peer)
+		m := protoMessage(pm, me, s.Key, peer, t.c.fileBase())
 		if cache {
 			t.msgs = append(t.msgs, m)
 			if !m.Outgoing && m.Seq > s.ReadSeq {
@@ -526,10 +526,11 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 }
 
 // protoMessage is the cached form of a message from the server in session
-// key with peer, as account me sees it.
-func protoMessage(pm proto.Msg, me, key, peer string) Message {
+// key with peer, as account me sees it, its file URLs resolved against
+// fileBase (absoluteFileURLs).
+func protoMessage(pm proto.Msg, me, key, peer, fileBase string) Message {
 	m := Message{ID: pm.ClientID, SK: key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
-		Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: pm.Body, Ext: pm.Ext, Time: pm.Time,
+		Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: absoluteFileURLs(pm.Type, pm.Body, fileBase), Ext: pm.Ext, Time: pm.Time,
 		State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient}
 	if m.ID == "" {
 		m.ID = "s" + pm.ServerID

@@ -20,9 +20,10 @@ import (
 // other authorization; the name segment is only for people and browsers
 // (the stored name is what Content-Disposition gives).
 
-// filesCacheControl lets browsers and caches keep a download for good: a
-// blob never changes under its URL.
-const filesCacheControl = "public, max-age=31536000, immutable"
+// filesCacheControl lets the browser keep a download for good (a blob never
+// changes under its URL) but not shared caches: a file is private to the
+// people its message reached.
+const filesCacheControl = "private, max-age=31536000, immutable"
 
 // filesCSP keeps a downloaded file opened as a page (an HTML or SVG file
 // opened from its URL) from running scripts in the server's origin.
@@ -116,15 +117,22 @@ func selfOrigin(r *http.Request) string {
 	return scheme + "://" + strings.ToLower(r.Host)
 }
 
-// fileURL is the download URL of blob m: its upload's origin, the id and
-// the name as one escaped path segment ("." and ".." would be dot
-// segments, which URL parsers remove).
+// fileURL is the download URL of blob m as its upload answers it: the
+// upload's origin (the uploader's own Host) and filePath.
 func fileURL(m blobstore.Meta) string {
+	return m.Origin + filePath(m)
+}
+
+// filePath is the path of blob m's download URL, /files/<id>/<name>, the
+// name as one escaped path segment ("." and ".." would be dot segments,
+// which URL parsers remove): what a message body stores (clients resolve
+// it against their server).
+func filePath(m blobstore.Meta) string {
 	seg := url.PathEscape(m.Name)
 	if m.Name == "." || m.Name == ".." || m.Name == "" {
 		seg = "file"
 	}
-	return m.Origin + "/files/" + m.ID + "/" + seg
+	return "/files/" + m.ID + "/" + seg
 }
 
 // serveUpload handles /files: POST stores one file under an upload grant.

@@ -190,8 +190,9 @@ func TestFileRoundTrip(t *testing.T) {
 	a.ok(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "img1", To: "bob", Type: proto.MsgImage, Body: json.RawMessage(body)}}, &sent)
 	var got proto.Msg
 	b.push(proto.PushMsg, &got)
-	wantBody := `{"url":` + quote(up.URL) + `,"displayName":"photo.png","fileLength":` + itoa64(int64(len(img))) + `,"md5":"` + md5hex(img) +
-		`","ext":"png","thumbUrl":` + quote(th.URL) + `,"size":{"w":640,"h":480}}`
+	rel := func(u string) string { return quote(strings.TrimPrefix(u, e.hs.URL)) } // stored as the path
+	wantBody := `{"url":` + rel(up.URL) + `,"displayName":"photo.png","fileLength":` + itoa64(int64(len(img))) + `,"md5":"` + md5hex(img) +
+		`","ext":"png","thumbUrl":` + rel(th.URL) + `,"size":{"w":640,"h":480}}`
 	if got.Type != proto.MsgImage || got.Seq != sent.Seq || string(got.Body) != wantBody {
 		t.Fatalf("bob got type %d seq %d body %s\nwant body %s", got.Type, got.Seq, got.Body, wantBody)
 	}
@@ -208,9 +209,11 @@ func TestFileRoundTrip(t *testing.T) {
 		t.Fatalf("pull: %+v", pulled)
 	}
 
-	// bob downloads it: the bytes match the md5 of the body.
+	// bob downloads it (the path resolved against the server, as the SDK
+	// does): the bytes match the md5 of the body.
 	var ab proto.AttachBody
 	json.Unmarshal(got.Body, &ab)
+	ab.URL = e.hs.URL + ab.URL
 	r := e.get(http.MethodGet, ab.URL)
 	if r.status != http.StatusOK || md5hex(r.body) != ab.MD5 {
 		t.Fatalf("GET: %d, %d bytes, md5 %s want %s", r.status, len(r.body), md5hex(r.body), ab.MD5)
@@ -221,7 +224,7 @@ func TestFileRoundTrip(t *testing.T) {
 		"Content-Type":            "image/png",
 		"Content-Length":          itoa64(int64(len(img))),
 		"ETag":                    etag,
-		"Cache-Control":           "public, max-age=31536000, immutable",
+		"Cache-Control":           "private, max-age=31536000, immutable",
 		"X-Content-Type-Options":  "nosniff",
 		"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
 		"Content-Disposition":     `inline; filename="photo.png"; filename*=UTF-8''photo.png`,
@@ -261,7 +264,7 @@ func TestFileRoundTrip(t *testing.T) {
 		t.Fatalf("download=1: %q", r.header.Get("Content-Disposition"))
 	}
 	// The thumbnail downloads too.
-	if r := e.get(http.MethodGet, ab.ThumbURL); r.status != http.StatusOK || !bytes.Equal(r.body, thumb) {
+	if r := e.get(http.MethodGet, e.hs.URL+ab.ThumbURL); r.status != http.StatusOK || !bytes.Equal(r.body, thumb) {
 		t.Fatalf("thumb: %d %q", r.status, r.body)
 	}
 }

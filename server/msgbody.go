@@ -93,11 +93,16 @@ func checkLocationBody(raw json.RawMessage) (json.RawMessage, error) {
 	return marshalBody(proto.LocationBody{Latitude: *b.Latitude, Longitude: *b.Longitude, Title: b.Title})
 }
 
+// mediaKind is the content type family the file of a media message must
+// have.
+var mediaKind = map[int]string{proto.MsgImage: "image", proto.MsgAudio: "audio", proto.MsgVideo: "video"}
+
 // checkAttachBody validates the body of an image, audio, video or file
-// message: url a file of this server whose length and md5 the body states;
-// thumbUrl (image) and coverUrl (video), when set, files of this server
+// message: url a file of this server whose length and md5 the body states
+// (and, for an image, audio or video message, of that content type);
+// thumbUrl (image) and coverUrl (video), when set, images of this server
 // too; the other fields in range. The fields of other types are dropped and
-// the urls are rewritten in their canonical form.
+// the urls are stored as their paths, /files/<id>/<name> (filePath).
 func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw json.RawMessage) (json.RawMessage, error) {
 	var b proto.AttachBody
 	if err := decodeBody(raw, &b); err != nil {
@@ -113,7 +118,12 @@ func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw js
 	if !strings.EqualFold(b.MD5, m.MD5) {
 		return nil, errorf(proto.CodeBadParam, "msg.body.md5 %q differs from the md5 of the file at url, %s", b.MD5, m.MD5)
 	}
-	out := proto.AttachBody{URL: fileURL(m), FileLength: m.Size, MD5: m.MD5}
+	if want := mediaKind[typ]; want != "" {
+		if err := checkFileType("url", m, want); err != nil {
+			return nil, err
+		}
+	}
+	out := proto.AttachBody{URL: filePath(m), FileLength: m.Size, MD5: m.MD5}
 	if p := nameProblem(b.DisplayName, maxDisplayName); p != "" {
 		return nil, errorf(proto.CodeBadParam, "msg.body.displayName %s", p)
 	}
@@ -123,7 +133,7 @@ func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw js
 	out.DisplayName, out.Ext = b.DisplayName, b.Ext
 	switch typ {
 	case proto.MsgImage:
-		if out.ThumbURL, err = optionalFile(ctx, blobs, "thumbUrl", b.ThumbURL); err != nil {
+		if out.ThumbURL, err = optionalFile(ctx, blobs, "thumbUrl", b.ThumbURL, "image"); err != nil {
 			return nil, err
 		}
 		if out.Size, err = checkSize("size", b.Size); err != nil {
@@ -143,7 +153,7 @@ func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw js
 		if out.Height, err = checkPixels("height", b.Height); err != nil {
 			return nil, err
 		}
-		if out.CoverURL, err = optionalFile(ctx, blobs, "coverUrl", b.CoverURL); err != nil {
+		if out.CoverURL, err = optionalFile(ctx, blobs, "coverUrl", b.CoverURL, "image"); err != nil {
 			return nil, err
 		}
 		if out.CoverSize, err = checkSize("coverSize", b.CoverSize); err != nil {
@@ -154,15 +164,19 @@ func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw js
 }
 
 // serverFile returns the blob a url of the body names (field is its
-// name): a URL this server's upload returned, http(s)://<host>/files/<id>/…
-// with the host and scheme the file was uploaded through; 414 otherwise.
+// name): a URL this server's upload returned, http(s)://<host>/files/<id>/…,
+// or its path alone, /files/<id>/…; 414 otherwise. Only the path counts:
+// the body stores it without scheme and host (fileURL), and each client
+// resolves it against the server it is connected to, so a host an
+// uploader's request claimed never reaches another client.
 func serverFile(ctx context.Context, blobs blobstore.Store, field, raw string) (blobstore.Meta, error) {
 	if raw == "" {
 		return blobstore.Meta{}, errorf(proto.CodeBadParam, "msg.body.%s is required: the url the upload returned", field)
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return blobstore.Meta{}, errorf(proto.CodeBadParam, "msg.body.%s must be the http(s) url of a file uploaded to this server", field)
+	if err != nil || u.User != nil || u.RawQuery != "" || u.Fragment != "" ||
+		!(u.Scheme == "" && u.Host == "" || (u.Scheme == "http" || u.Scheme == "https") && u.Host != "") {
+		return blobstore.Meta{}, errorf(proto.CodeBadParam, "msg.body.%s must be the url of a file uploaded to this server", field)
 	}
 	rest, ok := strings.CutPrefix(u.Path, "/files/")
 	id, _, _ := strings.Cut(rest, "/")
@@ -176,14 +190,21 @@ func serverFile(ctx context.Context, blobs blobstore.Store, field, raw string) (
 	if err != nil {
 		return blobstore.Meta{}, fmt.Errorf("stat file %s: %w", id, err)
 	}
-	if !strings.EqualFold(u.Scheme+"://"+u.Host, m.Origin) {
-		return blobstore.Meta{}, errorf(proto.CodeBadParam, "msg.body.%s must be on %s, where the file was uploaded", field, m.Origin)
-	}
 	return m, nil
 }
 
-// optionalFile checks an optional url field: "" or a file of this server.
-func optionalFile(ctx context.Context, blobs blobstore.Store, field, raw string) (string, error) {
+// checkFileType refuses (414) a file whose stored content type does not
+// fit what the body says it is (want "image", "audio" or "video").
+func checkFileType(field string, m blobstore.Meta, want string) error {
+	if !strings.HasPrefix(m.Mime, want+"/") {
+		return errorf(proto.CodeBadParam, "msg.body.%s is a file of type %s, not %s/*", field, m.Mime, want)
+	}
+	return nil
+}
+
+// optionalFile checks an optional url field: "" or a file of this server
+// of type want/* (thumbnails and covers are images).
+func optionalFile(ctx context.Context, blobs blobstore.Store, field, raw, want string) (string, error) {
 	if raw == "" {
 		return "", nil
 	}
@@ -191,7 +212,10 @@ func optionalFile(ctx context.Context, blobs blobstore.Store, field, raw string)
 	if err != nil {
 		return "", err
 	}
-	return fileURL(m), nil
+	if err := checkFileType(field, m, want); err != nil {
+		return "", err
+	}
+	return filePath(m), nil
 }
 
 func checkDuration(ms int64) (int64, error) {
