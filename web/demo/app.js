@@ -107,7 +107,7 @@
 
   function duration(ms) {
     if (!(ms > 0)) return '';
-    var s = Math.round(ms / 1000);
+    var s = Math.floor(ms / 1000);
     return Math.floor(s / 60) + ':' + ('0' + s % 60).slice(-2);
   }
 
@@ -245,7 +245,7 @@
       li.dataset.sessionId = sid;
       var name = h('span', 'name', sid);
       var time = h('span', 'time', clock(sessionTime(s)));
-      var prev = h('span', 'preview', s.content || summaryOf(s.lastMessage));
+      var prev = h('span', 'preview', s.lastMessage ? summaryOf(s.lastMessage) : s.content || '');
       var badge = h('span', 'unread', String(s.unreadCount || 0));
       badge.hidden = !s.unreadCount;
       li.append(name, time, prev, badge);
@@ -527,24 +527,22 @@
         break;
       }
       case VOICE: {
+        // The player shows the length (preload: a voice note is small).
         node = h('div', 'voice');
         var audio = h('audio');
         audio.controls = true;
         audio.preload = 'metadata';
-        var len = h('span', 'duration');
-        node.append(audio, len);
+        node.append(audio);
         var offerAudio = sources(audio, 'src');
-        update = function (m, b) {
-          len.textContent = duration(b.duration);
-          offerAudio([b.path, b.url]);
-        };
+        update = function (m, b) { offerAudio([b.path, b.url]); };
         break;
       }
       case VIDEO: {
         node = h('div', 'video-wrap');
+        // Nothing loads before play: the cover is the poster, the length is the body's.
         var video = h('video', 'video');
         video.controls = true;
-        video.preload = 'metadata';
+        video.preload = 'none';
         video.playsInline = true;
         var vlen = h('span', 'duration');
         node.append(video, vlen);
@@ -647,11 +645,14 @@
   }
 
   // The file card's action: Download (download()), its progress, then a
-  // Save link (<a download>) to the local copy.
+  // Save link (<a download>) to the local copy. A file sent from this device
+  // has its original here: no action.
   function renderFileAction(entry, action, m, b) {
     var d = downloads[m.messageId];
-    var local = (d && d.path) || (m.attachmentDownloadState === 3 && b.path) || '';
-    if (d && d.running) {
+    var local = (d && d.path) || (!isOut(m) && m.attachmentDownloadState === 3 && b.path) || '';
+    if (isOut(m) && b.path && !(d && (d.running || d.path))) {
+      action.replaceChildren();
+    } else if (d && d.running) {
       var bar = h('progress', 'download-progress');
       bar.max = 1;
       bar.value = d.progress || 0;
@@ -765,14 +766,22 @@
   function resend(entry) {
     var m = entry.msg;
     showError('chatError', null);
+    delete canceled[m.messageId];
     yunxinIM.resendMessage({ sessionId: sidOf(m), chatType: 0, messageId: m.messageId }, function (ret, err) {
       if (err) showError('chatError', err);
       if (ret && ret.message && byId[ret.message.messageId]) addMessage(ret.message);
     });
   }
 
+  // canceled: messageId → true for the sends canceled here, whose failure
+  // ("sending cancelled") is what the user asked for, not an error to show.
+  var canceled = {}, cancelAt = 0;
+  function quietCancel(err) { return err && Date.now() - cancelAt < 30000 && /cancel/i.test(err.msg || ''); }
+
   function cancelSend(entry) {
     var m = entry.msg;
+    canceled[m.messageId] = true;
+    cancelAt = Date.now();
     yunxinIM.cancelSendingMessage({ sessionId: sidOf(m), chatType: 0, messageId: m.messageId }, function (ret, err) {
       if (err) showError('chatError', err);
     });
@@ -826,6 +835,7 @@
   // (willSendMessage); a failure is shown until the next action.
   function sentCallback(g) {
     return function (ret, err) {
+      if (quietCancel(err)) return;
       if (err) return showError('chatError', err);
       showError('chatError', null);
       if (g === gen && ret && ret.message && sidOf(ret.message) === current) addMessage(ret.message);
@@ -1010,7 +1020,7 @@
       case 'sendMessageFinish':
       case 'sendMessageFail':
         if (ret.eventType !== 'willSendMessage' && ret.eventType !== 'sendingMessage' && m) delete uploads[m.messageId];
-        if (m && m.deliveryState === 0 && ret.eventType === 'sendMessageFinish' && ret.msg) {
+        if (m && m.deliveryState === 0 && ret.eventType === 'sendMessageFinish' && ret.msg && !canceled[m.messageId]) {
           if (sidOf(m) === current) showError('chatError', { code: ret.code, msg: 'Not sent: ' + ret.msg });
         }
         showLive(m);
