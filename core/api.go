@@ -113,7 +113,7 @@ type MessageEvent struct {
 // RevokeNotificationView is MessageEvent.Notification of
 // onRecvRevokeMessageNotification.
 type RevokeNotificationView struct {
-	NotificationType  int          `json:"notificationType"` // 7 P2P, 8 team
+	NotificationType  int          `json:"notificationType"`  // 7 P2P, 8 team
 	FromUserID        string       `json:"fromUserId"`        // who revoked
 	MessageFromUserID string       `json:"messageFromUserId"` // who sent the message
 	Session           SessionRef   `json:"session"`
@@ -183,6 +183,10 @@ type HistoryParams struct {
 	Limit     int    // 1…proto.MaxHistory (jsapi fills the default, 10)
 	Newer     bool   // direction QUERY_NEW
 	Persist   bool   // also cache the messages
+	// PersistClear is the doc's persistClear: with Persist, also cache
+	// messages older than the session's last clear (deleteAllmessagesInSession,
+	// deleteAllMessages), which are left out by default.
+	PersistClear bool
 }
 
 // MessagesParams are messagesInSession's params.

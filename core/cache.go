@@ -81,6 +81,23 @@ type Session struct {
 	// (UpdateTime) shows it again. A time, not a flag, so that two tabs'
 	// records merge (MergeSession) without one undoing the other.
 	HideTime int64 `json:"hideAt,omitempty"`
+	// CutAt is when (ms) a removal on this device last took messages out
+	// of the session's cache (a revoke, deleteMessage,
+	// deleteAllmessagesInSession, deleteAllMessages); CutT and CutID are
+	// the highest (Time, ID) of the messages removed while they were, or
+	// could have been, its last message. MergeSession uses them so that a
+	// writer that did not see a removal (another tab's older copy) cannot
+	// bring the removed last message back.
+	CutAt int64  `json:"cutAt,omitempty"`
+	CutT  int64  `json:"cutT,omitempty"`
+	CutID string `json:"cutId,omitempty"`
+	// ClearedTo is the time (ms) up to which the session's messages were
+	// cleared (deleteAllmessagesInSession, deleteAllMessages):
+	// pullMessageHistory's persist does not cache them again.
+	ClearedTo int64 `json:"clearTo,omitempty"`
+	// LocalExtAt is when (ms) LocalExt was last set (updateRecentLocalExt):
+	// the later setting wins when tabs' records merge.
+	LocalExtAt int64 `json:"lextAt,omitempty"`
 	// LegacyHidden is the flag records of cache schema 1 carried instead of
 	// HideTime. The caches' Load turn it into HideTime (ConvertLegacy), the
 	// one place that knows of it: a session a Cache returns never has it set.
@@ -161,7 +178,9 @@ type Batch struct {
 	// ClearSessions deletes every cached message of these session keys
 	// (deleteAllmessagesInSession), before Messages are written; ClearAll
 	// deletes every cached message (deleteAllMessages). Sessions and their
-	// cursors stay: what was deleted is not synced again.
+	// cursors stay: what was deleted is not synced again. (A message
+	// already marked Deleted may stay, deleted: the IndexedDB cache keeps
+	// such records out of its session index.)
 	ClearSessions []string
 	ClearAll      bool
 }

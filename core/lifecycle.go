@@ -39,6 +39,8 @@ type run struct {
 	// memory only (a resync cut short starts over at the next start).
 	resync bool
 	since  int64
+
+	send *sendState // messages being sent, the outbox, transfers (outbox.go, attach.go)
 }
 
 // push is a server push kept for later.
@@ -58,7 +60,7 @@ var (
 // (the registry, changeAppliers). Raise it whenever a kind is registered:
 // a cache whose cursor was moved by an SDK that skipped the new kinds
 // (Meta.Kinds lower) then syncs the whole change log again.
-const changeKinds = 1
+const changeKinds = 2
 
 // Login opens the account's cache, connects, authenticates and syncs. It
 // returns once logged in (the sync goes on in the background and step 8 of
@@ -151,7 +153,7 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 		cache.Close()
 		return nil, wrap("cannot read the local cache", err)
 	}
-	r := &run{account: account, token: token, cache: cache, st: newState(snap)}
+	r := &run{account: account, token: token, cache: cache, st: newState(snap), send: newSendState()}
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
 	// The meta is written at every start, a probe (MergeMeta keeps what is
 	// stored): a cache that cannot be written fails the login here, not at
@@ -438,6 +440,7 @@ func (c *Client) afterLogin(r *run, l *link) error {
 		return err
 	}
 	c.step(StepSynced)
+	go c.drainOutbox(r) // what waits in the outbox goes out now
 	go c.heartbeat(r, l)
 	return nil
 }

@@ -78,7 +78,8 @@ func (c *MemCache) Load(ctx context.Context) (*Snapshot, error) {
 	return s, nil
 }
 
-// Apply implements Cache: sessions and meta are merged into the stored ones
+// Apply implements Cache: cleared messages go first (ClearAll,
+// ClearSessions, deleted ones included), sessions and meta are merged into the stored ones
 // (MergeSession, MergeMeta), a record replaces the stored one unless that
 // has a higher Ver, and b is filled with what was stored, as the IndexedDB
 // cache does.
@@ -88,6 +89,20 @@ func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 		return err
 	}
 	defer d.mu.Unlock()
+	if b.ClearAll {
+		clear(d.msgs)
+	}
+	if len(b.ClearSessions) > 0 {
+		gone := make(map[string]bool, len(b.ClearSessions))
+		for _, k := range b.ClearSessions {
+			gone[k] = true
+		}
+		for id, m := range d.msgs {
+			if gone[m.SK] {
+				delete(d.msgs, id)
+			}
+		}
+	}
 	for _, m := range b.Messages {
 		d.msgs[m.ID] = m
 	}

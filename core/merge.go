@@ -16,18 +16,44 @@ func MergeSession(old, new Session) Session {
 	}
 	out.SyncSeq, out.Ahead = mergeCursor(old.SyncSeq, old.Ahead, new.SyncSeq, new.Ahead)
 	out.LastSeq = max(old.LastSeq, new.LastSeq)
-	out.LastMsg = laterMessage(old.LastMsg, new.LastMsg)
+	out.CutAt = max(old.CutAt, new.CutAt)
+	out.CutT, out.CutID = new.CutT, new.CutID
+	if cutBefore(new.CutT, new.CutID, old.CutT, old.CutID) {
+		out.CutT, out.CutID = old.CutT, old.CutID
+	}
+	out.ClearedTo = max(old.ClearedTo, new.ClearedTo)
+	out.LastMsg = laterMessage(survivor(old, out), survivor(new, out))
 	out.ReadSeq, out.Unread = mergeRead(old, new, out.LastSeq, out.LastMsg)
 	out.SrvReadSeq = max(old.SrvReadSeq, new.SrvReadSeq)
 	if old.PeerReadSeq > new.PeerReadSeq {
 		out.PeerReadSeq, out.PeerReadTime = old.PeerReadSeq, old.PeerReadTime
 	}
 	out.UpdateTime = max(old.UpdateTime, new.UpdateTime)
-	if out.LocalExt == nil {
-		out.LocalExt = old.LocalExt
+	if old.LocalExtAt > new.LocalExtAt || old.LocalExtAt == new.LocalExtAt && out.LocalExt == nil {
+		out.LocalExt, out.LocalExtAt = old.LocalExt, old.LocalExtAt
 	}
 	out.HideTime = max(old.HideTime, new.HideTime)
 	return out
+}
+
+// survivor returns the last message of the writer's record s that may
+// stay in the merged record out: any, when s saw the latest removal
+// (s.CutAt is out's), else only one later than every message removed as a
+// last message (out.CutT, out.CutID). A writer that did not see a removal
+// may still hold the removed message as its last one; a message it got
+// after, later than the removed ones, stays.
+func survivor(s Session, out Session) *Message {
+	m := s.LastMsg
+	if m == nil || s.CutAt >= out.CutAt || cutBefore(out.CutT, out.CutID, m.Time, m.ID) {
+		return m
+	}
+	return nil
+}
+
+// cutBefore reports whether (t1, id1) comes before (t2, id2) in the
+// cache's message order (Less).
+func cutBefore(t1 int64, id1 string, t2 int64, id2 string) bool {
+	return t1 < t2 || t1 == t2 && id1 < id2
 }
 
 // mergeCursor unites two (SyncSeq, Ahead) cursors: the messages either
@@ -62,12 +88,14 @@ func mergeCursor(s1 int64, a1 []int64, s2 int64, a2 []int64) (int64, []int64) {
 // message up to last. With the same read mark the writer that counted
 // further wins — by its cursor first, since a read mark from another device
 // can raise LastSeq without any message being counted, then by LastSeq — or
-// on a tie the new one: its count may be the server's
-// (shouldSyncUnreadCount), not one of cached messages.
+// on a tie the one that removed messages last (CutAt: a revoke took an
+// unread message out of its count), then the new one: its count may be the
+// server's (shouldSyncUnreadCount), not one of cached messages.
 func mergeRead(old, new Session, last int64, lastMsg *Message) (int64, int) {
 	hi, lo := new, old
 	if old.ReadSeq > new.ReadSeq || old.ReadSeq == new.ReadSeq &&
-		(countedTo(&old) > countedTo(&new) || countedTo(&old) == countedTo(&new) && old.LastSeq > new.LastSeq) {
+		(countedTo(&old) > countedTo(&new) || countedTo(&old) == countedTo(&new) &&
+			(old.LastSeq > new.LastSeq || old.LastSeq == new.LastSeq && old.CutAt > new.CutAt)) {
 		hi, lo = old, new
 	}
 	unseen := max(0, last-hi.LastSeq)

@@ -3,17 +3,36 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"sync"
 
 	"yunxin/proto"
 )
 
-// SendText sends a text message: it is cached as sending (deliveryState 1,
-// willSendMessage) while it goes to the server; the server's
-// acknowledgement, after it stored the message, gives it its serverID, seq
-// and time (sendMessageFinish). A failure leaves it cached with
-// deliveryState 0 and returns the error. The text must not be empty or
-// blank and has at most 5000 characters; ext is absent or a JSON object of
-// at most 1 KB.
+// Sending. Every send method (sendText, sendImage … sendTip, resendMessage,
+// forwardMessage) makes one Message and hands it to submit:
+//
+//  1. It is cached as sending (deliveryState 1) and the page hears
+//     willSendMessage at once. With reSend it is also recorded in the
+//     outbox (outbox.go), so that it is sent even after a reload.
+//  2. An attachment is kept in the page's file store and uploaded
+//     (sendMessageProgress 0…1, then uploadAttachmentSuccess with its url).
+//  3. The message goes to the server (op send), which stores it once per
+//     messageId; its acknowledgement gives it its serverID, seq and time:
+//     sendMessageFinish with success true.
+//
+// A failure ends it with deliveryState 0, sendMessageFinish (success false,
+// code, msg) and sendMessageFail — unless it failed on the network (415,
+// 408) and reSend is set: then it stays sending in the outbox, which sends
+// it after the next sync. The method returns when the outcome is known:
+// sent, failed for good, or cancelled (cancelSendingMessage, cancelTask);
+// a message waiting in the outbox returns only once it went out (or
+// failed), or with 415 if the page logs out meanwhile. After a reload only
+// the events report the outcome of what the outbox sends.
+
+// SendText sends a text message (see Sending above for its events and
+// when it returns). The text must not be empty or blank and has at most
+// 5000 characters; ext is absent or a JSON object of at most 1 KB.
 func (c *Client) SendText(ctx context.Context, p SendTextParams) (*MessageView, error) {
 	if err := checkSession(p.SessionID, p.ChatType); err != nil {
 		return nil, err
@@ -25,99 +44,368 @@ func (c *Client) SendText(ctx context.Context, p SendTextParams) (*MessageView, 
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(struct {
-		Text string `json:"text"`
-	}{p.Text})
-	return c.send(ctx, p.SessionID, p.ChatType, proto.MsgText, body, ext)
-}
-
-func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, body, ext json.RawMessage) (*MessageView, error) {
+	body, _ := json.Marshal(proto.TipBody{Text: p.Text})
 	r, err := c.current()
 	if err != nil {
 		return nil, err
 	}
-	now := c.now()
-	m := Message{ID: newID(), SK: SessionKey(chatType, sessionID), SessionID: sessionID, ChatType: chatType,
-		From: r.account, Type: typ, Body: body, Ext: ext, Time: now, State: DeliverySending, Outgoing: true,
-		FromClient: proto.ClientWeb}
+	return c.submit(ctx, r, &job{m: c.newMessage(r, newID(), p.SessionID, p.ChatType, proto.MsgText, body, ext), reSend: p.ReSend})
+}
 
-	// 1. Stage it as sending.
+// SendMessage sends an image, voice (proto.MsgAudio), video, file,
+// location or tip message (see Sending above for its events and when it
+// returns). An attachment's path is a blob: or data: URL (a File or Blob
+// the page passed) or an http(s) URL; the SDK probes it (Files.Probe) for
+// its size, md5, type, name and extension, an image's size and
+// thumbnail, a voice's or video's duration and a video's size and cover,
+// unless the params give them. Bad params are 414s naming the param, and
+// nothing is cached.
+func (c *Client) SendMessage(ctx context.Context, p SendParams) (*MessageView, error) {
+	ext, err := checkSendParams(p)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.current()
+	if err != nil {
+		return nil, err
+	}
+	id := newID()
+	j := &job{reSend: p.ReSend}
+	var body []byte
+	switch p.Type {
+	case proto.MsgLocation:
+		body, _ = json.Marshal(proto.LocationBody{Latitude: p.Latitude, Longitude: p.Longitude, Title: p.Title})
+	case proto.MsgTip:
+		body, _ = json.Marshal(proto.TipBody{Text: p.Text})
+	default:
+		f, err := c.fileEdge(sendMethod(p.Type))
+		if err != nil {
+			return nil, err
+		}
+		info, err := f.Probe(ctx, "path", p.Path, p.Type)
+		if err != nil {
+			return nil, err
+		}
+		if info.Size <= 0 {
+			return nil, BadParam("path", "names an empty file")
+		}
+		body, _ = json.Marshal(attachBody(p, info))
+		j.info, j.src = &info, p.Path
+		j.keep = map[string]string{fieldPath: p.Path}
+		paths := map[string]string{fieldPath: keyPrefix + fileKey(r.account, id, fieldPath)}
+		if tf := thumbField(p.Type); tf != "" && info.Thumb != "" {
+			j.keep[tf] = info.Thumb
+			paths[tf] = keyPrefix + fileKey(r.account, id, tf)
+		}
+		for field, path := range j.keep { // this page shows the paths it has
+			r.send.setPath(fileKey(r.account, id, field), path)
+		}
+		m := c.newMessage(r, id, p.SessionID, p.ChatType, p.Type, body, ext)
+		m.Paths = paths
+		j.m = m
+		return c.submit(ctx, r, j)
+	}
+	j.m = c.newMessage(r, id, p.SessionID, p.ChatType, p.Type, body, ext)
+	return c.submit(ctx, r, j)
+}
+
+// sendMethod is the plugin's method sending messages of type typ.
+func sendMethod(typ int) string {
+	switch typ {
+	case proto.MsgImage:
+		return "sendImage"
+	case proto.MsgAudio:
+		return "sendVoice"
+	case proto.MsgVideo:
+		return "sendVideo"
+	}
+	return "sendFile"
+}
+
+// thumbField is the Paths field of an attachment type's derived image:
+// an image's thumbnail, a video's cover; "" for the others.
+func thumbField(typ int) string {
+	switch typ {
+	case proto.MsgImage:
+		return fieldThumb
+	case proto.MsgVideo:
+		return fieldCover
+	}
+	return ""
+}
+
+// attachBody is the body of an attachment message before its upload:
+// what the params and the probe say (the params win), no url yet.
+func attachBody(p SendParams, info FileInfo) proto.AttachBody {
+	b := proto.AttachBody{FileLength: info.Size, MD5: info.MD5, Ext: info.Ext}
+	name := p.DisplayName
+	if name == "" {
+		name = info.Name
+	}
+	switch p.Type {
+	case proto.MsgImage:
+		b.DisplayName = name
+		if info.W > 0 && info.H > 0 {
+			b.Size = &proto.Size{W: info.W, H: info.H}
+		}
+	case proto.MsgAudio:
+		b.Duration = info.Duration
+		if p.Duration > 0 {
+			b.Duration = p.Duration
+		}
+	case proto.MsgVideo:
+		b.DisplayName = name
+		b.Duration, b.Width, b.Height = info.Duration, info.W, info.H
+		if p.Duration > 0 {
+			b.Duration = p.Duration
+		}
+		if p.Width > 0 {
+			b.Width = p.Width
+		}
+		if p.Height > 0 {
+			b.Height = p.Height
+		}
+		if info.Thumb != "" && info.ThumbW > 0 && info.ThumbH > 0 {
+			b.CoverSize = &proto.Size{W: info.ThumbW, H: info.ThumbH}
+		}
+	case proto.MsgFile:
+		b.DisplayName = name
+		if p.Extension != "" {
+			b.Ext = p.Extension
+		}
+	}
+	return b
+}
+
+// newMessage returns an outgoing message of this account, sending.
+func (c *Client) newMessage(r *run, id, sessionID string, chatType, typ int, body, ext json.RawMessage) Message {
+	return Message{ID: id, SK: SessionKey(chatType, sessionID), SessionID: sessionID, ChatType: chatType,
+		From: r.account, Type: typ, Body: body, Ext: ext, Time: c.now(), State: DeliverySending, Outgoing: true,
+		FromClient: proto.ClientWeb}
+}
+
+// job is one message on its way to the server.
+type job struct {
+	m      Message
+	reSend bool // network failures leave it waiting in the outbox
+	// Set by the first attempt of a send of this page only:
+	info *FileInfo         // the main file as probed (nil: probe it again)
+	keep map[string]string // Paths field → the page's path, kept before the upload
+	src  string            // the page's path of the main file (cancelTask)
+}
+
+// outcome is how an attempt to send a message ended.
+type outcome struct {
+	view    MessageView
+	err     error
+	waiting bool // failed on the network: it waits in the outbox
+	stopped bool // the run ended first: nothing recorded
+}
+
+// result is what a caller waiting for a message's outcome receives.
+type result struct {
+	view MessageView
+	err  error
+}
+
+// submit caches j's message as sending (willSendMessage) and sends it: at
+// once when online (with reSend, unless older messages still wait in the
+// outbox: it queues behind them), else it waits in the outbox (reSend) or
+// fails with 415. It returns the outcome (see Sending).
+func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, error) {
+	m := j.m
+	c.mu.Lock()
+	offline := r.link == nil
+	c.mu.Unlock()
+	if j.reSend && offline {
+		c.keepFiles(ctx, r, j) // it waits in the outbox: its files must outlive the page
+	}
 	t, err := c.openTx(r)
 	if err != nil {
 		return nil, err
 	}
 	defer t.abort()
-	s, kind := t.touch(m.SK, sessionID, chatType)
+	s, kind := t.touch(m.SK, m.SessionID, m.ChatType)
 	mc := m
-	s.LastMsg, s.UpdateTime = &mc, max(s.UpdateTime, now)
-	if s.Conv == "" && chatType == proto.ChatP2P {
-		s.Conv = proto.P2PConv(r.account, sessionID)
+	s.LastMsg, s.UpdateTime = &mc, max(s.UpdateTime, m.Time)
+	if s.Conv == "" && m.ChatType == proto.ChatP2P {
+		s.Conv = proto.P2PConv(r.account, m.SessionID)
 	}
-	conv := s.Conv
 	t.putSession(s, kind)
 	t.msgs = append(t.msgs, m)
-	v := m.View(0)
+	v := r.viewOf(m, 0)
 	will := Event{Kind: EventMessage, Data: MessageEvent{EventType: "willSendMessage", Message: &v}}
 	t.events = append(t.events, will)
 	c.mu.Lock()
 	l := r.link
 	c.mu.Unlock()
-
-	// 2. Send it while the pending record is written: the two waits overlap.
-	// The server acknowledges after a durable commit. (Should the page die
-	// before the pending write lands, the sync brings the message back.)
-	type result struct {
-		resp proto.SendResp
-		err  error
+	var wait chan result
+	queue := false
+	if j.reSend {
+		queue = l == nil || c.outboxWaiting(r)
+		c.enqueue(t, &m)
+		wait = r.send.wait(m.ID)
+		defer r.send.unwait(m.ID, wait)
 	}
-	done := make(chan result, 1)
-	go func() {
-		var res result
-		if l == nil {
-			res.err = Errf(proto.CodeNetwork, "not connected")
-		} else {
-			res.err = l.call(ctx, proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: sessionID,
-				ChatType: chatType, Type: typ, Body: body, Ext: ext}}, &res.resp)
+	var fl *flight
+	if !queue {
+		fl = r.send.claim(m.ID) // nil only for a message in flight already
+	}
+	if fl == nil {
+		c.commitWill(r, t, will)
+		c.keepFiles(ctx, r, j)
+		if l != nil {
+			go c.drainOutbox(r)
 		}
-		done <- res
-	}()
-	if err := c.cacheFailed(r, t.commit(ctx)); err != nil {
-		// The final write below stores the message with its outcome.
+		return c.await(ctx, r, v, wait)
+	}
+	out := c.attempt(ctx, r, l, j, fl, t, will)
+	if out.waiting {
+		return c.await(ctx, r, out.view, wait)
+	}
+	return &out.view, out.err
+}
+
+// commitWill writes the staged "sending" message of t; should the write
+// fail, the message's outcome is written later, and the page hears
+// willSendMessage anyway.
+func (c *Client) commitWill(r *run, t *tx, will Event) {
+	if err := c.cacheFailed(r, t.commit(r.ctx)); err != nil {
 		c.logf("cannot cache the message being sent: " + err.Error())
 		c.emit(will)
 	}
-	res := <-done
+}
 
-	// 3. Record the outcome.
-	t, err = c.openTx(r)
-	if err != nil { // logged out meanwhile
-		if res.err != nil {
-			return nil, res.err
+// await waits for the outcome of a message waiting in the outbox.
+func (c *Client) await(ctx context.Context, r *run, v MessageView, wait chan result) (*MessageView, error) {
+	select {
+	case res := <-wait:
+		return &res.view, res.err
+	case <-ctx.Done():
+		return &v, ctxError("send", ctx.Err())
+	case <-r.ctx.Done():
+		return &v, Errf(proto.CodeNetwork, "logged out: the message waits in the outbox and is sent after the account's next login")
+	}
+}
+
+// attempt sends j's message once over l (nil: offline, it fails with 415):
+// it keeps and uploads its files if it has any not uploaded yet, then
+// sends it. will, when not nil, is the uncommitted tx caching it as
+// sending: committed first, or, for a message without upload, while the
+// send is on its way (the two waits overlap; should the page die before
+// the write lands, the sync brings the message back). fl is the message's
+// flight, claimed by the caller and released here.
+func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *flight, will *tx, willEv Event) (out outcome) {
+	ss := r.send
+	actx, cancel := context.WithCancelCause(r.ctx)
+	defer cancel(nil)
+	defer func() { ss.release(j.m.ID, fl, out) }()
+	stop := context.AfterFunc(ctx, func() { cancel(errCanceled) }) // the caller gave up
+	defer stop()
+	if !ss.start(fl, cancel) {
+		cancel(errCanceled)
+	}
+	if j.src != "" {
+		defer ss.addTask(j.src, cancel)()
+	}
+	type sent struct {
+		resp proto.SendResp
+		err  error
+	}
+	var done chan sent
+	send := func() {
+		done = make(chan sent, 1)
+		if !ss.commit(fl) {
+			done <- sent{err: errCanceled}
+			return
 		}
-		return nil, err
+		m := j.m
+		go func() {
+			var s sent
+			s.err = l.call(r.ctx, proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: m.SessionID,
+				ChatType: m.ChatType, Type: m.Type, Body: m.Body, Ext: m.Ext}}, &s.resp)
+			done <- s
+		}()
+	}
+	upload := isAttachment(j.m.Type) && !uploaded(j.m)
+	if l != nil && !upload {
+		send()
+	}
+	if will != nil {
+		c.commitWill(r, will, willEv)
+	}
+	var err error
+	switch {
+	case l == nil:
+		err = Errf(proto.CodeNetwork, "not connected")
+	case upload:
+		if err = c.upload(actx, r, l, j); err == nil {
+			send()
+		}
+	}
+	var resp proto.SendResp
+	if done != nil {
+		s := <-done
+		resp, err = s.resp, s.err
+	}
+	return c.finish(r, j, resp, err)
+}
+
+// uploaded reports whether an attachment message's file has its url.
+func uploaded(m Message) bool {
+	var b struct {
+		URL string `json:"url"`
+	}
+	return json.Unmarshal(m.Body, &b) == nil && b.URL != ""
+}
+
+// finish records the outcome of an attempt to send j's message: sent
+// (resp), failed for good (err; deliveryState 0 and out of the outbox), or,
+// for a network failure with reSend, nothing: it waits in the outbox.
+// Callers waiting for the message hear a final outcome.
+func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error) outcome {
+	m := j.m
+	if r.ctx.Err() != nil { // logged out or replaced meanwhile: the next login sends it (outbox) or it stays as it is
+		if err == nil {
+			err = errLoggedOut
+		}
+		return outcome{view: r.viewOf(m, 0), err: err, stopped: true}
+	}
+	if err != nil && j.reSend && isNetwork(err) && !errors.Is(err, errCanceled) {
+		return outcome{view: r.viewOf(m, 0), err: err, waiting: true}
+	}
+	t, terr := c.openTx(r)
+	if terr != nil {
+		if err == nil {
+			err = terr
+		}
+		return outcome{view: r.viewOf(m, 0), err: err, stopped: true}
 	}
 	defer t.abort()
 	s, ok := t.session(m.SK)
 	if !ok { // the pending write failed
-		s = Session{Key: m.SK, ID: sessionID, ChatType: chatType, Conv: conv}
+		s = Session{Key: m.SK, ID: m.SessionID, ChatType: m.ChatType}
+		if m.ChatType == proto.ChatP2P {
+			s.Conv = proto.P2PConv(r.account, m.SessionID)
+		}
 	}
-	if res.err != nil {
+	if err != nil {
 		m.State = DeliveryFailed
 	} else {
-		m.State, m.ServerID, m.Seq, m.Time = DeliverySent, res.resp.ServerID, res.resp.Seq, res.resp.Time
-		if res.resp.Conv != "" {
-			s.Conv = res.resp.Conv
+		m.State, m.ServerID, m.Seq, m.Time = DeliverySent, resp.ServerID, resp.Seq, resp.Time
+		if resp.Conv != "" {
+			s.Conv = resp.Conv
 		}
 		if s.SyncSeq == 0 && s.LastSeq == 0 && len(s.Ahead) == 0 {
 			// Nothing of the conversation is cached from the server yet (a
 			// session made here): it roams like one met by a push. Its
 			// read mark comes with its conversation row (applyConv takes a
 			// session's first server read mark whatever the setting).
-			t.roam(&s, res.resp.Seq)
+			t.roam(&s, resp.Seq)
 		}
-		s.markSeq(res.resp.Seq)
-		s.LastSeq = max(s.LastSeq, res.resp.Seq)
-		if a := t.announcedOf(m.SK); a.mark(res.resp.Seq) { // sendMessageFinish announces it
+		s.markSeq(resp.Seq)
+		s.LastSeq = max(s.LastSeq, resp.Seq)
+		if a := t.announcedOf(m.SK); a.mark(resp.Seq) { // sendMessageFinish announces it
 			t.setAnnounced(m.SK, a)
 		}
 	}
@@ -127,17 +415,18 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 		s.UpdateTime = max(s.UpdateTime, m.Time)
 	}
 	t.putSession(s, evUpdateSession)
-	if res.err == nil {
+	if err == nil {
 		// A seq past a hole (messages this client has not received yet):
 		// pull from the cursor, as for a push past a gap.
 		t.gapPull(m.SK)
 	}
 	t.msgs = append(t.msgs, m)
-	v = m.View(s.PeerReadSeq)
-	ok = res.err == nil
+	c.dequeue(t, m.ID)
+	v := r.viewOf(m, s.PeerReadSeq)
+	ok = err == nil
 	fin := MessageEvent{EventType: "sendMessageFinish", Message: &v, Success: &ok}
-	if res.err != nil {
-		e := AsError(res.err)
+	if err != nil {
+		e := AsError(err)
 		fin.Code, fin.Msg = e.Code, e.Msg
 	}
 	events := []Event{{Kind: EventMessage, Data: fin}}
@@ -146,18 +435,178 @@ func (c *Client) send(ctx context.Context, sessionID string, chatType, typ int, 
 			Message: &v, Success: &ok, Code: fin.Code, Msg: fin.Msg}})
 	}
 	t.events = append(t.events, events...)
-	werr := c.cacheFailed(r, t.commit(ctx))
+	werr := c.cacheFailed(r, t.commit(r.ctx))
 	if werr != nil {
 		c.logf("cannot cache the message sent: " + werr.Error())
 		c.emitAll(events)
 	}
-	if res.err != nil {
-		return &v, res.err
+	out := outcome{view: v, err: err}
+	if err == nil && werr != nil {
+		out.err = wrap("sent, but", werr)
 	}
-	if werr != nil {
-		return &v, wrap("sent, but", werr)
+	r.send.notify(m.ID, result{v, out.err})
+	return out
+}
+
+// upload keeps j's files (first attempt) and uploads the ones without a
+// url yet: the main file, then an image's thumbnail or a video's cover
+// (optional: a failure to read it leaves it out). It reports
+// sendMessageProgress (0…1, in order, ending at 1), stores the urls in the
+// message's body and reports uploadAttachmentSuccess with the file's url.
+func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
+	f, err := c.fileEdge(sendMethod(j.m.Type))
+	if err != nil {
+		return err
 	}
-	return &v, nil
+	m := &j.m
+	if err := c.keepFiles(ctx, r, j); err != nil {
+		return err
+	}
+	var ab proto.AttachBody
+	if err := json.Unmarshal(m.Body, &ab); err != nil {
+		return Errf(proto.CodeServer, "bad attachment body: "+err.Error())
+	}
+	type part struct {
+		src, name string
+		info      FileInfo
+		url       *string
+	}
+	var parts []part
+	if ab.URL == "" {
+		src, err := c.source(ctx, r, f, m.Paths[fieldPath])
+		if err != nil {
+			return ctxFailure(ctx, err)
+		}
+		if src == "" {
+			return BadParam("messageId", "names a message whose file is no longer here: send the file again")
+		}
+		var info FileInfo
+		if j.info != nil {
+			info = *j.info
+		} else if info, err = f.Probe(ctx, "path", src, proto.MsgFile); err != nil {
+			return ctxFailure(ctx, err)
+		}
+		parts = append(parts, part{src, ab.DisplayName, info, &ab.URL})
+	}
+	if tf := thumbField(m.Type); tf != "" && m.Paths[tf] != "" {
+		u := &ab.ThumbURL
+		if tf == fieldCover {
+			u = &ab.CoverURL
+		}
+		if *u == "" {
+			src, err := c.source(ctx, r, f, m.Paths[tf])
+			var info FileInfo
+			if err == nil && src != "" {
+				info, err = f.Probe(ctx, tf, src, proto.MsgFile)
+			}
+			switch {
+			case ctx.Err() != nil:
+				return ctxFailure(ctx, err)
+			case err == nil && src != "":
+				parts = append(parts, part{src, "", info, u})
+			default:
+				c.logf("sending message " + m.ID + " without its " + tf)
+			}
+		}
+	}
+	var total int64
+	for _, p := range parts {
+		total += p.info.Size
+	}
+	v := r.viewOf(*m, 0)
+	pr := &progress{emit: func(p float64) {
+		c.emit(Event{Kind: EventMessage, Data: MessageEvent{EventType: "sendMessageProgress", Message: &v, Progress: &p}})
+	}}
+	var base int64
+	for _, p := range parts {
+		b := base
+		u, err := c.uploadFile(ctx, l, f, p.src, p.name, p.info, func(sent, _ int64) {
+			if total > 0 {
+				pr.report(float64(b+sent) / float64(total))
+			}
+		})
+		if err != nil {
+			pr.end(false)
+			return ctxFailure(ctx, err)
+		}
+		*p.url = u
+		base += p.info.Size
+	}
+	pr.end(true)
+	body, _ := json.Marshal(ab)
+	m.Body = body
+	// The urls are stored at once: a later attempt does not upload again.
+	err = c.change(r, func(t *tx) {
+		cached, err := r.cache.MessagesByID(ctx, []string{m.ID})
+		if err == nil && len(cached) == 1 && cached[0].State == DeliverySending {
+			cm := cached[0]
+			cm.Body = body
+			t.msgs = append(t.msgs, cm)
+		}
+		v := r.viewOf(*m, 0)
+		t.events = append(t.events, Event{Kind: EventMessage, Data: MessageEvent{EventType: "uploadAttachmentSuccess",
+			Message: &v, URLString: ab.URL}})
+	})
+	if err != nil && err != errLoggedOut {
+		c.logf("cannot cache the uploaded file's url: " + err.Error())
+	}
+	return nil
+}
+
+// keepFiles copies the files of j's first attempt into the page's file
+// store (once), so that a resend, the outbox after a reload and the views
+// after a reload still have them. A file that cannot be kept is logged and
+// sent from the page's path; only ctx's end is an error.
+func (c *Client) keepFiles(ctx context.Context, r *run, j *job) error {
+	if len(j.keep) == 0 {
+		return nil
+	}
+	f, err := c.fileEdge(sendMethod(j.m.Type))
+	if err != nil {
+		return err
+	}
+	for field, path := range j.keep {
+		if err := f.Keep(ctx, path, fileKey(r.account, j.m.ID, field)); err != nil {
+			if ctx.Err() != nil {
+				return ctxFailure(ctx, err)
+			}
+			c.logf("cannot keep the file of message " + j.m.ID + ": " + err.Error())
+		}
+	}
+	j.keep = nil
+	return nil
+}
+
+// progress turns a transfer's byte counts into progress events: rising,
+// in steps of at least 1%, below 1 until end reports 1 (once, on success).
+type progress struct {
+	emit func(float64)
+	mu   sync.Mutex
+	any  bool // reported something yet
+	last float64
+	done bool
+}
+
+func (p *progress) report(f float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done || f >= 1 || f < 0 || p.any && f < p.last+0.01 {
+		return
+	}
+	p.any, p.last = true, f
+	p.emit(f)
+}
+
+func (p *progress) end(ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return
+	}
+	p.done = true
+	if ok {
+		p.emit(1)
+	}
 }
 
 // SendMessageReceipt tells the peer of a P2P session that this account has

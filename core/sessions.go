@@ -250,6 +250,7 @@ func (c *Client) MessagesInSession(ctx context.Context, p MessagesParams) ([]Mes
 	if err != nil {
 		return nil, wrap("cannot read the local cache", c.cacheFailed(r, err))
 	}
+	ms = c.withPaths(ctx, r, ms) // kept files as paths the page can use
 	out := make([]MessageView, len(ms))
 	for i := range ms {
 		j := i
@@ -275,6 +276,7 @@ func (c *Client) MessagesByIDs(ctx context.Context, ids []string) ([]MessageView
 	if err != nil {
 		return nil, wrap("cannot read the local cache", c.cacheFailed(r, err))
 	}
+	ms = c.withPaths(ctx, r, ms) // kept files as paths the page can use
 	out := make([]MessageView, len(ms))
 	c.mu.Lock()
 	for i := range ms {

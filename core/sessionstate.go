@@ -437,7 +437,8 @@ func (t *tx) applyReceipt(rc proto.Receipt) {
 // and counted in its session; one another tab cached already is only
 // announced: that tab counted it (unread, last message), and the merged
 // record this tab installed says so. A session of which nothing is cached
-// from the server yet roams (RoamLimit). With live (pushes and gap pulls),
+// from the server yet roams (RoamLimit). A revoked message (Msg.Revoked)
+// only moves the cursors. With live (pushes and gap pulls),
 // conversations left with a hole (a message arrived whose predecessors are
 // missing) are pulled after the commit.
 func (t *tx) ingest(msgs []proto.Msg, live bool) {
@@ -474,12 +475,22 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 		if !cache && !tell {
 			continue
 		}
-		m := Message{ID: pm.ClientID, SK: s.Key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
-			Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: pm.Body, Ext: pm.Ext, Time: pm.Time,
-			State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient}
-		if m.ID == "" {
-			m.ID = "s" + pm.ServerID
+		if pm.Revoked {
+			// Known, so the cursors pass it, but gone: never cached,
+			// counted or announced (its ChangeRevoke tells the page).
+			if tell {
+				t.setAnnounced(key, a)
+			}
+			if cache {
+				s.LastSeq = max(s.LastSeq, pm.Seq)
+				if !ok && s.UpdateTime == 0 {
+					s.HideTime = 1 // nothing to list: shown by its first message
+				}
+				t.putSession(s, "")
+			}
+			continue
 		}
+		m := protoMessage(pm, me, s.Key, peer)
 		if cache {
 			t.msgs = append(t.msgs, m)
 			if !m.Outgoing && m.Seq > s.ReadSeq {
@@ -512,6 +523,18 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 	if len(fresh) > 0 {
 		t.events = append(t.events, Event{Kind: EventMessage, Data: MessageEvent{EventType: "onRecvMessages", Messages: fresh}})
 	}
+}
+
+// protoMessage is the cached form of a message from the server in session
+// key with peer, as account me sees it.
+func protoMessage(pm proto.Msg, me, key, peer string) Message {
+	m := Message{ID: pm.ClientID, SK: key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
+		Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: pm.Body, Ext: pm.Ext, Time: pm.Time,
+		State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient}
+	if m.ID == "" {
+		m.ID = "s" + pm.ServerID
+	}
+	return m
 }
 
 // markSeq records that the message with seq is cached, advancing SyncSeq

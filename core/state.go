@@ -67,6 +67,9 @@ type tx struct {
 	announced map[string]seqCursor
 	kinds     map[string]string // session key → session event to emit ("" none)
 	msgs      []Message
+	delMsgs   []string             // message ids to delete from the cache (revokes)
+	clearSKs  []string             // sessions whose cached messages are all deleted (Batch.ClearSessions)
+	clearAll  bool                 // every cached message is deleted (Batch.ClearAll)
 	records   map[RecordKey]Record // staged records and tombstones (Deleted)
 	events    []Event              // emitted after commit, before the session events
 	ver       int64                // ver of the change being applied (applyChange), 0 outside
@@ -185,7 +188,7 @@ func (t *tx) commit(ctx context.Context) error {
 		return nil
 	}
 	c, r := t.c, t.r
-	b := Batch{Messages: t.msgs, Meta: t.meta}
+	b := Batch{Messages: t.msgs, Meta: t.meta, DeleteMessages: t.delMsgs, ClearSessions: t.clearSKs, ClearAll: t.clearAll}
 	keys := make([]string, 0, len(t.sessions))
 	for k := range t.sessions {
 		keys = append(keys, k)

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 
 	"yunxin/proto"
@@ -43,14 +44,18 @@ func checkCredentials(account, token string) error {
 // CheckChatType checks a chatType parameter: 0 (P2P) is supported; the
 // plugin's other types (1 team, 2 chat room, 3 ysf, 5 super team) answer
 // "not supported yet"; anything else is out of range.
-func CheckChatType(chatType int) error {
+func CheckChatType(chatType int) error { return checkChatTypeParam("chatType", chatType) }
+
+// checkChatTypeParam checks a chat type parameter called name (chatType,
+// toChatType), as CheckChatType.
+func checkChatTypeParam(name string, chatType int) error {
 	switch chatType {
 	case proto.ChatP2P:
 		return nil
 	case proto.ChatTeam, proto.ChatRoom, proto.ChatYsf, proto.ChatSuperTeam:
-		return ErrNotSupported("chatType " + itoa(chatType))
+		return ErrNotSupported(name + " " + itoa(chatType))
 	}
-	return BadParam("chatType", "must be 0, 1, 2, 3 or 5")
+	return BadParam(name, "must be 0, 1, 2, 3 or 5")
 }
 
 // checkSession checks a sessionId/chatType pair.
@@ -155,4 +160,167 @@ func (cfg Config) Check() error {
 		return BadParam("maxAutoLoginRetryTimes", "must not be negative")
 	}
 	return nil
+}
+
+// checkPostscript checks revokeMessage's postscript: at most
+// proto.MaxPostscriptBytes.
+func checkPostscript(ps string) error {
+	if len(ps) > proto.MaxPostscriptBytes {
+		return BadParam("postscript", "is longer than "+itoa(proto.MaxPostscriptBytes)+" bytes")
+	}
+	return nil
+}
+
+// checkHistoryLimit checks pullMessageHistory's limit: 1…proto.MaxHistory
+// (the doc's maximum, 100; unlike messagesInSession's it is not lowered).
+func checkHistoryLimit(limit int) error {
+	if limit < 1 || limit > proto.MaxHistory {
+		return BadParam("limit", "must be from 1 to "+itoa(proto.MaxHistory))
+	}
+	return nil
+}
+
+// MaxLocalExtBytes bounds a recent session's localExt (updateRecentLocalExt)
+// as compacted JSON.
+const MaxLocalExtBytes = 4096
+
+// normalizeLocalExt returns updateRecentLocalExt's localExt compacted (nil
+// for absent or null, which clears it) or the 414 saying what is wrong: it
+// must be a JSON object of at most MaxLocalExtBytes.
+func normalizeLocalExt(ext json.RawMessage) (json.RawMessage, error) {
+	t := bytes.TrimSpace(ext)
+	if len(t) == 0 || string(t) == "null" {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	if t[0] != '{' || json.Compact(&buf, t) != nil {
+		return nil, BadParam("localExt", "must be an object")
+	}
+	if buf.Len() > MaxLocalExtBytes {
+		return nil, BadParam("localExt", "is longer than "+itoa(MaxLocalExtBytes)+" bytes as JSON")
+	}
+	return json.RawMessage(buf.Bytes()), nil
+}
+
+// checkSessionRefs checks deleteRemoteSessions' sessions: 1…
+// proto.MaxDeleteConvs valid sessionId/chatType pairs.
+func checkSessionRefs(refs []SessionRef) error {
+	if len(refs) == 0 {
+		return BadParam("sessions", "must not be empty")
+	}
+	if len(refs) > proto.MaxDeleteConvs {
+		return BadParam("sessions", "has more than "+itoa(proto.MaxDeleteConvs)+" entries")
+	}
+	for _, r := range refs {
+		if err := checkSession(r.SessionID, r.ChatType); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Limits of the attachment and location fields (the server checks the same).
+const (
+	maxDisplayNameBytes = 255
+	maxExtensionBytes   = 16
+	maxTitleBytes       = 1024
+	maxDurationMs       = 24 * 60 * 60 * 1000 // 24 h
+	maxPixels           = 65535               // width or height
+)
+
+// errAppPath is the answer to an APICloud app path (fs://, widget://).
+func errAppPath(name string) error {
+	return Errf(proto.CodeBadParam, "parameter "+name+": fs:// and widget:// are APICloud app paths; in a browser pass "+
+		"a File or Blob, a blob: or data: URL, or an http(s) URL")
+}
+
+// checkPath checks a file parameter (path, filepath): a blob: or data: URL
+// (a File or Blob passed by the page arrives as a blob: URL) or an http(s)
+// URL. fs:// and widget:// paths get a 414 saying what to pass instead.
+func checkPath(name, path string) error {
+	switch {
+	case path == "":
+		return BadParam(name, "must not be empty (pass a File or Blob, a blob: or data: URL, or an http(s) URL)")
+	case strings.HasPrefix(path, "fs://"), strings.HasPrefix(path, "widget://"):
+		return errAppPath(name)
+	case strings.HasPrefix(path, "blob:"), strings.HasPrefix(path, "data:"),
+		strings.HasPrefix(path, "http://"), strings.HasPrefix(path, "https://"):
+		return nil
+	}
+	return BadParam(name, "must be a File or Blob, a blob: or data: URL, or an http(s) URL")
+}
+
+// checkURL checks download's urlString: an http(s) URL.
+func checkURL(name, url string) error {
+	if url == "" {
+		return BadParam(name, "must not be empty")
+	}
+	if !strings.HasPrefix(url, "http://") && !strings.HasPrefix(url, "https://") {
+		return BadParam(name, "must be an http(s) URL")
+	}
+	return nil
+}
+
+// checkName checks a short display string: at most max bytes, no control
+// characters.
+func checkName(name, s string, max int) error {
+	if len(s) > max {
+		return BadParam(name, "is longer than "+itoa(max)+" bytes")
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return BadParam(name, "must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// checkSendParams checks the params of sendImage, sendVoice, sendVideo,
+// sendFile, sendLocation and sendTip (SendParams) and returns ext
+// normalized.
+func checkSendParams(p SendParams) (json.RawMessage, error) {
+	if err := checkSession(p.SessionID, p.ChatType); err != nil {
+		return nil, err
+	}
+	switch p.Type {
+	case proto.MsgImage, proto.MsgAudio, proto.MsgVideo, proto.MsgFile:
+		if err := checkPath("path", p.Path); err != nil {
+			return nil, err
+		}
+		if err := checkName("displayName", p.DisplayName, maxDisplayNameBytes); err != nil {
+			return nil, err
+		}
+		if err := checkName("extension", p.Extension, maxExtensionBytes); err != nil {
+			return nil, err
+		}
+		if strings.Contains(p.Extension, ".") || strings.Contains(p.Extension, "/") {
+			return nil, BadParam("extension", "must be an extension without the dot, e.g. \"pdf\"")
+		}
+		if p.Duration < 0 || p.Duration > maxDurationMs {
+			return nil, BadParam("duration", "must be 0 to "+itoa(maxDurationMs)+" ms")
+		}
+		if p.Width < 0 || p.Width > maxPixels {
+			return nil, BadParam("width", "must be 0 to "+itoa(maxPixels))
+		}
+		if p.Height < 0 || p.Height > maxPixels {
+			return nil, BadParam("height", "must be 0 to "+itoa(maxPixels))
+		}
+	case proto.MsgLocation:
+		if math.IsNaN(p.Latitude) || p.Latitude < -90 || p.Latitude > 90 {
+			return nil, BadParam("latitude", "must be a number from -90 to 90")
+		}
+		if math.IsNaN(p.Longitude) || p.Longitude < -180 || p.Longitude > 180 {
+			return nil, BadParam("longitude", "must be a number from -180 to 180")
+		}
+		if err := checkName("address", p.Title, maxTitleBytes); err != nil {
+			return nil, err
+		}
+	case proto.MsgTip:
+		if err := checkText(p.Text); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, BadParam("type", "must be 1 (image), 2 (voice), 3 (video), 4 (location), 6 (file) or 10 (tip)")
+	}
+	return normalizeExt(p.Ext)
 }

@@ -1,6 +1,11 @@
 package core
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+
+	"yunxin/proto"
+)
 
 // The views below are the JSON shapes pages receive in ret, field for field
 // as in the plugin doc's appendix. Where iOS and Android name a field
@@ -49,7 +54,7 @@ func (m *Message) View(peerReadSeq int64) MessageView {
 		MessageID: m.ID, Session: SessionRef{m.SessionID, m.ChatType}, SessionID: m.SessionID,
 		SessionType: m.ChatType, ChatType: m.ChatType, From: m.From, ServerID: m.ServerID,
 		RemoteExt: m.Ext, LocalExt: m.LocalExt, Timestamp: m.Time, DeliveryState: m.State,
-		AttachmentDownloadState: 3, IsReceivedMsg: !m.Outgoing, IsOutgoingMsg: m.Outgoing,
+		AttachmentDownloadState: DownloadDone, IsReceivedMsg: !m.Outgoing, IsOutgoingMsg: m.Outgoing,
 		IsDeleted: m.Deleted, SenderClientType: m.FromClient, Seq: m.Seq,
 		IsRemoteRead: m.Outgoing && m.ChatType == 0 && m.Seq > 0 && m.Seq <= peerReadSeq,
 	}
@@ -60,7 +65,68 @@ func (m *Message) View(peerReadSeq int64) MessageView {
 		v.LocalExt = emptyObject
 	}
 	v.Body = bodyWithType(m.Type, m.Body)
+	if isAttachment(m.Type) {
+		if !m.Outgoing {
+			v.AttachmentDownloadState = m.DL // an own message's file is here: done
+		}
+		v.Body = withLocalFields(v.Body, m.Type, m.Paths)
+		noteURL(m)
+	}
 	return v
+}
+
+// isAttachment reports whether messages of type typ carry a file.
+func isAttachment(typ int) bool {
+	switch typ {
+	case proto.MsgImage, proto.MsgAudio, proto.MsgVideo, proto.MsgFile:
+		return true
+	}
+	return false
+}
+
+// localFields are the doc's local body fields of an attachment type, in
+// the order the view shows them: the file's path, and the thumbnail's
+// (image) or the cover's (video).
+func localFields(typ int) []string {
+	switch typ {
+	case proto.MsgImage:
+		return []string{fieldPath, fieldThumb}
+	case proto.MsgVideo:
+		return []string{fieldPath, fieldCover}
+	}
+	return []string{fieldPath}
+}
+
+// Local body fields (Message.Paths keys).
+const (
+	fieldPath  = "path"
+	fieldThumb = "thumbPath"
+	fieldCover = "coverPath"
+)
+
+// withLocalFields puts the local fields of an attachment (path, thumbPath,
+// coverPath) right after "type" into body (a view body, "type" first).
+// Each is always present, "" when unknown; a kept file not resolved to a
+// path ("key:…", see Client.withPaths) shows as "".
+func withLocalFields(body json.RawMessage, typ int, paths map[string]string) json.RawMessage {
+	head := `{"type":` + itoa(typ)
+	if len(body) < len(head) || string(body[:len(head)]) != head {
+		return body
+	}
+	b := make([]byte, 0, len(body)+64)
+	b = append(b, head...)
+	for _, f := range localFields(typ) {
+		v := paths[f]
+		if strings.HasPrefix(v, keyPrefix) {
+			v = ""
+		}
+		q, _ := json.Marshal(v)
+		b = append(b, `,"`...)
+		b = append(b, f...)
+		b = append(b, `":`...)
+		b = append(b, q...)
+	}
+	return append(b, body[len(head):]...)
 }
 
 // bodyWithType puts "type" first into the stored body object.
@@ -135,14 +201,27 @@ func (s *Session) View() RecentSessionView {
 	return v
 }
 
-// Summary is the short text of a message for a session list (Android's content).
+// Summary is the short text of a message for a session list (Android's
+// content): a text's or a tip's text, else the type in brackets as NIM's
+// apps show it ("[图片]").
 func Summary(m *Message) string {
-	if m.Type == 0 {
+	switch m.Type {
+	case proto.MsgText, proto.MsgTip:
 		var b struct {
 			Text string `json:"text"`
 		}
 		json.Unmarshal(m.Body, &b)
 		return b.Text
+	case proto.MsgImage:
+		return "[图片]"
+	case proto.MsgAudio:
+		return "[语音]"
+	case proto.MsgVideo:
+		return "[视频]"
+	case proto.MsgLocation:
+		return "[位置]"
+	case proto.MsgFile:
+		return "[文件]"
 	}
 	return ""
 }

@@ -132,7 +132,7 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		return err
 	}
 	var names []string
-	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 {
+	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll {
 		names = append(names, storeMessages)
 	}
 	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 {
@@ -172,9 +172,12 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 // is stored.
 func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, doc js.Value, st *stored) error {
 	c.written.forget(b.DeleteSessions)
-	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 {
+	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll {
 		st, err := tx.ObjectStore(storeMessages)
 		if err != nil {
+			return err
+		}
+		if err := clearMessages(ctx, st, b); err != nil {
 			return err
 		}
 		if err := putAll(st, doc.Get("m"), len(b.Messages)); err != nil {
@@ -206,6 +209,48 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 		}
 	}
 	return tx.Commit()
+}
+
+// clearMessages issues the deletes of b.ClearAll (one clear) or
+// b.ClearSessions, before any other request of the batch on the messages
+// store st: for each session, the primary keys of its range of bySession
+// (one getAllKeys, awaited: the transaction stays active while Go resumes
+// in its success event), then one delete each. A message marked deleted is
+// not in bySession and stays, deleted.
+func clearMessages(ctx context.Context, st *idb.ObjectStore, b *core.Batch) error {
+	if b.ClearAll {
+		if _, err := st.Clear(); err != nil {
+			return fmt.Errorf("clear messages: %w", err)
+		}
+		return nil
+	}
+	if len(b.ClearSessions) == 0 {
+		return nil
+	}
+	idx, err := st.Index(indexSession)
+	if err != nil {
+		return err
+	}
+	for _, sk := range b.ClearSessions {
+		kr, err := idb.NewKeyRangeBound(js.ValueOf([]any{sk}), js.ValueOf([]any{sk, []any{}}), false, false)
+		if err != nil {
+			return fmt.Errorf("key range: %w", err)
+		}
+		req, err := idx.GetAllKeysRange(kr, 0)
+		if err != nil {
+			return fmt.Errorf("messages of %q: %w", sk, err)
+		}
+		keys, err := req.Await(ctx)
+		if err != nil {
+			return fmt.Errorf("messages of %q: %w", sk, err)
+		}
+		for _, k := range keys {
+			if _, err := st.Delete(k); err != nil {
+				return fmt.Errorf("clear messages of %q: %w", sk, err)
+			}
+		}
+	}
+	return nil
 }
 
 // merge reads the stored session and meta records the batch puts, waits

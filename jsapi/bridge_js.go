@@ -20,6 +20,8 @@ import (
 //	                              method; listeners is ListenersJSON(), the
 //	                              listener methods and their event kinds
 //	hooks.deliver(id, json)       the envelope {"ret":…,"err":…} of call id
+//	hooks.progress(id, json)      an interim ret of call id (upload's progress),
+//	                              before its envelope; the call goes on
 //	hooks.event(kind, json)       a listener event of one of those kinds
 //
 // Every Go→JS call goes through safejs, so a throwing hook is an error here,
@@ -189,7 +191,23 @@ func (b *Bridge) run(c pendingCall, barrier uint64, started chan struct{}) {
 			go b.release(barrier)
 		}
 	}()
-	env = Call(context.Background(), b.engine, c.name, c.params)
+	ctx := context.Background()
+	if c.id != 0 {
+		ctx = WithProgress(ctx, func(ret []byte) { b.progress(c.id, ret) })
+	}
+	env = Call(ctx, b.engine, c.name, c.params)
+}
+
+// progress hands an interim ret of call id to hooks.progress.
+func (b *Bridge) progress(id int, ret []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			consoleError(panicMessage("progress", v))
+		}
+	}()
+	if _, err := b.hooks.Call("progress", id, string(ret)); err != nil {
+		consoleError("yunxinIM: hooks.progress failed: " + err.Error())
+	}
 }
 
 func (b *Bridge) deliver(id int, env []byte) {

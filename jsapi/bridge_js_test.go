@@ -5,6 +5,7 @@ package jsapi
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +25,7 @@ type hooks struct {
 	events    chan string
 	listeners string // what ready got as its second argument
 	funcs     []safejs.Func
+	progress  []string // "id json" of each hooks.progress, in order
 }
 
 func (h *hooks) result(id int) chan string {
@@ -62,6 +64,13 @@ func newHooks(t *testing.T, throwing bool) *hooks {
 		if len(args) > 1 {
 			h.listeners, _ = args[1].String()
 		}
+	}))
+	h.js.Set("progress", h.fn(t, func(args []safejs.Value) {
+		id, _ := args[0].Int()
+		s, _ := args[1].String()
+		h.mu.Lock()
+		h.progress = append(h.progress, strconv.Itoa(id)+" "+s)
+		h.mu.Unlock()
 	}))
 	deliver := h.fn(t, func(args []safejs.Value) {
 		id, _ := args[0].Int()
@@ -154,8 +163,35 @@ func TestBridgeCallsAndDelivers(t *testing.T) {
 	}
 	call.Invoke("sendText", `{"sessionId":5,"text":"x"}`, 2)
 	wantErr(t, waitResult(t, h, 2), 414, "parameter sessionId must be a string")
-	call.Invoke("sendImage", `{}`, 3)
-	wantErr(t, waitResult(t, h, 3), 414, "sendImage not supported yet")
+	call.Invoke("createTeam", `{}`, 3)
+	wantErr(t, waitResult(t, h, 3), 414, "createTeam not supported yet")
+}
+
+// TestBridgeProgress: upload's interim rets reach hooks.progress with the
+// call's id, in order, all before hooks.deliver; a call without a callback
+// (id 0) gets none.
+func TestBridgeProgress(t *testing.T) {
+	h, call := installFake(t, &fake{progress: [][2]int64{{1, 4}, {2, 4}, {4, 4}}})
+	call.Invoke("upload", `{"filepath":"blob:http://p/1"}`, 7)
+	env := waitResult(t, h, 7)
+	if env.Err != nil || env.Ret["urlString"] != "https://files.test/u1" {
+		t.Errorf("upload: %+v", env)
+	}
+	h.mu.Lock()
+	got := strings.Join(h.progress, " | ")
+	h.progress = nil
+	h.mu.Unlock()
+	want := `7 {"status":true,"progress":0.25} | 7 {"status":true,"progress":0.5} | 7 {"status":true,"progress":1}`
+	if got != want {
+		t.Errorf("progress\n got %s\nwant %s", got, want)
+	}
+	call.Invoke("upload", `{"filepath":"blob:http://p/1"}`, 0)
+	waitResult(t, h, 0)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.progress) != 0 {
+		t.Errorf("progress for a call without a callback: %v", h.progress)
+	}
 }
 
 func TestBridgeSurvivesBadArguments(t *testing.T) {

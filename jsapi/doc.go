@@ -8,13 +8,15 @@
 // returns at once. Go converts the params (Call), runs the core method in a
 // goroutine that recovers panics and hands one JSON envelope
 // {"ret":…, "err":…} to hooks.deliver(callbackID, json); the loader parses it
-// and calls callback(ret, err). Listener events travel the same way through
+// and calls callback(ret, err). A long call (upload) may first hand interim
+// rets to hooks.progress(callbackID, json) (WithProgress); the callback runs
+// and the call goes on. Listener events travel the same way through
 // hooks.event(kind, json); which methods are listener methods, and of which
 // kind, is this package's listenerMethods, handed to the loader at start-up.
 //
 // Files: table.go holds the one table (method name → handler) and the
 // envelope; the handlers live per domain of the plugin doc (account.go,
-// messaging.go, sessions.go; later issues add theirs), each beside the part
+// files.go, messaging.go, sessions.go; later issues add theirs), each beside the part
 // of Engine it calls; params.go converts JS values to Go ones. jsapi checks
 // only JS types (a 414 naming the parameter); every limit on values is
 // core's. All of it but the bridge (*_js.go) is plain Go, tested natively

@@ -4,12 +4,49 @@ import (
 	"context"
 
 	"yunxin/core"
+	"yunxin/proto"
 )
 
 // MessagingEngine is the message group's part of Engine.
 type MessagingEngine interface {
 	SendText(ctx context.Context, p core.SendTextParams) (*core.MessageView, error)
+	SendMessage(ctx context.Context, p core.SendParams) (*core.MessageView, error)
+	CancelSendingMessage(ctx context.Context, sessionID string, chatType int, messageID string) error
+	ResendMessage(ctx context.Context, sessionID string, chatType int, messageID string) (*core.MessageView, error)
+	ForwardMessage(ctx context.Context, p core.ForwardParams) (*core.MessageView, error)
+	RevokeMessage(ctx context.Context, sessionID string, chatType int, messageID, postscript string) error
 	SendMessageReceipt(ctx context.Context, sessionID string, chatType int, messageID string) error
+}
+
+// sent is the ret of the send methods: status and the message as cached.
+type sent struct {
+	Status  bool              `json:"status"`
+	Message *core.MessageView `json:"message,omitempty"`
+}
+
+func sentRet(m *core.MessageView, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return sent{true, m}, nil
+}
+
+// common reads what every send method takes: sessionId, chatType, ext,
+// from (accepted and ignored: the sender is the logged-in account) and
+// reSend (default true, the doc's: a message sent offline or unacknowledged
+// waits in the outbox).
+func common(p params) (sid string, ct int, ext []byte, reSend bool, err error) {
+	if sid, ct, err = session(p); err != nil {
+		return
+	}
+	if ext, err = p.object("ext"); err != nil {
+		return
+	}
+	if _, err = p.str("from"); err != nil {
+		return
+	}
+	reSend, err = p.boolean("reSend", true)
+	return
 }
 
 func doSendText(ctx context.Context, e Engine, p params) (any, error) {
@@ -21,34 +58,180 @@ func doSendText(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ext, err := p.object("ext")
+	_, _, ext, reSend, err := common(p)
 	if err != nil {
 		return nil, err
 	}
-	// from and reSend are accepted and ignored: the sender is the logged-in
-	// account and a failed message is resent with resendMessage.
-	if _, err := p.str("from"); err != nil {
-		return nil, err
+	return sentRet(e.SendText(ctx, core.SendTextParams{SessionID: sid, ChatType: ct, Text: text, Ext: ext, ReSend: reSend}))
+}
+
+// sendParams reads the common params and, for an attachment type, path.
+func sendParams(p params, typ int) (core.SendParams, error) {
+	q := core.SendParams{Type: typ}
+	var err error
+	if q.SessionID, q.ChatType, q.Ext, q.ReSend, err = common(p); err != nil {
+		return q, err
 	}
-	if _, err := p.boolean("reSend", false); err != nil {
-		return nil, err
+	switch typ {
+	case proto.MsgImage, proto.MsgAudio, proto.MsgVideo, proto.MsgFile:
+		q.Path, err = p.path("path")
 	}
-	m, err := e.SendText(ctx, core.SendTextParams{SessionID: sid, ChatType: ct, Text: text, Ext: ext})
+	return q, err
+}
+
+func doSendImage(ctx context.Context, e Engine, p params) (any, error) {
+	q, err := sendParams(p, proto.MsgImage)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Status  bool              `json:"status"`
-		Message *core.MessageView `json:"message,omitempty"`
-	}{true, m}, nil
+	if q.DisplayName, err = p.str("displayName"); err != nil {
+		return nil, err
+	}
+	// compressQuality (iOS) is accepted and ignored: the image goes as the
+	// page gave it (a page that wants it smaller draws it on a canvas).
+	if _, err := p.number("compressQuality", 0.5); err != nil {
+		return nil, err
+	}
+	return sentRet(e.SendMessage(ctx, q))
+}
+
+func doSendVoice(ctx context.Context, e Engine, p params) (any, error) {
+	q, err := sendParams(p, proto.MsgAudio)
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.integer("duration", 0)
+	if err != nil {
+		return nil, err
+	}
+	q.Duration = int64(d)
+	return sentRet(e.SendMessage(ctx, q))
+}
+
+func doSendVideo(ctx context.Context, e Engine, p params) (any, error) {
+	q, err := sendParams(p, proto.MsgVideo)
+	if err != nil {
+		return nil, err
+	}
+	if q.DisplayName, err = p.str("displayName"); err != nil {
+		return nil, err
+	}
+	d, err := p.integer("duration", 0)
+	if err != nil {
+		return nil, err
+	}
+	q.Duration = int64(d)
+	if q.Width, err = p.integer("width", 0); err != nil {
+		return nil, err
+	}
+	if q.Height, err = p.integer("height", 0); err != nil {
+		return nil, err
+	}
+	return sentRet(e.SendMessage(ctx, q))
+}
+
+func doSendFile(ctx context.Context, e Engine, p params) (any, error) {
+	q, err := sendParams(p, proto.MsgFile)
+	if err != nil {
+		return nil, err
+	}
+	if q.DisplayName, err = p.str("displayName"); err != nil {
+		return nil, err
+	}
+	if q.Extension, err = p.str("extension"); err != nil {
+		return nil, err
+	}
+	return sentRet(e.SendMessage(ctx, q))
+}
+
+func doSendLocation(ctx context.Context, e Engine, p params) (any, error) {
+	q, err := sendParams(p, proto.MsgLocation)
+	if err != nil {
+		return nil, err
+	}
+	if q.Latitude, err = p.needNumber("latitude"); err != nil {
+		return nil, err
+	}
+	if q.Longitude, err = p.needNumber("longitude"); err != nil {
+		return nil, err
+	}
+	if q.Title, err = p.str("address"); err != nil {
+		return nil, err
+	}
+	return sentRet(e.SendMessage(ctx, q))
+}
+
+func doSendTip(ctx context.Context, e Engine, p params) (any, error) {
+	q, err := sendParams(p, proto.MsgTip)
+	if err != nil {
+		return nil, err
+	}
+	if q.Text, err = p.need("text"); err != nil {
+		return nil, err
+	}
+	return sentRet(e.SendMessage(ctx, q))
+}
+
+// message returns the sessionId, chatType and messageId parameters.
+func message(p params) (string, int, string, error) {
+	sid, ct, err := session(p)
+	if err != nil {
+		return "", 0, "", err
+	}
+	mid, err := p.need("messageId")
+	return sid, ct, mid, err
+}
+
+func doCancelSending(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, mid, err := message(p)
+	if err != nil {
+		return nil, err
+	}
+	return done(e.CancelSendingMessage(ctx, sid, ct, mid))
+}
+
+func doResend(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, mid, err := message(p)
+	if err != nil {
+		return nil, err
+	}
+	return sentRet(e.ResendMessage(ctx, sid, ct, mid))
+}
+
+func doForward(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, mid, err := message(p)
+	if err != nil {
+		return nil, err
+	}
+	q := core.ForwardParams{SessionID: sid, ChatType: ct, MessageID: mid}
+	if q.ToSessionID, err = p.need("toSessionId"); err != nil {
+		return nil, err
+	}
+	if q.ToChatType, err = p.integer("toChatType", 0); err != nil {
+		return nil, err
+	}
+	if q.ReSend, err = p.boolean("reSend", true); err != nil {
+		return nil, err
+	}
+	return sentRet(e.ForwardMessage(ctx, q))
+}
+
+// doRevoke: postscript (optional) is our addition: the text the other side
+// gets with onRecvRevokeMessageNotification.
+func doRevoke(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, mid, err := message(p)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := p.str("postscript")
+	if err != nil {
+		return nil, err
+	}
+	return done(e.RevokeMessage(ctx, sid, ct, mid, ps))
 }
 
 func doReceipt(ctx context.Context, e Engine, p params) (any, error) {
-	sid, ct, err := session(p)
-	if err != nil {
-		return nil, err
-	}
-	mid, err := p.need("messageId")
+	sid, ct, mid, err := message(p)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,43 @@ func parseInt(name, s string) (int, error) {
 	return int(f), nil
 }
 
+// number returns an optional number parameter (def when absent): any
+// finite JSON number.
+func (p params) number(name string, def float64) (float64, error) {
+	v := p.get(name)
+	if v == nil {
+		return def, nil
+	}
+	if !(v[0] == '-' || v[0] >= '0' && v[0] <= '9') {
+		return 0, core.BadParam(name, "must be a number")
+	}
+	f, err := strconv.ParseFloat(string(v), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, core.BadParam(name, "must be a finite number")
+	}
+	return f, nil
+}
+
+// needNumber returns a required number parameter.
+func (p params) needNumber(name string) (float64, error) {
+	if !p.has(name) {
+		return 0, core.BadParam(name, "must be a number")
+	}
+	return p.number(name, 0)
+}
+
+// path returns a required path parameter: the loader turns a File or Blob
+// into a blob: URL, so what arrives is a string; anything else (a FileList,
+// an {}) is named as what the page should have passed.
+func (p params) path(name string) (string, error) {
+	v := p.get(name)
+	var s string
+	if v == nil || v[0] != '"' || json.Unmarshal(v, &s) != nil {
+		return "", core.BadParam(name, "must be a File, a Blob or a URL string")
+	}
+	return s, nil
+}
+
 // boolean returns an optional boolean parameter (def when absent).
 func (p params) boolean(name string, def bool) (bool, error) {
 	switch string(p.get(name)) {

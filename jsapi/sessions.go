@@ -2,6 +2,8 @@ package jsapi
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 
 	"yunxin/core"
 )
@@ -15,6 +17,12 @@ type SessionsEngine interface {
 	DeleteRecentSession(ctx context.Context, sessionID string, chatType int) error
 	MessagesInSession(ctx context.Context, p core.MessagesParams) ([]core.MessageView, error)
 	MessagesByIDs(ctx context.Context, ids []string) ([]core.MessageView, error)
+	UpdateRecentLocalExt(ctx context.Context, sessionID string, chatType int, localExt json.RawMessage) error
+	DeleteRemoteSessions(ctx context.Context, sessions []core.SessionRef) error
+	PullMessageHistory(ctx context.Context, p core.HistoryParams) ([]core.MessageView, error)
+	DeleteMessage(ctx context.Context, sessionID string, chatType int, messageID string) error
+	DeleteAllMessagesInSession(ctx context.Context, sessionID string, chatType int, removeSession bool) error
+	DeleteAllMessages(ctx context.Context, removeSession bool) error
 }
 
 // session returns the sessionId and chatType parameters (chatType 0 when
@@ -118,13 +126,8 @@ func doMessages(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The plugin's two direction names become core's Newer.
-	switch dir {
-	case "", "QUERY_OLD":
-	case "QUERY_NEW":
-		q.Newer = true
-	default:
-		return nil, core.BadParam("direction", "must be 'QUERY_OLD' or 'QUERY_NEW'")
+	if q.Newer, err = newer(dir); err != nil {
+		return nil, err
 	}
 	asc, err := p.boolean("asc", true)
 	if err != nil {
@@ -151,4 +154,138 @@ func doMessagesByIDs(ctx context.Context, e Engine, p params) (any, error) {
 		return nil, err
 	}
 	return messagesRet(e.MessagesByIDs(ctx, ids))
+}
+
+// newer turns the plugin's two direction names into core's Newer.
+func newer(direction string) (bool, error) {
+	switch direction {
+	case "", "QUERY_OLD":
+		return false, nil
+	case "QUERY_NEW":
+		return true, nil
+	}
+	return false, core.BadParam("direction", "must be 'QUERY_OLD' or 'QUERY_NEW'")
+}
+
+// doUpdateLocalExt: localExt (a JSON object, {} to clear) is our addition:
+// the doc's iOS method names the session only.
+func doUpdateLocalExt(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, err := session(p)
+	if err != nil {
+		return nil, err
+	}
+	ext, err := p.object("localExt")
+	if err != nil {
+		return nil, err
+	}
+	if ext == nil {
+		return nil, core.BadParam("localExt", "must be an object")
+	}
+	return done(e.UpdateRecentLocalExt(ctx, sid, ct, ext))
+}
+
+// doDeleteRemoteSessions reads sessions: [{sessionId, chatType}, …].
+func doDeleteRemoteSessions(ctx context.Context, e Engine, p params) (any, error) {
+	v := p.get("sessions")
+	var raw []json.RawMessage
+	if v == nil || v[0] != '[' || json.Unmarshal(v, &raw) != nil {
+		return nil, core.BadParam("sessions", "must be an array of {sessionId, chatType}")
+	}
+	refs := make([]core.SessionRef, len(raw))
+	for i, r := range raw {
+		name := "sessions[" + strconv.Itoa(i) + "]"
+		el, err := decodeParams(string(r))
+		if err != nil || len(r) == 0 || r[0] != '{' {
+			return nil, core.BadParam(name, "must be an object {sessionId, chatType}")
+		}
+		sid, err := el.need("sessionId")
+		if err != nil {
+			return nil, core.BadParam(name+".sessionId", "must be a string")
+		}
+		ct, err := el.integer("chatType", 0)
+		if err != nil {
+			return nil, core.BadParam(name+".chatType", "must be an integer")
+		}
+		refs[i] = core.SessionRef{SessionID: sid, ChatType: ct}
+	}
+	return done(e.DeleteRemoteSessions(ctx, refs))
+}
+
+// doPullHistory: direction (like messagesInSession's) is our addition; the
+// doc's is QUERY_OLD. persistClear is accepted and ignored.
+func doPullHistory(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, err := session(p)
+	if err != nil {
+		return nil, err
+	}
+	q := core.HistoryParams{SessionID: sid, ChatType: ct}
+	if q.MessageID, err = p.str("messageId"); err != nil {
+		return nil, err
+	}
+	if q.Limit, err = p.integer("limit", 10); err != nil {
+		return nil, err
+	}
+	if q.Persist, err = p.boolean("persist", false); err != nil {
+		return nil, err
+	}
+	if _, err = p.boolean("persistClear", false); err != nil {
+		return nil, err
+	}
+	dir, err := p.str("direction")
+	if err != nil {
+		return nil, err
+	}
+	if q.Newer, err = newer(dir); err != nil {
+		return nil, err
+	}
+	return messagesRet(e.PullMessageHistory(ctx, q))
+}
+
+// doDeleteMessage: sessionId and chatType are optional (the doc's Android
+// version takes the messageId alone); core finds the message by its id.
+func doDeleteMessage(ctx context.Context, e Engine, p params) (any, error) {
+	sid, err := p.str("sessionId")
+	if err != nil {
+		return nil, err
+	}
+	ct, err := p.integer("chatType", 0)
+	if err != nil {
+		return nil, err
+	}
+	mid, err := p.need("messageId")
+	if err != nil {
+		return nil, err
+	}
+	return done(e.DeleteMessage(ctx, sid, ct, mid))
+}
+
+// removeSession reads removeSession (default false) and removeTable
+// (accepted and ignored: there are no message tables here).
+func removeSession(p params) (bool, error) {
+	rm, err := p.boolean("removeSession", false)
+	if err != nil {
+		return false, err
+	}
+	_, err = p.boolean("removeTable", false)
+	return rm, err
+}
+
+func doDeleteAllInSession(ctx context.Context, e Engine, p params) (any, error) {
+	sid, ct, err := session(p)
+	if err != nil {
+		return nil, err
+	}
+	rm, err := removeSession(p)
+	if err != nil {
+		return nil, err
+	}
+	return done(e.DeleteAllMessagesInSession(ctx, sid, ct, rm))
+}
+
+func doDeleteAll(ctx context.Context, e Engine, p params) (any, error) {
+	rm, err := removeSession(p)
+	if err != nil {
+		return nil, err
+	}
+	return done(e.DeleteAllMessages(ctx, rm))
 }

@@ -14,6 +14,7 @@ import (
 // messaging.go, sessions.go).
 type Engine interface {
 	AccountEngine
+	FilesEngine
 	MessagingEngine
 	SessionsEngine
 }
@@ -36,23 +37,25 @@ var table = map[string]handler{
 	"login": doLogin, "autoLogin": doAutoLogin, "logout": doLogout, "isLogined": doIsLogined,
 	"currentAccount": doCurrentAccount, "kickOtherClient": doKick,
 
-	// user
+	// user (files.go for upload, download, cancelTask)
 	"localUserInfo": nil, "openLocalCache": nil, "fetchUserInfos": nil, "updateMyUserInfo": nil,
-	"upload": nil, "download": nil, "cancelTask": nil,
+	"upload": doUpload, "download": doDownload, "cancelTask": doCancelTask,
 
 	// message (messaging.go)
-	"sendText": doSendText, "sendImage": nil, "sendVoice": nil, "sendVideo": nil, "sendFile": nil,
-	"sendLocation": nil, "sendTip": nil, "cancelSendingMessage": nil, "resendMessage": nil,
-	"forwardMessage": nil, "revokeMessage": nil, "sendMessageReceipt": doReceipt,
+	"sendText": doSendText, "sendImage": doSendImage, "sendVoice": doSendVoice, "sendVideo": doSendVideo,
+	"sendFile": doSendFile, "sendLocation": doSendLocation, "sendTip": doSendTip,
+	"cancelSendingMessage": doCancelSending, "resendMessage": doResend,
+	"forwardMessage": doForward, "revokeMessage": doRevoke, "sendMessageReceipt": doReceipt,
 	"sendTeamMessageReceipts": nil,
 
 	// session and history (sessions.go)
 	"allRecentSessions": doAllRecentSessions, "creatRecentSession": doCreateSession,
-	"deleteRecentSession": doDeleteSession, "updateRecentLocalExt": nil, "allUnreadCount": doAllUnreadCount,
-	"markAllMessagesReadInSession": doMarkRead, "deleteRemoteSessions": nil,
-	"messagesInSession": doMessages, "pullMessageHistory": nil,
-	"messagesInSessionWithMessageIds": doMessagesByIDs, "deleteMessage": nil,
-	"deleteAllmessagesInSession": nil, "deleteAllMessages": nil,
+	"deleteRecentSession": doDeleteSession, "updateRecentLocalExt": doUpdateLocalExt,
+	"allUnreadCount": doAllUnreadCount, "markAllMessagesReadInSession": doMarkRead,
+	"deleteRemoteSessions": doDeleteRemoteSessions, "messagesInSession": doMessages,
+	"pullMessageHistory": doPullHistory, "messagesInSessionWithMessageIds": doMessagesByIDs,
+	"deleteMessage": doDeleteMessage, "deleteAllmessagesInSession": doDeleteAllInSession,
+	"deleteAllMessages": doDeleteAll,
 
 	// friend
 	"myFriends": nil, "requestFriend": nil, "deleteFriend": nil, "isMyFriend": nil, "myBlackList": nil,
@@ -157,6 +160,27 @@ func Encode(ret any, err error) []byte {
 		b, _ = json.Marshal(Envelope{Ret: statusFalse, Err: core.Errf(proto.CodeServer, "cannot encode the result: "+mErr.Error())})
 	}
 	return b
+}
+
+type progressKey struct{}
+
+// WithProgress returns ctx carrying fn, which gets the JSON of each interim
+// ret a call hands the page before its final answer (upload's
+// {"status":true,"progress":0.5}), in order, from the call's goroutine. The
+// bridge sets it for every call that has a callback.
+func WithProgress(ctx context.Context, fn func(ret []byte)) context.Context {
+	return context.WithValue(ctx, progressKey{}, fn)
+}
+
+// interim hands ret to the call's progress function, if it has one.
+func interim(ctx context.Context, ret any) {
+	fn, _ := ctx.Value(progressKey{}).(func([]byte))
+	if fn == nil {
+		return
+	}
+	if b, err := json.Marshal(ret); err == nil {
+		fn(b)
+	}
 }
 
 // Fail returns the envelope of a failure.

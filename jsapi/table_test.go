@@ -14,7 +14,10 @@ import (
 var implemented = strings.Fields(`init login autoLogin logout isLogined currentAccount addAccountListen
 removeAccountListen kickOtherClient sendText addMessageListen sendMessageReceipt allRecentSessions
 allUnreadCount markAllMessagesReadInSession creatRecentSession deleteRecentSession messagesInSession
-messagesInSessionWithMessageIds addSessionListen removeSessionListen`)
+messagesInSessionWithMessageIds addSessionListen removeSessionListen
+upload download cancelTask sendImage sendVoice sendVideo sendFile sendLocation sendTip cancelSendingMessage
+resendMessage forwardMessage revokeMessage updateRecentLocalExt deleteRemoteSessions pullMessageHistory
+deleteMessage deleteAllmessagesInSession deleteAllMessages`)
 
 func TestTableHasExactlyTheMethods(t *testing.T) {
 	want := append(specMethods(t), "init")
@@ -44,10 +47,11 @@ func TestTableHasExactlyTheMethods(t *testing.T) {
 
 // fake is an Engine that records the last call.
 type fake struct {
-	cfg  core.Config
-	last string
-	args any
-	err  error
+	cfg      core.Config
+	last     string
+	args     any
+	err      error
+	progress [][2]int64 // what Upload reports
 }
 
 func (f *fake) rec(name string, args any) error { f.last, f.args = name, args; return f.err }
@@ -96,6 +100,67 @@ func (f *fake) MessagesInSession(_ context.Context, p core.MessagesParams) ([]co
 func (f *fake) MessagesByIDs(_ context.Context, ids []string) ([]core.MessageView, error) {
 	return []core.MessageView{{MessageID: ids[0]}}, f.rec("MessagesByIDs", ids)
 }
+
+func (f *fake) SendMessage(_ context.Context, p core.SendParams) (*core.MessageView, error) {
+	if err := f.rec("SendMessage", p); err != nil {
+		return nil, err
+	}
+	return &core.MessageView{MessageID: "m2", SessionID: p.SessionID}, nil
+}
+func (f *fake) CancelSendingMessage(_ context.Context, sid string, ct int, mid string) error {
+	return f.rec("CancelSendingMessage", []any{sid, ct, mid})
+}
+func (f *fake) ResendMessage(_ context.Context, sid string, ct int, mid string) (*core.MessageView, error) {
+	if err := f.rec("ResendMessage", []any{sid, ct, mid}); err != nil {
+		return nil, err
+	}
+	return &core.MessageView{MessageID: mid, SessionID: sid}, nil
+}
+func (f *fake) ForwardMessage(_ context.Context, p core.ForwardParams) (*core.MessageView, error) {
+	if err := f.rec("ForwardMessage", p); err != nil {
+		return nil, err
+	}
+	return &core.MessageView{MessageID: "m3", SessionID: p.ToSessionID}, nil
+}
+func (f *fake) RevokeMessage(_ context.Context, sid string, ct int, mid, ps string) error {
+	return f.rec("RevokeMessage", []any{sid, ct, mid, ps})
+}
+func (f *fake) UpdateRecentLocalExt(_ context.Context, sid string, ct int, ext json.RawMessage) error {
+	return f.rec("UpdateRecentLocalExt", []any{sid, ct, string(ext)})
+}
+func (f *fake) DeleteRemoteSessions(_ context.Context, s []core.SessionRef) error {
+	return f.rec("DeleteRemoteSessions", s)
+}
+func (f *fake) PullMessageHistory(_ context.Context, p core.HistoryParams) ([]core.MessageView, error) {
+	return []core.MessageView{{MessageID: "h1"}}, f.rec("PullMessageHistory", p)
+}
+func (f *fake) DeleteMessage(_ context.Context, sid string, ct int, mid string) error {
+	return f.rec("DeleteMessage", []any{sid, ct, mid})
+}
+func (f *fake) DeleteAllMessagesInSession(_ context.Context, sid string, ct int, rm bool) error {
+	return f.rec("DeleteAllMessagesInSession", []any{sid, ct, rm})
+}
+func (f *fake) DeleteAllMessages(_ context.Context, rm bool) error {
+	return f.rec("DeleteAllMessages", rm)
+}
+
+// Upload reports progress (progress) before it answers, as core does.
+func (f *fake) Upload(_ context.Context, path string, progress func(sent, total int64)) (string, error) {
+	if err := f.rec("Upload", path); err != nil {
+		return "", err
+	}
+	for _, p := range f.progress {
+		progress(p[0], p[1])
+	}
+	return "https://files.test/u1", nil
+}
+func (f *fake) Download(_ context.Context, url string) (string, error) {
+	if err := f.rec("Download", url); err != nil {
+		return "", err
+	}
+	return "blob:http://page/1", nil
+}
+func (f *fake) CancelTask(_ context.Context, path string) error { return f.rec("CancelTask", path) }
 
 type envelope struct {
 	Ret map[string]any `json:"ret"`
@@ -150,7 +215,18 @@ var firstParam = map[string]string{
 	"sendText": "sessionId", "sendMessageReceipt": "sessionId", "markAllMessagesReadInSession": "sessionId",
 	"creatRecentSession": "sessionId", "deleteRecentSession": "sessionId", "messagesInSession": "sessionId",
 	"messagesInSessionWithMessageIds": "messageIds",
+	// issue 6
+	"sendImage": "sessionId", "sendVoice": "sessionId", "sendVideo": "sessionId", "sendFile": "sessionId",
+	"sendLocation": "sessionId", "sendTip": "sessionId", "cancelSendingMessage": "sessionId",
+	"resendMessage": "sessionId", "forwardMessage": "sessionId", "revokeMessage": "sessionId",
+	"updateRecentLocalExt": "sessionId", "deleteRemoteSessions": "sessions", "pullMessageHistory": "sessionId",
+	"deleteMessage": "messageId", "deleteAllmessagesInSession": "sessionId",
+	"upload": "filepath", "download": "urlString", "cancelTask": "filepath",
 }
+
+// optionalSessionID are the methods whose sessionId is optional: a
+// sessionId of the wrong type is named before their first required parameter.
+var optionalSessionID = map[string]bool{"messagesInSessionWithMessageIds": true, "deleteMessage": true}
 
 // TestBadInputNamesTheParameter: a value of the wrong JS type is a 414
 // naming the parameter, before the engine is called.
@@ -177,7 +253,7 @@ func TestBadInputNamesTheParameter(t *testing.T) {
 				t.Errorf("%s(%s): %q names no parameter", method, g, env.Err.Msg)
 			}
 			if g != "{" && g != "[[[" && g != `{"a":` && g != "undefined" && !strings.Contains(env.Err.Msg, "parameter "+param+" ") &&
-				!(method == "messagesInSessionWithMessageIds" && strings.Contains(env.Err.Msg, "parameter sessionId ")) {
+				!(optionalSessionID[method] && strings.Contains(env.Err.Msg, "parameter sessionId ")) {
 				t.Errorf("%s(%s): %q does not name %s", method, g, env.Err.Msg, param)
 			}
 			if f.last != "" {
@@ -188,7 +264,7 @@ func TestBadInputNamesTheParameter(t *testing.T) {
 }
 
 func TestParamlessMethodsIgnoreGarbage(t *testing.T) {
-	for _, m := range []string{"logout", "isLogined", "currentAccount", "allRecentSessions", "allUnreadCount"} {
+	for _, m := range []string{"logout", "isLogined", "currentAccount", "allRecentSessions", "allUnreadCount", "deleteAllMessages"} {
 		for _, g := range []string{"", "null", "[]", `{"x":[1,{}]}`, "42"} {
 			if env := run(t, &fake{}, m, g); env.Err != nil {
 				t.Errorf("%s(%s): %+v", m, g, env.Err)
@@ -304,11 +380,15 @@ func TestMapping(t *testing.T) {
 	}
 	env = run(t, f, "sendText", `{"sessionId":"bob","text":"hi","ext":{ "k" : [1, 2] },"reSend":false,"from":"x"}`)
 	p := f.args.(core.SendTextParams)
-	if p.SessionID != "bob" || p.ChatType != 0 || p.Text != "hi" || string(p.Ext) != `{ "k" : [1, 2] }` {
+	if p.SessionID != "bob" || p.ChatType != 0 || p.Text != "hi" || string(p.Ext) != `{ "k" : [1, 2] }` || p.ReSend {
 		t.Errorf("sendText params %+v", p)
 	}
 	if env.Ret["status"] != true || env.Ret["message"].(map[string]any)["messageId"] != "m1" {
 		t.Errorf("sendText ret %v", env.Ret)
+	}
+	run(t, f, "sendText", `{"sessionId":"bob","text":"hi"}`)
+	if p := f.args.(core.SendTextParams); !p.ReSend || p.Ext != nil {
+		t.Errorf("sendText defaults %+v (reSend defaults to true)", p)
 	}
 	run(t, f, "messagesInSession", `{"sessionId":"bob"}`)
 	if q := f.args.(core.MessagesParams); q != (core.MessagesParams{SessionID: "bob", Limit: 10}) {

@@ -10,11 +10,13 @@ import (
 	"yunxin/server/store"
 )
 
-// The conversations domain: read marks and read receipts. Both append to a
-// change log; the dispatcher pushes the change.
+// The conversations domain: read marks, read receipts and deleting
+// conversations from the session list. Each appends to a change log; the
+// dispatcher pushes the changes.
 func init() {
 	register(proto.OpRead, opRead)
 	register(proto.OpReceipt, opReceipt)
+	register(proto.OpDeleteConvs, opDeleteConvs)
 }
 
 func opRead(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
@@ -64,6 +66,29 @@ func opReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) 
 		return result{}, fmt.Errorf("receipt of %s in %q: %w", c.account, req.Conv, err)
 	}
 	return result{reply: r, changes: committed(ch)}, nil
+}
+
+// opDeleteConvs deletes conversations from the caller's server-side
+// session list (deleteRemoteSessions) for all of its devices: each gets a
+// ChangeConvDeleted in the caller's log, pushed to its other connections.
+// A conversation the caller is not a member of, or already deleted at its
+// last message, is skipped. No reply payload.
+func opDeleteConvs(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+	var req proto.DeleteConvsReq
+	if err := decode(d, &req); err != nil {
+		return result{}, err
+	}
+	if len(req.Convs) > proto.MaxDeleteConvs {
+		return result{}, errorf(proto.CodeBadParam, "convs: %d conversations, at most %d", len(req.Convs), proto.MaxDeleteConvs)
+	}
+	if len(req.Convs) == 0 {
+		return result{}, nil
+	}
+	changes, err := c.s.store.DeleteConvs(ctx, c.account, req.Convs, c.s.now().UnixMilli())
+	if err != nil {
+		return result{}, fmt.Errorf("delete conversations of %s: %w", c.account, err)
+	}
+	return result{changes: changes}, nil
 }
 
 // committed lists ch for pushing, or nothing when it is the zero Change of

@@ -41,10 +41,7 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if !proto.ValidAccount(m.To) {
 		return result{}, errorf(proto.CodeBadParam, "msg.to %q is not a valid account", m.To)
 	}
-	if m.Type != proto.MsgText {
-		return result{}, errorf(proto.CodeBadParam, "msg.type %d not supported yet (only 0, text)", m.Type)
-	}
-	body, err := checkTextBody(m.Body)
+	body, err := checkBody(ctx, c, m.Type, m.Body)
 	if err != nil {
 		return result{}, err
 	}
@@ -84,7 +81,7 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	return res, nil
 }
 
-// checkTextBody validates a text body, {"text": "..."}, with
+// checkTextBody validates a text or tip body, {"text": "..."}, with
 // proto.TextProblem and returns the body to store: exactly {"text": text},
 // whatever other fields the client sent (they would only take room).
 func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {

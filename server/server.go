@@ -27,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +37,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"yunxin/proto"
+	"yunxin/server/blobstore"
 	"yunxin/server/sqlitestore"
 	"yunxin/server/store"
 	"yunxin/web"
@@ -49,7 +51,7 @@ const DefaultAppSecret = "demo-secret"
 // Config configures a Server.
 type Config struct {
 	Addr           string        // listen address, e.g. 127.0.0.1:8080 (used by cmd/yunxin-server)
-	DataDir        string        // directory of the database
+	DataDir        string        // directory of the database and (under files/) of uploaded files
 	AppKey         string        // the app key clients and REST callers must present
 	AppSecret      string        // the REST API checksum secret
 	AllowedOrigins []string      // extra origins allowed to open /ws, e.g. http://localhost:3000
@@ -180,6 +182,9 @@ type Server struct {
 	registry *registry
 	throttle *loginThrottle
 	now      func() time.Time
+	blobs    blobstore.Store // uploaded files
+	grants   grantLedger     // upload grants used on this node
+	blobTemp string          // a temp directory of blobs to remove at Close ("" if none)
 
 	sdk, demo http.Handler
 	origins   map[string]struct{} // normalized allowed origins
@@ -201,11 +206,15 @@ type Server struct {
 }
 
 // Cluster is how a Server reaches the other nodes: the Bus its pushes go
-// through and the Presence of online clients. A nil field is the
-// in-process implementation (one node).
+// through, the Presence of online clients and the store of uploaded files.
+// A nil Bus or Presence is the in-process implementation (one node); a nil
+// Blobs is a blobstore.FS on <cfg.DataDir>/files, or, when cfg.DataDir is
+// "", on a new temp directory removed at Close (files then live as long as
+// the Server).
 type Cluster struct {
 	Bus      Bus
 	Presence Presence
+	Blobs    blobstore.Store
 }
 
 // Open checks cfg (Config.Check), opens (creating if needed) the SQLite
@@ -248,6 +257,28 @@ func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, err
 		st.Close()
 		return nil, cfg.Check()
 	}
+	blobTemp := ""
+	if cl.Blobs == nil {
+		dir := filepath.Join(cfg.DataDir, "files")
+		if cfg.DataDir == "" {
+			tmp, err := os.MkdirTemp("", "yunxin-files-")
+			if err != nil {
+				st.Close()
+				return nil, fmt.Errorf("files: %w", err)
+			}
+			blobTemp, dir = tmp, tmp
+			log.Warn("no data directory: uploaded files are kept in a temp directory until the server closes", "dir", tmp)
+		}
+		fsStore, err := blobstore.OpenFS(dir)
+		if err != nil {
+			st.Close()
+			if blobTemp != "" {
+				os.RemoveAll(blobTemp)
+			}
+			return nil, fmt.Errorf("files: %w", err)
+		}
+		cl.Blobs = fsStore
+	}
 	s := &Server{
 		cfg:          cfg,
 		log:          log,
@@ -257,6 +288,8 @@ func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, err
 		registry:     newRegistry(cl.Bus),
 		throttle:     newLoginThrottle(loginThrottleMaxKeys),
 		now:          time.Now,
+		blobs:        cl.Blobs,
+		blobTemp:     blobTemp,
 		origins:      origins,
 		conns:        map[*conn]struct{}{},
 		loginTimeout: 10 * time.Second,
@@ -269,11 +302,11 @@ func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, err
 	}
 	var err error
 	if s.sdk, err = newStatic(web.SDK(), true); err != nil {
-		st.Close()
+		s.closeStorage()
 		return nil, fmt.Errorf("sdk files: %w", err)
 	}
 	if s.demo, err = newStatic(web.Demo(), false); err != nil {
-		st.Close()
+		s.closeStorage()
 		return nil, fmt.Errorf("demo files: %w", err)
 	}
 	s.ready.Store(true)
@@ -298,12 +331,15 @@ func (s *Server) SetStaticFS(sdk, demo fs.FS) error {
 }
 
 // Handler returns all routes: / (demo), /sdk/ (SDK files), /ws (WebSocket),
-// /healthz and /nimserver/user/{create,refreshToken}.action.
+// /files (uploads) and /files/<id>/<name> (downloads), /healthz and
+// /nimserver/user/{create,refreshToken}.action.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", s.sdk))
 	mux.Handle("/", s.demo)
 	mux.HandleFunc("/ws", s.serveWS)
+	mux.HandleFunc("/files", s.serveUpload)
+	mux.HandleFunc("/files/", s.serveFile)
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		if !s.ready.Load() {
 			http.Error(w, "closed", http.StatusServiceUnavailable)
@@ -342,7 +378,17 @@ func (s *Server) Close() error {
 	case <-time.After(5 * time.Second):
 		s.log.Warn("connections still running at close")
 	}
-	return s.store.Close()
+	return s.closeStorage()
+}
+
+// closeStorage closes the store and removes the temp directory of blobs
+// New made, if any.
+func (s *Server) closeStorage() error {
+	err := s.store.Close()
+	if s.blobTemp != "" {
+		err = errors.Join(err, os.RemoveAll(s.blobTemp))
+	}
+	return err
 }
 
 // CreateUser creates an account. An empty token makes the server generate

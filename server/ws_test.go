@@ -315,9 +315,9 @@ func TestBadInputs(t *testing.T) {
 	team := text("bob", "team", "x")
 	team.Msg.ChatType = proto.ChatTeam
 	a.fail(proto.OpSend, team, 414, "chatType 1 not supported yet")
-	img := text("bob", "img", "x")
-	img.Msg.Type = 1
-	a.fail(proto.OpSend, img, 414, "msg.type 1")
+	note := text("bob", "note", "x")
+	note.Msg.Type = proto.MsgNotification
+	a.fail(proto.OpSend, note, 414, "msg.type 5 not supported")
 	a.fail(proto.OpSend, text("carol", "c", "x"), 404, "user not found")
 	a.fail(proto.OpSend, text("bad account!", "c", "x"), 414, "msg.to")
 	a.fail(proto.OpReceipt, proto.ReceiptReq{Conv: "t:123", Seq: 1}, 403, "not a member")

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,19 +13,54 @@ import (
 
 	"yunxin/core"
 	"yunxin/jsapi"
+	"yunxin/proto"
 )
 
 // The loader runs here against the real bridge and core.Client; only the
-// wasm download is faked (window.Go's run installs the bridge of this test
-// program, as main does, instead of starting a second program).
+// wasm instantiation is faked (window.Go's run waits until TestLoader hands
+// it the install function, which installs the bridge of this test program,
+// as main does, instead of starting a second program). The loader is
+// evaluated once per test binary (startLoader): the file tests use its
+// hooks.files before TestLoader makes it ready.
 
 const fakeRuntime = `
-globalThis.fetch = function () { return Promise.resolve({ ok: true, arrayBuffer: function () { return new ArrayBuffer(0); } }); };
 WebAssembly.instantiateStreaming = function () { return Promise.resolve({ instance: {} }); };
+var startGo;
+var goStarted = new Promise(function (r) { startGo = r; });
+globalThis.__testStartGo = function (install) { startGo(install); };
 globalThis.Go = function () {
   this.importObject = {};
-  this.run = function () { globalThis.__testInstall(); return new Promise(function () {}); };
+  this.run = function () { return goStarted.then(function (install) { install(); return new Promise(function () {}); }); };
 };`
+
+var (
+	loaderOnce  sync.Once
+	loaderHooks safejs.Value
+	loaderErr   string
+)
+
+// startLoader evaluates the fake runtime and the loader (once) and returns
+// the loader's hooks object.
+func startLoader(t *testing.T) safejs.Value {
+	t.Helper()
+	if d, err := safejs.Global().Get("document"); err != nil || d.IsUndefined() {
+		t.Skip("the loader needs a browser page (make test-js), not Node")
+	}
+	loaderOnce.Do(func() {
+		eval(t, fakeRuntime)
+		eval(t, loaderJS)
+		h, err := safejs.Global().Get("__yunxinIM_hooks")
+		if err != nil || h.IsUndefined() {
+			loaderErr = "the loader defined no hooks"
+			return
+		}
+		loaderHooks = h
+	})
+	if loaderErr != "" {
+		t.Fatal(loaderErr)
+	}
+	return loaderHooks
+}
 
 // The page: calls made before ready (listener calls among them), then
 // checks. It waits for the answers it expects, never for time.
@@ -40,7 +76,7 @@ var threw = false; try { api.require('other'); } catch (e) { threw = true; }
 check(threw, 'api.require(other) throws');
 window.apiready = function () { apireadyCount++; };
 yunxinIM.isLogined(rec('isLogined'));
-yunxinIM.sendImage({}, rec('sendImage'));
+yunxinIM.createTeam({}, rec('createTeam'));
 yunxinIM.login({ account: 5, token: 't' }, rec('loginNum'));
 yunxinIM.login(rec('loginNoParams'));
 var cyc = {}; cyc.self = cyc;
@@ -64,7 +100,7 @@ globalThis.__testResult = yunxinIM.ready.then(function (x) {
     check(c && c[1] && c[1].status === false && c[2] && c[2].code === code && re.test(c[2].msg), tag + ' ' + JSON.stringify(c));
   }
   check(by.isLogined && by.isLogined[1].status === false && by.isLogined[3] === 1, 'isLogined ' + JSON.stringify(by.isLogined));
-  err('sendImage', 414, /^sendImage not supported yet$/);
+  err('createTeam', 414, /^createTeam not supported yet$/);
   err('loginNum', 414, /^parameter account must be a string$/);
   err('loginNoParams', 414, /^parameter account/);
   err('cyclic', 414, /^parameter params cannot be converted to JSON/);
@@ -134,23 +170,16 @@ func await(t *testing.T, p safejs.Value) string {
 }
 
 func TestLoader(t *testing.T) {
-	if d, err := safejs.Global().Get("document"); err != nil || d.IsUndefined() {
-		t.Skip("the loader needs a browser page (make test-js), not Node")
-	}
-	eval(t, fakeRuntime)
-	eval(t, loaderJS)
-	hooks, err := safejs.Global().Get("__yunxinIM_hooks")
-	if err != nil || hooks.IsUndefined() {
-		t.Fatal("the loader defined no hooks")
-	}
+	hooks := startLoader(t)
 	dial := func(context.Context, string) (core.Conn, error) {
 		return nil, core.Errf(415, "no network in this test")
 	}
 	open := func(context.Context, string, string) (core.Cache, error) { return core.NewMemCache(), nil }
 	c := core.NewClient(core.Config{}, dial, open, jsapi.Emitter(hooks))
+	rec := &recorder{Client: c, paths: make(chan string, 8)}
 	installed := make(chan error, 1)
 	install, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
-		_, err := jsapi.Install(c, hooks)
+		_, err := jsapi.Install(rec, hooks)
 		installed <- err
 		return nil
 	})
@@ -158,8 +187,11 @@ func TestLoader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer install.Release()
-	safejs.Global().Set("__testInstall", install.Value())
 	eval(t, page)
+	start, _ := safejs.Global().Get("__testStartGo")
+	if _, err := start.Invoke(install.Value()); err != nil {
+		t.Fatal(err)
+	}
 	res, _ := safejs.Global().Get("__testResult")
 	if got := await(t, res); got != "PASS" {
 		t.Error(got)
@@ -170,4 +202,84 @@ func TestLoader(t *testing.T) {
 	if cfg := c.Config(); cfg.AppKey != "fromInit" || !strings.HasSuffix(cfg.Server, "/ws") || cfg.OS == "" {
 		t.Errorf("config %+v", cfg)
 	}
+
+	// Files: a File in params reaches Go as a blob: URL that reads back as
+	// the same bytes, with its name; the same File twice is the same URL.
+	// upload's progress rets reach the callback before its final ret.
+	eval(t, filePage)
+	res, _ = safejs.Global().Get("__fileResult")
+	if got := await(t, res); got != "PASS" {
+		t.Error(got)
+	}
+	var paths [2]string
+	for i := range paths {
+		select {
+		case paths[i] = <-rec.paths:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the File did not reach Go")
+		}
+	}
+	if !strings.HasPrefix(paths[0], "blob:") || paths[1] != paths[0] {
+		t.Fatalf("paths %q", paths)
+	}
+	f, err := newFiles(hooks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := f.Probe(context.Background(), "path", paths[0], proto.MsgFile)
+	want := make([]byte, 3000)
+	for i := range want {
+		want[i] = byte(i * 7)
+	}
+	if err != nil || info.Name != "photo.png" || info.Size != 3000 || info.MD5 != md5hex(want) || info.Mime != "image/png" {
+		t.Errorf("the File as Go reads it: %+v %v", info, err)
+	}
 }
+
+// recorder is the real client but for SendMessage and Upload, which record
+// the path they get (Upload reports progress first).
+type recorder struct {
+	*core.Client
+	paths chan string
+}
+
+func (r *recorder) SendMessage(_ context.Context, p core.SendParams) (*core.MessageView, error) {
+	r.paths <- p.Path
+	return &core.MessageView{MessageID: "m1", SessionID: p.SessionID}, nil
+}
+
+func (r *recorder) Upload(_ context.Context, path string, progress func(sent, total int64)) (string, error) {
+	r.paths <- path
+	progress(1, 4)
+	progress(4, 4)
+	return "https://files.test/u1", nil
+}
+
+const filePage = `
+var bytes = new Uint8Array(3000);
+for (var i = 0; i < bytes.length; i++) bytes[i] = (i * 7) & 255;
+var file = new File([bytes], 'photo.png', { type: 'image/png' });
+var errors = [], upload = [], heard = [];
+function check(c, what) { if (!c) errors.push(what); }
+function onSession(r) { heard.push(r.eventType); }
+globalThis.__fileResult = new Promise(function (res) {
+  yunxinIM.sendImage({ sessionId: 'bob', path: file }, function (ret, err) {
+    check(!err && ret.status === true && ret.message.messageId === 'm1', 'sendImage ' + JSON.stringify([ret, err]));
+    yunxinIM.upload({ filepath: file }, function (ret, err) {
+      upload.push(JSON.stringify(err ? [ret, err] : ret));
+      if (ret.progress === undefined) res();
+    });
+  });
+}).then(function () {
+  check(upload.join(' ') === '{"status":true,"progress":0.25} {"status":true,"progress":1} {"status":true,"urlString":"https://files.test/u1"}',
+    'upload callbacks ' + upload.join(' '));
+  // removeSessionListen(fn) removes fn alone.
+  yunxinIM.addSessionListen(onSession);
+  __yunxinIM_hooks.event('session', '{"eventType":"didAddRecentSession"}');
+  yunxinIM.removeSessionListen(onSession);
+  __yunxinIM_hooks.event('session', '{"eventType":"didRemoveRecentSession"}');
+  return new Promise(function (r) { setTimeout(r, 0); });
+}).then(function () {
+  check(heard.join(',') === 'didAddRecentSession', 'session listener heard ' + heard.join(','));
+  return errors.length ? 'FAIL ' + errors.join(' | ') : 'PASS';
+});`

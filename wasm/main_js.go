@@ -22,6 +22,13 @@ func main() {
 	// What core cannot return to a caller (a pushed change it could not
 	// cache, a change of an unknown kind) goes to the console.
 	client.SetLog(func(msg string) { warn("yunxinIM: " + msg) })
+	// Files (attachments, upload, download) go through the loader's
+	// hooks.files; without them those methods answer 414.
+	if files, err := newFiles(hooks); err == nil {
+		client.SetFiles(files)
+	} else {
+		warn("yunxinIM: " + err.Error())
+	}
 	if _, err := jsapi.Install(client, hooks); err != nil {
 		println("yunxinIM: cannot install the bridge: " + err.Error())
 		return

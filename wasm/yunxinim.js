@@ -14,9 +14,20 @@
  * Go's table of listener methods, {"addAccountListen":["account",true],…}
  * (method → [event kind, adds?]), the one definition of them. Go answers with
  * hooks.deliver(callbackId, '{"ret":…,"err":…}') and emits listener events
- * with hooks.event(kind, json). Page callbacks always run in a microtask,
- * outside Go's stack, and their exceptions are rethrown asynchronously so
- * they reach the console and never Go.
+ * with hooks.event(kind, json). A long call (upload) may first hand interim
+ * rets to hooks.progress(callbackId, json): the callback runs, the call goes
+ * on; deliver is always the one final answer. Page callbacks always run in a
+ * microtask, outside Go's stack, and their exceptions are rethrown
+ * asynchronously so they reach the console and never Go.
+ *
+ * Files: a File or Blob anywhere in a call's params (where the plugin doc says
+ * path or filepath) becomes an object URL before the params are JSON-encoded;
+ * the Blob is remembered by that URL, so Go reads it back without a fetch.
+ * These URLs are never revoked: a sent message's path must keep working in
+ * this page, and a Blob passed again reuses its URL. hooks.files holds the
+ * helpers Go's file edge (wasm/files_js.go) awaits: reading a path, probing
+ * media, upload and download with progress, and the kept-file store (its own
+ * IndexedDB database, "yunxinIM-files").
  *
  * Config: the script tag's data-* attributes (data-app-key → appKey,
  * data-server → server, data-should-sync-unread-count → shouldSyncUnreadCount,
@@ -121,7 +132,7 @@
     if (dead) return isListen(name) ? undefined : fail(callback, 500, dead);
     var json;
     try {
-      json = params === undefined || params === null ? '' : JSON.stringify(params);
+      json = params === undefined || params === null ? '' : JSON.stringify(params, blobsToURLs);
       if (json === undefined) json = '';
     } catch (e) {
       json = e;
@@ -187,6 +198,11 @@
     fail(cb, 500, msg);
   }
 
+  // blobsToURLs is invoke's JSON replacer: a File or Blob becomes its object URL.
+  function blobsToURLs(key, v) {
+    return typeof Blob === 'function' && v instanceof Blob ? blobURL(v) : v;
+  }
+
   // The hooks Go calls.
   var hooks = {
     ready: function (call, listenersJSON) {
@@ -218,6 +234,14 @@
       try { env = JSON.parse(json); } catch (e) { env = { ret: { status: false }, err: { code: 500, msg: 'bad result: ' + e.message } }; }
       answer(cb, env.ret, env.err);
     },
+    // progress hands the callback an interim ret without ending the call.
+    progress: function (id, json) {
+      var cb = callbacks[id];
+      if (!cb) return;
+      var ret;
+      try { ret = JSON.parse(json); } catch (e) { return; }
+      answer(cb, ret);
+    },
     event: function (kind, json) {
       var list = listeners[kind];
       if (!list || !list.length) return;
@@ -227,6 +251,225 @@
     }
   };
   Object.defineProperty(global, '__yunxinIM_hooks', { value: hooks, configurable: true });
+
+  // ---- Files: what Go's file edge (wasm/files_js.go) awaits. Each helper
+  // returns a Promise (upload and download: {promise, abort}).
+  var blobs = new Map();      // object URL → Blob, for the URLs made here
+  var urlOf = new WeakMap();  // Blob → its object URL
+  var kept = {};              // kept-file key → object URL (path)
+  var THUMB = 256;            // thumbnails and video covers fit in THUMB×THUMB
+
+  function blobURL(b) {
+    var u = urlOf.get(b);
+    if (!u) { u = URL.createObjectURL(b); urlOf.set(b, u); blobs.set(u, b); }
+    return u;
+  }
+
+  function errMsg(e) { return (e && e.message) || String(e); }
+
+  // withTimeout rejects when p takes longer than ms (media that never loads).
+  function withTimeout(p, ms, what) {
+    return new Promise(function (res, rej) {
+      var t = setTimeout(function () { rej(new Error(what + ' timed out')); }, ms);
+      p.then(function (v) { clearTimeout(t); res(v); }, function (e) { clearTimeout(t); rej(e); });
+    });
+  }
+
+  // thumbnail draws src (w×h) downscaled into THUMB×THUMB: PNG where the
+  // source may be transparent, else JPEG on white.
+  function thumbnail(src, w, h, alpha) {
+    var s = Math.min(1, THUMB / Math.max(w, h, 1));
+    var c = document.createElement('canvas');
+    c.width = Math.max(1, Math.round(w * s));
+    c.height = Math.max(1, Math.round(h * s));
+    var g = c.getContext('2d');
+    if (!alpha) { g.fillStyle = '#fff'; g.fillRect(0, 0, c.width, c.height); }
+    g.drawImage(src, 0, 0, c.width, c.height);
+    return new Promise(function (res) {
+      c.toBlob(function (b) {
+        res(b ? { thumb: blobURL(b), thumbW: c.width, thumbH: c.height } : {});
+      }, alpha ? 'image/png' : 'image/jpeg', 0.8);
+    });
+  }
+
+  function loadImg(blob) {
+    return new Promise(function (res, rej) {
+      var img = new Image(), u = URL.createObjectURL(blob);
+      img.onload = function () { URL.revokeObjectURL(u); res(img); };
+      img.onerror = function () { URL.revokeObjectURL(u); rej(new Error('the browser cannot decode it')); };
+      img.src = u;
+    });
+  }
+
+  function probeImage(blob) {
+    var load = global.createImageBitmap ? createImageBitmap(blob).catch(function () { return loadImg(blob); }) : loadImg(blob);
+    return load.then(function (img) {
+      var w = img.naturalWidth || img.width, h = img.naturalHeight || img.height;
+      if (!w || !h) throw new Error('the image has no size');
+      return thumbnail(img, w, h, !/jpe?g/.test(blob.type)).then(function (t) {
+        if (img.close) img.close();
+        t.w = w; t.h = h;
+        return t;
+      });
+    });
+  }
+
+  // probeMedia reads an audio or video file's duration (ms) and, for a
+  // video, its size and a cover frame. A WebM from MediaRecorder often says
+  // duration Infinity until a seek far past its end makes the browser scan it.
+  function probeMedia(blob, video) {
+    var el = document.createElement(video ? 'video' : 'audio');
+    var u = URL.createObjectURL(blob);
+    el.muted = true;
+    el.preload = 'auto';
+    el.setAttribute('playsinline', '');
+    function once(ev) {
+      return new Promise(function (res, rej) {
+        function off() { el.removeEventListener(ev, ok); el.removeEventListener('error', bad); }
+        function ok() { off(); res(); }
+        function bad() {
+          off();
+          var m = el.error;
+          rej(new Error('the browser cannot decode it' + (m && m.message ? ' (' + m.message + ')' : '')));
+        }
+        el.addEventListener(ev, ok);
+        el.addEventListener('error', bad);
+      });
+    }
+    function seek(t) { var p = once('seeked'); el.currentTime = t; return p; }
+    var meta = once('loadedmetadata');
+    el.src = u;
+    var p = meta.then(function () {
+      if (video && !el.videoWidth) throw new Error('it has no picture');
+      if (isFinite(el.duration)) return el.duration;
+      return seek(1e101).then(function () { return isFinite(el.duration) ? el.duration : el.currentTime; });
+    }).then(function (d) {
+      var r = { duration: Math.round(d * 1000) };
+      if (!video) return r;
+      r.w = el.videoWidth; r.h = el.videoHeight;
+      return seek(Math.min(0.5, d / 2)).then(function () {
+        return thumbnail(el, r.w, r.h, false);
+      }).then(function (t) { t.duration = r.duration; t.w = r.w; t.h = r.h; return t; });
+    });
+    function end() { el.removeAttribute('src'); el.load(); URL.revokeObjectURL(u); }
+    return withTimeout(p, 20000, 'reading the media').then(function (r) { end(); return r; }, function (e) { end(); throw e; });
+  }
+
+  // The kept-file store: Blobs by key in their own database.
+  var dbp = null;
+  function db() {
+    if (!dbp) {
+      dbp = new Promise(function (res, rej) {
+        var q = indexedDB.open('yunxinIM-files', 1);
+        q.onupgradeneeded = function () { q.result.createObjectStore('files'); };
+        q.onsuccess = function () {
+          var d = q.result;
+          d.onversionchange = function () { d.close(); dbp = null; };
+          res(d);
+        };
+        q.onerror = function () { dbp = null; rej(q.error || new Error('cannot open the file store')); };
+      });
+    }
+    return dbp;
+  }
+  // store runs fn(objectStore) in one transaction; the answer is the result
+  // of the request fn returns, once the transaction completed.
+  function store(mode, fn) {
+    return db().then(function (d) {
+      return new Promise(function (res, rej) {
+        var tx = d.transaction('files', mode), r = fn(tx.objectStore('files'));
+        tx.oncomplete = function () { res(r ? r.result : undefined); };
+        tx.onerror = tx.onabort = function () { rej(tx.error || new Error('the file store transaction failed')); };
+      });
+    });
+  }
+
+  hooks.files = {
+    // resolve(path) → the Blob at path (File, Blob, blob:, data:, http(s): URL).
+    resolve: function (path) {
+      var b = blobs.get(path);
+      if (b) return Promise.resolve(b);
+      return fetch(path).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.blob();
+      });
+    },
+    url: blobURL,
+    // probe(blob, kind) → {w, h, duration, thumb, thumbW, thumbH} as kind has
+    // them (1 image, 2 audio, 3 video).
+    probe: function (blob, kind) {
+      if (kind === 1) return withTimeout(probeImage(blob), 20000, 'reading the image');
+      if (kind === 2 || kind === 3) return probeMedia(blob, kind === 3);
+      return Promise.resolve({});
+    },
+    // upload POSTs blob; promise → {status, body}; rejects on a network error.
+    upload: function (url, blob, token, type, onprogress) {
+      var x = new XMLHttpRequest();
+      var p = new Promise(function (res, rej) {
+        x.open('POST', url);
+        if (token) x.setRequestHeader('Authorization', 'Bearer ' + token);
+        if (type) x.setRequestHeader('Content-Type', type);
+        x.upload.onprogress = function (e) { onprogress(e.loaded, e.lengthComputable ? e.total : blob.size); };
+        x.onload = function () { res({ status: x.status, body: x.responseText }); };
+        x.onerror = x.ontimeout = function () { rej(new TypeError('network error')); };
+        x.onabort = function () { var e = new Error('aborted'); e.name = 'AbortError'; rej(e); };
+        x.send(blob);
+      });
+      return { promise: p, abort: function () { x.abort(); } };
+    },
+    // download fetches url into a Blob, counting bytes (total -1: unknown).
+    download: function (url, onprogress) {
+      var ac = typeof AbortController === 'function' ? new AbortController() : null;
+      var p = fetch(url, ac ? { signal: ac.signal } : {}).then(function (r) {
+        if (!r.ok) {
+          return r.text().then(function (t) { var e = new Error('HTTP ' + r.status); e.status = r.status; e.body = t; throw e; });
+        }
+        var n = r.headers.get('Content-Length'), type = r.headers.get('Content-Type') || '';
+        var total = n === null || r.headers.get('Content-Encoding') ? -1 : +n, got = 0, chunks = [];
+        if (!r.body || !r.body.getReader) return r.blob();
+        var reader = r.body.getReader();
+        return (function pump() {
+          return reader.read().then(function (c) {
+            if (c.done) return new Blob(chunks, { type: type });
+            chunks.push(c.value);
+            got += c.value.byteLength;
+            onprogress(got, total);
+            return pump();
+          });
+        })();
+      });
+      return { promise: p, abort: function () { if (ac) ac.abort(); } };
+    },
+    keep: function (key, blob) {
+      delete kept[key];
+      return store('readwrite', function (s) { s.put(blob, key); });
+    },
+    get: function (key) { return store('readonly', function (s) { return s.get(key); }); },
+    // path(key) → an object URL of the kept file, the same one each time; '' when none.
+    path: function (key) {
+      if (kept[key]) return Promise.resolve(kept[key]);
+      return hooks.files.get(key).then(function (b) { return b ? (kept[key] = blobURL(b)) : ''; });
+    },
+    // remove(keys) deletes kept files and revokes their paths.
+    remove: function (keys) {
+      keys.forEach(function (k) {
+        var u = kept[k];
+        if (!u) return;
+        delete kept[k];
+        urlOf.delete(blobs.get(u));
+        blobs.delete(u);
+        URL.revokeObjectURL(u);
+      });
+      return store('readwrite', function (s) { keys.forEach(function (k) { s.delete(k); }); });
+    },
+    // close closes the store (it reopens on the next use) and forgets paths.
+    close: function () {
+      var p = dbp;
+      dbp = null;
+      kept = {};
+      return p ? p.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
+    }
+  };
 
   function whenDOMReady(fn) {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { later(fn); });

@@ -182,6 +182,9 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 	t.Run("RecordVersions", func(t *testing.T) { recordVersions(t, open(t)) })
 	t.Run("ApplyFillsTheBatch", func(t *testing.T) { applyFillsTheBatch(t, open(t)) })
 	t.Run("OwnMessageNotUnread", func(t *testing.T) { ownMessageNotUnread(t, open(t)) })
+	t.Run("ClearSessions", func(t *testing.T) { clearSessions(t, open(t)) })
+	t.Run("ClearAll", func(t *testing.T) { clearAll(t, open(t)) })
+	t.Run("MergeCut", func(t *testing.T) { mergeCut(t, open(t)) })
 	t.Run("Legacy", func(t *testing.T) {
 		// A session record of schema 1 carries a hidden flag; Load converts
 		// it into HideTime, hidden until newer activity.
@@ -480,4 +483,140 @@ func seqs(ms []Message) []int64 {
 		s = append(s, m.Seq)
 	}
 	return s
+}
+
+func clearMsg(sk string, i int) Message {
+	return Message{ID: fmt.Sprintf("%s-c%03d", sk, i), SK: sk, SessionID: sk[2:], Seq: int64(i),
+		From: "bob", Body: json.RawMessage(`{"text":"hi"}`), Time: int64(1000 + i), State: DeliverySent}
+}
+
+// clearSessions: ClearSessions deletes every live message of those sessions
+// (from pages and MessagesByID) and nothing of the others, before the
+// batch's Messages are written; sessions and their cursors stay.
+func clearSessions(t *testing.T, c Cache) {
+	ctx := context.Background()
+	var b Batch
+	var ids []string
+	for i := 1; i <= 30; i++ {
+		for _, sk := range []string{"0|bob", "0|bobby", "0|carol"} {
+			m := clearMsg(sk, i)
+			b.Messages = append(b.Messages, m)
+			ids = append(ids, m.ID)
+		}
+	}
+	b.Sessions = []Session{{Key: "0|bob", ID: "bob", SyncSeq: 30, LastSeq: 30}}
+	if err := c.Apply(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	kept := clearMsg("0|bob", 99) // written by the same batch: after the clear
+	if err := c.Apply(ctx, &Batch{ClearSessions: []string{"0|bob", "0|nobody"}, Messages: []Message{kept}}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := c.Messages(ctx, Query{SK: "0|bob", Limit: 100}); err != nil || len(page) != 1 || page[0].ID != kept.ID {
+		t.Fatalf("bob after the clear: %v, %v; want only the message of the clearing batch", seqs(page), err)
+	}
+	for _, sk := range []string{"0|bobby", "0|carol"} {
+		if page, _ := c.Messages(ctx, Query{SK: sk, Limit: 100}); len(page) != 30 {
+			t.Fatalf("%s lost messages to bob's clear: %d left", sk, len(page))
+		}
+	}
+	got, err := c.MessagesByID(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range got {
+		if m.SK == "0|bob" {
+			t.Fatalf("MessagesByID still returns cleared %s", m.ID)
+		}
+	}
+	if len(got) != 60 {
+		t.Fatalf("MessagesByID after the clear: %d messages, want 60", len(got))
+	}
+	s, _ := c.Load(ctx)
+	if len(s.Sessions) != 1 || s.Sessions[0].SyncSeq != 30 {
+		t.Fatalf("sessions after the clear: %+v", s.Sessions)
+	}
+}
+
+// clearAll: ClearAll deletes every message, deleted ones too, before the
+// batch's Messages are written.
+func clearAll(t *testing.T, c Cache) {
+	ctx := context.Background()
+	var b Batch
+	var ids []string
+	for i := 1; i <= 10; i++ {
+		for _, sk := range []string{"0|bob", "0|carol"} {
+			m := clearMsg(sk, i)
+			m.Deleted = i == 5
+			b.Messages = append(b.Messages, m)
+			ids = append(ids, m.ID)
+		}
+	}
+	b.Meta = &Meta{Ver: 3}
+	if err := c.Apply(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	kept := clearMsg("0|carol", 50)
+	if err := c.Apply(ctx, &Batch{ClearAll: true, Messages: []Message{kept}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := c.MessagesByID(ctx, append(ids, kept.ID)); len(got) != 1 || got[0].ID != kept.ID {
+		t.Fatalf("after ClearAll MessagesByID = %d messages, want only %s", len(got), kept.ID)
+	}
+	if page, _ := c.Messages(ctx, Query{SK: "0|bob", Limit: 100}); len(page) != 0 {
+		t.Fatalf("bob after ClearAll: %v", seqs(page))
+	}
+	if s, _ := c.Load(ctx); s.Meta.Ver != 3 {
+		t.Fatalf("meta after ClearAll: %+v", s.Meta)
+	}
+}
+
+// mergeCut: a writer that did not see a removal (an older copy of the
+// session) cannot bring the removed last message back, while a message it
+// got after the removal stays; a later localExt wins.
+func mergeCut(t *testing.T, c Cache) {
+	ctx := context.Background()
+	put := func(s Session) Session {
+		t.Helper()
+		b := &Batch{Sessions: []Session{s}}
+		if err := c.Apply(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		return b.Sessions[0]
+	}
+	p, m, n := clearMsg("0|bob", 1), clearMsg("0|bob", 2), clearMsg("0|bob", 3)
+	stale := Session{Key: "0|bob", ID: "bob", SyncSeq: 2, LastSeq: 2, LastMsg: &m, UpdateTime: m.Time,
+		LocalExt: json.RawMessage(`{"v":1}`), LocalExtAt: 10}
+	put(stale)
+	// Another tab removes m (revoke or delete): its last message goes back to p.
+	cut := stale
+	cut.LastMsg, cut.CutAt, cut.CutT, cut.CutID = &p, 5000, m.Time, m.ID
+	cut.LocalExt, cut.LocalExtAt = json.RawMessage(`{"v":2}`), 20
+	if got := put(cut); got.LastMsg == nil || got.LastMsg.ID != p.ID {
+		t.Fatalf("after the removal: last %+v, want %s", got.LastMsg, p.ID)
+	}
+	// The stale copy again (a read mark, say): m must not come back, nor
+	// its older localExt.
+	got := put(stale)
+	if got.LastMsg == nil || got.LastMsg.ID != p.ID || got.CutAt != 5000 {
+		t.Fatalf("stale writer brought back %+v (cut %d)", got.LastMsg, got.CutAt)
+	}
+	if string(got.LocalExt) != `{"v":2}` || got.LocalExtAt != 20 {
+		t.Fatalf("stale writer's localExt won: %s", got.LocalExt)
+	}
+	// The stale tab then gets a new message n: it is the last one.
+	fresh := stale
+	fresh.LastMsg, fresh.SyncSeq, fresh.LastSeq = &n, 3, 3
+	if got := put(fresh); got.LastMsg == nil || got.LastMsg.ID != n.ID {
+		t.Fatalf("a message after the removal lost: last %+v, want %s", got.LastMsg, n.ID)
+	}
+	// A clear: no last message, and no stale copy brings one back.
+	cleared := put(Session{Key: "0|bob", ID: "bob"})
+	cleared.LastMsg, cleared.CutAt, cleared.CutT, cleared.CutID, cleared.ClearedTo = nil, 6000, 9999, "", 9999
+	if got := put(cleared); got.LastMsg != nil {
+		t.Fatalf("after a clear: last %+v", got.LastMsg)
+	}
+	if got := put(fresh); got.LastMsg != nil || got.ClearedTo != 9999 {
+		t.Fatalf("stale writer after a clear: last %+v, clearedTo %d", got.LastMsg, got.ClearedTo)
+	}
 }

@@ -13,25 +13,28 @@ import (
 
 // convView selects conversations as their members see them from m, a
 // subquery of member rows with their conversation's columns (memberCols):
-// unread derived from the messages after m's read mark, the peer's receipt
+// unread derived from the messages from others, not revoked, after m's read
+// mark and after the seq m deleted the conversation at, the peer's receipt
 // from the other member's row o (P2P). Unread is counted in the outer query
 // so that only the rows of the page are counted.
 const convView = `SELECT m.conv, m.chat_type, m.peer, COALESCE(m.last_seq, 0), COALESCE(m.last_time, 0), m.read_seq,
-	(SELECT COUNT(*) FROM messages x WHERE x.conv = m.conv AND x.seq > m.read_seq AND x.sender != m.account),
+	(SELECT COUNT(*) FROM messages x WHERE x.conv = m.conv AND x.seq > MAX(m.read_seq, m.deleted_seq)
+		AND x.sender != m.account AND x.revoked_ms = 0),
 	COALESCE(o.receipt_seq, 0), COALESCE(o.receipt_time, 0), COALESCE(m.stamp, 0)`
 
 // memberCols are the columns of convView's subquery m, from members m and
 // conversations c.
-const memberCols = `m.account, m.conv, m.chat_type, m.peer, m.read_seq, c.last_seq, c.last_time, c.stamp`
+const memberCols = `m.account, m.conv, m.chat_type, m.peer, m.read_seq, m.deleted_seq, c.last_seq, c.last_time, c.stamp`
 
 // peerJoin joins the other member's row of a P2P conversation to convView's
 // m.
 const peerJoin = ` LEFT JOIN members o ON m.chat_type = 0 AND o.account = m.peer AND o.conv = m.conv`
 
 // convsSinceSQL is ConvsSince's query: a page of member rows in stamp order,
-// then their views.
+// leaving out those deleted at the conversation's last seq, then their
+// views.
 const convsSinceSQL = convView + ` FROM (SELECT ` + memberCols + ` FROM members m JOIN conversations c ON c.conv = m.conv
-	WHERE m.account = ? AND c.stamp > ? ORDER BY c.stamp LIMIT ?) m` + peerJoin + ` ORDER BY m.stamp`
+	WHERE m.account = ? AND c.stamp > ? AND c.last_seq > m.deleted_seq ORDER BY c.stamp LIMIT ?) m` + peerJoin + ` ORDER BY m.stamp`
 
 // convOfSQL is convOf's query: one member row (with or without a
 // conversation row) and its view.

@@ -10,7 +10,7 @@ import (
 	"yunxin/proto"
 )
 
-const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client`
+const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, revoked_ms`
 
 // The statements of Send (prepared: Store.q).
 const (
@@ -32,11 +32,16 @@ func scanMsg(row scanner) (proto.Msg, error) {
 	var m proto.Msg
 	var id int64
 	var body, ext string
-	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient)
+	var revokedMs int64
+	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient, &revokedMs)
 	if err != nil {
 		return m, err
 	}
 	m.ServerID = strconv.FormatInt(id, 10)
+	if revokedMs > 0 {
+		m.Revoked = true // body and ext are erased
+		return m, nil
+	}
 	m.Body = []byte(body)
 	if ext != "" {
 		m.Ext = []byte(ext)

@@ -318,12 +318,31 @@ func TestMigrateDownUp(t *testing.T) {
 			top = max(top, c.Ver)
 		}
 	}
+	// A revoked message and a deleted conversation (migration 3).
+	ab := proto.P2PConv("alice", "bob")
+	if _, _, err := s.Revoke(ctx, ab, 11, "bob", "ps", 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DeleteConvs(ctx, "carol", []string{proto.P2PConv("alice", "carol")}, 2); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
 	if _, err := p.Down(ctx); err != nil {
 		t.Fatalf("down from the latest: %v", err)
 	}
+	// An older server reads the revoked message as valid JSON, still
+	// without its content.
+	var body string
+	if err := db.QueryRow(`SELECT body FROM messages WHERE conv = ? AND seq = 11`, ab).Scan(&body); err != nil || body != "{}" {
+		t.Fatalf("revoked body after down: %q, %v", body, err)
+	}
+	if _, err := p.DownTo(ctx, 1); err != nil {
+		t.Fatalf("down to 1: %v", err)
+	}
+	// bob's counter: 10 in the fixture, 11 after the revoke's change, one
+	// more for the old row.
 	var unread, ver int
-	if err := db.QueryRow(`SELECT unread, ver FROM convs WHERE account = 'bob'`).Scan(&unread, &ver); err != nil || unread != 5 || ver != 11 {
+	if err := db.QueryRow(`SELECT unread, ver FROM convs WHERE account = 'bob'`).Scan(&unread, &ver); err != nil || unread != 5 || ver != 12 {
 		t.Fatalf("bob's old row after down: unread %d ver %d, %v", unread, ver, err)
 	}
 	if _, err := p.Up(ctx); err != nil {

@@ -16,6 +16,14 @@
 //     notifications) appends a proto.Change under the account's counter, in
 //     the same transaction as the write. A newer change of the same
 //     (kind, key) replaces the older one.
+//   - A revoked message keeps its row and Seq (so that a conversation's seqs
+//     stay contiguous) but loses its body and ext; every member's log gets a
+//     proto.ChangeRevoke. History leaves revoked messages out; Messages (pull)
+//     returns them with Revoked set and no Body or Ext.
+//   - A member row records the conversation's last seq when the account
+//     deleted the conversation from its session list
+//     (deleteRemoteSessions). ConvsSince leaves the conversation out until
+//     a newer message arrives; the messages stay.
 package store
 
 import (
@@ -57,16 +65,42 @@ type Messages interface {
 	// stored before (dup: nothing was written).
 	Send(ctx context.Context, m proto.Msg, nowMs int64) (stored proto.Msg, dup bool, err error)
 	// Messages returns up to limit messages of conv with Seq > after, oldest
-	// first.
+	// first. A revoked message is among them with Revoked set and no Body
+	// or Ext.
 	Messages(ctx context.Context, conv string, after int64, limit int) ([]proto.Msg, error)
+	// Message returns the message of conv with seq (a revoked one as
+	// Messages returns it); ErrNotFound if there is none.
+	Message(ctx context.Context, conv string, seq int64) (proto.Msg, error)
+	// MessageByClientID returns the message of conv that from sent with
+	// client id cid (a revoked one as Messages returns it); ErrNotFound if
+	// there is none.
+	MessageByClientID(ctx context.Context, conv, from, cid string) (proto.Msg, error)
+	// Revoke revokes the message of conv with seq: by revoked it at nowMs
+	// with postscript ps. It erases the message's body and ext, keeps its
+	// row, and appends a proto.ChangeRevoke (Key proto.RevokeKey(conv,
+	// seq), Data the returned Revoke) to the log of every member of conv,
+	// in one transaction, returning those changes. Revoking a revoked
+	// message writes nothing: it returns the stored Revoke and no changes.
+	// The caller checks who may revoke and when. ErrNotFound if there is
+	// no such message.
+	Revoke(ctx context.Context, conv string, seq int64, by, ps string, nowMs int64) (proto.Revoke, []Change, error)
+	// History returns up to limit messages of conv next to seq (seq itself
+	// not included), revoked ones left out, in Seq order: the newest ones
+	// below seq (seq 0: the newest of all) or, with newer, the oldest ones
+	// above seq. more reports whether further messages (not revoked) lie
+	// beyond them in that direction.
+	History(ctx context.Context, conv string, seq int64, newer bool, limit int) (msgs []proto.Msg, more bool, err error)
 }
 
 // Conversations stores conversation rows and their members' marks.
 type Conversations interface {
 	// ConvsSince returns up to limit of account's conversations whose stamp
 	// (Conv.Ver) is above since, ordered by stamp, as account sees them:
-	// ReadSeq its read mark, Unread the messages from others after it,
-	// PeerReadSeq/PeerReadTime the P2P peer's receipt.
+	// ReadSeq its read mark, Unread the messages from others, not revoked,
+	// after it (and after the seq account deleted the conversation at),
+	// PeerReadSeq/PeerReadTime the P2P peer's receipt. A conversation
+	// account deleted (DeleteConvs) is left out until its last seq passes
+	// the deletion's.
 	ConvsSince(ctx context.Context, account string, since int64, limit int) ([]proto.Conv, error)
 	// IsMember reports whether account is a member of conv.
 	IsMember(ctx context.Context, account, conv string) (bool, error)
@@ -85,6 +119,16 @@ type Conversations interface {
 	// ErrNotFound if account is not a member, peer is not its peer in conv,
 	// or conv has no message.
 	Receipt(ctx context.Context, account, peer, conv string, seq, timeMs int64, cid string) (proto.Receipt, Change, error)
+	// DeleteConvs deletes convs from account's session list at nowMs, in
+	// one transaction: for each conversation account is a member of it
+	// records the conversation's last seq on account's member row and
+	// appends a proto.ChangeConvDeleted (Key the conversation, Data a
+	// proto.ConvDeleted of that seq and nowMs) to account's log; the
+	// others are skipped, and so is one already deleted at its last seq
+	// (nothing new to hide). It returns the appended changes. ConvsSince
+	// then leaves the conversation out until a message with a higher seq
+	// is stored, and Unread counts only the messages after the deletion.
+	DeleteConvs(ctx context.Context, account string, convs []string, nowMs int64) ([]Change, error)
 }
 
 // Changes reads the per-account change logs (the domain stores append to

@@ -14,6 +14,10 @@
 // A JS exception, a page crash or a timeout (-test.timeout plus 30 s, else
 // 10 minutes) ends the run with exit code 1.
 //
+// For the SDK's file edge tests (wasm/files_js_test.go) the server also
+// answers POST /__upload like the SDK server's upload endpoint (see
+// uploadEcho).
+//
 // Environment:
 //
 //	CHROMIUM            browser binary (default /usr/bin/chromium)
@@ -24,6 +28,8 @@ package main
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -120,6 +126,7 @@ func run() int {
 		}
 		io.Copy(w, f)
 	})
+	mux.HandleFunc("/__upload", uploadEcho)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fatalf("listen: %v", err)
@@ -446,3 +453,58 @@ const pageHTML = `<!doctype html>
 </script>
 </body></html>
 `
+
+// uploadEcho answers POST /__upload as the SDK server's upload endpoint
+// does, for the file edge's tests: without "Authorization: Bearer tok" it
+// answers 401 {"code":403,…}; with ?fail=<code> it reads nothing and answers
+// 413 {"code":<code>,"msg":"refused by the test server"}; with ?slow=1 it
+// reads the body 64 KB every 20 ms (an upload to cancel midway); else it
+// reads the body and answers {url, name, size, md5, mime} of what it read.
+func uploadEcho(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	fail := func(status, code int, msg string) {
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]any{"code": code, "msg": msg})
+	}
+	if r.Method != http.MethodPost {
+		fail(http.StatusMethodNotAllowed, 414, "POST only")
+		return
+	}
+	if r.Header.Get("Authorization") != "Bearer tok" {
+		fail(http.StatusUnauthorized, 403, "bad upload token")
+		return
+	}
+	if c := r.URL.Query().Get("fail"); c != "" {
+		var code int
+		fmt.Sscan(c, &code)
+		fail(http.StatusRequestEntityTooLarge, code, "refused by the test server")
+		return
+	}
+	h := md5.New()
+	var n int64
+	var err error
+	if r.URL.Query().Get("slow") != "" {
+		buf := make([]byte, 64<<10)
+		for {
+			var k int
+			k, err = io.ReadFull(r.Body, buf)
+			h.Write(buf[:k])
+			n += int64(k)
+			if err != nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			err = nil
+		}
+	} else {
+		n, err = io.Copy(h, r.Body)
+	}
+	if err != nil {
+		return // the client went away (a canceled upload)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	json.NewEncoder(w).Encode(map[string]any{"url": "http://" + r.Host + "/__files/" + sum, "name": "",
+		"size": n, "md5": sum, "mime": r.Header.Get("Content-Type")})
+}

@@ -41,6 +41,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ChangeLog", testChangeLog},
 		{"ConcurrentSends", testConcurrentSends},
 		{"ConcurrentReadMarks", testConcurrentReadMarks},
+		{"MessageLookup", testMessageLookup},
+		{"Revoke", testRevoke},
+		{"RevokeNoteToSelf", testRevokeNoteToSelf},
+		{"History", testHistory},
+		{"DeleteConvs", testDeleteConvs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

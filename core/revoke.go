@@ -1,0 +1,294 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+
+	"yunxin/proto"
+)
+
+// Revoking. The sender asks the server (RevokeMessage); the server erases
+// the message and appends a ChangeRevoke to every member's change log, the
+// sender's too. Each device applies it once (applyRevoke): the message
+// leaves its cache, its session is fixed (unread count, last message) and
+// the page hears onRecvRevokeMessageNotification — except on the device
+// that revoked, which removed the message already and tells nothing.
+
+func init() {
+	registerChange(proto.ChangeRevoke, applyRevokeChange)
+}
+
+// recRevoke is the kind of the domain record (key proto.RevokeKey) a device
+// keeps of each revoke it handled (revokeRec), so that a revoke met twice
+// (a push, then the sync that pages over it) is applied once, and so that
+// the device that asked for it announces nothing.
+const recRevoke = "revoke"
+
+// revokeRec is the Data of a recRevoke record.
+type revokeRec struct {
+	Self bool `json:"self,omitempty"` // this device asked for the revoke
+	Done bool `json:"done,omitempty"` // applied
+}
+
+// RevokeMessage revokes one of this account's messages (revokeMessage), in
+// the server's revoke window (2 minutes by default): the message leaves the
+// server, this device's cache at once (this page hears no notification, as
+// with NIM) and the caches of the peer and of the account's other devices,
+// which hear onRecvRevokeMessageNotification — live, or at their next sync
+// (isRoaming). postscript (ours, ≤ proto.MaxPostscriptBytes) goes with the
+// notification. Errors: 415 offline; 404 the message is not cached in that
+// session; 403 it is not this account's; 414 it was never stored by the
+// server (deliveryState not sent); 508 the revoke window passed.
+func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType int, messageID, postscript string) error {
+	if err := checkSession(sessionID, chatType); err != nil {
+		return err
+	}
+	if err := checkMessageID("messageId", messageID); err != nil {
+		return err
+	}
+	if err := checkPostscript(postscript); err != nil {
+		return err
+	}
+	r, l, err := c.online()
+	if err != nil {
+		return err
+	}
+	sk := SessionKey(chatType, sessionID)
+	m, err := c.cachedMessage(ctx, r, sk, sessionID, messageID)
+	if err != nil {
+		return err
+	}
+	if !m.Outgoing || m.From != r.account {
+		return Errf(proto.CodeForbidden, "message "+messageID+" was sent by "+m.From+": only its sender may revoke it")
+	}
+	if m.Seq == 0 {
+		return BadParam("messageId", "names a message the server never stored (deliveryState "+itoa(m.State)+"): there is nothing to revoke")
+	}
+	conv := c.convOf(r, sk, sessionID, chatType)
+	key := RecordKey{recRevoke, proto.RevokeKey(conv, m.Seq)}
+	// Marked as this device's before the request: its change may be pushed
+	// here before the reply arrives.
+	err = c.change(r, func(t *tx) {
+		if _, ok := t.record(key); !ok {
+			t.putRecord(revokeRecord(key, revokeRec{Self: true}))
+		}
+	})
+	if err := c.cacheFailed(r, err); err != nil {
+		return err
+	}
+	var rv proto.Revoke
+	if err := l.call(ctx, proto.OpRevoke, proto.RevokeReq{Conv: conv, ClientID: messageID, Postscript: postscript}, &rv); err != nil {
+		c.change(r, func(t *tx) {
+			if rec, ok := t.record(key); ok && !decodeRevokeRec(rec).Done {
+				t.deleteRecord(key)
+			}
+		})
+		return err
+	}
+	if rv.Conv == "" {
+		rv.Conv, rv.Seq, rv.ClientID = conv, m.Seq, messageID
+	}
+	return c.cacheFailed(r, c.change(r, func(t *tx) {
+		if err := t.applyRevoke(rv); err != nil {
+			c.logf("cannot apply the revoke of " + messageID + ": " + err.Error())
+		}
+	}))
+}
+
+// cachedMessage returns the cached message id of session sk (sessionID),
+// or 404.
+func (c *Client) cachedMessage(ctx context.Context, r *run, sk, sessionID, id string) (Message, error) {
+	ms, err := r.cache.MessagesByID(ctx, []string{id})
+	if err != nil {
+		return Message{}, wrap("cannot read the local cache", c.cacheFailed(r, err))
+	}
+	if len(ms) == 0 || ms[0].SK != sk {
+		return Message{}, Errf(proto.CodeNotFound, "message "+id+" not found in session "+sessionID)
+	}
+	return ms[0], nil
+}
+
+// convOf returns the server conversation of session sk: the one the
+// session knows, or for P2P the one the server derives from the accounts.
+func (c *Client) convOf(r *run, sk, sessionID string, chatType int) string {
+	c.mu.Lock()
+	s := r.st.sessions.byKey[sk]
+	c.mu.Unlock()
+	if s != nil && s.Conv != "" {
+		return s.Conv
+	}
+	if chatType == proto.ChatP2P {
+		return proto.P2PConv(r.account, sessionID)
+	}
+	return ""
+}
+
+func revokeRecord(k RecordKey, rec revokeRec) Record {
+	data, _ := json.Marshal(rec)
+	return Record{Kind: k.Kind, Key: k.Key, Data: data}
+}
+
+func decodeRevokeRec(r Record) revokeRec {
+	var rec revokeRec
+	json.Unmarshal(r.Data, &rec)
+	return rec
+}
+
+// applyRevokeChange applies a ChangeRevoke.
+func applyRevokeChange(t *tx, ch proto.Change) error {
+	if ch.Deleted {
+		return nil
+	}
+	var rv proto.Revoke
+	if err := decode(ch, &rv); err != nil {
+		return err
+	}
+	if rv.Conv == "" || rv.Seq <= 0 {
+		return Errf(proto.CodeBadParam, "revoke without a conversation or seq")
+	}
+	return t.applyRevoke(rv)
+}
+
+// applyRevoke applies a revoke once per device (its recRevoke record): the
+// message leaves the cache; in its session, a message that counted as
+// unread stops counting and a removed last message gives way to the newest
+// cached one left (the session's cut mark, see Session.CutAt, keeps other
+// tabs' older copies from bringing it back). Unless this device asked for
+// the revoke, the page hears onRecvRevokeMessageNotification — when the
+// message was cached here or its session is known (a new device's first
+// sync, which meets revokes before their sessions, stays quiet), with
+// isRoaming when learned by a sync.
+func (t *tx) applyRevoke(rv proto.Revoke) error {
+	me := t.r.account
+	k := RecordKey{recRevoke, proto.RevokeKey(rv.Conv, rv.Seq)}
+	var rec revokeRec
+	if r, ok := t.record(k); ok {
+		rec = decodeRevokeRec(r)
+	}
+	if rec.Done {
+		return nil
+	}
+	peer := ""
+	if rv.ChatType == proto.ChatP2P {
+		peer = proto.P2PPeer(rv.Conv, me)
+	}
+	key := t.keyOfConv(rv.Conv, "")
+	if key == "" && peer != "" {
+		key = SessionKey(proto.ChatP2P, peer)
+	}
+	// Reads first: nothing is staged when they fail.
+	ctx := t.r.ctx
+	var m *Message
+	ids := []string{rv.ClientID}
+	if rv.ServerID != "" {
+		ids = append(ids, "s"+rv.ServerID)
+	}
+	ms, err := t.r.cache.MessagesByID(ctx, ids)
+	if err != nil {
+		return wrap("cannot read the local cache", err)
+	}
+	for i := range ms {
+		if ms[i].Seq == rv.Seq && (key == "" || ms[i].SK == key) {
+			m = &ms[i]
+			break
+		}
+	}
+	s, known := t.session(key)
+	var newest *Message
+	gone := rv.ClientID
+	if m != nil {
+		gone = m.ID
+	}
+	if known && s.LastMsg != nil && (s.LastMsg.ID == gone || s.LastMsg.Seq == rv.Seq) {
+		if newest, err = t.newestExcept(key, s.LastMsg.ID); err != nil {
+			return err
+		}
+	}
+
+	if m != nil {
+		t.dropMessage(m.ID)
+	}
+	if known {
+		changed := false
+		if m != nil {
+			if !m.Outgoing && m.Seq > s.ReadSeq && s.Unread > 0 {
+				s.Unread--
+				changed = true
+			}
+			// Only the tab that removed the message claims the cut (its
+			// unread count wins a merge tie): another tab that finds it
+			// gone already merely catches up.
+			s.CutAt = max(s.CutAt+1, t.c.now())
+			s.raiseCut(m)
+			changed = true
+		}
+		if s.LastMsg != nil && (s.LastMsg.ID == gone || s.LastMsg.Seq == rv.Seq) {
+			s.raiseCut(s.LastMsg)
+			s.LastMsg = newest
+			changed = true
+		}
+		if changed {
+			t.putSession(s, evUpdateSession)
+		}
+	}
+	if !rec.Self && (m != nil || known) {
+		n := RevokeNotificationView{NotificationType: 7, FromUserID: rv.By, MessageFromUserID: rv.MsgFrom,
+			Session: SessionRef{peer, rv.ChatType}, SessionID: peer, Timestamp: rv.MsgTime,
+			IsRoaming: t.syncing, Postscript: rv.Postscript}
+		if rv.ChatType == proto.ChatTeam {
+			n.NotificationType = 8
+		}
+		if m != nil {
+			v := m.View(s.PeerReadSeq)
+			n.Message = &v
+		}
+		t.events = append(t.events, Event{Kind: EventMessage, Data: MessageEvent{
+			EventType: "onRecvRevokeMessageNotification", Notification: &n}})
+	}
+	rec.Done = true
+	t.putRecord(revokeRecord(k, rec))
+	return nil
+}
+
+// raiseCut raises the session's cut mark (CutT, CutID) to message m.
+func (s *Session) raiseCut(m *Message) {
+	if cutBefore(s.CutT, s.CutID, m.Time, m.ID) {
+		s.CutT, s.CutID = m.Time, m.ID
+	}
+}
+
+// dropMessage stages the deletion of the cached message id (and drops it
+// from what t staged).
+func (t *tx) dropMessage(id string) {
+	kept := t.msgs[:0]
+	for _, m := range t.msgs {
+		if m.ID != id {
+			kept = append(kept, m)
+		}
+	}
+	t.msgs = kept
+	t.delMsgs = append(t.delMsgs, id)
+}
+
+// newestExcept returns a copy of the newest cached message of session key
+// that is not deleted, not one of except and not deleted by t, or nil.
+func (t *tx) newestExcept(key string, except ...string) (*Message, error) {
+	skip := map[string]bool{}
+	for _, id := range except {
+		skip[id] = true
+	}
+	for _, id := range t.delMsgs {
+		skip[id] = true
+	}
+	ms, err := t.r.cache.Messages(t.r.ctx, Query{SK: key, Limit: len(skip) + 1})
+	if err != nil {
+		return nil, wrap("cannot read the local cache", err)
+	}
+	for i := len(ms) - 1; i >= 0; i-- {
+		if !skip[ms[i].ID] {
+			m := ms[i]
+			return &m, nil
+		}
+	}
+	return nil, nil
+}
