@@ -229,7 +229,8 @@ func TestDemoAttachments(t *testing.T) {
 	bob.waitFor("session t6ualice in bob's list", fmt.Sprintf(`document.querySelector(%q)`, sessionSel), 15*time.Second)
 	bob.click(sessionSel)
 	bob.waitFor("the picture loaded (naturalWidth > 0)", `(() => { const i = document.querySelector('#messages .msg.in.kind-image img.image'); return i && i.complete && i.naturalWidth > 0; })()`, 20*time.Second)
-	bob.waitFor("the voice note playable (its metadata loaded, about 1.5 s)", `(() => { const a = document.querySelector('#messages .msg.in.kind-voice audio'); return a && a.readyState >= 1 && a.duration > 1.2 && a.duration < 1.8; })()`, 20*time.Second)
+	bob.waitFor("the voice note playable (its metadata loaded, about 1.5 s; the player shows the length)", `(() => { const a = document.querySelector('#messages .msg.in.kind-voice audio');
+		return a && a.readyState >= 1 && a.duration > 1.2 && a.duration < 1.8 && a.parentNode.querySelector('.duration').hidden; })()`, 20*time.Second)
 	bob.waitFor("the video with its cover as the poster", `(() => { const v = document.querySelector('#messages .msg.in.kind-video video'); return v && v.poster !== '' && v.src !== ''; })()`, 20*time.Second)
 	if !eval[bool](bob.browser, `fetch(document.querySelector('#messages .msg.in.kind-video video').poster).then(r => r.ok && r.headers.get('Content-Type').startsWith('image/'))`) {
 		t.Errorf("the video's poster (its cover) does not load as an image")
@@ -414,4 +415,71 @@ func TestDemoHistory(t *testing.T) {
 		t.Errorf("after the clear, Load older shows %d messages starting %v; want the latest 20 (history 111…130)", len(got), got[:min(1, len(got))])
 	}
 	bob.screenshot("issue6-history-after-clear.png")
+}
+
+// TestDemoVoiceAndDrop: the record button records a voice note with the
+// page's MediaRecorder (the microphone is a 440 Hz tone from an
+// AudioContext: headless Chromium has none) and a second click sends it
+// with its length; a file dropped on the conversation is sent as a file.
+func TestDemoVoiceAndDrop(t *testing.T) {
+	s := useShared(t)
+	tok := users(t, s, "t6walice", "t6wbob")
+	alice, bob := ui{newBrowser(t, "t6walice (demo)")}, ui{newBrowser(t, "t6wbob (demo)")}
+	alice.roomy()
+	bob.roomy()
+	alice.loginUI(s, "t6walice", tok["t6walice"])
+	bob.loginUI(s, "t6wbob", tok["t6wbob"])
+	alice.type_("#peer", "t6wbob")
+	alice.click("#newchat")
+	alice.waitFor("the conversation with t6wbob", `document.querySelector('#peerName').textContent === 't6wbob'`, 10*time.Second)
+	alice.waitFor("the empty conversation's hint", `!document.querySelector('#emptyHint').hidden && document.querySelector('#loadOlder').hidden`, 5*time.Second)
+
+	alice.exec(`navigator.mediaDevices.getUserMedia = async function (c) {
+		if (!c || !c.audio) throw new Error('audio only');
+		const ac = new AudioContext(); await ac.resume();
+		const o = ac.createOscillator(); o.frequency.value = 440;
+		const d = ac.createMediaStreamDestination(); o.connect(d); o.start();
+		return d.stream;
+	}`)
+	alice.waitFor("the record button (MediaRecorder is there)", `!document.querySelector('#record').hidden`, 5*time.Second)
+	alice.click("#record")
+	alice.waitFor("recording, with its time", `document.querySelector('#record').classList.contains('recording') && /^0:0[0-9]$/.test(document.querySelector('#recordTime').textContent)`, 10*time.Second)
+	alice.screenshot("issue6-alice-recording.png")
+	alice.waitFor("two seconds recorded", `document.querySelector('#recordTime').textContent === '0:02'`, 10*time.Second)
+	alice.click("#record")
+	alice.waitFor("the voice note sent", `(() => { const m = document.querySelector('#messages .msg.out.kind-voice'); return m && !m.classList.contains('pending') && !m.classList.contains('failed'); })()`, 20*time.Second)
+	if e := eval[string](alice.browser, `document.querySelector('#chatError').textContent`); e != "" {
+		t.Errorf("recording a voice note: %q", e)
+	}
+	if !eval[bool](alice.browser, `document.querySelector('#emptyHint').hidden`) {
+		t.Errorf("the empty conversation's hint is still shown with a message in it")
+	}
+
+	// A file dropped on the conversation.
+	alice.exec(`(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(['dropped bytes '.repeat(1000)], 'dropped.txt', {type: 'text/plain'}));
+		const c = document.querySelector('#conversation');
+		c.dispatchEvent(new DragEvent('dragenter', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		c.dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+	})()`)
+	alice.waitFor("the dropped file sent", `[...document.querySelectorAll('#messages .msg.out.kind-file')].some(m => m.querySelector('.file-name').textContent === 'dropped.txt' && !m.classList.contains('pending'))`, 20*time.Second)
+
+	sessionSel := `#sessions li.session[data-session-id="t6walice"]`
+	bob.waitFor("session t6walice in bob's list", fmt.Sprintf(`document.querySelector(%q)`, sessionSel), 15*time.Second)
+	bob.click(sessionSel)
+	bob.waitFor("the voice note at bob, its audio loaded", `(() => { const a = document.querySelector('#messages .msg.in.kind-voice audio'); return a && a.readyState >= 1; })()`, 20*time.Second)
+	bob.waitFor("the dropped file at bob", `[...document.querySelectorAll('#messages .msg.in.kind-file .file-name')].some(e => e.textContent === 'dropped.txt')`, 20*time.Second)
+	voice := eval[struct {
+		Type     int   `json:"type"`
+		Duration int64 `json:"duration"`
+	}](bob.browser, `new Promise(r => yunxinIM.messagesInSession({sessionId: 't6walice', chatType: 0, limit: 10}, ret => r(ret.messages.find(m => m.body.type === 2).body)))`)
+	if voice.Duration < 1500 || voice.Duration > 4000 {
+		t.Errorf("the recorded voice note's duration is %d ms, want about 2 s (as recorded: 0:02 on the button when it was clicked)", voice.Duration)
+	}
+	// The recording's header has no length (the player shows none): the note shows the body's.
+	if l := eval[string](bob.browser, `(() => { const d = document.querySelector('#messages .msg.in.kind-voice .duration'); return d.hidden ? 'hidden' : d.textContent; })()`); l != "0:02" && l != "0:03" {
+		t.Errorf("the recorded voice note's length label is %q, want about 0:02", l)
+	}
+	bob.shot("issue6-bob-voice.png", "#messages .msg.in.kind-voice")
 }

@@ -327,6 +327,7 @@
     var hasHistory = shown.length > 0 || cleared || !!(s && (s.lastMessage || s.lastMessageId));
     $('loadOlder').hidden = !current || reachedStart || !hasHistory;
     $('historyStart').hidden = !current || !reachedStart;
+    $('emptyHint').hidden = !current || shown.length > 0 || hasHistory;
   }
 
   // The oldest shown message that is still in the cache (recalled ones are
@@ -445,6 +446,7 @@
     var next = shown[i];
     shown.splice(i, 0, entry);
     if (next) $('messages').insertBefore(entry.el, next.el); else $('messages').appendChild(entry.el);
+    if (shown.length === 1) updateOlder();
   }
 
   function removeEntry(id) {
@@ -527,14 +529,20 @@
         break;
       }
       case VOICE: {
-        // The player shows the length (preload: a voice note is small).
+        // The player shows the length once it knows it (a recording from
+        // MediaRecorder has none in its header): until then, the body's.
         node = h('div', 'voice');
         var audio = h('audio');
         audio.controls = true;
         audio.preload = 'metadata';
-        node.append(audio);
+        var len = h('span', 'duration');
+        node.append(audio, len);
+        audio.addEventListener('loadedmetadata', function () { len.hidden = isFinite(audio.duration) && audio.duration > 0; });
         var offerAudio = sources(audio, 'src');
-        update = function (m, b) { offerAudio([b.path, b.url]); };
+        update = function (m, b) {
+          len.textContent = duration(b.duration);
+          offerAudio([b.path, b.url]);
+        };
         break;
       }
       case VIDEO: {
@@ -953,13 +961,14 @@
         var ms = Date.now() - began;
         if (!r.send || g !== gen) return;
         if (ms < 500) return showError('chatError', { msg: 'Too short: click the microphone again to stop and send' });
-        var blob = new Blob(chunks, { type: recorder.mimeType || 'audio/webm' });
+        // The recorder's type has parameters ("audio/webm;codecs=opus"): the bare type.
+        var blob = new Blob(chunks, { type: (recorder.mimeType || 'audio/webm').split(';')[0].trim() });
         yunxinIM.sendVoice({ sessionId: sid, chatType: 0, path: blob, duration: ms }, sentCallback(g));
       };
       recorder.start(250);
       $('record').classList.add('recording');
       $('record').title = 'Stop and send';
-      r.timer = setInterval(function () { $('recordTime').textContent = duration(Date.now() - began + 500) || '0:00'; }, 250);
+      r.timer = setInterval(function () { $('recordTime').textContent = duration(Date.now() - began) || '0:00'; }, 250);
     }, function (err) {
       showError('chatError', { msg: 'No microphone: ' + (err && err.message || 'permission denied') });
     });
