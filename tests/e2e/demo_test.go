@@ -208,6 +208,14 @@ func TestDemoRecovery(t *testing.T) {
 	if e := eval[string](alice.browser, `document.querySelector('#chatError').textContent`); e != "" {
 		t.Errorf("a send while offline shows the error %q; want it waiting in the outbox", e)
 	}
+	// A second one is canceled from its actions: it fails (Retry) and stays unsent.
+	alice.type_("#text", "cancel me")
+	alice.click("#send")
+	cancelID := alice.messageIDByText("cancel me")
+	alice.hover(msgSel(cancelID))
+	alice.click(msgSel(cancelID) + " .actions .cancel")
+	alice.waitFor("the canceled message failed, with Retry", fmt.Sprintf(`document.querySelector(%q + '.failed .retry')`, msgSel(cancelID)), 10*time.Second)
+	alice.stays("no error and an empty message box after the cancel", `document.querySelector('#chatError').textContent === '' && document.querySelector('#text').value === ''`, time.Second)
 	alice.screenshot("demo-reconnecting.png")
 
 	if err := s.start(); err != nil {
@@ -219,6 +227,12 @@ func TestDemoRecovery(t *testing.T) {
 	if e := eval[string](alice.browser, `document.querySelector('#chatError').textContent`); e != "" {
 		t.Errorf("after the recovery the demo shows the error %q", e)
 	}
+	if !eval[bool](alice.browser, fmt.Sprintf(`!!document.querySelector(%q + '.failed')`, msgSel(cancelID))) {
+		t.Errorf("the canceled message went out after the recovery; want it unsent until Retry")
+	}
+	alice.click(msgSel(cancelID) + " .retry")
+	alice.waitFor("the retried message sent", fmt.Sprintf(`(() => { const m = document.querySelector(%q);
+		return m && !m.classList.contains('failed') && !m.classList.contains('pending') && m.querySelector('.tick').textContent.startsWith('✓'); })()`, msgSel(cancelID)), 15*time.Second)
 	if log := eval[[]string](alice.browser, `window.statusLog`); slices.Contains(log, "connect failed") {
 		t.Errorf("the status said 'connect failed' while the SDK was retrying: %q", log)
 	} else {

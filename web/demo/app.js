@@ -499,10 +499,12 @@
     }
     if (failed) meta.appendChild(button('retry', 'Retry', 'Send it again', function () { resend(entry); }));
 
+    // While it is being sent (uploading, or waiting in the outbox) a message
+    // can be canceled; once sent, recalled; any other time, deleted here.
     var acts = [];
-    if (pending && hasAttachment(type)) acts.push(button('cancel', 'Cancel', 'Stop sending', function () { cancelSend(entry); }));
+    if (pending) acts.push(button('cancel', 'Cancel', 'Stop sending it', function () { cancelSend(entry); }));
     if (out && m.deliveryState === 2) acts.push(button('revoke', 'Recall', 'Recall it for everyone (within 2 minutes)', function () { recall(entry); }));
-    acts.push(button('delete', 'Delete', 'Delete it on this device', function () { deleteMessage(entry); }));
+    if (!pending) acts.push(button('delete', 'Delete', 'Delete it on this device', function () { deleteMessage(entry); }));
     entry.actions.replaceChildren.apply(entry.actions, acts);
   }
 
@@ -863,6 +865,7 @@
     input.value = '';
     var sid = current, g = gen;
     yunxinIM.sendText({ sessionId: sid, chatType: 0, text: text }, function (ret, err) {
+      if (quietCancel(err)) return; // canceled here: it shows as not sent, with Retry
       if (err) {
         showError('chatError', err.code === 415 ? { code: 415, msg: 'Not sent: offline. It reconnects by itself; send again when it is back' } : err);
         if (g === gen && !input.value) input.value = text;
@@ -973,7 +976,11 @@
       showError('chatError', { msg: 'No microphone: ' + (err && err.message || 'permission denied') });
     });
   });
-  document.addEventListener('keydown', function (e) { if (e.key === 'Escape') stopRecording(false); });
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape') return;
+    stopRecording(false);
+    $('locationForm').hidden = true;
+  });
 
   // Location: the browser's position when it gives one, else typed in.
   $('location').addEventListener('click', function () {
