@@ -37,6 +37,9 @@ type fakeFiles struct {
 	// uploaded from the page's path or from its kept copy).
 	uploads map[string]int
 	probes  int
+	// probeGate, when set, makes Probe wait until it is closed: a probe
+	// that takes long (a big file's md5).
+	probeGate chan struct{}
 }
 
 // fakeFile is one file with what a probe of it says.
@@ -90,7 +93,15 @@ func md5hex(b []byte) string { h := md5.Sum(b); return hex.EncodeToString(h[:]) 
 func (f *fakeFiles) Probe(ctx context.Context, param, path string, kind int) (core.FileInfo, error) {
 	f.mu.Lock()
 	f.probes++
+	gate := f.probeGate
 	f.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return core.FileInfo{}, ctx.Err()
+		}
+	}
 	ff, ok := f.lookup(path)
 	if !ok {
 		return core.FileInfo{}, core.BadParam(param, "cannot be read: no file at "+path)

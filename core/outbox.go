@@ -53,19 +53,33 @@ func outboxTime(key string) int64 {
 	return n
 }
 
-// enqueue stages message m's outbox record, keyed after every other.
-func (c *Client) enqueue(t *tx, m *Message) {
-	ss := t.r.send
+// ticket returns the creation time of a new outgoing message: the clock,
+// but strictly after every message this run created and every outbox key.
+// A send takes it when it is called, before its file is probed, and the
+// message's outbox key is made from it (enqueue): so the outbox holds
+// messages in the order the page sent them, also when a text sent after an
+// image is staged before the image's probe is done.
+func (c *Client) ticket(r *run) int64 {
 	now := c.now()
+	c.mu.Lock()
+	keys := c.outboxKeys(r)
+	c.mu.Unlock()
+	ss := r.send
 	ss.mu.Lock()
+	defer ss.mu.Unlock()
 	at := max(now, ss.lastKey+1)
-	for _, k := range c.outboxKeys(t.r) {
+	for _, k := range keys {
 		at = max(at, outboxTime(k)+1)
 	}
 	ss.lastKey = at
-	ss.mu.Unlock()
+	return at
+}
+
+// enqueue stages message m's outbox record, keyed by its creation time
+// (ticket).
+func (c *Client) enqueue(t *tx, m *Message) {
 	data, _ := json.Marshal(outboxEntry{ID: m.ID, SK: m.SK})
-	t.putRecord(Record{Kind: kindOutbox, Key: outboxKey(at, m.ID), Data: data})
+	t.putRecord(Record{Kind: kindOutbox, Key: outboxKey(m.Time, m.ID), Data: data})
 }
 
 // dequeue stages the removal of message id's outbox record, if it has one.
@@ -472,7 +486,7 @@ func (c *Client) ForwardMessage(ctx context.Context, p ForwardParams) (*MessageV
 	default:
 		return nil, BadParam("messageId", "names a message of type "+itoa(src.Type)+", which cannot be forwarded")
 	}
-	m := c.newMessage(r, newID(), p.ToSessionID, p.ToChatType, src.Type, src.Body, src.Ext)
+	m := c.newMessage(r, c.ticket(r), newID(), p.ToSessionID, p.ToChatType, src.Type, src.Body, src.Ext)
 	if len(src.Paths) > 0 {
 		m.Paths = make(map[string]string, len(src.Paths))
 		for k, v := range src.Paths {

@@ -114,6 +114,40 @@ func TestOutboxWhileServerDown(t *testing.T) {
 	}
 }
 
+// TestOutboxCallOrder: the outbox keeps the order of the calls, also when
+// a text sent after an image is staged while the image is still probed.
+func TestOutboxCallOrder(t *testing.T) {
+	ts, a, b := aliceAndBob(t, false)
+	af := withFiles(a)
+	ts.stop()
+	a.waitStep(core.StepDisconnected, 1)
+	gate := make(chan struct{})
+	af.mu.Lock()
+	af.probeGate = gate
+	af.mu.Unlock()
+	path := af.add(fakeFile{data: blob("slow probe", 2000), name: "slow.png", mime: "image/png", w: 4, h: 4})
+	img := make(chan sendResult, 1)
+	go func() {
+		v, err := a.c.SendMessage(context.Background(), core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: path, ReSend: true})
+		img <- sendResult{v, err}
+	}()
+	a.waitFor("the image's probe", func() bool { af.mu.Lock(); defer af.mu.Unlock(); return af.probes == 1 })
+	_, text := sendAsync(t, a, sendText(a, "bob", "after the image"))
+	close(gate)
+	a.waitFor("both queued", func() bool { return core.OutboxLen(a.c) == 2 })
+	ts.start()
+	if r := waitResult(t, img); r.err != nil {
+		t.Fatalf("image: %v", r.err)
+	}
+	if r := waitResult(t, text); r.err != nil {
+		t.Fatalf("text: %v", r.err)
+	}
+	b.waitFor("both", func() bool { return len(textsFrom(t, b, "alice")) == 2 })
+	if got := fmt.Sprint(textsFrom(t, b, "alice")); got != "[type 1 after the image]" {
+		t.Fatalf("bob's messages %s, want the image first (the order of the calls)", got)
+	}
+}
+
 func TestOutboxSurvivesReload(t *testing.T) {
 	ts, a, b := aliceAndBob(t, false)
 	af := withFiles(a)

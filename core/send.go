@@ -49,7 +49,7 @@ func (c *Client) SendText(ctx context.Context, p SendTextParams) (*MessageView, 
 	if err != nil {
 		return nil, err
 	}
-	return c.submit(ctx, r, &job{m: c.newMessage(r, newID(), p.SessionID, p.ChatType, proto.MsgText, body, ext), reSend: p.ReSend})
+	return c.submit(ctx, r, &job{m: c.newMessage(r, c.ticket(r), newID(), p.SessionID, p.ChatType, proto.MsgText, body, ext), reSend: p.ReSend})
 }
 
 // SendMessage sends an image, voice (proto.MsgAudio), video, file,
@@ -69,7 +69,7 @@ func (c *Client) SendMessage(ctx context.Context, p SendParams) (*MessageView, e
 	if err != nil {
 		return nil, err
 	}
-	id := newID()
+	id, at := newID(), c.ticket(r) // its place in the outbox, before the probe
 	j := &job{reSend: p.ReSend}
 	var body []byte
 	switch p.Type {
@@ -100,12 +100,12 @@ func (c *Client) SendMessage(ctx context.Context, p SendParams) (*MessageView, e
 		for field, path := range j.keep { // this page shows the paths it has
 			r.send.setPath(fileKey(r.account, id, field), path)
 		}
-		m := c.newMessage(r, id, p.SessionID, p.ChatType, p.Type, body, ext)
+		m := c.newMessage(r, at, id, p.SessionID, p.ChatType, p.Type, body, ext)
 		m.Paths = paths
 		j.m = m
 		return c.submit(ctx, r, j)
 	}
-	j.m = c.newMessage(r, id, p.SessionID, p.ChatType, p.Type, body, ext)
+	j.m = c.newMessage(r, at, id, p.SessionID, p.ChatType, p.Type, body, ext)
 	return c.submit(ctx, r, j)
 }
 
@@ -177,10 +177,11 @@ func attachBody(p SendParams, info FileInfo) proto.AttachBody {
 	return b
 }
 
-// newMessage returns an outgoing message of this account, sending.
-func (c *Client) newMessage(r *run, id, sessionID string, chatType, typ int, body, ext json.RawMessage) Message {
+// newMessage returns an outgoing message of this account, sending, created
+// at at (ticket).
+func (c *Client) newMessage(r *run, at int64, id, sessionID string, chatType, typ int, body, ext json.RawMessage) Message {
 	return Message{ID: id, SK: SessionKey(chatType, sessionID), SessionID: sessionID, ChatType: chatType,
-		From: r.account, Type: typ, Body: body, Ext: ext, Time: c.now(), State: DeliverySending, Outgoing: true,
+		From: r.account, Type: typ, Body: body, Ext: ext, Time: at, State: DeliverySending, Outgoing: true,
 		FromClient: proto.ClientWeb}
 }
 

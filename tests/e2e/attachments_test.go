@@ -271,8 +271,16 @@ func TestUploadProgressCancelResend(t *testing.T) {
 // the page was reloaded meanwhile (an image among them).
 func TestOfflineOutbox(t *testing.T) {
 	s := startServer(t)
-	alice, bob, tok := twoUsers(t, s, "t6oalice", "t6obob")
+	tok := users(t, s, "t6oalice", "t6obob")
+	// alice's page loads the SDK from its own origin, so that it still
+	// loads while the IM server is down.
+	alice, bob := newBrowser(t, "t6oalice"), newBrowser(t, "t6obob")
+	alice.open(pages.pageURL(s, true))
+	bob.open(pages.pageURL(s, false))
+	alice.login("t6oalice", tok["t6oalice"])
+	bob.login("t6obob", tok["t6obob"])
 	alice.addMedia()
+	bob.addMedia()
 
 	bobTexts := func(since int) []string {
 		var out []string
@@ -319,8 +327,9 @@ func TestOfflineOutbox(t *testing.T) {
 		yunxinIM.sendImage({sessionId: 't6obob', path: png});
 		yunxinIM.sendText({sessionId: 't6obob', text: 'r3'});
 	})()`)
-	alice.waitFor("r3 staged", `call('messagesInSession', {sessionId: 't6obob', limit: 100}).then(r => r.ret.messages.some(m => m.body.text === 'r3' && m.deliveryState === 1))`, 10*time.Second)
+	alice.waitFor("the three messages staged", `call('messagesInSession', {sessionId: 't6obob', limit: 100}).then(r => r.ret.messages.filter(m => m.deliveryState === 1).length === 3)`, 10*time.Second)
 	alice.reload()
+	alice.addMedia()
 	aliceMark = alice.mark()
 	alice.autoLogin("t6oalice", tok["t6oalice"])
 	if err := s.start(); err != nil {
