@@ -248,7 +248,10 @@ func (c *Client) uploadFile(ctx context.Context, l *link, f Files, src, name str
 			name += "." + info.Ext
 		}
 	}
-	mime := info.Mime
+	// The type without parameters: a MediaRecorder Blob is typed like
+	// "audio/webm;codecs=opus", and a grant names a bare content type.
+	mime, _, _ := strings.Cut(info.Mime, ";")
+	mime = strings.ToLower(strings.TrimSpace(mime))
 	if mime == "" {
 		mime = "application/octet-stream"
 	}

@@ -314,3 +314,25 @@ func TestUserUpload(t *testing.T) {
 		t.Fatalf("cancelTask with nothing running: %v", err)
 	}
 }
+
+// TestSendRecordedVoice: a MediaRecorder Blob's type carries parameters
+// ("audio/webm;codecs=opus"); it is sent as its bare type.
+func TestSendRecordedVoice(t *testing.T) {
+	_, a, b := aliceAndBob(t, false)
+	af := withFiles(a)
+	data := blob("recorded voice", 5000)
+	path := af.add(fakeFile{data: data, name: "", mime: "audio/webm;codecs=opus", dur: 1200})
+	v, err := a.c.SendMessage(context.Background(), core.SendParams{SessionID: "bob", Type: proto.MsgAudio, Path: path})
+	if err != nil {
+		t.Fatalf("sending a recorded voice note: %v", err)
+	}
+	u, _ := body(t, receivedMsg(b, v.MessageID))["url"].(string)
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "audio/webm" {
+		t.Fatalf("served as %q, want audio/webm", ct)
+	}
+}

@@ -63,7 +63,7 @@ func TestServerRestart(t *testing.T) {
 	// back, or an err), never hang; checked after the restart.
 	sendMark := alice.mark()
 	alice.exec(`window.downSend = call('sendText', {sessionId: 't6bob', chatType: 0, text: 'sent-while-down'}, 40000)
-		.then(r => (window.downSendDone = true, r))`)
+		.then(r => (window.downSendDone = true, r)); undefined`) // not awaited: with reSend it answers after the restart
 	alice.waitFor("the send to start while the server is down", fmt.Sprintf(`window.downSendDone || window.events.slice(%d).some(e =>
 		e.kind === 'message' && e.ret.eventType === 'willSendMessage' && e.ret.message && e.ret.message.body.text === 'sent-while-down')`, sendMark), 10*time.Second)
 	if err := s.start(); err != nil {
