@@ -442,6 +442,8 @@ func TestDemoVoiceAndDrop(t *testing.T) {
 		return d.stream;
 	}`)
 	alice.waitFor("the record button (MediaRecorder is there)", `!document.querySelector('#record').hidden`, 5*time.Second)
+	t.Logf("MediaRecorder's type here (the demo sends the Blob with it): %s", eval[string](alice.browser, `navigator.mediaDevices.getUserMedia({audio: true}).then(s => new Promise(done => {
+		const r = new MediaRecorder(s); r.ondataavailable = () => { done(r.mimeType); r.stop(); s.getTracks().forEach(x => x.stop()); }; r.start(100); }))`))
 	alice.click("#record")
 	alice.waitFor("recording, with its time", `document.querySelector('#record').classList.contains('recording') && /^0:0[0-9]$/.test(document.querySelector('#recordTime').textContent)`, 10*time.Second)
 	alice.screenshot("issue6-alice-recording.png")

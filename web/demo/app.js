@@ -964,8 +964,7 @@
         var ms = Date.now() - began;
         if (!r.send || g !== gen) return;
         if (ms < 500) return showError('chatError', { msg: 'Too short: click the microphone again to stop and send' });
-        // The recorder's type has parameters ("audio/webm;codecs=opus"): the bare type.
-        var blob = new Blob(chunks, { type: (recorder.mimeType || 'audio/webm').split(';')[0].trim() });
+        var blob = new Blob(chunks, { type: recorder.mimeType || 'audio/webm' }); // e.g. "audio/webm;codecs=opus"
         yunxinIM.sendVoice({ sessionId: sid, chatType: 0, path: blob, duration: ms }, sentCallback(g));
       };
       recorder.start(250);
