@@ -180,9 +180,10 @@ func (u ui) screenshot(name string) {
 }
 
 // TestDemoRecovery: while the server is down the demo says "reconnecting…"
-// (never "connect failed": the SDK is retrying), a send fails with a message
-// on screen, and once the SDK is back online that message is gone and
-// sending works again.
+// (never "connect failed": the SDK is retrying); a message sent meanwhile
+// shows at once as waiting for the connection (the SDK's outbox), with no
+// error, and goes out by itself once the SDK is back online; sending works
+// again.
 func TestDemoRecovery(t *testing.T) {
 	s := startServer(t)
 	tok := users(t, s, "t18alice", "t18bob")
@@ -201,15 +202,37 @@ func TestDemoRecovery(t *testing.T) {
 	alice.waitFor("status reconnecting…", `document.querySelector('#status').textContent === 'reconnecting…'`, 15*time.Second)
 	alice.type_("#text", "while the server is down")
 	alice.click("#send")
-	alice.waitFor("an error on screen for the failed send", `document.querySelector('#chatError').textContent !== ''`, 15*time.Second)
-	t.Logf("send while down: %q", eval[string](alice.browser, `document.querySelector('#chatError').textContent`))
+	waiting := `[...document.querySelectorAll('#messages .msg.out.pending')].some(m => m.querySelector('.text').textContent === 'while the server is down' &&
+		m.querySelector('.meta').textContent.includes('waiting for the connection'))`
+	alice.waitFor("the message shown at once, waiting for the connection", waiting, 10*time.Second)
+	if e := eval[string](alice.browser, `document.querySelector('#chatError').textContent`); e != "" {
+		t.Errorf("a send while offline shows the error %q; want it waiting in the outbox", e)
+	}
+	// A second one is canceled from its actions: it fails (Retry) and stays unsent.
+	alice.type_("#text", "cancel me")
+	alice.click("#send")
+	cancelID := alice.messageIDByText("cancel me")
+	alice.hover(msgSel(cancelID))
+	alice.click(msgSel(cancelID) + " .actions .cancel")
+	alice.waitFor("the canceled message failed, with Retry", fmt.Sprintf(`document.querySelector(%q + '.failed .retry')`, msgSel(cancelID)), 10*time.Second)
+	alice.stays("no error and an empty message box after the cancel", `document.querySelector('#chatError').textContent === '' && document.querySelector('#text').value === ''`, time.Second)
 	alice.screenshot("demo-reconnecting.png")
 
 	if err := s.start(); err != nil {
 		t.Fatalf("starting the server again: %v", err)
 	}
 	alice.waitFor("status online again", `document.querySelector('#status').textContent === 'online'`, 30*time.Second)
-	alice.waitFor("the error cleared once the SDK is back", `document.querySelector('#chatError').textContent === ''`, 10*time.Second)
+	alice.waitFor("the waiting message sent by itself", `[...document.querySelectorAll('#messages .msg.out')].some(m => m.querySelector('.text').textContent === 'while the server is down' &&
+		!m.classList.contains('pending') && !m.classList.contains('failed') && m.querySelector('.tick').textContent.startsWith('✓'))`, 20*time.Second)
+	if e := eval[string](alice.browser, `document.querySelector('#chatError').textContent`); e != "" {
+		t.Errorf("after the recovery the demo shows the error %q", e)
+	}
+	if !eval[bool](alice.browser, fmt.Sprintf(`!!document.querySelector(%q + '.failed')`, msgSel(cancelID))) {
+		t.Errorf("the canceled message went out after the recovery; want it unsent until Retry")
+	}
+	alice.click(msgSel(cancelID) + " .retry")
+	alice.waitFor("the retried message sent", fmt.Sprintf(`(() => { const m = document.querySelector(%q);
+		return m && !m.classList.contains('failed') && !m.classList.contains('pending') && m.querySelector('.tick').textContent.startsWith('✓'); })()`, msgSel(cancelID)), 15*time.Second)
 	if log := eval[[]string](alice.browser, `window.statusLog`); slices.Contains(log, "connect failed") {
 		t.Errorf("the status said 'connect failed' while the SDK was retrying: %q", log)
 	} else {
