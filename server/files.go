@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"yunxin/proto"
 	"yunxin/server/blobstore"
@@ -151,7 +153,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		writeFileError(w, statusError{http.StatusMethodNotAllowed, errorf(proto.CodeBadParam, "use POST to upload")})
 		return
 	}
-	resp, err := s.upload(r)
+	resp, err := s.upload(w, r)
 	if err != nil {
 		if e := (*Error)(nil); !errors.As(err, &e) {
 			s.log.Error("upload failed", "err", err)
@@ -166,7 +168,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 
 // upload checks the grant, content type and length of an upload and
 // streams its body into the blob store.
-func (s *Server) upload(r *http.Request) (proto.UploadResp, error) {
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) (proto.UploadResp, error) {
 	auth := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(auth, "Bearer ")
 	if !ok {
@@ -186,10 +188,15 @@ func (s *Server) upload(r *http.Request) (proto.UploadResp, error) {
 	if r.ContentLength >= 0 && r.ContentLength != g.Size {
 		return proto.UploadResp{}, errorf(proto.CodeBadParam, "body shorter than the granted size: Content-Length %d, granted %d bytes", r.ContentLength, g.Size)
 	}
+	if !s.uploads.acquire(g.Account) {
+		return proto.UploadResp{}, statusError{http.StatusTooManyRequests, errorf(proto.CodeRateLimited,
+			"too many uploads at once: at most %d per account and %d per server; wait for one to finish", maxUploadsPerAccount, maxUploads)}
+	}
+	defer s.uploads.release(g.Account)
 	if !s.grants.claim(g.Nonce, g.Expires, s.now().UnixMilli()) {
 		return proto.UploadResp{}, errorf(proto.CodeForbidden, "upload grant already used: ask for a new one with the upgrant op")
 	}
-	body := &bodyReader{r: r.Body}
+	body := &bodyReader{r: r.Body, rc: http.NewResponseController(w), idle: s.uploadIdle}
 	m, err := s.blobs.Put(r.Context(), body, g.Size, blobstore.Meta{
 		Size: g.Size, MD5: g.MD5, Mime: g.Mime, Name: g.Name, Owner: g.Account, Origin: selfOrigin(r),
 	})
@@ -211,14 +218,64 @@ func (s *Server) upload(r *http.Request) (proto.UploadResp, error) {
 	return proto.UploadResp{URL: fileURL(m), Name: m.Name, Size: m.Size, MD5: m.MD5, Mime: m.Mime}, nil
 }
 
-// bodyReader remembers the error of reading a request body (the client
-// went away or sent a broken body), to tell it from a store failure.
+// Limits on uploads in progress, so that stalled uploads cannot hold the
+// server's memory, file descriptors and temp files without end.
+const (
+	// uploadIdleTimeout is how long an upload may send nothing: a slow
+	// link that keeps sending is never cut, a stalled one is (415).
+	uploadIdleTimeout    = 60 * time.Second
+	maxUploadsPerAccount = 4  // uploads in progress of one account on a node (416 past it)
+	maxUploads           = 64 // uploads in progress on a node (416 past it)
+)
+
+// uploadSlots counts the uploads in progress, in all and by account.
+type uploadSlots struct {
+	mu        sync.Mutex
+	total     int
+	byAccount map[string]int
+}
+
+// acquire takes a slot for account's upload, or reports false when the
+// account or the node is at its limit.
+func (u *uploadSlots) acquire(account string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.total >= maxUploads || u.byAccount[account] >= maxUploadsPerAccount {
+		return false
+	}
+	if u.byAccount == nil {
+		u.byAccount = map[string]int{}
+	}
+	u.total++
+	u.byAccount[account]++
+	return true
+}
+
+// release gives back a slot acquire took.
+func (u *uploadSlots) release(account string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.total--
+	if u.byAccount[account]--; u.byAccount[account] <= 0 {
+		delete(u.byAccount, account)
+	}
+}
+
+// bodyReader reads an upload's body, pushing the connection's read
+// deadline idle ahead before each read (so a stalled upload ends while a
+// slow one goes on), and remembers the error of reading it (the client went
+// away, stalled or sent a broken body), to tell it from a store failure.
 type bodyReader struct {
-	r   io.Reader
-	err error
+	r    io.Reader
+	rc   *http.ResponseController
+	idle time.Duration
+	err  error
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
+	if b.rc != nil && b.idle > 0 {
+		b.rc.SetReadDeadline(time.Now().Add(b.idle)) // unsupported writers (tests' recorders) keep no deadline
+	}
 	n, err := b.r.Read(p)
 	if err != nil && err != io.EOF {
 		b.err = err

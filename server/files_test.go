@@ -349,6 +349,8 @@ func TestUploadGrantValidation(t *testing.T) {
 		{req(strings.Repeat("n", 256), 1, "text/plain", md), "name longer than 255 bytes"},
 		{req("a\nb", 1, "text/plain", md), "name must not contain control characters"},
 		{req("a\x7fb", 1, "text/plain", md), "name must not contain control characters"},
+		{req("invoice\u202efdp.exe", 1, "text/plain", md), "name must not contain text direction controls"},
+		{req("a", 1, strings.Repeat("\"", 100000), md), "mime"},
 		{req("a", 0, "text/plain", md), "size must be at least 1 byte"},
 		{req("a", -5, "text/plain", md), "size must be at least 1 byte"},
 		{req("a", 1001, "text/plain", md), "size 1001 bytes is over the server's upload limit of 1000 bytes (YUNXIN_MAX_UPLOAD)"},
@@ -735,3 +737,87 @@ func BenchmarkUpload(b *testing.B) {
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
 func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
+
+// stalledUpload starts an upload of data through a raw connection that
+// sends the headers and the first byte, then nothing; it returns the
+// connection (closed when t ends).
+func (e *env) stalledUpload(g proto.UploadGrant, data []byte) net.Conn {
+	e.t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.hs.URL, "http://"))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	head := "POST /files HTTP/1.1\r\nHost: " + strings.TrimPrefix(e.hs.URL, "http://") + "\r\nAuthorization: Bearer " + g.Token +
+		"\r\nContent-Type: text/plain\r\nContent-Length: " + itoa64(int64(len(data))) + "\r\n\r\n"
+	if _, err := conn.Write(append([]byte(head), data[:1]...)); err != nil {
+		e.t.Fatal(err)
+	}
+	return conn
+}
+
+// TestUploadStalled: an upload that stops sending is ended after the idle
+// timeout (415) and keeps nothing; its grant can be used again.
+func TestUploadStalled(t *testing.T) {
+	e := newFilesEnv(t, nil, "alice")
+	e.srv.uploadIdle = 300 * time.Millisecond
+	a, _ := e.login("alice")
+	data := []byte("a file that never fully arrives")
+	g := grantFor(a, "s.txt", "text/plain", data)
+	conn := e.stalledUpload(g, data)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("no answer to a stalled upload: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), `"code":415`) || !strings.Contains(string(b), "upload interrupted") {
+		t.Fatalf("stalled upload: %d %s", resp.StatusCode, b)
+	}
+	if f := e.storedFiles(); len(f) != 0 {
+		t.Fatalf("files kept: %v", f)
+	}
+	if r := e.post(g.Token, "text/plain", data, int64(len(data))); r.status != http.StatusOK {
+		t.Fatalf("retry with the same grant: %d %s", r.status, r.body)
+	}
+}
+
+// TestUploadsInProgressLimit: one account has at most maxUploadsPerAccount
+// uploads in progress; past it 416, and a slot frees when one ends.
+func TestUploadsInProgressLimit(t *testing.T) {
+	e := newFilesEnv(t, nil, "alice", "bob")
+	a, _ := e.login("alice")
+	b, _ := e.login("bob")
+	var conns []net.Conn
+	for i := 0; i < maxUploadsPerAccount; i++ {
+		data := []byte("stalled upload number " + itoa64(int64(i)))
+		conns = append(conns, e.stalledUpload(grantFor(a, "s.txt", "text/plain", data), data))
+	}
+	inProgress := func() int { e.srv.uploads.mu.Lock(); defer e.srv.uploads.mu.Unlock(); return e.srv.uploads.byAccount["alice"] }
+	for deadline := time.Now().Add(5 * time.Second); inProgress() < maxUploadsPerAccount; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of alice's stalled uploads in progress, want %d", inProgress(), maxUploadsPerAccount)
+		}
+	}
+	data := []byte("one more")
+	g := grantFor(a, "m.txt", "text/plain", data)
+	r := e.post(g.Token, "text/plain", data, int64(len(data)))
+	want(t, r, http.StatusTooManyRequests, proto.CodeRateLimited, "too many uploads at once")
+	// Another account is not held up.
+	other := []byte("bob's file")
+	if r := e.post(grantFor(b, "b.txt", "text/plain", other).Token, "text/plain", other, int64(len(other))); r.status != http.StatusOK {
+		t.Fatalf("bob's upload: %d %s", r.status, r.body)
+	}
+	// One stalled upload goes away: alice may upload again.
+	conns[0].Close()
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		r = e.post(g.Token, "text/plain", data, int64(len(data)))
+		if r.status == http.StatusOK || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if r.status != http.StatusOK {
+		t.Fatalf("after one upload ended: %d %s", r.status, r.body)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"yunxin/proto"
 )
@@ -75,10 +76,10 @@ func (s *Server) checkGrantReq(req proto.UploadGrantReq) (grant, error) {
 	}
 	mime, ok := normalMime(req.Mime)
 	if !ok {
-		return grant{}, errorf(proto.CodeBadParam, "mime %q is not a content type like image/png (use application/octet-stream when unknown)", req.Mime)
+		return grant{}, errorf(proto.CodeBadParam, "mime %q is not a content type like image/png (use application/octet-stream when unknown)", clip(req.Mime))
 	}
 	if !isMD5(req.MD5) {
-		return grant{}, errorf(proto.CodeBadParam, "md5 must be 32 hex digits, got %q", req.MD5)
+		return grant{}, errorf(proto.CodeBadParam, "md5 must be 32 hex digits, got %q", clip(req.MD5))
 	}
 	return grant{Size: req.Size, MD5: strings.ToLower(req.MD5), Mime: mime, Name: req.Name}, nil
 }
@@ -94,8 +95,30 @@ func nameProblem(s string, max int) string {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return "must not contain control characters"
 		}
+		if bidiControl(r) {
+			return "must not contain text direction controls (U+200E/F, U+202A–E, U+2066–9)"
+		}
 	}
 	return ""
+}
+
+// bidiControl reports whether r changes the direction of the text around
+// it: "invoice\u202Efdp.exe" would show as "invoiceexe.pdf".
+func bidiControl(r rune) bool {
+	return r == '\u200e' || r == '\u200f' || r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// clip shortens a client's value for an error message (at most 64 bytes
+// and an ellipsis), so that the message stays small whatever was sent.
+func clip(v string) string {
+	if len(v) <= 64 {
+		return v
+	}
+	cut := 64
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
 }
 
 // normalMime returns a content type "type/subtype" in lowercase if m is

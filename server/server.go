@@ -184,6 +184,7 @@ type Server struct {
 	now      func() time.Time
 	blobs    blobstore.Store // uploaded files
 	grants   grantLedger     // upload grants used on this node
+	uploads  uploadSlots     // uploads in progress on this node
 	blobTemp string          // a temp directory of blobs to remove at Close ("" if none)
 
 	sdk, demo http.Handler
@@ -203,6 +204,7 @@ type Server struct {
 	queueBytes   int        // maxQueueBytes
 	reqRate      rate.Limit // rateLimit
 	reqBurst     int        // rateBurst
+	uploadIdle   time.Duration // uploadIdleTimeout
 }
 
 // Cluster is how a Server reaches the other nodes: the Bus its pushes go
@@ -299,6 +301,7 @@ func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, err
 		queueBytes:   maxQueueBytes,
 		reqRate:      rateLimit,
 		reqBurst:     rateBurst,
+		uploadIdle:   uploadIdleTimeout,
 	}
 	var err error
 	if s.sdk, err = newStatic(web.SDK(), true); err != nil {
