@@ -793,7 +793,11 @@ func TestUploadsInProgressLimit(t *testing.T) {
 		data := []byte("stalled upload number " + itoa64(int64(i)))
 		conns = append(conns, e.stalledUpload(grantFor(a, "s.txt", "text/plain", data), data))
 	}
-	inProgress := func() int { e.srv.uploads.mu.Lock(); defer e.srv.uploads.mu.Unlock(); return e.srv.uploads.byAccount["alice"] }
+	inProgress := func() int {
+		e.srv.uploads.mu.Lock()
+		defer e.srv.uploads.mu.Unlock()
+		return e.srv.uploads.byAccount["alice"]
+	}
 	for deadline := time.Now().Add(5 * time.Second); inProgress() < maxUploadsPerAccount; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of alice's stalled uploads in progress, want %d", inProgress(), maxUploadsPerAccount)

@@ -201,9 +201,9 @@ type Server struct {
 	opTimeout    time.Duration // opTimeout: the time one request may take
 	idleTimeout  time.Duration
 	writeTimeout time.Duration
-	queueBytes   int        // maxQueueBytes
-	reqRate      rate.Limit // rateLimit
-	reqBurst     int        // rateBurst
+	queueBytes   int           // maxQueueBytes
+	reqRate      rate.Limit    // rateLimit
+	reqBurst     int           // rateBurst
 	uploadIdle   time.Duration // uploadIdleTimeout
 }
 
