@@ -62,10 +62,40 @@
 //   - readme_snippet_test.go: TestREADMESnippet (the README's page snippet,
 //     as copied, logs in and sends from an allowed origin and logs a clear
 //     err from another).
-//   - demo_test.go: TestDemoPage (two people chat through the demo UI at /;
-//     favicon; a chat with an unknown account is refused at once),
-//     TestDemoRecovery (the demo says "reconnecting…" while the SDK retries
-//     and clears the error it showed once the SDK is back).
+//   - attachments_test.go (issue 6): TestAttachmentEachType (a canvas PNG,
+//     a WAV, a MediaRecorder WebM and a picked File, a location and a tip,
+//     received with the doc's body fields; downloaded with the same md5),
+//     TestUploadProgressCancelResend (progress in order ending at 1 under
+//     DevTools upload throttling; cancelSendingMessage and cancelTask mid-
+//     upload leave deliveryState 0; resendMessage delivers once),
+//     TestOfflineOutbox (three messages sent with the server down arrive
+//     once each in order; again after a reload while offline, an image
+//     among them; reSend:false is an immediate 415).
+//   - history_test.go (issue 6): TestRevoke (live and roaming revoke
+//     notifications; the message leaves every cache; 403, 404, 508 after a
+//     short YUNXIN_REVOKE_WINDOW), TestPullMessageHistory (paging back past
+//     the roaming window to the first of 130 messages, persist, forward
+//     paging, after deleteAllMessages, limit 101 → 414), TestDeletes (every
+//     delete, updateRecentLocalExt, deleteRemoteSessions on a new device,
+//     all across reloads), TestMessagingBadInput (missing and oversized
+//     files, fs:// and widget://, revoked blob: URLs, a text file as an
+//     image, bad coordinates, unknown ids: clear errs, nothing lost).
+//   - demo_test.go: TestDemoPage (two people chat through the demo's UI;
+//     text is never HTML; a chat with an unknown account is refused at
+//     once), TestDemoRecovery (server down: "reconnecting…", a message sent
+//     meanwhile waits in the outbox and goes out by itself; one canceled
+//     from its actions stays unsent until Retry).
+//   - demo_media_test.go: TestDemoAttachments (a picture, a WAV, a
+//     MediaRecorder WebM and a file picked with the attach input, a location
+//     and a tip, each shown as what it is at the peer; the file card
+//     downloads with progress and saves the same bytes; an upload canceled
+//     part way shows Retry, which delivers it once; a recall shows on both
+//     sides; a delete holds across a reload), TestDemoHistory (Load older
+//     past the roaming window to the first of 130 messages; after Clear chat
+//     it brings the latest page back from the server), TestDemoVoiceAndDrop
+//     (the record button with a real MediaRecorder on a synthesized
+//     microphone; a dropped file). Screenshots:
+//     tests/e2e/artifacts/issue6-*.png.
 //
 // Every browser also gets checkHealth when its test ends: no callback called
 // twice, no dead Go runtime.
