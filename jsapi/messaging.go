@@ -87,11 +87,9 @@ func doSendImage(ctx context.Context, e Engine, p params) (any, error) {
 	if q.DisplayName, err = p.str("displayName"); err != nil {
 		return nil, err
 	}
-	// compressQuality (iOS) is accepted and ignored: the image goes as the
+	// compressQuality (iOS) is ignored, whatever its value (the doc: an
+	// illegal one falls back to 0.5, never an error): the image goes as the
 	// page gave it (a page that wants it smaller draws it on a canvas).
-	if _, err := p.number("compressQuality", 0.5); err != nil {
-		return nil, err
-	}
 	return sentRet(e.SendMessage(ctx, q))
 }
 
@@ -100,7 +98,7 @@ func doSendVoice(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := p.integer("duration", 0)
+	d, err := p.rounded("duration", 0)
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +114,15 @@ func doSendVideo(ctx context.Context, e Engine, p params) (any, error) {
 	if q.DisplayName, err = p.str("displayName"); err != nil {
 		return nil, err
 	}
-	d, err := p.integer("duration", 0)
+	d, err := p.rounded("duration", 0)
 	if err != nil {
 		return nil, err
 	}
 	q.Duration = int64(d)
-	if q.Width, err = p.integer("width", 0); err != nil {
+	if q.Width, err = p.rounded("width", 0); err != nil {
 		return nil, err
 	}
-	if q.Height, err = p.integer("height", 0); err != nil {
+	if q.Height, err = p.rounded("height", 0); err != nil {
 		return nil, err
 	}
 	return sentRet(e.SendMessage(ctx, q))

@@ -82,6 +82,22 @@ func (p params) integer(name string, def int) (int, error) {
 	return parseInt(name, string(v))
 }
 
+// rounded returns an optional whole-number parameter (def when absent) from
+// any finite JSON number, rounded to the nearest integer: sizes and
+// durations a page computes (audio.duration*1000, a scaled width) are
+// rarely whole. It must fit an int32, as with integer.
+func (p params) rounded(name string, def int) (int, error) {
+	f, err := p.number(name, float64(def))
+	if err != nil {
+		return 0, err
+	}
+	f = math.Round(f)
+	if math.Abs(f) > 1<<31 {
+		return 0, core.BadParam(name, "is out of range")
+	}
+	return int(f), nil
+}
+
 // needInt returns a required integer parameter.
 func (p params) needInt(name string) (int, error) {
 	if !p.has(name) {

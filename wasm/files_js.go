@@ -80,8 +80,9 @@ func (e *jsError) Error() string {
 }
 
 // network reports whether e is a failure to reach the other side (fetch's
-// and XHR's TypeError) rather than an answer.
-func (e *jsError) network() bool { return e.name == "TypeError" }
+// and XHR's TypeError, or the loader's TimeoutError for a server that
+// stalled) rather than an answer.
+func (e *jsError) network() bool { return e.name == "TypeError" || e.name == "TimeoutError" }
 
 func reason(v safejs.Value) *jsError {
 	e := &jsError{name: "Error"}
@@ -181,7 +182,8 @@ func (f *browserFiles) call(ctx context.Context, method string, args ...any) (sa
 
 // blob returns the Blob at path: a kept file ("key:<key>") or what
 // hooks.files.resolve reads (a loader-made object URL, another blob:, a
-// data: or an http(s) URL).
+// data: or an http(s) URL). The fetch of a URL is aborted when ctx ends,
+// and by the loader when the server stalls (hooks.files.stallTimeout).
 func (f *browserFiles) blob(ctx context.Context, path string) (safejs.Value, error) {
 	if key, ok := strings.CutPrefix(path, keyPrefix); ok {
 		b, err := f.call(ctx, "get", key)
@@ -190,13 +192,17 @@ func (f *browserFiles) blob(ctx context.Context, path string) (safejs.Value, err
 		}
 		return b, err
 	}
-	return f.call(ctx, "resolve", path)
+	return f.transfer(ctx, newPump(nil), "resolve", path)
 }
 
-// readErr is the 414 for a path that cannot be read (ctx's error as is).
-func readErr(ctx context.Context, param string, err error) error {
+// readErr is the error for a path that cannot be read: ctx's error as is,
+// 415 when an http(s) URL's server cannot be reached or stalls, else 414.
+func readErr(ctx context.Context, param, path string, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if je, ok := err.(*jsError); ok && je.network() && je.status == 0 && isHTTP(path) {
+		return core.Errf(proto.CodeNetwork, "cannot read "+param+": "+je.msg)
 	}
 	return core.BadParam(param, "cannot be read: "+err.Error())
 }
@@ -212,7 +218,7 @@ func (f *browserFiles) Probe(ctx context.Context, param, path string, kind int) 
 	}
 	b, err := f.blob(ctx, path)
 	if err != nil {
-		return info, readErr(ctx, param, err)
+		return info, readErr(ctx, param, path, err)
 	}
 	info.Size = int64(num(b, "size"))
 	info.Mime = str(b, "type")
@@ -231,7 +237,7 @@ func (f *browserFiles) Probe(ctx context.Context, param, path string, kind int) 
 		info.Name = defaultName(kind, info.Ext)
 	}
 	if info.MD5, err = f.md5(ctx, b, info.Size); err != nil {
-		return info, readErr(ctx, param, err)
+		return info, readErr(ctx, param, path, err)
 	}
 	what, media := kindNames[kind]
 	if !media {
@@ -245,10 +251,22 @@ func (f *browserFiles) Probe(ctx context.Context, param, path string, kind int) 
 		return info, core.BadParam(param, "cannot be decoded as "+what+": "+err.Error())
 	}
 	info.W, info.H = int(num(r, "w")), int(num(r, "h"))
-	info.Duration = int64(num(r, "duration"))
+	info.Duration = duration(num(r, "duration"))
 	info.Thumb = str(r, "thumb")
 	info.ThumbW, info.ThumbH = int(num(r, "thumbW")), int(num(r, "thumbH"))
 	return info, nil
+}
+
+// maxDuration (ms) bounds a probed duration: above it (a WebM whose
+// duration stayed Infinity, the seek target read back) it is unknown.
+const maxDuration = 24 * 3600 * 1000
+
+// duration is a probed duration in ms, 0 when it is not a sane one.
+func duration(ms float64) int64 {
+	if !(ms >= 0 && ms <= maxDuration) { // NaN fails both
+		return 0
+	}
+	return int64(ms + 0.5)
 }
 
 // md5 hashes the Blob b of size bytes a chunk at a time: Blob.slice, then
@@ -298,7 +316,7 @@ func (f *browserFiles) Upload(ctx context.Context, path, to, token, contentType 
 	}
 	b, err := f.blob(ctx, path)
 	if err != nil {
-		return resp, readErr(ctx, "path", err)
+		return resp, readErr(ctx, "path", path, err)
 	}
 	size := int64(num(b, "size"))
 	pump := newPump(progress)
@@ -316,8 +334,8 @@ func (f *browserFiles) Upload(ctx context.Context, path, to, token, contentType 
 	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.URL == "" {
 		return resp, core.Errf(proto.CodeServer, "upload failed: the server's answer is not an upload result")
 	}
-	if progress != nil && pump.last < size {
-		progress(size, size) // the last progress event may not come for a small file
+	if pump.fn != nil && pump.last < size {
+		pump.call(size, size) // the last progress event may not come for a small file
 	}
 	return resp, nil
 }
@@ -404,9 +422,32 @@ func (f *browserFiles) Download(ctx context.Context, from, key string, progress 
 		return v.String()
 	}
 	if _, err := f.call(ctx, "keep", key, b); err != nil {
-		return "", keepErr(err)
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		// The file is here but cannot be kept (quota, private mode): the
+		// page gets it for this session, as an object URL of the Blob.
+		warn("yunxinIM: the downloaded file cannot be kept (" + err.Error() + "); it is available until the page is closed")
+		v, uerr := f.js.Call("url", b)
+		if uerr != nil {
+			return "", keepErr(err)
+		}
+		return v.String()
 	}
-	return f.Path(ctx, key)
+	p, err := f.Path(ctx, key)
+	if err == nil && p == "" {
+		err = errors.New("the kept file is gone")
+	}
+	if err != nil {
+		// Kept but unreadable right away: hand the Blob itself.
+		warn("yunxinIM: the downloaded file cannot be read back from the file store (" + err.Error() + ")")
+		v, uerr := f.js.Call("url", b)
+		if uerr != nil {
+			return "", err
+		}
+		return v.String()
+	}
+	return p, nil
 }
 
 func isHTTP(u string) bool {
@@ -425,7 +466,7 @@ func (f *browserFiles) Keep(ctx context.Context, path, key string) error {
 	}
 	b, err := f.blob(ctx, path)
 	if err != nil {
-		return readErr(ctx, "path", err)
+		return readErr(ctx, "path", path, err)
 	}
 	if _, err := f.call(ctx, "keep", key, b); err != nil {
 		return keepErr(err)
@@ -507,7 +548,36 @@ func (p *pump) flush() {
 	}
 	p.last = n
 	if p.fn != nil {
-		p.fn(n, t)
+		p.call(n, t)
+	}
+}
+
+// call runs the progress function; a panic in it (core's or a callback's)
+// goes to the console and stops further reports, instead of killing the
+// runtime (a panic on this goroutine would end the whole program).
+func (p *pump) call(n, t int64) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.fn = nil
+			consoleError("yunxinIM: internal error in a progress report: " + panicText(v))
+		}
+	}()
+	p.fn(n, t)
+}
+
+func panicText(v any) string {
+	switch v := v.(type) {
+	case error:
+		return v.Error()
+	case string:
+		return v
+	}
+	return "unknown panic"
+}
+
+func consoleError(msg string) {
+	if c, err := safejs.Global().Get("console"); err == nil {
+		_, _ = c.Call("error", msg)
 	}
 }
 

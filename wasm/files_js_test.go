@@ -467,3 +467,148 @@ func TestUpload(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond) // room for a late report to show up
 }
+
+// stallTimeout sets hooks.files.stallTimeout (ms) for the test.
+func stallTimeout(t *testing.T, ms int) {
+	t.Helper()
+	files := jsAwait(t, `return Promise.resolve(__yunxinIM_hooks.files)`)
+	old, _ := files.Get("stallTimeout")
+	files.Set("stallTimeout", ms)
+	t.Cleanup(func() { files.Set("stallTimeout", old) })
+}
+
+// TestStalledServer: reading an http(s) path or downloading from a server
+// that sends no headers, or headers and then no bytes, ends with a 415
+// after stallTimeout, not never; canceling ctx ends a read at once.
+func TestStalledServer(t *testing.T) {
+	f := edge(t)
+	stallTimeout(t, 300)
+	for _, u := range []string{"/__stall", "/__stall?body=1"} {
+		start := time.Now()
+		_, err := f.Probe(ctx(t), "path", u, proto.MsgImage)
+		wantCode(t, err, 415, "cannot read path: no answer from the server")
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("%s: the stalled read took %v", u, d)
+		}
+		_, err = f.Upload(ctx(t), u, "/__upload", "tok", "", nil)
+		wantCode(t, err, 415, "cannot read path: no answer from the server")
+		_, err = f.Download(ctx(t), u, "dl/stall", nil)
+		wantCode(t, err, 415, "download failed: no answer from the server")
+	}
+	// Progress re-arms the timer: a download slower than the timeout in
+	// total but never silent that long completes.
+	stallTimeout(t, 5000)
+	if _, err := f.Download(ctx(t), "/program.wasm", "", nil); err != nil {
+		t.Errorf("download with a stall timeout: %v", err)
+	}
+	// Without a stall timeout, ctx alone ends the read (and aborts the fetch).
+	stallTimeout(t, 0)
+	c, cancel := context.WithTimeout(ctx(t), 300*time.Millisecond)
+	defer cancel()
+	_, err := f.Probe(c, "path", "/__stall", proto.MsgImage)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("canceled read of a stalled server: %v", err)
+	}
+}
+
+// TestNetworkErrorReadingPath: an http(s) path whose server cannot be
+// reached is a 415 (network), as in Download; a revoked blob: URL stays 414.
+func TestNetworkErrorReadingPath(t *testing.T) {
+	f := edge(t)
+	_, err := f.Probe(ctx(t), "path", "http://127.0.0.1:1/a.png", proto.MsgImage)
+	wantCode(t, err, 415, "cannot read path: Failed to fetch")
+	_, err = f.Upload(ctx(t), "http://127.0.0.1:1/a.bin", "/__upload", "tok", "", nil)
+	wantCode(t, err, 415, "cannot read path")
+	wantCode(t, f.Keep(ctx(t), "http://127.0.0.1:1/a.bin", "k/net"), 415, "cannot read path")
+	_, err = f.Probe(ctx(t), "path", jsString(t, `return __fx.revoked()`), proto.MsgFile)
+	wantCode(t, err, 414, "parameter path cannot be read")
+}
+
+// TestDownloadKeepFails: when the kept-file store refuses the file (quota,
+// private mode), the download still answers: an object URL of the Blob.
+func TestDownloadKeepFails(t *testing.T) {
+	f := edge(t)
+	src := jsString(t, `return __fx.random(5000, '')`)
+	b := bytesOf(t, src)
+	eval(t, `var fs = __yunxinIM_hooks.files; fs.__keep = fs.keep;
+fs.keep = function () { var e = new Error('the quota is exceeded'); e.name = 'QuotaExceededError'; return Promise.reject(e); };`)
+	p, err := f.Download(ctx(t), src, "dl/quota", nil)
+	eval(t, `var fs = __yunxinIM_hooks.files; fs.keep = fs.__keep;`)
+	if err != nil || !strings.HasPrefix(p, "blob:") || md5hex(bytesOf(t, p)) != md5hex(b) {
+		t.Fatalf("download when keeping fails: %q %v", p, err)
+	}
+	if kept, _ := f.Path(ctx(t), "dl/quota"); kept != "" {
+		t.Errorf("a file that could not be kept has a path: %s", kept)
+	}
+}
+
+// TestProbedDurationBounds: a duration the browser reports that is no
+// duration (the seek target after the WebM scan, over a day, negative,
+// NaN) becomes 0; a fractional one is rounded.
+func TestProbedDurationBounds(t *testing.T) {
+	f := edge(t)
+	wav := jsString(t, `return __fx.wav(100)`)
+	eval(t, `var fs = __yunxinIM_hooks.files; fs.__probe = fs.probe;
+fs.probe = function () { return Promise.resolve({ duration: globalThis.__duration }); };`)
+	defer eval(t, `var fs = __yunxinIM_hooks.files; fs.probe = fs.__probe;`)
+	for _, c := range []struct {
+		js   string
+		want int64
+	}{
+		{"1e104", 0}, {"Infinity", 0}, {"NaN", 0}, {"-5", 0}, {"25 * 3600 * 1000", 0},
+		{"24 * 3600 * 1000", 24 * 3600 * 1000}, {"1500.6", 1501}, {"0", 0},
+	} {
+		eval(t, `globalThis.__duration = `+c.js+`;`)
+		info, err := f.Probe(ctx(t), "path", wav, proto.MsgAudio)
+		if err != nil || info.Duration != c.want {
+			t.Errorf("duration %s: got %d %v, want %d", c.js, info.Duration, err, c.want)
+		}
+	}
+}
+
+// TestKeepAgainRevokesOldPath: keeping another file under a key revokes
+// the key's earlier path; the new path reads the new file.
+func TestKeepAgainRevokesOldPath(t *testing.T) {
+	f := edge(t)
+	a := jsString(t, `return __fx.random(1000, '')`)
+	b := jsString(t, `return __fx.random(2000, '')`)
+	if err := f.Keep(ctx(t), a, "again/k"); err != nil {
+		t.Fatal(err)
+	}
+	p1, err := f.Path(ctx(t), "again/k")
+	if err != nil || p1 == "" {
+		t.Fatalf("path %q %v", p1, err)
+	}
+	if err := f.Keep(ctx(t), b, "again/k"); err != nil {
+		t.Fatal(err)
+	}
+	safejs.Global().Set("__path", p1)
+	if got := jsString(t, `return __fx.bytes(__path).then(function () { return 'read'; }, function () { return 'revoked'; })`); got != "revoked" {
+		t.Errorf("the replaced file's path still reads: %s", got)
+	}
+	p2, err := f.Path(ctx(t), "again/k")
+	if err != nil || p2 == p1 || md5hex(bytesOf(t, p2)) != md5hex(bytesOf(t, b)) {
+		t.Errorf("path after keeping again: %q %v", p2, err)
+	}
+	f.Remove(ctx(t), []string{"again/k"})
+}
+
+// TestProgressPanicDoesNotKill: a progress function that panics is
+// reported on the console and dropped; the transfer completes and the
+// program lives on (a panic on the pump's goroutine would end it).
+func TestProgressPanicDoesNotKill(t *testing.T) {
+	f := edge(t)
+	calls := 0
+	boom := func(int64, int64) { calls++; panic("progress exploded") }
+	p, err := f.Download(ctx(t), "/program.wasm", "", boom)
+	if err != nil || !strings.HasPrefix(p, "blob:") {
+		t.Errorf("download with a panicking progress: %q %v", p, err)
+	}
+	small := jsString(t, `return __fx.text('hello', 'text/plain')`)
+	if _, err := f.Upload(ctx(t), small, "/__upload", "tok", "text/plain", boom); err != nil {
+		t.Errorf("upload with a panicking progress: %v", err)
+	}
+	if calls != 2 {
+		t.Errorf("the panicking progress ran %d times, want once per transfer", calls)
+	}
+}

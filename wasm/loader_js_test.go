@@ -211,7 +211,7 @@ func TestLoader(t *testing.T) {
 	if got := await(t, res); got != "PASS" {
 		t.Error(got)
 	}
-	var paths [2]string
+	var paths [3]string
 	for i := range paths {
 		select {
 		case paths[i] = <-rec.paths:
@@ -219,7 +219,7 @@ func TestLoader(t *testing.T) {
 			t.Fatal("the File did not reach Go")
 		}
 	}
-	if !strings.HasPrefix(paths[0], "blob:") || paths[1] != paths[0] {
+	if !strings.HasPrefix(paths[0], "blob:") || paths[1] != paths[0] || !strings.HasPrefix(paths[2], "blob:") || paths[2] == paths[0] {
 		t.Fatalf("paths %q", paths)
 	}
 	f, err := newFiles(hooks)
@@ -233,6 +233,10 @@ func TestLoader(t *testing.T) {
 	}
 	if err != nil || info.Name != "photo.png" || info.Size != 3000 || info.MD5 != md5hex(want) || info.Mime != "image/png" {
 		t.Errorf("the File as Go reads it: %+v %v", info, err)
+	}
+	info, err = f.Probe(context.Background(), "path", paths[2], proto.MsgFile)
+	if err != nil || info.Name != "frame.png" || info.Size != 100 || info.MD5 != md5hex(want[:100]) {
+		t.Errorf("the iframe's File as Go reads it: %+v %v", info, err)
 	}
 }
 
@@ -273,6 +277,19 @@ globalThis.__fileResult = new Promise(function (res) {
 }).then(function () {
   check(upload.join(' ') === '{"status":true,"progress":0.25} {"status":true,"progress":1} {"status":true,"urlString":"https://files.test/u1"}',
     'upload callbacks ' + upload.join(' '));
+  // A File made in an iframe is no instanceof this window's Blob: it goes
+  // as a blob: URL all the same.
+  var frame = document.createElement('iframe');
+  document.body.appendChild(frame);
+  var other = new frame.contentWindow.File([bytes.slice(0, 100)], 'frame.png', { type: 'image/png' });
+  check(!(other instanceof Blob), 'the iframe File is an instanceof this window\'s Blob');
+  return new Promise(function (r) {
+    yunxinIM.sendImage({ sessionId: 'bob', path: other }, function (ret, err) {
+      check(!err && ret.status === true, 'sendImage of an iframe File ' + JSON.stringify([ret, err]));
+      r();
+    });
+  });
+}).then(function () {
   // removeSessionListen(fn) removes fn alone.
   yunxinIM.addSessionListen(onSession);
   __yunxinIM_hooks.event('session', '{"eventType":"didAddRecentSession"}');

@@ -200,7 +200,16 @@
 
   // blobsToURLs is invoke's JSON replacer: a File or Blob becomes its object URL.
   function blobsToURLs(key, v) {
-    return typeof Blob === 'function' && v instanceof Blob ? blobURL(v) : v;
+    return isBlob(v) ? blobURL(v) : v;
+  }
+
+  // isBlob: a File or Blob, also one made in another window (an iframe's
+  // <input type=file>), which is no instanceof this window's Blob.
+  function isBlob(v) {
+    if (!v || typeof v !== 'object') return false;
+    if (typeof Blob === 'function' && v instanceof Blob) return true;
+    var t = Object.prototype.toString.call(v);
+    return t === '[object Blob]' || t === '[object File]';
   }
 
   // The hooks Go calls.
@@ -258,6 +267,7 @@
   var urlOf = new WeakMap();  // Blob → its object URL
   var kept = {};              // kept-file key → object URL (path)
   var THUMB = 256;            // thumbnails and video covers fit in THUMB×THUMB
+  var MAX_DURATION = 86400;   // s: a probed duration above a day is taken as unknown (0)
 
   function blobURL(b) {
     var u = urlOf.get(b);
@@ -344,6 +354,9 @@
       if (isFinite(el.duration)) return el.duration;
       return seek(1e101).then(function () { return isFinite(el.duration) ? el.duration : el.currentTime; });
     }).then(function (d) {
+      // A duration still unknown after the scan (Infinity, or the seek
+      // target as currentTime) or above a day is no duration: 0.
+      if (!isFinite(d) || d < 0 || d > MAX_DURATION) d = 0;
       var r = { duration: Math.round(d * 1000) };
       if (!video) return r;
       r.w = el.videoWidth; r.h = el.videoHeight;
@@ -384,15 +397,26 @@
     });
   }
 
+  // forget revokes the object URL of kept file k and forgets it.
+  function forget(k) {
+    var u = kept[k];
+    if (!u) return;
+    delete kept[k];
+    urlOf.delete(blobs.get(u));
+    blobs.delete(u);
+    URL.revokeObjectURL(u);
+  }
+
   hooks.files = {
-    // resolve(path) → the Blob at path (File, Blob, blob:, data:, http(s): URL).
-    resolve: function (path) {
+    // stallTimeout (ms): a fetch (resolve, download) that gets no headers,
+    // or then no bytes, for this long is aborted with a TimeoutError.
+    stallTimeout: 30000,
+    // resolve(path, onprogress) → {promise, abort}: the promise is the Blob
+    // at path (File, Blob, blob:, data:, http(s): URL); abort cancels its fetch.
+    resolve: function (path, onprogress) {
       var b = blobs.get(path);
-      if (b) return Promise.resolve(b);
-      return fetch(path).then(function (r) {
-        if (!r.ok) throw new Error('HTTP ' + r.status);
-        return r.blob();
-      });
+      if (b) return { promise: Promise.resolve(b), abort: function () {} };
+      return hooks.files.download(path, onprogress || function () {});
     },
     url: blobURL,
     // probe(blob, kind) → {w, h, duration, thumb, thumbW, thumbH} as kind has
@@ -418,9 +442,17 @@
       return { promise: p, abort: function () { x.abort(); } };
     },
     // download fetches url into a Blob, counting bytes (total -1: unknown).
+    // It rejects with a TimeoutError when the server stalls (stallTimeout).
     download: function (url, onprogress) {
       var ac = typeof AbortController === 'function' ? new AbortController() : null;
+      var ms = hooks.files.stallTimeout, timer = 0, stalled = false;
+      function arm() {
+        clearTimeout(timer);
+        if (ac && ms > 0) timer = setTimeout(function () { stalled = true; ac.abort(); }, ms);
+      }
+      arm();
       var p = fetch(url, ac ? { signal: ac.signal } : {}).then(function (r) {
+        arm();
         if (!r.ok) {
           return r.text().then(function (t) { var e = new Error('HTTP ' + r.status); e.status = r.status; e.body = t; throw e; });
         }
@@ -431,17 +463,25 @@
         return (function pump() {
           return reader.read().then(function (c) {
             if (c.done) return new Blob(chunks, { type: type });
+            arm();
             chunks.push(c.value);
             got += c.value.byteLength;
             onprogress(got, total);
             return pump();
           });
         })();
+      }).then(function (b) { clearTimeout(timer); return b; }, function (e) {
+        clearTimeout(timer);
+        if (!stalled) throw e;
+        var t = new Error('no answer from the server for ' + Math.round(ms / 1000) + ' s');
+        t.name = 'TimeoutError';
+        throw t;
       });
-      return { promise: p, abort: function () { if (ac) ac.abort(); } };
+      return { promise: p, abort: function () { clearTimeout(timer); if (ac) ac.abort(); } };
     },
+    // keep(key, blob) stores blob under key; an earlier path of key is revoked.
     keep: function (key, blob) {
-      delete kept[key];
+      forget(key);
       return store('readwrite', function (s) { s.put(blob, key); });
     },
     get: function (key) { return store('readonly', function (s) { return s.get(key); }); },
@@ -452,14 +492,7 @@
     },
     // remove(keys) deletes kept files and revokes their paths.
     remove: function (keys) {
-      keys.forEach(function (k) {
-        var u = kept[k];
-        if (!u) return;
-        delete kept[k];
-        urlOf.delete(blobs.get(u));
-        blobs.delete(u);
-        URL.revokeObjectURL(u);
-      });
+      keys.forEach(forget);
       return store('readwrite', function (s) { keys.forEach(function (k) { s.delete(k); }); });
     },
     // close closes the store (it reopens on the next use) and forgets paths.

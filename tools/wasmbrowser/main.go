@@ -127,6 +127,7 @@ func run() int {
 		io.Copy(w, f)
 	})
 	mux.HandleFunc("/__upload", uploadEcho)
+	mux.HandleFunc("/__stall", stall)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fatalf("listen: %v", err)
@@ -453,6 +454,24 @@ const pageHTML = `<!doctype html>
 </script>
 </body></html>
 `
+
+// stall answers GET /__stall as a stalled server does, for the file edge's
+// timeout tests: it sends nothing until the client goes away (or a minute
+// passes); with ?body=1 it sends the headers and 10 bytes of a 1000-byte
+// body first.
+func stall(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("body") != "" {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", "1000")
+		w.WriteHeader(http.StatusOK)
+		w.Write(make([]byte, 10))
+		w.(http.Flusher).Flush()
+	}
+	select {
+	case <-r.Context().Done():
+	case <-time.After(time.Minute):
+	}
+}
 
 // uploadEcho answers POST /__upload as the SDK server's upload endpoint
 // does, for the file edge's tests: without "Authorization: Bearer tok" it
