@@ -27,8 +27,13 @@ import (
 // not cached again unless p.PersistClear. Newer ones the sync brings, and
 // announces, as usual.
 //
+// The anchor is a message cached in the session, or one a history page
+// returned since the login (kept in memory, the latest maxHistIndex): so
+// paging goes on without persist, and after deleteAllmessagesInSession.
+//
 // Errors: 414 a bad parameter, or an anchor the server never stored; 404
-// an anchor not cached in this session; 415 offline.
+// an anchor neither cached in this session nor returned by its history;
+// 415 offline.
 func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]MessageView, error) {
 	if err := checkSession(p.SessionID, p.ChatType); err != nil {
 		return nil, err
@@ -49,13 +54,22 @@ func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]Mes
 	var seq int64
 	if p.MessageID != "" {
 		m, err := c.cachedMessage(ctx, r, sk, p.SessionID, p.MessageID)
-		if err != nil {
+		switch {
+		case err == nil && m.Seq == 0:
+			return nil, BadParam("messageId", "names a message the server never stored (deliveryState "+itoa(m.State)+"): it cannot anchor history")
+		case err == nil:
+			seq = m.Seq
+		case AsError(err).Code == proto.CodeNotFound:
+			c.mu.Lock()
+			ref, ok := r.st.sessions.history.get(p.MessageID)
+			c.mu.Unlock()
+			if !ok || ref.sk != sk {
+				return nil, err
+			}
+			seq = ref.seq
+		default:
 			return nil, err
 		}
-		if m.Seq == 0 {
-			return nil, BadParam("messageId", "names a message the server never stored (deliveryState "+itoa(m.State)+"): it cannot anchor history")
-		}
-		seq = m.Seq
 	}
 	conv := c.convOf(r, sk, p.SessionID, p.ChatType)
 	var got []proto.Msg // in walk order
@@ -89,6 +103,24 @@ func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]Mes
 		}
 		seq = next
 	}
+	// Messages whose revoke this device applied meanwhile (a reply the
+	// server made before the revoke) are left out; the rest can anchor the
+	// next page.
+	c.mu.Lock()
+	kept := got[:0]
+	for _, pm := range got {
+		if revokeDoneIn(r.st.records, pm.Conv, pm.Seq) {
+			continue
+		}
+		kept = append(kept, pm)
+		id := pm.ClientID
+		if id == "" {
+			id = "s" + pm.ServerID // as protoMessage names it
+		}
+		r.st.sessions.history.put(id, histRef{sk: sk, seq: pm.Seq})
+	}
+	got = kept
+	c.mu.Unlock()
 	msgs := make([]Message, 0, len(got))
 	for _, pm := range got {
 		peer := p.SessionID
@@ -146,7 +178,7 @@ func (c *Client) persistHistory(ctx context.Context, r *run, sk string, msgs []M
 	changed := false
 	for i := range msgs {
 		m := msgs[i]
-		if have[m.ID] || !cur.has(m.Seq) || !persistClear && m.Time <= s.ClearedTo {
+		if have[m.ID] || !cur.has(m.Seq) || !persistClear && m.Time <= s.ClearedTo || t.revokeDone(s.Conv, m.Seq) {
 			continue
 		}
 		t.msgs = append(t.msgs, m)
@@ -159,4 +191,54 @@ func (c *Client) persistHistory(ctx context.Context, r *run, sk string, msgs []M
 		t.putSession(s, evUpdateSession)
 	}
 	return c.cacheFailed(r, t.commit(ctx))
+}
+
+// maxHistIndex bounds the history index (histIndex) of a run.
+const maxHistIndex = 10000
+
+// histRef is where a message a history page returned lies: its session
+// and seq.
+type histRef struct {
+	sk  string
+	seq int64
+}
+
+// histIndex maps the ids of messages history pages returned to where they
+// lie, so that one can anchor the next page though it is not cached
+// (PullMessageHistory without persist, or after a clear). It holds the
+// latest max ids, the oldest forgotten first.
+type histIndex struct {
+	refs map[string]histRef
+	ring []string // ids in insertion order, a ring of len max once full
+	next int      // ring position the next id replaces, once full
+	max  int
+}
+
+func newHistIndex(n int) histIndex {
+	return histIndex{refs: map[string]histRef{}, max: n}
+}
+
+// put records that message id lies at ref.
+func (h *histIndex) put(id string, ref histRef) {
+	if h.refs == nil {
+		*h = newHistIndex(max(h.max, 1))
+	}
+	if _, ok := h.refs[id]; ok {
+		h.refs[id] = ref
+		return
+	}
+	if len(h.ring) < h.max {
+		h.ring = append(h.ring, id)
+	} else {
+		delete(h.refs, h.ring[h.next])
+		h.ring[h.next] = id
+		h.next = (h.next + 1) % h.max
+	}
+	h.refs[id] = ref
+}
+
+// get returns where message id lies, if a history page returned it.
+func (h *histIndex) get(id string) (histRef, bool) {
+	ref, ok := h.refs[id]
+	return ref, ok
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"yunxin/proto"
 )
@@ -36,8 +37,10 @@ type revokeRec struct {
 // with NIM) and the caches of the peer and of the account's other devices,
 // which hear onRecvRevokeMessageNotification — live, or at their next sync
 // (isRoaming). postscript (ours, ≤ proto.MaxPostscriptBytes) goes with the
-// notification. Errors: 415 offline; 404 the message is not cached in that
-// session; 403 it is not this account's; 414 it was never stored by the
+// notification. A network failure (415, 408) after the request went out
+// may hide a revoke the server made: the message then leaves this cache at
+// the next sync, still without a notification here. Errors: 415 offline;
+// 404 the message is not cached in that session; 403 it is not this account's; 414 it was never stored by the
 // server (deliveryState not sent); 508 the revoke window passed.
 func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType int, messageID, postscript string) error {
 	if err := checkSession(sessionID, chatType); err != nil {
@@ -78,6 +81,14 @@ func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType i
 	}
 	var rv proto.Revoke
 	if err := l.call(ctx, proto.OpRevoke, proto.RevokeReq{Conv: conv, ClientID: messageID, Postscript: postscript}, &rv); err != nil {
+		if isNetwork(err) {
+			// The reply was lost, not necessarily the request: the server may
+			// have revoked it, and this device must not announce its own
+			// revoke when the change comes. (Should it never come, the record
+			// only stays: a later revoke of the message by this device is
+			// quiet here anyway.)
+			return err
+		}
 		c.change(r, func(t *tx) {
 			if rec, ok := t.record(key); ok && !decodeRevokeRec(rec).Done {
 				t.deleteRecord(key)
@@ -157,7 +168,10 @@ func applyRevokeChange(t *tx, ch proto.Change) error {
 // the revoke, the page hears onRecvRevokeMessageNotification — when the
 // message was cached here or its session is known (a new device's first
 // sync, which meets revokes before their sessions, stays quiet), with
-// isRoaming when learned by a sync.
+// isRoaming when learned by a sync. The seq counts as known in the
+// session's cursors (a pull answered before the revoke neither caches nor
+// announces it), and the message's kept files leave the file store after
+// the commit (removeKeptFiles).
 func (t *tx) applyRevoke(rv proto.Revoke) error {
 	me := t.r.account
 	k := RecordKey{recRevoke, proto.RevokeKey(rv.Conv, rv.Seq)}
@@ -207,9 +221,22 @@ func (t *tx) applyRevoke(rv proto.Revoke) error {
 
 	if m != nil {
 		t.dropMessage(m.ID)
+		t.removeKeptFiles(*m)
 	}
 	if known {
 		changed := false
+		// The seq is known from now on: a pull answered before the revoke
+		// (a gap pull, a stale page) neither caches nor announces it.
+		if s.markSeq(rv.Seq) {
+			s.LastSeq = max(s.LastSeq, rv.Seq)
+			changed = true
+		}
+		if a := t.announcedOf(key); a.mark(rv.Seq) {
+			t.setAnnounced(key, a)
+		}
+		if !t.syncing {
+			t.gapPull(key) // marking it may leave a hole before it
+		}
 		if m != nil {
 			if !m.Outgoing && m.Seq > s.ReadSeq && s.Unread > 0 {
 				s.Unread--
@@ -248,6 +275,62 @@ func (t *tx) applyRevoke(rv proto.Revoke) error {
 	rec.Done = true
 	t.putRecord(revokeRecord(k, rec))
 	return nil
+}
+
+// revokeDone reports whether this device applied the revoke of the message
+// at seq of conversation conv (as t sees its records).
+func (t *tx) revokeDone(conv string, seq int64) bool {
+	r, ok := t.record(RecordKey{recRevoke, proto.RevokeKey(conv, seq)})
+	return ok && decodeRevokeRec(r).Done
+}
+
+// revokeDoneIn is revokeDone over installed records (the caller holds
+// Client.mu).
+func revokeDoneIn(records map[RecordKey]Record, conv string, seq int64) bool {
+	r, ok := records[RecordKey{recRevoke, proto.RevokeKey(conv, seq)}]
+	return ok && decodeRevokeRec(r).Done
+}
+
+// removeKeptFiles has the files of the revoked message m that the local
+// file store keeps (its "key:" Paths: sent files, downloads) removed once t
+// is committed, outside the locks, best effort (a failure is logged). The
+// page's paths of those keys are forgotten too. A forwarded copy that
+// shares a kept file (a download of the same url) then shows no local path
+// until downloaded again.
+func (t *tx) removeKeptFiles(m Message) {
+	var keys []string
+	for _, v := range m.Paths {
+		if k, ok := strings.CutPrefix(v, keyPrefix); ok {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	c, r := t.c, t.r
+	t.after = append(t.after, func() {
+		if r.send != nil {
+			r.send.mu.Lock()
+			for _, k := range keys {
+				delete(r.send.paths, k)
+			}
+			r.send.mu.Unlock()
+		}
+		f, _ := c.fileEdge("remove")
+		if f == nil {
+			return
+		}
+		go func() { // IndexedDB work, off the caller (a push handler, a tx)
+			defer func() {
+				if p := recover(); p != nil {
+					c.logf("removing the files of a revoked message: internal error: " + panicText(p))
+				}
+			}()
+			if err := f.Remove(context.Background(), keys); err != nil {
+				c.logf("cannot remove the files of revoked message " + m.ID + ": " + err.Error())
+			}
+		}()
+	})
 }
 
 // raiseCut raises the session's cut mark (CutT, CutID) to message m.

@@ -41,11 +41,12 @@ type sessionState struct {
 	byConv    map[string]*Session
 	announced map[string]seqCursor // by session key; none: nothing announced
 	pulling   map[string]bool      // conversations with a gap pull running; guarded by Client.mu
+	history   histIndex            // messages history pages returned (anchors not cached); guarded by Client.mu
 }
 
 func newSessionState(list []Session) sessionState {
 	st := sessionState{byKey: make(map[string]*Session, len(list)), byConv: make(map[string]*Session, len(list)),
-		announced: make(map[string]seqCursor, len(list)), pulling: map[string]bool{}}
+		announced: make(map[string]seqCursor, len(list)), pulling: map[string]bool{}, history: newHistIndex(maxHistIndex)}
 	for i := range list {
 		s := list[i] // schema-1 records come converted from the cache's Load
 		st.install(&s)
@@ -437,8 +438,8 @@ func (t *tx) applyReceipt(rc proto.Receipt) {
 // and counted in its session; one another tab cached already is only
 // announced: that tab counted it (unread, last message), and the merged
 // record this tab installed says so. A session of which nothing is cached
-// from the server yet roams (RoamLimit). A revoked message (Msg.Revoked)
-// only moves the cursors. With live (pushes and gap pulls),
+// from the server yet roams (RoamLimit). A revoked message (Msg.Revoked,
+// or one whose revoke this device applied already) only moves the cursors. With live (pushes and gap pulls),
 // conversations left with a hole (a message arrived whose predecessors are
 // missing) are pulled after the commit.
 func (t *tx) ingest(msgs []proto.Msg, live bool) {
@@ -475,7 +476,9 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 		if !cache && !tell {
 			continue
 		}
-		if pm.Revoked {
+		// A revoke this device applied already (its change came first, the
+		// message in a pull answered before it) counts as Msg.Revoked.
+		if pm.Revoked || t.revokeDone(pm.Conv, pm.Seq) {
 			// Known, so the cursors pass it, but gone: never cached,
 			// counted or announced (its ChangeRevoke tells the page).
 			if tell {

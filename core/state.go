@@ -77,6 +77,7 @@ type tx struct {
 	convs   []proto.Conv   // conversations met (a sync page pulls their messages)
 	gapKeys []string       // sessions to check for a hole after the commit (gapPull)
 	gaps    []proto.Cursor // their gap pulls, found by commit
+	after   []func()       // run once committed, outside the locks (e.g. removing kept files)
 	done    bool
 }
 
@@ -255,6 +256,9 @@ func (t *tx) commit(ctx context.Context) error {
 	c.mu.Unlock()
 	t.done = true
 	c.writeMu.Unlock()
+	for _, f := range t.after {
+		f()
+	}
 	c.mu.Lock()
 	current := c.active == r
 	c.mu.Unlock()
