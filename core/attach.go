@@ -43,6 +43,9 @@ func downloadKey(url string) string {
 // cancelTask stopped; the message ends failed with it.
 var errCanceled = Errf(proto.CodeNetwork, "sending cancelled")
 
+// errDownloadCanceled is what a download that cancelTask stopped answers.
+var errDownloadCanceled = Errf(proto.CodeNetwork, "download cancelled")
+
 // sendState is a run's bookkeeping of the messages being sent, the outbox
 // and the transfers (in memory: what must outlive a reload is in the cache).
 type sendState struct {
@@ -53,12 +56,13 @@ type sendState struct {
 	again    bool                     // drain once more when it ends
 	lastKey  int64                    // time part of the newest outbox key this run made
 	paths    map[string]string        // kept file key → a path this page can use
+	objects  map[string]bool          // keys whose paths entry is the kept file's own path (Files.Path)
 	tasks    map[string]*task         // cancelTask: a path or url → its transfer
 }
 
 func newSendState() *sendState {
 	return &sendState{flights: map[string]*flight{}, waiters: map[string][]chan result{},
-		paths: map[string]string{}, tasks: map[string]*task{}}
+		paths: map[string]string{}, objects: map[string]bool{}, tasks: map[string]*task{}}
 }
 
 // task is one running transfer cancelTask can stop.
@@ -88,6 +92,62 @@ func (ss *sendState) setPath(key, path string) {
 	ss.mu.Lock()
 	ss.paths[key] = path
 	ss.mu.Unlock()
+}
+
+// setKeptPath records path, which Files.Path gave for the file kept under
+// key: it stops working when the kept file is removed (forget).
+func (ss *sendState) setKeptPath(key, path string) {
+	ss.mu.Lock()
+	ss.paths[key] = path
+	ss.objects[key] = true
+	ss.mu.Unlock()
+}
+
+// forget drops the paths of kept files removed from the store; a path the
+// page passed stays (it still works).
+func (ss *sendState) forget(keys []string) {
+	ss.mu.Lock()
+	for _, k := range keys {
+		if ss.objects[k] {
+			delete(ss.paths, k)
+			delete(ss.objects, k)
+		}
+	}
+	ss.mu.Unlock()
+}
+
+// keptKeys returns the keys of the kept files of message m (its "key:"
+// Paths) that are its own: the ones kept when it was sent (fileKey of its
+// id), and with downloads the downloads of its attachment. A forwarded
+// message's paths naming the source message's files are not its own.
+func keptKeys(account string, m Message, downloads bool) []string {
+	var keys []string
+	own := fileKey(account, m.ID, "")
+	for _, v := range m.Paths {
+		k, ok := strings.CutPrefix(v, keyPrefix)
+		if ok && (strings.HasPrefix(k, own) || downloads && strings.HasPrefix(k, "dl/")) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// removeKept removes the kept files of message m (keptKeys; a deleted one's
+// downloads too) from the page's file store, best effort: a failure is
+// logged. No lock may be held.
+func (c *Client) removeKept(r *run, m Message) {
+	keys := keptKeys(r.account, m, m.Deleted)
+	if len(keys) == 0 {
+		return
+	}
+	f, err := c.fileEdge("remove")
+	if err != nil {
+		return
+	}
+	r.send.forget(keys)
+	if err := f.Remove(context.WithoutCancel(r.ctx), keys); err != nil {
+		c.logf("cannot remove the kept files of message " + m.ID + ": " + err.Error())
+	}
 }
 
 // resolved returns a copy of m whose kept-file Paths are replaced by the
@@ -148,7 +208,7 @@ func (c *Client) withPaths(ctx context.Context, r *run, ms []Message) []Message 
 				continue
 			}
 			if p != "" {
-				r.send.setPath(k, p)
+				r.send.setKeptPath(k, p)
 			}
 		}
 		ms[i] = r.send.resolved(ms[i])
@@ -175,6 +235,7 @@ func (c *Client) source(ctx context.Context, r *run, f Files, v string) (string,
 	}
 	if r.send.paths[k] == "" { // the page that sent it keeps seeing the path it passed
 		r.send.paths[k] = p
+		r.send.objects[k] = true
 	}
 	return p, nil
 }
@@ -369,7 +430,7 @@ func (c *Client) Upload(ctx context.Context, path string, progress func(sent, to
 // attachmentDownloadState (2 while downloading, 3 done, 1 failed), and the
 // page hears fetchMessageAttachmentProgress (progress 0…1) and
 // fetchMessageAttachmentFinish (success, code, msg). cancelTask with url
-// stops it.
+// stops it (415 "download cancelled").
 func (c *Client) Download(ctx context.Context, url string) (string, error) {
 	if err := checkURL("urlString", url); err != nil {
 		return "", err
@@ -386,7 +447,12 @@ func (c *Client) Download(ctx context.Context, url string) (string, error) {
 	defer cancel(nil)
 	stop := context.AfterFunc(ctx, func() { cancel(ctx.Err()) })
 	defer stop()
-	defer r.send.addTask(url, cancel)()
+	defer r.send.addTask(url, func(cause error) {
+		if cause == errCanceled { // cancelTask
+			cause = errDownloadCanceled
+		}
+		cancel(cause)
+	})()
 	key := downloadKey(url)
 	id := messageOfURL(url)
 	var m *Message
@@ -414,7 +480,7 @@ func (c *Client) Download(ctx context.Context, url string) (string, error) {
 		}
 		return "", err
 	}
-	r.send.setPath(key, path)
+	r.send.setKeptPath(key, path)
 	if m != nil {
 		c.setDownload(context.Background(), r, id, url, DownloadDone, key, nil)
 	}

@@ -29,7 +29,9 @@ const (
 // marked deleted: messagesInSession skips it, messagesInSessionWithMessageIds
 // still returns it with isDeleted true. When it was its session's last
 // message, the newest one left takes its place (didUpdateRecentSession).
-// The unread count does not change. 404 when the message is not cached in
+// The unread count does not change. The files the SDK kept for it (copies
+// of a file being sent, its downloads) are removed from the page's file
+// store. 404 when the message is not cached in
 // that session; deleting it again does nothing. sessionID "" (the doc's
 // Android form, which passes only messageId) finds the message by its id
 // alone.
@@ -83,7 +85,11 @@ func (c *Client) DeleteMessage(ctx context.Context, sessionID string, chatType i
 		s.LastMsg = newest
 		t.putSession(s, evUpdateSession)
 	}
-	return c.cacheFailed(r, t.commit(ctx))
+	if err := c.cacheFailed(r, t.commit(ctx)); err != nil {
+		return err
+	}
+	c.removeKept(r, m) // its kept files (a send's copies, its downloads) go with it
+	return nil
 }
 
 // DeleteAllMessagesInSession deletes every cached message of a session

@@ -13,15 +13,20 @@ import (
 // zero value is false, which keeps the immediate 415 offline) is recorded
 // as a domain record of kind "outbox" in the same write that caches it as
 // sending, and removed in the write that records its outcome (sent, failed
-// for good, cancelled). Until then it stays deliveryState 1: sent while
-// offline, or failed on the network (415, 408), it waits there, its files
-// kept in the page's file store, and after every successful sync (login,
-// reconnect, a reload's autoLogin) the outbox goes out by itself, one
-// message at a time in the order they were sent, each with its own
-// messageId, so that the server stores it once even when an earlier
-// attempt had reached it. A message whose upload had failed is uploaded
-// again. The records survive a reload; the callbacks of the methods do not
-// (after a reload only the events tell the outcome).
+// for good, cancelled, deleted). Until then it stays deliveryState 1: sent
+// while offline, or failed on the network (415, 408) on a connection that
+// is gone, it waits there, its files kept in the page's file store, and
+// after every successful sync (login, reconnect, a reload's autoLogin) the
+// outbox goes out by itself, one message at a time in the order they were
+// sent, each with its own messageId, so that the server stores it once
+// even when an earlier attempt had reached it. A message whose upload had
+// failed is uploaded again. The order holds: a new send with reSend queues
+// behind every message of the outbox, also one being sent, and the drain
+// stops at a message being sent (its end starts the drain again,
+// kickOutbox). A message deleted (deleteMessage) while it waits leaves the
+// outbox unsent: its send returns 404. The records survive a reload; the
+// callbacks of the methods do not (after a reload only the events tell the
+// outcome).
 //
 // Record keys are the enqueue time, zero-padded, then "|" and the message
 // id: the records sort in enqueue order.
@@ -111,19 +116,27 @@ func (c *Client) outboxKeys(r *run) []string {
 	return keys
 }
 
-// outboxWaiting reports whether a message waits in the outbox (recorded
-// and not being sent). The caller holds c.writeMu.
-func (c *Client) outboxWaiting(r *run) bool {
+// inOutbox reports whether message id has an outbox record. The caller
+// holds c.mu or c.writeMu.
+func (c *Client) inOutbox(r *run, id string) bool {
 	for _, k := range c.outboxKeys(r) {
-		_, id, _ := strings.Cut(k, "|")
-		r.send.mu.Lock()
-		busy := r.send.flights[id] != nil
-		r.send.mu.Unlock()
-		if !busy {
+		if strings.HasSuffix(k, "|"+id) {
 			return true
 		}
 	}
 	return false
+}
+
+// kickOutbox starts a drain when run r is online and its outbox is not
+// empty: after a message that held the drain up (being sent, or claimed by
+// a cancel) is done.
+func (c *Client) kickOutbox(r *run) {
+	c.mu.Lock()
+	drain := r.link != nil && len(c.outboxKeys(r)) > 0 && r.ctx.Err() == nil
+	c.mu.Unlock()
+	if drain {
+		go c.drainOutbox(r)
+	}
 }
 
 // drainOutbox sends what waits in the outbox, one message at a time in
@@ -161,7 +174,9 @@ func (c *Client) drainOutbox(r *run) {
 	}
 }
 
-// drainOnce goes over the outbox once.
+// drainOnce goes over the outbox once, in order. It stops at a message
+// being sent (by its own send call, or claimed by a cancel): the later ones
+// must not overtake it; that message's end kicks the drain again.
 func (c *Client) drainOnce(r *run) {
 	c.mu.Lock()
 	keys := c.outboxKeys(r)
@@ -176,7 +191,7 @@ func (c *Client) drainOnce(r *run) {
 		}
 		fl := r.send.claim(id)
 		if fl == nil {
-			continue // being sent, or cancelled, right now
+			return // being sent, or cancelled, right now
 		}
 		ms, err := r.cache.MessagesByID(r.ctx, []string{id})
 		if err != nil {
@@ -184,17 +199,30 @@ func (c *Client) drainOnce(r *run) {
 			c.logf("outbox: cannot read the local cache: " + c.cacheFailed(r, err).Error())
 			return
 		}
-		if len(ms) == 0 || ms[0].State != DeliverySending || !ms[0].Outgoing {
-			// Deleted, or its outcome recorded by another tab: it leaves.
-			err := c.change(r, func(t *tx) { c.dequeue(t, id) })
+		if len(ms) == 0 || ms[0].Deleted || ms[0].State != DeliverySending || !ms[0].Outgoing {
+			// Deleted, or its outcome recorded by another tab: it leaves,
+			// unsent. A deleted one is recorded failed (not sending for ever).
+			err := c.change(r, func(t *tx) {
+				c.dequeue(t, id)
+				if len(ms) == 1 && ms[0].Deleted && ms[0].State == DeliverySending {
+					m := ms[0]
+					m.State = DeliveryFailed
+					t.msgs = append(t.msgs, m)
+				}
+			})
 			var res result
-			if len(ms) == 1 {
+			switch {
+			case len(ms) == 0 || ms[0].Deleted:
+				if len(ms) == 1 {
+					res.view = r.viewOf(ms[0], 0)
+					res.view.DeliveryState = DeliveryFailed
+				}
+				res.err = Errf(proto.CodeNotFound, "message "+id+" was deleted before it was sent")
+			default:
 				res.view = r.viewOf(ms[0], 0)
 				if ms[0].State == DeliveryFailed {
 					res.err = Errf(proto.CodeNetwork, "sending failed")
 				}
-			} else {
-				res.err = Errf(proto.CodeNotFound, "message "+id+" was deleted before it was sent")
 			}
 			r.send.release(id, fl, outcome{})
 			r.send.notify(id, res)
@@ -392,6 +420,7 @@ func (c *Client) CancelSendingMessage(ctx context.Context, sessionID string, cha
 		}
 		out := c.cancelWaiting(r, messageID)
 		ss.release(messageID, fl, out)
+		c.kickOutbox(r) // a drain may have stopped at it
 		return out.err
 	}
 }
@@ -406,7 +435,7 @@ func (c *Client) cancelWaiting(r *run, id string) outcome {
 	if len(ms) == 0 || ms[0].State != DeliverySending {
 		return outcome{err: BadParam("messageId", "names a message not being sent")}
 	}
-	out := c.finish(r, &job{m: ms[0]}, proto.SendResp{}, errCanceled)
+	out := c.finish(r, &job{m: ms[0]}, proto.SendResp{}, errCanceled, false)
 	if out.err == errCanceled {
 		out.err = nil // the cancel succeeded
 	}
@@ -418,7 +447,10 @@ func (c *Client) cancelWaiting(r *run, id string) outcome {
 // file kept when it was first sent). The server stores a messageId once, so
 // a message whose first attempt reached the server after all is not
 // duplicated. Events and return as for a send without reSend. A message
-// sent or being sent: 414; an unknown one: 404.
+// sent or being sent (by this page, or waiting in the outbox): 414; an
+// unknown one: 404. A message left sending by a send that a logout or a
+// reload cut off (neither being sent nor in the outbox) counts as failed:
+// it is sent again.
 func (c *Client) ResendMessage(ctx context.Context, sessionID string, chatType int, messageID string) (*MessageView, error) {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return nil, err
@@ -434,14 +466,36 @@ func (c *Client) ResendMessage(ctx context.Context, sessionID string, chatType i
 	if err != nil {
 		return nil, err
 	}
-	switch m.State {
-	case DeliverySent:
+	if m.State == DeliverySent {
 		return nil, BadParam("messageId", "names a message already sent")
-	case DeliverySending:
-		return nil, BadParam("messageId", "names a message being sent")
 	}
 	m.State, m.Time = DeliverySending, c.now()
-	return c.submit(ctx, r, &job{m: m})
+	return c.submit(ctx, r, &job{m: m, resend: true}) // it checks the message again, in its tx
+}
+
+// resendable returns cached message id if resendMessage may send it: not
+// sent, not being sent by this page, not waiting in the outbox. The caller
+// holds a tx of r (so no send claims it or records its outcome meanwhile).
+func (c *Client) resendable(r *run, id string) (Message, error) {
+	ms, err := r.cache.MessagesByID(r.ctx, []string{id})
+	if err != nil {
+		return Message{}, wrap("cannot read the local cache", c.cacheFailed(r, err))
+	}
+	if len(ms) == 0 {
+		return Message{}, Errf(proto.CodeNotFound, "message "+id+" not found")
+	}
+	switch ms[0].State {
+	case DeliverySent:
+		return Message{}, BadParam("messageId", "names a message already sent")
+	case DeliverySending:
+		r.send.mu.Lock()
+		busy := r.send.flights[id] != nil
+		r.send.mu.Unlock()
+		if busy || c.inOutbox(r, id) {
+			return Message{}, BadParam("messageId", "names a message being sent")
+		}
+	}
+	return ms[0], nil
 }
 
 // ForwardMessage sends a copy of a cached message (its body, with the urls

@@ -207,9 +207,13 @@ func TestOutboxSurvivesReload(t *testing.T) {
 	if u, _ := rb["thumbUrl"].(string); md5hex(fetch(t, u)) != md5hex(blob("th", 40)) {
 		t.Fatal("the thumbnail's bytes differ")
 	}
+	// Sent: its kept copies are removed, and this page never had its path.
 	am, _ := a2.c.MessagesByIDs(context.Background(), []string{id2})
-	if p := body(t, am[0])["path"]; p != "obj:alice/"+id2+"/path" {
+	if p := body(t, am[0])["path"]; p != "" {
 		t.Fatalf("the sent image's path after the reload: %v", p)
+	}
+	if af2.keptData("alice/"+id2+"/path") != nil || af2.keptData("alice/"+id2+"/thumbPath") != nil {
+		t.Fatal("the sent image's kept copies were not removed")
 	}
 	if n := peerCount(t, ts, "bob", "alice", id1) + peerCount(t, ts, "bob", "alice", id2); n != 2 {
 		t.Fatalf("the server has %d copies, want 2", n)

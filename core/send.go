@@ -22,9 +22,14 @@ import (
 //     sendMessageFinish with success true.
 //
 // A failure ends it with deliveryState 0, sendMessageFinish (success false,
-// code, msg) and sendMessageFail — unless it failed on the network (415,
-// 408) and reSend is set: then it stays sending in the outbox, which sends
-// it after the next sync. The method returns when the outcome is known:
+// code, msg) and sendMessageFail — unless reSend is set and it failed on the
+// network (415, 408) because the connection is gone: then it stays sending
+// in the outbox, which sends it after the next sync. A network failure while
+// the connection is up (an upload whose HTTP request failed, a request that
+// timed out) is checked with a ping: when the ping is answered the link is
+// live, nothing would ever drain the message, and the failure is final
+// (resendMessage sends it again); when the ping fails the link is closed
+// (the client reconnects) and the message waits. The method returns when the outcome is known:
 // sent, failed for good, or cancelled (cancelSendingMessage, cancelTask);
 // a message waiting in the outbox returns only once it went out (or
 // failed), or with 415 if the page logs out meanwhile. After a reload only
@@ -189,6 +194,7 @@ func (c *Client) newMessage(r *run, at int64, id, sessionID string, chatType, ty
 type job struct {
 	m      Message
 	reSend bool // network failures leave it waiting in the outbox
+	resend bool // resendMessage: the cached message must not be sent or being sent
 	// Set by the first attempt of a send of this page only:
 	info *FileInfo         // the main file as probed (nil: probe it again)
 	keep map[string]string // Paths field → the page's path, kept before the upload
@@ -214,18 +220,31 @@ type result struct {
 // outbox: it queues behind them), else it waits in the outbox (reSend) or
 // fails with 415. It returns the outcome (see Sending).
 func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, error) {
-	m := j.m
 	c.mu.Lock()
-	offline := r.link == nil
+	waits := r.link == nil || len(c.outboxKeys(r)) > 0
 	c.mu.Unlock()
-	if j.reSend && offline {
-		c.keepFiles(ctx, r, j) // it waits in the outbox: its files must outlive the page
+	if j.reSend && waits {
+		// It will wait in the outbox: its files must outlive the page. Kept
+		// before it is recorded, so that a drain cannot send it (and remove
+		// its kept files) before the copy is made.
+		c.keepFiles(ctx, r, j)
 	}
 	t, err := c.openTx(r)
 	if err != nil {
 		return nil, err
 	}
 	defer t.abort()
+	if j.resend {
+		// Checked in the tx: a concurrent resend (or send) of the message
+		// claims it, or records its outcome, under this lock.
+		cm, err := c.resendable(r, j.m.ID)
+		if err != nil {
+			return nil, err
+		}
+		cm.State, cm.Time = DeliverySending, j.m.Time
+		j.m = cm
+	}
+	m := j.m
 	s, kind := t.touch(m.SK, m.SessionID, m.ChatType)
 	mc := m
 	s.LastMsg, s.UpdateTime = &mc, max(s.UpdateTime, m.Time)
@@ -243,14 +262,18 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 	var wait chan result
 	queue := false
 	if j.reSend {
-		queue = l == nil || c.outboxWaiting(r)
+		// Behind any message of the outbox, also one being sent: the
+		// outbox keeps the order of the sends.
+		queue = l == nil || len(c.outboxKeys(r)) > 0
 		c.enqueue(t, &m)
 		wait = r.send.wait(m.ID)
 		defer r.send.unwait(m.ID, wait)
 	}
 	var fl *flight
 	if !queue {
-		fl = r.send.claim(m.ID) // nil only for a message in flight already
+		if fl = r.send.claim(m.ID); fl == nil && !j.reSend {
+			return nil, BadParam("messageId", "names a message being sent")
+		}
 	}
 	if fl == nil {
 		c.commitWill(r, t, will)
@@ -261,6 +284,7 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 		return c.await(ctx, r, v, wait)
 	}
 	out := c.attempt(ctx, r, l, j, fl, t, will)
+	c.kickOutbox(r) // messages queued behind this one go now
 	if out.waiting {
 		return c.await(ctx, r, out.view, wait)
 	}
@@ -349,7 +373,38 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 		s := <-done
 		resp, err = s.resp, s.err
 	}
-	return c.finish(r, j, resp, err)
+	if err != nil && !uploaded(j.m) {
+		// Not sent: its files are kept for the outbox or a resend (see
+		// keepFiles), also when the page reloads meanwhile. Not bound to
+		// actx, which a cancel ended.
+		c.keepFiles(context.WithoutCancel(ctx), r, j)
+	}
+	wait := false
+	if err != nil && j.reSend && isNetwork(err) && !errors.Is(err, errCanceled) && r.ctx.Err() == nil {
+		wait = !c.linkAlive(r, l)
+	}
+	return c.finish(r, j, resp, err, wait)
+}
+
+// linkAlive reports whether l, which a request or an upload of run r
+// failed on with a network error, is still r's live link: r's current link,
+// answering a ping. A link that does not answer is closed (the run
+// reconnects and syncs, and the sync drains the outbox).
+func (c *Client) linkAlive(r *run, l *link) bool {
+	if l == nil {
+		return false
+	}
+	c.mu.Lock()
+	cur := r.link
+	c.mu.Unlock()
+	if cur != l {
+		return false
+	}
+	if err := l.call(r.ctx, proto.OpPing, nil, nil); err != nil {
+		l.close(err)
+		return false
+	}
+	return true
 }
 
 // uploaded reports whether an attachment message's file has its url.
@@ -362,9 +417,12 @@ func uploaded(m Message) bool {
 
 // finish records the outcome of an attempt to send j's message: sent
 // (resp), failed for good (err; deliveryState 0 and out of the outbox), or,
-// for a network failure with reSend, nothing: it waits in the outbox.
-// Callers waiting for the message hear a final outcome.
-func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error) outcome {
+// with wait (a network failure with reSend on a link that is gone),
+// nothing: it waits in the outbox. Callers waiting for the message hear a
+// final outcome. A message deleted (deleteMessage) while it was sent stays
+// deleted and does not become its session's last message; a message sent
+// loses its kept files (see keepFiles).
+func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait bool) outcome {
 	m := j.m
 	if r.ctx.Err() != nil { // logged out or replaced meanwhile: the next login sends it (outbox) or it stays as it is
 		if err == nil {
@@ -372,7 +430,7 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error) outcome 
 		}
 		return outcome{view: r.viewOf(m, 0), err: err, stopped: true}
 	}
-	if err != nil && j.reSend && isNetwork(err) && !errors.Is(err, errCanceled) {
+	if err != nil && wait {
 		return outcome{view: r.viewOf(m, 0), err: err, waiting: true}
 	}
 	t, terr := c.openTx(r)
@@ -383,6 +441,11 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error) outcome 
 		return outcome{view: r.viewOf(m, 0), err: err, stopped: true}
 	}
 	defer t.abort()
+	// The cached copy's local changes made meanwhile stay (t holds the
+	// write lock: none can come between this read and the write).
+	if cached, cerr := r.cache.MessagesByID(r.ctx, []string{m.ID}); cerr == nil && len(cached) == 1 {
+		m.Deleted, m.LocalExt, m.Played = cached[0].Deleted, cached[0].LocalExt, cached[0].Played
+	}
 	s, ok := t.session(m.SK)
 	if !ok { // the pending write failed
 		s = Session{Key: m.SK, ID: m.SessionID, ChatType: m.ChatType}
@@ -410,7 +473,7 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error) outcome 
 			t.setAnnounced(m.SK, a)
 		}
 	}
-	if s.LastMsg == nil || s.LastMsg.ID == m.ID || Less(s.LastMsg, &m) {
+	if !m.Deleted && (s.LastMsg == nil || s.LastMsg.ID == m.ID || Less(s.LastMsg, &m)) {
 		mc := m
 		s.LastMsg = &mc
 		s.UpdateTime = max(s.UpdateTime, m.Time)
@@ -445,6 +508,9 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error) outcome 
 	if err == nil && werr != nil {
 		out.err = wrap("sent, but", werr)
 	}
+	if werr == nil && (err == nil || m.Deleted) {
+		c.removeKept(r, m) // before the callers hear it: nothing keeps them after
+	}
 	r.send.notify(m.ID, result{v, out.err})
 	return out
 }
@@ -460,9 +526,6 @@ func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
 		return err
 	}
 	m := &j.m
-	if err := c.keepFiles(ctx, r, j); err != nil {
-		return err
-	}
 	var ab proto.AttachBody
 	if err := json.Unmarshal(m.Body, &ab); err != nil {
 		return Errf(proto.CodeServer, "bad attachment body: "+err.Error())
@@ -555,9 +618,20 @@ func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
 }
 
 // keepFiles copies the files of j's first attempt into the page's file
-// store (once), so that a resend, the outbox after a reload and the views
-// after a reload still have them. A file that cannot be kept is logged and
-// sent from the page's path; only ctx's end is an error.
+// store (once), so that the outbox after a reload, a resend after a reload
+// and the views meanwhile still have them. A file that cannot be kept is
+// logged and sent from the page's path; only ctx's end is an error.
+//
+// The kept-file policy: a message's files are kept only while they may
+// still be needed to send it — when it is recorded to wait in the outbox
+// (sent offline, or queued behind older outbox messages), and when an
+// attempt fails before its file was uploaded (it waits in the outbox, or it
+// failed and resendMessage may send it again, also after a reload). A
+// message sent normally is uploaded from the page's path and never kept.
+// Once the message is sent its kept copies are removed (finish,
+// removeKept): its views then show the page's path while this page knows
+// it, else "" (the body's url is always there). deleteMessage removes the
+// kept files of the message it deletes.
 func (c *Client) keepFiles(ctx context.Context, r *run, j *job) error {
 	if len(j.keep) == 0 {
 		return nil
