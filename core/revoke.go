@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"yunxin/proto"
 )
@@ -292,43 +291,25 @@ func revokeDoneIn(records map[RecordKey]Record, conv string, seq int64) bool {
 }
 
 // removeKeptFiles has the files of the revoked message m that the local
-// file store keeps (its "key:" Paths: sent files, downloads) removed once t
-// is committed, outside the locks, best effort (a failure is logged). The
-// page's paths of those keys are forgotten too. A forwarded copy that
-// shares a kept file (a download of the same url) then shows no local path
-// until downloaded again.
+// file store keeps (keptKeys: its own sent files, downloads) removed once t
+// is committed, outside the locks, best effort (removeKept: a failure is
+// logged, the page's paths of those keys are forgotten). A forwarded copy
+// that shares a download of the same url then shows no local path until
+// downloaded again.
 func (t *tx) removeKeptFiles(m Message) {
-	var keys []string
-	for _, v := range m.Paths {
-		if k, ok := strings.CutPrefix(v, keyPrefix); ok {
-			keys = append(keys, k)
-		}
-	}
-	if len(keys) == 0 {
+	m.Deleted = true // its downloads go too (keptKeys)
+	if len(keptKeys(t.r.account, m, true)) == 0 {
 		return
 	}
 	c, r := t.c, t.r
 	t.after = append(t.after, func() {
-		if r.send != nil {
-			r.send.mu.Lock()
-			for _, k := range keys {
-				delete(r.send.paths, k)
-			}
-			r.send.mu.Unlock()
-		}
-		f, _ := c.fileEdge("remove")
-		if f == nil {
-			return
-		}
 		go func() { // IndexedDB work, off the caller (a push handler, a tx)
 			defer func() {
 				if p := recover(); p != nil {
 					c.logf("removing the files of a revoked message: internal error: " + panicText(p))
 				}
 			}()
-			if err := f.Remove(context.Background(), keys); err != nil {
-				c.logf("cannot remove the files of revoked message " + m.ID + ": " + err.Error())
-			}
+			c.removeKept(r, m)
 		}()
 	})
 }
