@@ -10,6 +10,7 @@ package proto
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -523,7 +524,7 @@ type Revoke struct {
 
 // RevokeKey is the change-log key of a revoke: the conversation and the seq.
 func RevokeKey(conv string, seq int64) string {
-	return conv + "#" + itoa64(seq)
+	return conv + "#" + strconv.FormatInt(seq, 10)
 }
 
 // History. A page reads older (or newer) messages of a conversation from
@@ -566,26 +567,4 @@ type ConvDeleted struct {
 	Conv string `json:"conv"`
 	Seq  int64  `json:"seq"`
 	Time int64  `json:"time"`
-}
-
-func itoa64(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
