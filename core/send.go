@@ -443,7 +443,8 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 	defer t.abort()
 	// The cached copy's local changes made meanwhile stay (t holds the
 	// write lock: none can come between this read and the write).
-	if cached, cerr := r.cache.MessagesByID(r.ctx, []string{m.ID}); cerr == nil && len(cached) == 1 {
+	cached, cerr := r.cache.MessagesByID(r.ctx, []string{m.ID})
+	if cerr == nil && len(cached) == 1 {
 		m.Deleted, m.LocalExt, m.Played = cached[0].Deleted, cached[0].LocalExt, cached[0].Played
 	}
 	s, ok := t.session(m.SK)
@@ -452,6 +453,13 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 		if m.ChatType == proto.ChatP2P {
 			s.Conv = proto.P2PConv(r.account, m.SessionID)
 		}
+	}
+	// Cleared while it was being sent (deleteAllmessagesInSession,
+	// deleteAllMessages took its cached copy): it stays cleared, as a
+	// deleted one stays deleted. m.Time is still its creation time here.
+	cleared := cerr == nil && len(cached) == 0 && ok && m.Time <= s.ClearedTo
+	if cleared {
+		m.Deleted = true
 	}
 	if err != nil {
 		m.State = DeliveryFailed
@@ -484,7 +492,9 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 		// pull from the cursor, as for a push past a gap.
 		t.gapPull(m.SK)
 	}
-	t.msgs = append(t.msgs, m)
+	if !cleared {
+		t.msgs = append(t.msgs, m)
+	}
 	c.dequeue(t, m.ID)
 	v := r.viewOf(m, s.PeerReadSeq)
 	ok = err == nil

@@ -393,3 +393,36 @@ func TestDownloadCancelled(t *testing.T) {
 		t.Fatalf("the cancelled download returned %v", err)
 	}
 }
+
+// TestClearWhileSending: a session cleared (deleteAllmessagesInSession)
+// while one of its messages is uploading stays cleared when the send ends:
+// the message is delivered but not cached again, nor the last message.
+func TestClearWhileSending(t *testing.T) {
+	_, a, b := aliceAndBob(t, false)
+	af := withHeldFiles(a)
+	ctx := context.Background()
+	data := blob("cleared while sent", 2000)
+	path := af.add(fakeFile{data: data, name: "c.png", mime: "image/png", w: 2, h: 2})
+	af.hold(md5hex(data))
+	id, done := sendAsync(t, a, func() (*core.MessageView, error) {
+		return a.c.SendMessage(ctx, core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: path})
+	})
+	af.entry(t, md5hex(data))
+	if err := a.c.DeleteAllMessagesInSession(ctx, "bob", 0, false); err != nil {
+		t.Fatal(err)
+	}
+	af.release(md5hex(data), nil)
+	if r := waitResult(t, done); r.err != nil || r.v.DeliveryState != core.DeliverySent || !r.v.IsDeleted {
+		t.Fatalf("the send returned %+v, %v", r.v, r.err)
+	}
+	b.waitFor("the image", func() bool { return len(msgEvents(b, "onRecvMessages", id)) == 1 })
+	if ms, _ := a.c.MessagesByIDs(ctx, []string{id}); len(ms) != 0 {
+		t.Fatalf("the cleared message is cached again: %+v", ms)
+	}
+	if ms := a.messages("bob", 10); len(ms) != 0 {
+		t.Fatalf("messagesInSession after the clear: %d messages", len(ms))
+	}
+	if s := a.session("bob"); s != nil && s.LastMessage != nil {
+		t.Fatalf("the session's last message: %+v", s.LastMessage)
+	}
+}
