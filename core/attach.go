@@ -211,9 +211,27 @@ func (c *Client) withPaths(ctx context.Context, r *run, ms []Message) []Message 
 				r.send.setKeptPath(k, p)
 			}
 		}
+		if ms[i].DL == DownloadRunning && !r.send.downloading(ms[i]) {
+			// A download this page does not run: one a reload or a
+			// logout cut off. It was tried and did not finish.
+			ms[i].DL = DownloadFailed
+		}
 		ms[i] = r.send.resolved(ms[i])
 	}
 	return ms
+}
+
+// downloading reports whether this page runs the download of m's file.
+func (ss *sendState) downloading(m Message) bool {
+	var b struct {
+		URL string `json:"url"`
+	}
+	if json.Unmarshal(m.Body, &b) != nil || b.URL == "" {
+		return false
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.tasks[b.URL] != nil
 }
 
 // source returns a path Files can read the file of a Paths value from: the

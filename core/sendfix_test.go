@@ -426,3 +426,38 @@ func TestClearWhileSending(t *testing.T) {
 		t.Fatalf("the session's last message: %+v", s.LastMessage)
 	}
 }
+
+// TestDownloadCutOff: a download that a logout (or a reload) cut off does
+// not stay "downloading" (2): reading the message again shows it failed
+// (1, tried once), and downloading again finishes it (3).
+func TestDownloadCutOff(t *testing.T) {
+	_, a, b := aliceAndBob(t, false)
+	af := withFiles(a)
+	bf := withHeldFiles(b)
+	ctx := context.Background()
+	data := blob("to download", 3000)
+	path := af.add(fakeFile{data: data, name: "d.bin", mime: "application/octet-stream"})
+	v, err := a.c.SendMessage(ctx, core.SendParams{SessionID: "bob", Type: proto.MsgFile, Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := body(t, receivedMsg(b, v.MessageID))["url"].(string)
+	bf.hold(u)
+	done := make(chan error, 1)
+	go func() { _, err := b.c.Download(ctx, u); done <- err }()
+	bf.entry(t, u)
+	b.c.Logout(ctx)
+	bf.release(u, context.Canceled)
+	<-done
+	b.login("bob")
+	ms, _ := b.c.MessagesByIDs(ctx, []string{v.MessageID})
+	if len(ms) != 1 || ms[0].AttachmentDownloadState != core.DownloadFailed {
+		t.Fatalf("after the cut-off download: %+v", ms)
+	}
+	if _, err := b.c.Download(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := b.c.MessagesByIDs(ctx, []string{v.MessageID}); len(ms) != 1 || ms[0].AttachmentDownloadState != core.DownloadDone {
+		t.Fatalf("after downloading again: %+v", ms)
+	}
+}
