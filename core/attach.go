@@ -86,6 +86,26 @@ func (ss *sendState) addTask(path string, cancel context.CancelCauseFunc) func()
 	}
 }
 
+// taskPath is the path cancelTask names j's upload by: the page's path of
+// its file — the one the send was given, or, for a message the outbox sends
+// (j has no source), the page path this page knows for its kept file. ""
+// when there is none (after a reload: cancelSendingMessage still works).
+func (ss *sendState) taskPath(j *job) string {
+	if j.src != "" {
+		return j.src
+	}
+	k, ok := strings.CutPrefix(j.m.Paths[fieldPath], keyPrefix)
+	if !ok {
+		return ""
+	}
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.objects[k] { // an object URL of the kept copy, not the page's own
+		return ""
+	}
+	return ss.paths[k]
+}
+
 // setPath records that the file kept under key is reachable at path in this
 // page.
 func (ss *sendState) setPath(key, path string) {

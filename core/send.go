@@ -330,8 +330,8 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 	if !ss.start(fl, cancel) {
 		cancel(errCanceled)
 	}
-	if j.src != "" {
-		defer ss.addTask(j.src, cancel)()
+	if src := ss.taskPath(j); src != "" { // cancelTask(path) reaches it
+		defer ss.addTask(src, cancel)()
 	}
 	type sent struct {
 		resp proto.SendResp

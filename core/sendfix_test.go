@@ -461,3 +461,30 @@ func TestDownloadCutOff(t *testing.T) {
 		t.Fatalf("after downloading again: %+v", ms)
 	}
 }
+
+// TestCancelTaskOfOutboxUpload: cancelTask(path) reaches the upload of a
+// message the outbox sends after the reconnect (sent offline from path).
+func TestCancelTaskOfOutboxUpload(t *testing.T) {
+	ts, a, _ := aliceAndBob(t, false)
+	af := withHeldFiles(a)
+	ctx := context.Background()
+	ts.stop()
+	a.waitStep(core.StepDisconnected, 1)
+	data := blob("queued, then cancelled", 2200)
+	path := af.add(fakeFile{data: data, name: "q.png", mime: "image/png", w: 2, h: 2})
+	id, done := sendAsync(t, a, func() (*core.MessageView, error) {
+		return a.c.SendMessage(ctx, core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: path, ReSend: true})
+	})
+	af.hold(md5hex(data))
+	ts.start()
+	af.entry(t, md5hex(data)) // the outbox's upload runs
+	if err := a.c.CancelTask(ctx, path); err != nil {
+		t.Fatalf("cancelTask of the outbox's upload: %v", err)
+	}
+	if r := waitResult(t, done); r.err == nil {
+		t.Fatalf("the cancelled send returned %+v", r.v)
+	}
+	if ms, _ := a.c.MessagesByIDs(ctx, []string{id}); len(ms) != 1 || ms[0].DeliveryState != core.DeliveryFailed {
+		t.Fatalf("after cancelTask: %+v", ms)
+	}
+}
