@@ -181,12 +181,13 @@ func (c *Client) persistHistory(ctx context.Context, r *run, sk string, msgs []M
 		if have[m.ID] || !cur.has(m.Seq) || !persistClear && m.Time <= s.ClearedTo || t.revokeDone(s.Conv, m.Seq) {
 			continue
 		}
-		t.msgs = append(t.msgs, m)
+		t.addMsgs = append(t.addMsgs, m) // the cache decides again (Batch.AddMessages)
 		if s.LastMsg == nil || Less(s.LastMsg, &m) {
 			mc := m
 			s.LastMsg, changed = &mc, true
 		}
 	}
+	t.addClear = persistClear
 	if changed {
 		t.putSession(s, evUpdateSession)
 	}

@@ -495,7 +495,10 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 		}
 		m := protoMessage(pm, me, s.Key, peer, t.c.fileBase())
 		if cache {
-			t.msgs = append(t.msgs, m)
+			// Inserted only if the cache has no message of its id (another
+			// tab may have deleted it) and its session was not cleared
+			// past it (Batch.AddMessages): this tab's memory may lag.
+			t.addMsgs = append(t.addMsgs, m)
 			if !m.Outgoing && m.Seq > s.ReadSeq {
 				s.Unread++
 			}
