@@ -65,7 +65,7 @@ type tx struct {
 	// announced holds the staged announced cursors by session key (this
 	// tab's memory only; see sessionState).
 	announced map[string]seqCursor
-	kinds     map[string]string // session key → session event to emit ("" none)
+	kinds     map[string]string    // session key → session event to emit ("" none)
 	msgs      []Message            // the SDK's own message writes (Batch.Messages)
 	addMsgs   []Message            // messages from the server (Batch.AddMessages)
 	addClear  bool                 // Batch.AddCleared (persistClear)
