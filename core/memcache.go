@@ -79,10 +79,11 @@ func (c *MemCache) Load(ctx context.Context) (*Snapshot, error) {
 }
 
 // Apply implements Cache: cleared messages go first (ClearAll,
-// ClearSessions, deleted ones included), sessions and meta are merged into the stored ones
-// (MergeSession, MergeMeta), AddMessages are inserted where Batch allows, a record replaces the stored one unless that
-// has a higher Ver, and b is filled with what was stored, as the IndexedDB
-// cache does.
+// ClearSessions, deleted ones included), sessions and meta are merged into
+// the stored ones (MergeSession, MergeMeta), AddMessages are inserted where
+// Batch allows (after the merge), a record replaces the stored one unless
+// that has a higher Ver, and b is filled with what was stored, as the
+// IndexedDB cache does.
 func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 	d, err := c.lock()
 	if err != nil {
