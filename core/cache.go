@@ -157,7 +157,9 @@ type Snapshot struct {
 }
 
 // Batch is one atomic write to the cache. Messages replace the message with
-// the same Message.ID. Records replace the record of their (Kind, Key)
+// the same Message.ID (the SDK's own writes: sends, deletes, downloads).
+// AddMessages are messages from the server, inserted only where nothing
+// says they must not be (see AddMessages). Records replace the record of their (Kind, Key)
 // unless the stored one has a higher Ver (a tombstone included: a Record
 // with Deleted is a deletion). Sessions and Meta are merged into the stored
 // record field by field (MergeSession, MergeMeta), because another tab of
@@ -183,11 +185,24 @@ type Batch struct {
 	// such records out of its session index.)
 	ClearSessions []string
 	ClearAll      bool
+	// AddMessages are messages from the server (pulls, pushes, history).
+	// Inside the transaction, each is inserted only when no message with
+	// its ID is stored (a deleted one included, and one of this batch's
+	// Messages too), when its ID is not in DeleteMessages, and, unless
+	// AddCleared, when its Time is above the ClearedTo of its session (the
+	// stored session, merged with this batch's, if any): so a tab whose
+	// memory lags cannot bring back what another tab deleted or cleared.
+	// On success Apply leaves in AddMessages only the messages it
+	// inserted, in their order.
+	AddMessages []Message
+	// AddCleared lets AddMessages at or below their session's ClearedTo in
+	// (pullMessageHistory's persistClear).
+	AddCleared bool
 }
 
 // Empty reports whether the batch writes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Messages) == 0 && len(b.DeleteMessages) == 0 && len(b.Sessions) == 0 &&
+	return len(b.Messages) == 0 && len(b.AddMessages) == 0 && len(b.DeleteMessages) == 0 && len(b.Sessions) == 0 &&
 		len(b.DeleteSessions) == 0 && len(b.Records) == 0 && b.Meta == nil && len(b.ClearSessions) == 0 && !b.ClearAll
 }
 
@@ -211,9 +226,10 @@ type Cache interface {
 	// Apply writes the whole batch in one transaction: all of it or nothing.
 	// A session or meta put is merged into the stored one (MergeSession,
 	// MergeMeta) and a record put is kept only when no stored record of its
-	// key has a higher Ver, inside that transaction. On success it fills b
-	// with what it stored (see Batch): the caller installs that in memory.
-	// On failure b is left as given.
+	// key has a higher Ver, inside that transaction; so is the decision to
+	// insert each of AddMessages (see Batch), never made on what the caller
+	// read before. On success it fills b with what it stored (see Batch):
+	// the caller installs that in memory. On failure b is left as given.
 	Apply(ctx context.Context, b *Batch) error
 	// Messages returns one page of q.SK's messages ordered by (Time, ID)
 	// ascending, excluding deleted ones: the q.Limit messages just before

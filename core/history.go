@@ -150,7 +150,10 @@ func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]Mes
 }
 
 // persistHistory caches the history messages msgs of session sk that its
-// cursors pass and that are not cached yet (see PullMessageHistory).
+// cursors pass and that are not cached yet (see PullMessageHistory), as
+// Batch.AddMessages: the cache checks again, in its transaction, that none
+// is stored (deleted ones included) and, unless persistClear, that none is
+// at or below the session's ClearedTo.
 func (c *Client) persistHistory(ctx context.Context, r *run, sk string, msgs []Message, persistClear bool) error {
 	ids := make([]string, len(msgs))
 	for i := range msgs {
@@ -181,12 +184,13 @@ func (c *Client) persistHistory(ctx context.Context, r *run, sk string, msgs []M
 		if have[m.ID] || !cur.has(m.Seq) || !persistClear && m.Time <= s.ClearedTo || t.revokeDone(s.Conv, m.Seq) {
 			continue
 		}
-		t.msgs = append(t.msgs, m)
+		t.addMsgs = append(t.addMsgs, m) // the cache decides again (Batch.AddMessages)
 		if s.LastMsg == nil || Less(s.LastMsg, &m) {
 			mc := m
 			s.LastMsg, changed = &mc, true
 		}
 	}
+	t.addClear = persistClear
 	if changed {
 		t.putSession(s, evUpdateSession)
 	}

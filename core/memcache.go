@@ -79,10 +79,11 @@ func (c *MemCache) Load(ctx context.Context) (*Snapshot, error) {
 }
 
 // Apply implements Cache: cleared messages go first (ClearAll,
-// ClearSessions, deleted ones included), sessions and meta are merged into the stored ones
-// (MergeSession, MergeMeta), a record replaces the stored one unless that
-// has a higher Ver, and b is filled with what was stored, as the IndexedDB
-// cache does.
+// ClearSessions, deleted ones included), sessions and meta are merged into
+// the stored ones (MergeSession, MergeMeta), AddMessages are inserted where
+// Batch allows (after the merge), a record replaces the stored one unless
+// that has a higher Ver, and b is filled with what was stored, as the
+// IndexedDB cache does.
 func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 	d, err := c.lock()
 	if err != nil {
@@ -118,6 +119,9 @@ func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 	for i := range b.Sessions {
 		b.Sessions[i] = d.sessions[b.Sessions[i].Key]
 	}
+	if len(b.AddMessages) > 0 {
+		b.AddMessages = d.add(b)
+	}
 	for _, k := range b.DeleteSessions {
 		delete(d.sessions, k)
 	}
@@ -139,6 +143,27 @@ func (c *MemCache) Apply(ctx context.Context, b *Batch) error {
 		b.Meta = &m
 	}
 	return nil
+}
+
+// add inserts the AddMessages of b that Batch allows (after b's message
+// writes and session merge) and returns them.
+func (d *memData) add(b *Batch) []Message {
+	gone := make(map[string]bool, len(b.DeleteMessages))
+	for _, id := range b.DeleteMessages {
+		gone[id] = true
+	}
+	var added []Message
+	for _, m := range b.AddMessages {
+		if _, ok := d.msgs[m.ID]; ok || gone[m.ID] {
+			continue
+		}
+		if s, ok := d.sessions[m.SK]; ok && !b.AddCleared && m.Time <= s.ClearedTo {
+			continue
+		}
+		d.msgs[m.ID] = m
+		added = append(added, m)
+	}
+	return added
 }
 
 // Less orders messages as the cache does: by (Time, ID).

@@ -331,6 +331,13 @@ func (t *tx) dropMessage(id string) {
 		}
 	}
 	t.msgs = kept
+	added := t.addMsgs[:0]
+	for _, m := range t.addMsgs {
+		if m.ID != id {
+			added = append(added, m)
+		}
+	}
+	t.addMsgs = added
 	t.delMsgs = append(t.delMsgs, id)
 }
 

@@ -437,7 +437,11 @@ func (t *tx) applyReceipt(rc proto.Receipt) {
 // the cache's cursor (merged with the other tabs') does not have is cached
 // and counted in its session; one another tab cached already is only
 // announced: that tab counted it (unread, last message), and the merged
-// record this tab installed says so. A session of which nothing is cached
+// record this tab installed says so. Cached messages go to the cache as
+// Batch.AddMessages: the cache, not this tab's memory (which may lag behind
+// another tab's deletes and clears), decides whether each is inserted; the
+// session this tab staged is merged with the stored one and that merge is
+// what it installs. A session of which nothing is cached
 // from the server yet roams (RoamLimit). A revoked message (Msg.Revoked,
 // or one whose revoke this device applied already) only moves the cursors. With live (pushes and gap pulls),
 // conversations left with a hole (a message arrived whose predecessors are
@@ -495,7 +499,10 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 		}
 		m := protoMessage(pm, me, s.Key, peer, t.c.fileBase())
 		if cache {
-			t.msgs = append(t.msgs, m)
+			// Inserted only if the cache has no message of its id (another
+			// tab may have deleted it) and its session was not cleared
+			// past it (Batch.AddMessages): this tab's memory may lag.
+			t.addMsgs = append(t.addMsgs, m)
 			if !m.Outgoing && m.Seq > s.ReadSeq {
 				s.Unread++
 			}

@@ -65,8 +65,10 @@ type tx struct {
 	// announced holds the staged announced cursors by session key (this
 	// tab's memory only; see sessionState).
 	announced map[string]seqCursor
-	kinds     map[string]string // session key → session event to emit ("" none)
-	msgs      []Message
+	kinds     map[string]string    // session key → session event to emit ("" none)
+	msgs      []Message            // the SDK's own message writes (Batch.Messages)
+	addMsgs   []Message            // messages from the server (Batch.AddMessages)
+	addClear  bool                 // Batch.AddCleared (persistClear)
 	delMsgs   []string             // message ids to delete from the cache (revokes)
 	clearSKs  []string             // sessions whose cached messages are all deleted (Batch.ClearSessions)
 	clearAll  bool                 // every cached message is deleted (Batch.ClearAll)
@@ -189,7 +191,8 @@ func (t *tx) commit(ctx context.Context) error {
 		return nil
 	}
 	c, r := t.c, t.r
-	b := Batch{Messages: t.msgs, Meta: t.meta, DeleteMessages: t.delMsgs, ClearSessions: t.clearSKs, ClearAll: t.clearAll}
+	b := Batch{Messages: t.msgs, AddMessages: t.addMsgs, AddCleared: t.addClear, Meta: t.meta, DeleteMessages: t.delMsgs,
+		ClearSessions: t.clearSKs, ClearAll: t.clearAll}
 	keys := make([]string, 0, len(t.sessions))
 	for k := range t.sessions {
 		keys = append(keys, k)

@@ -69,6 +69,7 @@ type stored struct {
 	sessions map[string]core.Session
 	meta     *core.Meta
 	records  map[core.RecordKey]core.Record
+	added    []core.Message // the AddMessages inserted
 }
 
 // fill fills b with what was stored (see core.Batch).
@@ -82,6 +83,9 @@ func (st *stored) fill(b *core.Batch) {
 	if st.meta != nil {
 		b.Meta = st.meta
 	}
+	if len(b.AddMessages) > 0 {
+		b.AddMessages = st.added
+	}
 }
 
 func parseJSON(v any) (js.Value, error) {
@@ -93,9 +97,15 @@ func parseJSON(v any) (js.Value, error) {
 }
 
 func encodeWrites(b *core.Batch) (js.Value, error) {
-	w := wireWrites{Msgs: make([]any, len(b.Messages))}
-	for i := range b.Messages {
-		m := &b.Messages[i]
+	return encodeMessages(b.Messages)
+}
+
+// encodeMessages returns the records of ms as the JS array "m" of one
+// parsed document.
+func encodeMessages(ms []core.Message) (js.Value, error) {
+	w := wireWrites{Msgs: make([]any, len(ms))}
+	for i := range ms {
+		m := &ms[i]
 		j, err := json.Marshal(m)
 		if err != nil {
 			return js.Value{}, fmt.Errorf("message %q: %w", m.ID, err)
@@ -132,10 +142,10 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		return err
 	}
 	var names []string
-	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll {
+	if writesMessages(b) {
 		names = append(names, storeMessages)
 	}
-	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 {
+	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 || len(b.AddMessages) > 0 {
 		names = append(names, storeSessions)
 	}
 	if len(b.Records) > 0 {
@@ -172,11 +182,13 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 // is stored.
 func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, doc js.Value, st *stored) error {
 	c.written.forget(b.DeleteSessions)
-	if len(b.Messages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll {
-		st, err := tx.ObjectStore(storeMessages)
-		if err != nil {
+	var msgs *idb.ObjectStore
+	if writesMessages(b) {
+		var err error
+		if msgs, err = tx.ObjectStore(storeMessages); err != nil {
 			return err
 		}
+		st := msgs
 		if err := clearMessages(ctx, st, b); err != nil {
 			return err
 		}
@@ -190,7 +202,7 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 		}
 	}
 	var sessions *idb.ObjectStore
-	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 {
+	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 || len(b.AddMessages) > 0 {
 		var err error
 		if sessions, err = tx.ObjectStore(storeSessions); err != nil {
 			return err
@@ -198,6 +210,11 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 	}
 	if len(b.Sessions) > 0 || b.Meta != nil || len(b.Records) > 0 {
 		if err := c.merge(ctx, tx, sessions, b, st); err != nil {
+			return err
+		}
+	}
+	if len(b.AddMessages) > 0 {
+		if err := c.add(ctx, msgs, sessions, b, st); err != nil {
 			return err
 		}
 	}
@@ -209,6 +226,99 @@ func (c *cache) apply(ctx context.Context, tx *idb.Transaction, b *core.Batch, d
 		}
 	}
 	return tx.Commit()
+}
+
+// writesMessages reports whether b has requests on the messages store.
+func writesMessages(b *core.Batch) bool {
+	return len(b.Messages) > 0 || len(b.AddMessages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll
+}
+
+// add decides, inside the transaction, which of b.AddMessages to insert
+// (see core.Batch) and issues their puts. It is called once the batch's
+// message writes and session puts are issued: it issues a getKey per
+// message id on msgs (so it sees those writes: requests of a transaction
+// run in order) and a get of each stored session the batch does not put
+// (of those it puts, st holds the merged record), awaits the last of them
+// only, then puts the messages allowed. st.added receives them.
+func (c *cache) add(ctx context.Context, msgs, sessions *idb.ObjectStore, b *core.Batch, st *stored) error {
+	gets := make([]*idb.Request, len(b.AddMessages))
+	var last *idb.Request
+	for i := range b.AddMessages {
+		g, err := msgs.GetKey(js.ValueOf(b.AddMessages[i].ID))
+		if err != nil {
+			return fmt.Errorf("get message %q: %w", b.AddMessages[i].ID, err)
+		}
+		gets[i], last = g, g
+	}
+	clearedTo := make(map[string]int64)
+	sessGets := make(map[string]*idb.Request)
+	for i := range b.AddMessages {
+		sk := b.AddMessages[i].SK
+		if s, ok := st.sessions[sk]; ok {
+			clearedTo[sk] = s.ClearedTo
+			continue
+		}
+		if _, ok := sessGets[sk]; ok {
+			continue
+		}
+		g, err := sessions.Get(js.ValueOf(sk))
+		if err != nil {
+			return fmt.Errorf("get session %q: %w", sk, err)
+		}
+		sessGets[sk], last = g, g
+	}
+	if _, err := last.Await(ctx); err != nil {
+		return fmt.Errorf("reading messages and sessions to add: %w", err)
+	}
+	for sk, g := range sessGets {
+		v, err := g.Result()
+		if err != nil {
+			return fmt.Errorf("get session %q: %w", sk, err)
+		}
+		if !v.Truthy() {
+			continue
+		}
+		j := v.Get("j")
+		if j.Type() != js.TypeString {
+			return fmt.Errorf("stored session %q: malformed record (j is %s)", sk, j.Type())
+		}
+		var s struct {
+			ClearedTo int64 `json:"clearTo"`
+		}
+		if err := json.Unmarshal([]byte(j.String()), &s); err != nil {
+			return fmt.Errorf("stored session %q: %w", sk, err)
+		}
+		clearedTo[sk] = s.ClearedTo
+	}
+	gone := make(map[string]bool, len(b.DeleteMessages)+len(b.AddMessages))
+	for _, id := range b.DeleteMessages {
+		gone[id] = true // deleted by this batch: the deletes were issued first
+	}
+	var added []core.Message
+	for i, g := range gets {
+		m := b.AddMessages[i]
+		k, err := g.Result()
+		if err != nil {
+			return fmt.Errorf("get message %q: %w", m.ID, err)
+		}
+		if !k.IsUndefined() || gone[m.ID] || !b.AddCleared && m.Time <= clearedTo[m.SK] {
+			continue
+		}
+		gone[m.ID] = true // twice in the batch: the first
+		added = append(added, m)
+	}
+	st.added = added
+	if len(added) == 0 {
+		return nil
+	}
+	doc, err := encodeMessages(added)
+	if err != nil {
+		return err
+	}
+	if err := putAll(msgs, doc.Get("m"), len(added)); err != nil {
+		return fmt.Errorf("added messages: %w", err)
+	}
+	return nil
 }
 
 // clearMessages issues the deletes of b.ClearAll (one clear) or

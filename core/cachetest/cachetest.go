@@ -185,6 +185,8 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 	t.Run("ClearSessions", func(t *testing.T) { clearSessions(t, open(t)) })
 	t.Run("ClearAll", func(t *testing.T) { clearAll(t, open(t)) })
 	t.Run("MergeCut", func(t *testing.T) { mergeCut(t, open(t)) })
+	t.Run("AddMessages", func(t *testing.T) { addMessages(t, open(t)) })
+	t.Run("AddMessagesMergedClear", func(t *testing.T) { addMessagesMergedClear(t, open(t)) })
 	t.Run("Legacy", func(t *testing.T) {
 		// A session record of schema 1 carries a hidden flag; Load converts
 		// it into HideTime, hidden until newer activity.
@@ -618,5 +620,119 @@ func mergeCut(t *testing.T, c Cache) {
 	}
 	if got := put(fresh); got.LastMsg != nil || got.ClearedTo != 9999 {
 		t.Fatalf("stale writer after a clear: last %+v, clearedTo %d", got.LastMsg, got.ClearedTo)
+	}
+}
+
+func ids(ms []Message) string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.ID)
+	}
+	return strings.Join(s, " ")
+}
+
+func addMsg(sk, id string, t int64, text string) Message {
+	return Message{ID: id, SK: sk, SessionID: sk[2:], Seq: t - 1000, From: "bob",
+		Body: json.RawMessage(`{"text":"` + text + `"}`), Time: t, State: DeliverySent}
+}
+
+// addMessages: AddMessages inserts a message only when no message of its id
+// is stored (deleted ones included, the batch's own Messages too), its id
+// is not in DeleteMessages and, unless AddCleared, its Time is above its
+// session's ClearedTo; Apply leaves in the batch the ones it inserted.
+func addMessages(t *testing.T, c Cache) {
+	ctx := context.Background()
+	live, dead := addMsg("0|bob", "live", 1001, "mine"), addMsg("0|bob", "dead", 1002, "mine")
+	dead.Deleted = true
+	seed := &Batch{Messages: []Message{live, dead},
+		Sessions: []Session{{Key: "0|bob", ID: "bob", ClearedTo: 1500}}}
+	if err := c.Apply(ctx, seed); err != nil {
+		t.Fatal(err)
+	}
+	own := addMsg("0|bob", "own", 1700, "mine")
+	b := &Batch{
+		Messages:       []Message{own},
+		DeleteMessages: []string{"revoked"},
+		AddMessages: []Message{
+			addMsg("0|bob", "live", 1001, "server"),    // stored: kept as stored
+			addMsg("0|bob", "dead", 1002, "server"),    // stored deleted: stays deleted
+			addMsg("0|bob", "cleared", 1400, "server"), // below ClearedTo
+			addMsg("0|bob", "edge", 1500, "server"),    // at ClearedTo
+			addMsg("0|bob", "new", 1600, "server"),     // inserted
+			addMsg("0|bob", "revoked", 1650, "server"), // deleted by the same batch
+			addMsg("0|bob", "own", 1700, "server"),     // the batch's own write wins
+			addMsg("0|carol", "nosession", 10, "server"),
+			addMsg("0|bob", "new", 1600, "again"), // twice in one batch: the first
+		},
+	}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(b.AddMessages); got != "new nosession" {
+		t.Fatalf("Apply left AddMessages %q, want the inserted ones: new nosession", got)
+	}
+	page, err := c.Messages(ctx, Query{SK: "0|bob", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(page); got != "live new own" {
+		t.Fatalf("bob's messages: %q, want live new own", got)
+	}
+	for _, m := range page {
+		want := `{"text":"mine"}`
+		if m.ID == "new" {
+			want = `{"text":"server"}`
+		}
+		if string(m.Body) != want {
+			t.Fatalf("%s has body %s, want %s", m.ID, m.Body, want)
+		}
+	}
+	got, err := c.MessagesByID(ctx, []string{"dead", "cleared", "edge", "revoked", "nosession"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids(got) != "dead nosession" || !got[0].Deleted || string(got[0].Body) != `{"text":"mine"}` {
+		t.Fatalf("by id: %+v; want dead (still deleted, as stored) and nosession", got)
+	}
+	// AddCleared lets the cleared ones in, not the stored ones.
+	b = &Batch{AddCleared: true, AddMessages: []Message{addMsg("0|bob", "cleared", 1400, "server"),
+		addMsg("0|bob", "dead", 1002, "server")}}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(b.AddMessages); got != "cleared" {
+		t.Fatalf("with AddCleared, inserted %q, want cleared", got)
+	}
+	if page, _ := c.Messages(ctx, Query{SK: "0|bob", Limit: 100}); ids(page) != "live cleared new own" {
+		t.Fatalf("bob's messages with AddCleared: %q", ids(page))
+	}
+}
+
+// addMessagesMergedClear: the ClearedTo that AddMessages are checked
+// against is the stored session's merged with the batch's: a batch staged
+// from an older copy (ClearedTo 0) cannot let cleared messages in, and a
+// clear in the same batch keeps them out.
+func addMessagesMergedClear(t *testing.T, c Cache) {
+	ctx := context.Background()
+	if err := c.Apply(ctx, &Batch{Sessions: []Session{{Key: "0|bob", ID: "bob", ClearedTo: 3000, UpdateTime: 10}}}); err != nil {
+		t.Fatal(err)
+	}
+	b := &Batch{
+		Sessions: []Session{{Key: "0|bob", ID: "bob", SyncSeq: 5, LastSeq: 5, UpdateTime: 5},
+			{Key: "0|dave", ID: "dave", ClearedTo: 2000}},
+		AddMessages: []Message{addMsg("0|bob", "b1", 2500, "s"), addMsg("0|bob", "b2", 3001, "s"),
+			addMsg("0|dave", "d1", 1900, "s"), addMsg("0|dave", "d2", 2100, "s")},
+	}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(b.AddMessages); got != "b2 d2" {
+		t.Fatalf("inserted %q, want b2 d2", got)
+	}
+	if len(b.Sessions) != 2 || b.Sessions[0].ClearedTo != 3000 || b.Sessions[0].SyncSeq != 5 {
+		t.Fatalf("merged sessions: %+v", b.Sessions)
+	}
+	if got, _ := c.MessagesByID(ctx, []string{"b1", "b2", "d1", "d2"}); ids(got) != "b2 d2" {
+		t.Fatalf("stored: %q, want b2 d2", ids(got))
 	}
 }
