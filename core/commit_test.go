@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+
+	"yunxin/proto"
 )
 
 // Tests of tx.commit (state.go): what it installs and emits once the cache
@@ -168,5 +170,34 @@ func TestCommitOfAStoppedRunEmitsNothing(t *testing.T) {
 	}
 	if got := rec.eventTypes(); len(got) != 0 {
 		t.Fatalf("a run stopped during its commit emitted %v", got)
+	}
+}
+
+// TestReceiptReportedInEachTab: each tab reports a receipt once, also when
+// another tab stored it first and this tab's next write installed that
+// merged record (a higher PeerReadSeq) before it applied the receipt.
+func TestReceiptReportedInEachTab(t *testing.T) {
+	c1, r1, rec1, c2, r2, rec2 := twoTabs(t)
+	rc := proto.Receipt{Conv: "p:alice|bob", From: "bob", Seq: 3, ClientID: "m3", Time: 2000}
+	c1.onPush(r1, nil, proto.PushChange, change(1, proto.ChangeReceipt, rc.Conv, rc))
+	if got := rec1.eventTypes(); !slices.Contains(got, "onRecvMessageReceipts") {
+		t.Fatalf("tab 1's events = %v, want onRecvMessageReceipts", got)
+	}
+	// Tab 2 writes the session (a message), installing the merged record
+	// that holds tab 1's receipt; then the receipt's push reaches it.
+	c2.onPush(r2, nil, proto.PushMsg, msg(4, "bob", 3000))
+	if s := c2.sessionNow("0|bob"); s.PeerReadSeq != 3 {
+		t.Fatalf("tab 2 did not install the merged receipt: %+v", s)
+	}
+	rec2.reset()
+	c2.onPush(r2, nil, proto.PushChange, change(1, proto.ChangeReceipt, rc.Conv, rc))
+	if got := rec2.eventTypes(); !slices.Contains(got, "onRecvMessageReceipts") {
+		t.Fatalf("tab 2's events = %v, want onRecvMessageReceipts once", got)
+	}
+	// Once: the same change again (the sync paging over it) tells nothing.
+	rec2.reset()
+	c2.onPush(r2, nil, proto.PushChange, change(1, proto.ChangeReceipt, rc.Conv, rc))
+	if got := rec2.eventTypes(); slices.Contains(got, "onRecvMessageReceipts") {
+		t.Fatalf("tab 2 reported the receipt twice: %v", got)
 	}
 }

@@ -40,17 +40,25 @@ type sessionState struct {
 	byKey     map[string]*Session
 	byConv    map[string]*Session
 	announced map[string]seqCursor // by session key; none: nothing announced
-	pulling   map[string]bool      // conversations with a gap pull running; guarded by Client.mu
-	history   histIndex            // messages history pages returned (anchors not cached); guarded by Client.mu
+	// receipts is this tab's announced receipt mark by session key: the
+	// peer-read seq it reported last (onRecvMessageReceipts). Like
+	// announced, per tab: another tab's write may bring a higher
+	// PeerReadSeq into this tab's merged record before this tab applies
+	// the receipt change itself, and it must still report it once.
+	receipts map[string]int64
+	pulling  map[string]bool // conversations with a gap pull running; guarded by Client.mu
+	history  histIndex       // messages history pages returned (anchors not cached); guarded by Client.mu
 }
 
 func newSessionState(list []Session) sessionState {
 	st := sessionState{byKey: make(map[string]*Session, len(list)), byConv: make(map[string]*Session, len(list)),
-		announced: make(map[string]seqCursor, len(list)), pulling: map[string]bool{}, history: newHistIndex(maxHistIndex)}
+		announced: make(map[string]seqCursor, len(list)), receipts: make(map[string]int64, len(list)),
+		pulling: map[string]bool{}, history: newHistIndex(maxHistIndex)}
 	for i := range list {
 		s := list[i] // schema-1 records come converted from the cache's Load
 		st.install(&s)
 		st.announced[s.Key] = seqCursor{s.SyncSeq, s.Ahead}
+		st.receipts[s.Key] = s.PeerReadSeq
 	}
 	return st
 }
@@ -102,6 +110,15 @@ func (c *seqCursor) mark(seq int64) bool {
 // union adds every seq of o to c.
 func (c *seqCursor) union(o seqCursor) {
 	c.Seq, c.Ahead = mergeCursor(c.Seq, c.Ahead, o.Seq, o.Ahead)
+}
+
+// receiptMark returns this tab's announced receipt mark of session key as
+// t stages it (sessionState.receipts).
+func (t *tx) receiptMark(key string) int64 {
+	if m, ok := t.receipts[key]; ok {
+		return m
+	}
+	return t.r.st.sessions.receipts[key]
 }
 
 // announcedOf returns this tab's announced cursor of session key as t
@@ -414,11 +431,20 @@ func (t *tx) applyReceipt(rc proto.Receipt) {
 		return
 	}
 	s, ok := t.session(key)
-	if !ok || rc.Seq <= s.PeerReadSeq {
+	if !ok {
 		return
 	}
-	s.PeerReadSeq, s.PeerReadTime = rc.Seq, rc.Time
-	t.putSession(s, evUpdateSession)
+	if rc.Seq > s.PeerReadSeq {
+		s.PeerReadSeq, s.PeerReadTime = rc.Seq, rc.Time
+		t.putSession(s, evUpdateSession)
+	}
+	if rc.Seq <= t.receiptMark(key) { // this tab reported it already
+		return
+	}
+	if t.receipts == nil {
+		t.receipts = map[string]int64{}
+	}
+	t.receipts[key] = rc.Seq
 	ref := SessionRef{s.ID, s.ChatType}
 	rv := ReceiptView{Session: ref, SessionID: s.ID, Timestamp: rc.Time, MessageID: rc.ClientID}
 	if n := len(t.events); n > 0 {

@@ -65,6 +65,7 @@ type tx struct {
 	// announced holds the staged announced cursors by session key (this
 	// tab's memory only; see sessionState).
 	announced map[string]seqCursor
+	receipts  map[string]int64     // staged announced receipt marks by session key (sessionState.receipts)
 	kinds     map[string]string    // session key → session event to emit ("" none)
 	msgs      []Message            // the SDK's own message writes (Batch.Messages)
 	addMsgs   []Message            // messages from the server (Batch.AddMessages)
@@ -234,6 +235,9 @@ func (t *tx) commit(ctx context.Context) error {
 		cur := r.st.sessions.announced[k]
 		cur.union(a)
 		r.st.sessions.announced[k] = cur
+	}
+	for k, m := range t.receipts {
+		r.st.sessions.receipts[k] = max(r.st.sessions.receipts[k], m)
 	}
 	for _, rec := range b.Records {
 		k := RecordKey{rec.Kind, rec.Key}
