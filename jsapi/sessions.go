@@ -212,7 +212,7 @@ func doDeleteRemoteSessions(ctx context.Context, e Engine, p params) (any, error
 }
 
 // doPullHistory: direction (like messagesInSession's) is our addition; the
-// doc's is QUERY_OLD. persistClear is accepted and ignored.
+// doc's is QUERY_OLD.
 func doPullHistory(ctx context.Context, e Engine, p params) (any, error) {
 	sid, ct, err := session(p)
 	if err != nil {
@@ -228,7 +228,7 @@ func doPullHistory(ctx context.Context, e Engine, p params) (any, error) {
 	if q.Persist, err = p.boolean("persist", false); err != nil {
 		return nil, err
 	}
-	if _, err = p.boolean("persistClear", false); err != nil {
+	if q.PersistClear, err = p.boolean("persistClear", false); err != nil {
 		return nil, err
 	}
 	dir, err := p.str("direction")

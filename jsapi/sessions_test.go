@@ -30,7 +30,7 @@ func TestSessionOpsMapping(t *testing.T) {
 		t.Errorf("pullMessageHistory ret %v", env.Ret)
 	}
 	run(t, f, "pullMessageHistory", `{"sessionId":"bob","chatType":0,"messageId":"m5","limit":100,"persist":true,"persistClear":true,"direction":"QUERY_NEW"}`)
-	if q := f.args.(core.HistoryParams); q != (core.HistoryParams{SessionID: "bob", MessageID: "m5", Limit: 100, Persist: true, Newer: true}) {
+	if q := f.args.(core.HistoryParams); q != (core.HistoryParams{SessionID: "bob", MessageID: "m5", Limit: 100, Persist: true, PersistClear: true, Newer: true}) {
 		t.Errorf("pullMessageHistory %+v", q)
 	}
 	run(t, f, "deleteMessage", `{"messageId":"m1"}`)
