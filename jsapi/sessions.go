@@ -116,17 +116,7 @@ func doMessages(ctx context.Context, e Engine, p params) (any, error) {
 		return nil, err
 	}
 	q := core.MessagesParams{SessionID: sid, ChatType: ct}
-	if q.MessageID, err = p.str("messageId"); err != nil {
-		return nil, err
-	}
-	if q.Limit, err = p.integer("limit", 10); err != nil {
-		return nil, err
-	}
-	dir, err := p.str("direction")
-	if err != nil {
-		return nil, err
-	}
-	if q.Newer, err = newer(dir); err != nil {
+	if q.MessageID, q.Limit, q.Newer, err = pageParams(p); err != nil {
 		return nil, err
 	}
 	asc, err := p.boolean("asc", true)
@@ -157,6 +147,24 @@ func doMessagesByIDs(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 // newer turns the plugin's two direction names into core's Newer.
+// pageParams reads the params of a page of messages, messagesInSession's
+// and pullMessageHistory's: the anchor messageId, limit (default 10) and
+// direction.
+func pageParams(p params) (messageID string, limit int, newerDir bool, err error) {
+	if messageID, err = p.str("messageId"); err != nil {
+		return
+	}
+	if limit, err = p.integer("limit", 10); err != nil {
+		return
+	}
+	dir, err := p.str("direction")
+	if err != nil {
+		return
+	}
+	newerDir, err = newer(dir)
+	return
+}
+
 func newer(direction string) (bool, error) {
 	switch direction {
 	case "", "QUERY_OLD":
@@ -219,23 +227,13 @@ func doPullHistory(ctx context.Context, e Engine, p params) (any, error) {
 		return nil, err
 	}
 	q := core.HistoryParams{SessionID: sid, ChatType: ct}
-	if q.MessageID, err = p.str("messageId"); err != nil {
-		return nil, err
-	}
-	if q.Limit, err = p.integer("limit", 10); err != nil {
+	if q.MessageID, q.Limit, q.Newer, err = pageParams(p); err != nil {
 		return nil, err
 	}
 	if q.Persist, err = p.boolean("persist", false); err != nil {
 		return nil, err
 	}
 	if q.PersistClear, err = p.boolean("persistClear", false); err != nil {
-		return nil, err
-	}
-	dir, err := p.str("direction")
-	if err != nil {
-		return nil, err
-	}
-	if q.Newer, err = newer(dir); err != nil {
 		return nil, err
 	}
 	return messagesRet(e.PullMessageHistory(ctx, q))
