@@ -206,6 +206,9 @@ type Msg struct {
 	Ext        json.RawMessage `json:"ext,omitempty"` // remoteExt, a JSON object ≤ 1 KB
 	Time       int64           `json:"time,omitempty"`
 	FromClient int             `json:"fct,omitempty"` // sender's client type
+	// Nick is the sender's nickname when the message was stored (the
+	// doc's senderName and fromNick); the server sets it.
+	Nick string `json:"nick,omitempty"`
 	// Revoked marks a revoked message in a pull: its Body and Ext are
 	// gone from the server; it keeps its Seq so that the sequence has no
 	// hole. History leaves revoked messages out.
@@ -332,18 +335,12 @@ type UsersReq struct {
 // MaxUsers is the most accounts one UsersReq may name (NIM's 150).
 const MaxUsers = 150
 
-// UsersResp lists the accounts of a UsersReq that exist, in the order asked;
-// unknown accounts are left out.
+// UsersResp lists the profiles (UserInfo, people.go) of the accounts of a
+// UsersReq that exist, in the order asked; unknown accounts are left out.
 type UsersResp struct {
 	Users []UserInfo `json:"users"`
 }
 
-// UserInfo is an account's public profile.
-type UserInfo struct {
-	Account string `json:"account"`
-	Name    string `json:"name,omitempty"`
-	Icon    string `json:"icon,omitempty"`
-}
 
 // P2PConv is the conversation id of two accounts, the same from both sides.
 func P2PConv(a, b string) string {

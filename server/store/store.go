@@ -40,6 +40,7 @@ type Store interface {
 	Messages
 	Conversations
 	Changes
+	People
 	Close() error
 }
 
@@ -156,6 +157,7 @@ type User struct {
 	Salt      []byte
 	TokenHash []byte
 	CreatedMs int64
+	Blocked   bool // user/block: logins are refused (422)
 }
 
 // Store errors.
