@@ -341,7 +341,6 @@ type UsersResp struct {
 	Users []UserInfo `json:"users"`
 }
 
-
 // P2PConv is the conversation id of two accounts, the same from both sides.
 func P2PConv(a, b string) string {
 	if b < a {
