@@ -3,7 +3,8 @@
 // User data (message text, file names, places, account names) is always
 // rendered with textContent or as attribute values, never with innerHTML;
 // URLs from message bodies are used only when they are http(s):, blob: (or
-// data: for media sources).
+// data: for media sources). The people features (contacts, inbox, profiles)
+// are in people.js, started below as `people`.
 (function () {
   'use strict';
   var yunxinIM = api.require('yunxinIM');
@@ -43,8 +44,14 @@
   // online (clearConnectionErrors); the others stay until the next action.
   var CONNECTION_CODES = { 408: true, 415: true, 416: true, 500: true };
 
+  // A message refused because the receiver has the sender on its
+  // blacklist (7101).
+  var BLOCKED = 7101;
+  var BLOCKED_TEXT = 'Not sent: blocked by the receiver';
+
   function showError(id, err) {
     var el = $(id);
+    if (err && err.code === BLOCKED && id === 'chatError') err = { code: BLOCKED, msg: BLOCKED_TEXT };
     el.textContent = err ? (err.msg || 'error') + (err.code ? ' (' + err.code + ')' : '') : '';
     el.dataset.connection = err && CONNECTION_CODES[err.code] ? 'true' : '';
   }
@@ -136,6 +143,14 @@
 
   function sidOf(x) { return x.sessionId || (x.session && x.session.sessionId) || ''; }
 
+  // people.js: names, avatars, mute states, the contacts and inbox tabs and
+  // the profile page.
+  var people = window.demoPeople({
+    yunxinIM: yunxinIM, $: $, h: h, button: button, showError: showError, safeURL: safeURL, clock: clock,
+    changed: function () { renderSessions(); renderPeer(); refreshSenders(); },
+    openChat: function (id) { people.showTab('chats'); startChat(id); }
+  });
+
   // ---- views ------------------------------------------------------------
 
   function showLogin() {
@@ -145,7 +160,7 @@
     $('chatView').hidden = true;
     $('loginView').hidden = false;
     $('logout').hidden = true;
-    $('me').textContent = '';
+    people.stop();
     $('account').value = storage(STORE.account);
     $('token').value = '';
     renderSessions();
@@ -155,10 +170,10 @@
 
   function showChat(account) {
     me = account;
-    $('me').textContent = account;
     $('loginView').hidden = true;
     $('chatView').hidden = false;
     $('logout').hidden = false;
+    people.start(account);
     loadSessions();
   }
 
@@ -200,7 +215,7 @@
       if (reconnecting) s = ['reconnecting…', 'connecting'];
       if (s && (me || step !== 9)) setStatus(s[0], s[1]); // a logout's or kick's drop keeps its own status
       if (step === 5 || step === 8) clearConnectionErrors();
-      if (step === 8 && me) loadSessions();
+      if (step === 8 && me) { loadSessions(); people.synced(); }
       if (step === 5 || step === 9) refreshPending();
     } else if (ret.eventType === 'kickout') {
       storage(STORE.token, null);
@@ -240,20 +255,26 @@
     var frag = document.createDocumentFragment();
     list.forEach(function (s) {
       var sid = sidOf(s);
+      // A muted chat (setMute) shows its count in grey, not the red alert.
+      var muted = people.isMuted(sid);
       var li = document.createElement('li');
-      li.className = 'session' + (sid === current ? ' active' : '');
+      li.className = 'session' + (sid === current ? ' active' : '') + (muted ? ' muted' : '');
       li.dataset.sessionId = sid;
-      var name = h('span', 'name', sid);
+      var name = h('span', 'name', people.name(sid));
+      name.title = sid;
+      if (muted) name.appendChild(people.mutedIcon());
       var time = h('span', 'time', clock(sessionTime(s)));
       var prev = h('span', 'preview', s.lastMessage ? summaryOf(s.lastMessage) : s.content || '');
-      var badge = h('span', 'unread', String(s.unreadCount || 0));
+      var badge = h('span', 'unread' + (muted ? ' muted' : ''), String(s.unreadCount || 0));
       badge.hidden = !s.unreadCount;
-      li.append(name, time, prev, badge);
+      if (muted && s.unreadCount) badge.title = s.unreadCount + ' unread (muted)';
+      li.append(people.avatar(sid), name, time, prev, badge);
       li.addEventListener('click', function () { openConversation(sid); });
       frag.appendChild(li);
     });
     ul.replaceChildren(frag);
     $('noSessions').hidden = list.length > 0;
+    people.need(list.map(sidOf));
   }
 
   yunxinIM.addSessionListen(function (ret) {
@@ -272,20 +293,26 @@
     e.preventDefault();
     var peer = $('peer').value.trim();
     if (!peer) return;
+    startChat(peer, function () { $('peer').value = ''; });
+  });
+
+  // startChat opens the conversation with peer, creating its session.
+  function startChat(peer, done) {
     showError('chatError', null);
     yunxinIM.creatRecentSession({ sessionId: peer, chatType: 0 }, function (ret, err) {
       // Online, the SDK checks that the account exists (404 if not); the
       // conversation opens only when it does.
+      people.closeProfile();
       if (err && err.code === 404) return showError('chatError', { msg: 'There is no account "' + peer + '": check the name' });
       if (err) return showError('chatError', err);
-      $('peer').value = '';
+      if (done) done();
       if (!sessions[peer]) {
         sessions[peer] = { sessionId: peer, session: { sessionId: peer, chatType: 0 }, unreadCount: 0, updateTime: Date.now() };
       }
       renderSessions();
       openConversation(peer);
     });
-  });
+  }
 
   // ---- conversation -----------------------------------------------------
 
@@ -295,15 +322,33 @@
     reachedStart = false; cleared = false;
     var box = $('messages');
     Array.prototype.slice.call(box.querySelectorAll('.msg')).forEach(function (el) { el.remove(); });
-    $('peerName').textContent = current || 'Pick a conversation';
+    renderPeer();
     $('clearChat').hidden = !current;
     resetClearChat();
     $('locationForm').hidden = true;
     updateOlder();
   }
 
+  // renderPeer draws the conversation's header: the peer's avatar, name
+  // and mute state, and the button to its profile.
+  function renderPeer() {
+    $('peerName').textContent = current ? people.name(current) : 'Pick a conversation';
+    $('peerName').title = current;
+    $('peerAvatar').replaceChildren();
+    if (current) $('peerAvatar').appendChild(people.avatar(current, 'small'));
+    $('peerMuted').hidden = !current || !people.isMuted(current);
+    $('peerProfile').hidden = !current;
+  }
+  $('peerProfile').addEventListener('click', function () { if (current) people.openProfile(current); });
+
+  // refreshSenders redraws the sender names of the shown messages.
+  function refreshSenders() {
+    shown.forEach(function (e) { if (e.recalled) renderMessage(e); else renderSender(e); });
+  }
+
   function openConversation(sid) {
     current = sid;
+    people.closeProfile();
     showError('chatError', null);
     clearConversation();
     renderSessions();
@@ -477,6 +522,7 @@
       el.replaceChildren(entry.body.node, entry.meta, entry.actions);
     }
     entry.body.update(m, b);
+    renderSender(entry);
 
     // Upload progress of an outgoing attachment.
     var bar = el.querySelector(':scope > progress.upload');
@@ -497,6 +543,8 @@
       meta.appendChild(tick);
       if (pending && reconnecting) meta.appendChild(h('span', 'waiting', 'waiting for the connection'));
     }
+    // Refused because the receiver has the sender on its blacklist (7101).
+    if (failed && m.isBlackListed) meta.appendChild(h('span', 'blocked', 'blocked by the receiver'));
     if (failed) meta.appendChild(button('retry', 'Retry', 'Send it again', function () { resend(entry); }));
 
     // While it is being sent (uploading, or waiting in the outbox) a message
@@ -506,6 +554,18 @@
     if (out && m.deliveryState === 2) acts.push(button('revoke', 'Recall', 'Recall it for everyone (within 2 minutes)', function () { recall(entry); }));
     if (!pending) acts.push(button('delete', 'Delete', 'Delete it on this device', function () { deleteMessage(entry); }));
     entry.actions.replaceChildren.apply(entry.actions, acts);
+  }
+
+  // renderSender shows an incoming message's senderName (the sender's
+  // current nickname) above it, when the SDK gives one.
+  function renderSender(entry) {
+    var m = entry.msg, el = entry.el;
+    var name = !entry.recalled && !isOut(m) && typeOf(m) !== TIP && typeof m.senderName === 'string' ? m.senderName : '';
+    var label = el.querySelector(':scope > .sender');
+    if (!name) { if (label) label.remove(); return; }
+    if (!label) { label = h('div', 'sender'); el.insertBefore(label, el.firstChild); }
+    label.textContent = name;
+    label.title = m.from || '';
   }
 
   // buildBody makes the element of a message body by type; update fills it
@@ -704,7 +764,7 @@
   function renderRecalled(entry) {
     var r = entry.recalled, el = entry.el;
     el.className = 'msg tip recalled';
-    var line = h('span', 'text', (r.by === me ? 'You' : r.by) + ' recalled a message');
+    var line = h('span', 'text', (r.by === me ? 'You' : people.name(r.by)) + ' recalled a message');
     var parts = [line];
     if (r.by === me && r.text) {
       parts.push(button('reedit', 'Re-edit', 'Put the text back into the message box', function () {
@@ -1037,6 +1097,7 @@
         if (ret.eventType !== 'willSendMessage' && ret.eventType !== 'sendingMessage' && m) delete uploads[m.messageId];
         if (m && m.deliveryState === 0 && ret.eventType === 'sendMessageFinish' && ret.msg && !canceled[m.messageId]) {
           if (sidOf(m) === current) showError('chatError', { code: ret.code, msg: 'Not sent: ' + ret.msg });
+          if (sidOf(m) === current && (ret.code === BLOCKED || m.isBlackListed)) showError('chatError', { code: BLOCKED });
         }
         showLive(m);
         break;
