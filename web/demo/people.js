@@ -457,13 +457,15 @@ window.demoPeople = function (ui) {
     $('conversation').hidden = true;
     $('profileView').hidden = false;
     $('profileView').dataset.userId = id;
-    formFilled = false;
+    $('profileView').dataset.loaded = '';
+    formDirty = false;
     rel = {};
     renderProfile();
     var readLocal = function (done) {
       yunxinIM.localUserInfo({ userId: id }, function (ret) {
         if (g !== pgen) return;
         if (ret && ret.user) remember([ret.user]);
+        $('profileView').dataset.loaded = 'true';
         renderProfile();
         if (done) done(ret && ret.user);
       });
@@ -503,8 +505,8 @@ window.demoPeople = function (ui) {
     yunxinIM.isMute({ userId: id }, function (ret) { got.mute = !!(ret && ret.isMute); done(); });
   }
 
-  var formFilled = false;
-  var loaded = {}; // the own profile as the form was filled from it
+  var formDirty = false; // the own profile's form was typed into
+  var loaded = {};       // the own profile as the form was filled from it
 
   function renderProfile() {
     var id = profileId;
@@ -534,7 +536,7 @@ window.demoPeople = function (ui) {
     dl.hidden = own || rows.length === 0;
 
     $('profileForm').hidden = !own;
-    if (own && !formFilled) fillForm(i);
+    if (own && !formDirty) fillForm(i);
     renderActions(id, own);
   }
 
@@ -610,14 +612,13 @@ window.demoPeople = function (ui) {
     });
   }
 
-  // The own profile's form: filled once per opening (so that an update
-  // from another device does not overwrite what is being typed); Save sends
-  // the fields that changed.
+  // The own profile's form: filled from the profile until it is typed into
+  // (an update from another device then does not overwrite what is being
+  // typed); Save sends the fields that changed.
   var FORM = [['nickName', 'pfNick'], ['avatar', 'pfAvatar', 'avatarUrl'], ['sign', 'pfSign'], ['gender', 'pfGender'],
     ['email', 'pfEmail'], ['birth', 'pfBirth'], ['mobile', 'pfMobile']];
 
   function fillForm(i) {
-    formFilled = !!(i && Object.keys(i).length);
     loaded = {};
     FORM.forEach(function (f) {
       var v = i[f[2] || f[0]];
@@ -626,6 +627,9 @@ window.demoPeople = function (ui) {
       $(f[1]).value = String(v);
     });
   }
+
+  $('profileForm').addEventListener('input', function () { formDirty = true; });
+  $('profileForm').addEventListener('change', function () { formDirty = true; });
 
   $('profileForm').addEventListener('submit', function (e) {
     e.preventDefault();
@@ -646,6 +650,7 @@ window.demoPeople = function (ui) {
       if (g !== pgen) return;
       if (err || !ret || !ret.status) return showError('profileError', err || { msg: 'Not saved' });
       Object.keys(upd).forEach(function (k) { loaded[k] = String(upd[k]); });
+      formDirty = false;
       note('profileNote', 'Saved', true);
       loadMe();
     });
@@ -665,7 +670,12 @@ window.demoPeople = function (ui) {
       case 'onBlackListChanged': loadBlocked(); break;
       case 'onMuteListChanged': loadMuted(); break;
       case 'onUserInfoChanged':
-        if (ret.user && ret.user.userId === me || (ret.changeUser || []).some(function (u) { return u && u.userId === me; })) loadMe();
+        // Read each changed profile from the cache too: the event may carry
+        // the account only.
+        var ids = (ret.changeUser || []).concat(ret.user ? [ret.user] : []).map(function (u) { return u && u.userId; });
+        ids.filter(Boolean).forEach(function (id) {
+          yunxinIM.localUserInfo({ userId: id }, function (r) { if (r && r.user) { remember([r.user]); changed(); } });
+        });
         changed();
         break;
     }
