@@ -76,6 +76,7 @@ window.demoPeople = function (ui) {
       img.addEventListener('load', function () { box.classList.add('has-image'); });
       img.addEventListener('error', function () { img.remove(); box.classList.remove('has-image'); });
       img.src = url;
+      if (img.complete && img.naturalWidth > 0) box.classList.add('has-image'); // cached: no flash of initials
       box.appendChild(img);
     }
     return box;
