@@ -63,8 +63,13 @@ func TestDemoPeople(t *testing.T) {
 	alice, bob := ui{newBrowser(t, a+" (demo)")}, ui{newBrowser(t, b+" (demo)")}
 	alice.roomy()
 	bob.roomy()
-	alice.loginUI(s, a, tok[a])
-	bob.loginUI(s, b, tok[b])
+	for _, u := range []struct {
+		ui
+		id string
+	}{{alice, a}, {bob, b}} {
+		u.loginUI(s, u.id, tok[u.id])
+		u.waitFor("the sync done (status online)", `document.querySelector('#status').textContent === 'online'`, 15*time.Second)
+	}
 
 	// bob has a picture (the server's own icon) as his avatar.
 	avatarURL := s.URL() + "/favicon.svg"
@@ -162,10 +167,10 @@ func TestDemoPeople(t *testing.T) {
 	if txt := alice.text(personSel("searchResults", b)); !strings.Contains(txt, "Friend") {
 		t.Errorf("bob's search result %q is not marked Friend", txt)
 	}
-	alice.screenshot("demo-people-contacts.png")
 	alice.click(personSel("searchResults", b))
 	alice.waitFor("bob's profile, as a friend", visible("#profileActions .unfriend")+` && document.querySelector('#profileName').textContent === 'Bob B' &&
 		document.querySelector('#profileTags').textContent.includes('Friend')`, 10*time.Second)
+	alice.screenshot("demo-people-contacts.png")
 
 	// ---- bob mutes alice; her messages then count in grey ----
 	bob.click(personSel("friends", a))
@@ -213,6 +218,9 @@ func TestDemoPeople(t *testing.T) {
 	alice.waitFor("alice's message refused: 'blocked by the receiver' and Retry", fmt.Sprintf(`(() => { const m = %s;
 		return m && (m.querySelector('.meta .blocked') || {}).textContent === 'blocked by the receiver' && !!m.querySelector('.retry'); })()`, refused), 10*time.Second)
 	alice.waitText("#chatError saying so", "#chatError", "blocked by the receiver", 5*time.Second)
+	if v := eval[string](alice.browser, `document.querySelector('#text').value`); v != "" {
+		t.Errorf("the refused message's text is back in the message box (%q); it stays as the failed message, with Retry", v)
+	}
 	t.Logf("refused: %q", alice.text("#chatError"))
 	alice.screenshot("demo-people-blocked.png")
 	bob.click("#profileActions .unblock")

@@ -928,7 +928,8 @@
       if (quietCancel(err)) return; // canceled here: it shows as not sent, with Retry
       if (err) {
         showError('chatError', err.code === 415 ? { code: 415, msg: 'Not sent: offline. It reconnects by itself; send again when it is back' } : err);
-        if (g === gen && !input.value) input.value = text;
+        // Refused by the receiver's blacklist, the message stays, failed, with Retry.
+        if (g === gen && !input.value && err.code !== BLOCKED) input.value = text;
         return;
       }
       showError('chatError', null);

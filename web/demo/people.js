@@ -31,6 +31,7 @@ window.demoPeople = function (ui) {
   var profileId = '';  // the open profile, '' when none
   var pgen = 0;        // bumps when the open profile changes
   var asked = {};      // userId → true: fetchUserInfos asked this page life
+  var toasted = {};    // notificationId → true: shown as a toast
 
   // ---- names and avatars -------------------------------------------------
 
@@ -117,6 +118,16 @@ window.demoPeople = function (ui) {
         if (Object.keys(needing).length) need([]);
       });
     }, 50);
+  }
+
+  // withProfile runs fn once the profile of id is known (fetched from the
+  // server if it is not cached), or could not be had.
+  function withProfile(id, fn) {
+    if (!id || info(id)) return fn();
+    yunxinIM.fetchUserInfos({ users: [id] }, function (ret) {
+      if (ret && ret.users) remember(ret.users);
+      fn();
+    });
   }
 
   // changed redraws everything that shows names, avatars or mute states.
@@ -695,16 +706,23 @@ window.demoPeople = function (ui) {
         if (typeof ret.unreadCount === 'number') setUnread(ret.unreadCount);
         loadNotes();
         if (n && tab === 'inbox') markRead();
-        if (n && tab !== 'inbox' && !n.read && n.type === 5 && n.sourceID !== me) {
-          need([n.sourceID]);
-          var t = toast(name(n.sourceID), noteText(n) + (n.postscript ? ': “' + n.postscript + '”' : ''), 'system');
-          t.title = 'Open the inbox';
-          t.addEventListener('click', function () { showTab('inbox'); });
+        // A new friend notification pops up once (the SDK reports a
+        // notification again when it is answered).
+        if (n && tab !== 'inbox' && !n.read && n.type === 5 && n.sourceID !== me && !toasted[n.notificationId] &&
+            !(n.operation === REQUEST && (n.handleStatus || 0) !== UNTREATED)) {
+          toasted[n.notificationId] = true;
+          withProfile(n.sourceID, function () {
+            var t = toast(name(n.sourceID), noteText(n) + (n.postscript ? ': “' + n.postscript + '”' : ''), 'system');
+            t.title = 'Open the inbox';
+            t.addEventListener('click', function () { showTab('inbox'); });
+          });
         }
         break;
       case 'onReceiveCustomSystemNotification':
         var c = ret.systemNotification || {};
-        toast('Notification' + (c.sender ? ' from ' + name(c.sender) : ''), String(c.content || ''), 'custom');
+        withProfile(c.sender, function () {
+          toast('Notification' + (c.sender ? ' from ' + name(c.sender) : ''), String(c.content || ''), 'custom');
+        });
         break;
     }
   });
