@@ -308,6 +308,8 @@ func TestInstallHandsTheListenerTable(t *testing.T) {
 		"addAccountListen": {core.EventAccount, true}, "removeAccountListen": {core.EventAccount, false},
 		"addMessageListen": {core.EventMessage, true},
 		"addSessionListen": {core.EventSession, true}, "removeSessionListen": {core.EventSession, false},
+		"addFriendListen": {core.EventFriend, true}, "removeFriendListen": {core.EventFriend, false},
+		"addNotificationListen": {core.EventNotification, true}, "removeNotificationListen": {core.EventNotification, false},
 	}
 	if len(got) != len(want) {
 		t.Errorf("listeners %v, want %v", got, want)
