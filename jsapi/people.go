@@ -58,6 +58,16 @@ func account(p params, name string) (string, error) {
 	return s, checkAccount(name, s)
 }
 
+// other checks, after every other param, that id (the parameter name) is
+// not the logged-in account: nobody befriends, blacklists or mutes
+// themselves.
+func other(e Engine, name, id string) error {
+	if me := e.CurrentAccount(); me != "" && me == id {
+		return core.BadParam(name, "must not be your own account")
+	}
+	return nil
+}
+
 // accounts returns the required array of account ids name (users,
 // userIds), at most max of them (0: no limit); a bad element is named
 // name[i].
@@ -234,6 +244,9 @@ func doRequestFriend(ctx context.Context, e Engine, p params) (any, error) {
 	if utf8.RuneCountInString(msg) > proto.MaxFriendMsgRunes {
 		return nil, core.BadParam("message", "must be at most "+strconv.Itoa(proto.MaxFriendMsgRunes)+" characters")
 	}
+	if err := other(e, "userId", id); err != nil {
+		return nil, err
+	}
 	return done(e.RequestFriend(ctx, id, op, msg))
 }
 
@@ -244,6 +257,9 @@ func doDeleteFriend(ctx context.Context, e Engine, p params) (any, error) {
 	}
 	rm, err := p.boolean("removeAlias", true)
 	if err != nil {
+		return nil, err
+	}
+	if err := other(e, "userId", id); err != nil {
 		return nil, err
 	}
 	return done(e.DeleteFriend(ctx, id, rm))
@@ -268,6 +284,9 @@ func blackList(on bool) handler {
 	return func(ctx context.Context, e Engine, p params) (any, error) {
 		id, err := account(p, "userId")
 		if err != nil {
+			return nil, err
+		}
+		if err := other(e, "userId", id); err != nil {
 			return nil, err
 		}
 		return done(e.SetBlackList(ctx, id, on))
@@ -296,6 +315,9 @@ func doSetMute(ctx context.Context, e Engine, p params) (any, error) {
 	}
 	on, err := p.boolean("isNotify", true)
 	if err != nil {
+		return nil, err
+	}
+	if err := other(e, "userId", id); err != nil {
 		return nil, err
 	}
 	return done(e.SetMute(ctx, id, on))

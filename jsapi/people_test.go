@@ -288,6 +288,21 @@ func TestPeopleBadParams(t *testing.T) {
 			t.Errorf("%s(%.70s) reached the engine: %s", c.method, c.params, f.last)
 		}
 	}
+	// The fake is logged in as alice: she cannot befriend, blacklist or
+	// mute herself (the engine hears only the CurrentAccount question).
+	for _, m := range []string{"requestFriend", "deleteFriend", "addToBlackList", "removeFromBlackList", "setMute"} {
+		f := &fake{}
+		wantErr(t, run(t, f, m, `{"userId":"alice"}`), 414, "parameter userId must not be your own account")
+		if f.last != "CurrentAccount" {
+			t.Errorf("%s(alice) reached the engine: %s", m, f.last)
+		}
+	}
+	// Reads about oneself are fine.
+	for _, m := range []string{"localUserInfo", "isMyFriend", "isUserInBlackList", "isMute"} {
+		if env := run(t, &fake{}, m, `{"userId":"alice"}`); env.Err != nil {
+			t.Errorf("%s(alice): %+v", m, env.Err)
+		}
+	}
 }
 
 // TestPeopleEngineErrors: an engine failure reaches the page as it is, with
