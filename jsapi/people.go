@@ -58,9 +58,9 @@ func account(p params, name string) (string, error) {
 	return s, checkAccount(name, s)
 }
 
-// other checks, after every other param, that id (the parameter name) is
-// not the logged-in account: nobody befriends, blacklists or mutes
-// themselves.
+// other checks that id, the value of the parameter called name, is not the
+// logged-in account: nobody befriends, blacklists or mutes themselves.
+// Handlers call it last, once every param is read.
 func other(e Engine, name, id string) error {
 	if me := e.CurrentAccount(); me != "" && me == id {
 		return core.BadParam(name, "must not be your own account")
