@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"yunxin/proto"
@@ -31,6 +32,7 @@ var peopleTests = []struct {
 	{"Relations", testRelations},
 	{"MarkNotes", testMarkNotes},
 	{"AddCustom", testAddCustom},
+	{"ConcurrentPeople", testConcurrentPeople},
 }
 
 // users creates the accounts (name: the accid's upper case) at created ms
@@ -809,5 +811,45 @@ func testAddCustom(t *testing.T, s store.Store) {
 	}
 	if l := logOf(t, s, "a", 0); len(l) != 2 {
 		t.Fatalf("a's log: %+v", l)
+	}
+}
+
+// Friendships and profile updates at once: whichever comes first, each
+// friend's log ends with the newest profile.
+func testConcurrentPeople(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	const n = 10
+	acc := func(i int) string { return fmt.Sprint("u", i%n) }
+	for i := range n {
+		users(t, s, acc(i))
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			if _, err := s.Befriend(ctx, acc(i), acc(i+1), proto.FriendAdd, "", 1000); err != nil {
+				t.Error(err)
+			}
+		})
+		wg.Go(func() {
+			if _, _, err := s.UpdateProfile(ctx, acc(i), proto.UpdateUserReq{Sign: ptr("s")}, 2000); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		me := acc(i)
+		fs := friendsOf(t, s, me)
+		if len(fs) != 2 {
+			t.Errorf("%s's friends: %+v", me, fs)
+		}
+		l := logOf(t, s, me, 0)
+		for f := range fs {
+			var u proto.UserInfo
+			decode(t, l["user "+f], &u)
+			if u.Ver != 2 || u.Sign != "s" {
+				t.Errorf("%s's log has %s's profile %+v, want the updated one", me, f, u)
+			}
+		}
 	}
 }
