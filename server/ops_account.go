@@ -3,13 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/coder/websocket"
 
 	"yunxin/proto"
-	"yunxin/server/store"
 )
 
 // The account domain: login, logout, ping, kick, users, and the clients
@@ -73,6 +71,12 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	c.s.throttle.end(c.ip, account, !ok, now)
 	if !ok {
 		return fail(errorf(proto.CodeBadAuth, "wrong account or token"))
+	}
+	// A blocked account (user/block) is told so only with its right token.
+	if u, err := c.s.store.User(ctx, account); err != nil {
+		return result{}, fmt.Errorf("look up user %s: %w", account, err)
+	} else if u.Blocked {
+		return fail(errorf(proto.CodeDisabled, "account disabled"))
 	}
 	info := proto.ClientInfo{
 		ID:         randomHex(8),
@@ -198,21 +202,12 @@ func opUsers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 			return result{}, errorf(proto.CodeBadParam, "accounts[%d] %q is not a valid account", i, a)
 		}
 	}
-	resp := proto.UsersResp{Users: []proto.UserInfo{}}
-	seen := map[string]bool{}
-	for _, a := range req.Accounts {
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		u, err := c.s.store.User(ctx, a)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return result{}, fmt.Errorf("user %s: %w", a, err)
-		}
-		resp.Users = append(resp.Users, proto.UserInfo{Account: u.Accid, Name: u.Name, Icon: u.Icon})
+	users, err := c.s.store.Profiles(ctx, req.Accounts)
+	if err != nil {
+		return result{}, fmt.Errorf("profiles of %d accounts: %w", len(req.Accounts), err)
 	}
-	return result{reply: resp}, nil
+	if users == nil {
+		users = []proto.UserInfo{}
+	}
+	return result{reply: proto.UsersResp{Users: users}}, nil
 }
