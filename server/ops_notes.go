@@ -50,7 +50,9 @@ func opNotesMark(ctx context.Context, c *conn, d json.RawMessage) (result, error
 func (s *Server) sendCustom(ctx context.Context, n proto.CustomNote, to []string, save bool) error {
 	n.Time = s.now().UnixMilli()
 	if !save {
-		s.publish(ctx, proto.PushCustom, n, "", to...)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dispatchTimeout)
+		defer cancel()
+		s.publish(pctx, proto.PushCustom, n, "", to...)
 		return nil
 	}
 	_, changes, err := s.store.AddCustom(ctx, n, to)
@@ -62,9 +64,13 @@ func (s *Server) sendCustom(ctx context.Context, n proto.CustomNote, to []string
 }
 
 // publishChanges pushes each change to the connections of its account
-// except the client except ("" for none: a REST write pushes to all).
+// except the client except ("" for none: a REST write pushes to all). What
+// was committed is pushed even when ctx is done (the REST caller went
+// away).
 func (s *Server) publishChanges(ctx context.Context, changes []store.Change, except string) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dispatchTimeout)
+	defer cancel()
 	for _, ch := range changes {
-		s.publish(ctx, proto.PushChange, ch.Change, except, ch.Account)
+		s.publish(pctx, proto.PushChange, ch.Change, except, ch.Account)
 	}
 }
