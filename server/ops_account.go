@@ -72,12 +72,6 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if !ok {
 		return fail(errorf(proto.CodeBadAuth, "wrong account or token"))
 	}
-	// A blocked account (user/block) is told so only with its right token.
-	if u, err := c.s.store.User(ctx, account); err != nil {
-		return result{}, fmt.Errorf("look up user %s: %w", account, err)
-	} else if u.Blocked {
-		return fail(errorf(proto.CodeDisabled, "account disabled"))
-	}
 	info := proto.ClientInfo{
 		ID:         randomHex(8),
 		ClientType: req.ClientType,
@@ -94,6 +88,17 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if err := c.s.registry.join(c); err != nil {
 		c.account, c.info = "", proto.ClientInfo{}
 		return result{}, err
+	}
+	// A blocked account (user/block) is told so only with its right token.
+	// Checked once joined: a block committed after this read is followed
+	// by its kick (needkick), which then reaches this connection.
+	if u, err := c.s.store.User(ctx, account); err != nil || u.Blocked {
+		c.s.registry.leave(c)
+		c.account = "" // c.info stays: a delivery may still be reading it
+		if err != nil {
+			return result{}, fmt.Errorf("look up user %s: %w", account, err)
+		}
+		return fail(errorf(proto.CodeDisabled, "account disabled"))
 	}
 	if err := c.s.presence.Online(ctx, account, info); err != nil {
 		c.s.registry.leave(c)
