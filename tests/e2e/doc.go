@@ -57,6 +57,19 @@
 //     back by the other tab's writes).
 //   - badparams_test.go: TestBadParams (414s naming the parameter; the runtime
 //     survives bad calls and throwing page callbacks).
+//   - people_test.go: the user, friend and notification groups.
+//     TestFriendRequestAccept (a request to an offline account reaches it
+//     at login; accept → both friend lists on two devices each, live and
+//     after a reload; delete ends it on both sides; reject; add directly),
+//     TestBlacklistAndMute (7101 and isBlackListed, unblock restores
+//     delivery; blacklist and mute list synced to the other device),
+//     TestProfiles (onUserInfoChanged live at a chat partner, senderName
+//     and fromNick, 414s naming the field, fetchUserInfos of 150 and 151),
+//     TestSearchUser (every range and option, case, alias; friends offline
+//     after openLocalCache), TestNotificationsSync (unread, mark all read,
+//     delete all on two devices and after a reload), TestCustomNotification
+//     (msg/sendAttachMsg save 1 and 2), TestBlockedAccount (user/block with
+//     needkick, 422, unblock; user/getUinfos), TestPeopleBadParams.
 //   - readme_test.go: TestREADMEMethodLists (the README's lists of
 //     implemented and not yet implemented methods match jsapi's table).
 //   - readme_snippet_test.go: TestREADMESnippet (the README's page snippet,

@@ -138,6 +138,8 @@ window.call = function (method, params, timeoutMs) {
       yunxinIM.addAccountListen(record('account'));
       yunxinIM.addMessageListen(record('message'));
       yunxinIM.addSessionListen(record('session'));
+      yunxinIM.addFriendListen(record('friend'));
+      yunxinIM.addNotificationListen(record('notification'));
       window.sdkReady = true;
     } catch (e) {
       window.sdkReady = 'adding listeners threw: ' + (e && e.stack || e);

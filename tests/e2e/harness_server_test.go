@@ -269,14 +269,26 @@ type restReply struct {
 	Info json.RawMessage `json:"info"`
 }
 
-// rest calls POST /nimserver/<path> with NetEase's checksum headers (secret
-// is the AppSecret to sign with) and form values.
-func rest(t *testing.T, s *imServer, path, secret string, form url.Values) (int, restReply) {
+// restRaw is rest with the shared server's secret, returning the raw reply
+// body (for replies whose data is not under "info", like user/getUinfos).
+func restRaw(t *testing.T, s *imServer, path string, form url.Values) []byte {
 	t.Helper()
 	req, err := http.NewRequest("POST", s.URL()+"/nimserver/"+path, strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	signREST(req, appSecret)
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return body
+}
+
+// signREST sets NetEase's server-API headers, signed with secret.
+func signREST(req *http.Request, secret string) {
 	nonce := strconv.FormatInt(time.Now().UnixNano(), 36)
 	cur := strconv.FormatInt(time.Now().Unix(), 10)
 	sum := sha1.Sum([]byte(secret + nonce + cur))
@@ -285,6 +297,17 @@ func rest(t *testing.T, s *imServer, path, secret string, form url.Values) (int,
 	req.Header.Set("Nonce", nonce)
 	req.Header.Set("CurTime", cur)
 	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
+}
+
+// rest calls POST /nimserver/<path> with NetEase's checksum headers (secret
+// is the AppSecret to sign with) and form values.
+func rest(t *testing.T, s *imServer, path, secret string, form url.Values) (int, restReply) {
+	t.Helper()
+	req, err := http.NewRequest("POST", s.URL()+"/nimserver/"+path, strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signREST(req, secret)
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		t.Fatalf("POST %s: %v", path, err)

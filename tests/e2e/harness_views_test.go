@@ -56,6 +56,8 @@ type msgView struct {
 	IsOutgoingMsg bool            `json:"isOutgoingMsg"`
 	IsReceivedMsg bool            `json:"isReceivedMsg"`
 	IsRemoteRead  bool            `json:"isRemoteRead"`
+	SenderName    string          `json:"senderName"`
+	IsBlackListed bool            `json:"isBlackListed"`
 	Body          msgBody         `json:"body"`
 	RemoteExt     json.RawMessage `json:"remoteExt"`
 	Seq           int64           `json:"seq"`
