@@ -157,7 +157,8 @@ func (t *tx) countEvent() {
 // applyNoteChange applies a ChangeNote: a new notification
 // (onReceiveSystemNotification, then onSystemNotificationCountChanged when
 // it is unread), a new handleStatus of a known one (no event), or, deleted,
-// its removal. One at or below the delete mark is ignored.
+// its removal (onSystemNotificationCountChanged). One at or below the
+// delete mark is ignored.
 func applyNoteChange(t *tx, ch proto.Change) error {
 	id := noteID(ch.Key)
 	if id <= 0 {
@@ -171,8 +172,8 @@ func applyNoteChange(t *tx, ch proto.Change) error {
 	old, was := t.record(k)
 	if ch.Deleted {
 		t.deleteRecord(k)
-		if was && id > mark.ReadTo {
-			t.countEvent()
+		if was {
+			t.countEvent() // the inbox changed: pages refresh it on this event
 		}
 		return nil
 	}
@@ -230,9 +231,11 @@ func applyNotesMarkChange(t *tx, ch proto.Change) error {
 
 // settleMarks removes the notifications the marks in effect delete and
 // stages onSystemNotificationCountChanged when the unread count is not
-// before any more.
+// before any more or notifications were removed (the inbox changed: a
+// page refreshes its list on this event).
 func (t *tx) settleMarks(before int) {
 	mark := effectiveMark(t.record)
+	removed := false
 	for _, key := range t.liveKeys(proto.ChangeNote) {
 		if id := noteID(key); id <= mark.DeletedTo {
 			k := RecordKey{proto.ChangeNote, key}
@@ -240,9 +243,10 @@ func (t *tx) settleMarks(before int) {
 			// A tombstone as new as the record at least, so that the cache
 			// takes it also outside a change (a local mark).
 			t.stageRecord(Record{Kind: k.Kind, Key: k.Key, Ver: max(rec.Ver, t.ver), Deleted: true})
+			removed = true
 		}
 	}
-	if t.unreadNotes() != before {
+	if removed || t.unreadNotes() != before {
 		t.countEvent()
 	}
 }

@@ -303,6 +303,15 @@ func TestSystemNotifications(t *testing.T) {
 	if n := st.unreadNotes(); n != 1 {
 		t.Fatalf("reloaded unread %d", n)
 	}
+	// Deleting read notifications (another device's delete all) changes
+	// the inbox, not the unread count: the count event tells the page.
+	rec.reset()
+	pushChange(c, r, 10, proto.ChangeNotesMark, "", proto.NotesMark{ReadTo: 14})
+	pushChange(c, r, 11, proto.ChangeNotesMark, "", proto.NotesMark{ReadTo: 14, DeletedTo: 14})
+	wantEvents(t, rec, "onSystemNotificationCountChanged unread=0", "onSystemNotificationCountChanged unread=0")
+	if l, _ := c.SystemNotifications(ctx, 10, 0); len(l) != 0 {
+		t.Fatalf("after the server's delete mark: %+v", l)
+	}
 
 	// Bad params.
 	for _, tc := range []struct{ limit, offset int }{{0, 0}, {-1, 0}, {1, -1}} {
