@@ -141,6 +141,30 @@ func (c *Client) GetUserInfoList(ctx context.Context, accounts []string) ([]User
 	return c.cachedViews(r, accounts), nil
 }
 
+// afterPeopleSync ends a sync's people part: it sends the inbox marks set
+// while offline (sendUnsentNotesMark) and fetches the account's own profile
+// when none is cached yet (a new device of an account whose profile never
+// changed: the log has no ChangeUser of it), so that its messages carry
+// its nickname (senderName). A network failure fails the sync; another
+// one is logged.
+func (c *Client) afterPeopleSync(r *run, l *link) error {
+	if err := c.sendUnsentNotesMark(r, l); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	_, cached := profile(r.st.lookup, r.account)
+	c.mu.Unlock()
+	if cached {
+		return nil
+	}
+	err := c.fetchUsers(r.ctx, r, l, []string{r.account})
+	if err != nil && !isNetwork(err) {
+		c.logf("cannot fetch the own profile: " + err.Error())
+		return nil
+	}
+	return err
+}
+
 // UpdateMyUserInfo changes the logged-in account's profile
 // (updateMyUserInfo): the fields given, checked as the server checks them
 // (proto.UserProblem; 414 naming userInfo.<field>). The new profile is

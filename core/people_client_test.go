@@ -257,13 +257,27 @@ func TestProfileAndNicknames(t *testing.T) {
 		t.Fatalf("bad email: %v", err)
 	}
 
+	// A new device fetches its own profile at login (the log has no
+	// ChangeUser of a profile that never changed): its messages carry the
+	// account's nickname.
+	if v, _ := b.c.LocalUserInfo(bg, "bob"); v == nil || v.UserInfo.NickName != "bob" {
+		t.Fatalf("bob's own profile after the login: %+v", v)
+	}
+	if v := b.send("alice", "yo"); v.SenderName != "bob" {
+		t.Fatalf("bob's message's senderName %q", v.SenderName)
+	}
+	a1.waitFor("bob's message", func() bool { return len(a1.received()) == 1 })
+	if ms := a1.messages("bob", 10); len(ms) != 1 || ms[0].SenderName != "bob" {
+		t.Fatalf("alice's copy of bob's message: %+v", ms)
+	}
+
 	// Messages carry the sender's nickname.
 	v := a1.send("bob", "hi")
 	if v.SenderName != nick {
 		t.Fatalf("own message's senderName %q", v.SenderName)
 	}
 	b.waitFor("the message", func() bool { return len(b.received()) == 1 })
-	if ms := b.messages("alice", 10); len(ms) != 1 || ms[0].SenderName != nick {
+	if ms := b.messages("alice", 10); len(ms) != 2 || ms[1].SenderName != nick {
 		t.Fatalf("bob's message %+v", ms)
 	}
 	if s := b.session("alice"); s == nil || s.FromNick != nick {

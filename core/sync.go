@@ -39,7 +39,7 @@ func (c *Client) sync(r *run, l *link) error {
 			if err := c.sendUnsentReads(r, l); err != nil {
 				return err
 			}
-			return c.sendUnsentNotesMark(r, l)
+			return c.afterPeopleSync(r, l)
 		}
 	}
 }
