@@ -47,6 +47,13 @@ type Message struct {
 	// attachment (the doc's attachmentDownloadState, Download*).
 	DL     int  `json:"dl,omitempty"`
 	Played bool `json:"played,omitempty"` // isPlayed
+	// Nick is the sender's nickname when the message was stored (from the
+	// server's proto.Msg.Nick; an own message sent here: the own cached
+	// profile's), the doc's senderName and fromNick.
+	Nick string `json:"nick,omitempty"`
+	// Black marks an own message the server refused because the receiver
+	// has this account on its blacklist (7101): isBlackListed.
+	Black bool `json:"black,omitempty"`
 }
 
 // Attachment download states (attachmentDownloadState).

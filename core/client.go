@@ -97,11 +97,12 @@ func (c *Client) emitAll(events []Event) {
 
 // IsLogined reports whether an account is logged in: a login succeeded or
 // an autoLogin is active (as NIM's iOS SDK, an autoLogin counts as logged in
-// while it reconnects in the background).
+// while it reconnects in the background). A cache opened by OpenLocalCache
+// alone is not a login.
 func (c *Client) IsLogined() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.active != nil
+	return c.active != nil && !c.active.cacheOnly
 }
 
 // Online reports whether the connection is up and authenticated.
@@ -150,7 +151,7 @@ func (c *Client) current() (*run, error) {
 func (c *Client) online() (*run, *link, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.active == nil {
+	if c.active == nil || c.active.cacheOnly {
 		return nil, nil, errNotLoggedIn
 	}
 	if c.active.link == nil {

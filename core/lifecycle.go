@@ -41,6 +41,11 @@ type run struct {
 	since  int64
 
 	send *sendState // messages being sent, the outbox, transfers (outbox.go, attach.go)
+
+	// cacheOnly marks a run of openLocalCache: the cache is loaded and
+	// readable, but there is no loop and no link; IsLogined is false and
+	// what needs the server answers 415 "not logged in".
+	cacheOnly bool
 }
 
 // push is a server push kept for later.
@@ -60,7 +65,7 @@ var (
 // (the registry, changeAppliers). Raise it whenever a kind is registered:
 // a cache whose cursor was moved by an SDK that skipped the new kinds
 // (Meta.Kinds lower) then syncs the whole change log again.
-const changeKinds = 2
+const changeKinds = 3
 
 // Login opens the account's cache, connects, authenticates and syncs. It
 // returns once logged in (the sync goes on in the background and step 8 of
@@ -132,6 +137,12 @@ func (c *Client) Logout(ctx context.Context) error {
 // left logged out with nothing open. first (Login only) receives the
 // result of the first connection attempt.
 func (c *Client) start(ctx context.Context, account, token string, first chan<- error) (*run, error) {
+	return c.startRun(ctx, account, token, first, false)
+}
+
+// startRun is start; with cacheOnly (openLocalCache) the run starts no
+// loop: it only makes the cache's state current.
+func (c *Client) startRun(ctx context.Context, account, token string, first chan<- error, cacheOnly bool) (*run, error) {
 	c.life.Lock()
 	defer c.life.Unlock()
 	c.mu.Lock()
@@ -153,7 +164,7 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 		cache.Close()
 		return nil, wrap("cannot read the local cache", err)
 	}
-	r := &run{account: account, token: token, cache: cache, st: newState(snap), send: newSendState()}
+	r := &run{account: account, token: token, cache: cache, st: newState(snap), send: newSendState(), cacheOnly: cacheOnly}
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
 	// The meta is written at every start, a probe (MergeMeta keeps what is
 	// stored): a cache that cannot be written fails the login here, not at
@@ -182,6 +193,9 @@ func (c *Client) start(ctx context.Context, account, token string, first chan<- 
 	c.active = r
 	c.mu.Unlock()
 	c.writeMu.Unlock()
+	if cacheOnly {
+		return r, nil
+	}
 	c.loops.Add(1)
 	go c.loop(r, first)
 	return r, nil

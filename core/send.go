@@ -183,11 +183,11 @@ func attachBody(p SendParams, info FileInfo) proto.AttachBody {
 }
 
 // newMessage returns an outgoing message of this account, sending, created
-// at at (ticket).
+// at at (ticket), with the own cached profile's nickname (senderName).
 func (c *Client) newMessage(r *run, at int64, id, sessionID string, chatType, typ int, body, ext json.RawMessage) Message {
 	return Message{ID: id, SK: SessionKey(chatType, sessionID), SessionID: sessionID, ChatType: chatType,
 		From: r.account, Type: typ, Body: body, Ext: ext, Time: at, State: DeliverySending, Outgoing: true,
-		FromClient: proto.ClientWeb}
+		FromClient: proto.ClientWeb, Nick: c.nickOf(r, r.account)}
 }
 
 // job is one message on its way to the server.
@@ -220,6 +220,9 @@ type result struct {
 // outbox: it queues behind them), else it waits in the outbox (reSend) or
 // fails with 415. It returns the outcome (see Sending).
 func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, error) {
+	if r.cacheOnly {
+		return nil, errNotLoggedIn // openLocalCache: nothing is sent before a login
+	}
 	c.mu.Lock()
 	waits := r.link == nil || len(c.outboxKeys(r)) > 0
 	c.mu.Unlock()
@@ -461,6 +464,10 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 	if cleared {
 		m.Deleted = true
 	}
+	// Refused because the receiver blacklisted this account (7101): failed
+	// for good (not a network failure: the outbox does not retry it) and
+	// marked isBlackListed; a later successful resend clears the mark.
+	m.Black = err != nil && AsError(err).Code == proto.CodeBlacklisted
 	if err != nil {
 		m.State = DeliveryFailed
 	} else {

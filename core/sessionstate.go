@@ -567,7 +567,7 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 func protoMessage(pm proto.Msg, me, key, peer, fileBase string) Message {
 	m := Message{ID: pm.ClientID, SK: key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
 		Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: absoluteFileURLs(pm.Type, pm.Body, fileBase), Ext: pm.Ext, Time: pm.Time,
-		State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient}
+		State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient, Nick: pm.Nick}
 	if m.ID == "" {
 		m.ID = "s" + pm.ServerID
 	}

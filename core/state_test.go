@@ -161,9 +161,9 @@ func TestPushedChangesAndCursor(t *testing.T) {
 
 	// An unknown kind and a malformed change are logged and skipped, and a
 	// skipped change still moves the cursor when it is the next one.
-	c.onPush(r, nil, proto.PushChange, change(7, "friend", "carol", map[string]string{"alias": "c"}))
+	c.onPush(r, nil, proto.PushChange, change(7, "nosuchkind", "carol", map[string]string{"alias": "c"}))
 	c.onPush(r, nil, proto.PushChange, []byte(`{"ver":8,"kind":"conv","key":"p:alice|bob","data":"nope"}`))
-	if log := rec.logText(); !strings.Contains(log, "unknown kind friend") || !strings.Contains(log, "change 8 (conv") {
+	if log := rec.logText(); !strings.Contains(log, "unknown kind nosuchkind") || !strings.Contains(log, "change 8 (conv") {
 		t.Fatalf("log = %q, want the unknown kind and the malformed change", log)
 	}
 	snap, _ = cache.Load(context.Background())

@@ -15,7 +15,8 @@ const RoamLimit = 100
 // sync brings the state up to date after a login: it asks for sync pages
 // from the two cursors (Meta.Ver over the account's change log, Meta.ConvVer
 // over its conversations) until the server says there is no more, applying
-// each page (syncPage), then sends the read marks made while offline.
+// each page (syncPage), then sends the read marks made while offline (of
+// sessions, and of the notification inbox).
 func (c *Client) sync(r *run, l *link) error {
 	for {
 		c.mu.Lock()
@@ -35,7 +36,10 @@ func (c *Client) sync(r *run, l *link) error {
 			return err
 		}
 		if !resp.More {
-			return c.sendUnsentReads(r, l)
+			if err := c.sendUnsentReads(r, l); err != nil {
+				return err
+			}
+			return c.afterPeopleSync(r, l)
 		}
 	}
 }
@@ -344,6 +348,8 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 		r.clients = cl.Clients
 		c.mu.Unlock()
 		c.emitAccount(AccountEvent{EventType: "multiLoginClientsChanged", Type: typ, Clients: clientViews(cl.Clients)})
+	case proto.PushCustom:
+		c.onCustomPush(r, data)
 	case proto.PushKick:
 		var k proto.Kick
 		json.Unmarshal(data, &k)

@@ -55,7 +55,7 @@ func (m *Message) View(peerReadSeq int64) MessageView {
 		SessionType: m.ChatType, ChatType: m.ChatType, From: m.From, ServerID: m.ServerID,
 		RemoteExt: m.Ext, LocalExt: m.LocalExt, Timestamp: m.Time, DeliveryState: m.State,
 		AttachmentDownloadState: DownloadDone, IsReceivedMsg: !m.Outgoing, IsOutgoingMsg: m.Outgoing,
-		IsDeleted: m.Deleted, SenderClientType: m.FromClient, Seq: m.Seq,
+		IsDeleted: m.Deleted, SenderClientType: m.FromClient, Seq: m.Seq, SenderName: m.Nick, IsBlackListed: m.Black,
 		IsRemoteRead: m.Outgoing && m.ChatType == 0 && m.Seq > 0 && m.Seq <= peerReadSeq,
 	}
 	if len(v.RemoteExt) == 0 {
@@ -181,7 +181,7 @@ func (s *Session) View() RecentSessionView {
 		mv := m.View(s.PeerReadSeq)
 		v.LastMessage = &mv
 		v.LastMessageID, v.MsgID = m.ID, m.ID
-		v.FromAccount, v.MsgType = m.From, m.Type
+		v.FromAccount, v.FromNick, v.MsgType = m.From, m.Nick, m.Type
 		v.Content = Summary(m)
 		switch {
 		case m.Outgoing && m.State == DeliveryFailed:

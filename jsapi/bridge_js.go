@@ -47,9 +47,15 @@ type pendingCall struct {
 }
 
 // barrierMethods are the calls every later call waits for, as the plugin's
-// native code runs them before it returns: after autoLogin({…}) the cached
-// sessions are readable at once, after logout() isLogined is false.
-var barrierMethods = map[string]bool{"autoLogin": true, "logout": true}
+// native code runs them before it returns: after autoLogin({…}) or
+// openLocalCache({…}) the cached data is readable at once, after logout()
+// isLogined is false, after markAllNotificationsAsRead() or
+// deleteAllNotifications() (called without a callback: the page cannot
+// wait for them) the unread count is 0.
+var barrierMethods = map[string]bool{
+	"autoLogin": true, "logout": true, "openLocalCache": true,
+	"markAllNotificationsAsRead": true, "deleteAllNotifications": true,
+}
 
 // barrierWait bounds the wait for a barrier call (a blocked IndexedDB upgrade
 // must not stall every later call).

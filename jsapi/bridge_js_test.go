@@ -308,6 +308,8 @@ func TestInstallHandsTheListenerTable(t *testing.T) {
 		"addAccountListen": {core.EventAccount, true}, "removeAccountListen": {core.EventAccount, false},
 		"addMessageListen": {core.EventMessage, true},
 		"addSessionListen": {core.EventSession, true}, "removeSessionListen": {core.EventSession, false},
+		"addFriendListen": {core.EventFriend, true}, "removeFriendListen": {core.EventFriend, false},
+		"addNotificationListen": {core.EventNotification, true}, "removeNotificationListen": {core.EventNotification, false},
 	}
 	if len(got) != len(want) {
 		t.Errorf("listeners %v, want %v", got, want)
@@ -406,5 +408,60 @@ func TestBarrier(t *testing.T) {
 	}
 	if got := strings.Join(e.order, ","); got != "isLogined,autoLogin,currentAccount,isLogined" {
 		t.Errorf("order %s", got)
+	}
+}
+
+// slowPeople is a fake whose OpenLocalCache and notification marks wait
+// until the test releases them, and which records the order calls ran in.
+type slowPeople struct {
+	fake
+	started, release chan struct{}
+	order            []string
+}
+
+func (s *slowPeople) wait(name string) error {
+	s.started <- struct{}{}
+	<-s.release
+	s.order = append(s.order, name)
+	return nil
+}
+
+func (s *slowPeople) OpenLocalCache(context.Context, string) error { return s.wait("openLocalCache") }
+func (s *slowPeople) MarkAllNotificationsRead(context.Context) error {
+	return s.wait("markAllNotificationsAsRead")
+}
+func (s *slowPeople) DeleteAllNotifications(context.Context) error {
+	return s.wait("deleteAllNotifications")
+}
+func (s *slowPeople) NotificationsUnreadCount(context.Context) (int, error) {
+	s.order = append(s.order, "allNotificationsUnreadCount")
+	return 0, nil
+}
+
+// TestPeopleBarriers: a call made right after openLocalCache, or after
+// markAllNotificationsAsRead() and deleteAllNotifications(), which the doc
+// calls without a callback (id 0), runs once they returned.
+func TestPeopleBarriers(t *testing.T) {
+	for _, m := range []struct{ name, params string }{
+		{"openLocalCache", `{"account":"alice"}`}, {"markAllNotificationsAsRead", ""}, {"deleteAllNotifications", ""},
+	} {
+		e := &slowPeople{started: make(chan struct{}, 1), release: make(chan struct{})}
+		h, call := installFake(t, e)
+		call.Invoke(m.name, m.params, 0)
+		call.Invoke("allNotificationsUnreadCount", "", 2)
+		<-e.started
+		time.Sleep(10 * time.Millisecond) // call 2 would run now if it did not wait
+		select {
+		case s := <-h.result(2):
+			t.Fatalf("%s: the next call answered before it returned: %s", m.name, s)
+		default:
+		}
+		close(e.release)
+		if env := waitResult(t, h, 2); env.Err != nil || env.Ret["unreadCount"] != 0.0 {
+			t.Errorf("%s: call 2: %+v", m.name, env)
+		}
+		if got := strings.Join(e.order, ","); got != m.name+",allNotificationsUnreadCount" {
+			t.Errorf("order %s", got)
+		}
 	}
 }

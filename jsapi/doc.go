@@ -16,9 +16,12 @@
 //
 // Files: table.go holds the one table (method name → handler) and the
 // envelope; the handlers live per domain of the plugin doc (account.go,
-// files.go, messaging.go, sessions.go; later issues add theirs), each beside the part
-// of Engine it calls; params.go converts JS values to Go ones. jsapi checks
-// only JS types (a 414 naming the parameter); every limit on values is
-// core's. All of it but the bridge (*_js.go) is plain Go, tested natively
+// files.go, messaging.go, sessions.go, people.go, notes.go; later issues
+// add theirs), each beside the part of Engine it calls; params.go converts
+// JS values to Go ones. jsapi checks JS types (a 414 naming the
+// parameter); limits on values are core's, except that the people and
+// notification handlers also check theirs (account ids, counts, ranges,
+// profile fields through proto.UserProblem), with core's wording, so that
+// a bad value is refused before a cache-only or offline core is asked. All of it but the bridge (*_js.go) is plain Go, tested natively
 // and in the browser.
 package jsapi

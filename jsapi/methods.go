@@ -48,11 +48,15 @@ type listener struct {
 // loader, which holds the listener lists in JS, gets this table from
 // hooks.ready at start-up (ListenersJSON) instead of keeping its own.
 var listenerMethods = map[string]listener{
-	"addAccountListen":    {core.EventAccount, true},
-	"removeAccountListen": {core.EventAccount, false},
-	"addMessageListen":    {core.EventMessage, true},
-	"addSessionListen":    {core.EventSession, true},
-	"removeSessionListen": {core.EventSession, false},
+	"addAccountListen":         {core.EventAccount, true},
+	"removeAccountListen":      {core.EventAccount, false},
+	"addMessageListen":         {core.EventMessage, true},
+	"addSessionListen":         {core.EventSession, true},
+	"removeSessionListen":      {core.EventSession, false},
+	"addFriendListen":          {core.EventFriend, true},
+	"removeFriendListen":       {core.EventFriend, false},
+	"addNotificationListen":    {core.EventNotification, true},
+	"removeNotificationListen": {core.EventNotification, false},
 }
 
 // ListenerKind returns the event kind of a listener method the loader

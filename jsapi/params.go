@@ -17,8 +17,9 @@ import (
 //
 // The helpers below only convert: they check a value's JS type (string,
 // number, boolean, array, object) and turn it into a Go value, with a 414
-// naming the parameter when the type is wrong. Every limit on the values
-// (lengths, counts, ranges, blank text, account id rules) is core's.
+// naming the parameter when the type is wrong. Limits on the values
+// (lengths, counts, ranges, blank text, account id rules) are core's; the
+// people handlers check theirs too (see the package doc).
 type params map[string]json.RawMessage
 
 func decodeParams(raw string) (params, error) {

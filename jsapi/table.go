@@ -11,12 +11,14 @@ import (
 
 // Engine is what the table calls: *core.Client. Tests use a fake. Each
 // domain's methods are declared beside its handlers (account.go,
-// messaging.go, sessions.go).
+// messaging.go, sessions.go, people.go, notes.go).
 type Engine interface {
 	AccountEngine
 	FilesEngine
 	MessagingEngine
 	SessionsEngine
+	PeopleEngine
+	NotesEngine
 }
 
 var _ Engine = (*core.Client)(nil)
@@ -37,9 +39,10 @@ var table = map[string]handler{
 	"login": doLogin, "autoLogin": doAutoLogin, "logout": doLogout, "isLogined": doIsLogined,
 	"currentAccount": doCurrentAccount, "kickOtherClient": doKick,
 
-	// user (files.go for upload, download, cancelTask)
-	"localUserInfo": nil, "openLocalCache": nil, "fetchUserInfos": nil, "updateMyUserInfo": nil,
-	"upload": doUpload, "download": doDownload, "cancelTask": doCancelTask,
+	// user (people.go; files.go for upload, download, cancelTask)
+	"localUserInfo": doLocalUserInfo, "openLocalCache": doOpenLocalCache, "fetchUserInfos": doFetchUserInfos,
+	"updateMyUserInfo": doUpdateMyUserInfo,
+	"upload":           doUpload, "download": doDownload, "cancelTask": doCancelTask,
 
 	// message (messaging.go)
 	"sendText": doSendText, "sendImage": doSendImage, "sendVoice": doSendVoice, "sendVideo": doSendVideo,
@@ -57,15 +60,16 @@ var table = map[string]handler{
 	"deleteMessage": doDeleteMessage, "deleteAllmessagesInSession": doDeleteAllInSession,
 	"deleteAllMessages": doDeleteAll,
 
-	// friend
-	"myFriends": nil, "requestFriend": nil, "deleteFriend": nil, "isMyFriend": nil, "myBlackList": nil,
-	"addToBlackList": nil, "removeFromBlackList": nil, "isUserInBlackList": nil, "myMuteUserList": nil,
-	"setMute": nil, "isMute": nil, "searchUser": nil, "addFriendListen": nil, "removeFriendListen": nil,
-	"getUserInfoList": nil,
+	// friend (people.go; addFriendListen, removeFriendListen: listenerMethods)
+	"myFriends": doMyFriends, "requestFriend": doRequestFriend, "deleteFriend": doDeleteFriend,
+	"isMyFriend": doIsMyFriend, "myBlackList": doMyBlackList, "addToBlackList": blackList(true),
+	"removeFromBlackList": blackList(false), "isUserInBlackList": doIsUserInBlackList,
+	"myMuteUserList": doMyMuteUserList, "setMute": doSetMute, "isMute": doIsMute, "searchUser": doSearchUser,
+	"getUserInfoList": doGetUserInfoList,
 
-	// system notification
-	"fetchSystemNotifications": nil, "allNotificationsUnreadCount": nil, "markAllNotificationsAsRead": nil,
-	"deleteAllNotifications": nil, "addNotificationListen": nil, "removeNotificationListen": nil,
+	// system notification (notes.go; addNotificationListen, removeNotificationListen: listenerMethods)
+	"fetchSystemNotifications": doFetchNotifications, "allNotificationsUnreadCount": doNotificationsUnreadCount,
+	"markAllNotificationsAsRead": doMarkNotificationsRead, "deleteAllNotifications": doDeleteNotifications,
 
 	// team
 	"createTeam": nil, "allMyTeams": nil, "dismissTeam": nil, "applyToTeam": nil, "passApplyToTeam": nil,

@@ -17,7 +17,11 @@ allUnreadCount markAllMessagesReadInSession creatRecentSession deleteRecentSessi
 messagesInSessionWithMessageIds addSessionListen removeSessionListen
 upload download cancelTask sendImage sendVoice sendVideo sendFile sendLocation sendTip cancelSendingMessage
 resendMessage forwardMessage revokeMessage updateRecentLocalExt deleteRemoteSessions pullMessageHistory
-deleteMessage deleteAllmessagesInSession deleteAllMessages`)
+deleteMessage deleteAllmessagesInSession deleteAllMessages
+localUserInfo openLocalCache fetchUserInfos updateMyUserInfo myFriends requestFriend deleteFriend isMyFriend
+myBlackList addToBlackList removeFromBlackList isUserInBlackList myMuteUserList setMute isMute searchUser
+addFriendListen removeFriendListen getUserInfoList fetchSystemNotifications allNotificationsUnreadCount
+markAllNotificationsAsRead deleteAllNotifications addNotificationListen removeNotificationListen`)
 
 func TestTableHasExactlyTheMethods(t *testing.T) {
 	want := append(specMethods(t), "init")
@@ -222,6 +226,11 @@ var firstParam = map[string]string{
 	"updateRecentLocalExt": "sessionId", "deleteRemoteSessions": "sessions", "pullMessageHistory": "sessionId",
 	"deleteMessage": "messageId", "deleteAllmessagesInSession": "sessionId",
 	"upload": "filepath", "download": "urlString", "cancelTask": "filepath",
+	// issue 7
+	"localUserInfo": "userId", "openLocalCache": "account", "fetchUserInfos": "users",
+	"updateMyUserInfo": "userInfo", "requestFriend": "userId", "deleteFriend": "userId", "isMyFriend": "userId",
+	"addToBlackList": "userId", "removeFromBlackList": "userId", "isUserInBlackList": "userId",
+	"setMute": "userId", "isMute": "userId", "searchUser": "searchContent", "getUserInfoList": "userIds",
 }
 
 // optionalSessionID are the methods whose sessionId is optional: a
@@ -264,7 +273,9 @@ func TestBadInputNamesTheParameter(t *testing.T) {
 }
 
 func TestParamlessMethodsIgnoreGarbage(t *testing.T) {
-	for _, m := range []string{"logout", "isLogined", "currentAccount", "allRecentSessions", "allUnreadCount", "deleteAllMessages"} {
+	for _, m := range []string{"logout", "isLogined", "currentAccount", "allRecentSessions", "allUnreadCount", "deleteAllMessages",
+		"myFriends", "myBlackList", "myMuteUserList", "fetchSystemNotifications", "allNotificationsUnreadCount",
+		"markAllNotificationsAsRead", "deleteAllNotifications"} {
 		for _, g := range []string{"", "null", "[]", `{"x":[1,{}]}`, "42"} {
 			if env := run(t, &fake{}, m, g); env.Err != nil {
 				t.Errorf("%s(%s): %+v", m, g, env.Err)

@@ -3,13 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/coder/websocket"
 
 	"yunxin/proto"
-	"yunxin/server/store"
 )
 
 // The account domain: login, logout, ping, kick, users, and the clients
@@ -90,6 +88,17 @@ func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if err := c.s.registry.join(c); err != nil {
 		c.account, c.info = "", proto.ClientInfo{}
 		return result{}, err
+	}
+	// A blocked account (user/block) is told so only with its right token.
+	// Checked once joined: a block committed after this read is followed
+	// by its kick (needkick), which then reaches this connection.
+	if u, err := c.s.store.User(ctx, account); err != nil || u.Blocked {
+		c.s.registry.leave(c)
+		c.account = "" // c.info stays: a delivery may still be reading it
+		if err != nil {
+			return result{}, fmt.Errorf("look up user %s: %w", account, err)
+		}
+		return fail(errorf(proto.CodeDisabled, "account disabled"))
 	}
 	if err := c.s.presence.Online(ctx, account, info); err != nil {
 		c.s.registry.leave(c)
@@ -198,21 +207,12 @@ func opUsers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 			return result{}, errorf(proto.CodeBadParam, "accounts[%d] %q is not a valid account", i, a)
 		}
 	}
-	resp := proto.UsersResp{Users: []proto.UserInfo{}}
-	seen := map[string]bool{}
-	for _, a := range req.Accounts {
-		if seen[a] {
-			continue
-		}
-		seen[a] = true
-		u, err := c.s.store.User(ctx, a)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return result{}, fmt.Errorf("user %s: %w", a, err)
-		}
-		resp.Users = append(resp.Users, proto.UserInfo{Account: u.Accid, Name: u.Name, Icon: u.Icon})
+	users, err := c.s.store.Profiles(ctx, req.Accounts)
+	if err != nil {
+		return result{}, fmt.Errorf("profiles of %d accounts: %w", len(req.Accounts), err)
 	}
-	return result{reply: resp}, nil
+	if users == nil {
+		users = []proto.UserInfo{}
+	}
+	return result{reply: proto.UsersResp{Users: users}}, nil
 }

@@ -55,6 +55,16 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		} else if err != nil {
 			return result{}, fmt.Errorf("look up receiver %s: %w", m.To, err)
 		}
+		// The receiver's blacklist refuses the message: nothing is
+		// stored or pushed, and the sender is not told why in so many
+		// words (being blacklisted is not announced).
+		black, err := c.s.store.InRelation(ctx, m.To, proto.ListBlack, c.account)
+		if err != nil {
+			return result{}, fmt.Errorf("blacklist of %s: %w", m.To, err)
+		}
+		if black {
+			return result{}, errorf(proto.CodeBlacklisted, "message refused by the receiver's settings")
+		}
 	}
 	msg := proto.Msg{
 		ClientID:   m.ClientID,

@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 )
@@ -59,6 +60,11 @@ func (r *registry) leave(c *conn) {
 	}
 }
 
+// kickAllTypes as a Push's KickType kicks every connection of the
+// account, whatever its client type (user/block with needkick). No client
+// type is that value (client types are NIM's small powers of two).
+const kickAllTypes = math.MinInt32
+
 // deliver queues p on the matching connections of p.Account on this node.
 // It never blocks: a connection whose queue is full is closed.
 func (r *registry) deliver(p Push) {
@@ -75,7 +81,7 @@ func (r *registry) deliver(p Push) {
 		}
 		if !p.Kick {
 			c.push(p.Frame)
-		} else if c.info.ClientType == p.KickType {
+		} else if c.info.ClientType == p.KickType || p.KickType == kickAllTypes {
 			c.kick(p.Frame)
 		}
 	}

@@ -18,8 +18,8 @@ const maxClockSkew = 5 * time.Minute
 
 // rest wraps a NIM server API action: POST only, AppKey/Nonce/CurTime/CheckSum
 // headers checked, form body parsed, and the result written as
-// {"code":200,"info":{...}} or {"code":N,"desc":"..."} with HTTP status 200
-// (as NetEase does).
+// {"code":200,"info":{...}} (or, for a restTop result, its fields beside
+// "code") or {"code":N,"desc":"..."} with HTTP status 200 (as NetEase does).
 func (s *Server) rest(action func(r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -47,12 +47,21 @@ func (s *Server) rest(action func(r *http.Request) (any, error)) http.HandlerFun
 				e = errorf(proto.CodeServer, "internal server error")
 			}
 			reply = map[string]any{"code": e.Code, "desc": e.Msg}
+		} else if top, ok := info.(restTop); ok {
+			for k, v := range top {
+				reply[k] = v
+			}
 		} else if info != nil {
 			reply["info"] = info
 		}
 		json.NewEncoder(w).Encode(reply)
 	}
 }
+
+// restTop is an action's result whose fields go at the top level of the
+// reply, beside "code", instead of under "info" (NetEase's shape for
+// user/getUinfos' "uinfos" and friend/get's "size" and "friends").
+type restTop map[string]any
 
 // checkRESTAuth checks the AppKey, Nonce, CurTime and CheckSum headers:
 // CheckSum = lowercase hex sha1(AppSecret + Nonce + CurTime).

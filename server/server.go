@@ -334,8 +334,10 @@ func (s *Server) SetStaticFS(sdk, demo fs.FS) error {
 }
 
 // Handler returns all routes: / (demo), /sdk/ (SDK files), /ws (WebSocket),
-// /files (uploads) and /files/<id>/<name> (downloads), /healthz and
-// /nimserver/user/{create,refreshToken}.action.
+// /files (uploads) and /files/<id>/<name> (downloads), /healthz and the
+// server API: /nimserver/user/{create,refreshToken,updateUinfo,getUinfos,
+// block,unblock}.action, /nimserver/friend/{add,delete,get,update}.action
+// and /nimserver/msg/sendAttachMsg.action.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", s.sdk))
@@ -353,6 +355,15 @@ func (s *Server) Handler() http.Handler {
 	})
 	mux.HandleFunc("/nimserver/user/create.action", s.rest(s.restCreateUser))
 	mux.HandleFunc("/nimserver/user/refreshToken.action", s.rest(s.restRefreshToken))
+	mux.HandleFunc("/nimserver/user/updateUinfo.action", s.rest(s.restUpdateUinfo))
+	mux.HandleFunc("/nimserver/user/getUinfos.action", s.rest(s.restGetUinfos))
+	mux.HandleFunc("/nimserver/user/block.action", s.rest(s.restBlock))
+	mux.HandleFunc("/nimserver/user/unblock.action", s.rest(s.restUnblock))
+	mux.HandleFunc("/nimserver/friend/add.action", s.rest(s.restFriendAdd))
+	mux.HandleFunc("/nimserver/friend/delete.action", s.rest(s.restFriendDelete))
+	mux.HandleFunc("/nimserver/friend/get.action", s.rest(s.restFriendGet))
+	mux.HandleFunc("/nimserver/friend/update.action", s.rest(s.restFriendUpdate))
+	mux.HandleFunc("/nimserver/msg/sendAttachMsg.action", s.rest(s.restSendAttachMsg))
 	return mux
 }
 

@@ -127,7 +127,7 @@ func TestUsers(t *testing.T) {
 	a, _ := e.login("alice")
 	var r proto.UsersResp
 	a.ok(proto.OpUsers, proto.UsersReq{Accounts: []string{"bob", "nobody", "alice", "bob"}}, &r)
-	if len(r.Users) != 2 || r.Users[0] != (proto.UserInfo{Account: "bob", Name: "bob"}) || r.Users[1].Account != "alice" {
+	if len(r.Users) != 2 || r.Users[0].Account != "bob" || r.Users[0].Name != "bob" || r.Users[0].Ver != 1 || r.Users[1].Account != "alice" {
 		t.Fatalf("users %+v", r.Users)
 	}
 	a.ok(proto.OpUsers, proto.UsersReq{}, &r)

@@ -10,7 +10,7 @@ import (
 	"yunxin/proto"
 )
 
-const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, revoked_ms`
+const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, revoked_ms, nick`
 
 // The statements of Send (prepared: Store.q).
 const (
@@ -20,8 +20,10 @@ const (
 		ON CONFLICT(conv) DO UPDATE SET last_seq = last_seq + 1, last_time = MAX(excluded.last_time, last_time + 1),
 			stamp = excluded.stamp
 		RETURNING last_seq, last_time`
-	insertMsgSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?) RETURNING id`
+	// insertMsgSQL stores the sender's current nickname with the message
+	// ('' when the sender has no users row).
+	insertMsgSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, nick)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT name FROM users WHERE accid = ?4), '')) RETURNING id, nick`
 	addMemberSQL = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?)
 		ON CONFLICT(account, conv) DO NOTHING`
 	addMembersSQL = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?), (?,?,?,?)
@@ -33,7 +35,7 @@ func scanMsg(row scanner) (proto.Msg, error) {
 	var id int64
 	var body, ext string
 	var revokedMs int64
-	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient, &revokedMs)
+	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient, &revokedMs, &m.Nick)
 	if err != nil {
 		return m, err
 	}
@@ -50,8 +52,9 @@ func scanMsg(row scanner) (proto.Msg, error) {
 }
 
 // Send implements store.Messages: one transaction of five statements (the
-// dedupe lookup, the stamp counter, the conversation row, the message, the
-// P2P member rows), whatever the number of members.
+// dedupe lookup, the stamp counter, the conversation row, the message with
+// the sender's nickname, the P2P member rows), whatever the number of
+// members.
 func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
 	var out proto.Msg
 	dup := false
@@ -73,7 +76,7 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 			return fmt.Errorf("update conversation: %w", err)
 		}
 		var id int64
-		err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id)
+		err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id, &m.Nick)
 		if err != nil {
 			return fmt.Errorf("insert message: %w", err)
 		}

@@ -251,6 +251,29 @@ func TestMigrateFromV0(t *testing.T) {
 	if _, ch, err := s.Receipt(ctx, "alice", "bob", ab, 11, t0+30000, "ba-6"); err != nil || ch.Account != "bob" || ch.Ver != 11 {
 		t.Fatalf("alice's receipt: %+v, %v; want Ver 11 in bob's log", ch, err)
 	}
+	// People (migration 4): every profile at version 1, last updated when
+	// created; the old messages have no nickname, a new one has its
+	// sender's.
+	ps, err := s.Profiles(ctx, []string{"alice", "bob", "carol"})
+	if err != nil || len(ps) != 3 {
+		t.Fatalf("profiles: %+v, %v", ps, err)
+	}
+	for _, p := range ps {
+		u, err := s.User(ctx, p.Account)
+		if err != nil || p.Ver != 1 || p.Time != u.CreatedMs || u.Blocked {
+			t.Errorf("migrated profile %+v, user %+v, %v", p, u, err)
+		}
+	}
+	if ms[0].Nick != "" {
+		t.Errorf("an old message has a nickname: %+v", ms[0])
+	}
+	if _, chs, err := s.UpdateProfile(ctx, "bob", proto.UpdateUserReq{Name: ptr("Bob")}, t0+40000); err != nil || len(chs) != 2 {
+		t.Fatalf("bob's profile update: %+v, %v; want it in bob's and alice's logs", chs, err)
+	}
+	m, _, err = s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: ab, ClientID: "ba-7", Body: json.RawMessage(`{"text":"x"}`)}, t0+50000)
+	if err != nil || m.Nick != "Bob" {
+		t.Fatalf("a message after the rename: %+v, %v", m, err)
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -265,6 +288,9 @@ func TestMigrateFromV0(t *testing.T) {
 		t.Fatalf("bob after reopening: %+v", c)
 	}
 }
+
+// ptr returns a pointer to v.
+func ptr[T any](v T) *T { return &v }
 
 // checkConvs compares got with want, ignoring Ver.
 func checkConvs(t *testing.T, account string, got, want map[string]proto.Conv) {
@@ -326,9 +352,29 @@ func TestMigrateDownUp(t *testing.T) {
 	if _, err := s.DeleteConvs(ctx, "carol", []string{proto.P2PConv("alice", "carol")}, 2); err != nil {
 		t.Fatal(err)
 	}
+	// People (migration 4): a profile, friends, a blacklist, notifications
+	// and their marks, a custom notification.
+	if _, _, err := s.UpdateProfile(ctx, "carol", proto.UpdateUserReq{Name: ptr("Carol"), Sign: ptr("hi")}, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Befriend(ctx, "alice", "bob", proto.FriendAdd, "", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Befriend(ctx, "carol", "alice", proto.FriendRequest, "", 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetRelation(ctx, "bob", proto.ListBlack, "carol", true, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.MarkNotes(ctx, "alice", 1<<40, 0, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AddCustom(ctx, proto.CustomNote{From: "app", To: "alice", Content: "x"}, []string{"alice"}); err != nil {
+		t.Fatal(err)
+	}
 	s.Close()
-	if _, err := p.Down(ctx); err != nil {
-		t.Fatalf("down from the latest: %v", err)
+	if _, err := p.DownTo(ctx, 2); err != nil {
+		t.Fatalf("down to 2: %v", err)
 	}
 	// An older server reads the revoked message as valid JSON, still
 	// without its content.
@@ -339,10 +385,11 @@ func TestMigrateDownUp(t *testing.T) {
 	if _, err := p.DownTo(ctx, 1); err != nil {
 		t.Fatalf("down to 1: %v", err)
 	}
-	// bob's counter: 10 in the fixture, 11 after the revoke's change, one
-	// more for the old row.
+	// bob's counter: 10 in the fixture, 11 after the revoke's change, 14
+	// after alice's friendship (friend, profile, notification), 15 after
+	// his blacklist, one more for the old row.
 	var unread, ver int
-	if err := db.QueryRow(`SELECT unread, ver FROM convs WHERE account = 'bob'`).Scan(&unread, &ver); err != nil || unread != 5 || ver != 12 {
+	if err := db.QueryRow(`SELECT unread, ver FROM convs WHERE account = 'bob'`).Scan(&unread, &ver); err != nil || unread != 5 || ver != 16 {
 		t.Fatalf("bob's old row after down: unread %d ver %d, %v", unread, ver, err)
 	}
 	if _, err := p.Up(ctx); err != nil {
@@ -352,6 +399,21 @@ func TestMigrateDownUp(t *testing.T) {
 	c, err := s.ConvsSince(ctx, "alice", 0, 100)
 	if err != nil || len(c) != 3 {
 		t.Fatalf("alice after down and up: %+v, %v", c, err)
+	}
+	// The people tables start empty again; the profiles are back at
+	// version 1, with the fields of the first release only.
+	if ps, err := s.Profiles(ctx, []string{"carol"}); err != nil || len(ps) != 1 || ps[0].Ver != 1 || ps[0].Name != "Carol" || ps[0].Sign != "" {
+		t.Fatalf("carol's profile after down and up: %+v, %v", ps, err)
+	}
+	if fs, err := s.Friends(ctx, "alice", 0); err != nil || len(fs) != 0 {
+		t.Fatalf("alice's friends after down and up: %+v, %v", fs, err)
+	}
+	if chs, err := s.ChangesSince(ctx, "alice", 0, 100); err != nil || len(chs) != 0 {
+		t.Fatalf("alice's log after down and up: %+v, %v", chs, err)
+	}
+	// Custom notification ids never go back.
+	if n, _, err := s.AddCustom(ctx, proto.CustomNote{From: "app", To: "alice", Content: "x"}, []string{"alice"}); err != nil || n.ID != 2 {
+		t.Fatalf("custom id after down and up: %+v, %v; want 2", n, err)
 	}
 	// Stamps never go back: a client holding the top stamp as its cursor
 	// gets every conversation again, and a new message goes higher still.

@@ -12,8 +12,9 @@ import (
 // CreateUser implements store.Users.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users(accid, name, icon, salt, token_hash, created_ms) VALUES(?,?,?,?,?,?)`,
-			u.Accid, u.Name, u.Icon, u.Salt, u.TokenHash, u.CreatedMs)
+		_, err := tx.ExecContext(ctx, `INSERT INTO users(accid, name, icon, salt, token_hash, created_ms, ver, updated_ms, blocked)
+			VALUES(?,?,?,?,?,?,1,?,?)`,
+			u.Accid, u.Name, u.Icon, u.Salt, u.TokenHash, u.CreatedMs, u.CreatedMs, u.Blocked)
 		if isUnique(err) {
 			return fmt.Errorf("create user %q: %w", u.Accid, store.ErrExists)
 		}
@@ -27,8 +28,8 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 // User implements store.Users.
 func (s *Store) User(ctx context.Context, accid string) (store.User, error) {
 	u := store.User{Accid: accid}
-	err := s.r.QueryRowContext(ctx, `SELECT name, icon, salt, token_hash, created_ms FROM users WHERE accid = ?`, accid).
-		Scan(&u.Name, &u.Icon, &u.Salt, &u.TokenHash, &u.CreatedMs)
+	err := s.r.QueryRowContext(ctx, `SELECT name, icon, salt, token_hash, created_ms, blocked FROM users WHERE accid = ?`, accid).
+		Scan(&u.Name, &u.Icon, &u.Salt, &u.TokenHash, &u.CreatedMs, &u.Blocked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", accid, store.ErrNotFound)
 	}

@@ -20,6 +20,8 @@
 //     stay contiguous) but loses its body and ext; every member's log gets a
 //     proto.ChangeRevoke. History leaves revoked messages out; Messages (pull)
 //     returns them with Revoked set and no Body or Ext.
+//   - A message keeps its sender's nickname of the moment it was stored
+//     (proto.Msg.Nick): a later rename does not change it.
 //   - A member row records the conversation's last seq when the account
 //     deleted the conversation from its session list
 //     (deleteRemoteSessions). ConvsSince leaves the conversation out until
@@ -58,12 +60,14 @@ type Users interface {
 type Messages interface {
 	// Send stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext and
 	// FromClient set by the caller) unless (From, ClientID) is already
-	// stored. It assigns ServerID, Seq = the conversation's last seq + 1 and
-	// Time = max(nowMs, the conversation's last time + 1), creates the
+	// stored. It assigns ServerID, Seq = the conversation's last seq + 1,
+	// Time = max(nowMs, the conversation's last time + 1) and Nick = the
+	// sender's nickname at that moment ("" without a profile; whatever the
+	// caller set is replaced; every read returns it), creates the
 	// conversation and, for P2P, both member rows if they are missing, and
 	// moves the conversation's last seq, last time and stamp, all in one
 	// transaction. It returns the stored message and whether it had been
-	// stored before (dup: nothing was written).
+	// stored before (dup: nothing was written, the stored one is returned).
 	Send(ctx context.Context, m proto.Msg, nowMs int64) (stored proto.Msg, dup bool, err error)
 	// Messages returns up to limit messages of conv with Seq > after, oldest
 	// first. A revoked message is among them with Revoked set and no Body
@@ -157,7 +161,10 @@ type User struct {
 	Salt      []byte
 	TokenHash []byte
 	CreatedMs int64
-	Blocked   bool // user/block: logins are refused (422)
+	// Blocked is set by People.SetBlocked (user/block): the account's
+	// logins are refused (422) and searches leave it out. CreateUser
+	// stores it as given.
+	Blocked bool
 }
 
 // Store errors.
