@@ -277,6 +277,7 @@ func TestDemoPeople(t *testing.T) {
 	bob.waitFor("the inbox as it was: alice's request accepted, carol's expired and rejected", `(() => {
 		const st = [...document.querySelectorAll('#notifications .notice[data-state]')].map(n => n.dataset.state).sort().join(',');
 		return st === 'accepted,expired,rejected'; })()`, 10*time.Second)
+	bob.screenshot("demo-people-inbox-handled.png")
 	bob.click("#tabContacts")
 	bob.waitFor("alice in bob's friends after the reload", visible(personSel("friends", a)), 10*time.Second)
 
