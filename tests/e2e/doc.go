@@ -57,6 +57,14 @@
 //     back by the other tab's writes).
 //   - badparams_test.go: TestBadParams (414s naming the parameter; the runtime
 //     survives bad calls and throwing page callbacks).
+//   - demo_people_test.go: TestDemoPeople (the demo's people features through
+//     its UI: own profile edit with the SDK's 414 shown, a friend request with a
+//     message accepted from the inbox, add directly, search, the inbox badge and
+//     mark-read, a request rejected and one expired by a newer one, a muted
+//     chat's grey count, senderName on messages, a message refused by the
+//     receiver's blacklist (7101) then retried, a nickname change followed live,
+//     a REST custom notification as a toast, Clear, delete friend; the same
+//     state after a reload).
 //   - people_test.go: the user, friend and notification groups.
 //     TestFriendRequestAccept (a request to an offline account reaches it
 //     at login; accept → both friend lists on two devices each, live and
