@@ -136,10 +136,14 @@ type Meta struct {
 // notifications… as later issues add them), keyed by (Kind, Key): the
 // client's copy of a change-log key. Data is the domain's JSON.
 //
-// Ver is the change-log ver the record came from (proto.Change.Ver; 0 for
-// one never seen in the log): a Cache keeps the stored record when its Ver
-// is higher than a put's, so a tab that applies an older change after
-// another tab stored a newer one cannot undo it. A deletion is stored as a
+// Ver is a version the Cache compares, whose meaning is the kind's: the
+// change-log ver the record came from (proto.Change.Ver) for "friend",
+// "black", "mute" and "sysnote"; the profile's own version
+// (proto.UserInfo.Ver) for "user"; the mark itself for "sysmark" (the
+// server's mark: the change ver; the local marks: the ReadTo or DeletedTo
+// they hold) and "custom" (the highest id seen). A Cache keeps the stored
+// record when its Ver is higher than a put's, so a tab that applies an
+// older change after another tab stored a newer one cannot undo it. A deletion is stored as a
 // tombstone, a Record with Deleted set and its Ver (Data empty), so that an
 // older put cannot bring the record back either. Load leaves tombstones out.
 type Record struct {

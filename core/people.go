@@ -57,7 +57,7 @@ func checkAccounts(name string, accounts []string) ([]string, error) {
 // Accounts that do not exist are left out. 415 offline.
 func (c *Client) FetchUserInfos(ctx context.Context, accounts []string) ([]UserView, error) {
 	if len(accounts) > proto.MaxUsers {
-		return nil, BadParam("users", "must list at most "+itoa(proto.MaxUsers)+" accounts")
+		return nil, BadParam("users", MaxAccountsProblem(proto.MaxUsers))
 	}
 	accounts, err := checkAccounts("users", accounts)
 	if err != nil {
@@ -111,10 +111,19 @@ func (c *Client) cachedViews(r *run, accounts []string) []UserView {
 	return out
 }
 
-// GetUserInfoList returns the profiles of accounts (getUserInfoList): the
-// cached ones, and, when online, the missing ones fetched from the server
-// (and cached; no onUserInfoChanged). Offline only the cached ones.
+// MaxAccountsProblem is the problem of a list of accounts longer than max
+// (fetchUserInfos' users, getUserInfoList's userIds): the one wording of
+// core and jsapi, "must list at most <max> accounts".
+func MaxAccountsProblem(max int) string { return "must list at most " + itoa(max) + " accounts" }
+
+// GetUserInfoList returns the profiles of up to proto.MaxUsers accounts
+// (getUserInfoList): the cached ones, and, when online, the missing ones
+// fetched from the server (and cached; no onUserInfoChanged). Offline only
+// the cached ones.
 func (c *Client) GetUserInfoList(ctx context.Context, accounts []string) ([]UserView, error) {
+	if len(accounts) > proto.MaxUsers {
+		return nil, BadParam("userIds", MaxAccountsProblem(proto.MaxUsers))
+	}
 	accounts, err := checkAccounts("userIds", accounts)
 	if err != nil {
 		return nil, err

@@ -417,7 +417,9 @@ func TestPeopleBadParamsAndOffline(t *testing.T) {
 		many[i] = fmt.Sprintf("u%d", i)
 	}
 	_, err = c.FetchUserInfos(ctx, many)
-	bad("fetchUserInfos 151", err, "at most 150")
+	bad("fetchUserInfos 151", err, "parameter users must list at most 150 accounts")
+	_, err = c.GetUserInfoList(ctx, many)
+	bad("getUserInfoList 151", err, "parameter userIds must list at most 150 accounts")
 	_, err = c.FetchUserInfos(ctx, []string{"ok", "bad one"})
 	bad("fetchUserInfos bad", err, "users[1]")
 	_, err = c.FetchUserInfos(ctx, many[:proto.MaxUsers])

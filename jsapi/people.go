@@ -77,7 +77,7 @@ func accounts(p params, name string, max int) ([]string, error) {
 		return nil, err
 	}
 	if max > 0 && len(ids) > max {
-		return nil, core.BadParam(name, "must have at most "+strconv.Itoa(max)+" accounts")
+		return nil, core.BadParam(name, core.MaxAccountsProblem(max))
 	}
 	for i, id := range ids {
 		if err := checkAccount(name+"["+strconv.Itoa(i)+"]", id); err != nil {
@@ -158,7 +158,7 @@ func doFetchUserInfos(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 func doGetUserInfoList(ctx context.Context, e Engine, p params) (any, error) {
-	ids, err := accounts(p, "userIds", 0)
+	ids, err := accounts(p, "userIds", proto.MaxUsers)
 	if err != nil {
 		return nil, err
 	}
