@@ -347,8 +347,9 @@ func (c *Client) NotificationsUnreadCount(ctx context.Context) (int, error) {
 
 // MarkAllNotificationsRead marks every notification of the inbox read
 // (markAllNotificationsAsRead), on every device: here at once
-// (onSystemNotificationCountChanged), also offline; the server hears it now
-// when online, else after the next sync.
+// (onSystemNotificationCountChanged), also offline; it returns once the
+// mark is cached. The server hears it at once in the background when
+// online, else (or when that fails) after the next sync.
 func (c *Client) MarkAllNotificationsRead(ctx context.Context) error {
 	return c.markNotes(ctx, false)
 }
@@ -361,7 +362,7 @@ func (c *Client) DeleteAllNotifications(ctx context.Context) error {
 }
 
 // markNotes moves the local mark (read, or with del deleted) up to the
-// newest notification and sends it when online.
+// newest notification and, when online, sends it in the background.
 func (c *Client) markNotes(ctx context.Context, del bool) error {
 	r, err := c.current()
 	if err != nil {
@@ -392,12 +393,11 @@ func (c *Client) markNotes(ctx context.Context, del bool) error {
 	if err != nil {
 		return err
 	}
-	_, l, err := c.online()
-	if err != nil {
-		return nil // sent after the next sync (sendUnsentNotesMark)
-	}
-	if err := c.sendNotesMark(ctx, r, l); err != nil && !isNetwork(err) {
-		return err
+	if _, l, err := c.online(); err == nil {
+		// In the background, on the run's context: the caller (a jsapi
+		// barrier call) returns once the mark is in the cache. A failure
+		// leaves the mark unsent: the next sync sends it.
+		go c.sendUnsentNotesMark(r, l)
 	}
 	return nil
 }
@@ -425,9 +425,10 @@ func (c *Client) sendNotesMark(ctx context.Context, r *run, l *link) error {
 	return c.applyReply(r, resp.Changes, nil)
 }
 
-// sendUnsentNotesMark sends, at the end of a sync, the inbox marks set
-// while offline (or whose request failed). A network failure fails the
-// sync (it runs again); another one is logged.
+// sendUnsentNotesMark sends the inbox marks set while offline (or whose
+// request failed) at the end of a sync, and a new mark in the background
+// (markNotes). A network failure is returned (a sync fails and runs
+// again); another one is logged.
 func (c *Client) sendUnsentNotesMark(r *run, l *link) error {
 	err := c.sendNotesMark(r.ctx, r, l)
 	if err != nil && !isNetwork(err) {
