@@ -48,6 +48,10 @@ const (
 type Event struct {
 	Kind string
 	Data any
+	// rec is the domain record whose change the event reports (zero:
+	// none): core emits it only when the cache kept that record as staged
+	// (tx.commit).
+	rec RecordKey
 }
 
 // AccountEvent is the ret of addAccountListen.

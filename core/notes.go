@@ -14,18 +14,27 @@ import (
 //
 // The inbox is kept as domain records: "sysnote" (Key the notification id,
 // Data a proto.SysNote) and "sysmark", the marks: Key "" is the server's
-// (ChangeNotesMark: read up to ReadTo, deleted up to DeletedTo), Key
-// markLocal this device's own, set by markAllNotificationsAsRead and
-// deleteAllNotifications at once, also offline, and sent to the server
-// now or after the next sync (sendUnsentNotesMark) while it is above the
-// server's. The marks in effect are the higher of the two. A notification
-// at or below DeletedTo is gone: its record is removed when the mark is set
-// and one arriving later is ignored. Unread are the notifications above
-// ReadTo.
+// (ChangeNotesMark: read up to ReadTo, deleted up to DeletedTo), Keys
+// markLocalRead and markLocalDel this device's own (ReadTo and DeletedTo,
+// one record each, Ver the mark, so that the cache keeps the higher of
+// each whichever tab wrote it), set by markAllNotificationsAsRead and
+// deleteAllNotifications at once, also offline, and sent to the server in
+// the background or after the next sync (sendUnsentNotesMark) while they
+// are above the server's. The marks in effect are the higher of the
+// server's and the local ones. A notification at or below DeletedTo is
+// gone: its record is removed when the mark is set and one arriving later
+// is ignored. Unread are the notifications above ReadTo. The state indexes
+// the inbox (inbox.go) as records are installed; a commit reports the
+// unread count once, when it changed or notifications were removed.
 //
-// A stored custom notification (ChangeCustom) leaves a "custom" record
-// (Key its id, no data) so that each client reports it once, whether it
-// comes in a push or a sync; one that is not stored (PushCustom) is only
+// A stored custom notification (ChangeCustom) is reported the first time
+// this tab meets it, whether in a push or a sync: one "custom" record (Key
+// "", Data {"seenTo": id}, Ver the id) holds the highest id reported, and
+// a notification is reported iff its id is above it. Custom ids grow
+// store-wide and each account's log delivers them in id order, so this is
+// exact, but for one case: a push lost, then a higher one seen, then the
+// lost one synced is skipped (the server keeps at most 100 of them per
+// account, for 7 days). One that is not stored (PushCustom) is only
 // reported.
 
 func init() {
@@ -43,8 +52,12 @@ const (
 
 // Keys of the "sysmark" records.
 const (
-	markServer = ""      // the server's marks, from ChangeNotesMark
-	markLocal  = "local" // this device's marks (see above)
+	markServer    = ""           // the server's marks, from ChangeNotesMark
+	markLocalRead = "local-read" // this device's read mark (ReadTo; see above)
+	markLocalDel  = "local-del"  // this device's delete mark (DeletedTo)
+	// markLocalOld is the key of the one local record of the first
+	// version (both marks, Ver their sum): still read, never written.
+	markLocalOld = "local"
 )
 
 // MaxNotificationsPage caps fetchSystemNotifications' limit.
@@ -69,7 +82,8 @@ func notesMarks(get lookup) (srv, local proto.NotesMark) {
 		}
 		return m
 	}
-	return read(markServer), read(markLocal)
+	old, lr, ld := read(markLocalOld), read(markLocalRead), read(markLocalDel)
+	return read(markServer), proto.NotesMark{ReadTo: max(old.ReadTo, lr.ReadTo), DeletedTo: max(old.DeletedTo, ld.DeletedTo)}
 }
 
 // effectiveMark returns the marks in effect: the higher of the server's
@@ -79,53 +93,11 @@ func effectiveMark(get lookup) proto.NotesMark {
 	return proto.NotesMark{ReadTo: max(srv.ReadTo, local.ReadTo), DeletedTo: max(srv.DeletedTo, local.DeletedTo)}
 }
 
-// unreadOf counts the notifications of ids unread under mark.
-func unreadOf(ids []int64, mark proto.NotesMark) int {
-	n := 0
-	for _, id := range ids {
-		if id > mark.ReadTo && id > mark.DeletedTo {
-			n++
-		}
-	}
-	return n
-}
-
-// noteIDs returns the ids of the live "sysnote" records of keys.
-func noteIDs(keys []string) []int64 {
-	ids := make([]int64, 0, len(keys))
-	for _, k := range keys {
-		if id := noteID(k); id > 0 {
-			ids = append(ids, id)
-		}
-	}
-	return ids
-}
-
-// liveKeys returns the keys of the live records of kind as t stages them.
-func (t *tx) liveKeys(kind string) []string {
-	var out []string
-	for k := range t.r.st.records {
-		if _, staged := t.records[k]; k.Kind == kind && !staged {
-			out = append(out, k.Key)
-		}
-	}
-	for k, rec := range t.records {
-		if k.Kind == kind && !rec.Deleted {
-			out = append(out, k.Key)
-		}
-	}
-	return out
-}
-
 // unreadNotes is the unread count as t stages the inbox.
-func (t *tx) unreadNotes() int {
-	return unreadOf(noteIDs(t.liveKeys(proto.ChangeNote)), effectiveMark(t.record))
-}
+func (t *tx) unreadNotes() int { return t.inbox().unread }
 
 // unreadNotes is the unread count of the inbox installed in st.
-func (st *state) unreadNotes() int {
-	return unreadOf(noteIDs(st.keys(proto.ChangeNote)), effectiveMark(st.lookup))
-}
+func (st *state) unreadNotes() int { return st.inbox.unread }
 
 // noteView is the doc's system notification object of n under mark.
 func noteView(n proto.SysNote, mark proto.NotesMark) NotificationView {
@@ -139,26 +111,27 @@ func customView(n proto.CustomNote) CustomNotificationView {
 		Content: n.Content, ReceiverType: n.ToType}
 }
 
-// countEvent stages onSystemNotificationCountChanged with the unread count
-// as staged now. Only the last one of a tx goes out: an earlier one staged
-// is dropped (a sync page bringing many notifications reports each, then
-// the count once).
-func (t *tx) countEvent() {
-	for i, e := range t.events {
-		if ne, ok := e.Data.(NotificationEvent); ok && ne.EventType == evNotificationCountChanged {
-			t.events = append(t.events[:i:i], t.events[i+1:]...)
-			break
-		}
-	}
-	n := t.unreadNotes()
-	t.events = append(t.events, Event{Kind: EventNotification, Data: NotificationEvent{EventType: evNotificationCountChanged, UnreadCount: &n}})
+// countEvent is onSystemNotificationCountChanged with unread count n. A
+// commit emits it once, after the other events it staged, when the count
+// it installed differs from the one before or it removed notifications
+// (the inbox changed: a page refreshes its list on this event).
+func countEvent(n int) Event {
+	return Event{Kind: EventNotification, Data: NotificationEvent{EventType: evNotificationCountChanged, UnreadCount: &n}}
+}
+
+// receiveEvent is onReceiveSystemNotification of n under mark, with the
+// unread count, tied to n's record.
+func receiveEvent(n proto.SysNote, mark proto.NotesMark, unread int) Event {
+	v := noteView(n, mark)
+	return Event{Kind: EventNotification, Data: NotificationEvent{EventType: evReceiveSystemNotification,
+		Notification: &v, UnreadCount: &unread}, rec: RecordKey{proto.ChangeNote, proto.NoteKey(n.ID)}}
 }
 
 // applyNoteChange applies a ChangeNote: a new notification
-// (onReceiveSystemNotification, then onSystemNotificationCountChanged when
-// it is unread), a new handleStatus of a known one (no event), or, deleted,
-// its removal (onSystemNotificationCountChanged). One at or below the
-// delete mark is ignored.
+// (onReceiveSystemNotification; the commit reports the count when it is
+// unread), a new handleStatus of a known one (no event), or, deleted, its
+// removal (the commit reports the count). One at or below the delete mark
+// is ignored.
 func applyNoteChange(t *tx, ch proto.Change) error {
 	id := noteID(ch.Key)
 	if id <= 0 {
@@ -172,9 +145,6 @@ func applyNoteChange(t *tx, ch proto.Change) error {
 	old, was := t.record(k)
 	if ch.Deleted {
 		t.deleteRecord(k)
-		if was {
-			t.countEvent() // the inbox changed: pages refresh it on this event
-		}
 		return nil
 	}
 	if id <= mark.DeletedTo {
@@ -196,13 +166,7 @@ func applyNoteChange(t *tx, ch proto.Change) error {
 	if was {
 		return nil // a new handleStatus: the count is the same
 	}
-	v := noteView(n, mark)
-	count := t.unreadNotes()
-	t.events = append(t.events, Event{Kind: EventNotification, Data: NotificationEvent{EventType: evReceiveSystemNotification,
-		Notification: &v, UnreadCount: &count}})
-	if !v.Read {
-		t.countEvent()
-	}
+	t.events = append(t.events, receiveEvent(n, mark, t.unreadNotes()))
 	return nil
 }
 
@@ -220,56 +184,71 @@ func applyNotesMarkChange(t *tx, ch proto.Change) error {
 	if err := decode(ch, &m); err != nil {
 		return err
 	}
-	before := t.unreadNotes()
 	old, _ := notesMarks(t.record)
 	m.ReadTo, m.DeletedTo = max(m.ReadTo, old.ReadTo), max(m.DeletedTo, old.DeletedTo)
 	data, _ := json.Marshal(m)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
-	t.settleMarks(before)
+	t.settleMarks()
 	return nil
 }
 
-// settleMarks removes the notifications the marks in effect delete and
-// stages onSystemNotificationCountChanged when the unread count is not
-// before any more or notifications were removed (the inbox changed: a
-// page refreshes its list on this event).
-func (t *tx) settleMarks(before int) {
-	mark := effectiveMark(t.record)
-	removed := false
-	for _, key := range t.liveKeys(proto.ChangeNote) {
-		if id := noteID(key); id <= mark.DeletedTo {
-			k := RecordKey{proto.ChangeNote, key}
-			rec, _ := t.record(k)
-			// A tombstone as new as the record at least, so that the cache
-			// takes it also outside a change (a local mark).
-			t.stageRecord(Record{Kind: k.Kind, Key: k.Key, Ver: max(rec.Ver, t.ver), Deleted: true})
-			removed = true
+// settleMarks removes the notifications the marks in effect delete.
+func (t *tx) settleMarks() {
+	in := t.inbox()
+	var gone []int64
+	in.each(func(id int64) {
+		if id <= in.mark.DeletedTo {
+			gone = append(gone, id)
 		}
-	}
-	if removed || t.unreadNotes() != before {
-		t.countEvent()
+	})
+	for _, id := range gone {
+		k := RecordKey{proto.ChangeNote, proto.NoteKey(id)}
+		rec, _ := t.record(k)
+		// A tombstone as new as the record at least, so that the cache
+		// takes it also outside a change (a local mark).
+		t.stageRecord(Record{Kind: k.Kind, Key: k.Key, Ver: max(rec.Ver, t.ver), Deleted: true})
 	}
 }
 
+// customSeenKey is the key of the "custom" record that holds the highest
+// custom notification id this tab reported (see above).
+var customSeenKey = RecordKey{proto.ChangeCustom, ""}
+
+// customSeen is the data of the customSeenKey record.
+type customSeen struct {
+	SeenTo int64 `json:"seenTo"`
+}
+
+// seenCustom returns the highest custom notification id reported, as t
+// stages it.
+func (t *tx) seenCustom() int64 {
+	var s customSeen
+	if rec, ok := t.record(customSeenKey); ok {
+		json.Unmarshal(rec.Data, &s)
+	}
+	return s.SeenTo
+}
+
 // applyCustomChange applies a ChangeCustom: a stored custom notification,
-// reported (onReceiveCustomSystemNotification) the first time this client
-// meets it.
+// reported (onReceiveCustomSystemNotification) when its id is above the
+// highest one reported (see above).
 func applyCustomChange(t *tx, ch proto.Change) error {
 	if ch.Deleted {
-		return nil // the log forgot it; the seen-marker stays
+		return nil // the log forgot it; the seen mark stays
 	}
-	if ch.Key == "" {
-		return Errf(proto.CodeBadParam, "custom notification without an id")
+	id := noteID(ch.Key)
+	if id <= 0 {
+		return Errf(proto.CodeBadParam, "bad custom notification id "+ch.Key)
 	}
-	k := RecordKey{proto.ChangeCustom, ch.Key}
-	if _, seen := t.record(k); seen {
+	if id <= t.seenCustom() {
 		return nil
 	}
 	var n proto.CustomNote
 	if err := decode(ch, &n); err != nil {
 		return err
 	}
-	t.putRecord(Record{Kind: k.Kind, Key: k.Key})
+	data, _ := json.Marshal(customSeen{id})
+	t.putRecord(Record{Kind: customSeenKey.Kind, Key: customSeenKey.Key, Ver: id, Data: data})
 	t.customEvent(n)
 	return nil
 }
@@ -312,9 +291,9 @@ func (c *Client) SystemNotifications(ctx context.Context, limit, offset int) ([]
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	mark := effectiveMark(r.st.lookup)
+	mark := r.st.inbox.mark
 	var ids []int64
-	for _, id := range noteIDs(r.st.keys(proto.ChangeNote)) {
+	for id := range r.st.inbox.ids {
 		if id > mark.DeletedTo {
 			ids = append(ids, id)
 		}
@@ -369,26 +348,24 @@ func (c *Client) markNotes(ctx context.Context, del bool) error {
 		return err
 	}
 	err = c.cacheFailed(r, c.change(r, func(t *tx) {
+		in := t.inbox()
 		var top int64
-		for _, id := range noteIDs(t.liveKeys(proto.ChangeNote)) {
-			top = max(top, id)
-		}
-		mark := effectiveMark(t.record)
-		_, local := notesMarks(t.record)
+		in.each(func(id int64) { top = max(top, id) })
+		var m proto.NotesMark
+		key := markLocalRead
 		switch {
-		case del && top > mark.DeletedTo:
-			local.DeletedTo = top
-		case !del && top > mark.ReadTo:
-			local.ReadTo = top
+		case del && top > in.mark.DeletedTo:
+			m.DeletedTo, key = top, markLocalDel
+		case !del && top > in.mark.ReadTo:
+			m.ReadTo = top
 		default:
 			return // nothing new to mark
 		}
-		before := t.unreadNotes()
-		data, _ := json.Marshal(local)
-		// Its Ver only grows as the marks do (never moved down): a
-		// tab's older local mark does not replace a newer one.
-		t.putRecord(Record{Kind: proto.ChangeNotesMark, Key: markLocal, Ver: local.ReadTo + local.DeletedTo, Data: data})
-		t.settleMarks(before)
+		data, _ := json.Marshal(m)
+		// Ver is the mark: the cache keeps each tab's higher one, per
+		// mark, so no tab's older mark replaces a newer one.
+		t.putRecord(Record{Kind: proto.ChangeNotesMark, Key: key, Ver: top, Data: data})
+		t.settleMarks()
 	}))
 	if err != nil {
 		return err

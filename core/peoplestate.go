@@ -137,34 +137,112 @@ func (t *tx) putUser(u proto.UserInfo) bool {
 	return true
 }
 
-// friendEvent stages a friend listener event.
-func (t *tx) friendEvent(e FriendEvent) {
-	t.events = append(t.events, Event{Kind: EventFriend, Data: e})
+// friendEvent stages a friend listener event about record k.
+func (t *tx) friendEvent(k RecordKey, e FriendEvent) {
+	t.events = append(t.events, Event{Kind: EventFriend, Data: e, rec: k})
 }
 
-// refreshViews rebuilds the views of account in the friend events staged
-// so far: a profile applied after the friendship in the same tx (a new
-// friend's ChangeUser) shows in its onFriendChanged.
-func (t *tx) refreshViews(account string) {
-	for i, e := range t.events {
+// refreshViews rebuilds the views of account in the friend events of
+// events (staged, not emitted yet) from get: a profile applied after the
+// friendship in the same tx (a new friend's ChangeUser) shows in its
+// onFriendChanged.
+func refreshViews(events []Event, get lookup, account string) {
+	for i, e := range events {
 		fe, ok := e.Data.(FriendEvent)
 		if !ok {
 			continue
 		}
 		changed := false
 		if fe.User != nil && fe.User.UserID == account {
-			v := userView(t.record, account)
+			v := userView(get, account)
 			fe.User, changed = &v, true
 		}
 		for j := range fe.ChangeUser { // staged only: not shared with anyone yet
 			if fe.ChangeUser[j].UserID == account {
-				fe.ChangeUser[j], changed = userView(t.record, account), true
+				fe.ChangeUser[j], changed = userView(get, account), true
 			}
 		}
 		if changed {
-			t.events[i].Data = fe
+			events[i].Data = fe
 		}
 	}
+}
+
+// movedRecord is a record a commit staged of which the cache kept another
+// one (another tab's newer change): prev is the live record installed
+// before (nil: none), now the one kept and installed.
+type movedRecord struct {
+	k    RecordKey
+	prev *Record
+	now  Record
+}
+
+// settle returns events without those tied to the moved records, plus
+// what changed for the page between each one's prev and now
+// (settledEvent), once they are installed in st.
+func (st *state) settle(events []Event, moved []movedRecord) []Event {
+	drop := make(map[RecordKey]bool, len(moved))
+	for _, m := range moved {
+		drop[m.k] = true
+	}
+	out := make([]Event, 0, len(events))
+	for _, e := range events {
+		if e.rec.Kind == "" || !drop[e.rec] {
+			out = append(out, e)
+		}
+	}
+	sort.Slice(moved, func(i, j int) bool {
+		a, b := moved[i].k, moved[j].k
+		return a.Kind < b.Kind || a.Kind == b.Kind && a.Key < b.Key
+	})
+	for _, m := range moved {
+		if e, ok := st.settledEvent(m); ok {
+			out = append(out, e)
+		}
+	}
+	for _, m := range moved {
+		if m.k.Kind == proto.ChangeUser {
+			refreshViews(out, st.lookup, m.k.Key)
+		}
+	}
+	return out
+}
+
+// settledEvent is the event that tells the page what changed between a
+// moved record's prev and now (installed in st), if anything: a profile
+// changed, a friendship began, changed or ended, an account went on or off
+// the blacklist or mute list, a notification arrived. (The unread count is
+// reported by the commit.)
+func (st *state) settledEvent(m movedRecord) (Event, bool) {
+	was, is := m.prev != nil, !m.now.Deleted
+	same := was && is && string(m.prev.Data) == string(m.now.Data)
+	account := m.k.Key
+	switch m.k.Kind {
+	case proto.ChangeUser:
+		if is && !same {
+			v := userView(st.lookup, account)
+			return Event{Kind: EventFriend, Data: FriendEvent{EventType: evUserInfoChanged, User: &v, ChangeUser: []UserView{v}}, rec: m.k}, true
+		}
+	case proto.ChangeFriend:
+		v := userView(st.lookup, account)
+		switch {
+		case was && !is:
+			return Event{Kind: EventFriend, Data: FriendEvent{EventType: evFriendChanged, User: &v, RemoveUser: []string{account}}, rec: m.k}, true
+		case is && !same:
+			return Event{Kind: EventFriend, Data: FriendEvent{EventType: evFriendChanged, User: &v, ChangeUser: []UserView{v}, AddUser: []string{account}}, rec: m.k}, true
+		}
+	case proto.ChangeBlack, proto.ChangeMute:
+		if was != is {
+			return relationEvent(st.lookup, m.k.Kind, account, is), true
+		}
+	case proto.ChangeNote:
+		var n proto.SysNote
+		if !was && is && json.Unmarshal(m.now.Data, &n) == nil {
+			n.ID = noteID(account)
+			return receiveEvent(n, st.inbox.mark, st.inbox.unread), true
+		}
+	}
+	return Event{}, false
 }
 
 // applyUserChange applies a ChangeUser: account Key's profile, newer than
@@ -186,9 +264,9 @@ func applyUserChange(t *tx, ch proto.Change) error {
 	if !t.putUser(u) {
 		return nil
 	}
-	t.refreshViews(u.Account)
+	refreshViews(t.events, t.record, u.Account)
 	v := userView(t.record, u.Account)
-	t.friendEvent(FriendEvent{EventType: evUserInfoChanged, User: &v, ChangeUser: []UserView{v}})
+	t.friendEvent(RecordKey{proto.ChangeUser, u.Account}, FriendEvent{EventType: evUserInfoChanged, User: &v, ChangeUser: []UserView{v}})
 	return nil
 }
 
@@ -208,7 +286,7 @@ func applyFriendChange(t *tx, ch proto.Change) error {
 		t.deleteRecord(k)
 		if was {
 			v := userView(t.record, ch.Key)
-			t.friendEvent(FriendEvent{EventType: evFriendChanged, User: &v, RemoveUser: []string{ch.Key}})
+			t.friendEvent(k, FriendEvent{EventType: evFriendChanged, User: &v, RemoveUser: []string{ch.Key}})
 		}
 		return nil
 	}
@@ -223,7 +301,7 @@ func applyFriendChange(t *tx, ch proto.Change) error {
 	data, _ := json.Marshal(f)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
 	v := userView(t.record, ch.Key)
-	t.friendEvent(FriendEvent{EventType: evFriendChanged, User: &v, ChangeUser: []UserView{v}, AddUser: []string{ch.Key}})
+	t.friendEvent(k, FriendEvent{EventType: evFriendChanged, User: &v, ChangeUser: []UserView{v}, AddUser: []string{ch.Key}})
 	return nil
 }
 
@@ -244,7 +322,7 @@ func relationApplier(kind string) changeApplier {
 		if ch.Deleted {
 			t.deleteRecord(k)
 			if was {
-				t.relationEvent(kind, ch.Key, false)
+				t.events = append(t.events, relationEvent(t.record, kind, ch.Key, false))
 			}
 			return nil
 		}
@@ -256,16 +334,16 @@ func relationApplier(kind string) changeApplier {
 		data, _ := json.Marshal(rel)
 		t.putRecord(Record{Kind: kind, Key: ch.Key, Data: data})
 		if !was {
-			t.relationEvent(kind, ch.Key, true)
+			t.events = append(t.events, relationEvent(t.record, kind, ch.Key, true))
 		}
 		return nil
 	}
 }
 
-// relationEvent stages the event of account going on (on) or off the
-// blacklist or the mute list (kind).
-func (t *tx) relationEvent(kind, account string, on bool) {
-	v := userView(t.record, account)
+// relationEvent is the event of account going on (on) or off the
+// blacklist or the mute list (kind), tied to its record; views from get.
+func relationEvent(get lookup, kind, account string, on bool) Event {
+	v := userView(get, account)
 	e := FriendEvent{User: &v}
 	switch kind {
 	case proto.ChangeBlack:
@@ -278,5 +356,5 @@ func (t *tx) relationEvent(kind, account string, on bool) {
 	case proto.ChangeMute:
 		e.EventType, e.MuteUser, e.Mute = evMuteListChanged, account, &on
 	}
-	t.friendEvent(e)
+	return Event{Kind: EventFriend, Data: e, rec: RecordKey{kind, account}}
 }

@@ -16,14 +16,22 @@ type state struct {
 	meta     Meta
 	sessions sessionState
 	records  map[RecordKey]Record // live domain records (Cache Records) by kind and key
+	inbox    inbox                // index of the system notifications in records (inbox.go)
 }
 
-// newState builds the state from what the cache holds.
+// newState builds the state from what the cache holds. The per-id
+// "custom" records of the first version (one per custom notification
+// seen; now one record, Key "", holds the highest id seen) are ignored:
+// they stay in the cache, unread.
 func newState(snap *Snapshot) state {
 	st := state{meta: snap.Meta, sessions: newSessionState(snap.Sessions), records: make(map[RecordKey]Record, len(snap.Records))}
 	for _, r := range snap.Records {
+		if r.Kind == proto.ChangeCustom && r.Key != customSeenKey.Key {
+			continue
+		}
 		st.records[RecordKey{r.Kind, r.Key}] = r
 	}
+	st.inbox = newInbox(st.records)
 	return st
 }
 
@@ -74,8 +82,12 @@ type tx struct {
 	clearSKs  []string             // sessions whose cached messages are all deleted (Batch.ClearSessions)
 	clearAll  bool                 // every cached message is deleted (Batch.ClearAll)
 	records   map[RecordKey]Record // staged records and tombstones (Deleted)
-	events    []Event              // emitted after commit, before the session events
-	ver       int64                // ver of the change being applied (applyChange), 0 outside
+	notes     *inboxTx             // the inbox as staged (inbox.go); nil until a record of it is staged
+	// events are emitted after commit, before the session events; one
+	// tied to a record (Event.rec) only when the cache kept the staged
+	// record (see commit).
+	events []Event
+	ver    int64 // ver of the change being applied (applyChange), 0 outside
 
 	convs   []proto.Conv   // conversations met (a sync page pulls their messages)
 	gapKeys []string       // sessions to check for a hole after the commit (gapPull)
@@ -168,6 +180,7 @@ func (t *tx) stageRecord(rec Record) {
 		t.records = map[RecordKey]Record{}
 	}
 	t.records[RecordKey{rec.Kind, rec.Key}] = rec
+	t.stagedInbox(rec)
 }
 
 // record returns a live domain record as staged.
@@ -183,10 +196,15 @@ func (t *tx) record(k RecordKey) (Record, bool) {
 // that succeeded, installs in memory what the cache stored (Apply fills the
 // batch with the merged sessions and meta and the records it kept, which
 // another tab's writes may have made differ from the staged copies; of the
-// meta, the sync cursors stay this run's) and emits the events (message and
-// receipt events first, then session events), unless the run was stopped
-// meanwhile. A failed write changes nothing in memory and is returned. Gaps
-// left by live messages are pulled afterwards.
+// meta, the sync cursors stay this run's) and emits the events (message,
+// receipt and people events first, then the notifications' unread count,
+// then session events), unless the run was stopped meanwhile. An event
+// tied to a record (Event.rec) goes out only when the cache kept the
+// record staged; for a record it kept another one of (another tab's newer
+// change) the page hears what changed between the record installed before
+// and the one installed now, if anything (settledEvent). A failed write
+// changes nothing in memory and is returned. Gaps left by live messages
+// are pulled afterwards.
 func (t *tx) commit(ctx context.Context) error {
 	if t.done {
 		return nil
@@ -239,13 +257,43 @@ func (t *tx) commit(ctx context.Context) error {
 	for k, m := range t.receipts {
 		r.st.sessions.receipts[k] = max(r.st.sessions.receipts[k], m)
 	}
+	unreadBefore, removed, marks := r.st.inbox.unread, false, false
+	var moved []movedRecord
 	for _, rec := range b.Records {
 		k := RecordKey{rec.Kind, rec.Key}
+		staged := t.records[k]
+		switch {
+		case k.Kind == proto.ChangeCustom:
+			rec = staged // this tab's own mark of what it reported (notes.go)
+		case rec.Ver != staged.Ver || rec.Deleted != staged.Deleted:
+			m := movedRecord{k: k, now: rec}
+			if p, ok := r.st.records[k]; ok {
+				m.prev = &p
+			}
+			moved = append(moved, m)
+		}
 		if rec.Deleted {
 			delete(r.st.records, k)
 		} else {
 			r.st.records[k] = rec
 		}
+		switch k.Kind {
+		case proto.ChangeNote:
+			if id := noteID(k.Key); id > 0 && r.st.inbox.set(id, !rec.Deleted) && rec.Deleted {
+				removed = true
+			}
+		case proto.ChangeNotesMark:
+			marks = true
+		}
+	}
+	if marks {
+		r.st.inbox.setMark(effectiveMark(r.st.lookup))
+	}
+	if len(moved) > 0 {
+		events = r.st.settle(events, moved)
+	}
+	if r.st.inbox.unread != unreadBefore || removed {
+		events = append(events, countEvent(r.st.inbox.unread))
 	}
 	for _, k := range t.gapKeys {
 		if cur, ok := r.st.sessions.gapCursor(k); ok {
