@@ -113,10 +113,24 @@ func customView(n proto.CustomNote) CustomNotificationView {
 
 // countEvent is onSystemNotificationCountChanged with unread count n. A
 // commit emits it once, after the other events it staged, when the count
-// it installed differs from the one before or it removed notifications
-// (the inbox changed: a page refreshes its list on this event).
+// it installed differs from the one before, it removed notifications (the
+// inbox changed: a page refreshes its list on this event) or a
+// notification event it emits told another count (staleCount).
 func countEvent(n int) Event {
 	return Event{Kind: EventNotification, Data: NotificationEvent{EventType: evNotificationCountChanged, UnreadCount: &n}}
+}
+
+// staleCount reports whether one of the onReceiveSystemNotification
+// events of events carries another unread count than unread, the one
+// installed (a notification received and deleted in one tx): the page
+// hears the count again after them.
+func staleCount(events []Event, unread int) bool {
+	for _, e := range events {
+		if ne, ok := e.Data.(NotificationEvent); ok && ne.EventType == evReceiveSystemNotification && ne.UnreadCount != nil && *ne.UnreadCount != unread {
+			return true
+		}
+	}
+	return false
 }
 
 // receiveEvent is onReceiveSystemNotification of n under mark, with the

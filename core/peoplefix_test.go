@@ -273,3 +273,17 @@ func BenchmarkNotesPage(b *testing.B) {
 		})
 	}
 }
+
+// TestNoteReceivedAndDeletedInOnePage: the count after the notification
+// event tells what is installed.
+func TestNoteReceivedAndDeletedInOnePage(t *testing.T) {
+	c, r, rec := offline(t, NewMemCache(), false)
+	err := c.change(r, func(t *tx) {
+		t.applyChange(proto.Change{Ver: 1, Kind: proto.ChangeNote, Key: "10", Data: mustJSON(note(10, "bob", proto.FriendRequest, 0))})
+		t.applyChange(proto.Change{Ver: 2, Kind: proto.ChangeNote, Key: "10", Deleted: true})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEvents(t, rec, "onReceiveSystemNotification id=10 read=false status=0 unread=1", "onSystemNotificationCountChanged unread=0")
+}

@@ -292,7 +292,7 @@ func (t *tx) commit(ctx context.Context) error {
 	if len(moved) > 0 {
 		events = r.st.settle(events, moved)
 	}
-	if r.st.inbox.unread != unreadBefore || removed {
+	if r.st.inbox.unread != unreadBefore || removed || staleCount(events, r.st.inbox.unread) {
 		events = append(events, countEvent(r.st.inbox.unread))
 	}
 	for _, k := range t.gapKeys {
