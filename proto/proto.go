@@ -337,8 +337,12 @@ const MaxUsers = 150
 
 // UsersResp lists the profiles (UserInfo, people.go) of the accounts of a
 // UsersReq that exist, in the order asked; unknown accounts are left out.
+// The reply is cut at the byte budget (MaxPage) like pull's: Next > 0 is
+// the index in the request's Accounts where the next request should start
+// (ask again with Accounts[Next:]); 0 means every account was answered.
 type UsersResp struct {
 	Users []UserInfo `json:"users"`
+	Next  int        `json:"next,omitempty"`
 }
 
 // P2PConv is the conversation id of two accounts, the same from both sides.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/coder/websocket"
 
@@ -211,8 +212,18 @@ func opUsers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("profiles of %d accounts: %w", len(req.Accounts), err)
 	}
-	if users == nil {
-		users = []proto.UserInfo{}
+	// Cut the reply at the byte budget: 150 profiles full of characters
+	// JSON escapes (<, &, U+2028: 6 bytes each) pass a frame. The
+	// client asks again from Next, the index of the first profile left out
+	// (its first place in Accounts: Profiles keeps the order asked).
+	resp := proto.UsersResp{Users: []proto.UserInfo{}}
+	var page pageBudget
+	for _, u := range users {
+		if !page.fits(len(resp.Users), u) {
+			resp.Next = slices.Index(req.Accounts, u.Account)
+			break
+		}
+		resp.Users = append(resp.Users, u)
 	}
-	return result{reply: proto.UsersResp{Users: users}}, nil
+	return result{reply: resp}, nil
 }

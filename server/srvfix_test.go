@@ -1,0 +1,88 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"yunxin/proto"
+)
+
+// worstProfile is an update that fills every field of a profile with the
+// characters JSON escapes to 6 bytes each (<, &, U+2028).
+func worstProfile() proto.UpdateUserReq {
+	return proto.UpdateUserReq{
+		Name:   ptr(strings.Repeat("<", proto.MaxNickRunes)),
+		Icon:   ptr(strings.Repeat("&", proto.MaxIconBytes)),
+		Sign:   ptr(strings.Repeat("\u2028", proto.MaxSignRunes)),
+		Gender: ptr(1),
+		Email:  ptr(strings.Repeat("a", proto.MaxEmailBytes-6) + "@b.com"),
+		Birth:  ptr("1990-01-01"),
+		Mobile: ptr(strings.Repeat("1", proto.MaxMobileBytes)),
+		Ext:    ptr(strings.Repeat(">", proto.MaxUserExt)),
+	}
+}
+
+// TestUsersPagedByBytes: 150 worst-case profiles pass a frame, so users
+// answers them in pages; following Next gets every profile once, in order.
+func TestUsersPagedByBytes(t *testing.T) {
+	e := newEnv(t, "viewer")
+	ctx := context.Background()
+	var accounts []string
+	for i := range proto.MaxUsers - 2 {
+		acc := fmt.Sprintf("u%03d", i)
+		if _, err := e.srv.CreateUser(ctx, acc, acc, "tok-"+acc); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := e.srv.store.UpdateProfile(ctx, acc, worstProfile(), 1); err != nil {
+			t.Fatal(err)
+		}
+		accounts = append(accounts, acc)
+	}
+	// An unknown account and a duplicate in the middle: Next still
+	// indexes the request.
+	accounts = append(accounts[:70:70], append([]string{"nobody", "u000"}, accounts[70:]...)...)
+	v, _ := e.login("viewer")
+	var got []string
+	seen := map[string]bool{}
+	rest, pages := accounts, 0
+	for len(rest) > 0 {
+		r := v.call(proto.OpUsers, proto.UsersReq{Accounts: rest})
+		if r.Code != proto.CodeOK {
+			t.Fatalf("users of %d accounts: code %d %s", len(rest), r.Code, r.Msg)
+		}
+		if len(r.Data) > proto.MaxPage+1024 {
+			t.Fatalf("users reply of %d bytes, budget %d", len(r.Data), proto.MaxPage)
+		}
+		var resp proto.UsersResp
+		if err := json.Unmarshal(r.Data, &resp); err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, u := range resp.Users {
+			if u.Ext != *worstProfile().Ext {
+				t.Fatalf("profile of %s: ext %.20q…", u.Account, u.Ext)
+			}
+			if !seen[u.Account] { // a later page may answer a duplicate again
+				seen[u.Account] = true
+				got = append(got, u.Account)
+			}
+		}
+		if resp.Next == 0 {
+			break
+		}
+		if resp.Next < 0 || resp.Next >= len(rest) {
+			t.Fatalf("next %d after %d profiles of %d asked", resp.Next, len(resp.Users), len(rest))
+		}
+		rest = rest[resp.Next:]
+	}
+	if pages < 2 {
+		t.Fatalf("%d page(s): the worst case should not fit one", pages)
+	}
+	want := strings.Join(accounts[:70], ",") + "," + strings.Join(accounts[72:], ",") // no nobody, u000 once
+	if g := strings.Join(got, ","); g != want {
+		t.Fatalf("profiles %s\nwant %s", g, want)
+	}
+}
