@@ -102,6 +102,9 @@ func (s *Server) restUpdateUinfo(r *http.Request) (any, error) {
 		}
 		upd.Gender = &n
 	}
+	if upd == (proto.UpdateUserReq{}) {
+		return nil, errorf(proto.CodeBadParam, "set at least one of name, icon, sign, gender, email, birth, mobile, ex")
+	}
 	if field, problem := proto.UserProblem(upd); field != "" {
 		if f, ok := uinfoFormField[field]; ok {
 			field = f

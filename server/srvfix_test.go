@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"yunxin/proto"
 )
@@ -85,4 +87,56 @@ func TestUsersPagedByBytes(t *testing.T) {
 	if g := strings.Join(got, ","); g != want {
 		t.Fatalf("profiles %s\nwant %s", g, want)
 	}
+}
+
+// TestUpdateUserNoOpAndLimit: an update without fields is refused, one
+// that changes nothing writes nothing (no Ver, no push), and updates are
+// rate-limited per account.
+func TestUpdateUserNoOpAndLimit(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	clock := e.clock(time.Unix(1_800_000_000, 0))
+	a, _ := e.login("alice")
+	b, _ := e.login("bob")
+	a.ok(proto.OpSend, text("bob", "c1", "hi"), nil) // bob is alice's P2P partner
+	b.drain(a)
+
+	a.fail(proto.OpUpdateUser, proto.UpdateUserReq{}, proto.CodeBadParam, "userInfo must set at least one field")
+	a.fail(proto.OpUpdateUser, json.RawMessage(`{}`), proto.CodeBadParam, "userInfo must set at least one field")
+	own := a.write(proto.OpUpdateUser, proto.UpdateUserReq{Name: ptr("Alice"), Sign: ptr("s")}) // 1
+	if u := decodeData[proto.UserInfo](t, find(t, own, proto.ChangeUser, "alice")); u.Ver != 2 {
+		t.Fatalf("profile %+v", u)
+	}
+	b.waitChange(proto.ChangeUser, "alice")
+	// The same values again: no changes, no push, Ver stays.
+	if own := a.write(proto.OpUpdateUser, proto.UpdateUserReq{Name: ptr("Alice"), Sign: ptr("s"), Gender: ptr(0)}); len(own) != 0 { // 2
+		t.Fatalf("update changing nothing replied %+v", own)
+	}
+	b.noChange(proto.ChangeUser, a)
+	var users proto.UsersResp
+	b.ok(proto.OpUsers, proto.UsersReq{Accounts: []string{"alice"}}, &users)
+	if users.Users[0].Ver != 2 {
+		t.Fatalf("profile after a no-op update %+v", users.Users[0])
+	}
+	// The rate limit: a burst of 5 (the no-op one counted), then one per
+	// interval; refused updates (414) take nothing.
+	for i := range 3 { // 3, 4, 5
+		a.write(proto.OpUpdateUser, proto.UpdateUserReq{Sign: ptr(fmt.Sprint("s", i))})
+	}
+	a.fail(proto.OpUpdateUser, proto.UpdateUserReq{Sign: ptr("over")}, proto.CodeRateLimited, "too many profile updates")
+	clock.add(profileUpdateEvery)
+	a.write(proto.OpUpdateUser, proto.UpdateUserReq{Sign: ptr("later")})
+	a.fail(proto.OpUpdateUser, proto.UpdateUserReq{Sign: ptr("over")}, proto.CodeRateLimited, "too many profile updates")
+	// Per account: bob is not limited by alice's updates.
+	b.write(proto.OpUpdateUser, proto.UpdateUserReq{Sign: ptr("bob")})
+	b.ok(proto.OpUsers, proto.UsersReq{Accounts: []string{"alice"}}, &users)
+	if users.Users[0].Sign != "later" || users.Users[0].Ver != 6 {
+		t.Fatalf("profile after the limit %+v", users.Users[0])
+	}
+}
+
+// TestRESTUpdateUinfoNoFields: user/updateUinfo with only accid names the
+// form fields it needs.
+func TestRESTUpdateUinfoNoFields(t *testing.T) {
+	e := newEnv(t, "alice")
+	e.restFail("user/updateUinfo", url.Values{"accid": {"alice"}}, proto.CodeBadParam, "name, icon, sign, gender, email, birth, mobile, ex")
 }

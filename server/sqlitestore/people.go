@@ -97,7 +97,14 @@ func (s *Store) UpdateProfile(ctx context.Context, account string, upd proto.Upd
 	var u proto.UserInfo
 	var changes []store.Change
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var err error
+		old, err := profileOf(ctx, tx, account)
+		if err != nil {
+			return err
+		}
+		if sameProfile(old, upd) {
+			u = old // nothing changes: nothing to write, no one to tell
+			return nil
+		}
 		u, err = scanProfile(tx.QueryRowContext(ctx, `UPDATE users SET name = COALESCE(?, name), icon = COALESCE(?, icon),
 			sign = COALESCE(?, sign), gender = COALESCE(?, gender), email = COALESCE(?, email), birth = COALESCE(?, birth),
 			mobile = COALESCE(?, mobile), ex = COALESCE(?, ex), ver = ver + 1, updated_ms = ?
@@ -132,6 +139,15 @@ func (s *Store) UpdateProfile(ctx context.Context, account string, upd proto.Upd
 		return proto.UserInfo{}, nil, fmt.Errorf("update profile of %q: %w", account, err)
 	}
 	return u, changes, nil
+}
+
+// sameProfile reports whether every field upd sets already has that value
+// in u.
+func sameProfile(u proto.UserInfo, upd proto.UpdateUserReq) bool {
+	same := func(p *string, v string) bool { return p == nil || *p == v }
+	return same(upd.Name, u.Name) && same(upd.Icon, u.Icon) && same(upd.Sign, u.Sign) &&
+		(upd.Gender == nil || *upd.Gender == u.Gender) && same(upd.Email, u.Email) && same(upd.Birth, u.Birth) &&
+		same(upd.Mobile, u.Mobile) && same(upd.Ext, u.Ext)
 }
 
 // accountList runs query, which selects one column of accounts, in tx.

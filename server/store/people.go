@@ -31,8 +31,11 @@ type People interface {
 	// UpdateProfile applies upd (nil fields unchanged) to account's
 	// profile at nowMs, raises its Ver and appends a proto.ChangeUser
 	// (Data the new profile) to the logs of account, its friends and the
-	// accounts it shares a P2P conversation with. ErrNotFound if there is
-	// no such account. The caller has checked upd (proto.UserProblem).
+	// accounts it shares a P2P conversation with. An upd that changes
+	// nothing (every field it sets already has that value; no field set)
+	// writes nothing: it returns the profile as stored and no changes.
+	// ErrNotFound if there is no such account. The caller has checked upd
+	// (proto.UserProblem).
 	UpdateProfile(ctx context.Context, account string, upd proto.UpdateUserReq, nowMs int64) (proto.UserInfo, []Change, error)
 	// SearchUsers returns a page of accounts matching q (see
 	// proto.SearchReq; q.Limit already clamped to 1…proto.MaxSearch)

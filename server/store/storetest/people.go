@@ -180,6 +180,20 @@ func testUpdateProfileFanOut(t *testing.T, s store.Store) {
 	if _, _, err := s.UpdateProfile(ctx, "nobody", proto.UpdateUserReq{Name: ptr("N")}, 700); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("UpdateProfile of an unknown account: %v, want ErrNotFound", err)
 	}
+	// Every field as stored (or none set): nothing is written, no Ver.
+	aVer, fVer := lastVer(t, s, "a"), lastVer(t, s, "f")
+	for _, upd := range []proto.UpdateUserReq{{Name: ptr("Ann"), Sign: ptr(""), Gender: ptr(2)}, {}} {
+		u, chs, err = s.UpdateProfile(ctx, "a", upd, 800)
+		if err != nil || u != want || len(chs) != 0 {
+			t.Fatalf("UpdateProfile changing nothing = %+v, %v, %v; want %+v and no changes", u, kindKeys(chs), err, want)
+		}
+	}
+	if lastVer(t, s, "a") != aVer || lastVer(t, s, "f") != fVer {
+		t.Fatal("an update changing nothing was logged")
+	}
+	if _, _, err := s.UpdateProfile(ctx, "nobody", proto.UpdateUserReq{}, 800); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("empty UpdateProfile of an unknown account: %v, want ErrNotFound", err)
+	}
 }
 
 // sameSet reports whether a and b hold the same strings, in any order.
