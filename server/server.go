@@ -184,11 +184,11 @@ type Server struct {
 	// profileLimit and friendLimit bound profile updates (uinfo) and
 	// friend requests (friend op 2) per account.
 	profileLimit, friendLimit *accountLimiter
-	now      func() time.Time
-	blobs    blobstore.Store // uploaded files
-	grants   grantLedger     // upload grants used on this node
-	uploads  uploadSlots     // uploads in progress on this node
-	blobTemp string          // a temp directory of blobs to remove at Close ("" if none)
+	now                       func() time.Time
+	blobs                     blobstore.Store // uploaded files
+	grants                    grantLedger     // upload grants used on this node
+	uploads                   uploadSlots     // uploads in progress on this node
+	blobTemp                  string          // a temp directory of blobs to remove at Close ("" if none)
 
 	sdk, demo http.Handler
 	origins   map[string]struct{} // normalized allowed origins
