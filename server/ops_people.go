@@ -146,7 +146,8 @@ func (s *Server) befriend(ctx context.Context, from, to string, op int, msg stri
 	return changes, nil
 }
 
-// opFriend is requestFriend: add, request, accept or reject.
+// opFriend is requestFriend: add, request, accept or reject. Requests
+// are rate-limited per sender (friendLimit: 416).
 func opFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.FriendReq
 	if err := decode(d, &req); err != nil {
@@ -157,6 +158,11 @@ func opFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	}
 	if err := checkFriendOp(req.Op, req.Msg); err != nil {
 		return result{}, err
+	}
+	// Each request lands in another account's inbox: bound them.
+	if req.Op == proto.FriendRequest && !c.s.friendLimit.allow(c.account, c.s.now()) {
+		return result{}, errorf(proto.CodeRateLimited, "too many friend requests: at most %d at once, then one per %v",
+			friendRequestBurst, friendRequestEvery)
 	}
 	changes, err := c.s.befriend(ctx, c.account, req.Account, req.Op, req.Msg)
 	if err != nil {

@@ -140,3 +140,46 @@ func TestRESTUpdateUinfoNoFields(t *testing.T) {
 	e := newEnv(t, "alice")
 	e.restFail("user/updateUinfo", url.Values{"accid": {"alice"}}, proto.CodeBadParam, "name, icon, sign, gender, email, birth, mobile, ex")
 }
+
+// TestFriendRequestAgainInPlace: asking again while the request is
+// untreated updates it (same id, new postscript), and requests are
+// rate-limited per sender.
+func TestFriendRequestAgainInPlace(t *testing.T) {
+	e := newEnv(t, "alice", "bob", "carol")
+	clock := e.clock(time.Unix(1_800_000_000, 0))
+	a, _ := e.login("alice")
+	b, _ := e.login("bob")
+	c, _ := e.login("carol")
+	a.write(proto.OpFriend, proto.FriendReq{Account: "bob", Op: proto.FriendRequest, Msg: "hi"})
+	first := decodeData[proto.SysNote](t, b.changeOf(proto.ChangeNote))
+	clock.add(time.Second)
+	for i := 2; i <= friendRequestBurst; i++ {
+		a.write(proto.OpFriend, proto.FriendReq{Account: "bob", Op: proto.FriendRequest, Msg: fmt.Sprint("hi ", i)})
+		n := decodeData[proto.SysNote](t, b.changeOf(proto.ChangeNote))
+		if n.ID != first.ID || n.Ps != fmt.Sprint("hi ", i) || n.Status != proto.NoteUntreated || n.Time != first.Time+1000 {
+			t.Fatalf("request %d: %+v, first %+v", i, n, first)
+		}
+	}
+	a.fail(proto.OpFriend, proto.FriendReq{Account: "carol", Op: proto.FriendRequest}, proto.CodeRateLimited, "too many friend requests")
+	c.noChange(proto.ChangeNote, a)
+	// Other operations are not limited; the bucket refills.
+	a.write(proto.OpFriend, proto.FriendReq{Account: "carol", Op: proto.FriendAdd})
+	clock.add(friendRequestEvery)
+	a.write(proto.OpFriend, proto.FriendReq{Account: "bob", Op: proto.FriendRequest, Msg: "last"})
+	// bob answers the one request there is.
+	own := b.write(proto.OpFriend, proto.FriendReq{Account: "alice", Op: proto.FriendAccept})
+	if n := decodeData[proto.SysNote](t, find(t, own, proto.ChangeNote, proto.NoteKey(first.ID))); n.Status != proto.NotePassed || n.Ps != "last" {
+		t.Fatalf("the accepted request: %+v", n)
+	}
+	var sync proto.SyncResp
+	b.ok(proto.OpSync, proto.SyncReq{}, &sync)
+	notes := 0
+	for _, ch := range sync.Changes {
+		if ch.Kind == proto.ChangeNote {
+			notes++
+		}
+	}
+	if notes != 1 {
+		t.Fatalf("bob's log has %d notifications, want the one request", notes)
+	}
+}

@@ -307,17 +307,31 @@ func (s *Store) Befriend(ctx context.Context, from, to string, op int, msg strin
 			if friends {
 				return nil
 			}
-			// An older untreated request of from expires.
-			ids, err := idList(ctx, tx, `UPDATE notes SET status = ? WHERE account = ? AND src = ? AND type = ? AND op = ? AND status = ?
-				RETURNING id`, proto.NoteExpired, to, from, proto.NoteFriend, proto.FriendRequest, proto.NoteUntreated)
+			// An untreated request of from in to's inbox is asked again:
+			// it gets the new postscript and time in place (same id, so
+			// asking again and again takes one row of the inbox).
+			ids, err := idList(ctx, tx, `SELECT id FROM notes WHERE account = ? AND src = ? AND type = ? AND op = ? AND status = ?
+				ORDER BY id DESC`, to, from, proto.NoteFriend, proto.FriendRequest, proto.NoteUntreated)
 			if err != nil {
-				return fmt.Errorf("expire older requests: %w", err)
+				return fmt.Errorf("find an untreated request: %w", err)
 			}
-			for _, id := range ids {
+			if len(ids) == 0 {
+				break // a new request: added below
+			}
+			// Older untreated ones (stored before requests were updated
+			// in place) expire.
+			for _, id := range ids[1:] {
+				if _, err := tx.ExecContext(ctx, `UPDATE notes SET status = ? WHERE id = ?`, proto.NoteExpired, id); err != nil {
+					return fmt.Errorf("expire an older request: %w", err)
+				}
 				if err := add(s.noteChange(ctx, tx, to, id)); err != nil {
 					return err
 				}
 			}
+			if _, err := tx.ExecContext(ctx, `UPDATE notes SET ps = ?, time_ms = ? WHERE id = ?`, msg, nowMs, ids[0]); err != nil {
+				return fmt.Errorf("renew the request: %w", err)
+			}
+			return add(s.noteChange(ctx, tx, to, ids[0]))
 		case proto.FriendAccept, proto.FriendReject:
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM notes WHERE account = ? AND src = ? AND type = ? AND op = ? AND status = ?

@@ -51,15 +51,17 @@ type People interface {
 	//     log, and each gets the other's proto.ChangeUser) and to's inbox
 	//     gets a proto.NoteFriend notification with Op FriendAdd.
 	//   - FriendRequest: to's inbox gets a notification with Op
-	//     FriendRequest and Status NoteUntreated (a newer request from the
-	//     same account marks older untreated ones NoteExpired). Already
+	//     FriendRequest and Status NoteUntreated. While an untreated
+	//     request from from is in to's inbox, a new one updates it in
+	//     place instead (same id, the new Ps and Time, still untreated; its
+	//     ChangeNote again), so repeated requests take one row. Already
 	//     friends: nothing is written.
 	//   - FriendAccept / FriendReject: the newest untreated FriendRequest
 	//     notification from to in from's inbox gets Status NotePassed /
-	//     NoteDeclined (its ChangeNote again, unless deleted); Accept makes
-	//     them friends as FriendAdd does; to's inbox gets a notification
-	//     with Op FriendAccept / FriendReject. ErrNotFound when there is no
-	//     such pending request.
+	//     NoteDeclined (its ChangeNote again; a deleted request cannot be
+	//     answered); Accept makes them friends as FriendAdd does; to's
+	//     inbox gets a notification with Op FriendAccept / FriendReject.
+	//     ErrNotFound when there is no such pending request.
 	// ErrBlacklisted when to has from on its blacklist (Add, Request,
 	// Accept); ErrNotFound when to does not exist. It returns every change
 	// appended, of both logs.

@@ -398,19 +398,22 @@ func testFriendRequestAccept(t *testing.T, s store.Store) {
 		Status: proto.NoteUntreated}); n != want || n.ID <= 0 || proto.NoteKey(n.ID) != first {
 		t.Fatalf("the request: %+v, want %+v", n, want)
 	}
+	// Asking again while the request is untreated updates it in place:
+	// same id, the new postscript and time, still untreated.
 	chs, err = s.Befriend(ctx, "a", "b", proto.FriendRequest, "again", 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := kindKeys(chs); len(got) != 2 || got[0] != "b sysnote "+first {
+	if got := kindKeys(chs); len(got) != 1 || got[0] != "b sysnote "+first {
 		t.Fatalf("second request changes: %v", got)
 	}
-	second := chs[1].Key
-	if n, _ := note(t, s, "b", first); n.Status != proto.NoteExpired {
-		t.Fatalf("the first request after the second: %+v", n)
+	sameChanges(t, s, chs)
+	second := first
+	if n, _ := note(t, s, "b", first); n.Status != proto.NoteUntreated || n.Ps != "again" || n.Time != 2000 || n.From != "a" {
+		t.Fatalf("the request after asking again: %+v", n)
 	}
-	if n, _ := note(t, s, "b", second); n.Status != proto.NoteUntreated || n.Ps != "again" || n.ID <= mustInt(t, first) {
-		t.Fatalf("the second request: %+v", n)
+	if in := notes(t, s, "b"); len(in) != 1 {
+		t.Fatalf("b's inbox after asking twice: %+v", in)
 	}
 	if fs := friendsOf(t, s, "a"); len(fs) != 0 {
 		t.Fatalf("friends before the answer: %+v", fs)
@@ -513,6 +516,21 @@ func testFriendReject(t *testing.T, s store.Store) {
 	}
 	if fs := friendsOf(t, s, "b"); len(fs) != 0 {
 		t.Fatalf("b's friends: %+v", fs)
+	}
+	// Asking again after an answer is a new request; the answered one
+	// stays declined.
+	chs, err = s.Befriend(ctx, "a", "b", proto.FriendRequest, "please", 3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kindKeys(chs); len(got) != 1 || got[0] == "b sysnote "+req {
+		t.Fatalf("request after the answer: %v", got)
+	}
+	if n, _ := note(t, s, "b", chs[0].Key); n.Status != proto.NoteUntreated || n.Ps != "please" || n.ID <= mustInt(t, req) {
+		t.Fatalf("the new request: %+v", n)
+	}
+	if n, _ := note(t, s, "b", req); n.Status != proto.NoteDeclined {
+		t.Fatalf("the answered request after a new one: %+v", n)
 	}
 }
 
