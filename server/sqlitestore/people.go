@@ -671,7 +671,8 @@ func (s *Store) MarkNotes(ctx context.Context, account string, readTo, deleteTo 
 }
 
 // AddCustom implements store.People. The ids come from counters
-// 'custom_id'; the notification itself lives in the receivers' logs.
+// 'custom_id'; the notification itself lives in the receivers' logs,
+// trimmed at each new one (trimCustom).
 func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) (proto.CustomNote, []store.Change, error) {
 	var changes []store.Change
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -695,6 +696,9 @@ func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) 
 				return err
 			}
 			changes = append(changes, ch)
+			if err := trimCustom(ctx, tx, acc, n.Time); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -702,4 +706,18 @@ func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) 
 		return n, nil, fmt.Errorf("store custom notification from %s: %w", n.From, err)
 	}
 	return n, changes, nil
+}
+
+// trimCustom drops account's stored custom notifications (ChangeCustom
+// entries of its log) older than store.CustomKeep before nowMs, and all
+// but the newest store.CustomKeepMax, in tx.
+func trimCustom(ctx context.Context, tx *sql.Tx, account string, nowMs int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE account = ?1 AND kind = ?2
+		AND (CAST(json_extract(data, '$.time') AS INTEGER) < ?3
+			OR ver <= (SELECT ver FROM changes WHERE account = ?1 AND kind = ?2 ORDER BY ver DESC LIMIT 1 OFFSET ?4))`,
+		account, proto.ChangeCustom, nowMs-store.CustomKeep.Milliseconds(), store.CustomKeepMax)
+	if err != nil {
+		return fmt.Errorf("drop old custom notifications of %s: %w", account, err)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"yunxin/proto"
 )
@@ -94,9 +95,20 @@ type People interface {
 	MarkNotes(ctx context.Context, account string, readTo, deleteTo int64, nowMs int64) ([]Change, error)
 	// AddCustom stores a custom notification for offline delivery to each
 	// account of to (already resolved: a team's members) with a new id,
-	// appending a proto.ChangeCustom to each one's log.
+	// appending a proto.ChangeCustom to each one's log. Stored custom
+	// notifications do not stay forever: at each one, a receiver's
+	// ChangeCustom entries older than CustomKeep before n.Time leave its
+	// log, and all but its newest CustomKeepMax.
 	AddCustom(ctx context.Context, n proto.CustomNote, to []string) (proto.CustomNote, []Change, error)
 }
+
+// How long and how many stored custom notifications (AddCustom) an
+// account's log keeps, as NetEase keeps offline custom notifications for a
+// limited time.
+const (
+	CustomKeep    = 7 * 24 * time.Hour
+	CustomKeepMax = 100
+)
 
 // ErrBlacklisted: the other account has this one on its blacklist.
 var ErrBlacklisted = errors.New("blacklisted")

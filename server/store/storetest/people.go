@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -32,6 +33,7 @@ var peopleTests = []struct {
 	{"Relations", testRelations},
 	{"MarkNotes", testMarkNotes},
 	{"AddCustom", testAddCustom},
+	{"AddCustomTrim", testAddCustomTrim},
 	{"ConcurrentPeople", testConcurrentPeople},
 }
 
@@ -843,6 +845,54 @@ func testAddCustom(t *testing.T, s store.Store) {
 	}
 	if l := logOf(t, s, "a", 0); len(l) != 2 {
 		t.Fatalf("a's log: %+v", l)
+	}
+}
+
+// Stored custom notifications leave the log: older than CustomKeep at a
+// new one, and beyond the newest CustomKeepMax.
+func testAddCustomTrim(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	day := (24 * time.Hour).Milliseconds()
+	add := func(to string, ms int64) string {
+		t.Helper()
+		got, _, err := s.AddCustom(ctx, proto.CustomNote{From: "app", To: to, ToType: proto.CustomToAccount, Content: "{}", Time: ms}, []string{to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return proto.ChangeCustom + " " + proto.NoteKey(got.ID)
+	}
+	customs := func(account string) []string {
+		t.Helper()
+		var keys []string
+		for _, c := range changes(t, s, account, 0) {
+			if c.Kind == proto.ChangeCustom {
+				keys = append(keys, c.Kind+" "+c.Key)
+			}
+		}
+		return keys
+	}
+	old := add("a", 1000)
+	other := add("b", 1000) // b's log is b's
+	week := add("a", 1000+2*day)
+	if got := customs("a"); !reflect.DeepEqual(got, []string{old, week}) {
+		t.Fatalf("a's customs: %v", got)
+	}
+	// Seven days after the first, and a moment: it goes, the one of day
+	// 2 stays; b's stays (b got nothing new).
+	now := add("a", 1000+store.CustomKeep.Milliseconds()+1)
+	if got := customs("a"); !reflect.DeepEqual(got, []string{week, now}) {
+		t.Fatalf("a's customs a week later: %v", got)
+	}
+	if got := customs("b"); !reflect.DeepEqual(got, []string{other}) {
+		t.Fatalf("b's customs: %v", got)
+	}
+	// At most the newest CustomKeepMax.
+	var all []string
+	for i := range store.CustomKeepMax + 5 {
+		all = append(all, add("c", 5000+int64(i)))
+	}
+	if got := customs("c"); !reflect.DeepEqual(got, all[5:]) {
+		t.Fatalf("c's customs: %d, first %v; want the newest %d", len(got), got[:1], store.CustomKeepMax)
 	}
 }
 
