@@ -136,6 +136,17 @@ const (
 // ClientWeb is the client type of this SDK (NIM's 16).
 const ClientWeb = 16
 
+// ValidClientType reports whether t is one of NIM's client types: 1
+// Android, 2 iOS, 4 PC (Windows), 8 Windows Phone, 16 Web, 32 REST (the
+// app's server), 64 macOS.
+func ValidClientType(t int) bool {
+	switch t {
+	case 1, 2, 4, 8, 16, 32, 64:
+		return true
+	}
+	return false
+}
+
 // Kick reasons, as in the plugin doc's reasonCode.
 const (
 	KickByOtherLogin  = 1 // a mutually exclusive client logged in

@@ -172,10 +172,15 @@ func (s *Server) clientsPushes(ctx context.Context, account, except string) []Pu
 	return out
 }
 
+// opKick is kickOtherClient: the account's other connections of
+// req.ClientType (one of NIM's client types, 414 otherwise) are kicked.
 func opKick(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.KickReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
+	}
+	if !proto.ValidClientType(req.ClientType) {
+		return result{}, errorf(proto.CodeBadParam, "clientType must be one of NIM's client types 1, 2, 4, 8, 16, 32, 64, not %d", req.ClientType)
 	}
 	clients, err := c.s.presence.Clients(ctx, c.account)
 	if err != nil {

@@ -189,7 +189,7 @@ func (s *Server) restBlock(r *http.Request) (any, error) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), dispatchTimeout)
 		defer cancel()
-		if err := s.bus.Publish(ctx, Push{Account: accid, Frame: frame, Kick: true, KickType: kickAllTypes}); err != nil {
+		if err := s.bus.Publish(ctx, Push{Account: accid, Frame: frame, Kick: true, KickAll: true}); err != nil {
 			return nil, fmt.Errorf("kick %s: %w", accid, err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -182,4 +183,30 @@ func TestFriendRequestAgainInPlace(t *testing.T) {
 	if notes != 1 {
 		t.Fatalf("bob's log has %d notifications, want the one request", notes)
 	}
+}
+
+// TestKickClientTypeChecked: kick takes only NIM's client types; the value
+// that used to mean "every type" (math.MinInt32) is refused and kicks no
+// one.
+func TestKickClientTypeChecked(t *testing.T) {
+	e := newEnv(t, "alice")
+	a1, _ := e.login("alice")
+	a2, _ := e.login("alice")
+	for _, ct := range []int{math.MinInt32, 0, 3, 128, -16} {
+		a1.fail(proto.OpKick, proto.KickReq{ClientType: ct}, proto.CodeBadParam, "clientType")
+	}
+	a2.noPush(proto.PushKick, a1)
+	a2.ok(proto.OpPing, nil, nil)
+	var kr proto.KickResp
+	a1.ok(proto.OpKick, proto.KickReq{ClientType: 1}, &kr) // no Android client: no one
+	if kr.Kicked != 0 {
+		t.Fatalf("kicked %d", kr.Kicked)
+	}
+	a2.noPush(proto.PushKick, a1)
+	a1.ok(proto.OpKick, proto.KickReq{ClientType: proto.ClientWeb}, &kr)
+	if kr.Kicked != 1 {
+		t.Fatalf("kicked %d", kr.Kicked)
+	}
+	a2.push(proto.PushKick, nil)
+	a2.waitClosed()
 }
