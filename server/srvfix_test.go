@@ -210,3 +210,24 @@ func TestKickClientTypeChecked(t *testing.T) {
 	a2.push(proto.PushKick, nil)
 	a2.waitClosed()
 }
+
+// TestBlacklistRetryOfStored: a retry of a message stored before the
+// receiver blacklisted the sender is the duplicate it is, not a refusal;
+// a new message is refused and nothing is pushed.
+func TestBlacklistRetryOfStored(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	a, _ := e.login("alice")
+	b, _ := e.login("bob")
+	var first proto.SendResp
+	a.ok(proto.OpSend, text("bob", "m1", "one"), &first)
+	b.push(proto.PushMsg, nil)
+	b.write(proto.OpRelation, proto.RelationReq{List: proto.ListBlack, Account: "alice", On: true})
+
+	var again proto.SendResp
+	a.ok(proto.OpSend, text("bob", "m1", "one"), &again)
+	if !again.Dup || again.ServerID != first.ServerID || again.Seq != first.Seq || again.Conv != first.Conv || again.Time != first.Time {
+		t.Fatalf("retry after the blacklisting: %+v, first %+v", again, first)
+	}
+	a.fail(proto.OpSend, text("bob", "m2", "two"), proto.CodeBlacklisted, "refused by the receiver's settings")
+	b.noPush(proto.PushMsg, a)
+}
