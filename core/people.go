@@ -74,13 +74,17 @@ func (c *Client) FetchUserInfos(ctx context.Context, accounts []string) ([]UserV
 }
 
 // fetchUsers fetches and caches the profiles of accounts (any number: in
-// requests of proto.MaxUsers).
+// requests of proto.MaxUsers, each continued from the reply's Next when
+// the server cut it at its byte budget).
 func (c *Client) fetchUsers(ctx context.Context, r *run, l *link, accounts []string) error {
 	for len(accounts) > 0 {
 		n := min(len(accounts), proto.MaxUsers)
 		var resp proto.UsersResp
 		if err := l.call(ctx, proto.OpUsers, proto.UsersReq{Accounts: accounts[:n]}, &resp); err != nil {
 			return err
+		}
+		if resp.Next > 0 && resp.Next < n {
+			n = resp.Next // the rest of this request next time
 		}
 		accounts = accounts[n:]
 		err := c.cacheFailed(r, c.change(r, func(t *tx) {

@@ -136,6 +136,17 @@ const (
 // ClientWeb is the client type of this SDK (NIM's 16).
 const ClientWeb = 16
 
+// ValidClientType reports whether t is one of NIM's client types: 1
+// Android, 2 iOS, 4 PC (Windows), 8 Windows Phone, 16 Web, 32 REST (the
+// app's server), 64 macOS.
+func ValidClientType(t int) bool {
+	switch t {
+	case 1, 2, 4, 8, 16, 32, 64:
+		return true
+	}
+	return false
+}
+
 // Kick reasons, as in the plugin doc's reasonCode.
 const (
 	KickByOtherLogin  = 1 // a mutually exclusive client logged in
@@ -337,8 +348,12 @@ const MaxUsers = 150
 
 // UsersResp lists the profiles (UserInfo, people.go) of the accounts of a
 // UsersReq that exist, in the order asked; unknown accounts are left out.
+// The reply is cut at the byte budget (MaxPage) like pull's: Next > 0 is
+// the index in the request's Accounts where the next request should start
+// (ask again with Accounts[Next:]); 0 means every account was answered.
 type UsersResp struct {
 	Users []UserInfo `json:"users"`
+	Next  int        `json:"next,omitempty"`
 }
 
 // P2PConv is the conversation id of two accounts, the same from both sides.

@@ -18,10 +18,11 @@ type Push struct {
 	Only    string          `json:"only,omitempty"`   // when set, the one client id that gets it
 	Frame   json.RawMessage `json:"frame"`            // the encoded proto.Frame
 	// Kick, when set, makes it a kick: the frame goes to the account's
-	// connections of client type KickType (except Except), which are then
-	// closed.
+	// connections of client type KickType (except Except), or to all of
+	// them when KickAll is set, which are then closed.
 	Kick     bool `json:"kick,omitempty"`
 	KickType int  `json:"kickType,omitempty"`
+	KickAll  bool `json:"kickAll,omitempty"`
 }
 
 // Bus carries pushes to the nodes that hold connections of their account.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/coder/websocket"
 
@@ -171,10 +172,15 @@ func (s *Server) clientsPushes(ctx context.Context, account, except string) []Pu
 	return out
 }
 
+// opKick is kickOtherClient: the account's other connections of
+// req.ClientType (one of NIM's client types, 414 otherwise) are kicked.
 func opKick(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.KickReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
+	}
+	if !proto.ValidClientType(req.ClientType) {
+		return result{}, errorf(proto.CodeBadParam, "clientType must be one of NIM's client types 1, 2, 4, 8, 16, 32, 64, not %d", req.ClientType)
 	}
 	clients, err := c.s.presence.Clients(ctx, c.account)
 	if err != nil {
@@ -211,8 +217,18 @@ func opUsers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("profiles of %d accounts: %w", len(req.Accounts), err)
 	}
-	if users == nil {
-		users = []proto.UserInfo{}
+	// Cut the reply at the byte budget: 150 profiles full of characters
+	// JSON escapes (<, &, U+2028: 6 bytes each) pass a frame. The
+	// client asks again from Next, the index of the first profile left out
+	// (its first place in Accounts: Profiles keeps the order asked).
+	resp := proto.UsersResp{Users: []proto.UserInfo{}}
+	var page pageBudget
+	for _, u := range users {
+		if !page.fits(len(resp.Users), u) {
+			resp.Next = slices.Index(req.Accounts, u.Account)
+			break
+		}
+		resp.Users = append(resp.Users, u)
 	}
-	return result{reply: proto.UsersResp{Users: users}}, nil
+	return result{reply: resp}, nil
 }

@@ -63,6 +63,15 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 			return result{}, fmt.Errorf("blacklist of %s: %w", m.To, err)
 		}
 		if black {
+			// A retry of a message stored before the blacklisting was
+			// delivered: answer it as the duplicate it is.
+			old, err := c.s.store.MessageByClientID(ctx, proto.P2PConv(c.account, m.To), c.account, m.ClientID)
+			if err == nil {
+				return result{reply: proto.SendResp{ServerID: old.ServerID, Conv: old.Conv, Seq: old.Seq, Time: old.Time, Dup: true}}, nil
+			}
+			if !errors.Is(err, store.ErrNotFound) {
+				return result{}, fmt.Errorf("look up message %s/%s: %w", c.account, m.ClientID, err)
+			}
 			return result{}, errorf(proto.CodeBlacklisted, "message refused by the receiver's settings")
 		}
 	}

@@ -82,16 +82,27 @@ func (s *Server) userExists(ctx context.Context, account string) error {
 
 // opUpdateUser is updateMyUserInfo: the given fields of the caller's
 // profile change; its friends, P2P partners and other devices get the new
-// profile as a ChangeUser.
+// profile as a ChangeUser. An update that changes nothing (every field as
+// stored) writes nothing and replies no changes. Updates are rate-limited
+// per account (profileLimit: 416).
 func opUpdateUser(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.UpdateUserReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
 	}
+	if req == (proto.UpdateUserReq{}) {
+		return result{}, errorf(proto.CodeBadParam, "userInfo must set at least one field")
+	}
 	if field, problem := proto.UserProblem(req); field != "" {
 		return result{}, errorf(proto.CodeBadParam, "userInfo.%s %s", field, problem)
 	}
-	_, changes, err := c.s.store.UpdateProfile(ctx, c.account, req, c.s.now().UnixMilli())
+	// Every update fans out to all friends and P2P partners: bound them.
+	now := c.s.now()
+	if !c.s.profileLimit.allow(c.account, now) {
+		return result{}, errorf(proto.CodeRateLimited, "too many profile updates: at most %d at once, then one per %v",
+			profileUpdateBurst, profileUpdateEvery)
+	}
+	_, changes, err := c.s.store.UpdateProfile(ctx, c.account, req, now.UnixMilli())
 	if errors.Is(err, store.ErrNotFound) {
 		return result{}, errorf(proto.CodeNotFound, "user not found: %s", c.account)
 	}
@@ -135,7 +146,8 @@ func (s *Server) befriend(ctx context.Context, from, to string, op int, msg stri
 	return changes, nil
 }
 
-// opFriend is requestFriend: add, request, accept or reject.
+// opFriend is requestFriend: add, request, accept or reject. Requests
+// are rate-limited per sender (friendLimit: 416).
 func opFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.FriendReq
 	if err := decode(d, &req); err != nil {
@@ -146,6 +158,11 @@ func opFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	}
 	if err := checkFriendOp(req.Op, req.Msg); err != nil {
 		return result{}, err
+	}
+	// Each request lands in another account's inbox: bound them.
+	if req.Op == proto.FriendRequest && !c.s.friendLimit.allow(c.account, c.s.now()) {
+		return result{}, errorf(proto.CodeRateLimited, "too many friend requests: at most %d at once, then one per %v",
+			friendRequestBurst, friendRequestEvery)
 	}
 	changes, err := c.s.befriend(ctx, c.account, req.Account, req.Op, req.Msg)
 	if err != nil {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 )
@@ -60,11 +59,6 @@ func (r *registry) leave(c *conn) {
 	}
 }
 
-// kickAllTypes as a Push's KickType kicks every connection of the
-// account, whatever its client type (user/block with needkick). No client
-// type is that value (client types are NIM's small powers of two).
-const kickAllTypes = math.MinInt32
-
 // deliver queues p on the matching connections of p.Account on this node.
 // It never blocks: a connection whose queue is full is closed.
 func (r *registry) deliver(p Push) {
@@ -81,7 +75,7 @@ func (r *registry) deliver(p Push) {
 		}
 		if !p.Kick {
 			c.push(p.Frame)
-		} else if c.info.ClientType == p.KickType || p.KickType == kickAllTypes {
+		} else if p.KickAll || c.info.ClientType == p.KickType {
 			c.kick(p.Frame)
 		}
 	}

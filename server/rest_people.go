@@ -102,6 +102,9 @@ func (s *Server) restUpdateUinfo(r *http.Request) (any, error) {
 		}
 		upd.Gender = &n
 	}
+	if upd == (proto.UpdateUserReq{}) {
+		return nil, errorf(proto.CodeBadParam, "set at least one of name, icon, sign, gender, email, birth, mobile, ex")
+	}
 	if field, problem := proto.UserProblem(upd); field != "" {
 		if f, ok := uinfoFormField[field]; ok {
 			field = f
@@ -186,7 +189,7 @@ func (s *Server) restBlock(r *http.Request) (any, error) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), dispatchTimeout)
 		defer cancel()
-		if err := s.bus.Publish(ctx, Push{Account: accid, Frame: frame, Kick: true, KickType: kickAllTypes}); err != nil {
+		if err := s.bus.Publish(ctx, Push{Account: accid, Frame: frame, Kick: true, KickAll: true}); err != nil {
 			return nil, fmt.Errorf("kick %s: %w", accid, err)
 		}
 	}

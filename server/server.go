@@ -181,11 +181,14 @@ type Server struct {
 	presence Presence
 	registry *registry
 	throttle *loginThrottle
-	now      func() time.Time
-	blobs    blobstore.Store // uploaded files
-	grants   grantLedger     // upload grants used on this node
-	uploads  uploadSlots     // uploads in progress on this node
-	blobTemp string          // a temp directory of blobs to remove at Close ("" if none)
+	// profileLimit and friendLimit bound profile updates (uinfo) and
+	// friend requests (friend op 2) per account.
+	profileLimit, friendLimit *accountLimiter
+	now                       func() time.Time
+	blobs                     blobstore.Store // uploaded files
+	grants                    grantLedger     // upload grants used on this node
+	uploads                   uploadSlots     // uploads in progress on this node
+	blobTemp                  string          // a temp directory of blobs to remove at Close ("" if none)
 
 	sdk, demo http.Handler
 	origins   map[string]struct{} // normalized allowed origins
@@ -289,6 +292,8 @@ func New(cfg Config, st store.Store, cl Cluster, log *slog.Logger) (*Server, err
 		presence:     cl.Presence,
 		registry:     newRegistry(cl.Bus),
 		throttle:     newLoginThrottle(loginThrottleMaxKeys),
+		profileLimit: newAccountLimiter(profileUpdateEvery, profileUpdateBurst, loginThrottleMaxKeys),
+		friendLimit:  newAccountLimiter(friendRequestEvery, friendRequestBurst, loginThrottleMaxKeys),
 		now:          time.Now,
 		blobs:        cl.Blobs,
 		blobTemp:     blobTemp,

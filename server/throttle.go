@@ -157,3 +157,33 @@ func (l *limiterMap) sweep(now time.Time) {
 		l.next = 2 * len(l.m)
 	}
 }
+
+// Per-account limits of writes that fan out or land in another account's
+// inbox: profile updates (each one appends a ChangeUser to the logs of
+// every friend and P2P partner) and friend requests (each one a
+// notification in the target's inbox). A token bucket per account; an
+// empty one answers 416 without writing.
+const (
+	profileUpdateBurst = 5                // profile updates at once…
+	profileUpdateEvery = 10 * time.Second // …then one more per interval
+	friendRequestBurst = 10               // friend requests at once…
+	friendRequestEvery = 6 * time.Second  // …then one more per interval
+)
+
+// accountLimiter is a token bucket per account, on a limiterMap (idle
+// entries, full buckets, are swept the same way).
+type accountLimiter struct {
+	mu sync.Mutex
+	m  limiterMap
+}
+
+func newAccountLimiter(every time.Duration, burst, maxKeys int) *accountLimiter {
+	return &accountLimiter{m: limiterMap{every: every, burst: burst, max: maxKeys, m: map[string]*limiterEntry{}}}
+}
+
+// allow takes a token of account's bucket at now; false when it is empty.
+func (l *accountLimiter) allow(account string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m.get(account, now).lim.AllowN(now, 1)
+}

@@ -97,7 +97,14 @@ func (s *Store) UpdateProfile(ctx context.Context, account string, upd proto.Upd
 	var u proto.UserInfo
 	var changes []store.Change
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var err error
+		old, err := profileOf(ctx, tx, account)
+		if err != nil {
+			return err
+		}
+		if sameProfile(old, upd) {
+			u = old // nothing changes: nothing to write, no one to tell
+			return nil
+		}
 		u, err = scanProfile(tx.QueryRowContext(ctx, `UPDATE users SET name = COALESCE(?, name), icon = COALESCE(?, icon),
 			sign = COALESCE(?, sign), gender = COALESCE(?, gender), email = COALESCE(?, email), birth = COALESCE(?, birth),
 			mobile = COALESCE(?, mobile), ex = COALESCE(?, ex), ver = ver + 1, updated_ms = ?
@@ -132,6 +139,15 @@ func (s *Store) UpdateProfile(ctx context.Context, account string, upd proto.Upd
 		return proto.UserInfo{}, nil, fmt.Errorf("update profile of %q: %w", account, err)
 	}
 	return u, changes, nil
+}
+
+// sameProfile reports whether every field upd sets already has that value
+// in u.
+func sameProfile(u proto.UserInfo, upd proto.UpdateUserReq) bool {
+	same := func(p *string, v string) bool { return p == nil || *p == v }
+	return same(upd.Name, u.Name) && same(upd.Icon, u.Icon) && same(upd.Sign, u.Sign) &&
+		(upd.Gender == nil || *upd.Gender == u.Gender) && same(upd.Email, u.Email) && same(upd.Birth, u.Birth) &&
+		same(upd.Mobile, u.Mobile) && same(upd.Ext, u.Ext)
 }
 
 // accountList runs query, which selects one column of accounts, in tx.
@@ -291,17 +307,31 @@ func (s *Store) Befriend(ctx context.Context, from, to string, op int, msg strin
 			if friends {
 				return nil
 			}
-			// An older untreated request of from expires.
-			ids, err := idList(ctx, tx, `UPDATE notes SET status = ? WHERE account = ? AND src = ? AND type = ? AND op = ? AND status = ?
-				RETURNING id`, proto.NoteExpired, to, from, proto.NoteFriend, proto.FriendRequest, proto.NoteUntreated)
+			// An untreated request of from in to's inbox is asked again:
+			// it gets the new postscript and time in place (same id, so
+			// asking again and again takes one row of the inbox).
+			ids, err := idList(ctx, tx, `SELECT id FROM notes WHERE account = ? AND src = ? AND type = ? AND op = ? AND status = ?
+				ORDER BY id DESC`, to, from, proto.NoteFriend, proto.FriendRequest, proto.NoteUntreated)
 			if err != nil {
-				return fmt.Errorf("expire older requests: %w", err)
+				return fmt.Errorf("find an untreated request: %w", err)
 			}
-			for _, id := range ids {
+			if len(ids) == 0 {
+				break // a new request: added below
+			}
+			// Older untreated ones (stored before requests were updated
+			// in place) expire.
+			for _, id := range ids[1:] {
+				if _, err := tx.ExecContext(ctx, `UPDATE notes SET status = ? WHERE id = ?`, proto.NoteExpired, id); err != nil {
+					return fmt.Errorf("expire an older request: %w", err)
+				}
 				if err := add(s.noteChange(ctx, tx, to, id)); err != nil {
 					return err
 				}
 			}
+			if _, err := tx.ExecContext(ctx, `UPDATE notes SET ps = ?, time_ms = ? WHERE id = ?`, msg, nowMs, ids[0]); err != nil {
+				return fmt.Errorf("renew the request: %w", err)
+			}
+			return add(s.noteChange(ctx, tx, to, ids[0]))
 		case proto.FriendAccept, proto.FriendReject:
 			var id int64
 			err := tx.QueryRowContext(ctx, `SELECT id FROM notes WHERE account = ? AND src = ? AND type = ? AND op = ? AND status = ?
@@ -641,7 +671,8 @@ func (s *Store) MarkNotes(ctx context.Context, account string, readTo, deleteTo 
 }
 
 // AddCustom implements store.People. The ids come from counters
-// 'custom_id'; the notification itself lives in the receivers' logs.
+// 'custom_id'; the notification itself lives in the receivers' logs,
+// trimmed at each new one (trimCustom).
 func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) (proto.CustomNote, []store.Change, error) {
 	var changes []store.Change
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -665,6 +696,9 @@ func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) 
 				return err
 			}
 			changes = append(changes, ch)
+			if err := trimCustom(ctx, tx, acc, n.Time); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -672,4 +706,18 @@ func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) 
 		return n, nil, fmt.Errorf("store custom notification from %s: %w", n.From, err)
 	}
 	return n, changes, nil
+}
+
+// trimCustom drops account's stored custom notifications (ChangeCustom
+// entries of its log) older than store.CustomKeep before nowMs, and all
+// but the newest store.CustomKeepMax, in tx.
+func trimCustom(ctx context.Context, tx *sql.Tx, account string, nowMs int64) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM changes WHERE account = ?1 AND kind = ?2
+		AND (CAST(json_extract(data, '$.time') AS INTEGER) < ?3
+			OR ver <= (SELECT ver FROM changes WHERE account = ?1 AND kind = ?2 ORDER BY ver DESC LIMIT 1 OFFSET ?4))`,
+		account, proto.ChangeCustom, nowMs-store.CustomKeep.Milliseconds(), store.CustomKeepMax)
+	if err != nil {
+		return fmt.Errorf("drop old custom notifications of %s: %w", account, err)
+	}
+	return nil
 }

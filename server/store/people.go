@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"yunxin/proto"
 )
@@ -31,8 +32,11 @@ type People interface {
 	// UpdateProfile applies upd (nil fields unchanged) to account's
 	// profile at nowMs, raises its Ver and appends a proto.ChangeUser
 	// (Data the new profile) to the logs of account, its friends and the
-	// accounts it shares a P2P conversation with. ErrNotFound if there is
-	// no such account. The caller has checked upd (proto.UserProblem).
+	// accounts it shares a P2P conversation with. An upd that changes
+	// nothing (every field it sets already has that value; no field set)
+	// writes nothing: it returns the profile as stored and no changes.
+	// ErrNotFound if there is no such account. The caller has checked upd
+	// (proto.UserProblem).
 	UpdateProfile(ctx context.Context, account string, upd proto.UpdateUserReq, nowMs int64) (proto.UserInfo, []Change, error)
 	// SearchUsers returns a page of accounts matching q (see
 	// proto.SearchReq; q.Limit already clamped to 1…proto.MaxSearch)
@@ -48,15 +52,17 @@ type People interface {
 	//     log, and each gets the other's proto.ChangeUser) and to's inbox
 	//     gets a proto.NoteFriend notification with Op FriendAdd.
 	//   - FriendRequest: to's inbox gets a notification with Op
-	//     FriendRequest and Status NoteUntreated (a newer request from the
-	//     same account marks older untreated ones NoteExpired). Already
+	//     FriendRequest and Status NoteUntreated. While an untreated
+	//     request from from is in to's inbox, a new one updates it in
+	//     place instead (same id, the new Ps and Time, still untreated; its
+	//     ChangeNote again), so repeated requests take one row. Already
 	//     friends: nothing is written.
 	//   - FriendAccept / FriendReject: the newest untreated FriendRequest
 	//     notification from to in from's inbox gets Status NotePassed /
-	//     NoteDeclined (its ChangeNote again, unless deleted); Accept makes
-	//     them friends as FriendAdd does; to's inbox gets a notification
-	//     with Op FriendAccept / FriendReject. ErrNotFound when there is no
-	//     such pending request.
+	//     NoteDeclined (its ChangeNote again; a deleted request cannot be
+	//     answered); Accept makes them friends as FriendAdd does; to's
+	//     inbox gets a notification with Op FriendAccept / FriendReject.
+	//     ErrNotFound when there is no such pending request.
 	// ErrBlacklisted when to has from on its blacklist (Add, Request,
 	// Accept); ErrNotFound when to does not exist. It returns every change
 	// appended, of both logs.
@@ -89,9 +95,20 @@ type People interface {
 	MarkNotes(ctx context.Context, account string, readTo, deleteTo int64, nowMs int64) ([]Change, error)
 	// AddCustom stores a custom notification for offline delivery to each
 	// account of to (already resolved: a team's members) with a new id,
-	// appending a proto.ChangeCustom to each one's log.
+	// appending a proto.ChangeCustom to each one's log. Stored custom
+	// notifications do not stay forever: at each one, a receiver's
+	// ChangeCustom entries older than CustomKeep before n.Time leave its
+	// log, and all but its newest CustomKeepMax.
 	AddCustom(ctx context.Context, n proto.CustomNote, to []string) (proto.CustomNote, []Change, error)
 }
+
+// How long and how many stored custom notifications (AddCustom) an
+// account's log keeps, as NetEase keeps offline custom notifications for a
+// limited time.
+const (
+	CustomKeep    = 7 * 24 * time.Hour
+	CustomKeepMax = 100
+)
 
 // ErrBlacklisted: the other account has this one on its blacklist.
 var ErrBlacklisted = errors.New("blacklisted")

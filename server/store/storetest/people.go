@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -32,6 +33,7 @@ var peopleTests = []struct {
 	{"Relations", testRelations},
 	{"MarkNotes", testMarkNotes},
 	{"AddCustom", testAddCustom},
+	{"AddCustomTrim", testAddCustomTrim},
 	{"ConcurrentPeople", testConcurrentPeople},
 }
 
@@ -179,6 +181,20 @@ func testUpdateProfileFanOut(t *testing.T, s store.Store) {
 	}
 	if _, _, err := s.UpdateProfile(ctx, "nobody", proto.UpdateUserReq{Name: ptr("N")}, 700); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("UpdateProfile of an unknown account: %v, want ErrNotFound", err)
+	}
+	// Every field as stored (or none set): nothing is written, no Ver.
+	aVer, fVer := lastVer(t, s, "a"), lastVer(t, s, "f")
+	for _, upd := range []proto.UpdateUserReq{{Name: ptr("Ann"), Sign: ptr(""), Gender: ptr(2)}, {}} {
+		u, chs, err = s.UpdateProfile(ctx, "a", upd, 800)
+		if err != nil || u != want || len(chs) != 0 {
+			t.Fatalf("UpdateProfile changing nothing = %+v, %v, %v; want %+v and no changes", u, kindKeys(chs), err, want)
+		}
+	}
+	if lastVer(t, s, "a") != aVer || lastVer(t, s, "f") != fVer {
+		t.Fatal("an update changing nothing was logged")
+	}
+	if _, _, err := s.UpdateProfile(ctx, "nobody", proto.UpdateUserReq{}, 800); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("empty UpdateProfile of an unknown account: %v, want ErrNotFound", err)
 	}
 }
 
@@ -384,19 +400,22 @@ func testFriendRequestAccept(t *testing.T, s store.Store) {
 		Status: proto.NoteUntreated}); n != want || n.ID <= 0 || proto.NoteKey(n.ID) != first {
 		t.Fatalf("the request: %+v, want %+v", n, want)
 	}
+	// Asking again while the request is untreated updates it in place:
+	// same id, the new postscript and time, still untreated.
 	chs, err = s.Befriend(ctx, "a", "b", proto.FriendRequest, "again", 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := kindKeys(chs); len(got) != 2 || got[0] != "b sysnote "+first {
+	if got := kindKeys(chs); len(got) != 1 || got[0] != "b sysnote "+first {
 		t.Fatalf("second request changes: %v", got)
 	}
-	second := chs[1].Key
-	if n, _ := note(t, s, "b", first); n.Status != proto.NoteExpired {
-		t.Fatalf("the first request after the second: %+v", n)
+	sameChanges(t, s, chs)
+	second := first
+	if n, _ := note(t, s, "b", first); n.Status != proto.NoteUntreated || n.Ps != "again" || n.Time != 2000 || n.From != "a" {
+		t.Fatalf("the request after asking again: %+v", n)
 	}
-	if n, _ := note(t, s, "b", second); n.Status != proto.NoteUntreated || n.Ps != "again" || n.ID <= mustInt(t, first) {
-		t.Fatalf("the second request: %+v", n)
+	if in := notes(t, s, "b"); len(in) != 1 {
+		t.Fatalf("b's inbox after asking twice: %+v", in)
 	}
 	if fs := friendsOf(t, s, "a"); len(fs) != 0 {
 		t.Fatalf("friends before the answer: %+v", fs)
@@ -499,6 +518,21 @@ func testFriendReject(t *testing.T, s store.Store) {
 	}
 	if fs := friendsOf(t, s, "b"); len(fs) != 0 {
 		t.Fatalf("b's friends: %+v", fs)
+	}
+	// Asking again after an answer is a new request; the answered one
+	// stays declined.
+	chs, err = s.Befriend(ctx, "a", "b", proto.FriendRequest, "please", 3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kindKeys(chs); len(got) != 1 || got[0] == "b sysnote "+req {
+		t.Fatalf("request after the answer: %v", got)
+	}
+	if n, _ := note(t, s, "b", chs[0].Key); n.Status != proto.NoteUntreated || n.Ps != "please" || n.ID <= mustInt(t, req) {
+		t.Fatalf("the new request: %+v", n)
+	}
+	if n, _ := note(t, s, "b", req); n.Status != proto.NoteDeclined {
+		t.Fatalf("the answered request after a new one: %+v", n)
 	}
 }
 
@@ -811,6 +845,54 @@ func testAddCustom(t *testing.T, s store.Store) {
 	}
 	if l := logOf(t, s, "a", 0); len(l) != 2 {
 		t.Fatalf("a's log: %+v", l)
+	}
+}
+
+// Stored custom notifications leave the log: older than CustomKeep at a
+// new one, and beyond the newest CustomKeepMax.
+func testAddCustomTrim(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	day := (24 * time.Hour).Milliseconds()
+	add := func(to string, ms int64) string {
+		t.Helper()
+		got, _, err := s.AddCustom(ctx, proto.CustomNote{From: "app", To: to, ToType: proto.CustomToAccount, Content: "{}", Time: ms}, []string{to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return proto.ChangeCustom + " " + proto.NoteKey(got.ID)
+	}
+	customs := func(account string) []string {
+		t.Helper()
+		var keys []string
+		for _, c := range changes(t, s, account, 0) {
+			if c.Kind == proto.ChangeCustom {
+				keys = append(keys, c.Kind+" "+c.Key)
+			}
+		}
+		return keys
+	}
+	old := add("a", 1000)
+	other := add("b", 1000) // b's log is b's
+	week := add("a", 1000+2*day)
+	if got := customs("a"); !reflect.DeepEqual(got, []string{old, week}) {
+		t.Fatalf("a's customs: %v", got)
+	}
+	// Seven days after the first, and a moment: it goes, the one of day
+	// 2 stays; b's stays (b got nothing new).
+	now := add("a", 1000+store.CustomKeep.Milliseconds()+1)
+	if got := customs("a"); !reflect.DeepEqual(got, []string{week, now}) {
+		t.Fatalf("a's customs a week later: %v", got)
+	}
+	if got := customs("b"); !reflect.DeepEqual(got, []string{other}) {
+		t.Fatalf("b's customs: %v", got)
+	}
+	// At most the newest CustomKeepMax.
+	var all []string
+	for i := range store.CustomKeepMax + 5 {
+		all = append(all, add("c", 5000+int64(i)))
+	}
+	if got := customs("c"); !reflect.DeepEqual(got, all[5:]) {
+		t.Fatalf("c's customs: %d, first %v; want the newest %d", len(got), got[:1], store.CustomKeepMax)
 	}
 }
 
