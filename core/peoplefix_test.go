@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand"
 	"slices"
 	"strings"
 	"sync"
@@ -286,4 +287,67 @@ func TestNoteReceivedAndDeletedInOnePage(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantEvents(t, rec, "onReceiveSystemNotification id=10 read=false status=0 unread=1", "onSystemNotificationCountChanged unread=0")
+}
+
+// TestInboxIndexMatchesTheRecords: after random changes in two tabs over
+// one cache, each tab's inbox index is the one its records give, and its
+// last count event tells that count.
+func TestInboxIndexMatchesTheRecords(t *testing.T) {
+	ctx := context.Background()
+	cache := NewMemCache()
+	type tab struct {
+		c   *Client
+		r   *run
+		rec *recorder
+	}
+	var tabs []tab
+	for i := 0; i < 2; i++ {
+		c, r, rec := offline(t, cache.Reopen(), false)
+		tabs = append(tabs, tab{c, r, rec})
+	}
+	rng := rand.New(rand.NewSource(7))
+	var ver int64
+	for step := 0; step < 400; step++ {
+		tb := tabs[rng.Intn(2)]
+		ver++
+		v := ver - int64(rng.Intn(3)) // sometimes an older change
+		id := int64(1 + rng.Intn(30))
+		switch rng.Intn(7) {
+		case 0, 1, 2:
+			pushChange(tb.c, tb.r, v, proto.ChangeNote, proto.NoteKey(id), note(id, "bob", proto.FriendRequest, rng.Intn(2)))
+		case 3:
+			pushDeleted(tb.c, tb.r, v, proto.ChangeNote, proto.NoteKey(id))
+		case 4:
+			pushChange(tb.c, tb.r, v, proto.ChangeNotesMark, "", proto.NotesMark{ReadTo: id, DeletedTo: id / 3})
+		case 5:
+			tb.c.MarkAllNotificationsRead(ctx)
+		case 6:
+			if rng.Intn(4) == 0 {
+				tb.c.DeleteAllNotifications(ctx)
+			}
+		}
+		for i, tb := range tabs {
+			tb.c.mu.Lock()
+			got, want := tb.r.st.inbox, newInbox(tb.r.st.records)
+			tb.c.mu.Unlock()
+			if got.unread != want.unread || got.mark != want.mark || len(got.ids) != len(want.ids) {
+				t.Fatalf("step %d tab %d: inbox %+v, records give %+v", step, i, got, want)
+			}
+			if last := lastCount(tb.rec); last >= 0 && last != got.unread {
+				t.Fatalf("step %d tab %d: last count event %d, installed %d", step, i, last, got.unread)
+			}
+		}
+	}
+}
+
+// lastCount is the unreadCount of rec's last count event (-1: none).
+func lastCount(rec *recorder) int {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i := len(rec.events) - 1; i >= 0; i-- {
+		if ne, ok := rec.events[i].Data.(NotificationEvent); ok && ne.EventType == evNotificationCountChanged {
+			return *ne.UnreadCount
+		}
+	}
+	return -1
 }
