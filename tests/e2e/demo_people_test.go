@@ -15,7 +15,7 @@ import (
 // profile page (edit your own, with the SDK's 414 shown; others' with chat,
 // friend, block and mute actions), the contacts tab (add a friend with a
 // message or directly, search), the inbox (a friend request accepted from
-// its Accept button, a request rejected and one expired by a newer one,
+// its Accept button, a request renewed by a second one, then rejected,
 // the unread badge, Clear) and, in the chat list, a
 // muted chat's grey count, the sender's nickname on messages, a message
 // refused by the receiver's blacklist, and a custom notification from the
@@ -246,8 +246,8 @@ func TestDemoPeople(t *testing.T) {
 	}
 	bob.waitFor("the custom notification's toast", `[...document.querySelectorAll('#toasts .toast.custom')].some(t => t.textContent.includes('Your parcel is on its way') && t.textContent.includes('t7dcarol'))`, 10*time.Second)
 
-	// ---- carol asks twice (through the REST API): the first request
-	// expires, bob rejects the second ----
+	// ---- carol asks twice (through the REST API): the second request
+	// renews the first (one notification, the new postscript); bob rejects it ----
 	for _, msg := range []string{"first try", "second try"} {
 		if code, r := rest(t, s, "friend/add.action", appSecret, url.Values{"accid": {c}, "faccid": {b}, "type": {"2"}, "msg": {msg}}); code != 200 || r.Code != 200 {
 			t.Fatalf("friend/add %q: HTTP %d %+v", msg, code, r)
@@ -257,9 +257,8 @@ func TestDemoPeople(t *testing.T) {
 	carolNote := func(ps string) string {
 		return fmt.Sprintf(`[...document.querySelectorAll('#notifications .notice[data-state]')].find(n => n.querySelector('.ps') && n.querySelector('.ps').textContent.includes(%q))`, ps)
 	}
-	bob.waitFor("carol's first request expired, the second pending", fmt.Sprintf(`(() => { const a = %s, b = %s;
-		return a && b && a.dataset.state === 'expired' && a.querySelector('.state').textContent === 'Expired' && !a.querySelector('button') &&
-			b.dataset.state === 'pending' && !!b.querySelector('.reject'); })()`, carolNote("first try"), carolNote("second try")), 10*time.Second)
+	bob.waitFor("carol's request renewed: one pending notice with the second postscript", fmt.Sprintf(`(() => { const a = %s, b = %s;
+		return !a && b && b.dataset.state === 'pending' && !!b.querySelector('.reject'); })()`, carolNote("first try"), carolNote("second try")), 10*time.Second)
 	bob.exec(carolNote("second try") + `.querySelector('.reject').click()`)
 	bob.waitFor("carol's request rejected", fmt.Sprintf(`(() => { const n = %s; return n && n.dataset.state === 'rejected' && n.querySelector('.state').textContent === 'Rejected'; })()`, carolNote("second try")), 10*time.Second)
 	if r := bob.sdk("isMyFriend", `{userId: 't7dcarol'}`); r.failed() || !strings.Contains(string(r.Ret), `"isFriend":false`) {
@@ -274,9 +273,9 @@ func TestDemoPeople(t *testing.T) {
 	bob.waitFor("bob back, online, alice's chat muted and named", fmt.Sprintf(`window.yunxinIM && document.querySelector('#status').textContent === 'online' &&
 		(() => { const s = document.querySelector(%q); return s && s.classList.contains('muted') && s.querySelector('.name').textContent === 'Alice A'; })()`, sess), 30*time.Second)
 	bob.click("#tabInbox")
-	bob.waitFor("the inbox as it was: alice's request accepted, carol's expired and rejected", `(() => {
+	bob.waitFor("the inbox as it was: alice's request accepted, carol's rejected", `(() => {
 		const st = [...document.querySelectorAll('#notifications .notice[data-state]')].map(n => n.dataset.state).sort().join(',');
-		return st === 'accepted,expired,rejected'; })()`, 10*time.Second)
+		return st === 'accepted,rejected'; })()`, 10*time.Second)
 	bob.screenshot("demo-people-inbox-handled.png")
 	bob.click("#tabContacts")
 	bob.waitFor("alice in bob's friends after the reload", visible(personSel("friends", a)), 10*time.Second)

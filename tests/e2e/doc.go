@@ -60,7 +60,7 @@
 //   - demo_people_test.go: TestDemoPeople (the demo's people features through
 //     its UI: own profile edit with the SDK's 414 shown, a friend request with a
 //     message accepted from the inbox, add directly, search, the inbox badge and
-//     mark-read, a request rejected and one expired by a newer one, a muted
+//     mark-read, a request renewed by a second one then rejected, a muted
 //     chat's grey count, senderName on messages, a message refused by the
 //     receiver's blacklist (7101) then retried, a nickname change followed live,
 //     a REST custom notification as a toast, Clear, delete friend; the same
