@@ -143,7 +143,8 @@ func receiveEvent(n proto.SysNote, mark proto.NotesMark, unread int) Event {
 
 // applyNoteChange applies a ChangeNote: a new notification
 // (onReceiveSystemNotification; the commit reports the count when it is
-// unread), a new handleStatus of a known one (no event), or, deleted, its
+// unread), a renewed request (reported again), a new handleStatus of a
+// known one (no event), or, deleted, its
 // removal (the commit reports the count). One at or below the delete mark
 // is ignored.
 func applyNoteChange(t *tx, ch proto.Change) error {
@@ -169,16 +170,17 @@ func applyNoteChange(t *tx, ch proto.Change) error {
 		return err
 	}
 	n.ID = id
-	if was {
-		var on proto.SysNote
-		if json.Unmarshal(old.Data, &on) == nil && on == n {
-			return nil
-		}
+	var on proto.SysNote
+	if was && json.Unmarshal(old.Data, &on) == nil && on == n {
+		return nil
 	}
 	data, _ := json.Marshal(n)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
-	if was {
-		return nil // a new handleStatus: the count is the same
+	// A known one with a new handleStatus is not reported (the count is
+	// the same); a renewed request (asked again while untreated: the same
+	// id with a newer time and postscript) is, as the new request it is.
+	if was && !(n.Status == proto.NoteUntreated && n.Time > on.Time) {
+		return nil
 	}
 	t.events = append(t.events, receiveEvent(n, mark, t.unreadNotes()))
 	return nil

@@ -230,6 +230,12 @@ func TestSystemNotifications(t *testing.T) {
 	pushChange(c, r, 2, proto.ChangeNote, "11", note(11, "carol", proto.FriendRequest, 0))
 	pushChange(c, r, 3, proto.ChangeNote, "10", note(10, "bob", proto.FriendRequest, proto.NotePassed))
 	wantEvents(t, rec)
+	// A renewed request (carol asked again while untreated: same id, a
+	// newer time and postscript) is reported again; the count stays.
+	renewed := note(11, "carol", proto.FriendRequest, 0)
+	renewed.Time, renewed.Ps = 5000, "again"
+	pushChange(c, r, 4, proto.ChangeNote, "11", renewed)
+	wantEvents(t, rec, "onReceiveSystemNotification id=11 read=false status=0 unread=2")
 	list, _ := c.SystemNotifications(ctx, 3, 0)
 	if len(list) != 2 || list[0].NotificationID != 11 || list[1].NotificationID != 10 || list[1].HandleStatus != proto.NotePassed ||
 		list[1].SourceID != "bob" || list[1].TargetID != "alice" || list[1].Postscript != "hi" || list[1].Operation != proto.FriendRequest || list[1].Read {
