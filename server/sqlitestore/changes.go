@@ -39,6 +39,25 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, account string, c 
 	return store.Change{Account: account, Change: c}, nil
 }
 
+// appendToAll appends c to the log of each of accounts in tx (an account
+// listed twice gets it once) and returns the entries as stored.
+func (s *Store) appendToAll(ctx context.Context, tx *sql.Tx, accounts []string, c proto.Change) ([]store.Change, error) {
+	out := make([]store.Change, 0, len(accounts))
+	seen := make(map[string]bool, len(accounts))
+	for _, acc := range accounts {
+		if seen[acc] {
+			continue
+		}
+		seen[acc] = true
+		ch, err := s.appendChange(ctx, tx, acc, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ch)
+	}
+	return out, nil
+}
+
 // ChangesSince implements store.Changes.
 func (s *Store) ChangesSince(ctx context.Context, account string, since int64, limit int) ([]proto.Change, error) {
 	out := []proto.Change{}

@@ -126,14 +126,8 @@ func (s *Store) UpdateProfile(ctx context.Context, account string, upd proto.Upd
 		if err != nil {
 			return fmt.Errorf("encode profile: %w", err)
 		}
-		for _, acc := range to {
-			ch, err := s.appendChange(ctx, tx, acc, proto.Change{Kind: proto.ChangeUser, Key: account, Data: data})
-			if err != nil {
-				return err
-			}
-			changes = append(changes, ch)
-		}
-		return nil
+		changes, err = s.appendToAll(ctx, tx, to, proto.Change{Kind: proto.ChangeUser, Key: account, Data: data})
+		return err
 	})
 	if err != nil {
 		return proto.UserInfo{}, nil, fmt.Errorf("update profile of %q: %w", account, err)
@@ -685,18 +679,12 @@ func (s *Store) AddCustom(ctx context.Context, n proto.CustomNote, to []string) 
 		if err != nil {
 			return fmt.Errorf("encode: %w", err)
 		}
-		seen := make(map[string]bool, len(to))
-		for _, acc := range to {
-			if seen[acc] {
-				continue
-			}
-			seen[acc] = true
-			ch, err := s.appendChange(ctx, tx, acc, proto.Change{Kind: proto.ChangeCustom, Key: proto.NoteKey(n.ID), Data: data})
-			if err != nil {
-				return err
-			}
-			changes = append(changes, ch)
-			if err := trimCustom(ctx, tx, acc, n.Time); err != nil {
+		changes, err = s.appendToAll(ctx, tx, to, proto.Change{Kind: proto.ChangeCustom, Key: proto.NoteKey(n.ID), Data: data})
+		if err != nil {
+			return err
+		}
+		for _, ch := range changes {
+			if err := trimCustom(ctx, tx, ch.Account, n.Time); err != nil {
 				return err
 			}
 		}

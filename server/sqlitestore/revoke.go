@@ -73,14 +73,8 @@ func (s *Store) Revoke(ctx context.Context, conv string, seq int64, by, ps strin
 			return fmt.Errorf("encode revoke: %w", err)
 		}
 		key := proto.RevokeKey(conv, seq)
-		for _, acc := range members {
-			ch, err := s.appendChange(ctx, tx, acc, proto.Change{Kind: proto.ChangeRevoke, Key: key, Data: data})
-			if err != nil {
-				return err
-			}
-			changes = append(changes, ch)
-		}
-		return nil
+		changes, err = s.appendToAll(ctx, tx, members, proto.Change{Kind: proto.ChangeRevoke, Key: key, Data: data})
+		return err
 	})
 	if err != nil {
 		return proto.Revoke{}, nil, fmt.Errorf("revoke message %d of %s: %w", seq, conv, err)
