@@ -77,7 +77,10 @@
 //     after openLocalCache), TestNotificationsSync (unread, mark all read,
 //     delete all on two devices and after a reload), TestCustomNotification
 //     (msg/sendAttachMsg save 1 and 2), TestBlockedAccount (user/block with
-//     needkick, 422, unblock; user/getUinfos), TestPeopleBadParams.
+//     needkick, 422, unblock; user/getUinfos), TestPeopleBadParams,
+//     TestPeopleTwoTabs (two tabs of one profile: each hears a request and a
+//     new friend once; a quick mute then unmute in one ends unmuted in both;
+//     mark all read and a reload agree).
 //   - readme_test.go: TestREADMEMethodLists (the README's lists of
 //     implemented and not yet implemented methods match jsapi's table).
 //   - readme_snippet_test.go: TestREADMESnippet (the README's page snippet,

@@ -680,3 +680,75 @@ func TestPeopleBadParams(t *testing.T) {
 		t.Errorf("friends after the bad calls: %v", got)
 	}
 }
+
+// TestPeopleTwoTabs: two tabs of one browser profile share one IndexedDB
+// cache; each hears a friend request, the friendship and the mute list
+// once, and both end on the state the cache holds, also after a quick
+// mute then unmute in one of them and after a reload.
+func TestPeopleTwoTabs(t *testing.T) {
+	s := useShared(t)
+	tok := users(t, s, "p9alice", "p9bob")
+	tab1, bob := newBrowser(t, "p9alice tab 1"), newBrowser(t, "p9bob")
+	tab2 := tab1.newTab("p9alice tab 2")
+	for _, b := range []*browser{tab1, tab2, bob} {
+		b.open(pages.pageURL(s, false))
+	}
+	bob.login("p9bob", tok["p9bob"])
+	tab1.login("p9alice", tok["p9alice"])
+	tab2.login("p9alice", tok["p9alice"])
+
+	m1, m2 := tab1.mark(), tab2.mark()
+	bob.mustCall("requestFriend", map[string]any{"userId": "p9alice", "message": "two tabs?"})
+	for _, tab := range []*browser{tab1, tab2} {
+		tab.waitFor("one unread notification", `call('allNotificationsUnreadCount').then(r => r.ret.unreadCount === 1)`, 10*time.Second)
+	}
+	tab1.mustCall("requestFriend", map[string]any{"userId": "p9bob", "operation": 3})
+	for _, tab := range []*browser{tab1, tab2} {
+		tab.waitList("myFriends", "users", "p9bob")
+	}
+	// Each tab heard the request and the new friend once.
+	tab2.waitEvent(m2, "friend", "onFriendChanged", `(r.addUser || []).includes('p9bob')`, 10*time.Second)
+	for _, c := range []struct {
+		b    *browser
+		mark int
+	}{{tab1, m1}, {tab2, m2}} {
+		n := eval[int](c.b, fmt.Sprintf(`window.events.slice(%d).filter(e => e.kind === 'notification' &&
+			e.ret.eventType === 'onReceiveSystemNotification' && e.ret.notification.sourceID === 'p9bob').length`, c.mark))
+		if n != 1 {
+			t.Errorf("%s heard bob's request %d times, want once", c.b.name, n)
+		}
+		n = eval[int](c.b, fmt.Sprintf(`window.events.slice(%d).filter(e => e.kind === 'friend' &&
+			e.ret.eventType === 'onFriendChanged' && (e.ret.addUser || []).includes('p9bob')).length`, c.mark))
+		if n != 1 {
+			t.Errorf("%s heard the new friend %d times, want once", c.b.name, n)
+		}
+	}
+
+	// A quick mute then unmute in tab 2: tab 1 ends unmuted, and the last
+	// mute event it heard says so.
+	m1 = tab1.mark()
+	tab2.mustCall("setMute", map[string]any{"userId": "p9bob", "isNotify": true})
+	tab2.mustCall("setMute", map[string]any{"userId": "p9bob", "isNotify": false})
+	tab1.waitEvent(m1, "friend", "onMuteListChanged", `r.muteUser === 'p9bob' && r.mute === false`, 10*time.Second)
+	tab1.stays("no later mute=true", fmt.Sprintf(`(() => { const ev = window.events.slice(%d).filter(e => e.kind === 'friend' &&
+		e.ret.eventType === 'onMuteListChanged'); return ev.length > 0 && ev[ev.length - 1].ret.mute === false; })()`, m1), time.Second)
+	if r := tab1.mustCall("isMute", map[string]string{"userId": "p9bob"}); !strings.Contains(string(r.Ret), `"isMute":false`) {
+		t.Errorf("tab 1 isMute after mute and unmute in tab 2: %v", r)
+	}
+
+	// Mark all read in tab 1: tab 2's count follows.
+	tab1.mustCall("markAllNotificationsAsRead", nil)
+	tab2.waitFor("tab 2's unread count 0", `call('allNotificationsUnreadCount').then(r => r.ret.unreadCount === 0)`, 10*time.Second)
+
+	tab2.reload()
+	tab2.login("p9alice", tok["p9alice"])
+	if got := tab2.usersOf("myFriends", "users", nil); !slices.Equal(got, []string{"p9bob"}) {
+		t.Errorf("tab 2's friends after a reload: %v", got)
+	}
+	if u := tab2.notesUnread(); u != 0 {
+		t.Errorf("tab 2's unread notifications after a reload: %d", u)
+	}
+	if got := tab2.usersOf("myMuteUserList", "muteUsers", nil); len(got) != 0 {
+		t.Errorf("tab 2's mute list after a reload: %v", got)
+	}
+}
