@@ -31,7 +31,8 @@ const (
 // checkBody validates the body raw of a message of type typ (proto.Msg*)
 // and returns its normalized form; 414 naming the field otherwise. Types
 // other than text, image, audio, video, location, file and tip are 414 "not
-// supported".
+// supported"; a notification (type 5) is posted by the server only (a team
+// change's notification message), never sent by a client: 414.
 func checkBody(ctx context.Context, c *conn, typ int, raw json.RawMessage) (json.RawMessage, error) {
 	switch typ {
 	case proto.MsgText, proto.MsgTip:
@@ -40,6 +41,8 @@ func checkBody(ctx context.Context, c *conn, typ int, raw json.RawMessage) (json
 		return checkLocationBody(raw)
 	case proto.MsgImage, proto.MsgAudio, proto.MsgVideo, proto.MsgFile:
 		return checkAttachBody(ctx, c.s.blobs, typ, raw)
+	case proto.MsgNotification:
+		return nil, errorf(proto.CodeBadParam, "msg.type 5 (notification) is posted by the server only, not sent by a client")
 	}
 	return nil, errorf(proto.CodeBadParam, "msg.type %d not supported (0 text, 1 image, 2 audio, 3 video, 4 location, 6 file, 10 tip)", typ)
 }

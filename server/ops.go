@@ -70,9 +70,7 @@ func (s *Server) dispatch(ctx context.Context, from *conn, r result) {
 	for _, ch := range r.changes {
 		s.publish(ctx, proto.PushChange, ch.Change, from.info.ID, ch.Account)
 	}
-	for _, m := range r.msgs {
-		s.publish(ctx, proto.PushMsg, m, from.info.ID, msgMembers(m)...)
-	}
+	s.publishMsgs(ctx, r.msgs, from.info.ID)
 	for _, p := range r.pushes {
 		if err := s.bus.Publish(ctx, p); err != nil {
 			s.log.Warn("publish push", "account", p.Account, "err", err)
@@ -80,9 +78,32 @@ func (s *Server) dispatch(ctx context.Context, from *conn, r result) {
 	}
 }
 
+// publishMsgs pushes each stored message as "msg" to the connections of
+// its members (msgMembers) except the client except ("" for none).
+func (s *Server) publishMsgs(ctx context.Context, msgs []proto.Msg, except string) {
+	teams := map[string][]string{} // the members of each team, looked up once
+	for _, m := range msgs {
+		s.publish(ctx, proto.PushMsg, m, except, s.msgMembers(ctx, m, teams)...)
+	}
+}
+
 // msgMembers lists the accounts a stored message is pushed to: for P2P its
-// sender and receiver (once for a note to self).
-func msgMembers(m proto.Msg) []string {
+// sender and receiver (once for a note to self); for a team message the
+// team's valid members now (store.TeamAccounts, cached in teams by team
+// id: a message is one stored row and one publish per member account).
+func (s *Server) msgMembers(ctx context.Context, m proto.Msg, teams map[string][]string) []string {
+	if tid := proto.TeamOfConv(m.Conv); tid != "" {
+		if accs, ok := teams[tid]; ok {
+			return accs
+		}
+		accs, err := s.store.TeamAccounts(ctx, tid)
+		if err != nil {
+			// The members get the message at their next pull.
+			s.log.Warn("members of team for a push", "team", tid, "err", err)
+		}
+		teams[tid] = accs
+		return accs
+	}
 	if m.To == m.From {
 		return []string{m.From}
 	}

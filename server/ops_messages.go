@@ -26,6 +26,8 @@ const maxCursors = 10000
 // one batch of messages, not MaxPull.
 const pullBatch = 64
 
+// opSend stores and fans out one message: P2P (to an account), or to a
+// team (sendTeam).
 func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.SendReq
 	if err := decode(d, &req); err != nil {
@@ -35,8 +37,12 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if m.ClientID == "" || len(m.ClientID) > proto.MaxIDBytes {
 		return result{}, errorf(proto.CodeBadParam, "msg.cid must be 1-%d bytes", proto.MaxIDBytes)
 	}
-	if m.ChatType != proto.ChatP2P {
-		return result{}, errorf(proto.CodeBadParam, "chatType %d not supported yet", m.ChatType)
+	switch m.ChatType {
+	case proto.ChatP2P:
+	case proto.ChatTeam, proto.ChatSuperTeam:
+		return sendTeam(ctx, c, m)
+	default:
+		return result{}, errorf(proto.CodeBadParam, "chatType must be 0 (P2P), 1 (team) or 5 (super team), not %d", m.ChatType)
 	}
 	if !proto.ValidAccount(m.To) {
 		return result{}, errorf(proto.CodeBadParam, "msg.to %q is not a valid account", m.To)
@@ -92,6 +98,71 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
 	if err != nil {
 		return result{}, fmt.Errorf("store message %s/%s: %w", c.account, m.ClientID, err)
+	}
+	res := result{reply: proto.SendResp{ServerID: stored.ServerID, Conv: stored.Conv, Seq: stored.Seq, Time: stored.Time, Dup: dup}}
+	if !dup {
+		res.msgs = []proto.Msg{stored}
+	}
+	return res, nil
+}
+
+// sendTeam sends m to the team m.To (chatType 1 or 5, which must match
+// the team's type: 805). The caller must be a valid member allowed to
+// speak (store.CanSend: 803, 804, 812). The message is stored once in the
+// team's conversation; the dispatcher pushes it to every valid member.
+func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
+	tid := m.To
+	if err := checkTeamID("msg.to", tid); err != nil {
+		return result{}, err
+	}
+	conv := proto.TeamConv(tid)
+	if m.Conv != "" && m.Conv != conv {
+		return result{}, errorf(proto.CodeBadParam, "msg.conv %q is not the conversation of team %s (%q)", m.Conv, tid, conv)
+	}
+	body, err := checkBody(ctx, c, m.Type, m.Body)
+	if err != nil {
+		return result{}, err
+	}
+	ext, err := checkExt(m.Ext)
+	if err != nil {
+		return result{}, err
+	}
+	t, err := c.s.store.Team(ctx, tid)
+	if errors.Is(err, store.ErrNotFound) {
+		return result{}, errorf(proto.CodeTeamNotFound, "team does not exist: %s", tid)
+	}
+	if err != nil {
+		return result{}, teamErr(err, "team "+tid)
+	}
+	if want := proto.TeamChatType(t.Type); m.ChatType != want {
+		return result{}, errorf(proto.CodeTeamType, "team %s takes chatType %d, not %d", tid, want, m.ChatType)
+	}
+	if err := c.s.store.CanSend(ctx, tid, c.account); err != nil {
+		// A retry of a message stored before the refusal (muted, left)
+		// was delivered: answer it as the duplicate it is.
+		old, lookErr := c.s.store.MessageByClientID(ctx, conv, c.account, m.ClientID)
+		if lookErr == nil {
+			return result{reply: proto.SendResp{ServerID: old.ServerID, Conv: old.Conv, Seq: old.Seq, Time: old.Time, Dup: true}}, nil
+		}
+		return result{}, teamErr(err, "send to team "+tid)
+	}
+	msg := proto.Msg{
+		ClientID:   m.ClientID,
+		Conv:       conv,
+		From:       c.account,
+		To:         tid,
+		ChatType:   m.ChatType,
+		Type:       m.Type,
+		Body:       body,
+		Ext:        ext,
+		FromClient: c.info.ClientType,
+	}
+	if err := checkItemSize(msg); err != nil {
+		return result{}, err
+	}
+	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
+	if err != nil {
+		return result{}, fmt.Errorf("store team message %s/%s: %w", c.account, m.ClientID, err)
 	}
 	res := result{reply: proto.SendResp{ServerID: stored.ServerID, Conv: stored.Conv, Seq: stored.Seq, Time: stored.Time, Dup: dup}}
 	if !dup {
@@ -195,6 +266,10 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var page pageBudget
 	for _, cur := range req.Cursors {
 		after := max(cur.After, 0)
+		joined, err := c.teamJoined(ctx, cur.Conv)
+		if err != nil {
+			return result{}, err
+		}
 		for {
 			// One more than the count needs, so that More is exact; at
 			// most pullBatch rows in memory beyond the page.
@@ -204,6 +279,10 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 				return result{}, fmt.Errorf("messages of %q after %d: %w", cur.Conv, after, err)
 			}
 			for _, m := range msgs {
+				if m.Time < joined {
+					after = m.Seq // before the caller (re)joined the team: not its
+					continue
+				}
 				if len(resp.Msgs) == limit || !page.fits(len(resp.Msgs), m) {
 					resp.More = true
 					return result{reply: resp}, nil
@@ -217,6 +296,22 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		}
 	}
 	return result{reply: resp}, nil
+}
+
+// teamJoined returns, for a team conversation, when the caller last
+// joined the team (ms): a pull leaves out the messages stored before, so
+// that one who rejoins sees only what was sent after (NetEase's
+// behaviour). 0 for any other conversation.
+func (c *conn) teamJoined(ctx context.Context, conv string) (int64, error) {
+	tid := proto.TeamOfConv(conv)
+	if tid == "" {
+		return 0, nil
+	}
+	me, err := c.s.store.TeamMember(ctx, tid, c.account)
+	if err != nil {
+		return 0, teamErr(err, "member "+c.account+" of team "+tid)
+	}
+	return me.Joined, nil
 }
 
 // pageBudget counts the encoded bytes of the items of one paged reply

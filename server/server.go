@@ -57,6 +57,12 @@ type Config struct {
 	AllowedOrigins []string      // extra origins allowed to open /ws, e.g. http://localhost:3000
 	MaxUploadBytes int64         // the largest file an upload may carry; 0: proto.MaxUploadBytes (100 MB)
 	RevokeWindow   time.Duration // how long after sending a message its sender may revoke it; 0: 2 minutes
+	// TeamMaxMembers is the member limit of normal and advanced teams
+	// (a createTeam maxMember above it is 414); 0: proto.DefaultTeamMembers (200).
+	TeamMaxMembers int
+	// SuperTeamMaxMembers is the member limit of super teams; 0:
+	// proto.DefaultSuperMembers (2000).
+	SuperTeamMaxMembers int
 
 	envErrs []error // values of ConfigFromEnv that did not parse (Check reports them)
 }
@@ -82,11 +88,33 @@ func (cfg Config) revokeWindow() time.Duration {
 	return DefaultRevokeWindow
 }
 
+// teamMaxMembers is the member limit of normal and advanced teams in force.
+func (cfg Config) teamMaxMembers() int {
+	if cfg.TeamMaxMembers > 0 {
+		return cfg.TeamMaxMembers
+	}
+	return proto.DefaultTeamMembers
+}
+
+// superTeamMaxMembers is the member limit of super teams in force.
+func (cfg Config) superTeamMaxMembers() int {
+	if cfg.SuperTeamMaxMembers > 0 {
+		return cfg.SuperTeamMaxMembers
+	}
+	return proto.DefaultSuperMembers
+}
+
+// MaxTeamMembersConfig bounds TeamMaxMembers and SuperTeamMaxMembers: a
+// team change writes to every member's log, so a limit far above this
+// would make one change a huge transaction.
+const MaxTeamMembersConfig = 100000
+
 // ConfigFromEnv reads the Config from YUNXIN_ADDR (default 127.0.0.1:8080),
 // YUNXIN_DATA (./data), YUNXIN_APP_KEY (demo), YUNXIN_APP_SECRET
 // (demo-secret), YUNXIN_ALLOWED_ORIGINS (comma-separated origins),
 // YUNXIN_MAX_UPLOAD (bytes, or with a K/M/G suffix: 100M) and
-// YUNXIN_REVOKE_WINDOW (a Go duration: 2m, 90s). A value that does not parse
+// YUNXIN_REVOKE_WINDOW (a Go duration: 2m, 90s), YUNXIN_TEAM_MAX_MEMBERS
+// (200) and YUNXIN_SUPER_TEAM_MAX_MEMBERS (2000). A value that does not parse
 // keeps the default and is reported by Check.
 func ConfigFromEnv() Config {
 	env := func(k, def string) string {
@@ -116,6 +144,20 @@ func ConfigFromEnv() Config {
 		}
 		cfg.RevokeWindow = d
 	}
+	teamLimit := func(k string) int {
+		v := env(k, "")
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 || n > MaxTeamMembersConfig {
+			cfg.envErrs = append(cfg.envErrs, fmt.Errorf("%s=%q: want a member count from 1 to %d", k, v, MaxTeamMembersConfig))
+			return 0
+		}
+		return n
+	}
+	cfg.TeamMaxMembers = teamLimit("YUNXIN_TEAM_MAX_MEMBERS")
+	cfg.SuperTeamMaxMembers = teamLimit("YUNXIN_SUPER_TEAM_MAX_MEMBERS")
 	for o := range strings.SplitSeq(os.Getenv("YUNXIN_ALLOWED_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.AllowedOrigins = append(cfg.AllowedOrigins, o)
@@ -127,10 +169,17 @@ func ConfigFromEnv() Config {
 // Check reports a configuration the server must not run with: the default
 // (or an empty) app secret while listening on an address other than
 // loopback, where anyone could sign REST calls with it, or an allowed
-// origin that is not scheme://host[:port].
+// origin that is not scheme://host[:port], or a team member limit out of
+// range (negative or above MaxTeamMembersConfig).
 func (cfg Config) Check() error {
 	if len(cfg.envErrs) > 0 {
 		return errors.Join(cfg.envErrs...)
+	}
+	if n := cfg.TeamMaxMembers; n < 0 || n > MaxTeamMembersConfig {
+		return fmt.Errorf("TeamMaxMembers %d: want 0 (the default, %d) to %d", n, proto.DefaultTeamMembers, MaxTeamMembersConfig)
+	}
+	if n := cfg.SuperTeamMaxMembers; n < 0 || n > MaxTeamMembersConfig {
+		return fmt.Errorf("SuperTeamMaxMembers %d: want 0 (the default, %d) to %d", n, proto.DefaultSuperMembers, MaxTeamMembersConfig)
 	}
 	if (cfg.AppSecret == "" || cfg.AppSecret == DefaultAppSecret) && !loopbackAddr(cfg.Addr) {
 		return fmt.Errorf("refusing to listen on %s with the default app secret: set YUNXIN_APP_SECRET to a secret of your own (or listen on 127.0.0.1)", cfg.Addr)
