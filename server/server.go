@@ -390,8 +390,10 @@ func (s *Server) SetStaticFS(sdk, demo fs.FS) error {
 // Handler returns all routes: / (demo), /sdk/ (SDK files), /ws (WebSocket),
 // /files (uploads) and /files/<id>/<name> (downloads), /healthz and the
 // server API: /nimserver/user/{create,refreshToken,updateUinfo,getUinfos,
-// block,unblock}.action, /nimserver/friend/{add,delete,get,update}.action
-// and /nimserver/msg/sendAttachMsg.action.
+// block,unblock}.action, /nimserver/friend/{add,delete,get,update}.action,
+// /nimserver/msg/sendAttachMsg.action and /nimserver/team/{create,add,kick,
+// remove,update,query,leave,changeOwner,addManager,removeManager,muteTlist,
+// muteTlistAll}.action.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", s.sdk))
@@ -418,6 +420,15 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/nimserver/friend/get.action", s.rest(s.restFriendGet))
 	mux.HandleFunc("/nimserver/friend/update.action", s.rest(s.restFriendUpdate))
 	mux.HandleFunc("/nimserver/msg/sendAttachMsg.action", s.rest(s.restSendAttachMsg))
+	for name, action := range map[string]func(*http.Request) (any, error){
+		"create": s.restTeamCreate, "add": s.restTeamAdd, "kick": s.restTeamKick, "remove": s.restTeamRemove,
+		"update": s.restTeamUpdate, "query": s.restTeamQuery, "leave": s.restTeamLeave,
+		"changeOwner": s.restTeamChangeOwner, "addManager": s.restTeamManagers(true),
+		"removeManager": s.restTeamManagers(false), "muteTlist": s.restTeamMuteTlist,
+		"muteTlistAll": s.restTeamMuteTlistAll,
+	} {
+		mux.HandleFunc("/nimserver/team/"+name+".action", s.rest(action))
+	}
 	return mux
 }
 
