@@ -67,20 +67,9 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("look up message: %w", err)
 		}
-		var stamp int64
-		if err := tx.StmtContext(ctx, s.q.nextStamp).QueryRowContext(ctx).Scan(&stamp); err != nil {
-			return fmt.Errorf("next conversation stamp: %w", err)
+		if m, err = s.insertMsg(ctx, tx, m, nowMs); err != nil {
+			return err
 		}
-		err = tx.StmtContext(ctx, s.q.upsertConv).QueryRowContext(ctx, m.Conv, m.ChatType, nowMs, stamp).Scan(&m.Seq, &m.Time)
-		if err != nil {
-			return fmt.Errorf("update conversation: %w", err)
-		}
-		var id int64
-		err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id, &m.Nick)
-		if err != nil {
-			return fmt.Errorf("insert message: %w", err)
-		}
-		m.ServerID = strconv.FormatInt(id, 10)
 		if m.ChatType == proto.ChatP2P {
 			if err := s.addP2PMembers(ctx, tx, m); err != nil {
 				return err
@@ -93,6 +82,29 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 		return proto.Msg{}, false, fmt.Errorf("send %s/%s in %s: %w", m.From, m.ClientID, m.Conv, err)
 	}
 	return out, dup, nil
+}
+
+// insertMsg stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext
+// and FromClient set) as a new message in tx: it moves the stamp counter
+// and the conversation row (creating it), assigns ServerID, Seq, Time and
+// Nick, and returns the stored message. It neither dedupes nor adds member
+// rows.
+func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs int64) (proto.Msg, error) {
+	var stamp int64
+	if err := tx.StmtContext(ctx, s.q.nextStamp).QueryRowContext(ctx).Scan(&stamp); err != nil {
+		return m, fmt.Errorf("next conversation stamp: %w", err)
+	}
+	err := tx.StmtContext(ctx, s.q.upsertConv).QueryRowContext(ctx, m.Conv, m.ChatType, nowMs, stamp).Scan(&m.Seq, &m.Time)
+	if err != nil {
+		return m, fmt.Errorf("update conversation: %w", err)
+	}
+	var id int64
+	err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id, &m.Nick)
+	if err != nil {
+		return m, fmt.Errorf("insert message: %w", err)
+	}
+	m.ServerID = strconv.FormatInt(id, 10)
+	return m, nil
 }
 
 // addP2PMembers inserts the member rows of m's P2P conversation that are

@@ -43,6 +43,7 @@ type Store interface {
 	Conversations
 	Changes
 	People
+	Teams
 	Close() error
 }
 
