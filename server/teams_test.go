@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"yunxin/proto"
 )
@@ -435,6 +436,10 @@ func TestTeamRejoinSeesOnlyNewMessages(t *testing.T) {
 	}
 	b.tok(proto.OpTeamQuit, proto.TeamReq{TeamID: tid})
 	a.ok(proto.OpSend, teamText(tid, proto.ChatTeam, "a2", "while away"), nil)
+	// The pull tells before from after the join by the message time (ms):
+	// a message stored in the same millisecond as the join counts as
+	// after it (documented).
+	time.Sleep(2 * time.Millisecond)
 	b.tok(proto.OpTeamApply, proto.TeamReq{TeamID: tid})
 	var after proto.SendResp
 	a.ok(proto.OpSend, teamText(tid, proto.ChatTeam, "a3", "after"), &after)
