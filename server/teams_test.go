@@ -1,12 +1,19 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"yunxin/proto"
 )
@@ -648,4 +655,162 @@ func TestTeamConfig(t *testing.T) {
 	a.fail(proto.OpTeamCreate, proto.CreateTeamReq{Name: "x", Members: []string{"bob", "carol"}}, proto.CodeTeamMemberLimit, "")
 	tid := a.tcreate(proto.CreateTeamReq{Name: "x", Members: []string{"bob"}}).TeamID
 	a.fail(proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: []string{"carol"}}, proto.CodeTeamMemberLimit, "")
+}
+
+// benchConn is a bare WebSocket client of BenchmarkTeamFanout (the test
+// client's helpers take a *testing.T).
+type benchConn struct {
+	ws   *websocket.Conn
+	next uint64
+}
+
+// benchLogin dials url and logs acc in.
+func benchLogin(b *testing.B, url, acc string) *benchConn {
+	b.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(url, "http")+"/ws", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ws.SetReadLimit(proto.MaxFrame)
+	c := &benchConn{ws: ws}
+	c.call(b, proto.OpLogin, loginReq(acc))
+	return c
+}
+
+// call sends a request and returns its reply's payload, skipping pushes;
+// anything but 200 is fatal.
+func (c *benchConn) call(b *testing.B, op string, payload any) json.RawMessage {
+	b.Helper()
+	c.next++
+	d, _ := json.Marshal(payload)
+	f, _ := json.Marshal(proto.Frame{ID: c.next, Op: op, Data: d})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, f); err != nil {
+		b.Fatal(err)
+	}
+	for {
+		_, data, err := c.ws.Read(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r proto.Frame
+		if err := json.Unmarshal(data, &r); err != nil {
+			b.Fatal(err)
+		}
+		if r.Op != "" || r.ID != c.next {
+			continue
+		}
+		if r.Code != proto.CodeOK {
+			b.Fatalf("%s: %d %s", op, r.Code, r.Msg)
+		}
+		return r.Data
+	}
+}
+
+// BenchmarkTeamFanout sends messages, one at a time, to a super team of
+// 2,000 members with one connection online each (all on one in-process
+// server, the clients in the same process), and reports the deliveries per
+// second and the p99 latency from the send until a member's connection
+// has read the push. Run it with a fixed count, as setup takes a while:
+//
+//	go test -run '^$' -bench BenchmarkTeamFanout -benchtime 100x ./server/
+func BenchmarkTeamFanout(b *testing.B) {
+	const members = proto.DefaultSuperMembers
+	ctx := context.Background()
+	srv, err := Open(ctx, Config{DataDir: b.TempDir(), AppKey: testKey, AppSecret: testSecret}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.reqRate = rate.Inf // the sender sends b.N messages at once
+	hs := httptest.NewServer(srv.Handler())
+	defer srv.Close()
+	defer hs.Close()
+	accounts := make([]string, members)
+	for i := range accounts {
+		accounts[i] = fmt.Sprintf("u%04d", i)
+		if _, err := srv.CreateUser(ctx, accounts[i], accounts[i], "tok-"+accounts[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The owner's sending connection creates the team and adds everyone.
+	sender := benchLogin(b, hs.URL, accounts[0])
+	defer sender.ws.CloseNow()
+	var created proto.TeamResp
+	json.Unmarshal(sender.call(b, proto.OpTeamCreate, proto.CreateTeamReq{Name: "bench", Type: proto.TeamSuper,
+		BeInviteMode: proto.BeInviteAtOnce, Members: accounts[1:proto.MaxTeamAccounts]}), &created)
+	tid := created.TeamID
+	for i := proto.MaxTeamAccounts; i < members; i += proto.MaxTeamAccounts {
+		sender.call(b, proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: accounts[i:min(i+proto.MaxTeamAccounts, members)]})
+	}
+	var info proto.TeamState
+	json.Unmarshal(sender.call(b, proto.OpTeamInfo, proto.TeamReq{TeamID: tid}), &info)
+	if info.Team.Members != members {
+		b.Fatalf("team of %d members, want %d", info.Team.Members, members)
+	}
+
+	// One receiving connection per member (the owner's second device too).
+	var (
+		startNs   atomic.Int64 // when the message now in flight was sent
+		remaining atomic.Int64 // deliveries of it still to come
+		done      = make(chan struct{}, 1)
+		lats      = make([][]time.Duration, members)
+		wg        sync.WaitGroup
+	)
+	stop, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for i, acc := range accounts {
+		rc := benchLogin(b, hs.URL, acc)
+		defer rc.ws.CloseNow()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				_, data, err := rc.ws.Read(stop)
+				if err != nil {
+					return
+				}
+				var f proto.Frame
+				var m proto.Msg
+				if json.Unmarshal(data, &f) != nil || f.Op != proto.PushMsg || json.Unmarshal(f.Data, &m) != nil ||
+					!strings.HasPrefix(m.ClientID, "bench-") {
+					continue
+				}
+				lats[i] = append(lats[i], time.Duration(time.Now().UnixNano()-startNs.Load()))
+				if remaining.Add(-1) == 0 {
+					done <- struct{}{}
+				}
+			}
+		}()
+	}
+
+	b.ResetTimer()
+	began := time.Now()
+	for n := range b.N {
+		remaining.Store(members)
+		startNs.Store(time.Now().UnixNano())
+		sender.call(b, proto.OpSend, teamText(tid, proto.ChatSuperTeam, fmt.Sprintf("bench-%d", n), "fan-out"))
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			b.Fatalf("message %d: %d deliveries missing", n, remaining.Load())
+		}
+	}
+	elapsed := time.Since(began)
+	b.StopTimer()
+	cancel()
+	wg.Wait()
+	var all []time.Duration
+	for _, l := range lats {
+		all = append(all, l...)
+	}
+	if len(all) != b.N*members {
+		b.Fatalf("%d deliveries, want %d", len(all), b.N*members)
+	}
+	slices.Sort(all)
+	b.ReportMetric(float64(len(all))/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(all[len(all)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(all[len(all)/2].Microseconds())/1000, "p50-ms")
 }
