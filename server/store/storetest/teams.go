@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"sync"
 	"testing"
 
 	"yunxin/proto"
@@ -30,6 +31,7 @@ var teamTests = []struct {
 	{"TeamMembersPaging", testTeamMembersPaging},
 	{"TeamMemberInfo", testTeamMemberInfo},
 	{"TeamSuper", testTeamSuper},
+	{"TeamConcurrentJoins", testTeamConcurrentJoins},
 }
 
 // teamCode returns the code of err, a *store.TeamError (-1 if it is not
@@ -895,5 +897,48 @@ func testTeamSuper(t *testing.T, s store.Store) {
 	}
 	if _, err := s.SetManagers(ctx, "x", st.ID, []string{"u0001"}, true, 7); teamCode(err) != proto.CodeTeamNotMember {
 		t.Errorf("managers of a super team: %v", err)
+	}
+}
+
+// Concurrent applications never overfill a team: exactly the free places
+// are taken, the others get 801, and the counts agree.
+func testTeamConcurrentJoins(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var accs []string
+	for i := range 20 {
+		accs = append(accs, fmt.Sprint("c", i))
+	}
+	users(t, s, "own")
+	users(t, s, accs...)
+	tm := mkTeam(t, s, "own", proto.TeamAdvanced, func(r *proto.CreateTeamReq) { r.MaxMembers = 10 })
+	var wg sync.WaitGroup
+	codes := make([]int, len(accs))
+	for i, a := range accs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, err := s.ApplyToTeam(ctx, a, tm.ID, "", 2)
+			codes[i] = teamCode(err)
+		}()
+	}
+	wg.Wait()
+	joined, full := 0, 0
+	for _, c := range codes {
+		switch c {
+		case 0:
+			joined++
+		case proto.CodeTeamMemberLimit:
+			full++
+		default:
+			t.Errorf("apply: code %d", c)
+		}
+	}
+	got, err := s.Team(ctx, tm.ID)
+	accounts, err2 := s.TeamAccounts(ctx, tm.ID)
+	if joined != 9 || full != 11 || err != nil || err2 != nil || got.Members != 10 || len(accounts) != 10 {
+		t.Errorf("joined %d, full %d, team %+v (%v), accounts %v (%v)", joined, full, got, err, accounts, err2)
+	}
+	if ms, _ := teamMsgs(t, s, tm.ID); len(ms) != 10 {
+		t.Errorf("%d messages, want 10", len(ms))
 	}
 }
