@@ -26,6 +26,12 @@
 //     deleted the conversation from its session list
 //     (deleteRemoteSessions). ConvsSince leaves the conversation out until
 //     a newer message arrives; the messages stay.
+//   - A team (Teams) is a team row, a team member row per account that
+//     ever joined it, and an ordinary conversation (proto.TeamConv) whose
+//     members rows exist for its valid members only, each starting at the
+//     conversation's last seq when it joined. Team changes post team
+//     notification messages into that conversation and fan proto.ChangeTeam
+//     out to the members' logs.
 package store
 
 import (

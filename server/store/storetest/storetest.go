@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteConvs", testDeleteConvs},
 	}
 	tests = append(tests, peopleTests...)
+	tests = append(tests, teamTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))

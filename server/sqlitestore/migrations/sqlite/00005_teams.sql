@@ -1,5 +1,5 @@
 -- Teams (issue 8): a row per team, a row per (team, account) that ever
--- joined, and a counter of team ids. Additive: the team's conversation and
+-- joined, and a counter of team ids. Additive (Up): the team's conversation and
 -- its members' read marks are the conversations and members rows that
 -- exist already (conv 't:<tid>'), its applications and invitations rows of
 -- notes, its notification messages rows of messages.
@@ -54,9 +54,15 @@ CREATE INDEX team_members_account ON team_members(account, valid); -- an account
 INSERT INTO counters(name, value) VALUES('team_id', 100000) ON CONFLICT(name) DO NOTHING;
 
 -- +goose Down
--- The counter 'team_id' stays, as 'conv_stamp' does: ids never go back.
--- The team conversations, their members rows and messages, and the team
--- notifications stay as rows an older server reads as data it does not use.
-DELETE FROM changes WHERE kind = 'team';
+-- An older server knows no teams: the team conversations ('t:' ids), their
+-- members rows, messages and log entries, and the team applications and
+-- invitations (notification types 0-3, 15-18) go with the teams. The
+-- counter 'team_id' stays, as 'conv_stamp' does: ids never go back.
+DELETE FROM changes WHERE kind = 'team' OR key LIKE 't:%';
+DELETE FROM changes WHERE kind = 'sysnote' AND key IN (SELECT CAST(id AS TEXT) FROM notes WHERE type IN (0, 1, 2, 3, 15, 16, 17, 18));
+DELETE FROM notes WHERE type IN (0, 1, 2, 3, 15, 16, 17, 18);
+DELETE FROM members WHERE conv LIKE 't:%';
+DELETE FROM messages WHERE conv LIKE 't:%';
+DELETE FROM conversations WHERE conv LIKE 't:%';
 DROP TABLE team_members;
 DROP TABLE teams;
