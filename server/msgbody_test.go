@@ -125,7 +125,7 @@ func TestSendBodyRefusals(t *testing.T) {
 		{"tip missing", proto.MsgTip, `{}`, "msg.body.text must be a string"},
 		{"tip long", proto.MsgTip, `{"text":"` + strings.Repeat("字", proto.MaxTextRunes+1) + `"}`, "msg.body.text must be at most 5000 characters"},
 		// Types the server does not take.
-		{"notification", proto.MsgNotification, `{"text":"x"}`, "msg.type 5 not supported"},
+		{"notification", proto.MsgNotification, `{"text":"x"}`, "msg.type 5 (notification) is posted by the server only"},
 		{"type 11", 11, `{"text":"x"}`, "msg.type 11 not supported"},
 		{"custom 100", 100, `{"text":"x"}`, "msg.type 100 not supported"},
 		{"negative", -1, `{"text":"x"}`, "msg.type -1 not supported"},

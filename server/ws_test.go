@@ -312,12 +312,15 @@ func TestBadInputs(t *testing.T) {
 	okExt.Msg.Ext = json.RawMessage(`{"k": 1}`)
 	a.ok(proto.OpSend, okExt, nil)
 
+	room := text("bob", "room", "x")
+	room.Msg.ChatType = 2 // chatroom: not a chat type of this server
+	a.fail(proto.OpSend, room, 414, "chatType must be 0 (P2P), 1 (team) or 5 (super team)")
 	team := text("bob", "team", "x")
-	team.Msg.ChatType = proto.ChatTeam
-	a.fail(proto.OpSend, team, 414, "chatType 1 not supported yet")
+	team.Msg.ChatType = proto.ChatTeam // to a team "bob", which does not exist
+	a.fail(proto.OpSend, team, proto.CodeTeamNotFound, "team bob does not exist")
 	note := text("bob", "note", "x")
 	note.Msg.Type = proto.MsgNotification
-	a.fail(proto.OpSend, note, 414, "msg.type 5 not supported")
+	a.fail(proto.OpSend, note, 414, "msg.type 5 (notification) is posted by the server only")
 	a.fail(proto.OpSend, text("carol", "c", "x"), 404, "user not found")
 	a.fail(proto.OpSend, text("bad account!", "c", "x"), 414, "msg.to")
 	a.fail(proto.OpReceipt, proto.ReceiptReq{Conv: "t:123", Seq: 1}, 403, "not a member")
