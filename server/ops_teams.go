@@ -340,7 +340,7 @@ func opTeamCreate(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 	if err := decode(d, &req); err != nil {
 		return result{}, err
 	}
-	if err := checkCreateTeam(&req, "option.", map[string]string{"clientCustomInfo": "option.clientCustomInfo"}); err != nil {
+	if err := checkCreateTeam(&req, "option.", nil); err != nil {
 		return result{}, err
 	}
 	t, failed, pending, w, err := c.s.createTeam(ctx, c.account, req, "users", "option.maxMember")
