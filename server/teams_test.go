@@ -465,7 +465,7 @@ func TestTeamRejoinSeesOnlyNewMessages(t *testing.T) {
 }
 
 func TestTeamSuper(t *testing.T) {
-	e := newEnv(t, "alice", "bob")
+	e := newEnv(t, "alice", "bob", "carol")
 	a, _ := e.login("alice")
 	b, _ := e.login("bob")
 	resp := a.tcreate(proto.CreateTeamReq{Name: "big", Type: proto.TeamSuper, BeInviteMode: proto.BeInviteAtOnce, Members: []string{"bob"}})
@@ -479,6 +479,15 @@ func TestTeamSuper(t *testing.T) {
 		t.Fatalf("super team pushes %+v", ms)
 	}
 	a.fail(proto.OpSend, teamText(tid, proto.ChatTeam, "s2", "x"), proto.CodeTeamType, "chatType")
+	// A super team's applications are system notifications of type 15.
+	a.tok(proto.OpTeamUpdate, proto.TeamUpdateReq{TeamID: tid, TeamUpdate: proto.TeamUpdate{JoinMode: ptr(proto.JoinApproval)}})
+	c, _ := e.login("carol")
+	if r := c.tok(proto.OpTeamApply, proto.TeamReq{TeamID: tid}); !r.Pending {
+		t.Fatalf("apply to a super team %+v", r)
+	}
+	if n := decodeData[proto.SysNote](t, a.changeOf(proto.ChangeNote)); n.Type != proto.NoteSuperApply || n.From != "carol" {
+		t.Fatalf("super team application %+v", n)
+	}
 	a.fail(proto.OpTeamCreate, proto.CreateTeamReq{Name: "x", Type: proto.TeamSuper, MaxMembers: proto.DefaultSuperMembers + 1}, proto.CodeBadParam, "option.maxMember")
 	a.fail(proto.OpTeamCreate, proto.CreateTeamReq{Name: "x", Type: proto.TeamAdvanced, MaxMembers: proto.DefaultTeamMembers + 1}, proto.CodeBadParam, "option.maxMember")
 }
