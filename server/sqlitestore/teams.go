@@ -25,11 +25,11 @@ func scanTeam(row scanner) (proto.Team, error) {
 }
 
 // tmCols are the columns of a proto.TeamMember (scanMember).
-const tmCols = `tid, account, type, nick, custom, muted, inviter, joined_ms, notify, valid, ver`
+const tmCols = `tid, account, type, nick, custom, muted, inviter, joined_ms, notify, valid, ver, left_seq`
 
 func scanMember(row scanner) (proto.TeamMember, error) {
 	var m proto.TeamMember
-	err := row.Scan(&m.TeamID, &m.Account, &m.Type, &m.Nick, &m.Custom, &m.Muted, &m.Inviter, &m.Joined, &m.Notify, &m.Valid, &m.Ver)
+	err := row.Scan(&m.TeamID, &m.Account, &m.Type, &m.Nick, &m.Custom, &m.Muted, &m.Inviter, &m.Joined, &m.Notify, &m.Valid, &m.Ver, &m.LeftSeq)
 	return m, err
 }
 
@@ -172,7 +172,7 @@ func (t *teamTx) join(account string, typ int, inviter string) error {
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO team_members(tid, account, type, inviter, joined_ms, valid, ver) VALUES(?,?,?,?,?,1,?)
 		ON CONFLICT(tid, account) DO UPDATE SET type = excluded.type, nick = '', custom = '', muted = 0, inviter = excluded.inviter,
-			joined_ms = excluded.joined_ms, notify = 0, valid = 1, ver = excluded.ver`, t.t.ID, account, typ, inviter, t.now, ver)
+			joined_ms = excluded.joined_ms, notify = 0, valid = 1, ver = excluded.ver, left_seq = 0`, t.t.ID, account, typ, inviter, t.now, ver)
 	if err != nil {
 		return fmt.Errorf("add member %s to %s: %w", account, t.t.ID, err)
 	}
@@ -240,10 +240,18 @@ func (t *teamTx) post(from string, note proto.TeamNote) error {
 
 // fanOut saves the team row and appends a ChangeTeam (the team and each
 // one's own row) to the log of every valid member and of each of also
-// (members the write removed).
+// (members the write removed: their rows get the conversation's last seq
+// as LeftSeq, so it is called after the write's messages are posted).
 func (t *teamTx) fanOut(also ...string) error {
 	if err := t.saveTeam(); err != nil {
 		return err
+	}
+	for _, a := range also {
+		_, err := t.tx.ExecContext(t.ctx, `UPDATE team_members SET left_seq = COALESCE((SELECT last_seq FROM conversations WHERE conv = ?), 0)
+			WHERE tid = ? AND account = ? AND valid = 0`, proto.TeamConv(t.t.ID), t.t.ID, a)
+		if err != nil {
+			return fmt.Errorf("record where %s left %s: %w", a, t.t.ID, err)
+		}
 	}
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+tmCols+` FROM team_members WHERE tid = ? AND valid = 1`, t.t.ID)
 	if err != nil {
