@@ -279,11 +279,84 @@ func (t *teamTx) fanOut(also ...string) error {
 			ms = append(ms, m)
 		}
 	}
+	return t.tellAll(ms)
+}
+
+// tellAll appends the ChangeTeam of the team and each of ms (an account
+// listed twice once) to its account's log, as tell does, in two statements whatever their number:
+// the accounts' counters move in one upsert, the entries go in one insert
+// (both read their rows from a JSON array).
+func (t *teamTx) tellAll(ms []proto.TeamMember) error {
+	seen := make(map[string]bool, len(ms))
+	uniq := ms[:0:0]
 	for _, m := range ms {
-		if err := t.tell(m); err != nil {
-			return err
+		if !seen[m.Account] {
+			seen[m.Account] = true
+			uniq = append(uniq, m)
 		}
 	}
+	ms = uniq
+	if len(ms) == 0 {
+		return nil
+	}
+	accs := make([]string, len(ms))
+	for i, m := range ms {
+		accs[i] = m.Account
+	}
+	accJSON, err := json.Marshal(accs)
+	if err != nil {
+		return fmt.Errorf("encode accounts: %w", err)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `INSERT INTO account_ver(account, ver) SELECT value, 1 FROM json_each(?) WHERE true
+		ON CONFLICT(account) DO UPDATE SET ver = ver + 1 RETURNING account, ver`, string(accJSON))
+	if err != nil {
+		return fmt.Errorf("move change counters: %w", err)
+	}
+	vers := make(map[string]int64, len(ms))
+	for rows.Next() {
+		var a string
+		var v int64
+		if err := rows.Scan(&a, &v); err != nil {
+			rows.Close()
+			return fmt.Errorf("move change counters: %w", err)
+		}
+		vers[a] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("move change counters: %w", err)
+	}
+	type entry struct {
+		Account string `json:"a"`
+		Ver     int64  `json:"v"`
+		Data    string `json:"d"`
+	}
+	entries := make([]entry, len(ms))
+	chs := make([]store.Change, len(ms))
+	for i, m := range ms {
+		data, err := json.Marshal(proto.TeamState{Team: t.t, Me: m})
+		if err != nil {
+			return fmt.Errorf("encode team state: %w", err)
+		}
+		v, ok := vers[m.Account]
+		if !ok {
+			return fmt.Errorf("no change counter for %s", m.Account)
+		}
+		entries[i] = entry{Account: m.Account, Ver: v, Data: string(data)}
+		chs[i] = store.Change{Account: m.Account, Change: proto.Change{Ver: v, Kind: proto.ChangeTeam, Key: t.t.ID, Data: data}}
+	}
+	all, err := json.Marshal(entries)
+	if err != nil {
+		return fmt.Errorf("encode changes: %w", err)
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO changes(account, ver, kind, key, deleted, data)
+		SELECT value->>'a', value->>'v', ?, ?, 0, value->>'d' FROM json_each(?) WHERE true
+		ON CONFLICT(account, kind, key) DO UPDATE SET ver = excluded.ver, deleted = excluded.deleted, data = excluded.data`,
+		proto.ChangeTeam, t.t.ID, string(all))
+	if err != nil {
+		return fmt.Errorf("append team changes: %w", err)
+	}
+	t.w.Changes = append(t.w.Changes, chs...)
 	return nil
 }
 
