@@ -156,6 +156,10 @@ type TeamMember struct {
 	Notify  int    `json:"notify,omitempty"` // Notify*
 	Valid   bool   `json:"valid"`            // false: left, kicked, or the team was dismissed
 	Ver     int64  `json:"ver"`              // the team's MemberVer when this row last changed
+	// LeftSeq is, for an invalid row, the seq of the team conversation's
+	// last message when the account left (its own leave, kick or dismiss
+	// notification included): it keeps the history up to there.
+	LeftSeq int64 `json:"leftSeq,omitempty"`
 }
 
 // TeamState is the Data of a ChangeTeam: the team and the log owner's own

@@ -25,11 +25,11 @@ func scanTeam(row scanner) (proto.Team, error) {
 }
 
 // tmCols are the columns of a proto.TeamMember (scanMember).
-const tmCols = `tid, account, type, nick, custom, muted, inviter, joined_ms, notify, valid, ver`
+const tmCols = `tid, account, type, nick, custom, muted, inviter, joined_ms, notify, valid, ver, left_seq`
 
 func scanMember(row scanner) (proto.TeamMember, error) {
 	var m proto.TeamMember
-	err := row.Scan(&m.TeamID, &m.Account, &m.Type, &m.Nick, &m.Custom, &m.Muted, &m.Inviter, &m.Joined, &m.Notify, &m.Valid, &m.Ver)
+	err := row.Scan(&m.TeamID, &m.Account, &m.Type, &m.Nick, &m.Custom, &m.Muted, &m.Inviter, &m.Joined, &m.Notify, &m.Valid, &m.Ver, &m.LeftSeq)
 	return m, err
 }
 
@@ -172,7 +172,7 @@ func (t *teamTx) join(account string, typ int, inviter string) error {
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO team_members(tid, account, type, inviter, joined_ms, valid, ver) VALUES(?,?,?,?,?,1,?)
 		ON CONFLICT(tid, account) DO UPDATE SET type = excluded.type, nick = '', custom = '', muted = 0, inviter = excluded.inviter,
-			joined_ms = excluded.joined_ms, notify = 0, valid = 1, ver = excluded.ver`, t.t.ID, account, typ, inviter, t.now, ver)
+			joined_ms = excluded.joined_ms, notify = 0, valid = 1, ver = excluded.ver, left_seq = 0`, t.t.ID, account, typ, inviter, t.now, ver)
 	if err != nil {
 		return fmt.Errorf("add member %s to %s: %w", account, t.t.ID, err)
 	}
@@ -240,10 +240,18 @@ func (t *teamTx) post(from string, note proto.TeamNote) error {
 
 // fanOut saves the team row and appends a ChangeTeam (the team and each
 // one's own row) to the log of every valid member and of each of also
-// (members the write removed).
+// (members the write removed: their rows get the conversation's last seq
+// as LeftSeq, so it is called after the write's messages are posted).
 func (t *teamTx) fanOut(also ...string) error {
 	if err := t.saveTeam(); err != nil {
 		return err
+	}
+	for _, a := range also {
+		_, err := t.tx.ExecContext(t.ctx, `UPDATE team_members SET left_seq = COALESCE((SELECT last_seq FROM conversations WHERE conv = ?), 0)
+			WHERE tid = ? AND account = ? AND valid = 0`, proto.TeamConv(t.t.ID), t.t.ID, a)
+		if err != nil {
+			return fmt.Errorf("record where %s left %s: %w", a, t.t.ID, err)
+		}
 	}
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+tmCols+` FROM team_members WHERE tid = ? AND valid = 1`, t.t.ID)
 	if err != nil {
@@ -271,11 +279,84 @@ func (t *teamTx) fanOut(also ...string) error {
 			ms = append(ms, m)
 		}
 	}
+	return t.tellAll(ms)
+}
+
+// tellAll appends the ChangeTeam of the team and each of ms (an account
+// listed twice once) to its account's log, as tell does, in two statements whatever their number:
+// the accounts' counters move in one upsert, the entries go in one insert
+// (both read their rows from a JSON array).
+func (t *teamTx) tellAll(ms []proto.TeamMember) error {
+	seen := make(map[string]bool, len(ms))
+	uniq := ms[:0:0]
 	for _, m := range ms {
-		if err := t.tell(m); err != nil {
-			return err
+		if !seen[m.Account] {
+			seen[m.Account] = true
+			uniq = append(uniq, m)
 		}
 	}
+	ms = uniq
+	if len(ms) == 0 {
+		return nil
+	}
+	accs := make([]string, len(ms))
+	for i, m := range ms {
+		accs[i] = m.Account
+	}
+	accJSON, err := json.Marshal(accs)
+	if err != nil {
+		return fmt.Errorf("encode accounts: %w", err)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `INSERT INTO account_ver(account, ver) SELECT value, 1 FROM json_each(?) WHERE true
+		ON CONFLICT(account) DO UPDATE SET ver = ver + 1 RETURNING account, ver`, string(accJSON))
+	if err != nil {
+		return fmt.Errorf("move change counters: %w", err)
+	}
+	vers := make(map[string]int64, len(ms))
+	for rows.Next() {
+		var a string
+		var v int64
+		if err := rows.Scan(&a, &v); err != nil {
+			rows.Close()
+			return fmt.Errorf("move change counters: %w", err)
+		}
+		vers[a] = v
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("move change counters: %w", err)
+	}
+	type entry struct {
+		Account string `json:"a"`
+		Ver     int64  `json:"v"`
+		Data    string `json:"d"`
+	}
+	entries := make([]entry, len(ms))
+	chs := make([]store.Change, len(ms))
+	for i, m := range ms {
+		data, err := json.Marshal(proto.TeamState{Team: t.t, Me: m})
+		if err != nil {
+			return fmt.Errorf("encode team state: %w", err)
+		}
+		v, ok := vers[m.Account]
+		if !ok {
+			return fmt.Errorf("no change counter for %s", m.Account)
+		}
+		entries[i] = entry{Account: m.Account, Ver: v, Data: string(data)}
+		chs[i] = store.Change{Account: m.Account, Change: proto.Change{Ver: v, Kind: proto.ChangeTeam, Key: t.t.ID, Data: data}}
+	}
+	all, err := json.Marshal(entries)
+	if err != nil {
+		return fmt.Errorf("encode changes: %w", err)
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO changes(account, ver, kind, key, deleted, data)
+		SELECT value->>'a', value->>'v', ?, ?, 0, value->>'d' FROM json_each(?) WHERE true
+		ON CONFLICT(account, kind, key) DO UPDATE SET ver = excluded.ver, deleted = excluded.deleted, data = excluded.data`,
+		proto.ChangeTeam, t.t.ID, string(all))
+	if err != nil {
+		return fmt.Errorf("append team changes: %w", err)
+	}
+	t.w.Changes = append(t.w.Changes, chs...)
 	return nil
 }
 

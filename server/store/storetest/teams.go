@@ -633,6 +633,16 @@ func testTeamTransferQuitKick(t *testing.T, s store.Store) {
 	if note, _ := lastNote(t, s, tm.ID); note.Op != proto.TeamOpLeave || w.Msgs[0].From != "own" {
 		t.Errorf("quit note %+v", note)
 	}
+	// One who left keeps the history up to its leave's notification.
+	if m := member(t, s, tm.ID, "own"); m.Valid || m.LeftSeq != w.Msgs[0].Seq {
+		t.Errorf("own's row after quitting %+v, leave message seq %d", m, w.Msgs[0].Seq)
+	}
+	if _, err := s.UpdateTeam(ctx, "b", tm.ID, proto.TeamUpdate{Intro: ptr("later")}, 6); err != nil {
+		t.Fatal(err)
+	}
+	if m := member(t, s, tm.ID, "own"); m.LeftSeq != w.Msgs[0].Seq {
+		t.Errorf("own's LeftSeq moved: %+v", m)
+	}
 	_, err = s.QuitTeam(ctx, "own", tm.ID, 6)
 	wantCode(t, "quit twice", err, proto.CodeTeamNotMember)
 	if teamCode(s.CanSend(ctx, tm.ID, "own")) != proto.CodeTeamNotMember {
@@ -664,7 +674,7 @@ func testTeamDismiss(t *testing.T, s store.Store) {
 	}
 	for _, acc := range []string{"a", "own"} {
 		st, _ := teamState(t, s, acc, tm.ID)
-		if !st.Team.Dismissed || st.Me.Valid || isMember(t, s, tm.ID, acc) {
+		if !st.Team.Dismissed || st.Me.Valid || isMember(t, s, tm.ID, acc) || st.Me.LeftSeq != w.Msgs[0].Seq {
 			t.Errorf("%s after dismiss: %+v", acc, st)
 		}
 	}

@@ -45,6 +45,7 @@ CREATE TABLE team_members (
 	notify    INTEGER NOT NULL DEFAULT 0,
 	valid     INTEGER NOT NULL DEFAULT 1,
 	ver       INTEGER NOT NULL,
+	left_seq  INTEGER NOT NULL DEFAULT 0, -- invalid rows: the conversation's last seq when it left (history up to there)
 	PRIMARY KEY(tid, account)
 );
 CREATE INDEX team_members_ver ON team_members(tid, ver, account); -- incremental member lists
