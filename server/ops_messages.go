@@ -248,15 +248,16 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if len(req.Cursors) > maxCursors {
 		return result{}, errorf(proto.CodeBadParam, "too many cursors: %d, at most %d", len(req.Cursors), maxCursors)
 	}
-	checked := make(map[string]bool, len(req.Cursors))
+	windows := make(map[string]pullWindow, len(req.Cursors))
 	for _, cur := range req.Cursors {
-		if checked[cur.Conv] {
+		if _, checked := windows[cur.Conv]; checked {
 			continue
 		}
-		if err := c.member(ctx, cur.Conv); err != nil {
+		w, err := c.pullWindow(ctx, cur.Conv)
+		if err != nil {
 			return result{}, err
 		}
-		checked[cur.Conv] = true
+		windows[cur.Conv] = w
 	}
 	limit := req.Limit
 	if limit <= 0 || limit > proto.MaxPull {
@@ -266,10 +267,8 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var page pageBudget
 	for _, cur := range req.Cursors {
 		after := max(cur.After, 0)
-		joined, err := c.teamJoined(ctx, cur.Conv)
-		if err != nil {
-			return result{}, err
-		}
+		w := windows[cur.Conv]
+	conv:
 		for {
 			// One more than the count needs, so that More is exact; at
 			// most pullBatch rows in memory beyond the page.
@@ -279,7 +278,10 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 				return result{}, fmt.Errorf("messages of %q after %d: %w", cur.Conv, after, err)
 			}
 			for _, m := range msgs {
-				if m.Time < joined {
+				if w.upTo > 0 && m.Seq > w.upTo {
+					break conv // after the caller left the team
+				}
+				if m.Time < w.joined {
 					after = m.Seq // before the caller (re)joined the team: not its
 					continue
 				}
@@ -298,20 +300,37 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	return result{reply: resp}, nil
 }
 
-// teamJoined returns, for a team conversation, when the caller last
-// joined the team (ms): a pull leaves out the messages stored before, so
-// that one who rejoins sees only what was sent after (NetEase's
-// behaviour). 0 for any other conversation.
-func (c *conn) teamJoined(ctx context.Context, conv string) (int64, error) {
+// pullWindow is the part of a conversation the caller may pull: the
+// messages stored from joined (ms, 0: all) up to the seq upTo (0: all).
+type pullWindow struct{ joined, upTo int64 }
+
+// pullWindow checks that the caller may pull conv and returns what of it.
+// A P2P conversation needs a membership (403), whole. A team conversation
+// needs a member row of the team (403 otherwise): a valid member pulls
+// what was stored since it last joined (one who rejoins sees only what
+// was sent after: NetEase's behaviour; the cut is by message time), one
+// that left, was kicked or whose team was dismissed pulls that part up to
+// its leave (TeamMember.LeftSeq).
+func (c *conn) pullWindow(ctx context.Context, conv string) (pullWindow, error) {
 	tid := proto.TeamOfConv(conv)
 	if tid == "" {
-		return 0, nil
+		return pullWindow{}, c.member(ctx, conv)
 	}
 	me, err := c.s.store.TeamMember(ctx, tid, c.account)
-	if err != nil {
-		return 0, teamErr(err, "member "+c.account+" of team "+tid)
+	var te *store.TeamError
+	if errors.Is(err, store.ErrNotFound) || errors.As(err, &te) && (te.Code == proto.CodeTeamNotMember || te.Code == proto.CodeTeamNotFound) {
+		return pullWindow{}, errorf(proto.CodeForbidden, "not a member of conversation %q", conv)
 	}
-	return me.Joined, nil
+	if err != nil {
+		return pullWindow{}, fmt.Errorf("member %s of team %s: %w", c.account, tid, err)
+	}
+	if me.Valid {
+		return pullWindow{joined: me.Joined}, nil
+	}
+	if me.LeftSeq <= 0 {
+		return pullWindow{}, errorf(proto.CodeForbidden, "not a member of conversation %q", conv)
+	}
+	return pullWindow{joined: me.Joined, upTo: me.LeftSeq}, nil
 }
 
 // pageBudget counts the encoded bytes of the items of one paged reply

@@ -363,15 +363,24 @@ func TestTeamKickQuitTransferDismiss(t *testing.T) {
 		t.Fatalf("the kicked one's view %+v", ds)
 	}
 	d.fail(proto.OpSend, teamText(tid, proto.ChatTeam, "x", "x"), proto.CodeTeamNotMember, "")
-	d.fail(proto.OpPull, proto.PullReq{Cursors: []proto.Cursor{{Conv: proto.TeamConv(tid)}}}, proto.CodeForbidden, "")
-	// It may still read its old membership (tinfo), not the messages.
+	// It keeps the history up to its kick (the kick notification
+	// included), and nothing after.
+	kept := d.pullConv(proto.TeamConv(tid), 0)
+	if len(kept) == 0 || noteOf(t, kept[len(kept)-1]).Op != proto.TeamOpKick || ds.Me.LeftSeq != kept[len(kept)-1].Seq {
+		t.Fatalf("the kicked one's pull %+v (left at %d)", kept, ds.Me.LeftSeq)
+	}
+	a.ok(proto.OpSend, teamText(tid, proto.ChatTeam, "after-kick", "x"), nil)
+	if again := d.pullConv(proto.TeamConv(tid), 0); len(again) != len(kept) {
+		t.Fatalf("the kicked one pulls past its kick: %+v", again)
+	}
+	// It may still read its old membership (tinfo).
 	var info proto.TeamState
 	d.ok(proto.OpTeamInfo, proto.TeamReq{TeamID: tid}, &info)
 	if info.Me.Valid {
 		t.Fatalf("tinfo of a kicked member %+v", info)
 	}
 	ms := c.msgs(b)
-	if len(ms) != 1 || noteOf(t, ms[0]).Op != proto.TeamOpKick || ms[0].From != "bob" {
+	if len(ms) != 2 || noteOf(t, ms[0]).Op != proto.TeamOpKick || ms[0].From != "bob" || ms[1].ClientID != "after-kick" {
 		t.Fatalf("kick notification %+v", ms)
 	}
 
