@@ -160,6 +160,10 @@ type TeamMember struct {
 	// last message when the account left (its own leave, kick or dismiss
 	// notification included): it keeps the history up to there.
 	LeftSeq int64 `json:"leftSeq,omitempty"`
+	// JoinSeq is the seq of the team conversation's last message when the
+	// account (last) joined: its history is the messages after it (up to
+	// LeftSeq for an invalid row).
+	JoinSeq int64 `json:"joinSeq,omitempty"`
 }
 
 // TeamState is the Data of a ChangeTeam: the team and the log owner's own

@@ -25,11 +25,11 @@ func scanTeam(row scanner) (proto.Team, error) {
 }
 
 // tmCols are the columns of a proto.TeamMember (scanMember).
-const tmCols = `tid, account, type, nick, custom, muted, inviter, joined_ms, notify, valid, ver, left_seq`
+const tmCols = `tid, account, type, nick, custom, muted, inviter, joined_ms, notify, valid, ver, left_seq, join_seq`
 
 func scanMember(row scanner) (proto.TeamMember, error) {
 	var m proto.TeamMember
-	err := row.Scan(&m.TeamID, &m.Account, &m.Type, &m.Nick, &m.Custom, &m.Muted, &m.Inviter, &m.Joined, &m.Notify, &m.Valid, &m.Ver, &m.LeftSeq)
+	err := row.Scan(&m.TeamID, &m.Account, &m.Type, &m.Nick, &m.Custom, &m.Muted, &m.Inviter, &m.Joined, &m.Notify, &m.Valid, &m.Ver, &m.LeftSeq, &m.JoinSeq)
 	return m, err
 }
 
@@ -170,13 +170,18 @@ func (t *teamTx) join(account string, typ int, inviter string) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO team_members(tid, account, type, inviter, joined_ms, valid, ver) VALUES(?,?,?,?,?,1,?)
+	conv := proto.TeamConv(t.t.ID)
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO team_members(tid, account, type, inviter, joined_ms, valid, ver, join_seq)
+		VALUES(?,?,?,?,?,1,?, COALESCE((SELECT last_seq FROM conversations WHERE conv = ?), 0))
 		ON CONFLICT(tid, account) DO UPDATE SET type = excluded.type, nick = '', custom = '', muted = 0, inviter = excluded.inviter,
-			joined_ms = excluded.joined_ms, notify = 0, valid = 1, ver = excluded.ver, left_seq = 0`, t.t.ID, account, typ, inviter, t.now, ver)
+			joined_ms = excluded.joined_ms, notify = 0, valid = 1, ver = excluded.ver, left_seq = 0, join_seq = excluded.join_seq`,
+		t.t.ID, account, typ, inviter, t.now, ver, conv)
 	if err != nil {
 		return fmt.Errorf("add member %s to %s: %w", account, t.t.ID, err)
 	}
-	conv := proto.TeamConv(t.t.ID)
+	if err := t.expireNotes(account); err != nil {
+		return err
+	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO members(account, conv, chat_type, peer, read_seq)
 		VALUES(?, ?, ?, ?, COALESCE((SELECT last_seq FROM conversations WHERE conv = ?2), 0))
 		ON CONFLICT(account, conv) DO UPDATE SET read_seq = excluded.read_seq, deleted_seq = 0`,
@@ -197,7 +202,51 @@ func (t *teamTx) remove(account string) error {
 	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM members WHERE account = ? AND conv = ?`, account, proto.TeamConv(t.t.ID)); err != nil {
 		return fmt.Errorf("remove %s from the conversation of %s: %w", account, t.t.ID, err)
 	}
+	if err := t.expireNotes(account); err != nil {
+		return err
+	}
 	t.t.Members--
+	return nil
+}
+
+// expireNotes sets account's untreated invitations to the team (its own
+// inbox) and applications to it (every admin's copy) to NoteExpired, with a
+// ChangeNote for each copy: called whenever account joins or leaves, so no
+// stale note can make it join later.
+func (t *teamTx) expireNotes(account string) error {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, account FROM notes WHERE target = ? AND status = ?
+		AND (account = ?3 AND type = ? OR src = ?3 AND type = ?) ORDER BY id`,
+		t.t.ID, proto.NoteUntreated, account, t.noteType(proto.NoteTeamInvite), t.noteType(proto.NoteTeamApply))
+	if err != nil {
+		return fmt.Errorf("find notes of %s to team %s: %w", account, t.t.ID, err)
+	}
+	type copyOf struct {
+		id      int64
+		account string
+	}
+	var copies []copyOf
+	for rows.Next() {
+		var c copyOf
+		if err := rows.Scan(&c.id, &c.account); err != nil {
+			rows.Close()
+			return fmt.Errorf("find notes of %s to team %s: %w", account, t.t.ID, err)
+		}
+		copies = append(copies, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find notes of %s to team %s: %w", account, t.t.ID, err)
+	}
+	for _, c := range copies {
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE notes SET status = ? WHERE id = ?`, proto.NoteExpired, c.id); err != nil {
+			return fmt.Errorf("expire notification %d: %w", c.id, err)
+		}
+		chs, err := t.s.noteChange(t.ctx, t.tx, c.account, c.id)
+		t.w.Changes = append(t.w.Changes, chs...)
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -231,6 +280,12 @@ func (t *teamTx) post(from string, note proto.TeamNote) error {
 	m := proto.Msg{From: from, To: t.t.ID, Conv: conv, ChatType: proto.TeamChatType(t.t.Type),
 		ClientID: "tn-" + t.t.ID + "-" + strconv.FormatInt(last+1, 10), Type: proto.MsgNotification, Body: body}
 	m, err = t.s.insertMsg(t.ctx, t.tx, m, t.now)
+	if isUnique(err) {
+		// The server refuses client ids starting "tn-" (its send op); a
+		// message stored past that check blocks the notification.
+		return fmt.Errorf("team notification %s: a message of %s has that client id already (client ids starting tn- are reserved): %w",
+			m.ClientID, from, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -475,6 +530,11 @@ func (s *Store) CreateTeam(ctx context.Context, owner string, req proto.CreateTe
 		if err := checkModes(&req.JoinMode, &req.InviteMode, &req.BeInviteMode, &req.UpdateInfoMode, &req.UpdateCustomMode, &req.MuteMode); err != nil {
 			return err
 		}
+		if req.Type == proto.TeamNormal {
+			// The modes are for advanced and super teams only (the doc's
+			// 只有高级群有效): a normal team ignores them.
+			req.JoinMode, req.InviteMode, req.BeInviteMode, req.UpdateInfoMode, req.UpdateCustomMode, req.MuteMode = 0, 0, 0, 0, 0, 0
+		}
 		var owned int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM teams WHERE owner = ? AND dismissed = 0`, owner).Scan(&owned); err != nil {
 			return fmt.Errorf("count teams of %s: %w", owner, err)
@@ -482,15 +542,15 @@ func (s *Store) CreateTeam(ctx context.Context, owner string, req proto.CreateTe
 		if owned >= proto.MaxTeamsCreated {
 			return teamErr(proto.CodeTeamCreateLimit, "%s owns %d teams already", owner, owned)
 		}
-		limit := req.MaxMembers
-		if limit <= 0 {
-			limit = maxMembers
-		}
+		limit := maxMembers // the cap for the type
 		if limit <= 0 {
 			limit = proto.DefaultTeamMembers
 			if req.Type == proto.TeamSuper {
 				limit = proto.DefaultSuperMembers
 			}
+		}
+		if req.MaxMembers > 0 && req.MaxMembers < limit {
+			limit = req.MaxMembers
 		}
 		t := &teamTx{s: s, ctx: ctx, tx: tx, now: nowMs, t: proto.Team{Type: req.Type}}
 		ok, bad, err := t.candidates(owner, req.Members, owner)
@@ -942,9 +1002,29 @@ func (s *Store) AnswerInvitation(ctx context.Context, invitee, tid, inviter stri
 		if err != nil {
 			return fmt.Errorf("find the invitation: %w", err)
 		}
+		if accept {
+			// The inviter must still be a valid member allowed to invite.
+			inv, ok, err := readMember(ctx, t.tx, tid, inviter)
+			if err != nil {
+				return err
+			}
+			if !ok || !inv.Valid || t.t.Type != proto.TeamNormal && t.t.InviteMode == proto.ModeManagers && !isAdmin(inv) {
+				return teamErr(404, "the invitation of %s to team %s by %s is no longer valid", invitee, tid, inviter)
+			}
+		}
 		status := proto.NoteDeclined
 		if accept {
 			status = proto.NotePassed
+		}
+		// The answer first: the join below expires the invitee's other
+		// untreated invitations to the team.
+		if _, err := t.tx.ExecContext(ctx, `UPDATE notes SET status = ? WHERE id = ?`, status, id); err != nil {
+			return fmt.Errorf("answer the invitation: %w", err)
+		}
+		chs, err := s.noteChange(ctx, t.tx, invitee, id)
+		t.w.Changes = append(t.w.Changes, chs...)
+		if err != nil {
+			return err
 		}
 		if accept {
 			if m, ok, err := readMember(ctx, t.tx, tid, invitee); err != nil {
@@ -963,14 +1043,7 @@ func (s *Store) AnswerInvitation(ctx context.Context, invitee, tid, inviter stri
 					return err
 				}
 			}
-		}
-		if _, err := t.tx.ExecContext(ctx, `UPDATE notes SET status = ? WHERE id = ?`, status, id); err != nil {
-			return fmt.Errorf("answer the invitation: %w", err)
-		}
-		chs, err := s.noteChange(ctx, t.tx, invitee, id)
-		t.w.Changes = append(t.w.Changes, chs...)
-		if err != nil || accept {
-			return err
+			return nil
 		}
 		return t.note(inviter, proto.SysNote{Type: t.noteType(proto.NoteTeamInviteRejct), From: invitee, To: tid, Time: nowMs, Ps: ps})
 	})
@@ -1065,7 +1138,15 @@ func (s *Store) TransferTeam(ctx context.Context, by, tid, newOwner string, leav
 		if _, err := t.member(newOwner); err != nil {
 			return err
 		}
-		if err := t.setMember(newOwner, `type = ?`, proto.MemberOwner); err != nil {
+		var owned int
+		if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM teams WHERE owner = ? AND dismissed = 0`, newOwner).Scan(&owned); err != nil {
+			return fmt.Errorf("count teams of %s: %w", newOwner, err)
+		}
+		if owned >= proto.MaxTeamsCreated {
+			return teamErr(proto.CodeTeamCreateLimit, "%s owns %d teams already", newOwner, owned)
+		}
+		// An owner is never muted (nobody could unmute it).
+		if err := t.setMember(newOwner, `type = ?, muted = 0`, proto.MemberOwner); err != nil {
 			return err
 		}
 		if err := t.setMember(by, `type = ?`, proto.MemberNormal); err != nil {
@@ -1185,7 +1266,9 @@ func (s *Store) MuteMember(ctx context.Context, by, tid, account string, mute bo
 
 // UpdateMember implements store.Teams. A member's nick or custom info
 // posts no team notification message (NetEase has no operation for it);
-// the ChangeTeam of every member carries the moved MemberVer.
+// it moves MemberVer and the row's Ver, and appends a ChangeTeam to that
+// member's own log only (a fan-out to every member per nick change would
+// cost up to MaxMembers log entries of the whole team each).
 func (s *Store) UpdateMember(ctx context.Context, by, tid, account string, nick, custom *string, nowMs int64) (store.TeamWrite, error) {
 	w, err := s.teamWrite(ctx, tid, nowMs, func(t *teamTx) error {
 		me, err := t.member(by)
@@ -1210,7 +1293,17 @@ func (s *Store) UpdateMember(ctx context.Context, by, tid, account string, nick,
 		if err := t.setMember(account, `nick = COALESCE(?, nick), custom = COALESCE(?, custom)`, nick, custom); err != nil {
 			return err
 		}
-		return t.fanOut()
+		// Only the member's own log: the others see the row at their next
+		// TeamMembers(since) (its Ver moved), the team's MemberVer in the
+		// next team change they get.
+		if err := t.saveTeam(); err != nil {
+			return err
+		}
+		m, err = t.member(account)
+		if err != nil {
+			return err
+		}
+		return t.tell(m)
 	})
 	if err != nil {
 		return w, fmt.Errorf("update member %s of team %s by %s: %w", account, tid, by, err)
@@ -1231,11 +1324,9 @@ func (s *Store) SetTeamNotify(ctx context.Context, account, tid string, notify i
 		if m.Notify == notify {
 			return nil
 		}
-		if err := t.setMember(account, `notify = ?`, notify); err != nil {
-			return err
-		}
-		if err := t.saveTeam(); err != nil {
-			return err
+		// No MemberVer move: notify is private to its account.
+		if _, err := t.tx.ExecContext(ctx, `UPDATE team_members SET notify = ? WHERE tid = ? AND account = ?`, notify, tid, account); err != nil {
+			return fmt.Errorf("set notify of %s in %s: %w", account, tid, err)
 		}
 		m, err = t.member(account)
 		if err != nil {
@@ -1263,8 +1354,9 @@ func (s *Store) CanSend(ctx context.Context, tid, account string) error {
 		return teamErr(proto.CodeTeamNotMember, "%s is not a member of team %s", account, tid)
 	}
 	switch {
-	case m.Muted:
+	case m.Muted && m.Type != proto.MemberOwner:
 		return teamErr(proto.CodeTeamMuted, "%s is muted in team %s", account, tid)
+	case t.Type == proto.TeamNormal: // no modes
 	case t.MuteMode == proto.MuteNormal && m.Type == proto.MemberNormal,
 		t.MuteMode == proto.MuteAll && m.Type != proto.MemberOwner:
 		return teamErr(proto.CodeTeamMuted, "team %s is muted", tid)

@@ -31,7 +31,10 @@ import (
 //     handleStatus, as a friend request's.
 //   - A team change appends a ChangeTeam (the team and that member's own
 //     row) to every valid member's log — linear in the member count, like
-//     a profile's fan-out — and to the log of each one it removed.
+//     a profile's fan-out — and to the log of each one it removed; a
+//     member-only change (nick, custom, notify) to that member's log only.
+//   - A member row's JoinSeq and LeftSeq bound the team conversation's
+//     history it may read: (JoinSeq, LeftSeq], LeftSeq open while valid.
 //
 // Rights (NetEase's): a normal team lets any member invite (invitees join
 // at once) and only the owner kick, update or dismiss; an advanced or
@@ -48,9 +51,12 @@ type Teams interface {
 	// options of req (checked by the caller) and invites req.Members
 	// (see proto.CreateTeamReq): added at once or invited. failed lists
 	// members that do not exist or have owner on their blacklist (they
-	// are skipped). TeamError 806 past proto.MaxTeamsCreated owned teams,
-	// 801 when the members do not fit maxMembers (the default for the
-	// type when req.MaxMembers is 0).
+	// are skipped). maxMembers is the cap for the type (the server's
+	// configuration; 0: proto.DefaultTeamMembers / DefaultSuperMembers);
+	// the team's limit is req.MaxMembers when it is above 0 and below the
+	// cap, else the cap. A normal team ignores the modes of req (stored
+	// 0). TeamError 806 past proto.MaxTeamsCreated owned teams, 801 when
+	// the members do not fit the limit.
 	CreateTeam(ctx context.Context, owner string, req proto.CreateTeamReq, maxMembers int, nowMs int64) (t proto.Team, failed []string, w TeamWrite, err error)
 	// Team returns a team (a dismissed one too); TeamError 803 if none.
 	Team(ctx context.Context, tid string) (proto.Team, error)
@@ -87,18 +93,24 @@ type Teams interface {
 	// 809 when already a member; normal teams cannot be applied to (805).
 	ApplyToTeam(ctx context.Context, account, tid, ps string, nowMs int64) (pending bool, w TeamWrite, err error)
 	// AnswerApplication passes or rejects applicant's pending application
-	// (the owner or a manager): TeamError 404 when there is none.
+	// (the owner or a manager): TeamError 404 when there is none (an
+	// application is untreated until answered, or expired — NoteExpired —
+	// when its account joins the team by any path or leaves it, or the
+	// team is dismissed).
 	AnswerApplication(ctx context.Context, by, tid, applicant string, accept bool, ps string, nowMs int64) (TeamWrite, error)
 	// AnswerInvitation accepts or rejects inviter's pending invitation of
-	// invitee: TeamError 404 when there is none.
+	// invitee: TeamError 404 when there is none (expired as an
+	// application is) or, to accept, when the inviter is no longer a valid
+	// member allowed to invite.
 	AnswerInvitation(ctx context.Context, invitee, tid, inviter string, accept bool, ps string, nowMs int64) (TeamWrite, error)
 	// KickFromTeam removes accounts (not the owner; managers only normal
 	// members; by "" the app's server).
 	KickFromTeam(ctx context.Context, by, tid string, accounts []string, nowMs int64) (TeamWrite, error)
 	// QuitTeam makes account leave (the owner cannot: 802).
 	QuitTeam(ctx context.Context, account, tid string, nowMs int64) (TeamWrite, error)
-	// TransferTeam makes newOwner (a member) the owner; the old owner
-	// becomes a normal member, or leaves with leave.
+	// TransferTeam makes newOwner (a member) the owner (unmuted); the old
+	// owner becomes a normal member, or leaves with leave. TeamError 806
+	// when newOwner owns proto.MaxTeamsCreated live teams already.
 	TransferTeam(ctx context.Context, by, tid, newOwner string, leave bool, nowMs int64) (TeamWrite, error)
 	// SetManagers appoints (add) or removes managers (the owner only;
 	// advanced and super teams only: 805).
@@ -108,14 +120,19 @@ type Teams interface {
 	MuteMember(ctx context.Context, by, tid, account string, mute bool, nowMs int64) (TeamWrite, error)
 	// UpdateMember sets account's team nick (itself, or the owner/a
 	// manager for others) and/or custom info (itself only); nil unchanged.
+	// It moves MemberVer and the row's Ver and appends a ChangeTeam to
+	// account's log only: the others see the row at their next
+	// TeamMembers(since).
 	UpdateMember(ctx context.Context, by, tid, account string, nick, custom *string, nowMs int64) (TeamWrite, error)
 	// SetTeamNotify sets account's notify state in tid (its own log only,
-	// no team notification message).
+	// no team notification message, no MemberVer move: notify is private,
+	// and the server blanks it in other members' rows).
 	SetTeamNotify(ctx context.Context, account, tid string, notify int, nowMs int64) (TeamWrite, error)
 	// CanSend reports whether account may send to tid now: nil, or
 	// TeamError 803 (no team or dismissed), 804 (not a valid member), 812
-	// (muted: the member, or the team's MuteMode — MuteNormal spares the
-	// owner and managers, MuteAll spares the owner only).
+	// (muted: the member — never the owner —, or an advanced or super
+	// team's MuteMode — MuteNormal spares the owner and managers, MuteAll
+	// spares the owner only; a normal team has no MuteMode).
 	CanSend(ctx context.Context, tid, account string) error
 }
 

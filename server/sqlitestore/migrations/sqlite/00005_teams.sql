@@ -46,10 +46,15 @@ CREATE TABLE team_members (
 	valid     INTEGER NOT NULL DEFAULT 1,
 	ver       INTEGER NOT NULL,
 	left_seq  INTEGER NOT NULL DEFAULT 0, -- invalid rows: the conversation's last seq when it left (history up to there)
+	join_seq  INTEGER NOT NULL DEFAULT 0, -- the conversation's last seq when it (last) joined: its history starts after it
 	PRIMARY KEY(tid, account)
 );
 CREATE INDEX team_members_ver ON team_members(tid, ver, account); -- incremental member lists
 CREATE INDEX team_members_account ON team_members(account, valid); -- an account's teams
+
+-- A team's applications and invitations to answer or expire (AnswerApplication,
+-- AnswerInvitation, and the expiry when an account joins or leaves).
+CREATE INDEX notes_team ON notes(target, src, type, status);
 
 -- Team ids are numbers from a store-wide counter (never reused).
 INSERT INTO counters(name, value) VALUES('team_id', 100000) ON CONFLICT(name) DO NOTHING;
@@ -59,6 +64,7 @@ INSERT INTO counters(name, value) VALUES('team_id', 100000) ON CONFLICT(name) DO
 -- members rows, messages and log entries, and the team applications and
 -- invitations (notification types 0-3, 15-18) go with the teams. The
 -- counter 'team_id' stays, as 'conv_stamp' does: ids never go back.
+DROP INDEX notes_team;
 DELETE FROM changes WHERE kind = 'team' OR key LIKE 't:%';
 DELETE FROM changes WHERE kind = 'sysnote' AND key IN (SELECT CAST(id AS TEXT) FROM notes WHERE type IN (0, 1, 2, 3, 15, 16, 17, 18));
 DELETE FROM notes WHERE type IN (0, 1, 2, 3, 15, 16, 17, 18);
