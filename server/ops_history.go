@@ -35,12 +35,38 @@ func opHistory(ctx context.Context, c *conn, d json.RawMessage) (result, error) 
 	if limit == 0 {
 		limit = proto.MaxHistory
 	}
-	if err := c.member(ctx, req.Conv); err != nil {
+	w, err := c.pullWindow(ctx, req.Conv)
+	if err != nil {
 		return result{}, err
 	}
-	msgs, more, err := c.s.store.History(ctx, req.Conv, req.Seq, req.Newer, limit)
+	// The window (w.from, w.upTo] of a team conversation: one that left
+	// reads up to its leave, one that (re)joined from its join.
+	seq := req.Seq
+	if w.upTo > 0 && !req.Newer && (seq == 0 || seq > w.upTo+1) {
+		seq = w.upTo + 1
+	}
+	if req.Newer && seq < w.from {
+		seq = w.from
+	}
+	msgs, more, err := c.s.store.History(ctx, req.Conv, seq, req.Newer, limit)
 	if err != nil {
 		return result{}, fmt.Errorf("history of %q next to %d: %w", req.Conv, req.Seq, err)
+	}
+	if req.Newer {
+		for i, m := range msgs {
+			if w.upTo > 0 && m.Seq > w.upTo {
+				msgs, more = msgs[:i], false
+				break
+			}
+		}
+	} else {
+		i := 0
+		for i < len(msgs) && msgs[i].Seq <= w.from {
+			i++
+		}
+		if i > 0 {
+			msgs, more = msgs[i:], false
+		}
 	}
 	var page pageBudget
 	if req.Newer {

@@ -266,8 +266,8 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	resp := proto.PullResp{Msgs: []proto.Msg{}}
 	var page pageBudget
 	for _, cur := range req.Cursors {
-		after := max(cur.After, 0)
 		w := windows[cur.Conv]
+		after := max(cur.After, w.from) // nothing from before the caller (re)joined the team
 	conv:
 		for {
 			// One more than the count needs, so that More is exact; at
@@ -280,10 +280,6 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 			for _, m := range msgs {
 				if w.upTo > 0 && m.Seq > w.upTo {
 					break conv // after the caller left the team
-				}
-				if m.Time < w.joined {
-					after = m.Seq // before the caller (re)joined the team: not its
-					continue
 				}
 				if len(resp.Msgs) == limit || !page.fits(len(resp.Msgs), m) {
 					resp.More = true
@@ -301,16 +297,16 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 }
 
 // pullWindow is the part of a conversation the caller may pull: the
-// messages stored from joined (ms, 0: all) up to the seq upTo (0: all).
-type pullWindow struct{ joined, upTo int64 }
+// messages after the seq from (0: all) up to the seq upTo (0: all).
+type pullWindow struct{ from, upTo int64 }
 
 // pullWindow checks that the caller may pull conv and returns what of it.
 // A P2P conversation needs a membership (403), whole. A team conversation
 // needs a member row of the team (403 otherwise): a valid member pulls
-// what was stored since it last joined (one who rejoins sees only what
-// was sent after: NetEase's behaviour; the cut is by message time), one
-// that left, was kicked or whose team was dismissed pulls that part up to
-// its leave (TeamMember.LeftSeq).
+// what was stored after it last joined (TeamMember.JoinSeq: one who
+// rejoins sees only what was sent after, NetEase's behaviour), one that
+// left, was kicked or whose team was dismissed pulls that part up to its
+// leave (TeamMember.LeftSeq). The history op reads the same window.
 func (c *conn) pullWindow(ctx context.Context, conv string) (pullWindow, error) {
 	tid := proto.TeamOfConv(conv)
 	if tid == "" {
@@ -325,12 +321,12 @@ func (c *conn) pullWindow(ctx context.Context, conv string) (pullWindow, error) 
 		return pullWindow{}, fmt.Errorf("member %s of team %s: %w", c.account, tid, err)
 	}
 	if me.Valid {
-		return pullWindow{joined: me.Joined}, nil
+		return pullWindow{from: me.JoinSeq}, nil
 	}
 	if me.LeftSeq <= 0 {
 		return pullWindow{}, errorf(proto.CodeForbidden, "not a member of conversation %q", conv)
 	}
-	return pullWindow{joined: me.Joined, upTo: me.LeftSeq}, nil
+	return pullWindow{from: me.JoinSeq, upTo: me.LeftSeq}, nil
 }
 
 // pageBudget counts the encoded bytes of the items of one paged reply

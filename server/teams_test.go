@@ -452,13 +452,30 @@ func TestTeamRejoinSeesOnlyNewMessages(t *testing.T) {
 	}
 	b.tok(proto.OpTeamQuit, proto.TeamReq{TeamID: tid})
 	a.ok(proto.OpSend, teamText(tid, proto.ChatTeam, "a2", "while away"), nil)
-	// The pull tells before from after the join by the message time (ms):
-	// a message stored in the same millisecond as the join counts as
-	// after it (documented).
-	time.Sleep(2 * time.Millisecond)
+	// History of one that left: up to its leave (the quit notification),
+	// in both directions.
+	var h proto.HistoryResp
+	b.ok(proto.OpHistory, proto.HistoryReq{Conv: conv}, &h)
+	if len(h.Msgs) != 3 || noteOf(t, h.Msgs[2]).Op != proto.TeamOpLeave || h.More {
+		t.Fatalf("bob's history after leaving %+v", h)
+	}
+	b.ok(proto.OpHistory, proto.HistoryReq{Conv: conv, Seq: 2, Newer: true}, &h)
+	if len(h.Msgs) != 1 || h.Msgs[0].Seq != 3 || h.More {
+		t.Fatalf("bob's newer history after leaving %+v", h)
+	}
+	// The pull and history tell before from after the join by seq
+	// (TeamMember.JoinSeq).
 	b.tok(proto.OpTeamApply, proto.TeamReq{TeamID: tid})
 	var after proto.SendResp
 	a.ok(proto.OpSend, teamText(tid, proto.ChatTeam, "a3", "after"), &after)
+	b.ok(proto.OpHistory, proto.HistoryReq{Conv: conv}, &h)
+	if len(h.Msgs) != 2 || h.Msgs[1].Seq != after.Seq || h.More {
+		t.Fatalf("bob's history after rejoining %+v", h)
+	}
+	b.ok(proto.OpHistory, proto.HistoryReq{Conv: conv, Newer: true}, &h)
+	if len(h.Msgs) != 2 || h.Msgs[1].Seq != after.Seq {
+		t.Fatalf("bob's newer history after rejoining %+v", h)
+	}
 	got := b.pullConv(conv, 0)
 	if len(got) == 0 || got[len(got)-1].Seq != after.Seq {
 		t.Fatalf("bob's pull after rejoining %+v", got)
