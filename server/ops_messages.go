@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -26,6 +27,10 @@ const maxCursors = 10000
 // one batch of messages, not MaxPull.
 const pullBatch = 64
 
+// teamNoteIDPrefix starts the client ids of team notification messages
+// (sqlitestore), which clients may not use.
+const teamNoteIDPrefix = "tn-"
+
 // opSend stores and fans out one message: P2P (to an account), or to a
 // team (sendTeam).
 func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
@@ -36,6 +41,11 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	m := req.Msg
 	if m.ClientID == "" || len(m.ClientID) > proto.MaxIDBytes {
 		return result{}, errorf(proto.CodeBadParam, "msg.cid must be 1-%d bytes", proto.MaxIDBytes)
+	}
+	if strings.HasPrefix(m.ClientID, teamNoteIDPrefix) {
+		// Reserved: the store's team notification messages are
+		// "tn-<tid>-<seq>" from the acting member.
+		return result{}, errorf(proto.CodeBadParam, "messageId must not start with %s", teamNoteIDPrefix)
 	}
 	switch m.ChatType {
 	case proto.ChatP2P:

@@ -646,7 +646,8 @@ func (c *conn) teamAndMe(ctx context.Context, tid string) (proto.Team, proto.Tea
 // opTeamMembers is fetchTeamMembers: a page of the team's member rows
 // changed after Since (0: the valid members), cut by count
 // (MaxTeamMembersPage) and bytes (MaxPage). The caller must be or have
-// been a member (one who left reads the list as it is now).
+// been a member (one who left reads the list as it is now). Notify is
+// blanked in rows other than the caller's own (it is private).
 func opTeamMembers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	var req proto.TeamMembersReq
 	if err := decode(d, &req); err != nil {
@@ -671,6 +672,9 @@ func opTeamMembers(ctx context.Context, c *conn, d json.RawMessage) (result, err
 	resp := proto.TeamMembersResp{Members: []proto.TeamMember{}, More: more}
 	var page pageBudget
 	for _, m := range members {
+		if m.Account != c.account {
+			m.Notify = 0 // private to its account
+		}
 		if !page.fits(len(resp.Members), m) {
 			resp.More = true
 			break

@@ -549,12 +549,36 @@ func TestTeamMemberNickNotifyAndPaging(t *testing.T) {
 	if len(all.Members) != 2 {
 		t.Fatalf("members %+v", all)
 	}
+	for _, m := range all.Members {
+		if m.Account == "bob" && m.Notify != proto.NotifyNone {
+			t.Fatalf("bob's own row in his list %+v", m)
+		}
+	}
+	// Notify is private: alice's list has it blank.
+	var theirs proto.TeamMembersResp
+	a.ok(proto.OpTeamMembers, proto.TeamMembersReq{TeamID: tid}, &theirs)
+	for _, m := range theirs.Members {
+		if m.Notify != 0 {
+			t.Fatalf("alice sees a notify state %+v", m)
+		}
+	}
 	var since proto.TeamMembersResp
 	last := max(all.Members[0].Ver, all.Members[1].Ver)
 	b.ok(proto.OpTeamMembers, proto.TeamMembersReq{TeamID: tid, Since: last}, &since)
 	if len(since.Members) != 0 {
 		t.Fatalf("members since %d: %+v", last, since)
 	}
+}
+
+func TestSendRefusesTeamNoteIDs(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	a, _ := e.login("alice")
+	tid := a.tcreate(proto.CreateTeamReq{Name: "t", Type: proto.TeamAdvanced, BeInviteMode: proto.BeInviteAtOnce, Members: []string{"bob"}}).TeamID
+	a.fail(proto.OpSend, teamText(tid, proto.ChatTeam, "tn-"+tid+"-9", "x"), proto.CodeBadParam, "messageId must not start with tn-")
+	p2p := teamText(tid, proto.ChatTeam, "tn-"+tid+"-9", "x")
+	p2p.Msg.ChatType, p2p.Msg.To = proto.ChatP2P, "bob"
+	a.fail(proto.OpSend, p2p, proto.CodeBadParam, "messageId must not start with tn-")
+	a.ok(proto.OpSend, teamText(tid, proto.ChatTeam, "tn", "x"), nil)
 }
 
 func TestTeamBadInput(t *testing.T) {
