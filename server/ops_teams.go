@@ -254,10 +254,7 @@ func (c *conn) teamWritten(w store.TeamWrite, resp proto.TeamResp) result {
 // requested limit req (0: the configured default): 414 naming param when
 // req is negative or above the configured limit of the type.
 func (s *Server) teamMaxMembers(param string, typ, req int) (int, error) {
-	limit := s.cfg.teamMaxMembers()
-	if typ == proto.TeamSuper {
-		limit = s.cfg.superTeamMaxMembers()
-	}
+	limit := s.teamCap(typ)
 	switch {
 	case req < 0:
 		return 0, errorf(proto.CodeBadParam, "%s must not be negative", param)
@@ -267,6 +264,14 @@ func (s *Server) teamMaxMembers(param string, typ, req int) (int, error) {
 		return limit, nil
 	}
 	return req, nil
+}
+
+// teamCap is the configured member cap of a team type.
+func (s *Server) teamCap(typ int) int {
+	if typ == proto.TeamSuper {
+		return s.cfg.superTeamMaxMembers()
+	}
+	return s.cfg.teamMaxMembers()
 }
 
 // checkCreateTeam validates createTeam's option (the doc's names, under
@@ -324,7 +329,8 @@ func (s *Server) createTeam(ctx context.Context, owner string, req proto.CreateT
 	if req.Members == nil {
 		req.Members = []string{}
 	}
-	t, failed, w, err := s.store.CreateTeam(ctx, owner, req, limit, s.now().UnixMilli())
+	// The store takes the cap for the type and clamps req.MaxMembers to it.
+	t, failed, w, err := s.store.CreateTeam(ctx, owner, req, s.teamCap(req.Type), s.now().UnixMilli())
 	if err != nil {
 		return proto.Team{}, nil, false, store.TeamWrite{}, teamErr(err, "create team of "+owner)
 	}

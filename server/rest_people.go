@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -18,10 +19,6 @@ import (
 // have NetEase's names and shapes; a bad field is 414 with a desc naming
 // it. What an action commits is pushed to every connection of the
 // accounts concerned (no requesting connection to skip).
-
-// codeTeamNotFound is NIM's 803, team does not exist (teams land with
-// issue 8, which may move it to package proto).
-const codeTeamNotFound = 803
 
 // MaxGetUinfos is the most accounts one user/getUinfos may name (NIM's 200).
 const MaxGetUinfos = 200
@@ -354,9 +351,11 @@ func (s *Server) restFriendUpdate(r *http.Request) (any, error) {
 }
 
 // restSendAttachMsg is msg/sendAttachMsg: a custom system notification
-// from from to the account to (msgtype 0). save 1 pushes it to to's
-// connections online now; save 2 (the default) also stores it, so that
-// to's devices offline now get it at their next sync. payload, sound and
+// from from to the account to (msgtype 0), or to the team to (msgtype 1:
+// from must be a valid member; it reaches the other valid members). save 1
+// pushes it to the receivers' connections online now; save 2 (the default)
+// also stores it, so that their devices offline now get it at their next
+// sync. payload, sound and
 // option (mobile push settings) are accepted and ignored.
 func (s *Server) restSendAttachMsg(r *http.Request) (any, error) {
 	from, err := formAccount(r, "from")
@@ -391,18 +390,54 @@ func (s *Server) restSendAttachMsg(r *http.Request) (any, error) {
 			return nil, errorf(proto.CodeBadParam, "to %q is not a valid account", to)
 		}
 	case proto.CustomToTeam:
-		// Teams arrive with issue 8; until then no team exists. Then: check
-		// from is a member and resolve to the team's members.
-		return nil, errorf(codeTeamNotFound, "team does not exist: %s", to)
+		if err := checkTeamID("to", to); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, errorf(proto.CodeBadParam, "msgtype must be 0 (to an account) or 1 (to a team)")
 	}
 	if err := s.userExists(r.Context(), from); err != nil {
 		return nil, err
 	}
-	if err := s.userExists(r.Context(), to); err != nil {
+	n := proto.CustomNote{From: from, To: to, ToType: int(msgtype), Content: attach}
+	if msgtype == proto.CustomToAccount {
+		if err := s.userExists(r.Context(), to); err != nil {
+			return nil, err
+		}
+		return nil, s.sendCustom(r.Context(), n, []string{to}, save == 2)
+	}
+	receivers, err := s.teamCustomReceivers(r.Context(), from, to)
+	if err != nil {
 		return nil, err
 	}
-	n := proto.CustomNote{From: from, To: to, ToType: int(msgtype), Content: attach}
-	return nil, s.sendCustom(r.Context(), n, []string{to}, save == 2)
+	if len(receivers) == 0 {
+		return nil, nil // from is the team's only member
+	}
+	return nil, s.sendCustom(r.Context(), n, receivers, save == 2)
+}
+
+// teamCustomReceivers checks that from is a valid member of the live team
+// tid (803 no such team or dismissed, 804 not a member) and returns the
+// team's other valid members: a custom notification to a team reaches
+// every member but its sender.
+func (s *Server) teamCustomReceivers(ctx context.Context, from, tid string) ([]string, error) {
+	t, err := s.store.Team(ctx, tid)
+	if err != nil {
+		return nil, teamErr(err, "team "+tid)
+	}
+	if t.Dismissed {
+		return nil, errorf(proto.CodeTeamNotFound, "team does not exist: %s", tid)
+	}
+	m, err := s.store.TeamMember(ctx, tid, from)
+	if err != nil {
+		return nil, teamErr(err, "member "+from+" of team "+tid)
+	}
+	if !m.Valid {
+		return nil, errorf(proto.CodeTeamNotMember, "%s is not a member of team %s", from, tid)
+	}
+	all, err := s.store.TeamAccounts(ctx, tid)
+	if err != nil {
+		return nil, fmt.Errorf("members of team %s: %w", tid, err)
+	}
+	return slices.DeleteFunc(all, func(a string) bool { return a == from }), nil
 }

@@ -284,6 +284,51 @@ func TestRESTFriends(t *testing.T) {
 	}
 }
 
+func TestRESTSendAttachMsgToTeam(t *testing.T) {
+	e := newEnv(t, "app", "bob", "carol", "dan")
+	a, _ := e.login("app")
+	b, _ := e.login("bob")
+	d, _ := e.login("dan")
+	tid := a.tcreate(proto.CreateTeamReq{Name: "t", Type: proto.TeamAdvanced, BeInviteMode: proto.BeInviteAtOnce, Members: []string{"bob", "carol"}}).TeamID
+	e.restFail("msg/sendAttachMsg", url.Values{"from": {"dan"}, "msgtype": {"1"}, "to": {tid}, "attach": {"x"}}, proto.CodeTeamNotMember, "dan")
+
+	// save 1: pushed to the other members online now.
+	e.restOK("msg/sendAttachMsg", url.Values{"from": {"bob"}, "msgtype": {"1"}, "to": {tid}, "attach": {"one"}, "save": {"1"}})
+	var n proto.CustomNote
+	a.push(proto.PushCustom, &n)
+	if n.From != "bob" || n.To != tid || n.ToType != proto.CustomToTeam || n.Content != "one" {
+		t.Fatalf("pushed team custom %+v", n)
+	}
+	b.noPush(proto.PushCustom)
+	d.noPush(proto.PushCustom)
+
+	// save 2: stored for each other member (carol, offline, syncs it).
+	e.restOK("msg/sendAttachMsg", url.Values{"from": {"bob"}, "msgtype": {"1"}, "to": {tid}, "attach": {"two"}})
+	if got := decodeData[proto.CustomNote](t, a.changeOf(proto.ChangeCustom)); got.Content != "two" || got.ToType != proto.CustomToTeam {
+		t.Fatalf("stored team custom %+v", got)
+	}
+	c, _ := e.login("carol")
+	var sync proto.SyncResp
+	c.ok(proto.OpSync, proto.SyncReq{}, &sync)
+	found := false
+	for _, ch := range sync.Changes {
+		if ch.Kind == proto.ChangeCustom && decodeData[proto.CustomNote](t, ch).Content == "two" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("carol's sync has no team custom notification: %+v", sync.Changes)
+	}
+	b.noChange(proto.ChangeCustom)
+	d.noChange(proto.ChangeCustom)
+
+	// One who left, and a dismissed team.
+	b.tok(proto.OpTeamQuit, proto.TeamReq{TeamID: tid})
+	e.restFail("msg/sendAttachMsg", url.Values{"from": {"bob"}, "msgtype": {"1"}, "to": {tid}, "attach": {"x"}}, proto.CodeTeamNotMember, "bob")
+	a.tok(proto.OpTeamDismiss, proto.TeamReq{TeamID: tid})
+	e.restFail("msg/sendAttachMsg", url.Values{"from": {"app"}, "msgtype": {"1"}, "to": {tid}, "attach": {"x"}}, proto.CodeTeamNotFound, tid)
+}
+
 func TestRESTSendAttachMsg(t *testing.T) {
 	e := newEnv(t, "app", "bob")
 	b1, _ := e.login("bob")
@@ -328,7 +373,8 @@ func TestRESTSendAttachMsg(t *testing.T) {
 		code int
 		want string
 	}{
-		{url.Values{"from": {"app"}, "msgtype": {"1"}, "to": {"12345"}, "attach": {"x"}}, 803, "team does not exist: 12345"},
+		{url.Values{"from": {"app"}, "msgtype": {"1"}, "to": {"12345"}, "attach": {"x"}}, proto.CodeTeamNotFound, "12345"},
+		{url.Values{"from": {"app"}, "msgtype": {"1"}, "to": {"x y"}, "attach": {"x"}}, proto.CodeBadParam, "to"},
 		{url.Values{"from": {"app"}, "msgtype": {"0"}, "to": {"bob"}, "attach": {big + "a"}}, proto.CodeBadParam, "attach must be at most 4096"},
 		{url.Values{"from": {"app"}, "msgtype": {"0"}, "to": {"bob"}}, proto.CodeBadParam, "attach is required"},
 		{url.Values{"from": {"app"}, "msgtype": {"0"}, "to": {"bob"}, "attach": {"x"}, "save": {"3"}}, proto.CodeBadParam, "save"},
