@@ -337,3 +337,29 @@ func TestTeamNormalModesAndMemberChanges(t *testing.T) {
 		t.Errorf("JoinSeq a %d (want 0), b %d (want 1: after the create notification)", ma.JoinSeq, mb.JoinSeq)
 	}
 }
+
+// A dismiss expires the invitations of accounts that are not members.
+func TestTeamDismissExpiresInvitations(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, t.TempDir(), nil)
+	revUsers(t, s, "own", "x")
+	tm, _, _, err := s.CreateTeam(ctx, "own", proto.CreateTeamReq{Name: "t", Type: proto.TeamAdvanced, Members: []string{"x"}}, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.DismissTeam(ctx, "own", tm.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ch := range w.Changes {
+		if ch.Account == "x" && ch.Kind == proto.ChangeNote && strings.Contains(string(ch.Data), `"status":4`) {
+			n++
+		}
+	}
+	var status int
+	s.r.QueryRowContext(ctx, `SELECT status FROM notes WHERE account = 'x' AND target = ?`, tm.ID).Scan(&status)
+	if n != 1 || status != proto.NoteExpired {
+		t.Errorf("x's invitation after the dismiss: status %d, %d changes", status, n)
+	}
+}

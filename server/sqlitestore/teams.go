@@ -212,10 +212,10 @@ func (t *teamTx) remove(account string) error {
 // expireNotes sets account's untreated invitations to the team (its own
 // inbox) and applications to it (every admin's copy) to NoteExpired, with a
 // ChangeNote for each copy: called whenever account joins or leaves, so no
-// stale note can make it join later.
+// stale note can make it join later. Account "" (a dismiss): everyone's.
 func (t *teamTx) expireNotes(account string) error {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, account FROM notes WHERE target = ? AND status = ?
-		AND (account = ?3 AND type = ? OR src = ?3 AND type = ?) ORDER BY id`,
+		AND ((?3 = '' OR account = ?3) AND type = ? OR (?3 = '' OR src = ?3) AND type = ?) ORDER BY id`,
 		t.t.ID, proto.NoteUntreated, account, t.noteType(proto.NoteTeamInvite), t.noteType(proto.NoteTeamApply))
 	if err != nil {
 		return fmt.Errorf("find notes of %s to team %s: %w", account, t.t.ID, err)
@@ -801,6 +801,9 @@ func (s *Store) DismissTeam(ctx context.Context, by, tid string, nowMs int64) (s
 			if err := t.remove(a); err != nil {
 				return err
 			}
+		}
+		if err := t.expireNotes(""); err != nil { // invitations of non-members too
+			return err
 		}
 		t.t.Dismissed, t.t.Updated = true, nowMs
 		return t.fanOut(all...)
