@@ -363,3 +363,39 @@ func TestTeamDismissExpiresInvitations(t *testing.T) {
 		t.Errorf("x's invitation after the dismiss: status %d, %d changes", status, n)
 	}
 }
+
+// BenchmarkTeamInfoUpdateAtLimits: the worst case of a team's fan-out, an
+// info update of a 2,000-member super team whose text fields are at their
+// limits (each of the 2,000 ChangeTeam entries carries the whole team).
+func BenchmarkTeamInfoUpdateAtLimits(b *testing.B) {
+	s := open(b, b.TempDir(), nil)
+	ctx := b.Context()
+	var members []string
+	for i := range proto.DefaultSuperMembers {
+		a := "u" + strings.Repeat("0", 4-len(itoa(i))) + itoa(i)
+		members = append(members, a)
+		if err := s.CreateUser(ctx, store.User{Accid: a, Salt: []byte{1}, TokenHash: []byte{2}, CreatedMs: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	tm, _, _, err := s.CreateTeam(ctx, members[0], proto.CreateTeamReq{Name: strings.Repeat("名", proto.MaxTeamNameRunes),
+		Type: proto.TeamSuper, BeInviteMode: proto.BeInviteAtOnce, Members: members[1:],
+		Icon: strings.Repeat("i", proto.MaxTeamIconBytes), Intro: strings.Repeat("介", proto.MaxTeamIntroRunes),
+		ClientCustom: strings.Repeat("c", proto.MaxTeamCustomBytes)}, 0, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var bytes int
+	for i := 0; b.Loop(); i++ {
+		ann := strings.Repeat("公", proto.MaxTeamAnnounceRunes-8) + strings.Repeat("0", 8-len(itoa(i))) + itoa(i)
+		w, err := s.UpdateTeam(ctx, members[0], tm.ID, proto.TeamUpdate{Announcement: &ann}, int64(2+i))
+		if err != nil || len(w.Changes) != proto.DefaultSuperMembers {
+			b.Fatalf("%d changes, %v", len(w.Changes), err)
+		}
+		bytes = 0
+		for _, ch := range w.Changes {
+			bytes += len(ch.Data)
+		}
+	}
+	b.ReportMetric(float64(bytes), "logbytes/op")
+}
