@@ -60,8 +60,9 @@ const (
 // nobody; InviteMode, UpdateInfoMode, UpdateCustomMode 0 owner and
 // managers only / 1 everyone; BeInviteMode 0 the invitee must accept / 1
 // it joins at once; MuteMode 0 none / 1 normal members muted / 3 everyone
-// muted; a member's Notify (updateTeamNotifyState) 0 all / 1 managers'
-// messages only / 2 none.
+// muted; a member's Notify (updateTeamNotifyState, fetchTeamNotifyState)
+// 0 all / 1 none / 2 managers' messages only, the plugin doc's numbers
+// (NIM's NIMTeamNotifyState).
 const (
 	JoinAnyone   = 0
 	JoinApproval = 1
@@ -78,8 +79,8 @@ const (
 	MuteAll    = 3
 
 	NotifyAll      = 0
-	NotifyManagers = 1
-	NotifyNone     = 2
+	NotifyNone     = 1
+	NotifyManagers = 2
 )
 
 // Team limits (NetEase's where it has one).

@@ -1317,7 +1317,7 @@ func (s *Store) UpdateMember(ctx context.Context, by, tid, account string, nick,
 // SetTeamNotify implements store.Teams.
 func (s *Store) SetTeamNotify(ctx context.Context, account, tid string, notify int, nowMs int64) (store.TeamWrite, error) {
 	w, err := s.teamWrite(ctx, tid, nowMs, func(t *teamTx) error {
-		if notify < proto.NotifyAll || notify > proto.NotifyNone {
+		if notify != proto.NotifyAll && notify != proto.NotifyNone && notify != proto.NotifyManagers {
 			return teamErr(414, "notify %d is not valid", notify)
 		}
 		m, err := t.member(account)
