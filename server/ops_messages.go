@@ -81,14 +81,8 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		if black {
 			// A retry of a message stored before the blacklisting was
 			// delivered: answer it as the duplicate it is.
-			old, err := c.s.store.MessageByClientID(ctx, proto.P2PConv(c.account, m.To), c.account, m.ClientID)
-			if err == nil {
-				return result{reply: proto.SendResp{ServerID: old.ServerID, Conv: old.Conv, Seq: old.Seq, Time: old.Time, Dup: true}}, nil
-			}
-			if !errors.Is(err, store.ErrNotFound) {
-				return result{}, fmt.Errorf("look up message %s/%s: %w", c.account, m.ClientID, err)
-			}
-			return result{}, errorf(proto.CodeBlacklisted, "message refused by the receiver's settings")
+			return c.storedRetry(ctx, proto.P2PConv(c.account, m.To), m.ClientID,
+				errorf(proto.CodeBlacklisted, "message refused by the receiver's settings"))
 		}
 	}
 	msg := proto.Msg{
@@ -102,18 +96,7 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		Ext:        ext,
 		FromClient: c.info.ClientType,
 	}
-	if err := checkItemSize(msg); err != nil {
-		return result{}, err
-	}
-	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
-	if err != nil {
-		return result{}, fmt.Errorf("store message %s/%s: %w", c.account, m.ClientID, err)
-	}
-	res := result{reply: proto.SendResp{ServerID: stored.ServerID, Conv: stored.Conv, Seq: stored.Seq, Time: stored.Time, Dup: dup}}
-	if !dup {
-		res.msgs = []proto.Msg{stored}
-	}
-	return res, nil
+	return c.storeSent(ctx, msg)
 }
 
 // sendTeam sends m to the team m.To (chatType 1 or 5, which must match
@@ -150,11 +133,7 @@ func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
 	if err := c.s.store.CanSend(ctx, tid, c.account); err != nil {
 		// A retry of a message stored before the refusal (muted, left)
 		// was delivered: answer it as the duplicate it is.
-		old, lookErr := c.s.store.MessageByClientID(ctx, conv, c.account, m.ClientID)
-		if lookErr == nil {
-			return result{reply: proto.SendResp{ServerID: old.ServerID, Conv: old.Conv, Seq: old.Seq, Time: old.Time, Dup: true}}, nil
-		}
-		return result{}, teamErr(err, "send to team "+tid)
+		return c.storedRetry(ctx, conv, m.ClientID, teamErr(err, "send to team "+tid))
 	}
 	msg := proto.Msg{
 		ClientID:   m.ClientID,
@@ -167,18 +146,45 @@ func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
 		Ext:        ext,
 		FromClient: c.info.ClientType,
 	}
+	return c.storeSent(ctx, msg)
+}
+
+// storeSent stores a checked message of the caller and returns the
+// send's result: the reply and, unless the message had been stored
+// before (a retry), the message for the dispatcher to push.
+func (c *conn) storeSent(ctx context.Context, msg proto.Msg) (result, error) {
 	if err := checkItemSize(msg); err != nil {
 		return result{}, err
 	}
 	stored, dup, err := c.s.store.Send(ctx, msg, c.s.now().UnixMilli())
 	if err != nil {
-		return result{}, fmt.Errorf("store team message %s/%s: %w", c.account, m.ClientID, err)
+		return result{}, fmt.Errorf("store message %s/%s in %s: %w", c.account, msg.ClientID, msg.Conv, err)
 	}
-	res := result{reply: proto.SendResp{ServerID: stored.ServerID, Conv: stored.Conv, Seq: stored.Seq, Time: stored.Time, Dup: dup}}
+	res := result{reply: sendResp(stored, dup)}
 	if !dup {
 		res.msgs = []proto.Msg{stored}
 	}
 	return res, nil
+}
+
+// storedRetry answers a send that is refused now (refusal): if the caller
+// had stored this client id in conv before, the send is a retry of a
+// delivered message and gets that message's reply as a duplicate;
+// otherwise the refusal.
+func (c *conn) storedRetry(ctx context.Context, conv, cid string, refusal error) (result, error) {
+	old, err := c.s.store.MessageByClientID(ctx, conv, c.account, cid)
+	if err == nil {
+		return result{reply: sendResp(old, true)}, nil
+	}
+	if !errors.Is(err, store.ErrNotFound) {
+		return result{}, fmt.Errorf("look up message %s/%s: %w", c.account, cid, err)
+	}
+	return result{}, refusal
+}
+
+// sendResp is the SendResp of a stored message.
+func sendResp(m proto.Msg, dup bool) proto.SendResp {
+	return proto.SendResp{ServerID: m.ServerID, Conv: m.Conv, Seq: m.Seq, Time: m.Time, Dup: dup}
 }
 
 // checkTextBody validates a text or tip body, {"text": "..."}, with
