@@ -224,6 +224,13 @@ type Msg struct {
 	// gone from the server; it keeps its Seq so that the sequence has no
 	// hole. History leaves revoked messages out.
 	Revoked bool `json:"revoked,omitempty"`
+	// TeamReceipt: a team message that asks its readers for receipts
+	// (teamReceiptEnabled; teamreceipts.go). The server fills
+	// ReceiptRead and ReceiptUnread on such messages in pulls and history,
+	// and ReceiptUnread (every other valid member) in the SendResp.
+	TeamReceipt   bool `json:"trc,omitempty"`
+	ReceiptRead   int  `json:"trr,omitempty"`
+	ReceiptUnread int  `json:"tru,omitempty"`
 }
 
 // SendReq sends one message. Sending is idempotent: resending the same
@@ -239,6 +246,9 @@ type SendResp struct {
 	Seq      int64  `json:"seq"`
 	Time     int64  `json:"time"`
 	Dup      bool   `json:"dup,omitempty"` // true when this ClientID had been stored before
+	// ReceiptUnread: for a team message with TeamReceipt, the other valid
+	// members when it was stored (its teamReceiptInfo.unreadCount).
+	ReceiptUnread int `json:"tru,omitempty"`
 }
 
 // Change is one entry of an account's change log: every write another device

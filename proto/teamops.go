@@ -43,6 +43,9 @@ type TeamAccountsReq struct {
 	Accounts []string `json:"accounts"`
 	On       bool     `json:"on,omitempty"`
 	Ps       string   `json:"ps,omitempty"`
+	// Attach is invitationToTeam's attach: the app's extension of the
+	// invitations, their system notifications' notifyExt (≤ MaxTeamCustomBytes).
+	Attach string `json:"attach,omitempty"`
 }
 
 // Team answers (TeamAnswerReq.Kind).
