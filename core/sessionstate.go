@@ -339,7 +339,14 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	}
 	if final && t.c.Config().ShouldSyncUnreadCount {
 		if r, u, take := syncedRead(s, cv); take {
-			s.ReadSeq, s.Unread, changed = r, u, true
+			if isTeamChat(cv.ChatType) && !t.c.Config().ShouldCountTeam {
+				// The server counts team notification messages too: its
+				// count is an upper bound here, and so is this session's.
+				u = min(u, s.Unread)
+			}
+			if r != s.ReadSeq || u != s.Unread {
+				s.ReadSeq, s.Unread, changed = r, u, true
+			}
 		}
 	}
 	event := ""

@@ -337,3 +337,42 @@ func TestSuperTeamMessages(t *testing.T) {
 		t.Errorf("unread after mark read %d", u)
 	}
 }
+
+// With shouldSyncUnreadCount, a new device takes the server's read mark
+// and unread count, which counts team notification messages: without
+// shouldCountTeam they stay out of the count there too.
+func TestTeamSyncedUnreadLeavesNotificationsOut(t *testing.T) {
+	ts := startServer(t)
+	for _, u := range []string{"alice", "bob"} {
+		ts.user(u)
+	}
+	tid := createTeam(t, ts, "alice", proto.TeamAdvanced, "bob")
+	name := "renamed"
+	if err := rawCall(t, ts, "alice", proto.OpTeamUpdate, proto.TeamUpdateReq{TeamID: tid, TeamUpdate: proto.TeamUpdate{Name: &name}}, nil); err != nil {
+		t.Fatalf("update team: %v", err)
+	}
+	a := newDevice(t, ts, false)
+	a.login("alice")
+	a.sendTeam(tid, proto.ChatTeam, "after the rename")
+	for _, countTeam := range []bool{false, true} {
+		b := teamDevice(t, ts, func(c *core.Config) { c.ShouldSyncUnreadCount, c.ShouldCountTeam = true, countTeam })
+		b.login("bob")
+		notes := 0
+		for _, v := range b.teamMessages(tid, proto.ChatTeam) {
+			if noteOp(v) >= 0 && v.From != "bob" {
+				notes++
+			}
+		}
+		if notes == 0 {
+			t.Fatal("bob has no team notification")
+		}
+		want := 1
+		if countTeam {
+			want += notes
+		}
+		if u := b.unreadOf(tid); u != want {
+			t.Errorf("shouldCountTeam %v: unread %d, want %d", countTeam, u, want)
+		}
+		b.c.Logout(context.Background())
+	}
+}
