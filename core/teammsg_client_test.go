@@ -286,7 +286,9 @@ func TestTeamSendRefusals(t *testing.T) {
 		t.Errorf("the refused message was sent again after a reconnect (%d sends, was %d)", n, sends)
 	}
 	ms := b.teamMessages(tid, proto.ChatTeam)
-	if !slices.ContainsFunc(ms, func(m core.MessageView) bool { return m.MessageID == v.MessageID && m.DeliveryState == core.DeliveryFailed }) {
+	if !slices.ContainsFunc(ms, func(m core.MessageView) bool {
+		return m.MessageID == v.MessageID && m.DeliveryState == core.DeliveryFailed
+	}) {
 		t.Errorf("the refused message is not cached as failed: %+v", ms)
 	}
 }
