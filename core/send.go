@@ -254,7 +254,7 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 	mc := m
 	s.LastMsg, s.UpdateTime = &mc, max(s.UpdateTime, m.Time)
 	if s.Conv == "" {
-		s.Conv = sessionConv(r.account, m.ChatType, m.SessionID)
+		s.Conv = localConv(r.account, m.ChatType, m.SessionID)
 	}
 	t.putSession(s, kind)
 	t.msgs = append(t.msgs, m)
@@ -458,7 +458,7 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 	s, ok := t.session(m.SK)
 	if !ok { // the pending write failed
 		s = Session{Key: m.SK, ID: m.SessionID, ChatType: m.ChatType}
-		s.Conv = sessionConv(r.account, m.ChatType, m.SessionID)
+		s.Conv = localConv(r.account, m.ChatType, m.SessionID)
 	}
 	// Cleared while it was being sent (deleteAllmessagesInSession,
 	// deleteAllMessages took its cached copy): it stays cleared, as a

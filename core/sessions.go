@@ -149,7 +149,7 @@ func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chat
 	}
 	s.UpdateTime = max(s.UpdateTime, now)
 	if s.Conv == "" {
-		s.Conv = sessionConv(r.account, chatType, sessionID)
+		s.Conv = localConv(r.account, chatType, sessionID)
 	}
 	t.putSession(s, kind)
 	return c.cacheFailed(r, t.commit(ctx))

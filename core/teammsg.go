@@ -52,6 +52,18 @@ func sessionConv(me string, chatType int, sessionID string) string {
 	return ""
 }
 
+// localConv is the conversation a session made here (a send, a
+// creatRecentSession) takes before the server names it: a P2P session's;
+// none for a team, whose conversation's chat type only the server knows (a
+// session of the wrong one, 1 for a super team, must not take the team's
+// conversation from the session of the server's type).
+func localConv(me string, chatType int, sessionID string) string {
+	if chatType == proto.ChatP2P {
+		return proto.P2PConv(me, sessionID)
+	}
+	return ""
+}
+
 // convSessionID returns the session id of server conversation conv of
 // chatType as account me sees it (the peer, or the team id), or "" when
 // conv is not one of me's conversations of that type.

@@ -378,3 +378,92 @@ func TestTeamSyncedUnreadLeavesNotificationsOut(t *testing.T) {
 		b.c.Logout(context.Background())
 	}
 }
+
+// A team push lost on the way leaves a hole that the next push fills (gap
+// pull); creatRecentSession, updateRecentLocalExt and forwardMessage take
+// team sessions; a session made with the wrong chat type of a super team
+// (1) does not capture the super team's conversation.
+func TestTeamGapAndSessionMethods(t *testing.T) {
+	ts := startServer(t)
+	for _, u := range []string{"alice", "bob"} {
+		ts.user(u)
+	}
+	tid := createTeam(t, ts, "alice", proto.TeamAdvanced, "bob")
+	sid := createTeam(t, ts, "alice", proto.TeamSuper, "bob")
+	a, b := newDevice(t, ts, false), newDevice(t, ts, false)
+	a.login("alice")
+	b.login("bob")
+	ctx := context.Background()
+
+	first := a.sendTeam(tid, proto.ChatTeam, "first")
+	b.waitFor("bob gets the first", func() bool { n, _ := b.recvByID(); return n[first.MessageID] == 1 })
+	dropped := make(chan struct{}, 1)
+	b.net.mu.Lock()
+	b.net.drop = func(f proto.Frame) bool {
+		if f.ID == 0 && f.Op == proto.PushMsg {
+			b.net.mu.Lock() // once (called with b.net.mu not held)
+			b.net.drop = nil
+			b.net.mu.Unlock()
+			dropped <- struct{}{}
+			return true
+		}
+		return false
+	}
+	b.net.mu.Unlock()
+	lost := a.sendTeam(tid, proto.ChatTeam, "lost push")
+	<-dropped
+	next := a.sendTeam(tid, proto.ChatTeam, "next")
+	b.waitFor("bob fills the gap", func() bool {
+		n, _ := b.recvByID()
+		return n[lost.MessageID] == 1 && n[next.MessageID] == 1
+	})
+	if u := b.unreadOf(tid); u != 3 {
+		t.Errorf("bob's unread %d, want 3", u)
+	}
+
+	// Forward a team message into the super team.
+	fw, err := b.c.ForwardMessage(ctx, core.ForwardParams{SessionID: tid, ChatType: proto.ChatTeam, MessageID: next.MessageID,
+		ToSessionID: sid, ToChatType: proto.ChatSuperTeam})
+	if err != nil || fw.ChatType != proto.ChatSuperTeam || fw.SessionID != sid || textOf(*fw) != "next" {
+		t.Fatalf("forward: %+v, %v", fw, err)
+	}
+	a.waitFor("alice gets the forward", func() bool { n, _ := a.recvByID(); return n[fw.MessageID] == 1 })
+	if s := a.session(sid); s == nil || s.ChatType != proto.ChatSuperTeam {
+		t.Errorf("alice's super team session %+v", s)
+	}
+
+	// A session of the super team under chatType 1: a send fails (805) and
+	// the super team's messages still go to its chatType 5 session.
+	if err := a.c.CreateRecentSession(ctx, sid, proto.ChatTeam); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.c.SendText(ctx, core.SendTextParams{SessionID: sid, ChatType: proto.ChatTeam, Text: "x"}); core.AsError(err) == nil || core.AsError(err).Code != proto.CodeTeamType {
+		t.Fatalf("send with chatType 1 to a super team: %v, want 805", err)
+	}
+	again := b.sendTeam(sid, proto.ChatSuperTeam, "again")
+	a.waitFor("alice gets it", func() bool { n, _ := a.recvByID(); return n[again.MessageID] == 1 })
+	_, last := a.recvByID()
+	if v := last[again.MessageID]; v.ChatType != proto.ChatSuperTeam {
+		t.Errorf("super team message reported with chatType %d", v.ChatType)
+	}
+	if ms := a.teamMessages(sid, proto.ChatSuperTeam); !slices.ContainsFunc(ms, func(v core.MessageView) bool { return v.MessageID == again.MessageID }) {
+		t.Errorf("not in the chatType 5 session: %+v", ms)
+	}
+
+	// creatRecentSession and updateRecentLocalExt of a team session.
+	if err := b.c.DeleteRecentSession(ctx, tid, proto.ChatTeam); err != nil {
+		t.Fatal(err)
+	}
+	if b.session(tid) != nil {
+		t.Fatal("deleted session still listed")
+	}
+	if err := b.c.CreateRecentSession(ctx, tid, proto.ChatTeam); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.c.UpdateRecentLocalExt(ctx, tid, proto.ChatTeam, json.RawMessage(`{"pinned":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.session(tid); s == nil || string(s.LocalExt) != `{"pinned":true}` || s.ChatType != proto.ChatTeam {
+		t.Errorf("bob's team session %+v", s)
+	}
+}
