@@ -18,8 +18,9 @@ func isTeamChat(chatType int) bool {
 	return chatType == proto.ChatTeam || chatType == proto.ChatSuperTeam
 }
 
-// maxTeamIDBytes bounds a team id parameter (the server's bound).
-const maxTeamIDBytes = 64
+// maxTeamSessionIDBytes bounds a team session id parameter (the server's
+// bound for a team id).
+const maxTeamSessionIDBytes = 64
 
 // checkTeamSessionID checks a team id parameter called name: 1-64 of
 // letters, digits and _ . @ - (the server's rule).
@@ -27,7 +28,7 @@ func checkTeamSessionID(name, tid string) error {
 	if tid == "" {
 		return BadParam(name, "must not be empty")
 	}
-	if len(tid) > maxTeamIDBytes {
+	if len(tid) > maxTeamSessionIDBytes {
 		return BadParam(name, "must be a team id (1-64 letters, digits, _ . @ -)")
 	}
 	for i := 0; i < len(tid); i++ {
