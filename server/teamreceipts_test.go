@@ -1,7 +1,9 @@
 package server
 
 import (
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"yunxin/proto"
@@ -153,5 +155,36 @@ func TestTeamReceiptIgnoredForP2P(t *testing.T) {
 		if m.TeamReceipt || m.ReceiptUnread != 0 {
 			t.Fatalf("pulled %+v", m)
 		}
+	}
+}
+
+// invitationToTeam's attach becomes the invitations' notifyExt, over the
+// op and over REST team/add; past MaxTeamCustomBytes it is a 414.
+func TestTeamInviteAttach(t *testing.T) {
+	e := newEnv(t, "alice", "bob", "carol")
+	a, _ := e.login("alice")
+	b, _ := e.login("bob")
+	c, _ := e.login("carol")
+	tid := a.tcreate(proto.CreateTeamReq{Name: "adv", Type: proto.TeamAdvanced}).TeamID
+
+	big := strings.Repeat("x", proto.MaxTeamCustomBytes+1)
+	a.fail(proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: []string{"bob"}, Attach: big}, proto.CodeBadParam, "attach")
+	b.noChange(proto.ChangeNote, a)
+
+	inv := a.tok(proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: []string{"bob"}, Ps: "come", Attach: `{"room":7}`})
+	if !inv.Pending {
+		t.Fatalf("invite %+v", inv)
+	}
+	var n proto.SysNote
+	b.change(proto.ChangeNote, &n)
+	if n.Type != proto.NoteTeamInvite || n.Ps != "come" || n.Ext != `{"room":7}` {
+		t.Fatalf("bob's invitation %+v", n)
+	}
+
+	e.restFail("team/add", url.Values{"tid": {tid}, "owner": {"alice"}, "members": {`["carol"]`}, "magree": {"1"}, "attach": {big}}, proto.CodeBadParam, "attach")
+	e.restOK("team/add", url.Values{"tid": {tid}, "owner": {"alice"}, "members": {`["carol"]`}, "magree": {"1"}, "attach": {"hello"}})
+	c.change(proto.ChangeNote, &n)
+	if n.Type != proto.NoteTeamInvite || n.Ext != "hello" {
+		t.Fatalf("carol's invitation %+v", n)
 	}
 }

@@ -17,6 +17,8 @@ var teamReceiptTests = []struct {
 	{"TeamReceiptSend", testTeamReceiptSend},
 	{"TeamReceiptCounts", testTeamReceiptCounts},
 	{"TeamReceiptWindow", testTeamReceiptWindow},
+	// invitationToTeam's attach (issue 8, with the receipts).
+	{"TeamInviteExt", testTeamInviteExt},
 }
 
 // teamMsg stores a team text message from → tid (asking for receipts with
@@ -224,5 +226,22 @@ func testTeamReceiptWindow(t *testing.T, s store.Store) {
 	}
 	if _, read, unread := counts(t, s, proto.TeamConv(tm.ID), before.Seq); read != 0 || unread != 1 {
 		t.Fatalf("m1: read %d unread %d", read, unread)
+	}
+}
+
+// InviteToTeamExt: the pending invitations carry ext as their notifyExt.
+func testTeamInviteExt(t *testing.T, s store.Store) {
+	users(t, s, "own", "a", "b")
+	tm := mkTeam(t, s, "own", proto.TeamAdvanced, func(r *proto.CreateTeamReq) { r.BeInviteMode = proto.BeInviteNeedsConsent })
+	_, pending, w, err := s.InviteToTeamExt(t.Context(), "own", tm.ID, []string{"a", "b"}, "ps", `{"k":1}`, true, 2000)
+	if err != nil || !pending {
+		t.Fatalf("invite: pending %v, %v", pending, err)
+	}
+	sameChanges(t, s, w.Changes)
+	for _, acc := range []string{"a", "b"} {
+		ns := notes(t, s, acc)
+		if len(ns) != 1 || ns[0].Type != proto.NoteTeamInvite || ns[0].Ps != "ps" || ns[0].Ext != `{"k":1}` {
+			t.Fatalf("%s's invitations %+v", acc, ns)
+		}
 	}
 }
