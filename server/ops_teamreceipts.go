@@ -24,7 +24,8 @@ func opTeamReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, err
 	if err := decode(d, &req); err != nil {
 		return result{}, err
 	}
-	if err := checkTeamID("tid", req.TeamID); err != nil {
+	// sessionId: the SDK's parameter (the team id).
+	if err := checkTeamID("sessionId", req.TeamID); err != nil {
 		return result{}, err
 	}
 	// messageIds is the SDK's parameter (the messages' seqs on the wire).

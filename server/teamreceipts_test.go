@@ -136,7 +136,7 @@ func TestTeamReceipts(t *testing.T) {
 	for _, seqs := range [][]int64{nil, {}, many, {0}, {2, -1}} {
 		b.fail(proto.OpTeamReceipt, proto.TeamReceiptReq{TeamID: tid, Seqs: seqs}, proto.CodeBadParam, "messageIds")
 	}
-	b.fail(proto.OpTeamReceipt, proto.TeamReceiptReq{TeamID: "x y", Seqs: []int64{1}}, proto.CodeBadParam, "tid")
+	b.fail(proto.OpTeamReceipt, proto.TeamReceiptReq{TeamID: "x y", Seqs: []int64{1}}, proto.CodeBadParam, "sessionId")
 }
 
 // A P2P message cannot ask for team receipts: the flag is not stored.
