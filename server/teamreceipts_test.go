@@ -90,6 +90,15 @@ func TestTeamReceipts(t *testing.T) {
 		t.Fatalf("alice's receipt change after carol %+v", info)
 	}
 
+	// A device that was offline finds the newest counts at its sync.
+	a3, _ := e.login("alice")
+	var sync proto.SyncResp
+	a3.ok(proto.OpSync, proto.SyncReq{}, &sync)
+	info = decodeData[proto.TeamReceiptInfo](t, find(t, sync.Changes, proto.ChangeTeamReceipt, store.TeamReceiptKey(conv, sent.Seq)))
+	if info.Read != 2 || info.Unread != 0 {
+		t.Fatalf("alice's synced receipt change %+v", info)
+	}
+
 	// Pulls and history carry the counts; a resend answers the unread now.
 	for _, m := range a1.pullConv(conv, 0) {
 		if m.Seq == sent.Seq && (!m.TeamReceipt || m.ReceiptRead != 2 || m.ReceiptUnread != 0) {
