@@ -317,7 +317,7 @@ func (c *Client) InvitationToTeam(ctx context.Context, teamID string, accounts [
 	if resp.Pending {
 		return out, nil
 	}
-	if _, err := c.syncMembers(ctx, r, l, teamID); err != nil && !isNetwork(err) {
+	if _, err := c.syncMembers(ctx, r, l, teamID, false); err != nil && !isNetwork(err) {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -394,7 +394,7 @@ func (c *Client) fetchMembers(ctx context.Context, teamID string, mutedOnly bool
 		return nil, err
 	}
 	if _, l, err := c.online(); err == nil {
-		if _, err := c.syncMembers(ctx, r, l, teamID); err != nil && !isNetwork(err) {
+		if _, err := c.syncMembers(ctx, r, l, teamID, false); err != nil && !isNetwork(err) {
 			return nil, err
 		}
 	}
@@ -441,7 +441,9 @@ func (c *Client) TeamMember(ctx context.Context, teamID, account string) (*TeamM
 }
 
 // UpdateUserNick sets account's nickname in a team (updateUserNick; its
-// own, or any member's by the owner or a manager). 415 offline.
+// own, or any member's by the owner or a manager). The other members see
+// it at their next fetch of the member list after the team's next change.
+// 415 offline.
 func (c *Client) UpdateUserNick(ctx context.Context, teamID, account, nick string) error {
 	if err := checkTeamID(teamID); err != nil {
 		return err
@@ -452,8 +454,21 @@ func (c *Client) UpdateUserNick(ctx context.Context, teamID, account, nick strin
 	if err := checkTeamRunes("newNick", nick, proto.MaxTeamNickRunes, true); err != nil {
 		return err
 	}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamMember, proto.TeamMemberReq{TeamID: teamID, Account: account, Nick: &nick}, &proto.TeamResp{})
-	return err
+	r, l, err := c.teamWrite(ctx, proto.OpTeamMember, proto.TeamMemberReq{TeamID: teamID, Account: account, Nick: &nick}, &proto.TeamResp{})
+	if err != nil || account == r.account {
+		return err
+	}
+	// Another's nick reaches only its own log: refresh the cached list
+	// (when there is one) to see it here.
+	c.mu.Lock()
+	_, fetched := memberCursor(r.st.lookup, teamID)
+	c.mu.Unlock()
+	if fetched {
+		if _, err := c.syncMembers(ctx, r, l, teamID, true); err != nil && !isNetwork(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // IsMyTeam reports whether the account is a member of a team (isMyTeam),

@@ -300,15 +300,16 @@ func (t *tx) storeMembers(tid string, members []proto.TeamMember, cursor int64) 
 
 // syncMembers brings the cached member list of team tid up to date: when
 // it was never fetched or its cursor is behind the team's MemberVer (or
-// the team is not cached), it pages OpTeamMembers from the cursor and
-// stores each page with the cursor in one change. It returns the accounts
-// of the rows it stored.
-func (c *Client) syncMembers(ctx context.Context, r *run, l *link, tid string) ([]string, error) {
+// the team is not cached, or with force), it pages OpTeamMembers from the
+// cursor and stores each page with the cursor in one change. It returns
+// the accounts of the rows it stored. (force: a write that moved a row
+// the caller's log does not tell about, e.g. another member's nick.)
+func (c *Client) syncMembers(ctx context.Context, r *run, l *link, tid string, force bool) ([]string, error) {
 	c.mu.Lock()
 	ts, known := teamOf(r.st.lookup, tid)
 	cursor, fetched := memberCursor(r.st.lookup, tid)
 	c.mu.Unlock()
-	if known && fetched && cursor >= ts.Team.MemberVer {
+	if !force && known && fetched && cursor >= ts.Team.MemberVer {
 		return nil, nil
 	}
 	target := ts.Team.MemberVer // complete up to at least this once all pages are in
@@ -380,7 +381,7 @@ func (c *Client) refreshMembersLater(r *run, tid string) {
 		}()
 		for {
 			if _, l, err := c.online(); err == nil && r.ctx.Err() == nil {
-				if _, err := c.syncMembers(r.ctx, r, l, tid); err != nil && !isNetwork(err) && r.ctx.Err() == nil {
+				if _, err := c.syncMembers(r.ctx, r, l, tid, false); err != nil && !isNetwork(err) && r.ctx.Err() == nil {
 					c.logf("refreshing the members of team " + tid + ": " + err.Error())
 				}
 			}
