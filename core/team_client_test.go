@@ -307,6 +307,11 @@ func TestTeamManagement(t *testing.T) {
 	if err != nil || memberList(muted) != "carol/0/muted" {
 		t.Fatalf("muted %q %v", memberList(muted), err)
 	}
+	// Bob (manager) may mute, but not appoint; alice removes him.
+	wantCode(t, "a manager appoints", b.c.SetTeamManagers(ctx, tid, []string{"carol"}, true), proto.CodeTeamPermission)
+	must(t, "remove bob", a.c.SetTeamManagers(ctx, tid, []string{"bob"}, false))
+	isNormal := func(m core.TeamMemberView) bool { return m.Type == proto.MemberNormal }
+	a.waitTeam("onTeamMemberChanged", tid, 1, changed("bob", isNormal))
 	must(t, "mute all", a.c.MuteAllFromTeam(ctx, tid, true))
 	c.waitTeam("onTeamUpdated", tid, 1, func(e core.TeamEvent) bool { return e.Team.InAllMuteMode && len(e.Teams) == 1 })
 	must(t, "unmute all", a.c.MuteAllFromTeam(ctx, tid, false))
@@ -355,7 +360,7 @@ func TestTeamManagement(t *testing.T) {
 	if c.isMyTeam(tid) || c.team(tid) != nil {
 		t.Fatal("carol still holds the team")
 	}
-	if got := a.members(tid); got != "alice/1 bob/2" {
+	if got := a.members(tid); got != "alice/1 bob/0" {
 		t.Fatalf("members after the kick %q", got)
 	}
 
@@ -487,6 +492,14 @@ func TestTeamMembersIncremental(t *testing.T) {
 		t.Fatalf("members %q", got)
 	}
 	first := rows.take()
+	if v, err := b.c.LocalUserInfo(ctx, "carol"); err != nil || v == nil || v.UserInfo == nil {
+		t.Fatalf("carol's profile was not fetched with the members: %+v %v", v, err)
+	}
+	for _, e := range b.friendEvents("onUserInfoChanged") {
+		if e.User != nil && e.User.UserID != "bob" {
+			t.Fatalf("fetching the members reported a profile: %+v", e)
+		}
+	}
 	if !slices.Contains(first, tid+"|alice") || !slices.Contains(first, tid+"|carol") {
 		t.Fatalf("first fetch stored %q", first)
 	}
