@@ -261,6 +261,14 @@ func TestTeamCreateApplyInvite(t *testing.T) {
 	if got := a.members(adv3); got != "alice/1" {
 		t.Fatalf("adv3 members %q", got)
 	}
+	// adv3 lets anyone join: carol's application joins at once.
+	if st, err := c.c.ApplyToTeam(ctx, adv3, ""); err != nil || st != core.ApplyJoined {
+		t.Fatalf("carol applies to adv3: %d %v", st, err)
+	}
+	if !c.isMyTeam(adv3) {
+		t.Fatal("carol is not in adv3 when the apply returned")
+	}
+	a.waitTeam("onTeamMemberChanged", adv3, 1, changed("carol", nil))
 	// Each team reached each page once.
 	for _, tid := range []string{normal, super, adv, adv2, adv3} {
 		if n := a.countTeam("onTeamAdded", tid, nil); n != 1 {
