@@ -594,3 +594,51 @@ func TestTeamBadParams(t *testing.T) {
 		t.Fatal("notify state of an uncached team")
 	}
 }
+
+// TestTeamTwoTabs: two tabs of bob over one cache, both connected: each
+// reports each team change once.
+func TestTeamTwoTabs(t *testing.T) {
+	ctx := context.Background()
+	ts, a, b1, _ := threeAccounts(t)
+	b2 := newDevice(t, ts, false)
+	b1.mu.Lock()
+	shared := b1.caches["bob"].Reopen()
+	b1.mu.Unlock()
+	b2.mu.Lock()
+	b2.caches["bob"] = shared
+	b2.mu.Unlock()
+	b2.login("bob")
+	tabs := []*device{b1, b2}
+
+	tid := a.create(core.CreateTeamParams{Name: "tabs", Type: proto.TeamAdvanced, BeInviteMode: proto.BeInviteAtOnce, Users: []string{"bob"}})
+	for _, b := range tabs {
+		b.waitTeam("onTeamAdded", tid, 1, nil)
+		if got := b.members(tid); got != "alice/1 bob/0" {
+			t.Fatalf("members %q", got)
+		}
+	}
+	mutedBob := changed("bob", func(m core.TeamMemberView) bool { return m.IsMuted })
+	must(t, "mute bob", a.c.MuteUserFromTeam(ctx, tid, "bob", true))
+	name := "tabs renamed"
+	must(t, "rename", a.c.UpdateTeamInfo(ctx, tid, core.TeamInfoUpdate{Name: &name}))
+	if _, err := a.c.InvitationToTeam(ctx, tid, []string{"carol"}, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	// (Carol's arrival updates the member count: another onTeamUpdated.)
+	renamed := func(e core.TeamEvent) bool { return e.Team.TeamName == name && e.Team.MemberNumber == 2 }
+	for _, b := range tabs {
+		b.waitTeam("onTeamMemberChanged", tid, 1, mutedBob)
+		b.waitTeam("onTeamUpdated", tid, 1, renamed)
+		b.waitTeam("onTeamMemberChanged", tid, 1, changed("carol", nil))
+	}
+	must(t, "dismiss", a.c.DismissTeam(ctx, tid))
+	for i, b := range tabs {
+		b.waitTeam("onTeamRemoved", tid, 1, nil)
+		counts := []int{b.countTeam("onTeamAdded", tid, nil), b.countTeam("onTeamMemberChanged", tid, mutedBob),
+			b.countTeam("onTeamUpdated", tid, renamed), b.countTeam("onTeamMemberChanged", tid, changed("carol", nil)),
+			b.countTeam("onTeamRemoved", tid, nil)}
+		if !slices.Equal(counts, []int{1, 1, 1, 1, 1}) {
+			t.Fatalf("tab %d heard added, bob muted, renamed, carol, removed %v times", i+1, counts)
+		}
+	}
+}
