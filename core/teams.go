@@ -17,15 +17,12 @@ import (
 // pushes. Parameters are checked here as the server checks them (414
 // naming the doc's parameter).
 
-// maxTeamIDBytes bounds a team id (as the server does).
-const maxTeamIDBytes = 64
-
 // checkTeamID checks a teamId parameter: 1-64 letters, digits, _ . @ -.
 func checkTeamID(tid string) error {
 	if tid == "" {
 		return BadParam("teamId", "must not be empty")
 	}
-	ok := len(tid) <= maxTeamIDBytes
+	ok := len(tid) <= 64 // the server's bound
 	for i := 0; ok && i < len(tid); i++ {
 		c := tid[i]
 		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '@' || c == '-'
