@@ -362,9 +362,9 @@ func TestLimitsAreCore(t *testing.T) {
 	}
 	for _, m := range []string{"sendText", "sendMessageReceipt", "markAllMessagesReadInSession", "creatRecentSession", "deleteRecentSession", "messagesInSession", "messagesInSessionWithMessageIds"} {
 		p := `{"sessionId":"bob","text":"hi","messageId":"m","messageIds":["m"],"chatType":1}`
-		cases = append(cases, struct{ method, params, msg string }{m, p, "chatType 1 not supported yet"})
+		cases = append(cases, struct{ method, params, msg string }{m, strings.Replace(p, `"chatType":1`, `"chatType":2`, 1), "chatType 2 not supported yet"})
 	}
-	cases = append(cases, struct{ method, params, msg string }{"deleteRecentSession", `{"sessionId":"bob","sessionType":5}`, "chatType 5 not supported yet"})
+	cases = append(cases, struct{ method, params, msg string }{"deleteRecentSession", `{"sessionId":"bob","sessionType":3}`, "chatType 3 not supported yet"})
 	for _, tc := range cases {
 		env := run(t, c, tc.method, tc.params)
 		if env.Err == nil || env.Err.Code != 414 || !strings.Contains(env.Err.Msg, tc.msg) {
