@@ -310,6 +310,7 @@ func TestInstallHandsTheListenerTable(t *testing.T) {
 		"addSessionListen": {core.EventSession, true}, "removeSessionListen": {core.EventSession, false},
 		"addFriendListen": {core.EventFriend, true}, "removeFriendListen": {core.EventFriend, false},
 		"addNotificationListen": {core.EventNotification, true}, "removeNotificationListen": {core.EventNotification, false},
+		"addTeamListen": {core.EventTeam, true}, "removeTeamListen": {core.EventTeam, false},
 	}
 	if len(got) != len(want) {
 		t.Errorf("listeners %v, want %v", got, want)
