@@ -164,7 +164,9 @@ func TestBridgeCallsAndDelivers(t *testing.T) {
 	call.Invoke("sendText", `{"sessionId":5,"text":"x"}`, 2)
 	wantErr(t, waitResult(t, h, 2), 414, "parameter sessionId must be a string")
 	call.Invoke("createTeam", `{}`, 3)
-	wantErr(t, waitResult(t, h, 3), 414, "createTeam not supported yet")
+	wantErr(t, waitResult(t, h, 3), 414, "parameter users must be an array of strings")
+	call.Invoke("noSuchMethod", `{}`, 4)
+	wantErr(t, waitResult(t, h, 4), 414, "method noSuchMethod not supported yet")
 }
 
 // TestBridgeProgress: upload's interim rets reach hooks.progress with the
