@@ -294,7 +294,7 @@ func TestBadInputNamesTheParameter(t *testing.T) {
 func TestParamlessMethodsIgnoreGarbage(t *testing.T) {
 	for _, m := range []string{"logout", "isLogined", "currentAccount", "allRecentSessions", "allUnreadCount", "deleteAllMessages",
 		"myFriends", "myBlackList", "myMuteUserList", "fetchSystemNotifications", "allNotificationsUnreadCount",
-		"markAllNotificationsAsRead", "deleteAllNotifications"} {
+		"markAllNotificationsAsRead", "deleteAllNotifications", "allMyTeams"} {
 		for _, g := range []string{"", "null", "[]", `{"x":[1,{}]}`, "42"} {
 			if env := run(t, &fake{}, m, g); env.Err != nil {
 				t.Errorf("%s(%s): %+v", m, g, env.Err)

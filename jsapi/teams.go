@@ -43,9 +43,11 @@ type TeamsEngine interface {
 // parameter, so a bad call never reaches core; permissions and the team's
 // state are the server's.
 
+// teamIDRule is the server's rule for a team id.
+const teamIDRule = "must be a team id (1-64 letters, digits, _ . @ -)"
+
 // teamID returns the required team id parameter name (teamId; sessionId
-// for sendTeamMessageReceipts): a non-empty string of at most
-// proto.MaxIDBytes bytes.
+// for sendTeamMessageReceipts): not empty, the server's rule (teamIDRule).
 func teamID(p params, name string) (string, error) {
 	s, err := p.need(name)
 	if err != nil {
@@ -54,8 +56,14 @@ func teamID(p params, name string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", core.BadParam(name, "must not be empty")
 	}
-	if len(s) > proto.MaxIDBytes {
-		return "", core.BadParam(name, "is longer than "+strconv.Itoa(proto.MaxIDBytes)+" bytes")
+	if len(s) > 64 {
+		return "", core.BadParam(name, teamIDRule)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '@' || c == '-') {
+			return "", core.BadParam(name, teamIDRule)
+		}
 	}
 	return s, nil
 }

@@ -251,7 +251,10 @@ func TestTeamBadParams(t *testing.T) {
 		{"createTeam", opt(`"muteMode":2`), "parameter option.muteMode must be 0 (none), 1 (normal members) or 3 (everyone)"},
 		{"dismissTeam", `{"teamId":""}`, "parameter teamId must not be empty"},
 		{"dismissTeam", `{"teamId":5}`, "parameter teamId must be a string"},
-		{"quitTeam", `{"teamId":"` + long(proto.MaxIDBytes+1, "1") + `"}`, "parameter teamId is longer than 64 bytes"},
+		{"quitTeam", `{"teamId":"` + long(65, "1") + `"}`, "parameter teamId must be a team id (1-64 letters, digits, _ . @ -)"},
+		{"quitTeam", `{"teamId":"t 1"}`, "parameter teamId must be a team id"},
+		{"isMyTeam", `{"teamId":"团"}`, "parameter teamId must be a team id"},
+		{"sendTeamMessageReceipts", `{"sessionId":"t/1","chatType":1,"messageIds":["m1"]}`, "parameter sessionId must be a team id"},
 		{"applyToTeam", `{"teamId":"t1","message":5}`, "parameter message must be a string"},
 		{"applyToTeam", `{"teamId":"t1","message":"` + long(proto.MaxTeamPsRunes+1, "m") + `"}`, "parameter message must be at most 256 characters"},
 		{"passApplyToTeam", `{"teamId":"t1"}`, "parameter userId must be a string"},
@@ -339,6 +342,8 @@ func TestTeamBadParams(t *testing.T) {
 		{"updateTeamCustomInfo", `{"teamId":"t1","customInfo":"` + long(proto.MaxTeamCustomBytes, "c") + `"}`},
 		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":` + many(proto.MaxTeamReceiptSeqs) + `}`},
 		{"updateTeamNotifyState", `{"teamId":"t1","notifyState":0}`},
+		{"dismissTeam", `{"teamId":"` + long(64, "9") + `"}`},
+		{"dismissTeam", `{"teamId":"a_b.c@d-E9"}`},
 	} {
 		if env := run(t, &fake{}, c.method, c.params); env.Err != nil {
 			t.Errorf("%s(%.60s): %+v", c.method, c.params, env.Err)
