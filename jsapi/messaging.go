@@ -259,7 +259,7 @@ func doTeamReceipts(ctx context.Context, e Engine, p params) (any, error) {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, core.BadParam("messageIds", "must not be empty")
+		return nil, core.BadParam("messageIds", "must name at least one message")
 	}
 	if len(ids) > proto.MaxTeamReceiptSeqs {
 		return nil, core.BadParam("messageIds", "has more than "+strconv.Itoa(proto.MaxTeamReceiptSeqs)+" entries")
@@ -269,7 +269,7 @@ func doTeamReceipts(ctx context.Context, e Engine, p params) (any, error) {
 			return nil, core.BadParam("messageIds", "must not contain an empty id")
 		}
 		if len(id) > proto.MaxIDBytes {
-			return nil, core.BadParam("messageIds", "must not contain an id longer than "+strconv.Itoa(proto.MaxIDBytes)+" bytes")
+			return nil, core.BadParam("messageIds", "has an id longer than "+strconv.Itoa(proto.MaxIDBytes)+" bytes")
 		}
 	}
 	return done(e.SendTeamMessageReceipts(ctx, sid, ct, ids))

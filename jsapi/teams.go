@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"yunxin/core"
@@ -43,8 +44,8 @@ type TeamsEngine interface {
 // parameter, so a bad call never reaches core; permissions and the team's
 // state are the server's.
 
-// teamIDRule is the server's rule for a team id.
-const teamIDRule = "must be a team id (1-64 letters, digits, _ . @ -)"
+// teamIDRule is core's wording of the server's rule for a team id.
+const teamIDRule = "is not a valid team id (1-64 letters, digits, _ . @ -)"
 
 // teamID returns the required team id parameter name (teamId; sessionId
 // for sendTeamMessageReceipts): not empty, the server's rule (teamIDRule).
@@ -53,7 +54,7 @@ func teamID(p params, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if strings.TrimSpace(s) == "" {
+	if s == "" {
 		return "", core.BadParam(name, "must not be empty")
 	}
 	if len(s) > 64 {
@@ -70,9 +71,9 @@ func teamID(p params, name string) (string, error) {
 
 // teamAccounts returns the required array of account ids name (users), 1
 // to proto.MaxTeamAccounts of them, or none when empty is allowed
-// (createTeam). A single account id string is taken as a one-element list:
+// (createTeam), never the logged-in account (core's rule). A single account id string is taken as a one-element list:
 // the doc types kickUsersFromTeam's users as a string.
-func teamAccounts(p params, name string, empty bool) ([]string, error) {
+func teamAccounts(e Engine, p params, name string, empty bool) ([]string, error) {
 	v := p.get(name)
 	if v != nil && v[0] == '"' {
 		s, err := p.str(name)
@@ -82,6 +83,9 @@ func teamAccounts(p params, name string, empty bool) ([]string, error) {
 		if err := checkAccount(name, s); err != nil {
 			return nil, err
 		}
+		if err := other(e, name, s); err != nil {
+			return nil, core.BadParam(name, "must not name your own account")
+		}
 		return []string{s}, nil
 	}
 	ids, err := accounts(p, name, proto.MaxTeamAccounts)
@@ -89,7 +93,14 @@ func teamAccounts(p params, name string, empty bool) ([]string, error) {
 		return nil, err
 	}
 	if len(ids) == 0 && !empty {
-		return nil, core.BadParam(name, "must not be empty")
+		return nil, core.BadParam(name, "must name at least one account")
+	}
+	if me := e.CurrentAccount(); me != "" {
+		for _, id := range ids {
+			if id == me {
+				return nil, core.BadParam(name, "must not name your own account")
+			}
+		}
 	}
 	return ids, nil
 }
@@ -100,10 +111,19 @@ func runes(p params, name string, max int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return s, checkRunes(name, s, max, false)
+}
+
+// checkRunes checks the text s of parameter name: at most max characters
+// and (noControl) no control characters.
+func checkRunes(name, s string, max int, noControl bool) error {
 	if utf8.RuneCountInString(s) > max {
-		return "", core.BadParam(name, "must be at most "+strconv.Itoa(max)+" characters")
+		return core.BadParam(name, "must be at most "+strconv.Itoa(max)+" characters")
 	}
-	return s, nil
+	if noControl && strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		return core.BadParam(name, "must not contain control characters")
+	}
+	return nil
 }
 
 // bytesParam returns the optional string parameter name, at most max bytes.
@@ -113,21 +133,18 @@ func bytesParam(p params, name string, max int) (string, error) {
 		return "", err
 	}
 	if len(s) > max {
-		return "", core.BadParam(name, "is longer than "+strconv.Itoa(max)+" bytes")
+		return "", core.BadParam(name, "must be at most "+strconv.Itoa(max)+" bytes")
 	}
 	return s, nil
 }
 
-// teamName checks a team name parameter: not blank, at most
-// proto.MaxTeamNameRunes characters.
+// teamName checks a team name parameter: 1 to proto.MaxTeamNameRunes
+// characters, no control ones.
 func teamName(name, s string) error {
-	if strings.TrimSpace(s) == "" {
-		return core.BadParam(name, "must not be empty")
+	if s == "" {
+		return core.BadParam(name, "is required")
 	}
-	if utf8.RuneCountInString(s) > proto.MaxTeamNameRunes {
-		return core.BadParam(name, "must be at most "+strconv.Itoa(proto.MaxTeamNameRunes)+" characters")
-	}
-	return nil
+	return checkRunes(name, s, proto.MaxTeamNameRunes, true)
 }
 
 // mode is one of the team's numeric settings: its allowed values and the
@@ -200,7 +217,7 @@ var optionKeys = "name, type, intro, icon, announcement, clientCustomInfo, posts
 // updateInfoMode, updateClientCustomMode, maxMember, muteMode}; the doc's
 // defaults are 0. A bad option key is named option.key.
 func doCreateTeam(ctx context.Context, e Engine, p params) (any, error) {
-	users, err := teamAccounts(p, "users", true)
+	users, err := teamAccounts(e, p, "users", true)
 	if err != nil {
 		return nil, err
 	}
@@ -268,7 +285,7 @@ func doCreateTeam(ctx context.Context, e Engine, p params) (any, error) {
 		return nil, named(err)
 	}
 	if q.MaxMember < 0 {
-		return nil, core.BadParam("option.maxMember", "must not be negative (0: the type's default)")
+		return nil, core.BadParam("option.maxMember", "must not be negative")
 	}
 	r, err := e.CreateTeam(ctx, q)
 	if err != nil {
@@ -336,8 +353,19 @@ func teamAndAccount(p params, name string) (string, string, error) {
 	return tid, id, err
 }
 
+// teamAndOther returns teamId and the account id parameter name, which
+// must not be the logged-in account (core's rule: applications,
+// invitations, owner transfers and mutes are about someone else).
+func teamAndOther(e Engine, p params, name string) (string, string, error) {
+	tid, id, err := teamAndAccount(p, name)
+	if err == nil {
+		err = other(e, name, id)
+	}
+	return tid, id, err
+}
+
 func doPassApplyToTeam(ctx context.Context, e Engine, p params) (any, error) {
-	tid, id, err := teamAndAccount(p, "userId")
+	tid, id, err := teamAndOther(e, p, "userId")
 	if err != nil {
 		return nil, err
 	}
@@ -346,7 +374,7 @@ func doPassApplyToTeam(ctx context.Context, e Engine, p params) (any, error) {
 
 // doRejectApply: reason (optional) goes to the applicant.
 func doRejectApply(ctx context.Context, e Engine, p params) (any, error) {
-	tid, id, err := teamAndAccount(p, "userId")
+	tid, id, err := teamAndOther(e, p, "userId")
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +393,7 @@ func doInvitationToTeam(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := teamAccounts(p, "users", false)
+	ids, err := teamAccounts(e, p, "users", false)
 	if err != nil {
 		return nil, err
 	}
@@ -381,7 +409,7 @@ func doInvitationToTeam(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 func doAcceptInvite(ctx context.Context, e Engine, p params) (any, error) {
-	tid, id, err := teamAndAccount(p, "invitorId")
+	tid, id, err := teamAndOther(e, p, "invitorId")
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +417,7 @@ func doAcceptInvite(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 func doRejectInvite(ctx context.Context, e Engine, p params) (any, error) {
-	tid, id, err := teamAndAccount(p, "invitorId")
+	tid, id, err := teamAndOther(e, p, "invitorId")
 	if err != nil {
 		return nil, err
 	}
@@ -405,7 +433,7 @@ func doKickUsers(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := teamAccounts(p, "users", false)
+	ids, err := teamAccounts(e, p, "users", false)
 	if err != nil {
 		return nil, err
 	}
@@ -447,8 +475,11 @@ func doUpdateUserNick(ctx context.Context, e Engine, p params) (any, error) {
 	if !p.has("newNick") {
 		return nil, core.BadParam("newNick", "must be a string")
 	}
-	nick, err := runes(p, "newNick", proto.MaxTeamNickRunes)
+	nick, err := p.str("newNick")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRunes("newNick", nick, proto.MaxTeamNickRunes, true); err != nil {
 		return nil, err
 	}
 	return done(e.UpdateUserNick(ctx, tid, id, nick))
@@ -465,15 +496,12 @@ func doIsMyTeam(ctx context.Context, e Engine, p params) (any, error) {
 
 // doTransferOwner: isLeave (default false) leaves the team as well.
 func doTransferOwner(ctx context.Context, e Engine, p params) (any, error) {
-	tid, id, err := teamAndAccount(p, "newOwnerId")
+	tid, id, err := teamAndOther(e, p, "newOwnerId")
 	if err != nil {
 		return nil, err
 	}
 	leave, err := p.boolean("isLeave", false)
 	if err != nil {
-		return nil, err
-	}
-	if err := other(e, "newOwnerId", id); err != nil {
 		return nil, err
 	}
 	return done(e.TransferManagerWithTeam(ctx, tid, id, leave))
@@ -486,7 +514,7 @@ func managers(on bool) handler {
 		if err != nil {
 			return nil, err
 		}
-		ids, err := teamAccounts(p, "users", false)
+		ids, err := teamAccounts(e, p, "users", false)
 		if err != nil {
 			return nil, err
 		}
@@ -496,7 +524,7 @@ func managers(on bool) handler {
 
 // doMuteUser: isMute (default true) mutes userId, false unmutes.
 func doMuteUser(ctx context.Context, e Engine, p params) (any, error) {
-	tid, id, err := teamAndAccount(p, "userId")
+	tid, id, err := teamAndOther(e, p, "userId")
 	if err != nil {
 		return nil, err
 	}

@@ -228,7 +228,17 @@ func TestTeamBadParams(t *testing.T) {
 		{"createTeam", `{"users":` + many(proto.MaxTeamAccounts+1) + `,"option":{"name":"T"}}`, "parameter users must list at most 200 accounts"},
 		{"createTeam", `{"users":["bob"],"option":{}}`, "parameter option.name must be a string"},
 		{"createTeam", `{"users":["bob"],"option":{"name":5}}`, "parameter option.name must be a string"},
-		{"createTeam", `{"users":["bob"],"option":{"name":" "}}`, "parameter option.name must not be empty"},
+		{"createTeam", `{"users":["bob"],"option":{"name":""}}`, "parameter option.name is required"},
+		{"createTeam", `{"users":["bob"],"option":{"name":"a\nb"}}`, "parameter option.name must not contain control characters"},
+		{"createTeam", `{"users":["bob","alice"],"option":{"name":"T"}}`, "parameter users must not name your own account"},
+		{"kickUsersFromTeam", `{"teamId":"t1","users":"alice"}`, "parameter users must not name your own account"},
+		{"passApplyToTeam", `{"teamId":"t1","userId":"alice"}`, "parameter userId must not be your own account"},
+		{"rejectApplyToTeam", `{"teamId":"t1","userId":"alice"}`, "parameter userId must not be your own account"},
+		{"acceptInviteWithTeam", `{"teamId":"t1","invitorId":"alice"}`, "parameter invitorId must not be your own account"},
+		{"rejectInviteWithTeam", `{"teamId":"t1","invitorId":"alice"}`, "parameter invitorId must not be your own account"},
+		{"muteUserFromTeam", `{"teamId":"t1","userId":"alice"}`, "parameter userId must not be your own account"},
+		{"updateUserNick", `{"teamId":"t1","userId":"alice","newNick":"a\tb"}`, "parameter newNick must not contain control characters"},
+		{"updateTeamName", `{"teamId":"t1","teamName":"a\u0000"}`, "parameter teamName must not contain control characters"},
 		{"createTeam", `{"users":["bob"],"option":{"name":"` + long(proto.MaxTeamNameRunes+1, "名") + `"}}`, "parameter option.name must be at most 64 characters"},
 		{"createTeam", opt(`"type":3`), "parameter option.type must be 0 (normal), 1 (advanced) or 2 (super)"},
 		{"createTeam", opt(`"type":-1`), "parameter option.type must be 0"},
@@ -236,10 +246,10 @@ func TestTeamBadParams(t *testing.T) {
 		{"createTeam", opt(`"type":1.5`), "parameter option.type must be an integer"},
 		{"createTeam", opt(`"intro":1`), "parameter option.intro must be a string"},
 		{"createTeam", opt(`"intro":"` + long(proto.MaxTeamIntroRunes+1, "介") + `"`), "parameter option.intro must be at most 512 characters"},
-		{"createTeam", opt(`"icon":"` + long(proto.MaxTeamIconBytes+1, "i") + `"`), "parameter option.icon is longer than 1024 bytes"},
+		{"createTeam", opt(`"icon":"` + long(proto.MaxTeamIconBytes+1, "i") + `"`), "parameter option.icon must be at most 1024 bytes"},
 		{"createTeam", opt(`"announcement":"` + long(proto.MaxTeamAnnounceRunes+1, "a") + `"`), "parameter option.announcement must be at most 1024 characters"},
 		{"createTeam", opt(`"clientCustomInfo":{}`), "parameter option.clientCustomInfo must be a string"},
-		{"createTeam", opt(`"clientCustomInfo":"` + long(proto.MaxTeamCustomBytes/3+1, "字") + `"`), "parameter option.clientCustomInfo is longer than 1024 bytes"},
+		{"createTeam", opt(`"clientCustomInfo":"` + long(proto.MaxTeamCustomBytes/3+1, "字") + `"`), "parameter option.clientCustomInfo must be at most 1024 bytes"},
 		{"createTeam", opt(`"postscript":"` + long(proto.MaxTeamPsRunes+1, "p") + `"`), "parameter option.postscript must be at most 256 characters"},
 		{"createTeam", opt(`"joinMode":3`), "parameter option.joinMode must be 0 (anyone), 1 (approval) or 2 (nobody)"},
 		{"createTeam", opt(`"inviteMode":2`), "parameter option.inviteMode must be 0"},
@@ -251,10 +261,10 @@ func TestTeamBadParams(t *testing.T) {
 		{"createTeam", opt(`"muteMode":2`), "parameter option.muteMode must be 0 (none), 1 (normal members) or 3 (everyone)"},
 		{"dismissTeam", `{"teamId":""}`, "parameter teamId must not be empty"},
 		{"dismissTeam", `{"teamId":5}`, "parameter teamId must be a string"},
-		{"quitTeam", `{"teamId":"` + long(65, "1") + `"}`, "parameter teamId must be a team id (1-64 letters, digits, _ . @ -)"},
-		{"quitTeam", `{"teamId":"t 1"}`, "parameter teamId must be a team id"},
-		{"isMyTeam", `{"teamId":"团"}`, "parameter teamId must be a team id"},
-		{"sendTeamMessageReceipts", `{"sessionId":"t/1","chatType":1,"messageIds":["m1"]}`, "parameter sessionId must be a team id"},
+		{"quitTeam", `{"teamId":"` + long(65, "1") + `"}`, "parameter teamId is not a valid team id (1-64 letters, digits, _ . @ -)"},
+		{"quitTeam", `{"teamId":"t 1"}`, "parameter teamId is not a valid team id"},
+		{"isMyTeam", `{"teamId":"团"}`, "parameter teamId is not a valid team id"},
+		{"sendTeamMessageReceipts", `{"sessionId":"t/1","chatType":1,"messageIds":["m1"]}`, "parameter sessionId is not a valid team id"},
 		{"applyToTeam", `{"teamId":"t1","message":5}`, "parameter message must be a string"},
 		{"applyToTeam", `{"teamId":"t1","message":"` + long(proto.MaxTeamPsRunes+1, "m") + `"}`, "parameter message must be at most 256 characters"},
 		{"passApplyToTeam", `{"teamId":"t1"}`, "parameter userId must be a string"},
@@ -262,16 +272,16 @@ func TestTeamBadParams(t *testing.T) {
 		{"rejectApplyToTeam", `{"teamId":"t1","userId":"bob","reason":[]}`, "parameter reason must be a string"},
 		{"rejectApplyToTeam", `{"teamId":"t1","userId":"bob","reason":"` + long(proto.MaxTeamPsRunes+1, "r") + `"}`, "parameter reason must be at most 256 characters"},
 		{"invitationToTeam", `{"teamId":"t1"}`, "parameter users must be an array of strings"},
-		{"invitationToTeam", `{"teamId":"t1","users":[]}`, "parameter users must not be empty"},
+		{"invitationToTeam", `{"teamId":"t1","users":[]}`, "parameter users must name at least one account"},
 		{"invitationToTeam", `{"teamId":"t1","users":` + many(proto.MaxTeamAccounts+1) + `}`, "parameter users must list at most 200 accounts"},
 		{"invitationToTeam", `{"teamId":"t1","users":["bob"],"postscript":1}`, "parameter postscript must be a string"},
 		{"invitationToTeam", `{"teamId":"t1","users":["bob"],"postscript":"` + long(proto.MaxTeamPsRunes+1, "p") + `"}`, "parameter postscript must be at most 256 characters"},
 		{"invitationToTeam", `{"teamId":"t1","users":["bob"],"attach":{}}`, "parameter attach must be a string"},
-		{"invitationToTeam", `{"teamId":"t1","users":["bob"],"attach":"` + long(proto.MaxTeamCustomBytes+1, "a") + `"}`, "parameter attach is longer than 1024 bytes"},
+		{"invitationToTeam", `{"teamId":"t1","users":["bob"],"attach":"` + long(proto.MaxTeamCustomBytes+1, "a") + `"}`, "parameter attach must be at most 1024 bytes"},
 		{"acceptInviteWithTeam", `{"teamId":"t1"}`, "parameter invitorId must be a string"},
 		{"rejectInviteWithTeam", `{"teamId":"t1","invitorId":""}`, "parameter invitorId must not be empty"},
 		{"rejectInviteWithTeam", `{"teamId":"t1","invitorId":"bob","reason":false}`, "parameter reason must be a string"},
-		{"kickUsersFromTeam", `{"teamId":"t1","users":[]}`, "parameter users must not be empty"},
+		{"kickUsersFromTeam", `{"teamId":"t1","users":[]}`, "parameter users must name at least one account"},
 		{"kickUsersFromTeam", `{"teamId":"t1","users":{}}`, "parameter users must be an array of strings"},
 		{"kickUsersFromTeam", `{"teamId":"t1","users":""}`, "parameter users must not be empty"},
 		{"fetchTeamMembers", `{"teamId":["t1"]}`, "parameter teamId must be a string"},
@@ -285,20 +295,20 @@ func TestTeamBadParams(t *testing.T) {
 		{"transferManagerWithTeam", `{"teamId":"t1","newOwnerId":"bob","isLeave":"yes"}`, "parameter isLeave must be a boolean"},
 		{"transferManagerWithTeam", `{"teamId":"t1","newOwnerId":"alice"}`, "parameter newOwnerId must not be your own account"},
 		{"addManagersToTeam", `{"teamId":"t1","users":["ok",5]}`, "parameter users must be an array of strings"},
-		{"removeManagersFromTeam", `{"teamId":"t1","users":[]}`, "parameter users must not be empty"},
+		{"removeManagersFromTeam", `{"teamId":"t1","users":[]}`, "parameter users must name at least one account"},
 		{"muteUserFromTeam", `{"teamId":"t1","userId":"bob","isMute":1}`, "parameter isMute must be a boolean"},
 		{"muteAllFromTeam", `{"teamId":"t1","isMute":"false"}`, "parameter isMute must be a boolean"},
 		{"updateTeamName", `{"teamId":"t1"}`, "parameter teamName must be a string"},
-		{"updateTeamName", `{"teamId":"t1","teamName":""}`, "parameter teamName must not be empty"},
+		{"updateTeamName", `{"teamId":"t1","teamName":""}`, "parameter teamName is required"},
 		{"updateTeamName", `{"teamId":"t1","teamName":"` + long(proto.MaxTeamNameRunes+1, "n") + `"}`, "parameter teamName must be at most 64 characters"},
 		{"updateTeamAvatar", `{"teamId":"t1","teamAvatarUrl":5}`, "parameter teamAvatarUrl must be a string"},
-		{"updateTeamAvatar", `{"teamId":"t1","teamAvatarUrl":"` + long(proto.MaxTeamIconBytes+1, "u") + `"}`, "parameter teamAvatarUrl is longer than 1024 bytes"},
+		{"updateTeamAvatar", `{"teamId":"t1","teamAvatarUrl":"` + long(proto.MaxTeamIconBytes+1, "u") + `"}`, "parameter teamAvatarUrl must be at most 1024 bytes"},
 		{"updateTeamIntro", `{"teamId":"t1"}`, "parameter intro must be a string"},
 		{"updateTeamIntro", `{"teamId":"t1","intro":"` + long(proto.MaxTeamIntroRunes+1, "i") + `"}`, "parameter intro must be at most 512 characters"},
 		{"updateTeamAnnouncement", `{"teamId":"t1","announcement":null}`, "parameter announcement must be a string"},
 		{"updateTeamAnnouncement", `{"teamId":"t1","announcement":"` + long(proto.MaxTeamAnnounceRunes+1, "a") + `"}`, "parameter announcement must be at most 1024 characters"},
 		{"updateTeamCustomInfo", `{"teamId":"t1","customInfo":{}}`, "parameter customInfo must be a string"},
-		{"updateTeamCustomInfo", `{"teamId":"t1","customInfo":"` + long(proto.MaxTeamCustomBytes+1, "c") + `"}`, "parameter customInfo is longer than 1024 bytes"},
+		{"updateTeamCustomInfo", `{"teamId":"t1","customInfo":"` + long(proto.MaxTeamCustomBytes+1, "c") + `"}`, "parameter customInfo must be at most 1024 bytes"},
 		{"updateTeamJoinMode", `{"teamId":"t1"}`, "parameter joinMode must be a number"},
 		{"updateTeamJoinMode", `{"teamId":"t1","joinMode":3}`, "parameter joinMode must be 0 (anyone), 1 (approval) or 2 (nobody)"},
 		{"updateTeamBeInviteMode", `{"teamId":"t1","beInviteMode":"0"}`, "parameter beInviteMode must be a number"},
@@ -320,9 +330,9 @@ func TestTeamBadParams(t *testing.T) {
 		{"sendTeamMessageReceipts", `{"sessionId":"","chatType":1,"messageIds":["m1"]}`, "parameter sessionId must not be empty"},
 		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1}`, "parameter messageIds must be an array of strings"},
 		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":"m1"}`, "parameter messageIds must be an array of strings"},
-		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":[]}`, "parameter messageIds must not be empty"},
+		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":[]}`, "parameter messageIds must name at least one message"},
 		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":["m1",""]}`, "parameter messageIds must not contain an empty id"},
-		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":["` + long(proto.MaxIDBytes+1, "m") + `"]}`, "parameter messageIds must not contain an id longer than 64 bytes"},
+		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":["` + long(proto.MaxIDBytes+1, "m") + `"]}`, "parameter messageIds has an id longer than 64 bytes"},
 		{"sendTeamMessageReceipts", `{"sessionId":"t1","chatType":1,"messageIds":` + many(proto.MaxTeamReceiptSeqs+1) + `}`, "parameter messageIds has more than 100 entries"},
 	}
 	for _, c := range cases {
@@ -434,6 +444,66 @@ func TestTeamMethodsReachCore(t *testing.T) {
 		}()
 		if env.Err != nil && strings.Contains(env.Err.Msg, "parameter ") {
 			t.Errorf("%s: a valid call was refused: %+v", m, env.Err)
+		}
+	}
+}
+
+// TestTeamWordingIsCore: where jsapi and core both check a value, a page
+// gets the same 414 whichever layer sees it first.
+func TestTeamWordingIsCore(t *testing.T) {
+	dial := func(context.Context, string) (core.Conn, error) {
+		return nil, core.Errf(415, "no network in this test")
+	}
+	open := func(context.Context, string, string) (core.Cache, error) { return core.NewMemCache(), nil }
+	c := core.NewClient(core.Config{AppKey: "k", Server: "ws://127.0.0.1:1/ws"}, dial, open, func(core.Event) {})
+	ctx := context.Background()
+	long := func(n int) string { return strings.Repeat("x", n) }
+	s := func(v string) *string { return &v }
+	n := func(v int) *int { return &v }
+	cases := []struct {
+		method, params string
+		core           error
+	}{
+		{"dismissTeam", `{"teamId":"t 1"}`, c.DismissTeam(ctx, "t 1")},
+		{"dismissTeam", `{"teamId":""}`, c.DismissTeam(ctx, "")},
+		{"createTeam", `{"users":[],"option":{"name":""}}`, func() error { _, err := c.CreateTeam(ctx, core.CreateTeamParams{}); return err }()},
+		{"createTeam", `{"users":[],"option":{"name":"a\u0001"}}`, func() error {
+			_, err := c.CreateTeam(ctx, core.CreateTeamParams{Name: "a\u0001"})
+			return err
+		}()},
+		{"createTeam", `{"users":[],"option":{"name":"T","icon":"` + long(proto.MaxTeamIconBytes+1) + `"}}`, func() error {
+			_, err := c.CreateTeam(ctx, core.CreateTeamParams{Name: "T", Icon: long(proto.MaxTeamIconBytes + 1)})
+			return err
+		}()},
+		{"createTeam", `{"users":[],"option":{"name":"T","muteMode":2}}`, func() error {
+			_, err := c.CreateTeam(ctx, core.CreateTeamParams{Name: "T", MuteMode: 2})
+			return err
+		}()},
+		{"createTeam", `{"users":[],"option":{"name":"T","maxMember":-1}}`, func() error {
+			_, err := c.CreateTeam(ctx, core.CreateTeamParams{Name: "T", MaxMember: -1})
+			return err
+		}()},
+		{"invitationToTeam", `{"teamId":"t1","users":[]}`, func() error {
+			_, err := c.InvitationToTeam(ctx, "t1", []string{}, "", "")
+			return err
+		}()},
+		{"applyToTeam", `{"teamId":"t1","message":"` + long(proto.MaxTeamPsRunes+1) + `"}`, func() error {
+			_, err := c.ApplyToTeam(ctx, "t1", long(proto.MaxTeamPsRunes+1))
+			return err
+		}()},
+		{"updateUserNick", `{"teamId":"t1","userId":"bob","newNick":"a\tb"}`, c.UpdateUserNick(ctx, "t1", "bob", "a\tb")},
+		{"updateTeamName", `{"teamId":"t1","teamName":""}`, c.UpdateTeamInfo(ctx, "t1", core.TeamInfoUpdate{Name: s("")})},
+		{"updateTeamCustomInfo", `{"teamId":"t1","customInfo":"` + long(proto.MaxTeamCustomBytes+1) + `"}`,
+			c.UpdateTeamInfo(ctx, "t1", core.TeamInfoUpdate{ClientCustom: s(long(proto.MaxTeamCustomBytes + 1))})},
+		{"updateTeamJoinMode", `{"teamId":"t1","joinMode":5}`, c.UpdateTeamInfo(ctx, "t1", core.TeamInfoUpdate{JoinMode: n(5)})},
+		{"updateTeamUpdateInfoMode", `{"teamId":"t1","infoMode":5}`, c.UpdateTeamInfo(ctx, "t1", core.TeamInfoUpdate{UpdateInfoMode: n(5)})},
+		{"updateTeamNotifyState", `{"teamId":"t1","notifyState":5}`, c.UpdateTeamNotifyState(ctx, "t1", 5)},
+	}
+	for _, tc := range cases {
+		env := run(t, &fake{}, tc.method, tc.params)
+		want := core.AsError(tc.core)
+		if env.Err == nil || want == nil || *env.Err != *want {
+			t.Errorf("%s(%.60s): jsapi %+v, core %+v", tc.method, tc.params, env.Err, want)
 		}
 	}
 }
