@@ -136,7 +136,19 @@ func (c *Client) teamWrite(ctx context.Context, op string, req any, resp *proto.
 	if err := l.call(ctx, op, req, resp); err != nil {
 		return r, l, err
 	}
-	return r, l, c.applyReply(r, resp.Changes, nil)
+	// The reply's changes first (the team as the write left it), then its
+	// notification messages, which the server pushes to everyone but this
+	// connection.
+	return r, l, c.cacheFailed(r, c.change(r, func(t *tx) {
+		for _, ch := range resp.Changes {
+			t.applyChange(ch)
+			if m := t.getMeta(); ch.Ver == m.Ver+1 {
+				m.Ver = ch.Ver
+				t.setMeta(m)
+			}
+		}
+		t.ingest(resp.Msgs, true)
+	}))
 }
 
 // CreateTeam creates a team owned by the logged-in account (createTeam)
