@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"sync"
 	"testing"
+	"time"
 
 	"yunxin/core"
 	"yunxin/proto"
@@ -66,6 +67,22 @@ func TestTeamFixJoinFloorNoGapPulls(t *testing.T) {
 	}
 }
 
+// poll checks f every few milliseconds until it holds (for state that
+// changes with no event: a gap pull that only moves cursors), failing
+// after 30 s.
+func poll(t *testing.T, what string, f func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !f() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
+
 // A member added while online meets the conversation by a push: the gap
 // pull that follows learns the floor (PullResp.Floors) and the next pushes
 // pull nothing.
@@ -89,7 +106,7 @@ func TestTeamFixJoinOnlineFloorFromPull(t *testing.T) {
 	c.waitFor("carol gets the first", func() bool { n, _ := c.recvByID(); return n[first.MessageID] == 1 })
 	// The first pushes may leave a hole before the floor is known: wait
 	// for the gap pull to close it.
-	c.waitFor("carol's cursor closes", func() bool {
+	poll(t, "carol's cursor closes", func() bool {
 		s, ahead, ann, annAhead, ok := core.SessionCursors(c.c, proto.ChatTeam, tid)
 		return ok && len(ahead) == 0 && len(annAhead) == 0 && s == ann && s > 0
 	})
@@ -334,5 +351,65 @@ func TestTeamFixReceiptBeforeSendReply(t *testing.T) {
 	}
 	if r := a.receiptsHeard(id); len(r) != 1 {
 		t.Errorf("alice heard %d receipts of it, want 1", len(r))
+	}
+}
+
+// A member that leaves and rejoins sees nothing of what was sent while it
+// was away; its cursor passes over that part (the new floor), online or
+// offline meanwhile, and in-order pushes after that pull nothing.
+func TestTeamFixRejoinFloor(t *testing.T) {
+	for _, offline := range []bool{false, true} {
+		name := "online"
+		if offline {
+			name = "offline"
+		}
+		t.Run(name, func(t *testing.T) {
+			ts := startServer(t)
+			for _, u := range []string{"alice", "bob", "carol"} {
+				ts.user(u)
+			}
+			tid := createTeam(t, ts, "alice", proto.TeamAdvanced, "bob", "carol")
+			a := newDevice(t, ts, false)
+			a.login("alice")
+			c := newDevice(t, ts, false)
+			c.login("carol")
+			m := a.sendTeam(tid, proto.ChatTeam, "while a member")
+			c.waitFor("carol gets it", func() bool { n, _ := c.recvByID(); return n[m.MessageID] == 1 })
+			if offline {
+				if err := c.c.Logout(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := rawCall(t, ts, "carol", proto.OpTeamQuit, proto.TeamReq{TeamID: tid}, nil); err != nil {
+				t.Fatalf("quit: %v", err)
+			}
+			away := a.sendTeam(tid, proto.ChatTeam, "while away")
+			a.sendTeam(tid, proto.ChatTeam, "while away")
+			if err := rawCall(t, ts, "alice", proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: []string{"carol"}}, nil); err != nil {
+				t.Fatalf("invite: %v", err)
+			}
+			if offline {
+				c.login("carol")
+			}
+			poll(t, "carol's cursor passes the part she missed", func() bool {
+				s, ahead, ann, annAhead, ok := core.SessionCursors(c.c, proto.ChatTeam, tid)
+				return ok && len(ahead) == 0 && len(annAhead) == 0 && s == ann && s >= 6
+			})
+			_, _, before := c.net.count(proto.OpPull)
+			var last *core.MessageView
+			for i := 0; i < 3; i++ {
+				last = a.sendTeam(tid, proto.ChatTeam, "after the rejoin")
+			}
+			c.waitFor("carol gets the last", func() bool { n, _ := c.recvByID(); return n[last.MessageID] == 1 })
+			cleanCursors(t, c, tid, lastSeqOf(t, ts, "carol", tid))
+			if _, _, after := c.net.count(proto.OpPull); after != before {
+				t.Errorf("carol pulled %d times for 3 in-order live pushes", after-before)
+			}
+			for _, v := range c.teamMessages(tid, proto.ChatTeam) {
+				if v.MessageID == away.MessageID || textOf(v) == "while away" {
+					t.Errorf("carol has a message sent while she was away: %+v", v)
+				}
+			}
+		})
 	}
 }
