@@ -86,7 +86,7 @@ window.demoTeams = function (ui) {
     var by = who(m.from), t = b.targets || [];
     people.need([m.from].concat(t));
     switch (b.operation) {
-      case OP.INVITE: return by + ' invited ' + list(t);
+      case OP.INVITE: return t.length ? by + ' invited ' + list(t) : by + ' created the team'; // creating posts an invite of those added at once
       case OP.KICK: return by + ' removed ' + list(t) + ' from the team';
       case OP.LEAVE: return by + ' left';
       case OP.UPDATE: return by + ' ' + updateText(b.update || {});
