@@ -165,7 +165,7 @@
   // the profile page.
   var people = window.demoPeople({
     yunxinIM: yunxinIM, $: $, h: h, button: button, showError: showError, safeURL: safeURL, clock: clock,
-    changed: function () { renderSessions(); renderPeer(); refreshSenders(); },
+    changed: function () { renderSessions(); renderPeer(); refreshSenders(); teams.refresh(); },
     openChat: function (id) { people.showTab('chats'); startChat(id); },
     teamName: function (tid) { return teams.name(tid); },
     teamNote: function (n, acts, li, reload) { return teams.inboxNote(n, acts, li, reload); },

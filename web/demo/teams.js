@@ -422,19 +422,28 @@ window.demoTeams = function (ui) {
     });
   }
 
+  // confirmButton asks for a second click within 4 s before onconfirm; the
+  // asking state outlives a redraw of the page (a member event meanwhile).
+  var asking = {}; // button key → until (ms)
   function confirmButton(cls, label, ask, onconfirm) {
-    var timer = 0, b;
+    var key = openId + '|' + cls + '|' + ask, b;
+    var show = function () {
+      var on = asking[key] > Date.now();
+      b.textContent = on ? ask : label;
+      b.classList.toggle('confirm', on);
+    };
     b = button(cls, label, '', function () {
-      if (!timer) {
-        b.textContent = ask;
-        b.classList.add('confirm');
-        timer = setTimeout(function () { timer = 0; b.textContent = label; b.classList.remove('confirm'); }, 4000);
+      if (!(asking[key] > Date.now())) {
+        asking[key] = Date.now() + 4000;
+        show();
+        setTimeout(function () { if (b.isConnected) show(); }, 4050);
         return;
       }
-      clearTimeout(timer);
-      timer = 0;
+      delete asking[key];
+      show();
       onconfirm();
     });
+    show();
     return b;
   }
 
@@ -592,6 +601,8 @@ window.demoTeams = function (ui) {
     avatar: avatar,
     chatType: function (tid) { return teams[tid] ? chatTypeOf(teams[tid]) : 0; },
     isMyTeam: function (tid) { return !!teams[tid] && teams[tid].isMyTeam !== false && mine.indexOf(tid) >= 0; },
+    // refresh: names or avatars of people changed.
+    refresh: function () { if (!me) return; renderList(); if (openId) renderTeam(); },
     isQuiet: function (tid) { return !!teams[tid] && teams[tid].notifyState === NOTIFY_NONE; },
     noteLine: noteLine,
     inboxNote: inboxNote,
