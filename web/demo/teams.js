@@ -317,7 +317,7 @@ window.demoTeams = function (ui) {
     // The edit form: filled once per opening (and after a save), not over typing.
     $('teamForm').hidden = !isMine;
     $('tfJoinLabel').hidden = !advanced;
-    if (formFor !== tid) {
+    if (formFor !== tid && teams[tid]) {
       formFor = tid;
       $('tfName').value = t.teamName || '';
       $('tfIntro').value = t.intro || '';
