@@ -8,13 +8,15 @@ import (
 )
 
 // The demo's teams (issue 8), used through its UI by three people in three
-// browsers: alice creates an advanced team that needs approval, invites bob
-// from the team page (he accepts in his inbox), carol applies by the team
-// id (alice approves in her inbox); they chat (each message reaches every
-// member once, with the sender's name, and the team's notification
-// messages show as grey lines); alice makes bob a manager, mutes carol
-// (whose send then shows the 812), renames the team (everyone sees the new
-// name live), removes carol; bob leaves; alice dismisses the team.
+// browsers: alice creates an advanced team that needs approval with her
+// friend bob ticked (an invitation: he accepts in his inbox), carol applies
+// by the team id (alice approves in her inbox); they chat (each message
+// reaches every member once, with the sender's name, and the team's
+// notification messages show as grey lines); alice makes bob a manager,
+// mutes carol (whose send then shows the 812), renames the team (everyone
+// sees the new name live; carol's edit is refused with an 802 toast),
+// removes carol and invites her back from the team page (she rejects it);
+// bob turns the team's alerts off and leaves; alice dismisses the team.
 
 func memberSel(id string) string { return fmt.Sprintf(`#teamMembers .member[data-user-id=%q]`, id) }
 
@@ -45,11 +47,17 @@ func TestDemoTeams(t *testing.T) {
 		}
 	}
 
-	// ---- alice creates an advanced team that needs approval ----
+	// ---- alice creates an advanced team that needs approval, bob (her friend) ticked ----
+	if r := alice.sdk("requestFriend", `{userId: 't8dbob', operation: 1}`); r.failed() {
+		t.Fatalf("alice befriends bob: %v", r)
+	}
 	alice.click("#tabTeams")
 	alice.waitFor("the Teams tab", visible("#createTeamForm"), 5*time.Second)
+	pick := `#teamPick input[value="t8dbob"]`
+	alice.waitFor("bob in the friends picker", visible(pick)+` && document.querySelector('#teamPick').textContent.includes('Bob')`, 10*time.Second)
 	alice.type_("#teamNameNew", "Hikers")
 	alice.exec(`document.querySelector('#teamTypeNew').value = '1'; document.querySelector('#teamJoinNew').value = '1'`)
+	alice.click(pick)
 	alice.click("#createTeam")
 	alice.waitFor("the new team's chat open", `document.querySelector('#peerName').textContent === 'Hikers' && `+visible("#teamInfo")+
 		` && !!document.querySelector('#sessions li.session.active')`, 15*time.Second)
@@ -61,13 +69,14 @@ func TestDemoTeams(t *testing.T) {
 	teamItem := fmt.Sprintf(`#teamList .team-item[data-team-id=%q]`, tid)
 	session := fmt.Sprintf(`#sessions li.session[data-session-id=%q]`, tid)
 
-	// ---- alice invites bob from the team page; bob accepts in his inbox ----
+	if n := alice.text("#createTeamNote"); !strings.Contains(n, "invitations sent to 1") {
+		t.Errorf("the create note says %q; want the invitation to bob", n)
+	}
 	alice.click("#teamInfo")
 	alice.waitFor("the team page, alice the owner", visible("#teamView")+` && document.querySelector('#teamView').dataset.loaded === 'true' &&
 		document.querySelector('#teamTitle').textContent === 'Hikers' && `+fmt.Sprintf(`(document.querySelector(%q) || {dataset: {}}).dataset.role === 'owner'`, memberSel(a)), 15*time.Second)
-	alice.type_("#teamInviteIds", b)
-	alice.click("#teamInvite")
-	alice.waitText("'Invitation sent'", "#teamNote", "Invitation sent", 10*time.Second)
+
+	// ---- bob accepts the invitation in his inbox ----
 
 	bob.waitFor("bob's inbox badge", `!document.querySelector('#inboxBadge').hidden`, 15*time.Second)
 	bob.click("#tabInbox")
@@ -176,9 +185,26 @@ func TestDemoTeams(t *testing.T) {
 	carol.click("#tabTeams")
 	carol.waitFor("the team gone from carol's list", `!document.querySelector(`+fmt.Sprintf("%q", teamItem)+`)`, 10*time.Second)
 
-	// ---- bob leaves ----
+	// alice invites carol back from the team page; carol rejects it.
+	alice.type_("#teamInviteIds", c)
+	alice.click("#teamInvite")
+	alice.waitText("'Invitation sent'", "#teamNote", "Invitation sent to Carol", 10*time.Second)
+	carol.click("#tabInbox")
+	carol.waitFor("alice's invitation in carol's inbox", visible(invite+" .reject"), 15*time.Second)
+	carol.click(invite + " .reject")
+	carol.waitFor("the invitation rejected", `(() => { const n = document.querySelector('#notifications .notice[data-type="2"]');
+		return n && n.dataset.state === 'rejected' && !n.querySelector('button'); })()`, 10*time.Second)
+	if r := carol.sdk("isMyTeam", fmt.Sprintf(`{teamId: %q}`, tid)); !strings.Contains(string(r.Ret), `"isMyTeam":false`) {
+		t.Errorf("carol after rejecting: isMyTeam %v", r)
+	}
+
+	// ---- bob turns the team's alerts off, then leaves ----
 	bob.click("#teamInfo")
-	bob.waitFor("bob's page with Leave", visible("#teamActions .leave"), 10*time.Second)
+	bob.waitFor("bob's page with Leave", visible("#teamActions .leave")+" && "+visible("#teamNotify"), 10*time.Second)
+	bob.exec(`(s => { s.value = '1'; s.dispatchEvent(new Event('change')); })(document.querySelector('#teamNotify'))`)
+	bob.waitText("'No alerts'", "#teamNote", "No alerts from this team", 10*time.Second)
+	bob.waitFor("notifyState 1 in the SDK", fmt.Sprintf(`new Promise(r => yunxinIM.fetchTeamNotifyState({teamId: %q}, ret => r(ret && ret.notifyState === 1)))`, tid), 10*time.Second)
+	bob.waitFor("the team's chat shown muted in bob's list", fmt.Sprintf(`document.querySelector(%q).classList.contains('muted')`, session), 10*time.Second)
 	bob.click("#teamActions .leave")
 	bob.click("#teamActions .leave")
 	bob.waitFor("bob's page says he is not a member", `document.querySelector('#teamTags').textContent.includes('Not a member')`, 15*time.Second)

@@ -331,6 +331,7 @@ window.demoTeams = function (ui) {
     var ul = $('teamMembers');
     ul.replaceChildren.apply(ul, sorted.map(function (m) { return memberItem(tid, t, m, isOwner, isAdmin, isMine); }));
     $('memberCount').textContent = members.length ? String(members.length) : '';
+    $('teamMembersBox').classList.toggle('gone', !isMine && !members.length);
 
     // Invite: owner and managers, or everyone when the team says so (a normal team: everyone).
     $('teamInviteForm').hidden = !isMine || (advanced && !isAdmin && t.inviteMode !== 1);
@@ -602,7 +603,7 @@ window.demoTeams = function (ui) {
     chatType: function (tid) { return teams[tid] ? chatTypeOf(teams[tid]) : 0; },
     isMyTeam: function (tid) { return !!teams[tid] && teams[tid].isMyTeam !== false && mine.indexOf(tid) >= 0; },
     // refresh: names or avatars of people changed.
-    refresh: function () { if (!me) return; renderList(); if (openId) renderTeam(); },
+    refresh: function () { if (!me) return; renderList(); if (!$('teamsPanel').hidden) renderPicker(); if (openId) renderTeam(); },
     isQuiet: function (tid) { return !!teams[tid] && teams[tid].notifyState === NOTIFY_NONE; },
     noteLine: noteLine,
     inboxNote: inboxNote,
