@@ -335,7 +335,7 @@
       // conversation opens only when it does.
       people.closeProfile();
       teams.close();
-      if (err && err.code === 404) return showError('chatError', { msg: 'There is no account "' + peer + '": check the name' });
+      if (err && err.code === 404) return showError('chatError', { msg: 'There is no ' + (chatType ? 'team' : 'account') + ' "' + peer + '": check the name' });
       if (err) return showError('chatError', err);
       if (done) done();
       if (!sessions[peer]) {
