@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"testing"
 	"time"
 )
 
@@ -226,7 +227,7 @@ func memberByID(ms []memberView, id string) *memberView {
 // fetchTeamMutedMembers) members are exactly the accounts want.
 func (b *browser) waitMembers(method, tid string, want ...string) []memberView {
 	b.t.Helper()
-	w := slices.Clone(want)
+	w := append([]string{}, want...)
 	slices.Sort(w)
 	wj, _ := json.Marshal(w)
 	b.waitFor(fmt.Sprintf("%s of %s to be %v", method, tid, w), fmt.Sprintf(
@@ -402,4 +403,13 @@ func (b *browser) reopen(s *imServer) *browser {
 	nb := newBrowserWithProfile(b.t, b.name, b.profile)
 	nb.open(pages.pageURL(s, false))
 	return nb
+}
+
+// step runs one step of a long test, named in the log. The browsers'
+// helpers fail the test that made them, so steps are not subtests: a
+// fatal failure ends the test (later steps build on earlier ones).
+func step(t *testing.T, name string, f func()) {
+	t.Helper()
+	t.Logf("step: %s", name)
+	f()
 }

@@ -32,7 +32,7 @@ func TestTeamBadParams(t *testing.T) {
 		{"createTeam", `{users: ['e11ben'], option: {}}`, "name"},
 		{"createTeam", `{users: ['e11ben'], option: {name: 5}}`, "name"},
 		{"createTeam", `{users: ['e11ben'], option: {name: 'x'.repeat(65)}}`, "name"},
-		{"createTeam", `{users: 'e11ben', option: {name: 'x'}}`, "users"},
+		{"createTeam", `{users: 5, option: {name: 'x'}}`, "users"},
 		{"createTeam", `{users: [5], option: {name: 'x'}}`, "users"},
 		{"createTeam", `{users: ['e11ben'], option: {name: 'x', type: 9}}`, "type"},
 		{"createTeam", `{users: ['e11ben'], option: {name: 'x', type: '1'}}`, "type"},
@@ -51,7 +51,7 @@ func TestTeamBadParams(t *testing.T) {
 		{"rejectApplyToTeam", `{` + T + `, userId: 5}`, "userId"},
 		{"rejectApplyToTeam", `{` + T + `, userId: 'e11ben', reason: {}}`, "reason"},
 		{"invitationToTeam", `{` + T + `}`, "users"},
-		{"invitationToTeam", `{` + T + `, users: 'e11ben'}`, "users"},
+		{"invitationToTeam", `{` + T + `, users: {}}`, "users"},
 		{"invitationToTeam", `{users: ['e11ben']}`, "teamId"},
 		{"invitationToTeam", `{` + T + `, users: ['e11ben'], postscript: 5}`, "postscript"},
 		{"invitationToTeam", `{` + T + `, users: ['e11ben'], attach: 5}`, "attach"},
@@ -79,7 +79,7 @@ func TestTeamBadParams(t *testing.T) {
 		{"transferManagerWithTeam", `{` + T + `, newOwnerId: 'e11ben', isLeave: 'yes'}`, "isLeave"},
 		{"transferManagerWithTeam", `{newOwnerId: 'e11ben'}`, "teamId"},
 		{"addManagersToTeam", `{` + T + `}`, "users"},
-		{"addManagersToTeam", `{` + T + `, users: 'e11ben'}`, "users"},
+		{"addManagersToTeam", `{` + T + `, users: [5]}`, "users"},
 		{"removeManagersFromTeam", `{` + T + `}`, "users"},
 		{"removeManagersFromTeam", `{users: ['e11ben']}`, "teamId"},
 		{"muteUserFromTeam", `{` + T + `}`, "userId"},
@@ -147,6 +147,9 @@ func TestTeamBadParams(t *testing.T) {
 			t.Errorf("%s: ret.status true alongside err %v", name, r)
 		}
 	}
+
+	// (A single account id string where users belongs is taken as a
+	// one-element list: the doc types kickUsersFromTeam's users as a string.)
 
 	// Nothing changed, and good calls work.
 	tv := ann.myTeam(tid)

@@ -80,7 +80,7 @@ func TestTeamLifecycle(t *testing.T) {
 		t.Errorf("bob: fetchTeamMembers %v, want 2 members", accountsOf(m))
 	}
 
-	t.Run("outsiders", func(t *testing.T) {
+	step(t, "outsiders", func() {
 		if cat.isMyTeam(tid) {
 			t.Errorf("cat: isMyTeam true before joining")
 		}
@@ -92,7 +92,7 @@ func TestTeamLifecycle(t *testing.T) {
 		expectCode(t, cat.call("dismissTeam", map[string]any{"teamId": "99999999999"}), 803)
 	})
 
-	t.Run("application", func(t *testing.T) {
+	step(t, "application", func() {
 		mOwn, mCat := own.mark(), cat.mark()
 		r := cat.teamCall("applyToTeam", map[string]any{"teamId": tid, "message": "let me in"})
 		if !jsonHasNum(r.Ret, "applyStatus", 2) {
@@ -131,7 +131,7 @@ func TestTeamLifecycle(t *testing.T) {
 				n.type === 0 && n.sourceID === 'e8cat' && n.targetID === %q && n.postscript === 'please' && n.handleStatus === 1))`, tid), 10*time.Second)
 	})
 
-	t.Run("refusals", func(t *testing.T) {
+	step(t, "refusals", func() {
 		// bob is a normal member; updateInfoMode and inviteMode are 0.
 		for _, c := range []struct {
 			method string
@@ -157,7 +157,7 @@ func TestTeamLifecycle(t *testing.T) {
 		}
 	})
 
-	t.Run("invitation", func(t *testing.T) {
+	step(t, "invitation", func() {
 		mBob := bob.mark()
 		own.teamCall("updateTeamBeInviteMode", map[string]any{"teamId": tid, "beInviteMode": 0})
 		bob.waitTeamEvent(mBob, "onTeamUpdated", teamOf(tid))
@@ -195,7 +195,7 @@ func TestTeamLifecycle(t *testing.T) {
 		}
 	})
 
-	t.Run("managers", func(t *testing.T) {
+	step(t, "managers", func() {
 		mBob, mOwn := bob.mark(), own.mark()
 		own.teamCall("addManagersToTeam", map[string]any{"teamId": tid, "users": []string{"e8bob"}})
 		bob.waitTeamEvent(mBob, "onTeamMemberChanged", `(r.updateMembers || []).some(m => m.userId === 'e8bob' && m.type === 2)`)
@@ -211,7 +211,7 @@ func TestTeamLifecycle(t *testing.T) {
 		expectCode(t, bob.call("updateTeamName", map[string]any{"teamId": tid, "teamName": "no longer"}), 802)
 	})
 
-	t.Run("info", func(t *testing.T) {
+	step(t, "info", func() {
 		for _, c := range []struct {
 			method, param string
 			value         any
@@ -240,7 +240,7 @@ func TestTeamLifecycle(t *testing.T) {
 		own.waitMyTeam(tid, "t.intro === \"bob's intro\"", 10*time.Second)
 	})
 
-	t.Run("nicknames and notify state", func(t *testing.T) {
+	step(t, "nicknames and notify state", func() {
 		own.teamCall("updateUserNick", map[string]any{"teamId": tid, "userId": "e8bob", "newNick": "Bobby"})
 		bob.waitFor("bob's nickname set by the owner", fmt.Sprintf(
 			`call('fetchTeamMembers', {teamId: %q}).then(r => r.ret && (r.ret.members || []).some(m => m.userId === 'e8bob' && m.nickname === 'Bobby'))`, tid), 10*time.Second)
@@ -265,7 +265,7 @@ func TestTeamLifecycle(t *testing.T) {
 		}
 	})
 
-	t.Run("mute", func(t *testing.T) {
+	step(t, "mute", func() {
 		own.teamCall("muteUserFromTeam", map[string]any{"teamId": tid, "userId": "e8cat"}) // isMute defaults to true
 		if m := own.waitMembers("fetchTeamMutedMembers", tid, "e8cat"); !m[0].IsMuted || m[0].Nickname != "Kitty" {
 			t.Errorf("fetchTeamMutedMembers %+v, want cat muted, nicknamed Kitty", m)
@@ -290,14 +290,19 @@ func TestTeamLifecycle(t *testing.T) {
 		own.teamCall("muteAllFromTeam", map[string]any{"teamId": tid, "isMute": false})
 		bob.waitMyTeam(tid, "t.inAllMuteMode === false && t.muteMode === 0", 10*time.Second)
 		bob.sendTeamText(tid, 1, "bob speaks again")
+		// A refused message stays in its sender's history as failed
+		// (deliveryState 0), and reaches nobody.
 		for _, b := range []*browser{own, bob, cat} {
-			if h := b.teamHistory(tid, 1); countText(h, "muted cat")+countText(h, "all muted") > 0 {
-				t.Errorf("%s: a refused message is in the history: %v", b.name, texts(h))
+			for _, m := range b.teamHistory(tid, 1) {
+				refused := m.Body.Text == "muted cat" || m.Body.Text == "all muted" || m.Body.Text == "let me talk"
+				if refused && (m.From != b.name || m.DeliveryState != deliveryFailed) {
+					t.Errorf("%s: the refused %q from %s is in the history with deliveryState %d; want only the sender's own, failed", b.name, m.Body.Text, m.From, m.DeliveryState)
+				}
 			}
 		}
 	})
 
-	t.Run("kick, transfer, offline member", func(t *testing.T) {
+	step(t, "kick, transfer, offline member", func() {
 		dan.close() // dan's device goes offline
 		mCat, mBob := cat.mark(), bob.mark()
 		own.teamCall("kickUsersFromTeam", map[string]any{"teamId": tid, "users": []string{"e8cat"}})
@@ -334,7 +339,7 @@ func TestTeamLifecycle(t *testing.T) {
 		}
 	})
 
-	t.Run("quit, rejoin, dismiss", func(t *testing.T) {
+	step(t, "quit, rejoin, dismiss", func() {
 		mBob, mDan := bob.mark(), dan.mark()
 		dan.teamCall("quitTeam", map[string]any{"teamId": tid})
 		dan.waitTeamEvent(mDan, "onTeamRemoved", teamOf(tid))
@@ -387,6 +392,10 @@ func TestTeamMessages(t *testing.T) {
 	own, bob1, bob2, cat := newBrowser(t, "e9own"), newBrowser(t, "e9bob-1"), newBrowser(t, "e9bob-2"), newBrowser(t, "e9cat")
 	for _, b := range []*browser{own, bob1, bob2, cat} {
 		b.open(pages.pageURL(s, false))
+	}
+	// bob's devices share read marks (the doc's shouldSyncUnreadCount).
+	for _, b := range []*browser{bob1, bob2} {
+		b.teamCall("init", map[string]any{"shouldSyncUnreadCount": true})
 	}
 	own.login("e9own", tok["e9own"])
 	bob1.login("e9bob", tok["e9bob"])
@@ -517,7 +526,7 @@ func TestTeamMessages(t *testing.T) {
 		}
 	}
 
-	t.Run("unread on two devices", func(t *testing.T) {
+	step(t, "unread on two devices", func() {
 		// From others to bob: hello team, the image, the location, away 1.
 		for _, b := range []*browser{bob1, bob2} {
 			b.waitFor("the team session's unreadCount 4", fmt.Sprintf(
@@ -537,7 +546,7 @@ func TestTeamMessages(t *testing.T) {
 			`call('allRecentSessions').then(r => r.ret && (r.ret.recentSessions || []).some(s => (s.sessionId === %q || s.session && s.session.sessionId === %q) && s.unreadCount === 5))`, tid, tid), 10*time.Second)
 	})
 
-	t.Run("notify state on two devices", func(t *testing.T) {
+	step(t, "notify state on two devices", func() {
 		bob1.teamCall("updateTeamNotifyState", map[string]any{"teamId": tid, "notifyState": 1})
 		bob2.waitFor("bob2's notify state 1", fmt.Sprintf(`call('fetchTeamNotifyState', {teamId: %q}).then(r => r.ret && r.ret.notifyState === 1)`, tid), 10*time.Second)
 		bob2.waitMyTeam(tid, "t.notifyState === 1", 10*time.Second)
@@ -548,7 +557,7 @@ func TestTeamMessages(t *testing.T) {
 		}
 	})
 
-	t.Run("notification messages", func(t *testing.T) {
+	step(t, "notification messages", func() {
 		own.teamCall("updateTeamName", map[string]any{"teamId": tid, "teamName": "E9 Renamed"})
 		bob1.waitMyTeam(tid, "t.teamName === 'E9 Renamed'", 10*time.Second)
 		bob1.waitFor("the rename's notification message in the history", fmt.Sprintf(
@@ -577,7 +586,7 @@ func TestTeamMessages(t *testing.T) {
 		}
 	})
 
-	t.Run("super team", func(t *testing.T) {
+	step(t, "super team", func() {
 		mBob := bob1.mark()
 		sid, _ := own.createTeam([]string{"e9bob"}, map[string]any{"name": "E9 Super", "type": 2, "beInviteMode": 1})
 		bob1.waitTeamEvent(mBob, "onTeamAdded", teamOf(sid))
