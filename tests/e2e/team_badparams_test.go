@@ -10,7 +10,8 @@ import (
 // TestTeamBadParams: every team method and sendTeamMessageReceipts answer
 // missing or wrong-typed parameters with err.code 414 naming the doc's
 // parameter, at once and without touching the team; afterwards good calls
-// still work (the wasm runtime is alive).
+// still work (the wasm runtime is alive), and removeTeamListen removes a
+// listener.
 func TestTeamBadParams(t *testing.T) {
 	s := useShared(t)
 	tok := users(t, s, "e11ann", "e11ben")
@@ -159,8 +160,21 @@ func TestTeamBadParams(t *testing.T) {
 	if got := accountsOf(ann.members(tid)); strings.Join(got, ",") != "e11ann,e11ben" {
 		t.Errorf("the members after the bad calls: %v", got)
 	}
+	// A second team listener hears a good update; removeTeamListen(fn)
+	// removes it and leaves the page's own listener.
+	ann.exec(`window.extraTeam = []; window.extraTeamFn = function (r) { extraTeam.push(r); }; yunxinIM.addTeamListen(extraTeamFn);`)
+	m := ann.mark()
 	ann.teamCall("updateTeamName", map[string]any{"teamId": tid, "teamName": "E11 Good"})
 	ann.waitMyTeam(tid, "t.teamName === 'E11 Good'", 10*time.Second)
+	ann.waitTeamEvent(m, "onTeamUpdated", teamOf(tid))
+	ann.waitFor("the second listener's onTeamUpdated", `extraTeam.some(r => r && r.eventType === 'onTeamUpdated')`, 5*time.Second)
+	ann.exec(`yunxinIM.removeTeamListen(extraTeamFn); window.extraTeamSeen = extraTeam.length;`)
+	m = ann.mark()
+	ann.teamCall("updateTeamIntro", map[string]any{"teamId": tid, "intro": "after removeTeamListen"})
+	ann.waitTeamEvent(m, "onTeamUpdated", teamOf(tid)+" && r.team && r.team.intro === 'after removeTeamListen'")
+	if n := eval[int](ann, `extraTeam.length - extraTeamSeen`); n != 0 {
+		t.Errorf("the removed team listener got %d more events", n)
+	}
 	tid2, _ := ann.createTeam([]string{}, map[string]any{"name": "E11 Second"})
 	ann.waitMyTeam(tid2, "", 10*time.Second)
 	if ann.isMyTeam("99999999999") {
