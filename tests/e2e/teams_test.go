@@ -306,7 +306,7 @@ func TestTeamLifecycle(t *testing.T) {
 		dan.close() // dan's device goes offline
 		mCat, mBob := cat.mark(), bob.mark()
 		own.teamCall("kickUsersFromTeam", map[string]any{"teamId": tid, "users": []string{"e8cat"}})
-		cat.waitTeamEvent(mCat, "onTeamRemoved", teamOf(tid))
+		cat.waitTeamEvent(mCat, "onTeamRemoved", teamOf(tid)+" && r.team && r.team.isMyTeam === false")
 		cat.waitNotMyTeam(tid, 10*time.Second)
 		bob.waitTeamEvent(mBob, "onTeamMemberRemoved", membersHave("removedMembers", "e8cat"))
 		bob.waitMembers("fetchTeamMembers", tid, "e8own", "e8bob", "e8dan")
@@ -317,7 +317,7 @@ func TestTeamLifecycle(t *testing.T) {
 
 		mOwn, mBob := own.mark(), bob.mark()
 		own.teamCall("transferManagerWithTeam", map[string]any{"teamId": tid, "newOwnerId": "e8bob", "isLeave": true})
-		own.waitTeamEvent(mOwn, "onTeamRemoved", teamOf(tid))
+		own.waitTeamEvent(mOwn, "onTeamRemoved", teamOf(tid)+" && r.team && r.team.isMyTeam === false")
 		own.waitNotMyTeam(tid, 10*time.Second)
 		bob.waitTeamEvent(mBob, "onTeamUpdated", teamOf(tid))
 		bob.waitMyTeam(tid, "t.owner === 'e8bob' && t.memberNumber === 2", 10*time.Second)
@@ -342,7 +342,7 @@ func TestTeamLifecycle(t *testing.T) {
 	step(t, "quit, rejoin, dismiss", func() {
 		mBob, mDan := bob.mark(), dan.mark()
 		dan.teamCall("quitTeam", map[string]any{"teamId": tid})
-		dan.waitTeamEvent(mDan, "onTeamRemoved", teamOf(tid))
+		dan.waitTeamEvent(mDan, "onTeamRemoved", teamOf(tid)+" && r.team && r.team.isMyTeam === false")
 		dan.waitNotMyTeam(tid, 10*time.Second)
 		bob.waitTeamEvent(mBob, "onTeamMemberRemoved", membersHave("removedMembers", "e8dan"))
 		bob.waitMembers("fetchTeamMembers", tid, "e8bob")
@@ -365,7 +365,7 @@ func TestTeamLifecycle(t *testing.T) {
 		cat.close()
 		mOwn = own.mark()
 		bob.teamCall("dismissTeam", map[string]any{"teamId": tid})
-		own.waitTeamEvent(mOwn, "onTeamRemoved", teamOf(tid))
+		own.waitTeamEvent(mOwn, "onTeamRemoved", teamOf(tid)+" && r.team && r.team.isMyTeam === false")
 		own.waitNotMyTeam(tid, 10*time.Second)
 		bob.waitNotMyTeam(tid, 10*time.Second)
 		expectCode(t, bob.call("updateTeamName", map[string]any{"teamId": tid, "teamName": "gone"}), 803)
