@@ -94,6 +94,9 @@ type ReceiptView struct {
 	SessionID string     `json:"sessionId"`
 	Timestamp int64      `json:"timestamp"`
 	MessageID string     `json:"messageId"`
+	// TeamReceiptInfo: a team message's receipt counts (team receipts);
+	// absent for P2P receipts.
+	TeamReceiptInfo *TeamReceiptInfo `json:"teamReceiptInfo,omitempty"`
 }
 
 // MessageEvent is the ret of addMessageListen.

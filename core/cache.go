@@ -54,6 +54,15 @@ type Message struct {
 	// Black marks an own message the server refused because the receiver
 	// has this account on its blacklist (7101): isBlackListed.
 	Black bool `json:"black,omitempty"`
+	// TeamReceipt marks a team message that asks its readers for receipts
+	// (sent with teamReceiptEnabled); ReceiptRead and ReceiptUnread are its
+	// latest teamReceiptInfo counts (the server's, for the sender's
+	// messages). ReceiptSent: this device sent a receipt for this received
+	// message (isTeamReceiptSended).
+	TeamReceipt   bool `json:"trc,omitempty"`
+	ReceiptRead   int  `json:"trr,omitempty"`
+	ReceiptUnread int  `json:"tru,omitempty"`
+	ReceiptSent   bool `json:"trs,omitempty"`
 }
 
 // Attachment download states (attachmentDownloadState).

@@ -242,8 +242,12 @@ func applyConvDeletedChange(t *tx, ch proto.Change) error {
 		cd.Conv = ch.Key
 	}
 	key := t.keyOfConv(cd.Conv, "")
-	if peer := proto.P2PPeer(cd.Conv, t.r.account); key == "" && peer != "" {
-		key = SessionKey(proto.ChatP2P, peer)
+	if key == "" {
+		if peer := proto.P2PPeer(cd.Conv, t.r.account); peer != "" {
+			key = SessionKey(proto.ChatP2P, peer)
+		} else if tid := proto.TeamOfConv(cd.Conv); tid != "" {
+			key = t.keyOfConv(cd.Conv, SessionKey(proto.ChatTeam, tid))
+		}
 	}
 	s, ok := t.session(key)
 	if !ok || s.Hidden() || countedTo(&s) > cd.Seq {

@@ -22,3 +22,27 @@ func LoopsEnded(c *Client, d time.Duration) bool {
 		return false
 	}
 }
+
+// TeamMemberCursor is the MemberVer c's cached member list of team tid is
+// complete up to; ok false when it was never fetched.
+func TeamMemberCursor(c *Client, tid string) (int64, bool) {
+	r, err := c.current()
+	if err != nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return memberCursor(r.st.lookup, tid)
+}
+
+// TeamMemberVer is the MemberVer of team tid as c caches it.
+func TeamMemberVer(c *Client, tid string) int64 {
+	r, err := c.current()
+	if err != nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ts, _ := teamOf(r.st.lookup, tid)
+	return ts.Team.MemberVer
+}

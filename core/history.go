@@ -124,10 +124,8 @@ func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]Mes
 	msgs := make([]Message, 0, len(got))
 	for _, pm := range got {
 		peer := p.SessionID
-		if pm.ChatType == proto.ChatP2P {
-			if q := proto.P2PPeer(pm.Conv, r.account); q != "" {
-				peer = q
-			}
+		if q := convSessionID(pm.Conv, pm.ChatType, r.account); q != "" {
+			peer = q
 		}
 		msgs = append(msgs, protoMessage(pm, r.account, sk, peer, c.fileBase()))
 	}

@@ -65,7 +65,7 @@ var (
 // (the registry, changeAppliers). Raise it whenever a kind is registered:
 // a cache whose cursor was moved by an SDK that skipped the new kinds
 // (Meta.Kinds lower) then syncs the whole change log again.
-const changeKinds = 3
+const changeKinds = 4
 
 // Login opens the account's cache, connects, authenticates and syncs. It
 // returns once logged in (the sync goes on in the background and step 8 of

@@ -508,10 +508,7 @@ func (c *Client) ForwardMessage(ctx context.Context, p ForwardParams) (*MessageV
 	if err := checkSession(p.SessionID, p.ChatType); err != nil {
 		return nil, err
 	}
-	if err := checkAccount("toSessionId", p.ToSessionID); err != nil {
-		return nil, err
-	}
-	if err := checkChatTypeParam("toChatType", p.ToChatType); err != nil {
+	if err := checkSessionParams("toSessionId", "toChatType", p.ToSessionID, p.ToChatType); err != nil {
 		return nil, err
 	}
 	if err := checkMessageID("messageId", p.MessageID); err != nil {

@@ -235,6 +235,8 @@ func (st *state) settledEvent(m movedRecord) (Event, bool) {
 		if was != is {
 			return relationEvent(st.lookup, m.k.Kind, account, is), true
 		}
+	case proto.ChangeTeam, recMember:
+		return st.settledTeamEvent(m)
 	case proto.ChangeNote:
 		var n proto.SysNote
 		if !was && is && json.Unmarshal(m.now.Data, &n) == nil {

@@ -119,7 +119,8 @@ func (c *Client) cachedMessage(ctx context.Context, r *run, sk, sessionID, id st
 }
 
 // convOf returns the server conversation of session sk: the one the
-// session knows, or for P2P the one the server derives from the accounts.
+// session knows, or the one the server derives from the accounts (P2P) or
+// the team id.
 func (c *Client) convOf(r *run, sk, sessionID string, chatType int) string {
 	c.mu.Lock()
 	s := r.st.sessions.byKey[sk]
@@ -127,10 +128,7 @@ func (c *Client) convOf(r *run, sk, sessionID string, chatType int) string {
 	if s != nil && s.Conv != "" {
 		return s.Conv
 	}
-	if chatType == proto.ChatP2P {
-		return proto.P2PConv(r.account, sessionID)
-	}
-	return ""
+	return sessionConv(r.account, chatType, sessionID)
 }
 
 func revokeRecord(k RecordKey, rec revokeRec) Record {
@@ -181,13 +179,10 @@ func (t *tx) applyRevoke(rv proto.Revoke) error {
 	if rec.Done {
 		return nil
 	}
-	peer := ""
-	if rv.ChatType == proto.ChatP2P {
-		peer = proto.P2PPeer(rv.Conv, me)
-	}
+	peer := convSessionID(rv.Conv, rv.ChatType, me)
 	key := t.keyOfConv(rv.Conv, "")
 	if key == "" && peer != "" {
-		key = SessionKey(proto.ChatP2P, peer)
+		key = SessionKey(rv.ChatType, peer)
 	}
 	// Reads first: nothing is staged when they fail.
 	ctx := t.r.ctx
@@ -261,7 +256,7 @@ func (t *tx) applyRevoke(rv proto.Revoke) error {
 		n := RevokeNotificationView{NotificationType: 7, FromUserID: rv.By, MessageFromUserID: rv.MsgFrom,
 			Session: SessionRef{peer, rv.ChatType}, SessionID: peer, Timestamp: rv.MsgTime,
 			IsRoaming: t.syncing, Postscript: rv.Postscript}
-		if rv.ChatType == proto.ChatTeam {
+		if isTeamChat(rv.ChatType) {
 			n.NotificationType = 8
 		}
 		if m != nil {

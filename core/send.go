@@ -183,11 +183,13 @@ func attachBody(p SendParams, info FileInfo) proto.AttachBody {
 }
 
 // newMessage returns an outgoing message of this account, sending, created
-// at at (ticket), with the own cached profile's nickname (senderName).
+// at at (ticket), with the own cached profile's nickname (senderName); a
+// team message asks for receipts when Config.TeamReceiptEnabled is set.
 func (c *Client) newMessage(r *run, at int64, id, sessionID string, chatType, typ int, body, ext json.RawMessage) Message {
 	return Message{ID: id, SK: SessionKey(chatType, sessionID), SessionID: sessionID, ChatType: chatType,
 		From: r.account, Type: typ, Body: body, Ext: ext, Time: at, State: DeliverySending, Outgoing: true,
-		FromClient: proto.ClientWeb, Nick: c.nickOf(r, r.account)}
+		FromClient: proto.ClientWeb, Nick: c.nickOf(r, r.account),
+		TeamReceipt: isTeamChat(chatType) && c.Config().TeamReceiptEnabled}
 }
 
 // job is one message on its way to the server.
@@ -251,8 +253,8 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 	s, kind := t.touch(m.SK, m.SessionID, m.ChatType)
 	mc := m
 	s.LastMsg, s.UpdateTime = &mc, max(s.UpdateTime, m.Time)
-	if s.Conv == "" && m.ChatType == proto.ChatP2P {
-		s.Conv = proto.P2PConv(r.account, m.SessionID)
+	if s.Conv == "" {
+		s.Conv = localConv(r.account, m.ChatType, m.SessionID)
 	}
 	t.putSession(s, kind)
 	t.msgs = append(t.msgs, m)
@@ -351,7 +353,7 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 		go func() {
 			var s sent
 			s.err = l.call(r.ctx, proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: m.SessionID,
-				ChatType: m.ChatType, Type: m.Type, Body: m.Body, Ext: m.Ext}}, &s.resp)
+				ChatType: m.ChatType, Type: m.Type, Body: m.Body, Ext: m.Ext, TeamReceipt: m.TeamReceipt}}, &s.resp)
 			done <- s
 		}()
 	}
@@ -449,13 +451,14 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 	cached, cerr := r.cache.MessagesByID(r.ctx, []string{m.ID})
 	if cerr == nil && len(cached) == 1 {
 		m.Deleted, m.LocalExt, m.Played = cached[0].Deleted, cached[0].LocalExt, cached[0].Played
+		if cached[0].ReceiptRead > 0 { // a receipt change came first
+			m.ReceiptRead, m.ReceiptUnread = cached[0].ReceiptRead, cached[0].ReceiptUnread
+		}
 	}
 	s, ok := t.session(m.SK)
 	if !ok { // the pending write failed
 		s = Session{Key: m.SK, ID: m.SessionID, ChatType: m.ChatType}
-		if m.ChatType == proto.ChatP2P {
-			s.Conv = proto.P2PConv(r.account, m.SessionID)
-		}
+		s.Conv = localConv(r.account, m.ChatType, m.SessionID)
 	}
 	// Cleared while it was being sent (deleteAllmessagesInSession,
 	// deleteAllMessages took its cached copy): it stays cleared, as a
@@ -472,6 +475,11 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 		m.State = DeliveryFailed
 	} else {
 		m.State, m.ServerID, m.Seq, m.Time = DeliverySent, resp.ServerID, resp.Seq, resp.Time
+		if m.TeamReceipt && m.ReceiptRead == 0 && m.ReceiptUnread == 0 {
+			// Its first counts: every other member has yet to read it (a
+			// receipt change that came first keeps its newer counts).
+			m.ReceiptUnread = resp.ReceiptUnread
+		}
 		if resp.Conv != "" {
 			s.Conv = resp.Conv
 		}
@@ -703,10 +711,14 @@ func (p *progress) end(ok bool) {
 
 // SendMessageReceipt tells the peer of a P2P session that this account has
 // read the session's messages up to messageID (the peer's messages get
-// isRemoteRead and the peer hears onRecvMessageReceipts).
+// isRemoteRead and the peer hears onRecvMessageReceipts). Team sessions
+// take SendTeamMessageReceipts (414).
 func (c *Client) SendMessageReceipt(ctx context.Context, sessionID string, chatType int, messageID string) error {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
+	}
+	if chatType != proto.ChatP2P {
+		return BadParam("chatType", "must be 0: team messages take sendTeamMessageReceipts")
 	}
 	if err := checkMessageID("messageId", messageID); err != nil {
 		return err

@@ -148,8 +148,8 @@ func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chat
 		return nil
 	}
 	s.UpdateTime = max(s.UpdateTime, now)
-	if s.Conv == "" && chatType == proto.ChatP2P {
-		s.Conv = proto.P2PConv(r.account, sessionID)
+	if s.Conv == "" {
+		s.Conv = localConv(r.account, chatType, sessionID)
 	}
 	t.putSession(s, kind)
 	return c.cacheFailed(r, t.commit(ctx))

@@ -295,12 +295,9 @@ func (t *tx) touch(key, id string, chatType int) (Session, string) {
 // that counted them.)
 func (t *tx) applyConv(cv proto.Conv, final bool) {
 	t.convs = append(t.convs, cv)
-	if cv.ChatType != proto.ChatP2P {
-		return // later groups
-	}
-	peer := proto.P2PPeer(cv.ID, t.r.account)
+	peer := convSessionID(cv.ID, cv.ChatType, t.r.account)
 	if peer == "" {
-		return
+		return // not a P2P or team conversation of this account
 	}
 	key := t.keyOfConv(cv.ID, SessionKey(cv.ChatType, peer))
 	s, ok := t.session(key)
@@ -342,7 +339,14 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 	}
 	if final && t.c.Config().ShouldSyncUnreadCount {
 		if r, u, take := syncedRead(s, cv); take {
-			s.ReadSeq, s.Unread, changed = r, u, true
+			if isTeamChat(cv.ChatType) && !t.c.Config().ShouldCountTeam {
+				// The server counts team notification messages too: its
+				// count is an upper bound here, and so is this session's.
+				u = min(u, s.Unread)
+			}
+			if r != s.ReadSeq || u != s.Unread {
+				s.ReadSeq, s.Unread, changed = r, u, true
+			}
 		}
 	}
 	event := ""
@@ -478,10 +482,10 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 	touched := map[string]bool{}
 	var order []string
 	for _, pm := range msgs {
-		if pm.ChatType != proto.ChatP2P || pm.Seq <= 0 {
+		if pm.Seq <= 0 {
 			continue
 		}
-		peer := proto.P2PPeer(pm.Conv, me)
+		peer := convSessionID(pm.Conv, pm.ChatType, me)
 		if peer == "" {
 			continue
 		}
@@ -529,7 +533,7 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 			// tab may have deleted it) and its session was not cleared
 			// past it (Batch.AddMessages): this tab's memory may lag.
 			t.addMsgs = append(t.addMsgs, m)
-			if !m.Outgoing && m.Seq > s.ReadSeq {
+			if countsUnread(&m, t.c.Config()) && m.Seq > s.ReadSeq {
 				s.Unread++
 			}
 			if m.Seq > s.LastSeq {
@@ -567,7 +571,8 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 func protoMessage(pm proto.Msg, me, key, peer, fileBase string) Message {
 	m := Message{ID: pm.ClientID, SK: key, SessionID: peer, ChatType: pm.ChatType, ServerID: pm.ServerID,
 		Seq: pm.Seq, From: pm.From, Type: pm.Type, Body: absoluteFileURLs(pm.Type, pm.Body, fileBase), Ext: pm.Ext, Time: pm.Time,
-		State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient, Nick: pm.Nick}
+		State: DeliverySent, Outgoing: pm.From == me, FromClient: pm.FromClient, Nick: pm.Nick,
+		TeamReceipt: pm.TeamReceipt, ReceiptRead: pm.ReceiptRead, ReceiptUnread: pm.ReceiptUnread}
 	if m.ID == "" {
 		m.ID = "s" + pm.ServerID
 	}

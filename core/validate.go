@@ -41,29 +41,40 @@ func checkCredentials(account, token string) error {
 	return nil
 }
 
-// CheckChatType checks a chatType parameter: 0 (P2P) is supported; the
-// plugin's other types (1 team, 2 chat room, 3 ysf, 5 super team) answer
-// "not supported yet"; anything else is out of range.
+// CheckChatType checks a chatType parameter: 0 (P2P), 1 (team) and 5
+// (super team) are supported; the plugin's other types (2 chat room, 3
+// ysf) answer "not supported yet"; anything else is out of range.
 func CheckChatType(chatType int) error { return checkChatTypeParam("chatType", chatType) }
 
 // checkChatTypeParam checks a chat type parameter called name (chatType,
 // toChatType), as CheckChatType.
 func checkChatTypeParam(name string, chatType int) error {
 	switch chatType {
-	case proto.ChatP2P:
+	case proto.ChatP2P, proto.ChatTeam, proto.ChatSuperTeam:
 		return nil
-	case proto.ChatTeam, proto.ChatRoom, proto.ChatYsf, proto.ChatSuperTeam:
+	case proto.ChatRoom, proto.ChatYsf:
 		return ErrNotSupported(name + " " + itoa(chatType))
 	}
 	return BadParam(name, "must be 0, 1, 2, 3 or 5")
 }
 
-// checkSession checks a sessionId/chatType pair.
+// checkSession checks a sessionId/chatType pair: an account id for P2P, a
+// team id for a team or super team.
 func checkSession(sessionID string, chatType int) error {
-	if err := checkAccount("sessionId", sessionID); err != nil {
+	return checkSessionParams("sessionId", "chatType", sessionID, chatType)
+}
+
+// checkSessionParams checks a session id parameter called idName with its
+// chat type parameter called ctName (sessionId/chatType,
+// toSessionId/toChatType).
+func checkSessionParams(idName, ctName, sessionID string, chatType int) error {
+	if err := checkChatTypeParam(ctName, chatType); err != nil {
 		return err
 	}
-	return CheckChatType(chatType)
+	if isTeamChat(chatType) {
+		return checkTeamSessionID(idName, sessionID)
+	}
+	return checkAccount(idName, sessionID)
 }
 
 // checkText checks a text message's text (proto.TextProblem: not empty, not

@@ -38,11 +38,14 @@ type MessageView struct {
 	IsDeleted               bool            `json:"isDeleted"`
 	IsRemoteRead            bool            `json:"isRemoteRead"`
 	IsTeamReceiptSended     bool            `json:"isTeamReceiptSended"`
-	SenderName              string          `json:"senderName"`
-	SenderClientType        int             `json:"senderClientType"`
-	IsBlackListed           bool            `json:"isBlackListed"`
-	Body                    json.RawMessage `json:"body"` // {"type":0,"text":"…"}
-	Seq                     int64           `json:"seq"`  // our addition: the per-session sequence number (0 until stored)
+	// TeamReceiptInfo: a team message that asked for receipts
+	// (teamReceiptEnabled): its read and unread counts; absent otherwise.
+	TeamReceiptInfo  *TeamReceiptInfo `json:"teamReceiptInfo,omitempty"`
+	SenderName       string           `json:"senderName"`
+	SenderClientType int              `json:"senderClientType"`
+	IsBlackListed    bool             `json:"isBlackListed"`
+	Body             json.RawMessage  `json:"body"` // {"type":0,"text":"…"}
+	Seq              int64            `json:"seq"`  // our addition: the per-session sequence number (0 until stored)
 }
 
 var emptyObject = json.RawMessage(`{}`)
@@ -56,7 +59,8 @@ func (m *Message) View(peerReadSeq int64) MessageView {
 		RemoteExt: m.Ext, LocalExt: m.LocalExt, Timestamp: m.Time, DeliveryState: m.State,
 		AttachmentDownloadState: DownloadDone, IsReceivedMsg: !m.Outgoing, IsOutgoingMsg: m.Outgoing,
 		IsDeleted: m.Deleted, SenderClientType: m.FromClient, Seq: m.Seq, SenderName: m.Nick, IsBlackListed: m.Black,
-		IsRemoteRead: m.Outgoing && m.ChatType == 0 && m.Seq > 0 && m.Seq <= peerReadSeq,
+		IsRemoteRead:        m.Outgoing && m.ChatType == 0 && m.Seq > 0 && m.Seq <= peerReadSeq,
+		IsTeamReceiptSended: m.ReceiptSent, TeamReceiptInfo: m.teamReceiptInfo(),
 	}
 	if len(v.RemoteExt) == 0 {
 		v.RemoteExt = emptyObject
@@ -65,6 +69,11 @@ func (m *Message) View(peerReadSeq int64) MessageView {
 		v.LocalExt = emptyObject
 	}
 	v.Body = bodyWithType(m.Type, m.Body)
+	if m.Type == proto.MsgNotification && isTeamChat(m.ChatType) {
+		if b := teamNoteBody(m.ChatType, m.Body); b != nil {
+			v.Body = b
+		}
+	}
 	if isAttachment(m.Type) {
 		if !m.Outgoing {
 			v.AttachmentDownloadState = m.DL // an own message's file is here: done

@@ -164,7 +164,9 @@ func TestBridgeCallsAndDelivers(t *testing.T) {
 	call.Invoke("sendText", `{"sessionId":5,"text":"x"}`, 2)
 	wantErr(t, waitResult(t, h, 2), 414, "parameter sessionId must be a string")
 	call.Invoke("createTeam", `{}`, 3)
-	wantErr(t, waitResult(t, h, 3), 414, "createTeam not supported yet")
+	wantErr(t, waitResult(t, h, 3), 414, "parameter users must be an array of strings")
+	call.Invoke("noSuchMethod", `{}`, 4)
+	wantErr(t, waitResult(t, h, 4), 414, "method noSuchMethod not supported yet")
 }
 
 // TestBridgeProgress: upload's interim rets reach hooks.progress with the
@@ -310,6 +312,7 @@ func TestInstallHandsTheListenerTable(t *testing.T) {
 		"addSessionListen": {core.EventSession, true}, "removeSessionListen": {core.EventSession, false},
 		"addFriendListen": {core.EventFriend, true}, "removeFriendListen": {core.EventFriend, false},
 		"addNotificationListen": {core.EventNotification, true}, "removeNotificationListen": {core.EventNotification, false},
+		"addTeamListen": {core.EventTeam, true}, "removeTeamListen": {core.EventTeam, false},
 	}
 	if len(got) != len(want) {
 		t.Errorf("listeners %v, want %v", got, want)

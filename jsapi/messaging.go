@@ -2,6 +2,7 @@ package jsapi
 
 import (
 	"context"
+	"strconv"
 
 	"yunxin/core"
 	"yunxin/proto"
@@ -16,6 +17,7 @@ type MessagingEngine interface {
 	ForwardMessage(ctx context.Context, p core.ForwardParams) (*core.MessageView, error)
 	RevokeMessage(ctx context.Context, sessionID string, chatType int, messageID, postscript string) error
 	SendMessageReceipt(ctx context.Context, sessionID string, chatType int, messageID string) error
+	SendTeamMessageReceipts(ctx context.Context, sessionID string, chatType int, messageIDs []string) error
 }
 
 // sent is the ret of the send methods: status and the message as cached.
@@ -234,4 +236,41 @@ func doReceipt(ctx context.Context, e Engine, p params) (any, error) {
 		return nil, err
 	}
 	return done(e.SendMessageReceipt(ctx, sid, ct, mid))
+}
+
+// doTeamReceipts reads sendTeamMessageReceipts' sessionId (the team id),
+// chatType (1 team or 5 super team; the doc's default 0 is refused: only a
+// team has team receipts) and messageIds (1 to proto.MaxTeamReceiptSeqs
+// ids of messages of that session).
+func doTeamReceipts(ctx context.Context, e Engine, p params) (any, error) {
+	sid, err := teamID(p, "sessionId")
+	if err != nil {
+		return nil, err
+	}
+	ct, err := p.integer("chatType", proto.ChatP2P)
+	if err != nil {
+		return nil, err
+	}
+	if ct != proto.ChatTeam && ct != proto.ChatSuperTeam {
+		return nil, core.BadParam("chatType", "must be 1 or 5 (a team session)")
+	}
+	ids, err := p.strings("messageIds")
+	if err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, core.BadParam("messageIds", "must name at least one message")
+	}
+	if len(ids) > proto.MaxTeamReceiptSeqs {
+		return nil, core.BadParam("messageIds", "has more than "+strconv.Itoa(proto.MaxTeamReceiptSeqs)+" entries")
+	}
+	for _, id := range ids {
+		if id == "" {
+			return nil, core.BadParam("messageIds", "must not contain an empty id")
+		}
+		if len(id) > proto.MaxIDBytes {
+			return nil, core.BadParam("messageIds", "has an id longer than "+strconv.Itoa(proto.MaxIDBytes)+" bytes")
+		}
+	}
+	return done(e.SendTeamMessageReceipts(ctx, sid, ct, ids))
 }

@@ -57,6 +57,8 @@ var listenerMethods = map[string]listener{
 	"removeFriendListen":       {core.EventFriend, false},
 	"addNotificationListen":    {core.EventNotification, true},
 	"removeNotificationListen": {core.EventNotification, false},
+	"addTeamListen":            {core.EventTeam, true},
+	"removeTeamListen":         {core.EventTeam, false},
 }
 
 // ListenerKind returns the event kind of a listener method the loader

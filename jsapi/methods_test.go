@@ -64,8 +64,8 @@ func TestListenerMethods(t *testing.T) {
 		}
 		kinds[l.Kind] = true
 	}
-	if len(kinds) != 5 || !kinds[core.EventAccount] || !kinds[core.EventMessage] || !kinds[core.EventSession] ||
-		!kinds[core.EventFriend] || !kinds[core.EventNotification] {
+	if len(kinds) != 6 || !kinds[core.EventAccount] || !kinds[core.EventMessage] || !kinds[core.EventSession] ||
+		!kinds[core.EventFriend] || !kinds[core.EventNotification] || !kinds[core.EventTeam] {
 		t.Errorf("listener kinds %v", kinds)
 	}
 	if ListenerKind("login") != "" {

@@ -11,7 +11,7 @@ import (
 
 // Engine is what the table calls: *core.Client. Tests use a fake. Each
 // domain's methods are declared beside its handlers (account.go,
-// messaging.go, sessions.go, people.go, notes.go).
+// messaging.go, sessions.go, people.go, notes.go, teams.go).
 type Engine interface {
 	AccountEngine
 	FilesEngine
@@ -19,6 +19,7 @@ type Engine interface {
 	SessionsEngine
 	PeopleEngine
 	NotesEngine
+	TeamsEngine
 }
 
 var _ Engine = (*core.Client)(nil)
@@ -49,7 +50,7 @@ var table = map[string]handler{
 	"sendFile": doSendFile, "sendLocation": doSendLocation, "sendTip": doSendTip,
 	"cancelSendingMessage": doCancelSending, "resendMessage": doResend,
 	"forwardMessage": doForward, "revokeMessage": doRevoke, "sendMessageReceipt": doReceipt,
-	"sendTeamMessageReceipts": nil,
+	"sendTeamMessageReceipts": doTeamReceipts,
 
 	// session and history (sessions.go)
 	"allRecentSessions": doAllRecentSessions, "creatRecentSession": doCreateSession,
@@ -71,17 +72,48 @@ var table = map[string]handler{
 	"fetchSystemNotifications": doFetchNotifications, "allNotificationsUnreadCount": doNotificationsUnreadCount,
 	"markAllNotificationsAsRead": doMarkNotificationsRead, "deleteAllNotifications": doDeleteNotifications,
 
-	// team
-	"createTeam": nil, "allMyTeams": nil, "dismissTeam": nil, "applyToTeam": nil, "passApplyToTeam": nil,
-	"rejectApplyToTeam": nil, "invitationToTeam": nil, "acceptInviteWithTeam": nil,
-	"rejectInviteWithTeam": nil, "kickUsersFromTeam": nil, "quitTeam": nil, "fetchTeamMembers": nil,
-	"teamMember": nil, "updateUserNick": nil, "isMyTeam": nil, "transferManagerWithTeam": nil,
-	"addManagersToTeam": nil, "removeManagersFromTeam": nil, "muteUserFromTeam": nil,
-	"muteAllFromTeam": nil, "fetchTeamMutedMembers": nil, "updateTeamName": nil, "updateTeamAvatar": nil,
-	"updateTeamIntro": nil, "updateTeamAnnouncement": nil, "updateTeamJoinMode": nil,
-	"updateTeamBeInviteMode": nil, "updateTeamInviteMode": nil, "updateTeamUpdateInfoMode": nil,
-	"updateTeamUpdateClientCustomMode": nil, "updateTeamCustomInfo": nil, "updateTeamNotifyState": nil,
-	"fetchTeamNotifyState": nil, "addTeamListen": nil, "removeTeamListen": nil,
+	// team (teams.go; addTeamListen, removeTeamListen: listenerMethods)
+	"createTeam": doCreateTeam, "allMyTeams": doAllMyTeams,
+	"dismissTeam":          team(func(e Engine, ctx context.Context, tid string) error { return e.DismissTeam(ctx, tid) }),
+	"quitTeam":             team(func(e Engine, ctx context.Context, tid string) error { return e.QuitTeam(ctx, tid) }),
+	"applyToTeam":          doApplyToTeam,
+	"passApplyToTeam":      doPassApplyToTeam,
+	"rejectApplyToTeam":    doRejectApply,
+	"invitationToTeam":     doInvitationToTeam,
+	"acceptInviteWithTeam": doAcceptInvite,
+	"rejectInviteWithTeam": doRejectInvite,
+	"kickUsersFromTeam":    doKickUsers,
+	"fetchTeamMembers": teamMembers(func(e Engine, ctx context.Context, tid string) ([]core.TeamMemberView, error) {
+		return e.FetchTeamMembers(ctx, tid)
+	}),
+	"fetchTeamMutedMembers": teamMembers(func(e Engine, ctx context.Context, tid string) ([]core.TeamMemberView, error) {
+		return e.FetchTeamMutedMembers(ctx, tid)
+	}),
+	"teamMember": doTeamMember, "updateUserNick": doUpdateUserNick, "isMyTeam": doIsMyTeam,
+	"transferManagerWithTeam": doTransferOwner,
+	"addManagersToTeam":       managers(true), "removeManagersFromTeam": managers(false),
+	"muteUserFromTeam": doMuteUser, "muteAllFromTeam": doMuteAll,
+	"updateTeamName": updateText("teamName", proto.MaxTeamNameRunes, false,
+		func(u *core.TeamInfoUpdate, s *string) { u.Name = s }),
+	"updateTeamAvatar": updateText("teamAvatarUrl", proto.MaxTeamIconBytes, true,
+		func(u *core.TeamInfoUpdate, s *string) { u.Avatar = s }),
+	"updateTeamIntro": updateText("intro", proto.MaxTeamIntroRunes, false,
+		func(u *core.TeamInfoUpdate, s *string) { u.Intro = s }),
+	"updateTeamAnnouncement": updateText("announcement", proto.MaxTeamAnnounceRunes, false,
+		func(u *core.TeamInfoUpdate, s *string) { u.Announcement = s }),
+	"updateTeamCustomInfo": updateText("customInfo", proto.MaxTeamCustomBytes, true,
+		func(u *core.TeamInfoUpdate, s *string) { u.ClientCustom = s }),
+	"updateTeamJoinMode": updateMode("joinMode", joinModes,
+		func(u *core.TeamInfoUpdate, n *int) { u.JoinMode = n }),
+	"updateTeamBeInviteMode": updateMode("beInviteMode", beInvModes,
+		func(u *core.TeamInfoUpdate, n *int) { u.BeInviteMode = n }),
+	"updateTeamInviteMode": updateMode("inviteMode", inviteModes,
+		func(u *core.TeamInfoUpdate, n *int) { u.InviteMode = n }),
+	"updateTeamUpdateInfoMode": updateMode("infoMode", inviteModes,
+		func(u *core.TeamInfoUpdate, n *int) { u.UpdateInfoMode = n }),
+	"updateTeamUpdateClientCustomMode": updateMode("clientCustomMode", inviteModes,
+		func(u *core.TeamInfoUpdate, n *int) { u.UpdateCustomMode = n }),
+	"updateTeamNotifyState": doUpdateNotifyState, "fetchTeamNotifyState": doFetchNotifyState,
 }
 
 // init adds the listener methods (listenerMethods) to the table, answered

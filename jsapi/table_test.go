@@ -21,7 +21,14 @@ deleteMessage deleteAllmessagesInSession deleteAllMessages
 localUserInfo openLocalCache fetchUserInfos updateMyUserInfo myFriends requestFriend deleteFriend isMyFriend
 myBlackList addToBlackList removeFromBlackList isUserInBlackList myMuteUserList setMute isMute searchUser
 addFriendListen removeFriendListen getUserInfoList fetchSystemNotifications allNotificationsUnreadCount
-markAllNotificationsAsRead deleteAllNotifications addNotificationListen removeNotificationListen`)
+markAllNotificationsAsRead deleteAllNotifications addNotificationListen removeNotificationListen
+sendTeamMessageReceipts createTeam allMyTeams dismissTeam applyToTeam passApplyToTeam rejectApplyToTeam
+invitationToTeam acceptInviteWithTeam rejectInviteWithTeam kickUsersFromTeam quitTeam fetchTeamMembers
+teamMember updateUserNick isMyTeam transferManagerWithTeam addManagersToTeam removeManagersFromTeam
+muteUserFromTeam muteAllFromTeam fetchTeamMutedMembers updateTeamName updateTeamAvatar updateTeamIntro
+updateTeamAnnouncement updateTeamJoinMode updateTeamBeInviteMode updateTeamInviteMode
+updateTeamUpdateInfoMode updateTeamUpdateClientCustomMode updateTeamCustomInfo updateTeamNotifyState
+fetchTeamNotifyState addTeamListen removeTeamListen`)
 
 func TestTableHasExactlyTheMethods(t *testing.T) {
 	want := append(specMethods(t), "init")
@@ -231,6 +238,18 @@ var firstParam = map[string]string{
 	"updateMyUserInfo": "userInfo", "requestFriend": "userId", "deleteFriend": "userId", "isMyFriend": "userId",
 	"addToBlackList": "userId", "removeFromBlackList": "userId", "isUserInBlackList": "userId",
 	"setMute": "userId", "isMute": "userId", "searchUser": "searchContent", "getUserInfoList": "userIds",
+	// issue 8
+	"sendTeamMessageReceipts": "sessionId", "createTeam": "users", "dismissTeam": "teamId",
+	"applyToTeam": "teamId", "passApplyToTeam": "teamId", "rejectApplyToTeam": "teamId",
+	"invitationToTeam": "teamId", "acceptInviteWithTeam": "teamId", "rejectInviteWithTeam": "teamId",
+	"kickUsersFromTeam": "teamId", "quitTeam": "teamId", "fetchTeamMembers": "teamId", "teamMember": "teamId",
+	"updateUserNick": "teamId", "isMyTeam": "teamId", "transferManagerWithTeam": "teamId",
+	"addManagersToTeam": "teamId", "removeManagersFromTeam": "teamId", "muteUserFromTeam": "teamId",
+	"muteAllFromTeam": "teamId", "fetchTeamMutedMembers": "teamId", "updateTeamName": "teamId",
+	"updateTeamAvatar": "teamId", "updateTeamIntro": "teamId", "updateTeamAnnouncement": "teamId",
+	"updateTeamJoinMode": "teamId", "updateTeamBeInviteMode": "teamId", "updateTeamInviteMode": "teamId",
+	"updateTeamUpdateInfoMode": "teamId", "updateTeamUpdateClientCustomMode": "teamId",
+	"updateTeamCustomInfo": "teamId", "updateTeamNotifyState": "teamId", "fetchTeamNotifyState": "teamId",
 }
 
 // optionalSessionID are the methods whose sessionId is optional: a
@@ -275,7 +294,7 @@ func TestBadInputNamesTheParameter(t *testing.T) {
 func TestParamlessMethodsIgnoreGarbage(t *testing.T) {
 	for _, m := range []string{"logout", "isLogined", "currentAccount", "allRecentSessions", "allUnreadCount", "deleteAllMessages",
 		"myFriends", "myBlackList", "myMuteUserList", "fetchSystemNotifications", "allNotificationsUnreadCount",
-		"markAllNotificationsAsRead", "deleteAllNotifications"} {
+		"markAllNotificationsAsRead", "deleteAllNotifications", "allMyTeams"} {
 		for _, g := range []string{"", "null", "[]", `{"x":[1,{}]}`, "42"} {
 			if env := run(t, &fake{}, m, g); env.Err != nil {
 				t.Errorf("%s(%s): %+v", m, g, env.Err)
@@ -362,9 +381,9 @@ func TestLimitsAreCore(t *testing.T) {
 	}
 	for _, m := range []string{"sendText", "sendMessageReceipt", "markAllMessagesReadInSession", "creatRecentSession", "deleteRecentSession", "messagesInSession", "messagesInSessionWithMessageIds"} {
 		p := `{"sessionId":"bob","text":"hi","messageId":"m","messageIds":["m"],"chatType":1}`
-		cases = append(cases, struct{ method, params, msg string }{m, p, "chatType 1 not supported yet"})
+		cases = append(cases, struct{ method, params, msg string }{m, strings.Replace(p, `"chatType":1`, `"chatType":2`, 1), "chatType 2 not supported yet"})
 	}
-	cases = append(cases, struct{ method, params, msg string }{"deleteRecentSession", `{"sessionId":"bob","sessionType":5}`, "chatType 5 not supported yet"})
+	cases = append(cases, struct{ method, params, msg string }{"deleteRecentSession", `{"sessionId":"bob","sessionType":3}`, "chatType 3 not supported yet"})
 	for _, tc := range cases {
 		env := run(t, c, tc.method, tc.params)
 		if env.Err == nil || env.Err.Code != 414 || !strings.Contains(env.Err.Msg, tc.msg) {

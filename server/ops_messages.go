@@ -145,6 +145,9 @@ func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
 		Body:       body,
 		Ext:        ext,
 		FromClient: c.info.ClientType,
+		// Asks the readers for receipts: the store counts the other
+		// valid members now (ReceiptUnread of the reply and the push).
+		TeamReceipt: m.TeamReceipt,
 	}
 	return c.storeSent(ctx, msg)
 }
@@ -182,9 +185,11 @@ func (c *conn) storedRetry(ctx context.Context, conv, cid string, refusal error)
 	return result{}, refusal
 }
 
-// sendResp is the SendResp of a stored message.
+// sendResp is the SendResp of a stored message. A team message asking
+// for receipts carries its unread count: the other valid members when it
+// was stored, less the receipts counted since (a retry of it).
 func sendResp(m proto.Msg, dup bool) proto.SendResp {
-	return proto.SendResp{ServerID: m.ServerID, Conv: m.Conv, Seq: m.Seq, Time: m.Time, Dup: dup}
+	return proto.SendResp{ServerID: m.ServerID, Conv: m.Conv, Seq: m.Seq, Time: m.Time, Dup: dup, ReceiptUnread: m.ReceiptUnread}
 }
 
 // checkTextBody validates a text or tip body, {"text": "..."}, with

@@ -412,7 +412,11 @@ func opTeamInvite(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 	if err := checkRunes("postscript", req.Ps, proto.MaxTeamPsRunes, false); err != nil {
 		return result{}, err
 	}
-	failed, pending, w, err := c.s.store.InviteToTeam(ctx, c.account, req.TeamID, accounts, req.Ps, true, c.s.now().UnixMilli())
+	// attach: the invitations' notifyExt.
+	if err := checkBytes("attach", req.Attach, proto.MaxTeamCustomBytes); err != nil {
+		return result{}, err
+	}
+	failed, pending, w, err := c.s.store.InviteToTeamExt(ctx, c.account, req.TeamID, accounts, req.Ps, req.Attach, true, c.s.now().UnixMilli())
 	if err != nil {
 		return result{}, teamErr(err, "invite to team "+req.TeamID)
 	}

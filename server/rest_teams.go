@@ -127,13 +127,14 @@ func formMagree(r *http.Request) (bool, error) {
 
 // restAddMembers adds members to tid as NetEase's magree says: without
 // consent (the app's server adds them at once), or as owner's invitations
-// (the team's beInviteMode decides whether they must accept).
-func (s *Server) restAddMembers(ctx context.Context, tid, owner string, members []string, ps string, consent bool) ([]string, store.TeamWrite, error) {
+// (the team's beInviteMode decides whether they must accept), with
+// postscript ps and, on the invitations, notifyExt attach.
+func (s *Server) restAddMembers(ctx context.Context, tid, owner string, members []string, ps, attach string, consent bool) ([]string, store.TeamWrite, error) {
 	by := ""
 	if consent {
 		by = owner
 	}
-	failed, _, w, err := s.store.InviteToTeam(ctx, by, tid, members, ps, consent, s.now().UnixMilli())
+	failed, _, w, err := s.store.InviteToTeamExt(ctx, by, tid, members, ps, attach, consent, s.now().UnixMilli())
 	if err != nil {
 		return nil, store.TeamWrite{}, teamErr(err, "add to team "+tid)
 	}
@@ -225,7 +226,7 @@ func (s *Server) restTeamCreate(r *http.Request) (any, error) {
 	if !consent {
 		added := slicesWithout(members, owner)
 		if len(added) > 0 {
-			failed, w, err = s.restAddMembers(ctx, t.ID, owner, added, req.Postscript, false)
+			failed, w, err = s.restAddMembers(ctx, t.ID, owner, added, req.Postscript, "", false)
 			if err != nil {
 				return nil, err
 			}
@@ -276,7 +277,12 @@ func (s *Server) restTeamAdd(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	failed, w, err := s.restAddMembers(r.Context(), t.ID, owner, members, ps, consent)
+	// attach: NetEase's extension of the invitations (their notifyExt).
+	attach := r.PostForm.Get("attach")
+	if err := checkBytes("attach", attach, proto.MaxTeamCustomBytes); err != nil {
+		return nil, err
+	}
+	failed, w, err := s.restAddMembers(r.Context(), t.ID, owner, members, ps, attach, consent)
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ yunxinIM.login({ account: 5, token: 't' }, rec('loginNum'));
 yunxinIM.login(rec('loginNoParams'));
 var cyc = {}; cyc.self = cyc;
 yunxinIM.sendText(cyc, rec('cyclic'));
-yunxinIM.sendText({ sessionId: 'bob', text: 'x', chatType: 1 }, rec('chatType'));
+yunxinIM.sendText({ sessionId: 'bob', text: 'x', chatType: 2 }, rec('chatType'));
 yunxinIM.init({ appKey: 'fromInit' }, rec('init'));
 yunxinIM.currentAccount(rec('currentAccount'));
 yunxinIM.creatRecentSession({ sessionId: 'bob' });
@@ -100,11 +100,11 @@ globalThis.__testResult = yunxinIM.ready.then(function (x) {
     check(c && c[1] && c[1].status === false && c[2] && c[2].code === code && re.test(c[2].msg), tag + ' ' + JSON.stringify(c));
   }
   check(by.isLogined && by.isLogined[1].status === false && by.isLogined[3] === 1, 'isLogined ' + JSON.stringify(by.isLogined));
-  err('createTeam', 414, /^createTeam not supported yet$/);
+  err('createTeam', 414, /^parameter users must be an array of strings$/);
   err('loginNum', 414, /^parameter account must be a string$/);
   err('loginNoParams', 414, /^parameter account/);
   err('cyclic', 414, /^parameter params cannot be converted to JSON/);
-  err('chatType', 414, /^chatType 1 not supported yet$/);
+  err('chatType', 414, /^chatType 2 not supported yet$/);
   check(by.init && by.init[1].status === true, 'init ' + JSON.stringify(by.init));
   check(by.currentAccount && by.currentAccount[1].userID === '', 'currentAccount ' + JSON.stringify(by.currentAccount));
   check(apireadyCount === 1, 'apiready ' + apireadyCount);

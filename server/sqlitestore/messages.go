@@ -10,7 +10,9 @@ import (
 	"yunxin/proto"
 )
 
-const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, revoked_ms, nick`
+// msgCols are the columns of a proto.Msg (scanMsg).
+const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, revoked_ms, nick,
+	team_receipt, receipt_total, receipt_read`
 
 // The statements of Send (prepared: Store.q).
 const (
@@ -21,10 +23,15 @@ const (
 			stamp = excluded.stamp
 		RETURNING last_seq, last_time`
 	// insertMsgSQL stores the sender's current nickname with the message
-	// ('' when the sender has no users row).
-	insertMsgSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, nick)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT name FROM users WHERE accid = ?4), '')) RETURNING id, nick`
-	addMemberSQL = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?)
+	// ('' when the sender has no users row), and a team message that asks
+	// for receipts its flag and total.
+	insertMsgSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, nick,
+			team_receipt, receipt_total)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT name FROM users WHERE accid = ?4), ''), ?12, ?13) RETURNING id, nick`
+	// receiptTotalSQL counts a team's valid members other than the sender
+	// (?2): the readers a team message asking for receipts waits for.
+	receiptTotalSQL = `SELECT COUNT(*) FROM team_members WHERE tid = ? AND valid = 1 AND account <> ?`
+	addMemberSQL    = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?)
 		ON CONFLICT(account, conv) DO NOTHING`
 	addMembersSQL = `INSERT INTO members(account, conv, chat_type, peer) VALUES(?,?,?,?), (?,?,?,?)
 		ON CONFLICT(account, conv) DO NOTHING`
@@ -35,11 +42,16 @@ func scanMsg(row scanner) (proto.Msg, error) {
 	var id int64
 	var body, ext string
 	var revokedMs int64
-	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient, &revokedMs, &m.Nick)
+	var total, read int
+	err := row.Scan(&id, &m.Conv, &m.Seq, &m.ClientID, &m.From, &m.To, &m.ChatType, &m.Type, &body, &ext, &m.Time, &m.FromClient, &revokedMs, &m.Nick,
+		&m.TeamReceipt, &total, &read)
 	if err != nil {
 		return m, err
 	}
 	m.ServerID = strconv.FormatInt(id, 10)
+	if m.TeamReceipt {
+		m.ReceiptRead, m.ReceiptUnread = read, max(total-read, 0)
+	}
 	if revokedMs > 0 {
 		m.Revoked = true // body and ext are erased
 		return m, nil
@@ -54,8 +66,13 @@ func scanMsg(row scanner) (proto.Msg, error) {
 // Send implements store.Messages: one transaction of five statements (the
 // dedupe lookup, the stamp counter, the conversation row, the message with
 // the sender's nickname, the P2P member rows), whatever the number of
-// members.
+// members; a team message asking for receipts adds one (the count of the
+// team's other valid members).
 func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
+	if m.ChatType == proto.ChatP2P {
+		m.TeamReceipt = false // team messages only
+	}
+	m.ReceiptRead, m.ReceiptUnread = 0, 0
 	var out proto.Msg
 	dup := false
 	err := s.write(ctx, func(tx *sql.Tx) error {
@@ -87,9 +104,19 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 // insertMsg stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext
 // and FromClient set) as a new message in tx: it moves the stamp counter
 // and the conversation row (creating it), assigns ServerID, Seq, Time and
-// Nick, and returns the stored message. It neither dedupes nor adds member
-// rows.
+// Nick, and returns the stored message. A team message with TeamReceipt
+// stores the team's other valid members as its receipt total
+// (ReceiptUnread). It neither dedupes nor adds member rows.
 func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs int64) (proto.Msg, error) {
+	total := 0
+	if tid := proto.TeamOfConv(m.Conv); m.TeamReceipt && tid != "" {
+		if err := tx.QueryRowContext(ctx, receiptTotalSQL, tid, m.From).Scan(&total); err != nil {
+			return m, fmt.Errorf("count receipt readers of team %s: %w", tid, err)
+		}
+	} else {
+		m.TeamReceipt = false
+	}
+	m.ReceiptRead, m.ReceiptUnread = 0, total
 	var stamp int64
 	if err := tx.StmtContext(ctx, s.q.nextStamp).QueryRowContext(ctx).Scan(&stamp); err != nil {
 		return m, fmt.Errorf("next conversation stamp: %w", err)
@@ -99,7 +126,8 @@ func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs in
 		return m, fmt.Errorf("update conversation: %w", err)
 	}
 	var id int64
-	err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient).Scan(&id, &m.Nick)
+	err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient,
+		m.TeamReceipt, total).Scan(&id, &m.Nick)
 	if err != nil {
 		return m, fmt.Errorf("insert message: %w", err)
 	}

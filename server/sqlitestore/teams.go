@@ -824,6 +824,11 @@ func (t *teamTx) fits(n int) error {
 
 // InviteToTeam implements store.Teams.
 func (s *Store) InviteToTeam(ctx context.Context, by, tid string, accounts []string, ps string, consent bool, nowMs int64) ([]string, bool, store.TeamWrite, error) {
+	return s.InviteToTeamExt(ctx, by, tid, accounts, ps, "", consent, nowMs)
+}
+
+// InviteToTeamExt implements store.Teams.
+func (s *Store) InviteToTeamExt(ctx context.Context, by, tid string, accounts []string, ps, ext string, consent bool, nowMs int64) ([]string, bool, store.TeamWrite, error) {
 	var failed []string
 	pending := false
 	w, err := s.teamWrite(ctx, tid, nowMs, func(t *teamTx) error {
@@ -849,7 +854,7 @@ func (s *Store) InviteToTeam(ctx context.Context, by, tid string, accounts []str
 		if !atOnce {
 			pending = true
 			for _, a := range ok {
-				n := proto.SysNote{Type: t.noteType(proto.NoteTeamInvite), From: t.from(by), To: tid, Time: nowMs, Ps: ps}
+				n := proto.SysNote{Type: t.noteType(proto.NoteTeamInvite), From: t.from(by), To: tid, Time: nowMs, Ps: ps, Ext: ext}
 				if err := t.note(a, n); err != nil {
 					return err
 				}

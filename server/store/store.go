@@ -50,6 +50,7 @@ type Store interface {
 	Changes
 	People
 	Teams
+	TeamReceipts
 	Close() error
 }
 

@@ -88,6 +88,10 @@ type Teams interface {
 	// those skipped (unknown accounts, members already, accounts that
 	// have by on their blacklist). 801 when they would not fit.
 	InviteToTeam(ctx context.Context, by, tid string, accounts []string, ps string, consent bool, nowMs int64) (failed []string, pending bool, w TeamWrite, err error)
+	// InviteToTeamExt is InviteToTeam whose invitations (the system
+	// notifications, when they are pending) carry ext as their notifyExt
+	// (invitationToTeam's attach; checked by the caller).
+	InviteToTeamExt(ctx context.Context, by, tid string, accounts []string, ps, ext string, consent bool, nowMs int64) (failed []string, pending bool, w TeamWrite, err error)
 	// ApplyToTeam applies for account: JoinAnyone joins at once, JoinApproval
 	// notifies the owner and managers (pending true), JoinNobody is 802;
 	// 809 when already a member; normal teams cannot be applied to (805).

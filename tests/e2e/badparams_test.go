@@ -39,8 +39,9 @@ func TestBadParams(t *testing.T) {
 		{"sendMessageReceipt no messageId", "sendMessageReceipt", `{sessionId: 't8bob'}`, "messageId"},
 		{"login garbage", "login", `'garbage'`, ""},
 		{"login no token", "login", `{account: 't8alice'}`, "token"},
-		{"team chat", "sendText", `{sessionId: 'team1', chatType: 1, text: 'x'}`, "not supported yet"},
-		{"unsupported method", "createTeam", `{name: 'x', type: 0, accounts: ['t8bob']}`, ""},
+		{"chat room", "sendText", `{sessionId: 'room1', chatType: 2, text: 'x'}`, "not supported yet"},
+		{"createTeam without users", "createTeam", `{name: 'x', type: 0, accounts: ['t8bob']}`, "users"},
+		{"createTeam without option.name", "createTeam", `{users: ['t8bob'], option: {type: 0}}`, "option.name"},
 	}
 	for _, c := range cases {
 		start := time.Now()
