@@ -382,7 +382,8 @@ func TestTeamLifecycle(t *testing.T) {
 
 // TestTeamMessages: a normal team of three accounts (one on two devices)
 // and a super team. Text, image (made in the page), tip and location
-// messages reach every member exactly once, also a member that goes
+// messages reach every member's devices exactly once (the sender's other
+// device too, the sending one never), also a member that goes
 // offline mid-conversation and comes back; unread counts, mark read and
 // the notify state follow across the two devices of one account;
 // notification messages (type 5) are in the history with the doc's body.
@@ -434,8 +435,8 @@ func TestTeamMessages(t *testing.T) {
 	// account of each device (cat's browser is replaced when it comes back).
 	account := func(b *browser) string { return strings.Split(b.name, "-")[0] }
 	type sent struct {
-		from string // the sender's account
-		msg  msgView
+		from, dev string // the sender's account and device
+		msg       msgView
 	}
 	var all []sent
 	send := func(b *browser, method, more string, check func(m msgView) string) {
@@ -449,9 +450,10 @@ func TestTeamMessages(t *testing.T) {
 			t.Errorf("%s: sent %s: sessionId %q chatType %d session %+v deliveryState %d; want the team, 1, sent",
 				b.name, method, m.SessionID, m.ChatType, m.Session, m.DeliveryState)
 		}
-		all = append(all, sent{account(b), m})
+		all = append(all, sent{account(b), b.name, m})
+		// Every device but the sending one, the sender's other device too.
 		for _, rb := range []*browser{own, bob1, bob2, cat} {
-			if account(rb) == account(b) {
+			if rb == b {
 				continue
 			}
 			got := rb.waitRecvID(marks[rb], m.MessageID, 15*time.Second)
@@ -493,7 +495,11 @@ func TestTeamMessages(t *testing.T) {
 	cat.close()
 	away1 := own.sendTeamText(tid, 1, "while cat is away 1")
 	away2 := bob2.sendTeamText(tid, 1, "while cat is away 2")
-	all = append(all, sent{"e9own", away1}, sent{"e9bob", away2})
+	all = append(all, sent{"e9own", own.name, away1}, sent{"e9bob", bob2.name, away2})
+	bob1.waitRecvID(marks[bob1], away1.MessageID, 15*time.Second)
+	bob2.waitRecvID(marks[bob2], away1.MessageID, 15*time.Second)
+	bob1.waitRecvID(marks[bob1], away2.MessageID, 15*time.Second)
+	own.waitRecvID(marks[own], away2.MessageID, 15*time.Second)
 	cat = cat.reopen(s)
 	mCat = cat.mark()
 	cat.login("e9cat", tok["e9cat"])
@@ -517,11 +523,17 @@ func TestTeamMessages(t *testing.T) {
 			}
 		}
 	}
+	// Each device got each message once in onRecvMessages, except its own
+	// sends (never echoed).
 	for _, b := range []*browser{own, bob1, bob2} {
 		got := countIDs(b.received(marks[b]))
 		for _, m := range all {
-			if m.from != account(b) && got[m.msg.MessageID] != 1 {
-				t.Errorf("%s: onRecvMessages brought %q %d times, want once", b.name, m.msg.Body.Text, got[m.msg.MessageID])
+			want := 1
+			if m.dev == b.name {
+				want = 0
+			}
+			if got[m.msg.MessageID] != want {
+				t.Errorf("%s: onRecvMessages brought %q (sent by %s) %d times, want %d", b.name, m.msg.Body.Text, m.dev, got[m.msg.MessageID], want)
 			}
 		}
 	}
