@@ -675,7 +675,9 @@ func TestTeamReceipts(t *testing.T) {
 	if got := bob.teamMessageByID(tid, 1, bm.MessageID); got == nil || !got.IsTeamReceiptSended {
 		t.Errorf("bob: the message after his receipt %+v, want isTeamReceiptSended", got)
 	}
-	// The history from the server carries the counts too (a fresh device).
+	// The history from the server carries the counts too (a fresh device of
+	// the sender), and bob's repeated receipt (answered before this login)
+	// did not count again: {2, 1}, not {3, 0}.
 	own2 := newBrowser(t, "e10own-2")
 	own2.open(pages.pageURL(s, false))
 	own2.teamCall("init", map[string]any{"teamReceiptEnabled": true})
