@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"reflect"
 	"runtime"
 	"strings"
@@ -285,9 +284,12 @@ type DialOptions struct {
 
 // Dial creates a new WebSocket connection to the given url with the given options.
 // The passed context bounds the maximum time spent waiting for the connection to open.
-// The returned *http.Response is always nil or a mock. It's only in the signature
+// The returned *Response is always nil or a mock. It's only in the signature
 // to match the core API.
-func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *http.Response, error) {
+//
+// yunxin patch: upstream returns *http.Response here; a js-only Response type
+// keeps net/http (and crypto/tls, x509, mime...) out of the wasm.
+func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *Response, error) {
 	c, resp, err := dial(ctx, url, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to WebSocket dial %q: %w", url, err)
@@ -295,7 +297,7 @@ func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *http.Resp
 	return c, resp, nil
 }
 
-func dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *http.Response, error) {
+func dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *Response, error) {
 	if opts == nil {
 		opts = &DialOptions{}
 	}
@@ -324,8 +326,8 @@ func dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *http.Resp
 		c.Close(StatusPolicyViolation, "dial timed out")
 		return nil, nil, ctx.Err()
 	case <-opench:
-		return c, &http.Response{
-			StatusCode: http.StatusSwitchingProtocols,
+		return c, &Response{
+			StatusCode: 101, // http.StatusSwitchingProtocols
 		}, nil
 	case <-c.closed:
 		return nil, nil, net.ErrClosed
@@ -441,9 +443,14 @@ type AcceptOptions struct {
 	CompressionThreshold int
 }
 
-// Accept is stubbed out for Wasm.
-func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
-	return nil, errors.New("unimplemented")
+// yunxin patch: upstream has a stub Accept(http.ResponseWriter, *http.Request,
+// *AcceptOptions) here that only returns "unimplemented"; it is removed so the
+// wasm does not import net/http.
+
+// Response stands in for the *http.Response that Dial returns outside the
+// browser (yunxin patch). Only StatusCode is set: 101 on success.
+type Response struct {
+	StatusCode int
 }
 
 // StatusCode represents a WebSocket status code.
