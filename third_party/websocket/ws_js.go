@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"reflect"
 	"runtime"
 	"strings"
@@ -157,7 +156,7 @@ func (c *Conn) read(ctx context.Context) (MessageType, []byte, error) {
 		return 0, nil, ctx.Err()
 	case <-c.readSignal:
 	case <-c.closed:
-		return 0, nil, net.ErrClosed
+		return 0, nil, errClosed
 	}
 
 	c.readBufMu.Lock()
@@ -211,7 +210,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 
 func (c *Conn) write(typ MessageType, p []byte) error {
 	if c.isClosed() {
-		return net.ErrClosed
+		return errClosed
 	}
 	switch typ {
 	case MessageBinary:
@@ -249,7 +248,7 @@ func (c *Conn) exportedClose(code StatusCode, reason string) error {
 	defer c.closingMu.Unlock()
 
 	if c.isClosed() {
-		return net.ErrClosed
+		return errClosed
 	}
 
 	ce := fmt.Errorf("sent close: %w", CloseError{
@@ -330,7 +329,7 @@ func dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *Response,
 			StatusCode: 101, // http.StatusSwitchingProtocols
 		}, nil
 	case <-c.closed:
-		return nil, nil, net.ErrClosed
+		return nil, nil, errClosed
 	}
 }
 
@@ -603,3 +602,8 @@ func (m *mu) unlock() {
 type noCopy struct{}
 
 func (*noCopy) Lock() {}
+
+// errClosed is returned by Read, Write and Close once the connection is
+// closed. yunxin patch: upstream returns net.ErrClosed; importing net costs
+// the wasm its resolver and netip code, so this error only has the same text.
+var errClosed = errors.New("use of closed network connection")
