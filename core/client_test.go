@@ -320,7 +320,7 @@ func (d *device) signal() {
 func (d *device) login(account string) {
 	d.t.Helper()
 	synced := d.count(isStep(core.StepSynced))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := d.c.Login(ctx, account, account+"-token"); err != nil {
 		d.t.Fatalf("login %s: %v", account, err)
@@ -345,7 +345,7 @@ func (d *device) count(f func(core.Event) bool) int {
 // line of the device (no polling: f must become true with an event).
 func (d *device) waitFor(what string, f func() bool) {
 	d.t.Helper()
-	timeout := time.NewTimer(20 * time.Second)
+	timeout := time.NewTimer(60 * time.Second)
 	defer timeout.Stop()
 	for !f() {
 		select {

@@ -136,7 +136,19 @@ func (c *Client) teamWrite(ctx context.Context, op string, req any, resp *proto.
 	if err := l.call(ctx, op, req, resp); err != nil {
 		return r, l, err
 	}
-	return r, l, c.applyReply(r, resp.Changes, nil)
+	// The reply's changes first (the team as the write left it), then its
+	// notification messages, which the server pushes to everyone but this
+	// connection.
+	return r, l, c.cacheFailed(r, c.change(r, func(t *tx) {
+		for _, ch := range resp.Changes {
+			t.applyChange(ch)
+			if m := t.getMeta(); ch.Ver == m.Ver+1 {
+				m.Ver = ch.Ver
+				t.setMeta(m)
+			}
+		}
+		t.ingest(resp.Msgs, true)
+	}))
 }
 
 // CreateTeam creates a team owned by the logged-in account (createTeam)
@@ -148,10 +160,18 @@ func (c *Client) CreateTeam(ctx context.Context, p CreateTeamParams) (*CreateTea
 	if err := checkTeamName("option.name", p.Name); err != nil {
 		return nil, err
 	}
+	// The owner among the users is dropped, as the server does: it is a
+	// member anyway.
 	var users []string
-	if len(p.Users) > 0 {
+	self := c.CurrentAccount()
+	for _, u := range p.Users {
+		if u != self || self == "" {
+			users = append(users, u)
+		}
+	}
+	if len(users) > 0 {
 		var err error
-		if users, err = c.checkTeamAccounts("users", p.Users); err != nil {
+		if users, err = c.checkTeamAccounts("users", users); err != nil {
 			return nil, err
 		}
 	}
@@ -317,9 +337,16 @@ func (c *Client) InvitationToTeam(ctx context.Context, teamID string, accounts [
 	if _, err := c.syncMembers(ctx, r, l, teamID, false); err != nil && !isNetwork(err) {
 		return nil, err
 	}
+	failed := make(map[string]bool, len(resp.Failed))
+	for _, a := range resp.Failed { // not added: members already, unknown accounts…
+		failed[a] = true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range accounts {
+		if failed[a] {
+			continue
+		}
 		if m, ok := memberOf(r.st.lookup, teamID, a); ok && m.Valid {
 			out = append(out, memberView(m, r.account))
 		}

@@ -116,4 +116,8 @@ type TeamResp struct {
 	TeamID  string   `json:"tid,omitempty"`     // createTeam
 	Failed  []string `json:"failed,omitempty"`  // accounts not added or invited
 	Pending bool     `json:"pending,omitempty"` // an application or invitations wait for an answer (808, 810)
+	// Msgs are the team notification messages the write posted: the
+	// caller's connection gets them here, as the other members' and the
+	// caller's other connections get them pushed.
+	Msgs []Msg `json:"msgs,omitempty"`
 }

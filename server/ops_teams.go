@@ -247,6 +247,7 @@ func teamErr(err error, what string) error {
 // the dispatcher.
 func (c *conn) teamWritten(w store.TeamWrite, resp proto.TeamResp) result {
 	resp.Changes = ownChanges(c.account, w.Changes).Changes
+	resp.Msgs = w.Msgs
 	return result{reply: resp, changes: w.Changes, msgs: w.Msgs}
 }
 
