@@ -265,6 +265,11 @@ func (t *tx) commit(ctx context.Context) error {
 		switch {
 		case k.Kind == proto.ChangeCustom:
 			rec = staged // this tab's own mark of what it reported (notes.go)
+		case k.Kind == recMemberCursor && rec.Ver > staged.Ver:
+			// Another tab's refresh got further: its rows are in the cache
+			// but not in this tab's memory. Keep this tab's own cursor, so
+			// its next refresh fetches what it lacks (teamstate.go).
+			rec = staged
 		case rec.Ver != staged.Ver || rec.Deleted != staged.Deleted:
 			m := movedRecord{k: k, now: rec}
 			if p, ok := r.st.records[k]; ok {

@@ -160,10 +160,18 @@ func (c *Client) CreateTeam(ctx context.Context, p CreateTeamParams) (*CreateTea
 	if err := checkTeamName("option.name", p.Name); err != nil {
 		return nil, err
 	}
+	// The owner among the users is dropped, as the server does: it is a
+	// member anyway.
 	var users []string
-	if len(p.Users) > 0 {
+	self := c.CurrentAccount()
+	for _, u := range p.Users {
+		if u != self || self == "" {
+			users = append(users, u)
+		}
+	}
+	if len(users) > 0 {
 		var err error
-		if users, err = c.checkTeamAccounts("users", p.Users); err != nil {
+		if users, err = c.checkTeamAccounts("users", users); err != nil {
 			return nil, err
 		}
 	}
@@ -329,9 +337,16 @@ func (c *Client) InvitationToTeam(ctx context.Context, teamID string, accounts [
 	if _, err := c.syncMembers(ctx, r, l, teamID, false); err != nil && !isNetwork(err) {
 		return nil, err
 	}
+	failed := make(map[string]bool, len(resp.Failed))
+	for _, a := range resp.Failed { // not added: members already, unknown accounts…
+		failed[a] = true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, a := range accounts {
+		if failed[a] {
+			continue
+		}
 		if m, ok := memberOf(r.st.lookup, teamID, a); ok && m.Valid {
 			out = append(out, memberView(m, r.account))
 		}

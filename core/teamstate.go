@@ -187,6 +187,9 @@ func (st *state) settledTeamEvent(m movedRecord) (Event, bool) {
 		if prev == nil && !now.Valid {
 			return Event{}, false
 		}
+		if _, fetched := memberCursor(st.lookup, now.TeamID); !fetched {
+			return Event{}, false // no member events where the list was never fetched (applyTeamChange)
+		}
 		ts, _ := teamOf(st.lookup, now.TeamID)
 		return memberEvent(m.k, ts, prev, now)
 	}
@@ -374,10 +377,10 @@ func (c *Client) refreshMembersLater(r *run, tid string) {
 		defer func() {
 			if p := recover(); p != nil {
 				c.logf("refreshing the members of team " + tid + ": internal error: " + panicText(p))
+				refreshes.Lock()
+				delete(refreshes.m, k)
+				refreshes.Unlock()
 			}
-			refreshes.Lock()
-			delete(refreshes.m, k)
-			refreshes.Unlock()
 		}()
 		for {
 			if _, l, err := c.online(); err == nil && r.ctx.Err() == nil {
@@ -385,9 +388,16 @@ func (c *Client) refreshMembersLater(r *run, tid string) {
 					c.logf("refreshing the members of team " + tid + ": " + err.Error())
 				}
 			}
+			// Done, or asked again meanwhile: decided and the entry updated
+			// under one lock, so a request made after this check starts a
+			// refresh of its own.
 			refreshes.Lock()
 			again := refreshes.m[k]
-			refreshes.m[k] = false
+			if again {
+				refreshes.m[k] = false
+			} else {
+				delete(refreshes.m, k)
+			}
 			refreshes.Unlock()
 			if !again {
 				return

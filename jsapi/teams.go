@@ -71,7 +71,8 @@ func teamID(p params, name string) (string, error) {
 
 // teamAccounts returns the required array of account ids name (users), 1
 // to proto.MaxTeamAccounts of them, or none when empty is allowed
-// (createTeam), never the logged-in account (core's rule). A single account id string is taken as a one-element list:
+// (createTeam), never the logged-in account (core's rule; createTeam drops it, the
+// others refuse it). A single account id string is taken as a one-element list:
 // the doc types kickUsersFromTeam's users as a string.
 func teamAccounts(e Engine, p params, name string, empty bool) ([]string, error) {
 	v := p.get(name)
@@ -96,11 +97,16 @@ func teamAccounts(e Engine, p params, name string, empty bool) ([]string, error)
 		return nil, core.BadParam(name, "must name at least one account")
 	}
 	if me := e.CurrentAccount(); me != "" {
+		kept := ids[:0:0]
 		for _, id := range ids {
-			if id == me {
+			switch {
+			case id != me:
+				kept = append(kept, id)
+			case !empty: // createTeam (empty allowed) drops the owner, as the server does
 				return nil, core.BadParam(name, "must not name your own account")
 			}
 		}
+		ids = kept
 	}
 	return ids, nil
 }

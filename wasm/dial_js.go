@@ -15,8 +15,9 @@ import (
 // conn is a core.Conn over a browser WebSocket, through
 // github.com/coder/websocket (the product owner's choice).
 //
-// Its browser build reports a close frame from the server as net.ErrClosed,
-// without the status and reason; so the server tells a refused page why in a
+// Its browser build reports a close frame from the server as a plain "use of
+// closed network connection" error, without the status and reason (the copy in
+// third_party/websocket, see its PATCHES.md); so the server tells a refused page why in a
 // reply to its first request (see docs/protocol.md, "Origin policy"), which
 // reaches core as an ordinary error reply. Where the library does hand over a
 // websocket.CloseError, Read turns it into a *core.ClosedError.

@@ -76,7 +76,7 @@ func (p *pageServer) pageURL(s *imServer, local bool) string {
 
 // The page records, in window globals the harness reads:
 //
-//	events         every listener event: {kind: account|message|session, at, ret}
+//	events         every listener event: {kind: account|message|session|friend|notification|team, at, ret}
 //	sdkAtOnce      window.yunxinIM existed right after the script tag
 //	sdkReady       null while loading, true when ready and listeners are added,
 //	               or a string saying what went wrong
@@ -140,6 +140,7 @@ window.call = function (method, params, timeoutMs) {
       yunxinIM.addSessionListen(record('session'));
       yunxinIM.addFriendListen(record('friend'));
       yunxinIM.addNotificationListen(record('notification'));
+      yunxinIM.addTeamListen(record('team'));
       window.sdkReady = true;
     } catch (e) {
       window.sdkReady = 'adding listeners threw: ' + (e && e.stack || e);

@@ -37,6 +37,20 @@ type msgBody struct {
 	Latitude  float64 `json:"latitude"`
 	Longitude float64 `json:"longitude"`
 	Title     string  `json:"title"`
+
+	// team notification (type 5)
+	NotificationType int             `json:"notificationType"`
+	AndroidType      int             `json:"androidType"`
+	Operation        int             `json:"operation"`
+	Targets          []string        `json:"targets"`
+	Update           json.RawMessage `json:"update"`
+	IsMute           bool            `json:"isMute"`
+}
+
+// teamReceiptInfo is a team message's read and unread counts.
+type teamReceiptInfo struct {
+	ReadCount   int `json:"readCount"`
+	UnreadCount int `json:"unreadCount"`
 }
 
 type sizeView struct {
@@ -64,6 +78,10 @@ type msgView struct {
 
 	AttachmentDownloadState int  `json:"attachmentDownloadState"`
 	IsDeleted               bool `json:"isDeleted"`
+
+	// team messages
+	TeamReceiptInfo     *teamReceiptInfo `json:"teamReceiptInfo"`
+	IsTeamReceiptSended bool             `json:"isTeamReceiptSended"`
 }
 
 // Attachment download states (attachmentDownloadState).
@@ -108,6 +126,8 @@ type receiptView struct {
 	SessionID string     `json:"sessionId"`
 	Timestamp int64      `json:"timestamp"`
 	MessageID string     `json:"messageId"`
+
+	TeamReceiptInfo *teamReceiptInfo `json:"teamReceiptInfo"` // team receipts
 }
 
 type messageEvent struct {

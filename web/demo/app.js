@@ -4,14 +4,15 @@
 // rendered with textContent or as attribute values, never with innerHTML;
 // URLs from message bodies are used only when they are http(s):, blob: (or
 // data: for media sources). The people features (contacts, inbox, profiles)
-// are in people.js, started below as `people`.
+// are in people.js, started below as `people`; the teams (the Teams tab,
+// team pages, team notification lines) in teams.js, as `teams`.
 (function () {
   'use strict';
   var yunxinIM = api.require('yunxinIM');
   var PAGE = 20;
   var STORE = { account: 'yunxinIM.demo.account', token: 'yunxinIM.demo.token' };
   // Message body types (the doc's appendix 消息体).
-  var TEXT = 0, IMAGE = 1, VOICE = 2, VIDEO = 3, LOCATION = 4, FILE = 6, TIP = 10;
+  var TEXT = 0, IMAGE = 1, VOICE = 2, VIDEO = 3, LOCATION = 4, NOTIFICATION = 5, FILE = 6, TIP = 10;
   var KIND = { 0: 'text', 1: 'image', 2: 'voice', 3: 'video', 4: 'location', 5: 'notification', 6: 'file', 10: 'tip' };
 
   var $ = function (id) { return document.getElementById(id); };
@@ -28,6 +29,7 @@
   var downloads = {};     // messageId → {running, progress, path, error} of a download()
   var urlToId = {};       // attachment url → messageId, for the download events
   var recalled = {};      // sessionId → {messageId → {by, text, timestamp}}: recalls seen by this page
+  var chatTypes = {};     // sessionId → its chatType: 0 P2P, 1 team, 5 super team
 
   // ---- helpers ----------------------------------------------------------
 
@@ -38,6 +40,20 @@
     } catch (e) { /* private mode */ }
     return '';
   }
+
+  // A session's chatType (0 for a chat with an account).
+  function ct(sid) { return chatTypes[sid] || 0; }
+  function isTeam(sid) { return ct(sid) === 1 || ct(sid) === 5; }
+  function rememberChatType(s) {
+    var t = typeof s.chatType === 'number' ? s.chatType : s.session && s.session.chatType;
+    if (sidOf(s)) chatTypes[sidOf(s)] = t || 0;
+  }
+  // A session's name and avatar: a team's, or an account's.
+  function nameOf(sid) { return isTeam(sid) ? teams.name(sid) : people.name(sid); }
+  function avatarOf(sid, cls) { return isTeam(sid) ? teams.avatar(sid, cls) : people.avatar(sid, cls); }
+
+  // Team refusals of a send, in words.
+  var TEAM_SEND = { 803: 'Not sent: the team does not exist any more', 804: 'Not sent: you are not a member of this team', 812: 'Not sent: you are muted in this team' };
 
   // Errors that come from the connection (timeout, not connected, rate
   // limited, server error) go away by themselves once the SDK is back
@@ -52,6 +68,7 @@
   function showError(id, err) {
     var el = $(id);
     if (err && err.code === BLOCKED && id === 'chatError') err = { code: BLOCKED, msg: BLOCKED_TEXT };
+    if (err && TEAM_SEND[err.code] && id === 'chatError') err = { code: err.code, msg: TEAM_SEND[err.code] };
     el.textContent = err ? (err.msg || 'error') + (err.code ? ' (' + err.code + ')' : '') : '';
     el.dataset.connection = err && CONNECTION_CODES[err.code] ? 'true' : '';
   }
@@ -130,6 +147,7 @@
       case LOCATION: return '[Location] ' + (b.title || '');
       case FILE: return '[File] ' + (b.displayName || '');
       case TIP: return b.text || '';
+      case NOTIFICATION: return teams.noteLine(m);
       default: return '[Message]';
     }
   }
@@ -147,20 +165,29 @@
   // the profile page.
   var people = window.demoPeople({
     yunxinIM: yunxinIM, $: $, h: h, button: button, showError: showError, safeURL: safeURL, clock: clock,
+    changed: function () { renderSessions(); renderPeer(); refreshSenders(); teams.refresh(); },
+    openChat: function (id) { people.showTab('chats'); startChat(id); },
+    teamName: function (tid) { return teams.name(tid); },
+    teamNote: function (n, acts, li, reload) { return teams.inboxNote(n, acts, li, reload); },
+    tabShown: function (tab) { if (tab === 'teams') teams.tabShown(); }
+  });
+  var teams = window.demoTeams({
+    yunxinIM: yunxinIM, $: $, h: h, button: button, showError: showError, safeURL: safeURL, clock: clock, people: people,
     changed: function () { renderSessions(); renderPeer(); refreshSenders(); },
-    openChat: function (id) { people.showTab('chats'); startChat(id); }
+    openChat: function (tid, chatType) { people.showTab('chats'); startChat(tid, null, chatType); }
   });
 
   // ---- views ------------------------------------------------------------
 
   function showLogin() {
     me = ''; current = ''; reconnecting = false; sessions = {}; shown = []; byId = {};
-    uploads = {}; downloads = {}; urlToId = {}; recalled = {};
+    uploads = {}; downloads = {}; urlToId = {}; recalled = {}; chatTypes = {};
     stopRecording(false);
     $('chatView').hidden = true;
     $('loginView').hidden = false;
     $('logout').hidden = true;
     people.stop();
+    teams.stop();
     $('account').value = storage(STORE.account);
     $('token').value = '';
     renderSessions();
@@ -174,6 +201,7 @@
     $('chatView').hidden = false;
     $('logout').hidden = false;
     people.start(account);
+    teams.start(account);
     loadSessions();
   }
 
@@ -215,7 +243,7 @@
       if (reconnecting) s = ['reconnecting…', 'connecting'];
       if (s && (me || step !== 9)) setStatus(s[0], s[1]); // a logout's or kick's drop keeps its own status
       if (step === 5 || step === 8) clearConnectionErrors();
-      if (step === 8 && me) { loadSessions(); people.synced(); }
+      if (step === 8 && me) { loadSessions(); people.synced(); teams.synced(); }
       if (step === 5 || step === 9) refreshPending();
     } else if (ret.eventType === 'kickout') {
       storage(STORE.token, null);
@@ -239,7 +267,7 @@
     yunxinIM.allRecentSessions(function (ret, err) {
       if (err) return showError('chatError', err);
       sessions = {};
-      (ret.recentSessions || []).forEach(function (s) { sessions[sidOf(s)] = s; });
+      (ret.recentSessions || []).forEach(function (s) { sessions[sidOf(s)] = s; rememberChatType(s); });
       renderSessions();
     });
   }
@@ -255,12 +283,12 @@
     var frag = document.createDocumentFragment();
     list.forEach(function (s) {
       var sid = sidOf(s);
-      // A muted chat (setMute) shows its count in grey, not the red alert.
-      var muted = people.isMuted(sid);
+      // A muted chat (setMute, or a team with no alerts) shows its count in grey, not the red alert.
+      var muted = isTeam(sid) ? teams.isQuiet(sid) : people.isMuted(sid);
       var li = document.createElement('li');
       li.className = 'session' + (sid === current ? ' active' : '') + (muted ? ' muted' : '');
       li.dataset.sessionId = sid;
-      var name = h('span', 'name', people.name(sid));
+      var name = h('span', 'name', nameOf(sid));
       name.title = sid;
       if (muted) name.appendChild(people.mutedIcon());
       var time = h('span', 'time', clock(sessionTime(s)));
@@ -268,13 +296,13 @@
       var badge = h('span', 'unread' + (muted ? ' muted' : ''), String(s.unreadCount || 0));
       badge.hidden = !s.unreadCount;
       if (muted && s.unreadCount) badge.title = s.unreadCount + ' unread (muted)';
-      li.append(people.avatar(sid), name, time, prev, badge);
+      li.append(avatarOf(sid), name, time, prev, badge);
       li.addEventListener('click', function () { openConversation(sid); });
       frag.appendChild(li);
     });
     ul.replaceChildren(frag);
     $('noSessions').hidden = list.length > 0;
-    people.need(list.map(sidOf));
+    people.need(list.map(sidOf).filter(function (sid) { return !isTeam(sid); }));
   }
 
   yunxinIM.addSessionListen(function (ret) {
@@ -284,6 +312,7 @@
       delete sessions[sid];
     } else if (s) {
       sessions[sid] = s;
+      rememberChatType(s);
       if (sid === current && s.unreadCount > 0 && document.visibilityState !== 'hidden') markRead(sid);
     }
     renderSessions();
@@ -296,19 +325,23 @@
     startChat(peer, function () { $('peer').value = ''; });
   });
 
-  // startChat opens the conversation with peer, creating its session.
-  function startChat(peer, done) {
+  // startChat opens the conversation with peer (an account, or a team with
+  // chatType 1 or 5), creating its session.
+  function startChat(peer, done, chatType) {
     showError('chatError', null);
-    yunxinIM.creatRecentSession({ sessionId: peer, chatType: 0 }, function (ret, err) {
+    chatType = chatType || 0;
+    yunxinIM.creatRecentSession({ sessionId: peer, chatType: chatType }, function (ret, err) {
       // Online, the SDK checks that the account exists (404 if not); the
       // conversation opens only when it does.
       people.closeProfile();
-      if (err && err.code === 404) return showError('chatError', { msg: 'There is no account "' + peer + '": check the name' });
+      teams.close();
+      if (err && err.code === 404) return showError('chatError', { msg: 'There is no ' + (chatType ? 'team' : 'account') + ' "' + peer + '": check the name' });
       if (err) return showError('chatError', err);
       if (done) done();
       if (!sessions[peer]) {
-        sessions[peer] = { sessionId: peer, session: { sessionId: peer, chatType: 0 }, unreadCount: 0, updateTime: Date.now() };
+        sessions[peer] = { sessionId: peer, session: { sessionId: peer, chatType: chatType }, unreadCount: 0, updateTime: Date.now() };
       }
+      chatTypes[peer] = chatType;
       renderSessions();
       openConversation(peer);
     });
@@ -332,28 +365,31 @@
   // renderPeer draws the conversation's header: the peer's avatar, name
   // and mute state, and the button to its profile.
   function renderPeer() {
-    $('peerName').textContent = current ? people.name(current) : 'Pick a conversation';
+    $('peerName').textContent = current ? nameOf(current) : 'Pick a conversation';
     $('peerName').title = current;
     $('peerAvatar').replaceChildren();
-    if (current) $('peerAvatar').appendChild(people.avatar(current, 'small'));
-    $('peerMuted').hidden = !current || !people.isMuted(current);
-    $('peerProfile').hidden = !current;
+    if (current) $('peerAvatar').appendChild(avatarOf(current, 'small'));
+    $('peerMuted').hidden = !current || isTeam(current) || !people.isMuted(current);
+    $('peerProfile').hidden = !current || isTeam(current);
+    $('teamInfo').hidden = !current || !isTeam(current);
   }
   $('peerProfile').addEventListener('click', function () { if (current) people.openProfile(current); });
+  $('teamInfo').addEventListener('click', function () { if (isTeam(current)) teams.open(current); });
 
   // refreshSenders redraws the sender names of the shown messages.
   function refreshSenders() {
-    shown.forEach(function (e) { if (e.recalled) renderMessage(e); else renderSender(e); });
+    shown.forEach(function (e) { if (e.recalled || typeOf(e.msg) === NOTIFICATION) renderMessage(e); else renderSender(e); });
   }
 
   function openConversation(sid) {
     current = sid;
     people.closeProfile();
+    teams.close();
     showError('chatError', null);
     clearConversation();
     renderSessions();
     var g = gen;
-    yunxinIM.messagesInSession({ sessionId: sid, chatType: 0, limit: PAGE }, function (ret, err) {
+    yunxinIM.messagesInSession({ sessionId: sid, chatType: ct(sid), limit: PAGE }, function (ret, err) {
       if (g !== gen) return;
       if (err) return showError('chatError', err);
       (ret.messages || []).forEach(function (m) { addMessage(m); });
@@ -408,7 +444,7 @@
     var keep = keepScroll();
     var fromServer = function (got) {
       var anchor = oldestOnServer(), want = Math.max(PAGE - got, 1);
-      var p = { sessionId: sid, chatType: 0, limit: want, persist: true };
+      var p = { sessionId: sid, chatType: ct(sid), limit: want, persist: true };
       if (anchor) p.messageId = anchor.messageId;
       yunxinIM.pullMessageHistory(p, function (ret, err) {
         if (g !== gen) return;
@@ -422,7 +458,7 @@
     };
     var anchor = oldestCached();
     if (!anchor) return fromServer(0);
-    yunxinIM.messagesInSession({ sessionId: sid, chatType: 0, messageId: anchor.messageId, limit: PAGE, direction: 'QUERY_OLD' }, function (ret, err) {
+    yunxinIM.messagesInSession({ sessionId: sid, chatType: ct(sid), messageId: anchor.messageId, limit: PAGE, direction: 'QUERY_OLD' }, function (ret, err) {
       if (g !== gen) return;
       if (err) return done(err);
       var msgs = ret.messages || [];
@@ -460,7 +496,7 @@
     }
     resetClearChat();
     var sid = current, g = gen;
-    yunxinIM.deleteAllmessagesInSession({ sessionId: sid, chatType: 0 }, function (ret, err) {
+    yunxinIM.deleteAllmessagesInSession({ sessionId: sid, chatType: ct(sid) }, function (ret, err) {
       if (err) return showError('chatError', err);
       if (g !== gen) return;
       shown.forEach(function (e) { e.el.remove(); });
@@ -511,7 +547,8 @@
     if (entry.recalled) return renderRecalled(entry);
     var type = typeOf(m), b = bodyOf(m), out = isOut(m);
     var failed = out && m.deliveryState === 0, pending = out && m.deliveryState === 1;
-    el.className = 'msg ' + (type === TIP ? 'tip' : out ? 'out' : 'in') + ' kind-' + (KIND[type] || 'other') +
+    var line = type === TIP || type === NOTIFICATION;
+    el.className = 'msg ' + (line ? 'tip' : out ? 'out' : 'in') + ' kind-' + (KIND[type] || 'other') +
       (failed ? ' failed' : '') + (pending ? ' pending' : '');
     el.dataset.type = type;
     if (!entry.body || entry.type !== type) {
@@ -536,7 +573,7 @@
 
     var meta = entry.meta;
     meta.replaceChildren(h('span', 'time', clock(m.timestamp)));
-    if (out && type !== TIP) {
+    if (out && !line) {
       var tick = h('span', 'tick' + (m.isRemoteRead ? ' read' : ''),
         failed ? '!' : pending ? '…' : m.isRemoteRead ? '✓✓' : '✓');
       tick.title = failed ? 'not sent' : pending ? (reconnecting ? 'waiting for the connection' : 'sending') : m.isRemoteRead ? 'read' : 'sent';
@@ -551,16 +588,18 @@
     // can be canceled; once sent, recalled; any other time, deleted here.
     var acts = [];
     if (pending) acts.push(button('cancel', 'Cancel', 'Stop sending it', function () { cancelSend(entry); }));
-    if (out && m.deliveryState === 2) acts.push(button('revoke', 'Recall', 'Recall it for everyone (within 2 minutes)', function () { recall(entry); }));
+    if (out && m.deliveryState === 2 && type !== NOTIFICATION) acts.push(button('revoke', 'Recall', 'Recall it for everyone (within 2 minutes)', function () { recall(entry); }));
     if (!pending) acts.push(button('delete', 'Delete', 'Delete it on this device', function () { deleteMessage(entry); }));
     entry.actions.replaceChildren.apply(entry.actions, acts);
   }
 
   // renderSender shows an incoming message's senderName (the sender's
-  // current nickname) above it, when the SDK gives one.
+  // current nickname) above it, when the SDK gives one (in a team, the
+  // sender's name always).
   function renderSender(entry) {
-    var m = entry.msg, el = entry.el;
-    var name = !entry.recalled && !isOut(m) && typeOf(m) !== TIP && typeof m.senderName === 'string' ? m.senderName : '';
+    var m = entry.msg, el = entry.el, t = typeOf(m);
+    var name = !entry.recalled && !isOut(m) && t !== TIP && t !== NOTIFICATION ?
+      (typeof m.senderName === 'string' && m.senderName) || (isTeam(sidOf(m)) ? people.name(m.from) : '') : '';
     var label = el.querySelector(':scope > .sender');
     if (!name) { if (label) label.remove(); return; }
     if (!label) { label = h('div', 'sender'); el.insertBefore(label, el.firstChild); }
@@ -672,6 +711,12 @@
       case TIP: {
         node = h('span', 'text');
         update = function (m, b) { node.textContent = b.text || ''; };
+        break;
+      }
+      case NOTIFICATION: {
+        // A team notification: "alice invited bob", a grey line in the middle.
+        node = h('span', 'text team-note');
+        update = function (m) { node.textContent = teams.noteLine(m); };
         break;
       }
       case TEXT: {
@@ -815,7 +860,7 @@
   function recall(entry) {
     var m = entry.msg, sid = sidOf(m);
     showError('chatError', null);
-    yunxinIM.revokeMessage({ sessionId: sid, chatType: 0, messageId: m.messageId }, function (ret, err) {
+    yunxinIM.revokeMessage({ sessionId: sid, chatType: ct(sid), messageId: m.messageId }, function (ret, err) {
       if (err) {
         return showError('chatError', err.code === 508 ? { code: 508, msg: 'Too late to recall this message: ' + (err.msg || 'the time to recall it is over') } : err);
       }
@@ -826,7 +871,7 @@
   function deleteMessage(entry) {
     var m = entry.msg, sid = sidOf(m);
     showError('chatError', null);
-    yunxinIM.deleteMessage({ sessionId: sid, chatType: 0, messageId: m.messageId }, function (ret, err) {
+    yunxinIM.deleteMessage({ sessionId: sid, chatType: ct(sid), messageId: m.messageId }, function (ret, err) {
       if (err) return showError('chatError', err);
       removeEntry(m.messageId);
       updateOlder();
@@ -837,7 +882,7 @@
     var m = entry.msg;
     showError('chatError', null);
     delete canceled[m.messageId];
-    yunxinIM.resendMessage({ sessionId: sidOf(m), chatType: 0, messageId: m.messageId }, function (ret, err) {
+    yunxinIM.resendMessage({ sessionId: sidOf(m), chatType: ct(sidOf(m)), messageId: m.messageId }, function (ret, err) {
       if (err) showError('chatError', err);
       if (ret && ret.message && byId[ret.message.messageId]) addMessage(ret.message);
     });
@@ -852,7 +897,7 @@
     var m = entry.msg;
     canceled[m.messageId] = true;
     cancelAt = Date.now();
-    yunxinIM.cancelSendingMessage({ sessionId: sidOf(m), chatType: 0, messageId: m.messageId }, function (ret, err) {
+    yunxinIM.cancelSendingMessage({ sessionId: sidOf(m), chatType: ct(sidOf(m)), messageId: m.messageId }, function (ret, err) {
       if (err) showError('chatError', err);
     });
   }
@@ -885,13 +930,14 @@
     readTimer = setTimeout(function () {
       readTimer = 0;
       if (sid !== current) return;
-      yunxinIM.markAllMessagesReadInSession({ sessionId: sid, chatType: 0 }, function () {});
+      yunxinIM.markAllMessagesReadInSession({ sessionId: sid, chatType: ct(sid) }, function () {});
       for (var i = shown.length - 1; i >= 0; i--) {
+        if (isTeam(sid)) break; // read receipts here are P2P's
         if (!shown[i].recalled && !isOut(shown[i].msg)) {
           var id = shown[i].msg.messageId;
           if (receipted[sid] !== id) {
             receipted[sid] = id;
-            yunxinIM.sendMessageReceipt({ sessionId: sid, chatType: 0, messageId: id }, function () {});
+            yunxinIM.sendMessageReceipt({ sessionId: sid, chatType: ct(sid), messageId: id }, function () {});
           }
           break;
         }
@@ -924,7 +970,7 @@
     if (!text.trim()) return;
     input.value = '';
     var sid = current, g = gen;
-    yunxinIM.sendText({ sessionId: sid, chatType: 0, text: text }, function (ret, err) {
+    yunxinIM.sendText({ sessionId: sid, chatType: ct(sid), text: text }, function (ret, err) {
       if (quietCancel(err)) return; // canceled here: it shows as not sent, with Retry
       if (err) {
         showError('chatError', err.code === 415 ? { code: 415, msg: 'Not sent: offline. It reconnects by itself; send again when it is back' } : err);
@@ -957,7 +1003,7 @@
     if (!needConversation()) return;
     showError('chatError', null);
     Array.prototype.forEach.call(files, function (file) {
-      var method = methodFor(file), p = { sessionId: current, chatType: 0, path: file };
+      var method = methodFor(file), p = { sessionId: current, chatType: ct(current), path: file };
       if (method !== 'sendVoice' && file.name) p.displayName = file.name;
       yunxinIM[method](p, sentCallback(gen));
     });
@@ -995,7 +1041,7 @@
     if (!needConversation()) return;
     if (!text.trim()) { showError('chatError', { msg: 'Type the text of the tip first' }); input.focus(); return; }
     input.value = '';
-    yunxinIM.sendTip({ sessionId: current, chatType: 0, text: text }, sentCallback(gen));
+    yunxinIM.sendTip({ sessionId: current, chatType: ct(current), text: text }, sentCallback(gen));
   });
 
   // Voice: record with the microphone (MediaRecorder); a second click sends.
@@ -1026,7 +1072,7 @@
         if (!r.send || g !== gen) return;
         if (ms < 500) return showError('chatError', { msg: 'Too short: click the microphone again to stop and send' });
         var blob = new Blob(chunks, { type: recorder.mimeType || 'audio/webm' }); // e.g. "audio/webm;codecs=opus"
-        yunxinIM.sendVoice({ sessionId: sid, chatType: 0, path: blob, duration: ms }, sentCallback(g));
+        yunxinIM.sendVoice({ sessionId: sid, chatType: ct(sid), path: blob, duration: ms }, sentCallback(g));
       };
       recorder.start(250);
       $('record').classList.add('recording');
@@ -1073,7 +1119,7 @@
       return;
     }
     if (!needConversation()) return;
-    yunxinIM.sendLocation({ sessionId: current, chatType: 0, latitude: lat, longitude: lng, address: $('place').value.trim() }, sentCallback(gen));
+    yunxinIM.sendLocation({ sessionId: current, chatType: ct(current), latitude: lat, longitude: lng, address: $('place').value.trim() }, sentCallback(gen));
     $('locationForm').hidden = true;
     $('lat').value = ''; $('lng').value = ''; $('place').value = '';
   });

@@ -220,7 +220,7 @@ window.demoPeople = function (ui) {
 
   function showTab(which) {
     tab = which;
-    ['chats', 'contacts', 'inbox'].forEach(function (t) {
+    ['chats', 'contacts', 'inbox', 'teams'].forEach(function (t) {
       var b = $('tab' + t.charAt(0).toUpperCase() + t.slice(1));
       b.classList.toggle('active', t === which);
       b.setAttribute('aria-selected', t === which ? 'true' : 'false');
@@ -228,6 +228,7 @@ window.demoPeople = function (ui) {
     });
     if (which === 'inbox') { loadNotes(); markRead(); }
     if (which === 'contacts') { loadFriends(); loadBlocked(); }
+    if (ui.tabShown) ui.tabShown(which);
   }
 
   Array.prototype.forEach.call(document.querySelectorAll('#tabs .tab'), function (b) {
@@ -366,7 +367,8 @@ window.demoPeople = function (ui) {
         default: return 'friend notification';
       }
     }
-    return (TEAM_TEXT[n.type] || 'notification') + (n.targetID ? ' ' + n.targetID : '');
+    var team = n.targetID && ui.teamName ? ui.teamName(n.targetID) : n.targetID;
+    return (TEAM_TEXT[n.type] || 'notification') + (team ? ' ' + team : '');
   }
 
   // A request waits for an answer: a type-5 "asks to be your friend" (or
@@ -397,6 +399,8 @@ window.demoPeople = function (ui) {
           button('reject secondary', 'Reject', 'Decline the request', function () { answer(n, REJECT, acts); }));
       } else if (n.type === 5 && n.operation === REQUEST) {
         acts.appendChild(h('span', 'state ' + (STATE[n.handleStatus] || ''), STATE_TEXT[n.handleStatus] || ''));
+      } else if (ui.teamNote) {
+        ui.teamNote(n, acts, li, loadNotes); // a team application or invitation: teams.js answers it
       }
       li.append(avatar(n.sourceID), body, acts);
       return li;
@@ -706,10 +710,10 @@ window.demoPeople = function (ui) {
         if (typeof ret.unreadCount === 'number') setUnread(ret.unreadCount);
         loadNotes();
         if (n && tab === 'inbox') markRead();
-        // A new friend notification pops up once (the SDK reports a
-        // notification again when it is answered).
-        if (n && tab !== 'inbox' && !n.read && n.type === 5 && n.sourceID !== me && !toasted[n.notificationId] &&
-            !(n.operation === REQUEST && (n.handleStatus || 0) !== UNTREATED)) {
+        // A new friend or team notification pops up once (the SDK reports
+        // a notification again when it is answered).
+        if (n && tab !== 'inbox' && !n.read && (n.type === 5 || TEAM_TEXT[n.type]) && n.sourceID !== me && !toasted[n.notificationId] &&
+            !((n.operation === REQUEST || TEAM_TEXT[n.type]) && (n.handleStatus || 0) !== UNTREATED)) {
           toasted[n.notificationId] = true;
           withProfile(n.sourceID, function () {
             var t = toast(name(n.sourceID), noteText(n) + (n.postscript ? ': “' + n.postscript + '”' : ''), 'system');
@@ -760,6 +764,8 @@ window.demoPeople = function (ui) {
     need: need,
     openProfile: openProfile,
     closeProfile: closeProfile,
-    showTab: showTab
+    showTab: showTab,
+    toast: toast,
+    friendIds: function () { return Object.keys(friends); }
   };
 };
