@@ -84,10 +84,38 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 		if isNetwork(err) {
 			return nil // sent at the next sync (ReadSeq > SrvReadSeq)
 		}
+		if readRefused(s.Conv, err) {
+			c.readRefusedFor(r, s.Conv, s.ReadSeq)
+			return nil // read here; the server keeps no mark of a team left
+		}
 		return err
 	}
 	c.applyServerConvs(r, []proto.Conv{cv})
 	return nil
+}
+
+// readRefused reports whether err, the answer to a read of conversation
+// conv, is final: 403 on a team conversation (the account left the team,
+// was removed, or the team was dismissed; its history up to then stays
+// read-only, and the server keeps no read mark of it).
+func readRefused(conv string, err error) bool {
+	return proto.TeamOfConv(conv) != "" && AsError(err).Code == proto.CodeForbidden
+}
+
+// readRefusedFor keeps the local read mark of conversation conv, whose
+// read the server refused for good (readRefused), and counts it as sent
+// (SrvReadSeq up to seq) so that sendUnsentReads does not send it again.
+func (c *Client) readRefusedFor(r *run, conv string, seq int64) {
+	err := c.cacheFailed(r, c.change(r, func(t *tx) {
+		key := t.keyOfConv(conv, "")
+		if s, ok := t.session(key); ok && key != "" && seq > s.SrvReadSeq {
+			s.SrvReadSeq = seq
+			t.putSession(s, "")
+		}
+	}))
+	if err != nil && err != errLoggedOut {
+		c.logf("cannot keep a refused read mark: " + err.Error())
+	}
 }
 
 // isNetwork reports whether err is a network failure or timeout: the

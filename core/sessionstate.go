@@ -146,6 +146,39 @@ func (t *tx) roam(s *Session, last int64) {
 	t.raiseAnnounced(s.Key, s.SyncSeq)
 }
 
+// raiseFloor counts every seq of session s up to floor as cached and as
+// announced by this tab: the server never serves them to this account (its
+// pull window of a team conversation starts after floor: proto.Conv.Floor,
+// proto.PullResp.Floors), so they must not look like a gap. It reports
+// whether s changed.
+func (t *tx) raiseFloor(s *Session, floor int64) bool {
+	if floor <= 0 {
+		return false
+	}
+	t.raiseAnnounced(s.Key, floor)
+	if floor <= s.SyncSeq {
+		return false
+	}
+	c := seqCursor{s.SyncSeq, s.Ahead}
+	c.union(seqCursor{Seq: floor})
+	s.SyncSeq, s.Ahead = c.Seq, c.Ahead
+	return true
+}
+
+// applyFloors raises the cursors of the sessions of the conversations in
+// floors (a pull's PullResp.Floors) to their floors (raiseFloor).
+func (t *tx) applyFloors(floors map[string]int64) {
+	for conv, floor := range floors {
+		key := t.keyOfConv(conv, "")
+		if key == "" {
+			continue
+		}
+		if s, ok := t.session(key); ok && t.raiseFloor(&s, floor) {
+			t.putSession(s, "")
+		}
+	}
+}
+
 // raiseAnnounced counts every seq of session key up to seq as announced.
 func (t *tx) raiseAnnounced(key string, seq int64) {
 	if a := t.announcedOf(key); seq > a.Seq {
@@ -321,11 +354,21 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 			s.ReadSeq, changed = cv.ReadSeq, true
 		}
 	}
+	if t.raiseFloor(&s, cv.Floor) {
+		changed = true // seqs up to its (re)join never reach this account
+	}
 	if final && cv.LastSeq > s.LastSeq {
 		s.LastSeq, changed = cv.LastSeq, true
 	}
 	if cv.PeerReadSeq > s.PeerReadSeq {
 		s.PeerReadSeq, s.PeerReadTime, changed = cv.PeerReadSeq, cv.PeerReadTime, true
+	}
+	// The server counts team notification messages as unread; without
+	// shouldCountTeam this SDK does not (countsUnread), so it takes the
+	// server's count less those.
+	counted := cv
+	if isTeamChat(cv.ChatType) && !t.c.Config().ShouldCountTeam {
+		counted.Unread = max(0, cv.Unread-cv.NoteUnread)
 	}
 	if s.SrvReadSeq == 0 && s.ReadSeq == 0 && cv.ReadSeq > 0 {
 		// The first server read mark of a session read nowhere here (one
@@ -333,17 +376,12 @@ func (t *tx) applyConv(cv proto.Conv, final bool) {
 		// taken whatever shouldSyncUnreadCount, as a new session takes it,
 		// and the unread count is recounted from the row, at most what this
 		// session counted itself (messages pulled later count after it).
-		if r, u, take := syncedRead(s, cv); take {
+		if r, u, take := syncedRead(s, counted); take {
 			s.ReadSeq, s.Unread, changed = r, min(u, s.Unread), true
 		}
 	}
 	if final && t.c.Config().ShouldSyncUnreadCount {
-		if r, u, take := syncedRead(s, cv); take {
-			if isTeamChat(cv.ChatType) && !t.c.Config().ShouldCountTeam {
-				// The server counts team notification messages too: its
-				// count is an upper bound here, and so is this session's.
-				u = min(u, s.Unread)
-			}
+		if r, u, take := syncedRead(s, counted); take {
 			if r != s.ReadSeq || u != s.Unread {
 				s.ReadSeq, s.Unread, changed = r, u, true
 			}

@@ -130,7 +130,11 @@ func (c *Client) pull(r *run, l *link, cursors []proto.Cursor, targets map[strin
 		if err := l.call(r.ctx, proto.OpPull, proto.PullReq{Cursors: cursors, Limit: proto.MaxPull}, &resp); err != nil {
 			return err
 		}
-		if err := c.change(r, func(t *tx) { t.ingest(resp.Msgs, live) }); err != nil {
+		err := c.change(r, func(t *tx) {
+			t.ingest(resp.Msgs, live)
+			t.applyFloors(resp.Floors)
+		})
+		if err != nil {
 			return wrap("pull", err)
 		}
 		if !resp.More || len(resp.Msgs) == 0 {
@@ -148,6 +152,7 @@ func (c *Client) pull(r *run, l *link, cursors []proto.Cursor, targets map[strin
 			if s, ok := last[cur.Conv]; ok {
 				cur.After = max(cur.After, s)
 			}
+			cur.After = max(cur.After, resp.Floors[cur.Conv]) // nothing below the window comes
 			if target, ok := targets[cur.Conv]; ok && cur.After >= target {
 				continue
 			}
@@ -179,6 +184,10 @@ func (c *Client) sendUnsentReads(r *run, l *link) error {
 		if err := l.call(r.ctx, proto.OpRead, rq, &cv); err != nil {
 			if isNetwork(err) {
 				return err
+			}
+			if readRefused(rq.Conv, err) {
+				c.readRefusedFor(r, rq.Conv, rq.Seq)
+				continue
 			}
 			c.logf("cannot send the read mark of " + rq.Conv + ": " + err.Error())
 			continue

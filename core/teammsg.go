@@ -181,3 +181,32 @@ func teamNoteBody(chatType int, body json.RawMessage) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
 }
+
+// teamLeft queues a pull of what this account may still read of team
+// tid's conversation (session chatType) now that its membership ended at
+// seq leftSeq (it left, was removed, or the team was dismissed:
+// TeamState.Me invalid, Me.LeftSeq): the messages after the session's
+// cursor up to leftSeq (the server's pull window of a member that left ends
+// there), so that what was sent before the leave while this device was
+// offline is kept, read-only. The pull runs after the commit, like a gap
+// pull (tx.gaps). The ChangeTeam applier calls it.
+func (t *tx) teamLeft(tid string, chatType int, leftSeq int64) {
+	if tid == "" || leftSeq <= 0 || !isTeamChat(chatType) {
+		return
+	}
+	conv := proto.TeamConv(tid)
+	key := t.keyOfConv(conv, SessionKey(chatType, tid))
+	from := max(0, leftSeq-RoamLimit) // nothing cached yet: it roams
+	if s, ok := t.session(key); ok && (s.SyncSeq > 0 || s.LastSeq > 0 || len(s.Ahead) > 0) {
+		from = t.pullStart(s, leftSeq)
+	}
+	if from >= leftSeq {
+		return // every message up to the leave is here
+	}
+	for _, g := range t.gaps {
+		if g.Conv == conv {
+			return
+		}
+	}
+	t.gaps = append(t.gaps, proto.Cursor{Conv: conv, After: from})
+}

@@ -123,6 +123,14 @@ func teamReceiptMark(conv string, seq int64) string {
 	return "t|" + conv + "|" + itoa(int(seq))
 }
 
+// receiptFits reports whether a team receipt of the message at seq is for
+// m, of its client id: m is at seq, or m is this account's message still
+// being sent (no seq yet: the receipt came before the send's reply), whose
+// counts its send's finish then keeps.
+func receiptFits(m *Message, seq int64) bool {
+	return m.Seq == seq || m.Seq == 0 && m.State == DeliverySending && m.Outgoing
+}
+
 // applyTeamReceipt stores info's counts on the cached message (never
 // lowering its read count) and reports onRecvMessageReceipts with its
 // teamReceiptInfo, once per tab and read count. A receipt of a session not
@@ -132,7 +140,7 @@ func (t *tx) applyTeamReceipt(info proto.TeamReceiptInfo) error {
 	var m *Message
 	// A message staged by this tx (an earlier change of the same page).
 	for i := len(t.msgs) - 1; i >= 0; i-- {
-		if t.msgs[i].ID == info.ClientID && t.msgs[i].Seq == info.Seq {
+		if t.msgs[i].ID == info.ClientID && receiptFits(&t.msgs[i], info.Seq) {
 			mc := t.msgs[i]
 			m = &mc
 			break
@@ -144,7 +152,7 @@ func (t *tx) applyTeamReceipt(info proto.TeamReceiptInfo) error {
 			return wrap("cannot read the local cache", err)
 		}
 		for i := range ms {
-			if ms[i].Seq == info.Seq && (key == "" || ms[i].SK == key) && ms[i].Outgoing {
+			if receiptFits(&ms[i], info.Seq) && (key == "" || ms[i].SK == key) && ms[i].Outgoing {
 				m = &ms[i]
 				break
 			}

@@ -273,6 +273,8 @@ type Conv struct {
 	LastTime     int64  `json:"lastTime"`               // time of that message
 	ReadSeq      int64  `json:"readSeq"`                // this account's read mark
 	Unread       int    `json:"unread"`                 // messages from others with seq > ReadSeq
+	NoteUnread   int    `json:"noteUnread,omitempty"`   // how many of Unread are notification messages (MsgNotification)
+	Floor        int64  `json:"floor,omitempty"`        // team: the account's pull window starts after this seq (its TeamMember.JoinSeq); seqs up to it are never served to it
 	PeerReadSeq  int64  `json:"peerReadSeq,omitempty"`  // P2P: the peer has read this account's messages up to here
 	PeerReadTime int64  `json:"peerReadTime,omitempty"` // when that receipt was sent
 	Ver          int64  `json:"ver"`                    // the conversation's stamp (SyncResp.ConvVer) when its last message was stored
@@ -319,10 +321,14 @@ const MaxPull = 1000
 
 // PullResp carries messages ordered by (conversation, seq). More is true when
 // the limit or the byte budget (MaxPage) cut the answer short: pull again
-// from the new cursors.
+// from the new cursors. Floors names, for each cursor whose After was below
+// the start of the caller's window of a team conversation (its JoinSeq),
+// that start: the caller counts every seq up to it as known (none of them
+// will ever be served to it).
 type PullResp struct {
-	Msgs []Msg `json:"msgs"`
-	More bool  `json:"more"`
+	Msgs   []Msg            `json:"msgs"`
+	More   bool             `json:"more"`
+	Floors map[string]int64 `json:"floors,omitempty"`
 }
 
 // ReadReq moves the caller's read mark in Conv up to Seq (never down).

@@ -285,6 +285,16 @@ func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		limit = proto.MaxPull
 	}
 	resp := proto.PullResp{Msgs: []proto.Msg{}}
+	for _, cur := range req.Cursors {
+		// The window starts above the cursor: tell the caller where, so
+		// that it does not take the seqs it will never get for a gap.
+		if w := windows[cur.Conv]; cur.After < w.from {
+			if resp.Floors == nil {
+				resp.Floors = map[string]int64{}
+			}
+			resp.Floors[cur.Conv] = w.from
+		}
+	}
 	var page pageBudget
 	for _, cur := range req.Cursors {
 		w := windows[cur.Conv]

@@ -15,12 +15,20 @@ import (
 // subquery of member rows with their conversation's columns (memberCols):
 // unread derived from the messages from others, not revoked, after m's read
 // mark and after the seq m deleted the conversation at, the peer's receipt
-// from the other member's row o (P2P). Unread is counted in the outer query
+// from the other member's row o (P2P), how many of the unread are
+// notification messages (NoteUnread), the start of a team member's pull
+// window (Floor: its JoinSeq). Unread is counted in the outer query
 // so that only the rows of the page are counted.
 const convView = `SELECT m.conv, m.chat_type, m.peer, COALESCE(m.last_seq, 0), COALESCE(m.last_time, 0), m.read_seq,
 	(SELECT COUNT(*) FROM messages x WHERE x.conv = m.conv AND x.seq > MAX(m.read_seq, m.deleted_seq)
 		AND x.sender != m.account AND x.revoked_ms = 0),
+	(SELECT COUNT(*) FROM messages x WHERE x.conv = m.conv AND x.seq > MAX(m.read_seq, m.deleted_seq)
+		AND x.sender != m.account AND x.revoked_ms = 0 AND x.type = ` + noteType + `),
+	COALESCE((SELECT tm.join_seq FROM team_members tm WHERE m.chat_type != 0 AND tm.tid = m.peer AND tm.account = m.account), 0),
 	COALESCE(o.receipt_seq, 0), COALESCE(o.receipt_time, 0), COALESCE(m.stamp, 0)`
+
+// noteType is proto.MsgNotification in SQL, for convView's NoteUnread.
+const noteType = "5"
 
 // memberCols are the columns of convView's subquery m, from members m and
 // conversations c.
@@ -43,7 +51,7 @@ const convOfSQL = convView + ` FROM (SELECT ` + memberCols + ` FROM members m LE
 
 func scanConv(row scanner) (proto.Conv, error) {
 	var c proto.Conv
-	err := row.Scan(&c.ID, &c.ChatType, &c.Peer, &c.LastSeq, &c.LastTime, &c.ReadSeq, &c.Unread, &c.PeerReadSeq, &c.PeerReadTime, &c.Ver)
+	err := row.Scan(&c.ID, &c.ChatType, &c.Peer, &c.LastSeq, &c.LastTime, &c.ReadSeq, &c.Unread, &c.NoteUnread, &c.Floor, &c.PeerReadSeq, &c.PeerReadTime, &c.Ver)
 	return c, err
 }
 
