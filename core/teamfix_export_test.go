@@ -36,23 +36,6 @@ func SrvReadSeq(c *Client, chatType int, id string) (srv, read int64) {
 	return 0, 0
 }
 
-// TeamLeftFromCache does what the ChangeTeam applier does when the
-// account's cached member row of team tid is invalid (tx.teamLeft with
-// its LeftSeq); it returns that LeftSeq (0: still a member, nothing done).
-func TeamLeftFromCache(c *Client, tid string) (int64, error) {
-	r, err := c.current()
-	if err != nil {
-		return 0, err
-	}
-	c.mu.Lock()
-	ts, _ := teamOf(r.st.lookup, tid)
-	c.mu.Unlock()
-	if ts.Me.Valid || ts.Me.LeftSeq <= 0 {
-		return 0, nil
-	}
-	err = c.change(r, func(t *tx) { t.teamLeft(tid, proto.TeamChatType(ts.Team.Type), ts.Me.LeftSeq) })
-	return ts.Me.LeftSeq, err
-}
 
 // ApplyTeamReceipt applies info on c as a ChangeTeamReceipt would.
 func ApplyTeamReceipt(c *Client, info proto.TeamReceiptInfo) error {

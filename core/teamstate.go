@@ -219,6 +219,11 @@ func applyTeamChange(t *tx, ch proto.Change) error {
 	if t.newer(k) {
 		return nil
 	}
+	if ts.Me.Account != "" && !ts.Me.Valid && ts.Me.LeftSeq > 0 {
+		// Left, kicked or dismissed: the history up to the leave is still
+		// the account's (the sync no longer lists the conversation).
+		t.teamLeft(ch.Key, proto.TeamChatType(ts.Team.Type), ts.Me.LeftSeq)
+	}
 	prev, had := teamOf(t.record, ch.Key)
 	data, _ := json.Marshal(ts)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
