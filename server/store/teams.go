@@ -31,8 +31,9 @@ import (
 //     handleStatus, as a friend request's.
 //   - A team change appends a ChangeTeam (the team and that member's own
 //     row) to every valid member's log — linear in the member count, like
-//     a profile's fan-out — and to the log of each one it removed; a
-//     member-only change (nick, custom, notify) to that member's log only.
+//     a profile's fan-out — and to the log of each one it removed (a
+//     member's nick or custom info too); notify, private to its member,
+//     to that member's log only.
 //   - A member row's JoinSeq and LeftSeq bound the team conversation's
 //     history it may read: (JoinSeq, LeftSeq], LeftSeq open while valid.
 //
@@ -125,8 +126,8 @@ type Teams interface {
 	// UpdateMember sets account's team nick (itself, or the owner/a
 	// manager for others) and/or custom info (itself only); nil unchanged.
 	// It moves MemberVer and the row's Ver and appends a ChangeTeam to
-	// account's log only: the others see the row at their next
-	// TeamMembers(since).
+	// every valid member's log (a member change, as a mute is: the others
+	// read the row with TeamMembers(since) of their last MemberVer).
 	UpdateMember(ctx context.Context, by, tid, account string, nick, custom *string, nowMs int64) (TeamWrite, error)
 	// SetTeamNotify sets account's notify state in tid (its own log only,
 	// no team notification message, no MemberVer move: notify is private,

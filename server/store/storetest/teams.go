@@ -814,7 +814,8 @@ func testTeamMembersPaging(t *testing.T, s store.Store) {
 }
 
 // UpdateMember and SetTeamNotify: who may set what, MemberVer moves (not
-// for notify), both reach only the member's own log.
+// for notify); a nick or custom change reaches every valid member's log,
+// notify only the member's own.
 func testTeamMemberInfo(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	users(t, s, "own", "a", "b")
@@ -827,9 +828,13 @@ func testTeamMemberInfo(t *testing.T, s store.Store) {
 	if err != nil || member(t, s, tm.ID, "b").Nick != "bee" {
 		t.Fatalf("own names b: %v", err)
 	}
-	// A member-only change reaches that member's own log only.
-	if len(w.Msgs) != 0 || !reflect.DeepEqual(accountsOf(w, proto.ChangeTeam), []string{"b"}) {
+	// A nick change is a member change: every valid member's log gets the
+	// team with the moved MemberVer (and its own row); no message.
+	if len(w.Msgs) != 0 || !reflect.DeepEqual(accountsOf(w, proto.ChangeTeam), []string{"a", "b", "own"}) {
 		t.Errorf("member update wrote %+v", w)
+	}
+	if st, _ := teamState(t, s, "a", tm.ID); st.Team.MemberVer != member(t, s, tm.ID, "b").Ver || st.Me.Account != "a" {
+		t.Errorf("a's state after b's nick: %+v (b's row ver %d)", st, member(t, s, tm.ID, "b").Ver)
 	}
 	if w, err := s.UpdateMember(ctx, "b", tm.ID, "b", ptr("bee"), nil, 3); err != nil || len(w.Changes) != 0 {
 		t.Errorf("same nick wrote %+v, %v", w, err)
