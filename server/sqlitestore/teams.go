@@ -1341,13 +1341,20 @@ func (s *Store) SetTeamNotify(ctx context.Context, account, tid string, notify i
 	return w, nil
 }
 
-// CanSend implements store.Teams.
-func (s *Store) CanSend(ctx context.Context, tid, account string) error {
-	t, err := readTeam(ctx, s.r, tid, true)
+// mayPost reads tid's team and account's member row in q (the send's
+// transaction) and returns nil when account may post a message of
+// chatType there now, or the refusal of store.Teams.SendTeam: 803 (no
+// team, or dismissed), 805 (chatType not the team's), 804 (not a valid
+// member), 812 (muted, or the team's MuteMode).
+func mayPost(ctx context.Context, q queryer, tid, account string, chatType int) error {
+	t, err := readTeam(ctx, q, tid, true)
 	if err != nil {
 		return err
 	}
-	m, ok, err := readMember(ctx, s.r, tid, account)
+	if want := proto.TeamChatType(t.Type); chatType != want {
+		return teamErr(proto.CodeTeamType, "team %s takes chatType %d, not %d", tid, want, chatType)
+	}
+	m, ok, err := readMember(ctx, q, tid, account)
 	if err != nil {
 		return err
 	}

@@ -133,12 +133,19 @@ type Teams interface {
 	// no team notification message, no MemberVer move: notify is private,
 	// and the server blanks it in other members' rows).
 	SetTeamNotify(ctx context.Context, account, tid string, notify int, nowMs int64) (TeamWrite, error)
-	// CanSend reports whether account may send to tid now: nil, or
-	// TeamError 803 (no team or dismissed), 804 (not a valid member), 812
-	// (muted: the member — never the owner —, or an advanced or super
-	// team's MuteMode — MuteNormal spares the owner and managers, MuteAll
-	// spares the owner only; a normal team has no MuteMode).
-	CanSend(ctx context.Context, tid, account string) error
+	// SendTeam stores m, a message of From to the team m.To in its
+	// conversation (Conv proto.TeamConv(m.To); the other fields as
+	// Messages.Send takes them), in one transaction that checks the
+	// sender's rights on the rows as they are then: a mute, kick or
+	// dismissal commits wholly before or after it. A message From already
+	// stored with m.ClientID is returned with dup true before any check
+	// (a retry of a delivered message, even if From may no longer post).
+	// Otherwise TeamError 803 (no team or dismissed), 805 (m.ChatType is
+	// not proto.TeamChatType of the team's type), 804 (From is not a valid
+	// member), 812 (muted: the member — never the owner —, or an advanced
+	// or super team's MuteMode — MuteNormal spares the owner and managers,
+	// MuteAll spares the owner only; a normal team has no MuteMode).
+	SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (stored proto.Msg, dup bool, err error)
 }
 
 // TeamWrite is what a team write committed: the change-log entries it
