@@ -45,7 +45,7 @@ test-js: chromium bin/wasmexec/go_js_wasm_exec
 	$(JSTESTENV) $(GO) test -count=1 -timeout 5m $(JSPKGS)
 
 test-e2e: chromium build
-	$(GO) test -count=1 -timeout 15m ./tests/e2e
+	$(GO) test -count=1 -timeout 30m ./tests/e2e
 
 chromium:
 	@./tools/ensure-chromium.sh
