@@ -455,6 +455,14 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 			m.ReceiptRead, m.ReceiptUnread = cached[0].ReceiptRead, cached[0].ReceiptUnread
 		}
 	}
+	c.mu.Lock()
+	if e, ok := r.st.sessions.early[m.ID]; ok { // a team receipt came before the reply
+		delete(r.st.sessions.early, m.ID)
+		if e.Read > m.ReceiptRead {
+			m.ReceiptRead, m.ReceiptUnread = e.Read, e.Unread
+		}
+	}
+	c.mu.Unlock()
 	s, ok := t.session(m.SK)
 	if !ok { // the pending write failed
 		s = Session{Key: m.SK, ID: m.SessionID, ChatType: m.ChatType}

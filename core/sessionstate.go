@@ -47,13 +47,23 @@ type sessionState struct {
 	// the receipt change itself, and it must still report it once.
 	receipts map[string]int64
 	pulling  map[string]bool // conversations with a gap pull running; guarded by Client.mu
-	history  histIndex       // messages history pages returned (anchors not cached); guarded by Client.mu
+	// repull holds, by conversation, a pull asked for while a gap pull of
+	// it was running (a leave pull, a newer gap): fillGaps runs it after.
+	repull  map[string]proto.Cursor
+	history histIndex // messages history pages returned (anchors not cached); guarded by Client.mu
+	// early holds team receipts of this account's messages that came
+	// before their send's reply (no seq yet), by message id: the send's
+	// finish takes their counts (teamreceipts.go). Memory only: the
+	// sending copy in the cache is never rewritten for them, since another
+	// tab may be finishing that send. Guarded by Client.mu.
+	early map[string]proto.TeamReceiptInfo
 }
 
 func newSessionState(list []Session) sessionState {
 	st := sessionState{byKey: make(map[string]*Session, len(list)), byConv: make(map[string]*Session, len(list)),
 		announced: make(map[string]seqCursor, len(list)), receipts: make(map[string]int64, len(list)),
-		pulling: map[string]bool{}, history: newHistIndex(maxHistIndex)}
+		pulling: map[string]bool{}, repull: map[string]proto.Cursor{}, history: newHistIndex(maxHistIndex),
+		early: map[string]proto.TeamReceiptInfo{}}
 	for i := range list {
 		s := list[i] // schema-1 records come converted from the cache's Load
 		st.install(&s)

@@ -209,10 +209,18 @@ func (c *Client) fillGaps(r *run, cursors []proto.Cursor) {
 			c.logf("filling a gap: internal error: " + panicText(p))
 		}
 		c.mu.Lock()
+		var again []proto.Cursor
 		for _, cur := range todo {
 			delete(r.st.sessions.pulling, cur.Conv)
+			if next, ok := r.st.sessions.repull[cur.Conv]; ok {
+				delete(r.st.sessions.repull, cur.Conv)
+				again = append(again, next)
+			}
 		}
 		c.mu.Unlock()
+		if len(again) > 0 && r.ctx.Err() == nil {
+			go c.fillGaps(r, again)
+		}
 	}()
 	l := func() *link {
 		c.mu.Lock()
@@ -224,6 +232,11 @@ func (c *Client) fillGaps(r *run, cursors []proto.Cursor) {
 			if !r.st.sessions.pulling[cur.Conv] {
 				r.st.sessions.pulling[cur.Conv] = true
 				todo = append(todo, cur)
+			} else if prev, ok := r.st.sessions.repull[cur.Conv]; !ok || cur.After < prev.After {
+				// Asked while a pull of it runs (a leave pull after a gap
+				// pull the server answered before the leave): run after it,
+				// from the lowest cursor asked.
+				r.st.sessions.repull[cur.Conv] = cur
 			}
 		}
 		return r.link

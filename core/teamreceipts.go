@@ -158,6 +158,17 @@ func (t *tx) applyTeamReceipt(info proto.TeamReceiptInfo) error {
 			}
 		}
 	}
+	if m != nil && m.Seq == 0 {
+		// Still being sent (here or in another tab): the send's finish
+		// takes the counts from memory; rewriting the sending copy could
+		// undo another tab's finish.
+		t.c.mu.Lock()
+		if e, ok := t.r.st.sessions.early[m.ID]; !ok || info.Read > e.Read {
+			t.r.st.sessions.early[m.ID] = info
+		}
+		t.c.mu.Unlock()
+		m = nil
+	}
 	if m != nil && info.Read >= m.ReceiptRead && (info.Read != m.ReceiptRead || info.Unread != m.ReceiptUnread || !m.TeamReceipt) {
 		m.TeamReceipt, m.ReceiptRead, m.ReceiptUnread = true, info.Read, info.Unread
 		t.msgs = append(t.msgs, *m)
