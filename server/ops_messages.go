@@ -101,8 +101,9 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 
 // sendTeam sends m to the team m.To (chatType 1 or 5, which must match
 // the team's type: 805). The caller must be a valid member allowed to
-// speak (store.CanSend: 803, 804, 812). The message is stored once in the
-// team's conversation; the dispatcher pushes it to every valid member.
+// speak (803, 804, 812), checked in the transaction that stores the
+// message (store.SendTeam). The message is stored once in the team's
+// conversation; the dispatcher pushes it to every valid member.
 func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
 	tid := m.To
 	if err := checkTeamID("msg.to", tid); err != nil {
@@ -120,21 +121,6 @@ func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	t, err := c.s.store.Team(ctx, tid)
-	if errors.Is(err, store.ErrNotFound) {
-		return result{}, errorf(proto.CodeTeamNotFound, "team does not exist: %s", tid)
-	}
-	if err != nil {
-		return result{}, teamErr(err, "team "+tid)
-	}
-	if want := proto.TeamChatType(t.Type); m.ChatType != want {
-		return result{}, errorf(proto.CodeTeamType, "team %s takes chatType %d, not %d", tid, want, m.ChatType)
-	}
-	if err := c.s.store.CanSend(ctx, tid, c.account); err != nil {
-		// A retry of a message stored before the refusal (muted, left)
-		// was delivered: answer it as the duplicate it is.
-		return c.storedRetry(ctx, conv, m.ClientID, teamErr(err, "send to team "+tid))
-	}
 	msg := proto.Msg{
 		ClientID:   m.ClientID,
 		Conv:       conv,
@@ -149,7 +135,21 @@ func sendTeam(ctx context.Context, c *conn, m proto.Msg) (result, error) {
 		// valid members now (ReceiptUnread of the reply and the push).
 		TeamReceipt: m.TeamReceipt,
 	}
-	return c.storeSent(ctx, msg)
+	if err := checkItemSize(msg); err != nil {
+		return result{}, err
+	}
+	// One write transaction: a retry of a stored message is its duplicate;
+	// otherwise the rights are checked on the rows as they are when the
+	// message is stored (a mute or kick commits wholly before or after).
+	stored, dup, err := c.s.store.SendTeam(ctx, msg, c.s.now().UnixMilli())
+	if err != nil {
+		return result{}, teamErr(err, "send to team "+tid)
+	}
+	res := result{reply: sendResp(stored, dup)}
+	if !dup {
+		res.msgs = []proto.Msg{stored}
+	}
+	return res, nil
 }
 
 // storeSent stores a checked message of the caller and returns the

@@ -101,6 +101,44 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 	return out, dup, nil
 }
 
+// SendTeam implements store.Teams: one write transaction that dedupes by
+// (From, ClientID) first — a retry of a stored message is its duplicate,
+// whatever the sender's rights now —, then checks the sender's rights on
+// the team's and its member row as they are in that transaction (mayPost),
+// then stores the message. A mute, kick or dismissal commits either
+// before it (the send is refused) or after it (the message was stored
+// while the sender could post).
+func (s *Store) SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
+	tid := proto.TeamOfConv(m.Conv)
+	if tid == "" || m.To != tid {
+		return proto.Msg{}, false, fmt.Errorf("send team %s/%s: %q is not the conversation of team %q", m.From, m.ClientID, m.Conv, m.To)
+	}
+	m.ReceiptRead, m.ReceiptUnread = 0, 0
+	var out proto.Msg
+	dup := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		old, err := scanMsg(tx.StmtContext(ctx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
+		if err == nil {
+			out, dup = old, true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("look up message: %w", err)
+		}
+		if err := mayPost(ctx, tx, tid, m.From, m.ChatType); err != nil {
+			return err
+		}
+		if out, err = s.insertMsg(ctx, tx, m, nowMs); err != nil {
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return proto.Msg{}, false, fmt.Errorf("send %s/%s in %s: %w", m.From, m.ClientID, m.Conv, err)
+	}
+	return out, dup, nil
+}
+
 // insertMsg stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext
 // and FromClient set) as a new message in tx: it moves the stamp counter
 // and the conversation row (creating it), assigns ServerID, Seq, Time and

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"yunxin/proto"
@@ -90,10 +91,10 @@ func TestRevNormalTeamMuteMode(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create: %v", err)
 	}
-	if c := revCode(s.CanSend(ctx, tm.ID, "a")); c != 0 {
+	if c := revCode(revSend(t, s, tm, "a")); c != 0 {
 		_, uerr := s.UpdateTeam(ctx, "own", tm.ID, proto.TeamUpdate{MuteMode: ptr(proto.MuteNone)}, 2)
 		_, merr := s.UpdateTeam(ctx, "", tm.ID, proto.TeamUpdate{MuteMode: ptr(proto.MuteNone)}, 2)
-		t.Errorf("member of a normal team: CanSend %d; undo by owner: %d, by app server: %d", c, revCode(uerr), revCode(merr))
+		t.Errorf("member of a normal team: SendTeam %d; undo by owner: %d, by app server: %d", c, revCode(uerr), revCode(merr))
 	}
 }
 
@@ -123,10 +124,10 @@ func TestRevMutedOwner(t *testing.T) {
 	if _, err := s.TransferTeam(ctx, "own", tm.ID, "a", false, 3); err != nil {
 		t.Fatal(err)
 	}
-	if c := revCode(s.CanSend(ctx, tm.ID, "a")); c != 0 {
+	if c := revCode(revSend(t, s, tm, "a")); c != 0 {
 		_, e1 := s.MuteMember(ctx, "a", tm.ID, "a", false, 4)
 		_, e2 := s.MuteMember(ctx, "", tm.ID, "a", false, 4)
-		t.Errorf("new owner a: CanSend %d; unmute by a: %d, by the app server: %d", c, revCode(e1), revCode(e2))
+		t.Errorf("new owner a: SendTeam %d; unmute by a: %d, by the app server: %d", c, revCode(e1), revCode(e2))
 	}
 }
 
@@ -212,11 +213,23 @@ func BenchmarkRevFanoutBig(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		nick := "n" + itoa(i)
 		w, err := s.UpdateMember(ctx, members[5], tm.ID, members[5], &nick, nil, int64(2+i))
-		if err != nil || len(w.Changes) != 1 { // the member's own log only
+		if err != nil || len(w.Changes) != len(members) { // every valid member's log
 			b.Fatalf("%d changes, %v", len(w.Changes), err)
 		}
 	}
 }
+
+// revSend sends a new text message from acc to tm and returns the
+// refusal (nil: stored).
+func revSend(t *testing.T, s *Store, tm proto.Team, acc string) error {
+	cid := "rev" + itoa(int(revSends.Add(1)))
+	_, _, err := s.SendTeam(t.Context(), proto.Msg{From: acc, To: tm.ID, Conv: proto.TeamConv(tm.ID), ChatType: proto.TeamChatType(tm.Type),
+		ClientID: cid, Type: proto.MsgText, Body: []byte(`{"text":"x"}`)}, 10)
+	return err
+}
+
+// revSends numbers revSend's client ids.
+var revSends atomic.Int64
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
@@ -314,7 +327,7 @@ func TestTeamNormalModesAndMemberChanges(t *testing.T) {
 	before, _ := s.Team(ctx, tm.ID)
 	nick := "n"
 	w, err := s.UpdateMember(ctx, "a", tm.ID, "a", &nick, nil, 2)
-	if err != nil || len(w.Changes) != 1 || w.Changes[0].Account != "a" {
+	if err != nil || len(w.Changes) != 2 { // own and a: a member change reaches every valid member
 		t.Fatalf("nick change: %v, %+v", err, w.Changes)
 	}
 	after, _ := s.Team(ctx, tm.ID)

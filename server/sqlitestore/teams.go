@@ -1274,9 +1274,9 @@ func (s *Store) MuteMember(ctx context.Context, by, tid, account string, mute bo
 
 // UpdateMember implements store.Teams. A member's nick or custom info
 // posts no team notification message (NetEase has no operation for it);
-// it moves MemberVer and the row's Ver, and appends a ChangeTeam to that
-// member's own log only (a fan-out to every member per nick change would
-// cost up to MaxMembers log entries of the whole team each).
+// it moves MemberVer and the row's Ver, and appends a ChangeTeam to every
+// valid member's log (fanOut, as a mute or a manager change: one entry
+// per member, up to MaxMembers, per nick change).
 func (s *Store) UpdateMember(ctx context.Context, by, tid, account string, nick, custom *string, nowMs int64) (store.TeamWrite, error) {
 	w, err := s.teamWrite(ctx, tid, nowMs, func(t *teamTx) error {
 		me, err := t.member(by)
@@ -1301,17 +1301,10 @@ func (s *Store) UpdateMember(ctx context.Context, by, tid, account string, nick,
 		if err := t.setMember(account, `nick = COALESCE(?, nick), custom = COALESCE(?, custom)`, nick, custom); err != nil {
 			return err
 		}
-		// Only the member's own log: the others see the row at their next
-		// TeamMembers(since) (its Ver moved), the team's MemberVer in the
-		// next team change they get.
-		if err := t.saveTeam(); err != nil {
-			return err
-		}
-		m, err = t.member(account)
-		if err != nil {
-			return err
-		}
-		return t.tell(m)
+		// Every valid member's log (NetEase's onTeamMemberChanged): the
+		// ChangeTeam shows the moved MemberVer, and a device that fetched
+		// the members reads the row with TeamMembers(since).
+		return t.fanOut()
 	})
 	if err != nil {
 		return w, fmt.Errorf("update member %s of team %s by %s: %w", account, tid, by, err)
@@ -1348,13 +1341,20 @@ func (s *Store) SetTeamNotify(ctx context.Context, account, tid string, notify i
 	return w, nil
 }
 
-// CanSend implements store.Teams.
-func (s *Store) CanSend(ctx context.Context, tid, account string) error {
-	t, err := readTeam(ctx, s.r, tid, true)
+// mayPost reads tid's team and account's member row in q (the send's
+// transaction) and returns nil when account may post a message of
+// chatType there now, or the refusal of store.Teams.SendTeam: 803 (no
+// team, or dismissed), 805 (chatType not the team's), 804 (not a valid
+// member), 812 (muted, or the team's MuteMode).
+func mayPost(ctx context.Context, q queryer, tid, account string, chatType int) error {
+	t, err := readTeam(ctx, q, tid, true)
 	if err != nil {
 		return err
 	}
-	m, ok, err := readMember(ctx, s.r, tid, account)
+	if want := proto.TeamChatType(t.Type); chatType != want {
+		return teamErr(proto.CodeTeamType, "team %s takes chatType %d, not %d", tid, want, chatType)
+	}
+	m, ok, err := readMember(ctx, q, tid, account)
 	if err != nil {
 		return err
 	}

@@ -31,8 +31,9 @@ import (
 //     handleStatus, as a friend request's.
 //   - A team change appends a ChangeTeam (the team and that member's own
 //     row) to every valid member's log — linear in the member count, like
-//     a profile's fan-out — and to the log of each one it removed; a
-//     member-only change (nick, custom, notify) to that member's log only.
+//     a profile's fan-out — and to the log of each one it removed (a
+//     member's nick or custom info too); notify, private to its member,
+//     to that member's log only.
 //   - A member row's JoinSeq and LeftSeq bound the team conversation's
 //     history it may read: (JoinSeq, LeftSeq], LeftSeq open while valid.
 //
@@ -125,19 +126,26 @@ type Teams interface {
 	// UpdateMember sets account's team nick (itself, or the owner/a
 	// manager for others) and/or custom info (itself only); nil unchanged.
 	// It moves MemberVer and the row's Ver and appends a ChangeTeam to
-	// account's log only: the others see the row at their next
-	// TeamMembers(since).
+	// every valid member's log (a member change, as a mute is: the others
+	// read the row with TeamMembers(since) of their last MemberVer).
 	UpdateMember(ctx context.Context, by, tid, account string, nick, custom *string, nowMs int64) (TeamWrite, error)
 	// SetTeamNotify sets account's notify state in tid (its own log only,
 	// no team notification message, no MemberVer move: notify is private,
 	// and the server blanks it in other members' rows).
 	SetTeamNotify(ctx context.Context, account, tid string, notify int, nowMs int64) (TeamWrite, error)
-	// CanSend reports whether account may send to tid now: nil, or
-	// TeamError 803 (no team or dismissed), 804 (not a valid member), 812
-	// (muted: the member — never the owner —, or an advanced or super
-	// team's MuteMode — MuteNormal spares the owner and managers, MuteAll
-	// spares the owner only; a normal team has no MuteMode).
-	CanSend(ctx context.Context, tid, account string) error
+	// SendTeam stores m, a message of From to the team m.To in its
+	// conversation (Conv proto.TeamConv(m.To); the other fields as
+	// Messages.Send takes them), in one transaction that checks the
+	// sender's rights on the rows as they are then: a mute, kick or
+	// dismissal commits wholly before or after it. A message From already
+	// stored with m.ClientID is returned with dup true before any check
+	// (a retry of a delivered message, even if From may no longer post).
+	// Otherwise TeamError 803 (no team or dismissed), 805 (m.ChatType is
+	// not proto.TeamChatType of the team's type), 804 (From is not a valid
+	// member), 812 (muted: the member — never the owner —, or an advanced
+	// or super team's MuteMode — MuteNormal spares the owner and managers,
+	// MuteAll spares the owner only; a normal team has no MuteMode).
+	SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (stored proto.Msg, dup bool, err error)
 }
 
 // TeamWrite is what a team write committed: the change-log entries it

@@ -32,6 +32,8 @@ var teamTests = []struct {
 	{"TeamMemberInfo", testTeamMemberInfo},
 	{"TeamSuper", testTeamSuper},
 	{"TeamConcurrentJoins", testTeamConcurrentJoins},
+	{"TeamSend", testTeamSend},
+	{"TeamSendRacesMute", testTeamSendRacesMute},
 }
 
 // teamCode returns the code of err, a *store.TeamError (-1 if it is not
@@ -544,7 +546,7 @@ func testTeamJoinModes(t *testing.T, s store.Store) {
 	wantCode(t, "no such team", err, proto.CodeTeamNotFound)
 }
 
-// CanSend: members only; a muted member; MuteNormal spares the owner and
+// SendTeam's rights: members only; a muted member; MuteNormal spares the owner and
 // managers, MuteAll the owner only.
 func testTeamMute(t *testing.T, s store.Store) {
 	ctx := t.Context()
@@ -553,9 +555,9 @@ func testTeamMute(t *testing.T, s store.Store) {
 	if _, err := s.SetManagers(ctx, "own", tm.ID, []string{"mgr"}, true, 2); err != nil {
 		t.Fatal(err)
 	}
-	can := func(acc string) int { return teamCode(s.CanSend(ctx, tm.ID, acc)) }
-	if can("a") != 0 || can("own") != 0 || can("x") != proto.CodeTeamNotMember || teamCode(s.CanSend(ctx, "nope", "a")) != proto.CodeTeamNotFound {
-		t.Fatal("CanSend before mutes")
+	can := func(acc string) int { return sendCode(t, s, tm, acc) }
+	if can("a") != 0 || can("own") != 0 || can("x") != proto.CodeTeamNotMember || sendCode(t, s, proto.Team{ID: "nope", Type: proto.TeamAdvanced}, "a") != proto.CodeTeamNotFound {
+		t.Fatal("SendTeam before mutes")
 	}
 	_, err := s.MuteMember(ctx, "a", tm.ID, "b", true, 3)
 	wantCode(t, "a mutes", err, proto.CodeTeamPermission)
@@ -645,7 +647,7 @@ func testTeamTransferQuitKick(t *testing.T, s store.Store) {
 	}
 	_, err = s.QuitTeam(ctx, "own", tm.ID, 6)
 	wantCode(t, "quit twice", err, proto.CodeTeamNotMember)
-	if teamCode(s.CanSend(ctx, tm.ID, "own")) != proto.CodeTeamNotMember {
+	if sendCode(t, s, tm, "own") != proto.CodeTeamNotMember {
 		t.Error("one who left can send")
 	}
 	if sts, err := s.MyTeams(ctx, "own", false); err != nil || len(sts) != 0 {
@@ -684,7 +686,9 @@ func testTeamDismiss(t *testing.T, s store.Store) {
 	if got, err := s.Team(ctx, tm.ID); err != nil || !got.Dismissed {
 		t.Errorf("Team = %+v, %v", got, err)
 	}
-	wantCode(t, "send", s.CanSend(ctx, tm.ID, "own"), proto.CodeTeamNotFound)
+	if c := sendCode(t, s, tm, "own"); c != proto.CodeTeamNotFound {
+		t.Errorf("send to a dismissed team: %d, want %d", c, proto.CodeTeamNotFound)
+	}
 	_, err = s.DismissTeam(ctx, "own", tm.ID, 4)
 	wantCode(t, "dismiss twice", err, proto.CodeTeamNotFound)
 	_, _, _, err = s.InviteToTeam(ctx, "own", tm.ID, []string{"b"}, "", false, 4)
@@ -734,7 +738,7 @@ func testTeamRejoin(t *testing.T, s store.Store) {
 	if c.ReadSeq != 5 || c.LastSeq != 6 || c.Unread != 1 {
 		t.Errorf("a's conversation after rejoining %+v", c)
 	}
-	if !isMember(t, s, tm.ID, "a") || s.CanSend(ctx, tm.ID, "a") != nil {
+	if !isMember(t, s, tm.ID, "a") || sendCode(t, s, tm, "a") != 0 {
 		t.Error("a cannot send after rejoining")
 	}
 	if st, _ := teamState(t, s, "a", tm.ID); !st.Me.Valid || st.Team.Name != "n2" {
@@ -814,7 +818,8 @@ func testTeamMembersPaging(t *testing.T, s store.Store) {
 }
 
 // UpdateMember and SetTeamNotify: who may set what, MemberVer moves (not
-// for notify), both reach only the member's own log.
+// for notify); a nick or custom change reaches every valid member's log,
+// notify only the member's own.
 func testTeamMemberInfo(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	users(t, s, "own", "a", "b")
@@ -827,9 +832,13 @@ func testTeamMemberInfo(t *testing.T, s store.Store) {
 	if err != nil || member(t, s, tm.ID, "b").Nick != "bee" {
 		t.Fatalf("own names b: %v", err)
 	}
-	// A member-only change reaches that member's own log only.
-	if len(w.Msgs) != 0 || !reflect.DeepEqual(accountsOf(w, proto.ChangeTeam), []string{"b"}) {
+	// A nick change is a member change: every valid member's log gets the
+	// team with the moved MemberVer (and its own row); no message.
+	if len(w.Msgs) != 0 || !reflect.DeepEqual(accountsOf(w, proto.ChangeTeam), []string{"a", "b", "own"}) {
 		t.Errorf("member update wrote %+v", w)
+	}
+	if st, _ := teamState(t, s, "a", tm.ID); st.Team.MemberVer != member(t, s, tm.ID, "b").Ver || st.Me.Account != "a" {
+		t.Errorf("a's state after b's nick: %+v (b's row ver %d)", st, member(t, s, tm.ID, "b").Ver)
 	}
 	if w, err := s.UpdateMember(ctx, "b", tm.ID, "b", ptr("bee"), nil, 3); err != nil || len(w.Changes) != 0 {
 		t.Errorf("same nick wrote %+v, %v", w, err)
