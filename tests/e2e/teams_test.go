@@ -244,11 +244,13 @@ func TestTeamLifecycle(t *testing.T) {
 		own.teamCall("updateUserNick", map[string]any{"teamId": tid, "userId": "e8bob", "newNick": "Bobby"})
 		bob.waitFor("bob's nickname set by the owner", fmt.Sprintf(
 			`call('fetchTeamMembers', {teamId: %q}).then(r => r.ret && (r.ret.members || []).some(m => m.userId === 'e8bob' && m.nickname === 'Bobby'))`, tid), 10*time.Second)
-		// A member sets its own nickname; the others see it with the next
-		// team change (the mute below).
+		// A member sets its own nickname; the others see it at once (a
+		// member change: the team's member version moves for everyone).
 		cat.teamCall("updateUserNick", map[string]any{"teamId": tid, "userId": "e8cat", "newNick": "Kitty"})
 		cat.waitFor("cat's own nickname", fmt.Sprintf(
 			`call('teamMember', {teamId: %q, userId: 'e8cat'}).then(r => r.ret && r.ret.member && r.ret.member.nickname === 'Kitty')`, tid), 10*time.Second)
+		own.waitFor("cat's nickname at the owner", fmt.Sprintf(
+			`call('fetchTeamMembers', {teamId: %q}).then(r => r.ret && (r.ret.members || []).some(m => m.userId === 'e8cat' && m.nickname === 'Kitty'))`, tid), 10*time.Second)
 
 		if n := bob.notifyState(tid); n != 0 {
 			t.Errorf("bob: fetchTeamNotifyState %d before any change, want 0", n)
