@@ -465,9 +465,9 @@ func (c *Client) TeamMember(ctx context.Context, teamID, account string) (*TeamM
 }
 
 // UpdateUserNick sets account's nickname in a team (updateUserNick; its
-// own, or any member's by the owner or a manager). The other members see
-// it at their next fetch of the member list after the team's next change.
-// 415 offline.
+// own, or any member's by the owner or a manager). It is a member change
+// for the whole team: the other members' devices that cached the list
+// refresh it in the background (onTeamMemberChanged). 415 offline.
 func (c *Client) UpdateUserNick(ctx context.Context, teamID, account, nick string) error {
 	if err := checkTeamID(teamID); err != nil {
 		return err
@@ -482,8 +482,8 @@ func (c *Client) UpdateUserNick(ctx context.Context, teamID, account, nick strin
 	if err != nil || account == r.account {
 		return err
 	}
-	// Another's nick reaches only its own log: refresh the cached list
-	// (when there is one) to see it here.
+	// Refresh the cached list (when there is one) now, so that it holds
+	// the new nick when the callback runs.
 	c.mu.Lock()
 	_, fetched := memberCursor(r.st.lookup, teamID)
 	c.mu.Unlock()
