@@ -72,33 +72,12 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 	if m.ChatType == proto.ChatP2P {
 		m.TeamReceipt = false // team messages only
 	}
-	m.ReceiptRead, m.ReceiptUnread = 0, 0
-	var out proto.Msg
-	dup := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		old, err := scanMsg(tx.StmtContext(ctx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
-		if err == nil {
-			out, dup = old, true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look up message: %w", err)
-		}
-		if m, err = s.insertMsg(ctx, tx, m, nowMs); err != nil {
-			return err
-		}
+	return s.send(ctx, m, nowMs, nil, func(tx *sql.Tx, m proto.Msg) error {
 		if m.ChatType == proto.ChatP2P {
-			if err := s.addP2PMembers(ctx, tx, m); err != nil {
-				return err
-			}
+			return s.addP2PMembers(ctx, tx, m)
 		}
-		out = m
 		return nil
 	})
-	if err != nil {
-		return proto.Msg{}, false, fmt.Errorf("send %s/%s in %s: %w", m.From, m.ClientID, m.Conv, err)
-	}
-	return out, dup, nil
 }
 
 // SendTeam implements store.Teams: one write transaction that dedupes by
@@ -113,6 +92,14 @@ func (s *Store) SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (proto.M
 	if tid == "" || m.To != tid {
 		return proto.Msg{}, false, fmt.Errorf("send team %s/%s: %q is not the conversation of team %q", m.From, m.ClientID, m.Conv, m.To)
 	}
+	return s.send(ctx, m, nowMs, func(tx *sql.Tx) error { return mayPost(ctx, tx, tid, m.From, m.ChatType) }, nil)
+}
+
+// send stores m in one write transaction: a retry of a stored (From,
+// ClientID) is answered as that message (dup); otherwise check (if any)
+// may refuse it, then it is inserted and after (if any) runs with the
+// stored message.
+func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(*sql.Tx) error, after func(*sql.Tx, proto.Msg) error) (proto.Msg, bool, error) {
 	m.ReceiptRead, m.ReceiptUnread = 0, 0
 	var out proto.Msg
 	dup := false
@@ -125,11 +112,16 @@ func (s *Store) SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (proto.M
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("look up message: %w", err)
 		}
-		if err := mayPost(ctx, tx, tid, m.From, m.ChatType); err != nil {
-			return err
+		if check != nil {
+			if err := check(tx); err != nil {
+				return err
+			}
 		}
 		if out, err = s.insertMsg(ctx, tx, m, nowMs); err != nil {
 			return err
+		}
+		if after != nil {
+			return after(tx, out)
 		}
 		return nil
 	})
