@@ -7,9 +7,9 @@ import (
 	"yunxin/proto"
 )
 
-// Revoking. The sender asks the server (RevokeMessage); the server erases
-// the message and appends a ChangeRevoke to every member's change log, the
-// sender's too. Each device applies it once (applyRevoke): the message
+// Revoking. The sender (or, in a team, the owner or a manager) asks the
+// server (RevokeMessage); the server erases the message and appends a
+// ChangeRevoke to every member's change log, the sender's too. Each device applies it once (applyRevoke): the message
 // leaves its cache, its session is fixed (unread count, last message) and
 // the page hears onRecvRevokeMessageNotification — except on the device
 // that revoked, which removed the message already and tells nothing.
@@ -33,14 +33,20 @@ type revokeRec struct {
 // RevokeMessage revokes one of this account's messages (revokeMessage), in
 // the server's revoke window (2 minutes by default): the message leaves the
 // server, this device's cache at once (this page hears no notification, as
-// with NIM) and the caches of the peer and of the account's other devices,
-// which hear onRecvRevokeMessageNotification — live, or at their next sync
-// (isRoaming). postscript (ours, ≤ proto.MaxPostscriptBytes) goes with the
+// with NIM) and the caches of the peer (the team's members) and of the
+// account's other devices, which hear onRecvRevokeMessageNotification —
+// live, or at their next sync (isRoaming) — whose fromUserId names this
+// account and messageFromUserId the sender. In an advanced or super team
+// the owner may revoke any member's message and a manager a normal
+// member's (NetEase's rights; the server decides, with the same window).
+// postscript (ours, ≤ proto.MaxPostscriptBytes) goes with the
 // notification. A network failure (415, 408) after the request went out
 // may hide a revoke the server made: the message then leaves this cache at
 // the next sync, still without a notification here. Errors: 415 offline;
-// 404 the message is not cached in that session; 403 it is not this account's; 414 it was never stored by the
-// server (deliveryState not sent); 508 the revoke window passed.
+// 404 the message is not cached in that session; 403 it is not this
+// account's (P2P, normal team) or, in a team, this account has no right
+// over its sender; 414 it was never stored by the server (deliveryState
+// not sent); 508 the revoke window passed.
 func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType int, messageID, postscript string) error {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
@@ -60,8 +66,12 @@ func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType i
 	if err != nil {
 		return err
 	}
+	var from string // the sender, when another member's (the server decides)
 	if !m.Outgoing || m.From != r.account {
-		return Errf(proto.CodeForbidden, "message "+messageID+" was sent by "+m.From+": only its sender may revoke it")
+		if !isTeamChat(chatType) || m.From == "" || m.From == r.account {
+			return Errf(proto.CodeForbidden, "message "+messageID+" was sent by "+m.From+": only its sender may revoke it")
+		}
+		from = m.From
 	}
 	if m.Seq == 0 {
 		return BadParam("messageId", "names a message the server never stored (deliveryState "+itoa(m.State)+"): there is nothing to revoke")
@@ -79,7 +89,7 @@ func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType i
 		return err
 	}
 	var rv proto.Revoke
-	if err := l.call(ctx, proto.OpRevoke, proto.RevokeReq{Conv: conv, ClientID: messageID, Postscript: postscript}, &rv); err != nil {
+	if err := l.call(ctx, proto.OpRevoke, proto.RevokeReq{Conv: conv, ClientID: messageID, Postscript: postscript, From: from}, &rv); err != nil {
 		if isNetwork(err) {
 			// The reply was lost, not necessarily the request: the server may
 			// have revoked it, and this device must not announce its own

@@ -36,7 +36,6 @@ func SrvReadSeq(c *Client, chatType int, id string) (srv, read int64) {
 	return 0, 0
 }
 
-
 // ApplyTeamReceipt applies info on c as a ChangeTeamReceipt would.
 func ApplyTeamReceipt(c *Client, info proto.TeamReceiptInfo) error {
 	r, err := c.current()

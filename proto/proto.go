@@ -521,15 +521,19 @@ type UploadResp struct {
 }
 
 // Revoking. The sender revokes its own message within the server's revoke
-// window (CodeExpired after it; CodeForbidden for another's message). The
+// window (CodeExpired after it; CodeForbidden for another's message, but
+// for a team's owner and managers, see RevokeReq.From). The
 // message's body leaves the server; every member's change log gets a
 // ChangeRevoke, pushed to online devices and synced by the others.
 
-// RevokeReq revokes the caller's message ClientID in Conv.
+// RevokeReq revokes the message ClientID in Conv sent by the caller, or by
+// From: in an advanced or super team the owner may revoke any member's
+// message and a manager a normal member's (CodeForbidden otherwise).
 type RevokeReq struct {
 	Conv       string `json:"conv"`
 	ClientID   string `json:"cid"`
-	Postscript string `json:"ps,omitempty"` // ≤ MaxPostscriptBytes
+	Postscript string `json:"ps,omitempty"`   // ≤ MaxPostscriptBytes
+	From       string `json:"from,omitempty"` // the message's sender when not the caller
 }
 
 // MaxPostscriptBytes bounds a revoke's postscript.

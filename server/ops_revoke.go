@@ -12,8 +12,11 @@ import (
 )
 
 // The revoke op: a sender takes back its own message within the revoke
-// window (Config.RevokeWindow). The store erases the body and appends a
-// revoke change to every member's log; the dispatcher pushes them.
+// window (Config.RevokeWindow); in an advanced or super team the owner may
+// take back any member's message and a manager a normal member's
+// (RevokeReq.From, mayRevokeOf). The store erases the body and appends a
+// revoke change, which names the revoker (By), to every member's log; the
+// dispatcher pushes them.
 func init() {
 	register(proto.OpRevoke, opRevoke)
 }
@@ -29,15 +32,28 @@ func opRevoke(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if len(req.Postscript) > proto.MaxPostscriptBytes {
 		return result{}, errorf(proto.CodeBadParam, "ps (postscript) too long: %d bytes, at most %d", len(req.Postscript), proto.MaxPostscriptBytes)
 	}
+	if len(req.From) > proto.MaxIDBytes {
+		return result{}, errorf(proto.CodeBadParam, "from must be at most %d bytes", proto.MaxIDBytes)
+	}
 	if err := c.member(ctx, req.Conv); err != nil {
 		return result{}, err
 	}
-	m, err := c.s.store.MessageByClientID(ctx, req.Conv, c.account, req.ClientID)
+	from := c.account
+	if req.From != "" && req.From != c.account {
+		if err := c.mayRevokeOf(ctx, req.Conv, req.From); err != nil {
+			return result{}, err
+		}
+		from = req.From
+	}
+	m, err := c.s.store.MessageByClientID(ctx, req.Conv, from, req.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
+		if from != c.account {
+			return result{}, errorf(proto.CodeNotFound, "message not found: %s of %s in %s", req.ClientID, from, req.Conv)
+		}
 		return result{}, c.notOwnMessage(ctx, req)
 	}
 	if err != nil {
-		return result{}, fmt.Errorf("look up %s/%s in %q: %w", c.account, req.ClientID, req.Conv, err)
+		return result{}, fmt.Errorf("look up %s/%s in %q: %w", from, req.ClientID, req.Conv, err)
 	}
 	now := c.s.now()
 	// A message revoked before answers its stored revoke, whenever asked
@@ -54,7 +70,7 @@ func opRevoke(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		return result{}, errorf(proto.CodeNotFound, "message not found: %s in %s", req.ClientID, req.Conv)
 	}
 	if err != nil {
-		return result{}, fmt.Errorf("revoke %s/%s in %q: %w", c.account, req.ClientID, req.Conv, err)
+		return result{}, fmt.Errorf("revoke %s/%s in %q: %w", from, req.ClientID, req.Conv, err)
 	}
 	return result{reply: r, changes: changes}, nil
 }
@@ -73,4 +89,58 @@ func (c *conn) notOwnMessage(ctx context.Context, req proto.RevokeReq) error {
 		}
 	}
 	return errorf(proto.CodeNotFound, "message not found: %s in %s", req.ClientID, req.Conv)
+}
+
+// mayRevokeOf is nil when the caller, a member of conv, may revoke the
+// messages of from (≠ the caller) there, NetEase's rights: conv is an
+// advanced or super team's, the caller its owner, or a manager and from
+// neither the owner nor a manager now (one who left counts as a normal
+// member). Otherwise 403.
+func (c *conn) mayRevokeOf(ctx context.Context, conv, from string) error {
+	tid := proto.TeamOfConv(conv)
+	if tid == "" {
+		return errorf(proto.CodeForbidden, "a message of %s in %s: only its sender may revoke a P2P message", from, conv)
+	}
+	t, err := c.s.store.Team(ctx, tid)
+	if err != nil {
+		if absent(err) {
+			return errorf(proto.CodeForbidden, "not a member of conversation %q", conv)
+		}
+		return teamErr(err, "team "+tid)
+	}
+	if t.Type != proto.TeamAdvanced && t.Type != proto.TeamSuper {
+		return errorf(proto.CodeForbidden, "a message of %s in normal team %s: only its sender may revoke it", from, tid)
+	}
+	me, err := c.s.store.TeamMember(ctx, tid, c.account)
+	if err != nil {
+		if absent(err) {
+			return errorf(proto.CodeForbidden, "not a member of team %s", tid)
+		}
+		return teamErr(err, "member "+c.account+" of team "+tid)
+	}
+	if !me.Valid || me.Type != proto.MemberOwner && me.Type != proto.MemberManager {
+		return errorf(proto.CodeForbidden, "a message of %s in team %s: only its sender, the owner or a manager may revoke it", from, tid)
+	}
+	if me.Type == proto.MemberOwner {
+		return nil
+	}
+	sender, err := c.s.store.TeamMember(ctx, tid, from)
+	if absent(err) {
+		return nil // never a member: no message of it either (404 next)
+	}
+	if err != nil {
+		return teamErr(err, "member "+from+" of team "+tid)
+	}
+	if sender.Valid && (sender.Type == proto.MemberOwner || sender.Type == proto.MemberManager) {
+		return errorf(proto.CodeForbidden, "a message of %s in team %s: a manager may revoke a normal member's message, not the owner's or another manager's", from, tid)
+	}
+	return nil
+}
+
+// absent reports whether err of a team read says the team or the member
+// row does not exist.
+func absent(err error) bool {
+	var te *store.TeamError
+	return errors.Is(err, store.ErrNotFound) ||
+		errors.As(err, &te) && (te.Code == proto.CodeTeamNotMember || te.Code == proto.CodeTeamNotFound)
 }
