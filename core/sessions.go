@@ -86,7 +86,7 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 		}
 		if readRefused(s.Conv, err) {
 			c.readRefusedFor(r, s.Conv, s.ReadSeq)
-			return nil // read here; the server keeps no mark of a team left
+			return nil // read here; the server keeps no mark for this account
 		}
 		return err
 	}
@@ -95,9 +95,11 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 }
 
 // readRefused reports whether err, the answer to a read of conversation
-// conv, is final: 403 on a team conversation (the account left the team,
-// was removed, or the team was dismissed; its history up to then stays
-// read-only, and the server keeps no read mark of it).
+// conv, is final: 403 on a team conversation the account never was a
+// member of. (The server keeps the read mark of a team the account left,
+// was removed from or that was dismissed, up to the leave, and passes it
+// to the account's other devices; a seq above the leave is clamped.) A
+// refused read is not sent again, so nothing loops.
 func readRefused(conv string, err error) bool {
 	return proto.TeamOfConv(conv) != "" && AsError(err).Code == proto.CodeForbidden
 }

@@ -27,11 +27,20 @@ func opRead(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	if req.Seq < 0 {
 		return result{}, errorf(proto.CodeBadParam, "seq must not be negative")
 	}
-	if err := c.member(ctx, req.Conv); err != nil {
-		return result{}, err
+	team := proto.TeamOfConv(req.Conv) != ""
+	if !team {
+		if err := c.member(ctx, req.Conv); err != nil {
+			return result{}, err
+		}
 	}
+	// A team conversation's read is the store's to check: a member that
+	// left (quit, kicked, dismissed) still moves its mark up to its leave,
+	// so that its other devices take it; one that never was a member, 403.
 	conv, ch, err := c.s.store.MarkRead(ctx, c.account, req.Conv, req.Seq)
 	if errors.Is(err, store.ErrNotFound) {
+		if team {
+			return result{}, errorf(proto.CodeForbidden, "not a member of conversation %q", req.Conv)
+		}
 		return result{}, errorf(proto.CodeNotFound, "conversation not found: %s", req.Conv)
 	}
 	if err != nil {

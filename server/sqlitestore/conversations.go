@@ -111,7 +111,12 @@ func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (
 		err := tx.QueryRowContext(ctx, `SELECT m.read_seq, c.last_seq FROM members m LEFT JOIN conversations c ON c.conv = m.conv
 			WHERE m.account = ? AND m.conv = ?`, account, conv).Scan(&read, &last)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("%s is not a member: %w", account, store.ErrNotFound)
+			var moved bool
+			c, moved, err = markLeftRead(ctx, tx, account, conv, seq)
+			if err != nil || !moved {
+				return err
+			}
+			return s.convChange(ctx, tx, account, c, &ch)
 		}
 		if err != nil {
 			return fmt.Errorf("read member: %w", err)
@@ -128,17 +133,74 @@ func (s *Store) MarkRead(ctx context.Context, account, conv string, seq int64) (
 		if next == read {
 			return nil // nothing moved: no change
 		}
-		data, err := json.Marshal(c)
-		if err != nil {
-			return fmt.Errorf("encode conversation: %w", err)
-		}
-		ch, err = s.appendChange(ctx, tx, account, proto.Change{Kind: proto.ChangeConv, Key: conv, Data: data})
-		return err
+		return s.convChange(ctx, tx, account, c, &ch)
 	})
 	if err != nil {
 		return proto.Conv{}, store.Change{}, fmt.Errorf("mark %s read by %s: %w", conv, account, err)
 	}
 	return c, ch, nil
+}
+
+// convChange appends c to account's log as a ChangeConv, into *ch.
+func (s *Store) convChange(ctx context.Context, tx *sql.Tx, account string, c proto.Conv, ch *store.Change) error {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encode conversation: %w", err)
+	}
+	*ch, err = s.appendChange(ctx, tx, account, proto.Change{Kind: proto.ChangeConv, Key: c.ID, Data: data})
+	return err
+}
+
+// leftConvSQL is the view of a team conversation its member left, as
+// convView's columns, from its team member row tm (read mark left_read):
+// the conversation up to the leave (LeftSeq) only.
+const leftConvSQL = `SELECT tm.tid, t.type, tm.left_seq, COALESCE((SELECT x.time_ms FROM messages x WHERE x.conv = ?1 AND x.seq = tm.left_seq), 0),
+	tm.left_read,
+	(SELECT COUNT(*) FROM messages x WHERE x.conv = ?1 AND x.seq > MAX(tm.left_read, tm.join_seq) AND x.seq <= tm.left_seq
+		AND x.sender != tm.account AND x.revoked_ms = 0),
+	(SELECT COUNT(*) FROM messages x WHERE x.conv = ?1 AND x.seq > MAX(tm.left_read, tm.join_seq) AND x.seq <= tm.left_seq
+		AND x.sender != tm.account AND x.revoked_ms = 0 AND x.type = ` + noteType + `),
+	tm.join_seq, COALESCE((SELECT c.stamp FROM conversations c WHERE c.conv = ?1), 0)
+	FROM team_members tm JOIN teams t ON t.id = tm.tid WHERE tm.tid = ?2 AND tm.account = ?3 AND tm.valid = 0 AND tm.left_seq > 0`
+
+// markLeftRead moves the read mark of account in the team conversation
+// conv it left (no members row; its team member row keeps the mark) to
+// max(read, min(seq, LeftSeq)) and returns its view of the conversation
+// up to the leave and whether the mark moved. ErrNotFound if conv is not a
+// team conversation or account never was its member (or left before
+// anything was sent: LeftSeq 0).
+func markLeftRead(ctx context.Context, tx *sql.Tx, account, conv string, seq int64) (proto.Conv, bool, error) {
+	tid := proto.TeamOfConv(conv)
+	if tid == "" {
+		return proto.Conv{}, false, fmt.Errorf("%s is not a member: %w", account, store.ErrNotFound)
+	}
+	view := func() (proto.Conv, error) {
+		var c proto.Conv
+		var typ int
+		err := tx.QueryRowContext(ctx, leftConvSQL, conv, tid, account).Scan(&c.Peer, &typ, &c.LastSeq, &c.LastTime,
+			&c.ReadSeq, &c.Unread, &c.NoteUnread, &c.Floor, &c.Ver)
+		if errors.Is(err, sql.ErrNoRows) {
+			return c, fmt.Errorf("%s is not a member: %w", account, store.ErrNotFound)
+		}
+		if err != nil {
+			return c, fmt.Errorf("read the left conversation: %w", err)
+		}
+		c.ID, c.ChatType = conv, proto.TeamChatType(typ)
+		return c, nil
+	}
+	c, err := view()
+	if err != nil {
+		return c, false, err
+	}
+	next := max(c.ReadSeq, min(seq, c.LastSeq))
+	if next == c.ReadSeq {
+		return c, false, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE team_members SET left_read = ? WHERE tid = ? AND account = ?`, next, tid, account); err != nil {
+		return c, false, fmt.Errorf("move the read mark of a left team: %w", err)
+	}
+	c, err = view()
+	return c, err == nil, err
 }
 
 // Receipt implements store.Conversations.

@@ -194,9 +194,12 @@ func (t *teamTx) join(account string, typ int, inviter string) error {
 }
 
 // remove makes account's member row invalid and drops its members row of
-// the conversation.
+// the conversation, keeping its read mark on the member row (left_read:
+// MarkRead moves it up to LeftSeq after the leave).
 func (t *teamTx) remove(account string) error {
-	if err := t.setMember(account, `valid = 0, muted = 0`); err != nil {
+	err := t.setMember(account, `valid = 0, muted = 0,
+		left_read = COALESCE((SELECT read_seq FROM members WHERE account = ? AND conv = ?), 0)`, account, proto.TeamConv(t.t.ID))
+	if err != nil {
 		return err
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM members WHERE account = ? AND conv = ?`, account, proto.TeamConv(t.t.ID)); err != nil {

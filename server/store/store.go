@@ -121,7 +121,12 @@ type Conversations interface {
 	// seq)) and, when that moved it, appends a proto.ChangeConv change
 	// (Data: the returned Conv) to account's log. It returns account's
 	// Conv either way; the Change is zero (Ver 0) when the mark did not
-	// move. ErrNotFound if account is not a member.
+	// move. ErrNotFound if account is not a member. A team conversation
+	// account left (quit, kicked, dismissed: its TeamMember row invalid
+	// with a LeftSeq) keeps its read mark: it moves up to LeftSeq (a higher
+	// seq is clamped there) and the Conv is the conversation up to the
+	// leave (LastSeq LeftSeq, unread counted up to it); ErrNotFound if
+	// account never was a member (or LeftSeq is 0).
 	MarkRead(ctx context.Context, account, conv string, seq int64) (proto.Conv, Change, error)
 	// Receipt records that account has read the P2P conversation conv up to
 	// min(seq, last seq) at timeMs, and appends a proto.ChangeReceipt change

@@ -24,7 +24,8 @@ import (
 //     while it is a member, a members row of the team's conversation (the
 //     read mark) whose read mark starts at the conversation's last seq
 //     when it joined: unread counts only what came after, and IsMember is
-//     true only for valid members.
+//     true only for valid members. When it leaves, the read mark stays on
+//     its member row; MarkRead still moves it, up to LeftSeq.
 //   - Applications and invitations are system notifications (the notes of
 //     the People store, To the team id) of the owner's and managers'
 //     inboxes (apply) or the invitee's (invite); answering one sets its

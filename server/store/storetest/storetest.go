@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	tests = append(tests, peopleTests...)
 	tests = append(tests, teamTests...)
 	tests = append(tests, teamReceiptTests...)
+	tests = append(tests, leftReadTests...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.fn(t, open(t))
