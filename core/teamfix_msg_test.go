@@ -141,8 +141,8 @@ func lastSeqOf(t *testing.T, ts *testServer, account, tid string) int64 {
 
 // carol, offline, misses a message sent before she is kicked: at her next
 // login the ChangeTeam of her removal pulls her history up to the leave;
-// marking the session read then is final locally (403 from the server:
-// no read mark of a team left) and is not sent again at the next login.
+// marking the session read then is stored up to the leave (the server keeps
+// a left member's read mark there) and is not sent again at the next login.
 func TestTeamFixKickedOfflineKeepsHistoryUpToLeave(t *testing.T) {
 	ts := startServer(t)
 	for _, u := range []string{"alice", "bob", "carol"} {
