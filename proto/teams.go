@@ -15,8 +15,8 @@ import "strings"
 // conversation, and applications and invitations create system
 // notifications (types 0–3, 15–18 for super teams).
 //
-// The server's team ops and the SDK's 35 methods come in a later step;
-// this file is the shape the store (server/store.Teams) already speaks.
+// The ops are in teamops.go, team receipts in teamreceipts.go; the SDK's
+// side is core/teams.go, core/teamstate.go and core/teammsg.go.
 
 // ChangeTeam: Key is a team id, Data a TeamState: the team as the log's
 // owner sees it (the team, and its own membership). Appended to every
