@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"sync"
 	"time"
@@ -178,6 +177,6 @@ func (c *Client) now() int64 {
 // newID returns a random 128-bit id in hex (message ids, device ids).
 func newID() string {
 	var b [16]byte
-	rand.Read(b[:])
+	randomBytes(b[:])
 	return hex.EncodeToString(b[:])
 }

@@ -2,10 +2,8 @@ package core
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"sync"
 	"time"
 
@@ -272,8 +270,7 @@ func Backoff(n int) time.Duration {
 	if d > 8*time.Second {
 		d = 8 * time.Second
 	}
-	j, _ := rand.Int(rand.Reader, big.NewInt(int64(d/5)))
-	return d - d/10 + time.Duration(j.Int64())
+	return d - d/10 + time.Duration(randomBelow(int64(d/5)))
 }
 
 // loop connects, logs in, syncs and waits for the connection to drop, over

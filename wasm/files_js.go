@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -589,20 +588,6 @@ func (p *pump) close() {
 }
 
 // Names, extensions and types.
-
-// urlName is the last path segment of an http(s) URL, unescaped ("" for
-// blob: and data: URLs, which name nothing).
-func urlName(path string) string {
-	u, err := url.Parse(path)
-	if err != nil || u.Scheme == "blob" || u.Scheme == "data" {
-		return ""
-	}
-	p := u.Path
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		p = p[i+1:]
-	}
-	return p
-}
 
 // extOf is the lower-case extension of name without the dot ("" when none
 // or when what follows the dot is not an extension).

@@ -18,6 +18,11 @@ func main() {
 		println("yunxinIM: " + hooksName + " is missing; load the SDK with yunxinim.js")
 		return
 	}
+	// Ids and jitter come from the browser's Web Crypto (core does not
+	// link crypto/rand in the browser build).
+	if r := webRandom(); r != nil {
+		core.SetRandomSource(r)
+	}
 	client := core.NewClient(core.Config{}, dial, openCache, jsapi.Emitter(hooks))
 	// What core cannot return to a caller (a pushed change it could not
 	// cache, a change of an unknown kind) goes to the console.
