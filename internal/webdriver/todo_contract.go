@@ -13,8 +13,4 @@ func startClassic(ctx context.Context, e Engine, o Options) (Browser, error) {
 	return nil, errors.New("webdriver: classic WebDriver is not written yet")
 }
 
-func startBiDi(ctx context.Context, o Options) (Browser, error) {
-	return nil, errors.New("webdriver: BiDi is not written yet")
-}
-
 func shutdownShared() {}
