@@ -1,17 +1,16 @@
 package webdriver
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -149,30 +148,35 @@ func startBiDi(ctx context.Context, o Options) (_ Browser, err error) {
 	if err := writeUserJS(b.profile, o.FirefoxPrefs); err != nil {
 		return nil, err
 	}
-	port, err := bidiFreePort()
-	if err != nil {
-		return nil, err
-	}
 	bin := os.Getenv("FIREFOX")
 	if bin == "" {
 		bin = "/usr/bin/firefox-esr"
 	}
-	b.cmd = exec.Command(bin, "--headless", "--remote-debugging-port="+strconv.Itoa(port),
+	// Port 0: Firefox binds a free port itself and prints its address, so
+	// no other process can take the port between our choice and its bind.
+	b.cmd = exec.Command(bin, "--headless", "--remote-debugging-port=0",
 		"-profile", b.profile, "--no-remote")
 	b.cmd.Env = append(os.Environ(), "MOZ_HEADLESS=1", "MOZ_CRASHREPORTER_DISABLE=1")
 	// Its own process group (Close kills the group: the content processes
 	// too), killed when this process dies.
 	b.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	out := &bidiLogWriter{logf: b.logf}
+	out := &bidiLogWriter{logf: b.logf, listening: make(chan string, 1)}
 	b.cmd.Stdout, b.cmd.Stderr = out, out
 	if err := b.cmd.Start(); err != nil {
 		b.cmd = nil
 		return nil, fmt.Errorf("webdriver: start firefox: %w", err)
 	}
 	go func() { b.cmd.Wait(); close(b.exited) }()
-	b.logf("webdriver: firefox pid %d, profile %s, BiDi port %d", b.cmd.Process.Pid, b.profile, port)
-
-	if err := b.dial(ctx, fmt.Sprintf("ws://127.0.0.1:%d/session", port)); err != nil {
+	b.logf("webdriver: firefox pid %d, profile %s", b.cmd.Process.Pid, b.profile)
+	var url string
+	select {
+	case url = <-out.listening:
+	case <-b.exited:
+		return nil, fmt.Errorf("webdriver: firefox exited before its remote agent listened (%v)", b.cmd.ProcessState)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("webdriver: waiting for firefox's remote agent: %w", ctx.Err())
+	}
+	if err := b.dial(ctx, url+"/session"); err != nil {
 		return nil, err
 	}
 	if _, err := b.send(ctx, "session.new", map[string]any{
@@ -243,21 +247,18 @@ func writeUserJS(profile string, extra map[string]any) error {
 	return nil
 }
 
-// bidiFreePort returns a loopback TCP port free at the time of the call.
-func bidiFreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("webdriver: free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// bidiListening starts the line Firefox prints once its remote agent
+// listens, followed by the agent's address (ws://127.0.0.1:port).
+const bidiListening = "WebDriver BiDi listening on "
 
-// bidiLogWriter passes the browser's output to Options.Log line by line.
+// bidiLogWriter passes the browser's output to Options.Log line by line and
+// sends the remote agent's address to listening, once.
 type bidiLogWriter struct {
-	logf func(format string, args ...any)
-	mu   sync.Mutex
-	buf  []byte
+	logf      func(format string, args ...any)
+	listening chan string // buffered (1)
+	mu        sync.Mutex
+	buf       []byte
+	seen      bool
 }
 
 func (w *bidiLogWriter) Write(p []byte) (int, error) {
@@ -265,12 +266,17 @@ func (w *bidiLogWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	w.buf = append(w.buf, p...)
 	for {
-		i := strings.IndexByte(string(w.buf), '\n')
+		i := bytes.IndexByte(w.buf, '\n')
 		if i < 0 {
 			break
 		}
-		w.logf("firefox: %s", w.buf[:i])
+		line := string(w.buf[:i])
 		w.buf = w.buf[i+1:]
+		w.logf("firefox: %s", line)
+		if !w.seen && strings.HasPrefix(line, bidiListening) {
+			w.seen = true
+			w.listening <- strings.TrimSpace(line[len(bidiListening):])
+		}
 	}
 	return len(p), nil
 }
