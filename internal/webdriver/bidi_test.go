@@ -381,8 +381,10 @@ const quotaPut = `(async () => { const db = await ` + idbOpen + `;
 	try {
 		await new Promise((res, rej) => { const tx = db.transaction("kv", "readwrite");
 			const rq = tx.objectStore("kv").put(blob, "big"); tx.oncomplete = res;
-			// Firefox aborts with tx.error null; the request has the error.
-			tx.onabort = () => rej(rq.error || tx.error || new Error("aborted without an error")); });
+			// tx.error is set when abort fires (it is still null in the
+			// error events before it); the request's error is the same.
+			tx.onabort = () => rej(tx.error && rq.error && tx.error.name === rq.error.name ? tx.error
+				: new Error("abort: tx.error " + tx.error + ", request error " + rq.error)); });
 		return "ok";
 	} catch (e) { return e.name + ": " + e.message; } finally { db.close(); } })()`
 
