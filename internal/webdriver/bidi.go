@@ -219,6 +219,9 @@ func startBiDi(ctx context.Context, o Options) (_ Browser, err error) {
 }
 
 // writeUserJS writes the profile's user.js: the base prefs, then extra.
+// Firefox copies user.js's prefs into prefs.js, so a pref the previous
+// user.js set and this one does not (an extra pref of an earlier start) is
+// removed from prefs.js too: it falls back to its default.
 func writeUserJS(profile string, extra map[string]any) error {
 	prefs := map[string]any{}
 	for k, v := range firefoxBasePrefs {
@@ -226,6 +229,18 @@ func writeUserJS(profile string, extra map[string]any) error {
 	}
 	for k, v := range extra {
 		prefs[k] = v
+	}
+	userJS := filepath.Join(profile, "user.js")
+	if old, err := os.ReadFile(userJS); err == nil {
+		var dropped []string
+		for _, name := range prefNames(old) {
+			if _, ok := prefs[name]; !ok {
+				dropped = append(dropped, name)
+			}
+		}
+		if err := dropPrefs(filepath.Join(profile, "prefs.js"), dropped); err != nil {
+			return err
+		}
 	}
 	names := make([]string, 0, len(prefs))
 	for k := range prefs {
@@ -239,10 +254,75 @@ func writeUserJS(profile string, extra map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("webdriver: firefox pref %s: %w", k, err)
 		}
-		fmt.Fprintf(&sb, "user_pref(%q, %s);\n", k, v)
+		fmt.Fprintf(&sb, "user_pref(%s, %s);\n", mustJSON(k), v)
 	}
-	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(sb.String()), 0o644); err != nil {
+	if err := os.WriteFile(userJS, []byte(sb.String()), 0o644); err != nil {
 		return fmt.Errorf("webdriver: firefox user.js: %w", err)
+	}
+	return nil
+}
+
+// mustJSON is the JSON of a string (a JavaScript string literal).
+func mustJSON(s string) string {
+	b, _ := json.Marshal(s) // a string always marshals
+	return string(b)
+}
+
+// prefNames lists the names of the user_pref("name", …) lines of a prefs
+// file (user.js or prefs.js).
+func prefNames(file []byte) []string {
+	var out []string
+	for _, line := range strings.Split(string(file), "\n") {
+		if name, ok := prefName(line); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// prefName returns the name set by a user_pref("name", …); line.
+func prefName(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(line), "user_pref(")
+	if !ok {
+		return "", false
+	}
+	rest = strings.TrimSpace(rest)
+	end := strings.Index(rest, ",")
+	if end < 0 {
+		return "", false
+	}
+	var name string
+	if err := json.Unmarshal([]byte(strings.TrimSpace(rest[:end])), &name); err != nil {
+		return "", false
+	}
+	return name, true
+}
+
+// dropPrefs removes the user_pref lines of names from the prefs.js at path
+// (absent: nothing to do).
+func dropPrefs(path string, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("webdriver: firefox prefs.js: %w", err)
+	}
+	drop := map[string]bool{}
+	for _, n := range names {
+		drop[n] = true
+	}
+	var keep []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if name, ok := prefName(line); ok && drop[name] {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	if err := os.WriteFile(path, []byte(strings.Join(keep, "\n")), 0o644); err != nil {
+		return fmt.Errorf("webdriver: firefox prefs.js: %w", err)
 	}
 	return nil
 }

@@ -392,7 +392,8 @@ func TestBiDiFirefoxPrefs(t *testing.T) {
 	srv := bidiServer(t)
 	// 5 MB for all temporary storage: an origin may use at most that
 	// (the group limit is min(global, max(global/5, 10 MB))).
-	b := startFirefox(t, Options{FirefoxPrefs: map[string]any{
+	profile := t.TempDir()
+	b := startFirefox(t, Options{Profile: profile, FirefoxPrefs: map[string]any{
 		"dom.quotaManager.temporaryStorage.fixedLimit": 5 * 1024,
 	}})
 	ctx := testCtx(t)
@@ -417,8 +418,12 @@ func TestBiDiFirefoxPrefs(t *testing.T) {
 		t.Fatalf("quota %.0f, want at most 5 MiB", quota)
 	}
 
-	// Without the pref the same put succeeds.
-	b2 := startFirefox(t, Options{})
+	// Restarted on the same profile without the pref (Firefox copied it
+	// from user.js into prefs.js: Start must drop it), the same put succeeds.
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b2 := startFirefox(t, Options{Profile: profile})
 	tab = b2.FirstTab()
 	if err := tab.Navigate(ctx, srv.URL); err != nil {
 		t.Fatal(err)
@@ -426,6 +431,10 @@ func TestBiDiFirefoxPrefs(t *testing.T) {
 	evalInto(t, ctx, tab, fmt.Sprintf(quotaPut, 8), &got)
 	if got != "ok" {
 		t.Fatalf("8 MiB put with the default quota: %s", got)
+	}
+	evalInto(t, ctx, tab, "navigator.storage.estimate().then(e => e.quota)", &quota)
+	if quota <= 5*1024*1024 {
+		t.Fatalf("default quota %.0f, want more than 5 MiB", quota)
 	}
 }
 
