@@ -9,12 +9,6 @@ import (
 // shutdownShared) and bidi.go (h/wd-bidi: startBiDi). Each owner deletes its
 // functions from this file; the last one deletes the file.
 
-func startClassic(ctx context.Context, e Engine, o Options) (Browser, error) {
-	return nil, errors.New("webdriver: classic WebDriver is not written yet")
-}
-
 func startBiDi(ctx context.Context, o Options) (Browser, error) {
 	return nil, errors.New("webdriver: BiDi is not written yet")
 }
-
-func shutdownShared() {}
