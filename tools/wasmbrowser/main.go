@@ -416,12 +416,23 @@ const pageHTML = `<!doctype html>
     post(20);
   };
   globalThis.__wasmbrowserSend = send;
-  const text = (e) => (e && e.stack ? String(e.stack) : String(e));
+  // The program's output so far goes before an error (set by the loader).
+  const flushOutput = () => { if (globalThis.__wasmbrowserFlush) globalThis.__wasmbrowserFlush(); };
+  // text is an error's message and stack (Chromium's stack holds the
+  // message, Firefox's and WebKit's do not).
+  const text = (e) => {
+    const m = String(e), st = e && e.stack ? String(e.stack) : "";
+    if (!st) return m;
+    return st.indexOf(String(e.message)) >= 0 ? st : m + "\n" + st;
+  };
   addEventListener("error", (ev) => {
-    send("error", "uncaught exception: " + (ev.error ? text(ev.error) : ev.message) +
-      (ev.filename ? " (" + ev.filename + ":" + ev.lineno + ":" + ev.colno + ")" : ""));
+    flushOutput();
+    const where = typeof ev.filename === "string" && ev.filename !== "" && ev.filename !== "undefined"
+      ? " (" + ev.filename + ":" + ev.lineno + ":" + ev.colno + ")" : "";
+    send("error", "uncaught exception: " + (ev.error ? text(ev.error) : ev.message) + where);
   });
   addEventListener("unhandledrejection", (ev) => {
+    flushOutput();
     send("error", "unhandled rejection: " + text(ev.reason));
   });
 })();
@@ -438,6 +449,7 @@ const pageHTML = `<!doctype html>
       pending = "";
     }
   };
+  globalThis.__wasmbrowserFlush = flush;
   let timer = null;
   globalThis.fs.writeSync = function (fd, buf) {
     pending += decoder.decode(buf, { stream: true });
