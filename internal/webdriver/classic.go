@@ -57,7 +57,7 @@ type classicBrowser struct {
 	ownsProfile bool
 	log         func(string, ...any)
 	driver      *proc
-	browser     *proc // the browser when started here (Chromium), else nil
+	browser     *proc  // the browser when started here (Chromium), else nil
 	base        string // http://127.0.0.1:<port>/session/<id>
 	client      *http.Client
 	first       *classicTab
