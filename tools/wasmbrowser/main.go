@@ -22,7 +22,8 @@
 //
 // For the SDK's file edge tests (wasm/files_js_test.go) the server also
 // answers POST /__upload like the SDK server's upload endpoint (see
-// uploadEcho) and GET /__stall like a stalled server (see stall).
+// uploadEcho), GET /__stall like a stalled server (see stall) and GET
+// /program.wasm?slow=1 slowly (256 KB every 10 ms).
 //
 // Environment:
 //
@@ -135,7 +136,26 @@ func run() int {
 		if st, err := f.Stat(); err == nil {
 			w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
 		}
-		io.Copy(w, f)
+		if r.URL.Query().Get("slow") == "" {
+			io.Copy(w, f)
+			return
+		}
+		// ?slow=1: 256 KB every 10 ms, a download whose progress the page
+		// sees in steps on every engine (the file edge's download test).
+		buf := make([]byte, 256<<10)
+		for {
+			n, err := f.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err != nil {
+				return
+			}
+		}
 	})
 	mux.HandleFunc("/__report", o.serveReport)
 	mux.HandleFunc("/__upload", uploadEcho)
