@@ -310,6 +310,14 @@ func (b *classicBrowser) NewTab(ctx context.Context) (Tab, error) {
 
 func (b *classicBrowser) Close() error {
 	b.closeOnce.Do(func() {
+		// The processes below driver and browser now: once the session is
+		// deleted, those still exiting are orphans, no longer below them.
+		var below []int
+		for _, p := range []*proc{b.driver, b.browser} {
+			if p != nil {
+				below = append(below, descendants(p.cmd.Process.Pid)...)
+			}
+		}
 		if b.base != "" && b.driver != nil && !b.driver.exited() {
 			// Ask the driver to quit the browser; then kill what is left.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -324,6 +332,7 @@ func (b *classicBrowser) Close() error {
 		if b.driver != nil {
 			b.driver.kill()
 		}
+		killAll(below)
 		if b.ownsProfile {
 			if err := os.RemoveAll(b.profile); err != nil {
 				b.closeErr = fmt.Errorf("webdriver: removing the profile: %w", err)
