@@ -276,16 +276,26 @@
   // but not yet recorded as synced in the shared cache.
   function deliverEvent(kind, json) {
     var list = listeners[kind];
-    if (!list || !list.length) return;
     var ret;
     try { ret = JSON.parse(json); } catch (e) { console.error('yunxinIM: bad event: ' + e.message); return; }
-    if (kind === 'message' && ret && ret.eventType === 'onRecvMessages' && tabs.shared() && Array.isArray(ret.messages)) {
-      var fresh = ret.messages.filter(function (m) { return !m || !m.messageId || seen.add(m.messageId); });
+    if (!ret) return;
+    if (kind === 'message' && ret.eventType === 'onRecvMessages' && tabs.shared() && Array.isArray(ret.messages)) {
+      var fresh = ret.messages.filter(function (m) {
+        if (!m || !m.messageId) return true;
+        if (m.timestamp > lastRecvAt) lastRecvAt = m.timestamp;
+        return seen.add(m.messageId);
+      });
       if (!fresh.length) return;
       ret.messages = fresh;
     }
+    if (kind === 'account') tabs.accountEvent(ret);
+    if (!list || !list.length) return;
     list.slice().forEach(function (fn) { later(function () { fn(ret); }); });
   }
+
+  // lastRecvAt is the latest timestamp of a message this tab's
+  // onRecvMessages brought (for tabs' gap filling after a handover).
+  var lastRecvAt = 0;
 
   // seen is a bounded set of message ids: add reports whether id is new.
   var seen = {
@@ -596,6 +606,7 @@
       // leader
       release: null,       // releases the lock
       bindRet: null,       // {ret, err} of the leader's binding call, once answered
+      gen: 0,              // counts binding calls run here: an older one's answer binds nothing
       bindWaiters: [],     // done functions waiting for it
       record: [],          // account events of the current connection attempt, as JSON
       // follower
@@ -609,6 +620,9 @@
       waiting: []          // [name, json, done, prog] while asking for the lock
     };
     var keyCfg = { appKey: config.appKey || '', server: config.server || '' };
+    // After a handover: gapFrom is the time from which messages may have
+    // been lost between tabs, filled once the new leader's sync is done.
+    var gap = { pending: false, from: 0, boundAt: 0 };
     var remote = new Map(); // a leader's blob: URL → this tab's URL of the same Blob
 
     Object.defineProperty(yunxinIM, '__tab', {
@@ -676,11 +690,20 @@
       if (!account) return goRun(name, json, done, prog); // Go answers 414
       var key = keyOf(account);
       if (t.key === key) {
-        if (t.role === 'leader') return leaderBinding(name, json, done);
+        // The leader's own page: as in a tab of its own, a login cancels
+        // the one in progress or replaces the one done (runBinding); the
+        // followers hear the new login's events.
+        if (t.role === 'leader') return runBinding(name, json, done);
         return forward(name, json, done, prog, true);
       }
-      if (t.role === 'leader') { post({ t: 'bye' }); unbind(); }
-      else if (t.role === 'follower') unbind('this tab logged in to another account');
+      if (t.role === 'leader') {
+        // The old run ends at once, in the order of the page's calls (as a
+        // login for another account in a tab of its own would end it); the
+        // followers take the old account over.
+        goRun('logout', '', function () {});
+        post({ t: 'bye' });
+        unbind('', true);
+      } else if (t.role === 'follower') unbind('this tab logged in to another account');
       claim(key, account, name, json, done, prog);
     }
 
@@ -736,9 +759,13 @@
       t.binding = { name: name, json: json };
       t.bindRet = null;
       t.record = [];
-      var mine = t.key;
+      var mine = ++t.gen, key = t.key;
       goRun(name, json, function (ret, err) {
-        if (t.key !== mine || t.role !== 'leader') return done(ret, err);
+        if (t.gen !== mine || t.role !== 'leader') {
+          // Ended by a login for another account (bind's logout).
+          if (err && t.key !== key) err = { code: 415, msg: 'cancelled by a newer login' };
+          return done(ret, err);
+        }
         t.bindRet = { ret: ret, err: err };
         var w = t.bindWaiters; t.bindWaiters = [];
         done(ret, err);
@@ -747,10 +774,10 @@
       });
     }
 
-    // leaderBinding answers a binding call for the bound account from the
-    // leader's state: its engine is logged in (or logging in) already, and
-    // a second Login would restart the run. An openLocalCache binding is
-    // upgraded by a login.
+    // leaderBinding answers a follower's binding call for the bound account
+    // from the leader's state: its engine is logged in (or logging in)
+    // already, and a second Login would restart the run. An openLocalCache
+    // binding is upgraded by a login.
     function leaderBinding(name, json, done) {
       if (t.binding.name === 'openLocalCache' && name !== 'openLocalCache' && t.bindRet && !t.bindRet.err) {
         return runBinding(name, json, done);
@@ -864,19 +891,23 @@
           if (t.welcomed) return;
           t.leader = m.from;
           t.welcomed = true;
+          gap.boundAt = Date.now();
           if (m.binding) t.binding = m.binding;
           (m.replay || []).forEach(function (j) { deliverEvent('account', j); });
           sendAll();
           break;
         case 'leader':
-          if (t.leader && t.leader !== m.from) lost(t.leader);
+          lost(m.from);
+          if (t.welcomed) handover();
           t.leader = m.from;
           t.welcomed = true;
           if (m.binding) t.binding = m.binding;
           sendAll();
           break;
         case 'event':
-          if (t.welcomed && m.from === t.leader) deliverEvent(m.kind, localize(m.json, m.blobs));
+          // From the leader, or from one that is going (after its bye, or
+          // before the next leader's announcement): only leaders post events.
+          if (t.welcomed) deliverEvent(m.kind, localize(m.json, m.blobs));
           break;
         case 'ret':
           c = t.calls[m.id];
@@ -890,23 +921,23 @@
           if (c && c.sent === m.from && c.prog) c.prog(parse(localize(m.ret, m.blobs)));
           break;
         case 'bye':
-          if (m.from === t.leader) lost(m.from);
+          // New calls wait for the next leader; the going one may still
+          // answer the calls it has (lost decides once a tab got the lock).
+          if (m.from === t.leader) t.leader = '';
           break;
-        case 'unbound':
-          if (m.from !== t.leader) return;
+        case 'unbound': // only a leader posts it, also to a follower it has not welcomed yet
           unbind();
           break;
       }
     }
 
-    // lost: leader id is gone. Its unanswered calls that can run twice are
-    // sent again to the next leader; the others may have taken effect and
-    // answer 415.
-    function lost(id) {
-      if (t.leader === id) t.leader = '';
+    // lost: a tab got the lock, so the leaders before it (all but next) are
+    // gone. Their unanswered calls that can run twice are sent again to the
+    // next leader; the others may have taken effect and answer 415.
+    function lost(next) {
       for (var k in t.calls) {
         var c = t.calls[k];
-        if (c.sent !== id) continue;
+        if (!c.sent || c.sent === next) continue;
         if (c.binding || BINDING[c.name] || READ_ONLY[c.name]) { c.sent = ''; continue; }
         delete t.calls[k];
         c.done({ status: false }, { code: 415, msg: SENDS[c.name] ?
@@ -919,7 +950,8 @@
     // the account in on its own engine with the leader's binding call,
     // announces itself and runs the calls that waited.
     function takeover() {
-      if (t.leader) lost(t.leader);
+      lost(t.id);
+      if (t.welcomed) handover();
       t.role = 'leader';
       t.leader = t.id;
       if (t.hello) { clearInterval(t.hello); t.hello = 0; }
@@ -937,19 +969,63 @@
       }
     }
 
+    // ---- handover gaps
+
+    // handover notes that the connection moves to another tab. The old
+    // leader may have recorded messages in the shared cache (so the new
+    // leader's sync does not bring them again) whose events it could not
+    // post any more: its document was going. Once the new leader's sync is
+    // done (step 8), fillGap looks for them.
+    function handover() {
+      gap.pending = true;
+      gap.from = lastRecvAt || gap.boundAt;
+    }
+
+    function accountEvent(ev) {
+      if (ev.eventType === 'login' && ev.step === 8 && gap.pending && t.role !== 'solo') {
+        gap.pending = false;
+        fillGap(gap.from);
+      }
+    }
+
+    // fillGap hands this tab's listeners, as onRecvMessages, the incoming
+    // messages of the cache newer than from that they did not get (by id).
+    function fillGap(from) {
+      if (!from) return;
+      route('allRecentSessions', '', function (ret) {
+        var ss = (ret && ret.recentSessions) || [];
+        var todo = ss.filter(function (r) { return r.lastMessage && r.lastMessage.timestamp > from; });
+        var found = [], left = todo.length;
+        if (!left) return;
+        todo.forEach(function (r) {
+          var sess = r.session || { sessionId: r.sessionId, chatType: r.chatType };
+          route('messagesInSession', JSON.stringify({ sessionId: sess.sessionId, chatType: sess.chatType, limit: 100 }), function (ret) {
+            ((ret && ret.messages) || []).forEach(function (m) {
+              if (m && m.messageId && !m.isOutgoingMsg && m.timestamp > from && !seen.set.has(m.messageId)) found.push(m);
+            });
+            if (--left) return;
+            if (!found.length) return;
+            found.sort(function (a, b) { return a.timestamp - b.timestamp; });
+            deliverEvent('message', JSON.stringify({ eventType: 'onRecvMessages', messages: found }));
+          });
+        });
+      });
+    }
+
     // ---- both
 
     // unbind makes this tab idle. A leader keeps the lock a moment so that
     // waiting followers hear "unbound" and abort before one could get it.
     // A follower's unanswered calls run on its own engine now (logged
-    // out), or, when it leaves for another account (why), answer 415.
-    function unbind(why) {
+    // out), or, when it leaves for another account (why), answer 415. A
+    // leader handing the account over (handover) releases the lock at once.
+    function unbind(why, handover) {
       var wasLeader = t.role === 'leader';
       if (t.hello) { clearInterval(t.hello); t.hello = 0; }
       if (t.abort) { t.abort.abort(); t.abort = null; }
       if (t.ch) { t.ch.onmessage = null; t.ch.close(); t.ch = null; }
       var rel = t.release; t.release = null;
-      if (rel) { if (wasLeader) setTimeout(rel, UNBIND_HOLD); else rel(); }
+      if (rel) { if (wasLeader && !handover) setTimeout(rel, UNBIND_HOLD); else rel(); }
       var calls = t.calls;
       t.calls = {};
       t.role = 'idle';
@@ -972,6 +1048,7 @@
     return {
       route: route,
       engineEvent: engineEvent,
+      accountEvent: accountEvent,
       shared: function () { return t.role !== 'solo'; }
     };
   })();
