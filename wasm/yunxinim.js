@@ -29,6 +29,12 @@
  * media, upload and download with progress, and the kept-file store (its own
  * IndexedDB database, "yunxinIM-files").
  *
+ * Tabs: the tabs of one browser profile logged in to one account share one
+ * connection: a leader tab runs the account on its Go and serves the others
+ * over a BroadcastChannel (the "Tabs" section below). yunxinIM.__tab
+ * ({role, account, id}, not enumerable) shows a tab's part; it is for
+ * tests and debugging and may change.
+ *
  * Config: the script tag's data-* attributes (data-app-key → appKey,
  * data-server → server, data-should-sync-unread-count → shouldSyncUnreadCount,
  * …), overridden key by key by yunxinIM.init({...}). server defaults to this
@@ -620,8 +626,9 @@
       waiting: []          // [name, json, done, prog] while asking for the lock
     };
     var keyCfg = { appKey: config.appKey || '', server: config.server || '' };
-    // After a handover: gapFrom is the time from which messages may have
-    // been lost between tabs, filled once the new leader's sync is done.
+    // After a handover: from is the message time after which events may
+    // have been lost between tabs (filled once the new leader's sync is
+    // done); boundAt is when this tab was welcomed.
     var gap = { pending: false, from: 0, boundAt: 0 };
     var remote = new Map(); // a leader's blob: URL → this tab's URL of the same Blob
 
@@ -1043,7 +1050,9 @@
 
     // The leader says bye when its page goes (best effort: its lock goes
     // with the document anyway).
-    global.addEventListener('pagehide', function () { if (t.role === 'leader') post({ t: 'bye' }); });
+    // A page kept in the back-forward cache (persisted) may come back: it
+    // keeps the lock, and the browser evicts it if it is needed.
+    global.addEventListener('pagehide', function (e) { if (t.role === 'leader' && !e.persisted) post({ t: 'bye' }); });
 
     return {
       route: route,
