@@ -16,7 +16,8 @@ import (
 // bob's message shows once in each tab; all three see the unread count;
 // mark-read in one tab clears it in the others at once (events and
 // allUnreadCount); deleteRecentSession in one tab removes the session in
-// all. A second profile of alice is a second device: its own connection.
+// all. A second profile of alice is a second device: its own connection;
+// its kickOtherClient kicks the three tabs, one client, all logged out.
 func TestMultiTabShared(t *testing.T) {
 	s := useShared(t)
 	tok := users(t, s, "mt1alice", "mt1bob")
@@ -101,6 +102,33 @@ func TestMultiTabShared(t *testing.T) {
 	other.waitRecv(m, "to both devices", 10*time.Second)
 	for i, b := range tabs {
 		b.waitRecv(marks[i], "to both devices", 10*time.Second)
+	}
+
+	// The other device kicks alice's web clients: the profile of three tabs
+	// is one client; each tab hears kickout once and is logged out.
+	for i, b := range tabs {
+		marks[i] = b.mark()
+	}
+	if r := other.call("kickOtherClient", map[string]any{"client": 16}); r.failed() || !r.status() {
+		t.Fatalf("kickOtherClient: %v", r)
+	}
+	for i, b := range tabs {
+		b.waitFor("kickout, then logged out", fmt.Sprintf(`window.events.slice(%d).some(e => e.kind === 'account' && e.ret.eventType === 'kickout') &&
+			yunxinIM.__tab.role === 'idle' && call('isLogined').then(r => r.ret && r.ret.status === false)`, marks[i]), 10*time.Second)
+		n := 0
+		for _, e := range b.events(marks[i]) {
+			var a accountEvent
+			if json.Unmarshal(e.Ret, &a); e.Kind == "account" && a.EventType == "kickout" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d kickout events, want 1", b.name, n)
+		}
+	}
+	waitConnections(t, s, "mt1alice", 1, 5*time.Second) // the other profile's
+	if r := other.mustCall("isLogined", nil); !r.status() {
+		t.Errorf("the kicking profile: isLogined false, want true")
 	}
 }
 
