@@ -769,7 +769,8 @@
       var mine = ++t.gen, key = t.key;
       goRun(name, json, function (ret, err) {
         if (t.gen !== mine || t.role !== 'leader') {
-          // Ended by a login for another account (bind's logout).
+          // A later binding call ended it: Go says so for the same account;
+          // for another account bind's logout ended it, said the same way.
           if (err && t.key !== key) err = { code: 415, msg: 'cancelled by a newer login' };
           return done(ret, err);
         }
