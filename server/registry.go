@@ -80,3 +80,13 @@ func (r *registry) deliver(p Push) {
 		}
 	}
 }
+
+// count returns the number of account's logged-in connections on this node.
+func (r *registry) count(account string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if la := r.acc[account]; la != nil {
+		return len(la.conns)
+	}
+	return 0
+}

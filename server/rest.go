@@ -21,12 +21,18 @@ const maxClockSkew = 5 * time.Minute
 // {"code":200,"info":{...}} (or, for a restTop result, its fields beside
 // "code") or {"code":N,"desc":"..."} with HTTP status 200 (as NetEase does).
 func (s *Server) rest(action func(r *http.Request) (any, error)) http.HandlerFunc {
+	return s.restMethod(http.MethodPost, action)
+}
+
+// restMethod is rest for requests of method: for GET, the action reads its
+// parameters from the query (r.Form).
+func (s *Server) restMethod(method string, action func(r *http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", "POST")
+		if r.Method != method {
+			w.Header().Set("Allow", method)
 			w.WriteHeader(http.StatusMethodNotAllowed)
-			json.NewEncoder(w).Encode(map[string]any{"code": proto.CodeBadParam, "desc": "use POST"})
+			json.NewEncoder(w).Encode(map[string]any{"code": proto.CodeBadParam, "desc": "use " + method})
 			return
 		}
 		info, err := func() (any, error) {
@@ -112,4 +118,16 @@ func (s *Server) restRefreshToken(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return map[string]string{"token": token, "accid": accid}, nil
+}
+
+// restConnections is GET /admin/connections?accid=X (our extension, not
+// NetEase's): the number of X's logged-in connections on this node, as
+// {"code":200,"accid":X,"connections":N}. Other nodes' connections are not
+// counted.
+func (s *Server) restConnections(r *http.Request) (any, error) {
+	accid := r.Form.Get("accid")
+	if accid == "" {
+		return nil, errorf(proto.CodeBadParam, "accid is required")
+	}
+	return restTop{"accid": accid, "connections": s.registry.count(accid)}, nil
 }

@@ -393,7 +393,8 @@ func (s *Server) SetStaticFS(sdk, demo fs.FS) error {
 // block,unblock}.action, /nimserver/friend/{add,delete,get,update}.action,
 // /nimserver/msg/sendAttachMsg.action and /nimserver/team/{create,add,kick,
 // remove,update,query,leave,changeOwner,addManager,removeManager,muteTlist,
-// muteTlistAll}.action.
+// muteTlistAll}.action, and our extension GET /admin/connections?accid=X
+// (the account's connections on this node, with the server API's auth).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", s.sdk))
@@ -409,6 +410,7 @@ func (s *Server) Handler() http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok"))
 	})
+	mux.HandleFunc("/admin/connections", s.restMethod(http.MethodGet, s.restConnections))
 	mux.HandleFunc("/nimserver/user/create.action", s.rest(s.restCreateUser))
 	mux.HandleFunc("/nimserver/user/refreshToken.action", s.rest(s.restRefreshToken))
 	mux.HandleFunc("/nimserver/user/updateUinfo.action", s.rest(s.restUpdateUinfo))

@@ -29,6 +29,12 @@
  * media, upload and download with progress, and the kept-file store (its own
  * IndexedDB database, "yunxinIM-files").
  *
+ * Tabs: the tabs of one browser profile logged in to one account share one
+ * connection: a leader tab runs the account on its Go and serves the others
+ * over a BroadcastChannel (the "Tabs" section below). yunxinIM.__tab
+ * ({role, account, id}, not enumerable) shows a tab's part; it is for
+ * tests and debugging and may change.
+ *
  * Config: the script tag's data-* attributes (data-app-key → appKey,
  * data-server → server, data-should-sync-unread-count → shouldSyncUnreadCount,
  * …), overridden key by key by yunxinIM.init({...}). server defaults to this
@@ -87,7 +93,7 @@
   var goCall = null;     // Go's call(name, paramsJSON, id), once ready
   var dead = null;       // the failure message once loading failed or Go exited
   var queue = [];        // [name, paramsJSON or Error, callback] before ready
-  var callbacks = {};    // id → callback
+  var callbacks = {};    // id → {done(ret, err), prog(ret)}: the calls Go runs
   var nextId = 1;
   var resolveReady, rejectReady;
   var ready = new Promise(function (res, rej) { resolveReady = res; rejectReady = rej; });
@@ -143,14 +149,26 @@
     run(name, json, callback);
   }
 
+  // run runs one call of the page: a listener method here, any other on
+  // the engine that serves this tab (tabs.route: this tab's Go, or the
+  // leader tab's).
   function run(name, json, callback) {
     var l = LISTEN[name];
     if (l) return listen(name, l[0], l[1], callback);
     if (typeof json !== 'string') {
       return fail(callback, 414, 'parameter params cannot be converted to JSON: ' + (json && json.message || json));
     }
-    var id = 0;
-    if (typeof callback === 'function') { id = nextId++; callbacks[id] = callback; }
+    tabs.route(name, json,
+      function (ret, err) { answer(callback, ret, err); },
+      function (ret) { if (typeof callback === 'function') answer(callback, ret); });
+  }
+
+  // goRun runs a call on this tab's Go: done(ret, err) gets the final
+  // answer, prog(ret) (optional) the interim ones.
+  function goRun(name, json, done, prog) {
+    if (!goCall) return done({ status: false }, { code: 500, msg: dead || 'yunxinIM is not ready' });
+    var id = nextId++;
+    callbacks[id] = { done: done, prog: prog };
     try {
       goCall(name, json, id);
     } catch (e) {
@@ -193,9 +211,9 @@
   }
 
   function deliverError(id, msg) {
-    var cb = callbacks[id];
+    var c = callbacks[id];
     delete callbacks[id];
-    fail(cb, 500, msg);
+    if (c) c.done({ status: false }, { code: 500, msg: msg });
   }
 
   // blobsToURLs is invoke's JSON replacer: a File or Blob becomes its object URL.
@@ -237,26 +255,63 @@
       });
     },
     deliver: function (id, json) {
-      var cb = callbacks[id];
+      var c = callbacks[id];
       delete callbacks[id];
       var env;
       try { env = JSON.parse(json); } catch (e) { env = { ret: { status: false }, err: { code: 500, msg: 'bad result: ' + e.message } }; }
-      answer(cb, env.ret, env.err);
+      if (c) c.done(env.ret, env.err);
+      else if (env.err) console.warn('yunxinIM: ' + env.err.code + ' ' + env.err.msg);
     },
     // progress hands the callback an interim ret without ending the call.
     progress: function (id, json) {
-      var cb = callbacks[id];
-      if (!cb) return;
+      var c = callbacks[id];
+      if (!c || !c.prog) return;
       var ret;
       try { ret = JSON.parse(json); } catch (e) { return; }
-      answer(cb, ret);
+      c.prog(ret);
     },
-    event: function (kind, json) {
-      var list = listeners[kind];
-      if (!list || !list.length) return;
-      var ret;
-      try { ret = JSON.parse(json); } catch (e) { console.error('yunxinIM: bad event: ' + e.message); return; }
-      list.slice().forEach(function (fn) { later(function () { fn(ret); }); });
+    // event is an event of this tab's engine: tabs also hands it to the
+    // other tabs when this tab holds the connection.
+    event: function (kind, json) { tabs.engineEvent(kind, json); }
+  };
+
+  // deliverEvent calls this tab's listeners of kind with the event json.
+  // Outside solo mode an onRecvMessages drops the messages this tab's
+  // listeners already got (seen): when the connection moves to another tab,
+  // that tab's sync may bring again a message the old one had announced
+  // but not yet recorded as synced in the shared cache.
+  function deliverEvent(kind, json) {
+    var list = listeners[kind];
+    var ret;
+    try { ret = JSON.parse(json); } catch (e) { console.error('yunxinIM: bad event: ' + e.message); return; }
+    if (!ret) return;
+    if (kind === 'message' && ret.eventType === 'onRecvMessages' && tabs.shared() && Array.isArray(ret.messages)) {
+      var fresh = ret.messages.filter(function (m) {
+        if (!m || !m.messageId) return true;
+        if (m.timestamp > lastRecvAt) lastRecvAt = m.timestamp;
+        return seen.add(m.messageId);
+      });
+      if (!fresh.length) return;
+      ret.messages = fresh;
+    }
+    if (kind === 'account') tabs.accountEvent(ret);
+    if (!list || !list.length) return;
+    list.slice().forEach(function (fn) { later(function () { fn(ret); }); });
+  }
+
+  // lastRecvAt is the latest timestamp of a message this tab's
+  // onRecvMessages brought (for tabs' gap filling after a handover).
+  var lastRecvAt = 0;
+
+  // seen is a bounded set of message ids: add reports whether id is new.
+  var seen = {
+    max: 2000, set: new Set(), order: [],
+    add: function (id) {
+      if (this.set.has(id)) return false;
+      this.set.add(id);
+      this.order.push(id);
+      if (this.order.length > this.max) this.set.delete(this.order.shift());
+      return true;
     }
   };
   Object.defineProperty(global, '__yunxinIM_hooks', { value: hooks, configurable: true });
@@ -518,6 +573,510 @@
       return p ? p.then(function (d) { d.close(); }, function () {}) : Promise.resolve();
     }
   };
+
+  // ---- Tabs: one connection per account per browser profile.
+  //
+  // The tabs of one profile that log in to the same account (same appKey,
+  // server and account: the key) share one engine run: a leader tab, elected
+  // with a Web Lock named after the key, runs it on its own Go and serves the
+  // other tabs (followers) over a BroadcastChannel of the same name. Every
+  // tab loads its own Go (the listener table and the calls made before a
+  // login come from it, and a follower can take over without a download).
+  // A tab's role: solo (no Web Locks or BroadcastChannel, or opted out with
+  // data-shared-tabs="false" / init({sharedTabs: false}): one engine per
+  // tab), idle (no account bound: calls run here), pending (asking for the
+  // lock), leader, follower.
+  //
+  // Messages on the channel, each with from (the sender's tab id) and, when
+  // meant for one tab, to:
+  //   hello                       a follower looks for its leader
+  //   welcome {replay, binding}   the leader answers: the account events of
+  //                               its current login so far, and its binding
+  //                               call (name, params) for a takeover
+  //   call {id, name, json, blobs}   a follower's call; blobs: the Blobs of
+  //                               the blob: URLs in json, by URL
+  //   ret {id, env, blobs} / prog {id, ret, blobs}   its answer / interim ret
+  //   event {kind, json, blobs}   an event of the leader's engine
+  //   leader {binding}            a follower took over the connection
+  //   bye                         the leader goes (page hidden, another account)
+  //   unbound {reason}            logged out, kicked, or the login failed:
+  //                               every tab of the account is logged out
+  var BINDING = { login: 1, autoLogin: 1, openLocalCache: 1 };
+  // Calls a new leader can run again when the leader died while running them.
+  var READ_ONLY = {};
+  ('isLogined currentAccount localUserInfo fetchUserInfos allRecentSessions allUnreadCount messagesInSession ' +
+    'pullMessageHistory messagesInSessionWithMessageIds myFriends isMyFriend myBlackList isUserInBlackList ' +
+    'myMuteUserList isMute searchUser getUserInfoList fetchSystemNotifications allNotificationsUnreadCount ' +
+    'allMyTeams fetchTeamMembers teamMember isMyTeam fetchTeamMutedMembers fetchTeamNotifyState')
+    .split(' ').forEach(function (n) { READ_ONLY[n] = 1; });
+  var SENDS = { sendText: 1, sendImage: 1, sendVoice: 1, sendVideo: 1, sendFile: 1, sendLocation: 1, sendTip: 1, forwardMessage: 1, resendMessage: 1 };
+  var HELLO_EVERY = 200;     // ms between hellos while no leader answered
+  var UNBIND_HOLD = 1000;    // ms the lock stays held after an unbind, so waiting followers abort first
+  var MAX_REPLAY = 64;       // account events kept for a follower's replay
+  var BLOB_URL = /blob:[^"\\\s]+/g;
+
+  var tabs = (function () {
+    var canShare = !!(global.navigator && navigator.locks && typeof navigator.locks.request === 'function' &&
+      typeof global.BroadcastChannel === 'function' && typeof global.AbortController === 'function');
+    var t = {
+      id: Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 10),
+      role: canShare && String(config.sharedTabs) !== 'false' ? 'idle' : 'solo',
+      key: '', account: '', lockName: '',
+      ch: null,            // the channel while bound
+      binding: null,       // {name, json}: the call that bound the account (the leader's, once known)
+      // leader
+      release: null,       // releases the lock
+      bindRet: null,       // {ret, err} of the leader's binding call, once answered
+      gen: 0,              // counts binding calls run here: an older one's answer binds nothing
+      bindWaiters: [],     // done functions waiting for it
+      record: [],          // account events of the current connection attempt, as JSON
+      // follower
+      leader: '',          // the leader's tab id; '' while unknown
+      welcomed: false,
+      hello: 0,            // hello interval
+      abort: null,         // AbortController of the takeover lock request
+      calls: {},           // id → {id, name, json, done, prog, sent (leader id or '')}
+      nextCall: 1,
+      // pending
+      waiting: []          // [name, json, done, prog] while asking for the lock
+    };
+    var keyCfg = { appKey: config.appKey || '', server: config.server || '' };
+    // After a handover: from is the message time after which events may
+    // have been lost between tabs (filled once the new leader's sync is
+    // done); boundAt is when this tab was welcomed.
+    var gap = { pending: false, from: 0, boundAt: 0 };
+    var remote = new Map(); // a leader's blob: URL → this tab's URL of the same Blob
+
+    Object.defineProperty(yunxinIM, '__tab', {
+      enumerable: false,
+      get: function () { return { role: t.role, account: t.account, id: t.id }; }
+    });
+
+    function parse(json) { try { return json ? JSON.parse(json) : {}; } catch (e) { return {}; } }
+
+    function post(m) {
+      m.from = t.id;
+      try { if (t.ch) t.ch.postMessage(m); } catch (e) { console.error('yunxinIM: posting to the other tabs: ' + errMsg(e)); }
+    }
+
+    // blobsIn returns the Blobs of this tab's blob: URLs in json, by URL (null: none).
+    function blobsIn(json) {
+      var out = null, m = typeof json === 'string' ? json.match(BLOB_URL) : null;
+      if (m) m.forEach(function (u) { var b = blobs.get(u); if (b) { out = out || {}; out[u] = b; } });
+      return out;
+    }
+
+    // localize rewrites the blob: URLs of another tab in json into this
+    // tab's URLs of the same Blobs (one per URL), so paths load here and
+    // outlive the tab that made them.
+    function localize(json, bl) {
+      if (!bl || typeof json !== 'string') return json;
+      return json.replace(BLOB_URL, function (u) {
+        if (blobs.has(u) || !bl[u]) return u;
+        var l = remote.get(u);
+        if (!l) { l = URL.createObjectURL(bl[u]); blobs.set(l, bl[u]); remote.set(u, l); }
+        return l;
+      });
+    }
+
+    function adopt(bl) { if (bl) for (var u in bl) if (!blobs.has(u)) blobs.set(u, bl[u]); }
+
+    function keyOf(account) { return JSON.stringify([keyCfg.appKey, keyCfg.server, account]); }
+
+    // route runs one call of this tab's page where it belongs.
+    function route(name, json, done, prog) {
+      if (name === 'init') { noteInit(json); return goRun(name, json, done, prog); }
+      if (t.role === 'solo') return goRun(name, json, done, prog);
+      if (t.role === 'pending') return t.waiting.push([name, json, done, prog]);
+      if (BINDING[name]) return bind(name, json, done, prog);
+      if (t.role === 'follower') return forward(name, json, done, prog);
+      if (t.role === 'leader') return lead(name, json, done, prog);
+      goRun(name, json, done, prog);
+    }
+
+    // noteInit follows init's appKey, server and sharedTabs (the latter
+    // only while no account is bound).
+    function noteInit(json) {
+      var p = parse(json);
+      if (!p || typeof p !== 'object') return;
+      if (typeof p.appKey === 'string') keyCfg.appKey = p.appKey;
+      if (typeof p.server === 'string') keyCfg.server = p.server;
+      if (p.sharedTabs === false || p.sharedTabs === 'false') { if (t.role === 'idle') t.role = 'solo'; }
+      else if ((p.sharedTabs === true || p.sharedTabs === 'true') && t.role === 'solo' && canShare) t.role = 'idle';
+    }
+
+    // bind runs a binding call (login, autoLogin, openLocalCache).
+    function bind(name, json, done, prog) {
+      var p = parse(json);
+      var account = p && typeof p.account === 'string' ? p.account : '';
+      if (!account) return goRun(name, json, done, prog); // Go answers 414
+      var key = keyOf(account);
+      if (t.key === key) {
+        // The leader's own page: as in a tab of its own, a login cancels
+        // the one in progress or replaces the one done (runBinding); the
+        // followers hear the new login's events.
+        if (t.role === 'leader') return runBinding(name, json, done);
+        return forward(name, json, done, prog, true);
+      }
+      if (t.role === 'leader') {
+        // The old run ends at once, in the order of the page's calls (as a
+        // login for another account in a tab of its own would end it); the
+        // followers take the old account over.
+        goRun('logout', '', function () {});
+        post({ t: 'bye' });
+        unbind('', true);
+      } else if (t.role === 'follower') unbind('this tab logged in to another account');
+      claim(key, account, name, json, done, prog);
+    }
+
+    // claim asks for the account's lock: the first tab gets it and leads.
+    function claim(key, account, name, json, done, prog) {
+      t.role = 'pending';
+      t.key = key;
+      t.account = account;
+      t.lockName = 'yunxinIM ' + key;
+      t.binding = { name: name, json: json };
+      var got = false;
+      navigator.locks.request(t.lockName, { ifAvailable: true }, function (lock) {
+        if (!lock) { follow(done, prog); return; }
+        got = true;
+        return new Promise(function (res) {
+          t.release = res;
+          lead0(done);
+        });
+      }).catch(function (e) {
+        if (got) return;
+        console.error('yunxinIM: Web Locks failed, this tab keeps its own connection: ' + errMsg(e));
+        var w = t.waiting; t.waiting = [];
+        t.role = 'solo'; t.key = t.account = '';
+        goRun(name, json, done, prog);
+        w.forEach(function (c) { route(c[0], c[1], c[2], c[3]); });
+      });
+    }
+
+    function flushWaiting() {
+      var w = t.waiting; t.waiting = [];
+      w.forEach(function (c) { route(c[0], c[1], c[2], c[3]); });
+    }
+
+    function openChannel(onmessage) {
+      if (!t.ch) t.ch = new BroadcastChannel(t.lockName);
+      t.ch.onmessage = function (e) { var m = e.data; if (m && (!m.to || m.to === t.id)) onmessage(m); };
+    }
+
+    // ---- leader
+
+    // lead0 makes this tab the leader and runs its binding call.
+    function lead0(done) {
+      t.role = 'leader';
+      t.leader = t.id;
+      openChannel(onLeaderMessage);
+      runBinding(t.binding.name, t.binding.json, done);
+      flushWaiting();
+    }
+
+    // runBinding runs the binding call on this tab's Go; its answer goes to
+    // done and to every tab waiting for it. A failure ends the binding.
+    function runBinding(name, json, done) {
+      t.binding = { name: name, json: json };
+      t.bindRet = null;
+      t.record = [];
+      var mine = ++t.gen, key = t.key;
+      goRun(name, json, function (ret, err) {
+        if (t.gen !== mine || t.role !== 'leader') {
+          // A later binding call ended it: Go says so for the same account;
+          // for another account bind's logout ended it, said the same way.
+          if (err && t.key !== key) err = { code: 415, msg: 'cancelled by a newer login' };
+          return done(ret, err);
+        }
+        t.bindRet = { ret: ret, err: err };
+        var w = t.bindWaiters; t.bindWaiters = [];
+        done(ret, err);
+        w.forEach(function (d) { d(ret, err); });
+        if (err) unbindAll('the login failed: ' + err.msg);
+      });
+    }
+
+    // leaderBinding answers a follower's binding call for the bound account
+    // from the leader's state: its engine is logged in (or logging in)
+    // already, and a second Login would restart the run. An openLocalCache
+    // binding is upgraded by a login.
+    function leaderBinding(name, json, done) {
+      if (t.binding.name === 'openLocalCache' && name !== 'openLocalCache' && t.bindRet && !t.bindRet.err) {
+        return runBinding(name, json, done);
+      }
+      if (t.bindRet) return done(t.bindRet.ret, t.bindRet.err);
+      t.bindWaiters.push(done);
+    }
+
+    // lead runs a non-binding call on the leader's engine.
+    function lead(name, json, done, prog) {
+      if (name !== 'logout') return goRun(name, json, done, prog);
+      goRun(name, json, function (ret, err) {
+        done(ret, err);
+        if (!err && t.role === 'leader') unbindAll('logged out');
+      }, prog);
+    }
+
+    function onLeaderMessage(m) {
+      switch (m.t) {
+        case 'hello':
+          post({ t: 'welcome', to: m.from, replay: t.record.slice(), binding: t.binding });
+          break;
+        case 'call':
+          adopt(m.blobs);
+          var reply = function (ret, err) {
+            var env = JSON.stringify({ ret: ret === undefined ? null : ret, err: err || null });
+            post({ t: 'ret', to: m.from, id: m.id, env: env, blobs: blobsIn(env) });
+          };
+          var progress = function (ret) {
+            var j = JSON.stringify(ret);
+            post({ t: 'prog', to: m.from, id: m.id, ret: j, blobs: blobsIn(j) });
+          };
+          if (BINDING[m.name]) {
+            var p = parse(m.json);
+            if (keyOf(p.account) !== t.key) return reply({ status: false }, { code: 415, msg: 'the tab holding the connection is bound to another account' });
+            return leaderBinding(m.name, m.json, reply);
+          }
+          lead(m.name, m.json, reply, progress);
+          break;
+      }
+    }
+
+    // engineEvent is an event of this tab's Go: the leader records account
+    // events for replays, hands every event to the followers once, and
+    // ends the binding everywhere on a kick or a final login failure.
+    function engineEvent(kind, json) {
+      var ev = null;
+      if (t.role === 'leader') {
+        if (kind === 'account') {
+          ev = parse(json);
+          if (ev.eventType === 'login' && ev.step === 1) t.record = [];
+          t.record.push(json);
+          if (t.record.length > MAX_REPLAY) t.record.shift();
+        }
+        post({ t: 'event', kind: kind, json: json, blobs: blobsIn(json) });
+      }
+      deliverEvent(kind, json);
+      if (ev && (ev.eventType === 'kickout' || ev.eventType === 'autoLoginFailed')) unbindAll(ev.eventType);
+    }
+
+    // unbindAll ends the account's binding in every tab (the leader's engine
+    // is logged out already).
+    function unbindAll(reason) {
+      post({ t: 'unbound', reason: reason });
+      unbind();
+    }
+
+    // ---- follower
+
+    function follow(done, prog) {
+      t.role = 'follower';
+      t.leader = '';
+      t.welcomed = false;
+      openChannel(onFollowerMessage);
+      var b = t.binding;
+      forward(b.name, b.json, done, prog, true);
+      sayHello();
+      t.hello = setInterval(sayHello, HELLO_EVERY);
+      // Wait for the lock: this tab takes over when the leader goes.
+      var ac = new AbortController();
+      t.abort = ac;
+      navigator.locks.request(t.lockName, { signal: ac.signal }, function () {
+        if (t.abort !== ac || t.role !== 'follower') return; // unbound meanwhile: release at once
+        t.abort = null;
+        return new Promise(function (res) { t.release = res; takeover(); });
+      }).catch(function () {}); // aborted
+      flushWaiting();
+    }
+
+    function sayHello() { if (!t.welcomed) post({ t: 'hello' }); else { clearInterval(t.hello); t.hello = 0; } }
+
+    // forward sends a call to the leader (as soon as one is known).
+    function forward(name, json, done, prog, binding) {
+      var c = { id: t.nextCall++, name: name, json: json, done: done, prog: prog, binding: !!binding, sent: '' };
+      t.calls[c.id] = c;
+      send(c);
+    }
+
+    function send(c) {
+      if (!t.leader || !t.welcomed || t.role !== 'follower') return;
+      c.sent = t.leader;
+      post({ t: 'call', to: t.leader, id: c.id, name: c.name, json: c.json, blobs: blobsIn(c.json) });
+    }
+
+    function sendAll() { for (var id in t.calls) if (!t.calls[id].sent) send(t.calls[id]); }
+
+    function onFollowerMessage(m) {
+      var c;
+      switch (m.t) {
+        case 'welcome':
+          if (t.welcomed) return;
+          t.leader = m.from;
+          t.welcomed = true;
+          gap.boundAt = Date.now();
+          if (m.binding) t.binding = m.binding;
+          (m.replay || []).forEach(function (j) { deliverEvent('account', j); });
+          sendAll();
+          break;
+        case 'leader':
+          lost(m.from);
+          if (t.welcomed) handover();
+          t.leader = m.from;
+          t.welcomed = true;
+          if (m.binding) t.binding = m.binding;
+          sendAll();
+          break;
+        case 'event':
+          // From the leader, or from one that is going (after its bye, or
+          // before the next leader's announcement): only leaders post events.
+          if (t.welcomed) deliverEvent(m.kind, localize(m.json, m.blobs));
+          break;
+        case 'ret':
+          c = t.calls[m.id];
+          if (!c || c.sent !== m.from) return;
+          delete t.calls[m.id];
+          var env = parse(localize(m.env, m.blobs));
+          c.done(env.ret, env.err || undefined);
+          break;
+        case 'prog':
+          c = t.calls[m.id];
+          if (c && c.sent === m.from && c.prog) c.prog(parse(localize(m.ret, m.blobs)));
+          break;
+        case 'bye':
+          // New calls wait for the next leader; the going one may still
+          // answer the calls it has (lost decides once a tab got the lock).
+          if (m.from === t.leader) t.leader = '';
+          break;
+        case 'unbound': // only a leader posts it, also to a follower it has not welcomed yet
+          unbind();
+          break;
+      }
+    }
+
+    // lost: a tab got the lock, so the leaders before it (all but next) are
+    // gone. Their unanswered calls that can run twice are sent again to the
+    // next leader; the others may have taken effect and answer 415.
+    function lost(next) {
+      for (var k in t.calls) {
+        var c = t.calls[k];
+        if (!c.sent || c.sent === next) continue;
+        if (c.binding || BINDING[c.name] || READ_ONLY[c.name]) { c.sent = ''; continue; }
+        delete t.calls[k];
+        c.done({ status: false }, { code: 415, msg: SENDS[c.name] ?
+          'the tab holding the connection closed while sending: if willSendMessage came, the message waits in the outbox and goes out after the next sync (sendMessageFinish tells)' :
+          'the tab holding the connection closed during ' + c.name + ': it may have taken effect' });
+      }
+    }
+
+    // takeover: this follower got the lock, the leader is gone. It logs
+    // the account in on its own engine with the leader's binding call,
+    // announces itself and runs the calls that waited.
+    function takeover() {
+      lost(t.id);
+      if (t.welcomed) handover();
+      t.role = 'leader';
+      t.leader = t.id;
+      if (t.hello) { clearInterval(t.hello); t.hello = 0; }
+      openChannel(onLeaderMessage);
+      post({ t: 'leader', binding: t.binding });
+      var calls = t.calls; t.calls = {};
+      var own = null;
+      for (var k in calls) if (calls[k].binding && !own) own = calls[k];
+      runBinding(t.binding.name, t.binding.json, own ? own.done : function () {});
+      for (k in calls) {
+        var c = calls[k];
+        if (c === own) continue;
+        if (BINDING[c.name]) leaderBinding(c.name, c.json, c.done);
+        else lead(c.name, c.json, c.done, c.prog);
+      }
+    }
+
+    // ---- handover gaps
+
+    // handover notes that the connection moves to another tab. The old
+    // leader may have recorded messages in the shared cache (so the new
+    // leader's sync does not bring them again) whose events it could not
+    // post any more: its document was going. Once the new leader's sync is
+    // done (step 8), fillGap looks for them.
+    function handover() {
+      gap.pending = true;
+      gap.from = lastRecvAt || gap.boundAt;
+    }
+
+    function accountEvent(ev) {
+      if (ev.eventType === 'login' && ev.step === 8 && gap.pending && t.role !== 'solo') {
+        gap.pending = false;
+        fillGap(gap.from);
+      }
+    }
+
+    // fillGap hands this tab's listeners, as onRecvMessages, the incoming
+    // messages of the cache newer than from that they did not get (by id).
+    function fillGap(from) {
+      if (!from) return;
+      route('allRecentSessions', '', function (ret) {
+        var ss = (ret && ret.recentSessions) || [];
+        var todo = ss.filter(function (r) { return r.lastMessage && r.lastMessage.timestamp > from; });
+        var found = [], left = todo.length;
+        if (!left) return;
+        todo.forEach(function (r) {
+          var sess = r.session || { sessionId: r.sessionId, chatType: r.chatType };
+          route('messagesInSession', JSON.stringify({ sessionId: sess.sessionId, chatType: sess.chatType, limit: 100 }), function (ret) {
+            ((ret && ret.messages) || []).forEach(function (m) {
+              if (m && m.messageId && !m.isOutgoingMsg && m.timestamp > from && !seen.set.has(m.messageId)) found.push(m);
+            });
+            if (--left) return;
+            if (!found.length) return;
+            found.sort(function (a, b) { return a.timestamp - b.timestamp; });
+            deliverEvent('message', JSON.stringify({ eventType: 'onRecvMessages', messages: found }));
+          });
+        });
+      });
+    }
+
+    // ---- both
+
+    // unbind makes this tab idle. A leader keeps the lock a moment so that
+    // waiting followers hear "unbound" and abort before one could get it.
+    // A follower's unanswered calls run on its own engine now (logged
+    // out), or, when it leaves for another account (why), answer 415. A
+    // leader handing the account over (handover) releases the lock at once.
+    function unbind(why, handover) {
+      var wasLeader = t.role === 'leader';
+      if (t.hello) { clearInterval(t.hello); t.hello = 0; }
+      if (t.abort) { t.abort.abort(); t.abort = null; }
+      if (t.ch) { t.ch.onmessage = null; t.ch.close(); t.ch = null; }
+      var rel = t.release; t.release = null;
+      if (rel) { if (wasLeader && !handover) setTimeout(rel, UNBIND_HOLD); else rel(); }
+      var calls = t.calls;
+      t.calls = {};
+      t.role = 'idle';
+      t.key = t.account = t.leader = '';
+      t.binding = t.bindRet = null;
+      t.welcomed = false;
+      var w = t.bindWaiters; t.bindWaiters = [];
+      w.forEach(function (d) { d({ status: false }, { code: 415, msg: 'not logged in' }); });
+      for (var k in calls) {
+        var c = calls[k];
+        if (why) c.done({ status: false }, { code: 415, msg: why });
+        else goRun(c.name, c.json, c.done, c.prog);
+      }
+    }
+
+    // The leader says bye when its page goes (best effort: its lock goes
+    // with the document anyway).
+    // A page kept in the back-forward cache (persisted) may come back: it
+    // keeps the lock, and the browser evicts it if it is needed.
+    global.addEventListener('pagehide', function (e) { if (t.role === 'leader' && !e.persisted) post({ t: 'bye' }); });
+
+    return {
+      route: route,
+      engineEvent: engineEvent,
+      accountEvent: accountEvent,
+      shared: function () { return t.role !== 'solo'; }
+    };
+  })();
 
   function whenDOMReady(fn) {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', function () { later(fn); });
