@@ -610,6 +610,11 @@
     'allMyTeams fetchTeamMembers teamMember isMyTeam fetchTeamMutedMembers fetchTeamNotifyState')
     .split(' ').forEach(function (n) { READ_ONLY[n] = 1; });
   var SENDS = { sendText: 1, sendImage: 1, sendVoice: 1, sendVideo: 1, sendFile: 1, sendLocation: 1, sendTip: 1, forwardMessage: 1, resendMessage: 1 };
+  // TABS_PROTOCOL is the version of the messages above. It is part of the
+  // key: tabs running another version of this loader (a page reloaded after
+  // a deploy next to one that was not) never share a channel; each version
+  // keeps its own connection until the old tabs are gone.
+  var TABS_PROTOCOL = 1;
   var HELLO_EVERY = 200;     // ms between hellos while no leader answered
   var UNBIND_HOLD = 1000;    // ms the lock stays held after an unbind, so waiting followers abort first
   var MAX_REPLAY = 64;       // account events kept for a follower's replay
@@ -681,7 +686,7 @@
 
     function adopt(bl) { if (bl) for (var u in bl) if (!blobs.has(u)) blobs.set(u, bl[u]); }
 
-    function keyOf(account) { return JSON.stringify([keyCfg.appKey, keyCfg.server, account]); }
+    function keyOf(account) { return JSON.stringify([TABS_PROTOCOL, keyCfg.appKey, keyCfg.server, account]); }
 
     // route runs one call of this tab's page where it belongs.
     function route(name, json, done, prog) {
