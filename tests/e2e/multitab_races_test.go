@@ -308,3 +308,40 @@ func TestMultiTabSlowFollowerAtLogout(t *testing.T) {
 	fol.waitFor("idle", `yunxinIM.__tab.role === 'idle'`, 5*time.Second)
 	waitConnections(t, s, "mt14alice", 0, 5*time.Second)
 }
+
+// TestMultiTabHandoverGapOwnDevice: what the account sends from another
+// device during the gap (the tabs get it as onRecvMessages, outgoing) is
+// filled after the handover like a received message; this profile's own
+// send in the gap is not (its tabs had it as willSendMessage).
+func TestMultiTabHandoverGapOwnDevice(t *testing.T) {
+	s := useShared(t)
+	tok := users(t, s, "mt15alice", "mt15bob")
+	phone := dialLogin(t, s, "mt15alice", tok["mt15alice"]) // alice's other device
+	tab2 := newBrowser(t, "mt15alice tab 2")
+	tab1 := tab2.newTab("mt15alice tab 1")
+	for _, b := range []*browser{tab1, tab2} {
+		b.open(pages.pageURL(s, false))
+		b.login("mt15alice", tok["mt15alice"])
+	}
+	if r := tab1.tab(); r.Role != "leader" {
+		t.Fatalf("tab 1: role %q, want leader", r.Role)
+	}
+	m1, m2 := tab1.mark(), tab2.mark()
+	phone.sendText("mt15bob", "mt15-1", "before, from the phone")
+	tab2.waitRecv(m2, "before, from the phone", 10*time.Second)
+	tab2.sendText("mt15bob", "from tab 2")
+	tab1.exec(`(() => {
+		const post = BroadcastChannel.prototype.postMessage;
+		BroadcastChannel.prototype.postMessage = function (m) { if (m && m.t === 'event') return; return post.call(this, m); };
+	})()`)
+	phone.sendText("mt15bob", "mt15-2", "in the gap, from the phone")
+	tab1.waitRecv(m1, "in the gap, from the phone", 10*time.Second)
+	tab1.close()
+	tab2.waitFor("tab 2 leads", `yunxinIM.__tab.role === 'leader'`, 10*time.Second)
+	tab2.waitRecv(m2, "in the gap, from the phone", 15*time.Second)
+	phone.sendText("mt15bob", "mt15-3", "after, from the phone")
+	tab2.waitRecv(m2, "after, from the phone", 10*time.Second)
+	if n := tab2.countRecv(m2); n["before, from the phone"] != 1 || n["in the gap, from the phone"] != 1 || n["after, from the phone"] != 1 || n["from tab 2"] != 0 {
+		t.Errorf("tab 2: onRecvMessages brought %v, want each message of the phone once and none of its own send", n)
+	}
+}
