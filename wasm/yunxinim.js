@@ -682,7 +682,18 @@
       });
     }
 
-    function adopt(bl) { if (bl) for (var u in bl) if (!blobs.has(u)) blobs.set(u, bl[u]); }
+    // mine rewrites the blob: URLs of a follower's call (json, with their
+    // Blobs bl) into this leader's own URLs of the same Blobs: what Go
+    // keeps and announces (paths in rets, events, the shared cache) then
+    // works in this page and outlives the follower.
+    function mine(json, bl) {
+      if (!bl || typeof json !== 'string') return json;
+      return json.replace(BLOB_URL, function (u) { return bl[u] ? blobURL(bl[u]) : u; });
+    }
+
+    // inherit: this tab took over; the old leader's URLs it had localized
+    // (remote) are readable by its Go from now on (they are in the cache).
+    function inherit() { remote.forEach(function (l, u) { if (!blobs.has(u) && blobs.has(l)) blobs.set(u, blobs.get(l)); }); }
 
     function keyOf(account) { return JSON.stringify([TABS_PROTOCOL, keyCfg.appKey, keyCfg.server, account]); }
 
@@ -729,7 +740,10 @@
         // The old run ends at once, in the order of the page's calls (as a
         // login for another account in a tab of its own would end it); the
         // followers take the old account over.
-        goRun('logout', '', function () {});
+        // A's lock is released once its logout answered: no second
+        // connection of A meanwhile.
+        var rel = t.release; t.release = null;
+        goRun('logout', '', function () { if (rel) rel(); });
         post({ t: 'bye' });
         unbind('', true);
       } else if (t.role === 'follower') unbind('this tab logged in to another account');
@@ -858,7 +872,7 @@
           post({ t: 'welcome', to: m.from, replay: t.record.slice(), binding: t.binding });
           break;
         case 'call':
-          adopt(m.blobs);
+          m.json = mine(m.json, m.blobs);
           var reply = function (ret, err) {
             var env = JSON.stringify({ ret: ret === undefined ? null : ret, err: err || null });
             post({ t: 'ret', to: m.from, id: m.id, env: env, blobs: blobsIn(env) });
@@ -1031,6 +1045,7 @@
     // the account in on its own engine with the leader's binding call,
     // announces itself and runs the calls that waited.
     function takeover() {
+      inherit();
       lost(t.id);
       if (t.welcomed) handover();
       t.role = 'leader';
