@@ -345,3 +345,39 @@ func TestMultiTabHandoverGapOwnDevice(t *testing.T) {
 		t.Errorf("tab 2: onRecvMessages brought %v, want each message of the phone once and none of its own send", n)
 	}
 }
+
+// TestMultiTabFilesAfterClose: a follower sends a file; the leader's Go
+// keeps it under the leader's own URL, so the path in the leader page's
+// view of the message still loads after the follower tab closed.
+func TestMultiTabFilesAfterClose(t *testing.T) {
+	s := useShared(t)
+	tok := users(t, s, "mt16alice", "mt16bob")
+	lead := newBrowser(t, "mt16alice leader")
+	fol := lead.newTab("mt16alice follower")
+	for _, b := range []*browser{lead, fol} {
+		b.open(pages.pageURL(s, false))
+		b.login("mt16alice", tok["mt16alice"])
+		b.addMedia()
+	}
+	if r := fol.tab(); r.Role != "follower" {
+		t.Fatalf("the second tab: role %q, want follower", r.Role)
+	}
+	fol.exec(`(() => { window.f = media.file(50000, 'kept.bin'); })()`)
+	want, wn := fol.md5Of("f")
+	mark := lead.mark()
+	r := fol.callWithin(30*time.Second, "sendFile", `{sessionId: 'mt16bob', chatType: 0, path: f}`)
+	if r.failed() || !r.status() {
+		t.Fatalf("follower sendFile: %v", r)
+	}
+	id := sentMessage(t, r).MessageID
+	lead.waitFor("sendMessageFinish in the leader", fmt.Sprintf(`window.events.slice(%d).some(e => e.kind === 'message' &&
+		e.ret.eventType === 'sendMessageFinish' && e.ret.message && e.ret.message.messageId === %q)`, mark, id), 20*time.Second)
+	fol.close()
+	m := lead.messageByID("mt16bob", id)
+	if m == nil || m.Body.Path == "" {
+		t.Fatalf("the leader's view of the follower's file: %+v, want a path", m)
+	}
+	if got, n := lead.md5Of(fmt.Sprintf("%q", m.Body.Path)); got != want || n != wn {
+		t.Errorf("the path %q in the leader after the follower closed: md5 %s (%d bytes), want %s (%d)", m.Body.Path, got, n, want, wn)
+	}
+}
