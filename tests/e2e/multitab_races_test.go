@@ -275,7 +275,8 @@ func TestMultiTabFollowerGoDies(t *testing.T) {
 	dead.killGo()
 	lead.close()
 	live.waitFor("the live follower took over", `yunxinIM.__tab.role === 'leader'`, 10*time.Second)
-	live.stays("logged in", `call('isLogined').then(r => r.ret && r.ret.status === true)`, 2*time.Second)
+	live.waitFor("logged in", `call('isLogined').then(r => r.ret && r.ret.status === true)`, 10*time.Second)
+	live.stays("still logged in and leading", `yunxinIM.__tab.role === 'leader' && call('isLogined').then(r => r.ret && r.ret.status === true)`, 2*time.Second)
 	waitConnections(t, s, "mt13alice", 1, 5*time.Second)
 	dead.close() // its Go's timers fail on the console: the health check would count them
 }
