@@ -204,11 +204,13 @@
     dead = msg;
     goCall = null;
     console.error(msg);
+    // The tabs first: a leader's channel is closed before its Go's calls
+    // fail, so the other tabs' calls go to the next leader (or answer 415).
+    if (tabs) tabs.died();
     var q = queue; queue = [];
     q.forEach(function (c) { if (!isListen(c[0])) fail(c[2], 500, msg); });
     Object.keys(callbacks).forEach(function (id) { deliverError(+id, msg); });
     rejectReady(new Error(msg));
-    if (tabs) tabs.died();
   }
 
   function deliverError(id, msg) {
@@ -1036,7 +1038,7 @@
         if (c.binding || BINDING[c.name] || READ_ONLY[c.name] || AGAIN[c.name]) { c.sent = ''; continue; }
         delete t.calls[k];
         c.done({ status: false }, { code: 415, msg: SENDS[c.name] ?
-          'the tab holding the connection closed while sending: if willSendMessage came, the message waits in the outbox and goes out after the next sync (sendMessageFinish tells)' :
+          'the tab holding the connection closed while sending: if willSendMessage came and reSend was not false, the message waits in the outbox and goes out after the next sync (sendMessageFinish tells)' :
           'the tab holding the connection closed during ' + c.name + ': it may have taken effect' });
       }
     }
@@ -1076,12 +1078,12 @@
     // onRecvMessages brought. Once the new leader's sync is done (step 8),
     // fillGap hands the listeners what the cache has above that. State is
     // reset whenever the tab binds or unbinds.
-    var gap = { pending: false, gen: 0, seqs: new Map(), own: new Set() };
+    var gap = { pending: false, gen: 0, seqs: new Map(), from: new Map(), own: new Set() };
     var GAP_PAGE = 100, GAP_PAGES = 20; // a gap above 2000 messages in a session: the oldest stay in history only
 
     function sessKey(sid, ct) { return (ct || 0) + ':' + sid; }
 
-    function gapReset() { gap.pending = false; gap.gen++; gap.seqs = new Map(); gap.own = new Set(); }
+    function gapReset() { gap.pending = false; gap.gen++; gap.seqs = new Map(); gap.from = new Map(); gap.own = new Set(); }
 
     // gapNote records what this tab's listeners got: received messages
     // (their seq) and this profile's own sends (never filled as received).
@@ -1114,7 +1116,10 @@
       });
     }
 
-    function handover() { gap.pending = true; }
+    // handover: the connection moves to another tab. The cursors are
+    // taken now: the new leader's sync may announce later messages before
+    // its step 8, which must not move the gap's start.
+    function handover() { if (!gap.pending) gap.from = new Map(gap.seqs); gap.pending = true; }
 
     function accountEvent(ev) {
       if (ev.eventType === 'login' && ev.step === 8 && gap.pending && t.role !== 'solo') {
@@ -1134,7 +1139,7 @@
         ((ret && ret.recentSessions) || []).forEach(function (r) {
           var m = r.lastMessage, sr = r.session || {};
           var sid = sr.sessionId || r.sessionId, ct = sr.chatType || 0;
-          var from = gap.seqs.get(sessKey(sid, ct)) || 0;
+          var from = gap.from.get(sessKey(sid, ct)) || 0;
           if (!m || !m.seq || m.seq <= from) return;
           left++;
           page(sid, ct, from, '', 0);
