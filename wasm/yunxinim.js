@@ -597,7 +597,8 @@
   //                               upgraded an openLocalCache, a new token):
   //                               the one a takeover runs
   //   leader {binding}            a follower took over the connection
-  //   bye                         the leader goes (page hidden, another account)
+  //   bye                         the leader goes (page hidden, another account,
+  //                               its Go stopped)
   //   unbound {reason}            logged out, kicked, or the login failed:
   //                               every tab of the account is logged out
   var BINDING = { login: 1, autoLogin: 1, openLocalCache: 1 };
