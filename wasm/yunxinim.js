@@ -204,6 +204,9 @@
     dead = msg;
     goCall = null;
     console.error(msg);
+    // The tabs first: a leader's channel is closed before its Go's calls
+    // fail, so the other tabs' calls go to the next leader (or answer 415).
+    if (tabs) tabs.died();
     var q = queue; queue = [];
     q.forEach(function (c) { if (!isListen(c[0])) fail(c[2], 500, msg); });
     Object.keys(callbacks).forEach(function (id) { deliverError(+id, msg); });
@@ -286,22 +289,15 @@
     try { ret = JSON.parse(json); } catch (e) { console.error('yunxinIM: bad event: ' + e.message); return; }
     if (!ret) return;
     if (kind === 'message' && ret.eventType === 'onRecvMessages' && tabs.shared() && Array.isArray(ret.messages)) {
-      var fresh = ret.messages.filter(function (m) {
-        if (!m || !m.messageId) return true;
-        if (m.timestamp > lastRecvAt) lastRecvAt = m.timestamp;
-        return seen.add(m.messageId);
-      });
+      var fresh = ret.messages.filter(function (m) { return !m || !m.messageId || seen.add(m.messageId); });
       if (!fresh.length) return;
       ret.messages = fresh;
     }
     if (kind === 'account') tabs.accountEvent(ret);
+    if (kind === 'message') tabs.gapNote(ret);
     if (!list || !list.length) return;
     list.slice().forEach(function (fn) { later(function () { fn(ret); }); });
   }
-
-  // lastRecvAt is the latest timestamp of a message this tab's
-  // onRecvMessages brought (for tabs' gap filling after a handover).
-  var lastRecvAt = 0;
 
   // seen is a bounded set of message ids: add reports whether id is new.
   var seen = {
@@ -597,8 +593,12 @@
   //                               the blob: URLs in json, by URL
   //   ret {id, env, blobs} / prog {id, ret, blobs}   its answer / interim ret
   //   event {kind, json, blobs}   an event of the leader's engine
+  //   binding {binding}           the leader's binding call changed (a login
+  //                               upgraded an openLocalCache, a new token):
+  //                               the one a takeover runs
   //   leader {binding}            a follower took over the connection
-  //   bye                         the leader goes (page hidden, another account)
+  //   bye                         the leader goes (page hidden, another account,
+  //                               its Go stopped)
   //   unbound {reason}            logged out, kicked, or the login failed:
   //                               every tab of the account is logged out
   var BINDING = { login: 1, autoLogin: 1, openLocalCache: 1 };
@@ -616,7 +616,9 @@
   // keeps its own connection until the old tabs are gone.
   var TABS_PROTOCOL = 1;
   var HELLO_EVERY = 200;     // ms between hellos while no leader answered
-  var UNBIND_HOLD = 1000;    // ms the lock stays held after an unbind, so waiting followers abort first
+  // Calls a follower sends again to the next leader when its leader went
+  // while running them: running them twice does no harm.
+  var AGAIN = { logout: 1, download: 1, cancelTask: 1 };
   var MAX_REPLAY = 64;       // account events kept for a follower's replay
   var BLOB_URL = /blob:[^"\\\s]+/g;
 
@@ -634,22 +636,21 @@
       bindRet: null,       // {ret, err} of the leader's binding call, once answered
       gen: 0,              // counts binding calls run here: an older one's answer binds nothing
       bindWaiters: [],     // done functions waiting for it
+      loggingOut: false,   // a logout runs on this leader's Go: binding calls wait in held
+      held: [],            // functions(unbound) run once that logout answered
       record: [],          // account events of the current connection attempt, as JSON
       // follower
       leader: '',          // the leader's tab id; '' while unknown
       welcomed: false,
       hello: 0,            // hello interval
       abort: null,         // AbortController of the takeover lock request
+      unbinds: '',         // the account's unbind count when this tab joined (see unbindCount)
       calls: {},           // id → {id, name, json, done, prog, sent (leader id or '')}
       nextCall: 1,
       // pending
       waiting: []          // [name, json, done, prog] while asking for the lock
     };
     var keyCfg = { appKey: config.appKey || '', server: config.server || '' };
-    // After a handover: from is the message time after which events may
-    // have been lost between tabs (filled once the new leader's sync is
-    // done); boundAt is when this tab was welcomed.
-    var gap = { pending: false, from: 0, boundAt: 0 };
     var remote = new Map(); // a leader's blob: URL → this tab's URL of the same Blob
 
     Object.defineProperty(yunxinIM, '__tab', {
@@ -684,7 +685,18 @@
       });
     }
 
-    function adopt(bl) { if (bl) for (var u in bl) if (!blobs.has(u)) blobs.set(u, bl[u]); }
+    // mine rewrites the blob: URLs of a follower's call (json, with their
+    // Blobs bl) into this leader's own URLs of the same Blobs: what Go
+    // keeps and announces (paths in rets, events, the shared cache) then
+    // works in this page and outlives the follower.
+    function mine(json, bl) {
+      if (!bl || typeof json !== 'string') return json;
+      return json.replace(BLOB_URL, function (u) { return bl[u] ? blobURL(bl[u]) : u; });
+    }
+
+    // inherit: this tab took over; the old leader's URLs it had localized
+    // (remote) are readable by its Go from now on (they are in the cache).
+    function inherit() { remote.forEach(function (l, u) { if (!blobs.has(u) && blobs.has(l)) blobs.set(u, blobs.get(l)); }); }
 
     function keyOf(account) { return JSON.stringify([TABS_PROTOCOL, keyCfg.appKey, keyCfg.server, account]); }
 
@@ -720,14 +732,21 @@
         // The leader's own page: as in a tab of its own, a login cancels
         // the one in progress or replaces the one done (runBinding); the
         // followers hear the new login's events.
-        if (t.role === 'leader') return runBinding(name, json, done);
+        if (t.role === 'leader') {
+          // After a logout in flight: this call binds anew once it answered.
+          if (t.loggingOut) return t.held.push(function () { route(name, json, done, prog); });
+          return runBinding(name, json, done);
+        }
         return forward(name, json, done, prog, true);
       }
       if (t.role === 'leader') {
         // The old run ends at once, in the order of the page's calls (as a
         // login for another account in a tab of its own would end it); the
         // followers take the old account over.
-        goRun('logout', '', function () {});
+        // A's lock is released once its logout answered: no second
+        // connection of A meanwhile.
+        var rel = t.release; t.release = null;
+        goRun('logout', '', function () { if (rel) rel(); });
         post({ t: 'bye' });
         unbind('', true);
       } else if (t.role === 'follower') unbind('this tab logged in to another account');
@@ -736,13 +755,21 @@
 
     // claim asks for the account's lock: the first tab gets it and leads.
     function claim(key, account, name, json, done, prog) {
+      gapReset();
       t.role = 'pending';
       t.key = key;
       t.account = account;
       t.lockName = 'yunxinIM ' + key;
       t.binding = { name: name, json: json };
+      t.unbinds = unbindCount();
       var got = false;
       navigator.locks.request(t.lockName, { ifAvailable: true }, function (lock) {
+        if (dead) { // Go stopped meanwhile: this tab neither leads nor follows
+          var w = [[name, json, done, prog]].concat(t.waiting); t.waiting = [];
+          t.role = 'idle'; t.key = t.account = t.lockName = ''; t.binding = null;
+          w.forEach(function (c) { c[2]({ status: false }, { code: 500, msg: dead }); });
+          return;
+        }
         if (!lock) { follow(done, prog); return; }
         got = true;
         return new Promise(function (res) {
@@ -795,6 +822,8 @@
           return done(ret, err);
         }
         t.bindRet = { ret: ret, err: err };
+        // The followers take over with this call from now on.
+        if (!err) post({ t: 'binding', binding: t.binding });
         var w = t.bindWaiters; t.bindWaiters = [];
         done(ret, err);
         w.forEach(function (d) { d(ret, err); });
@@ -811,15 +840,32 @@
         return runBinding(name, json, done);
       }
       if (t.bindRet) return done(t.bindRet.ret, t.bindRet.err);
+      if (t.binding.name === 'openLocalCache' && name !== 'openLocalCache') {
+        // A login while the cache opens: it upgrades once that is done.
+        return t.bindWaiters.push(function (ret, err) {
+          if (err || t.role !== 'leader') return done(ret, err);
+          leaderBinding(name, json, done);
+        });
+      }
       t.bindWaiters.push(done);
     }
 
     // lead runs a non-binding call on the leader's engine.
+    // A logout holds the binding calls that come while it runs (held):
+    // when it ends the binding they bind anew (a follower's are routed again
+    // by the follower on "unbound"), else they run then.
     function lead(name, json, done, prog) {
       if (name !== 'logout') return goRun(name, json, done, prog);
+      var mine = t.gen;
+      t.loggingOut = true;
       goRun(name, json, function (ret, err) {
         done(ret, err);
-        if (!err && t.role === 'leader') unbindAll('logged out');
+        if (t.role !== 'leader') return; // unbound meanwhile (held calls ran then)
+        t.loggingOut = false;
+        var h = t.held; t.held = [];
+        var end = !err && t.gen === mine; // a newer binding call ran meanwhile: it stays
+        if (end) unbindAll('logged out');
+        h.forEach(function (f) { f(end); });
       }, prog);
     }
 
@@ -829,7 +875,7 @@
           post({ t: 'welcome', to: m.from, replay: t.record.slice(), binding: t.binding });
           break;
         case 'call':
-          adopt(m.blobs);
+          m.json = mine(m.json, m.blobs);
           var reply = function (ret, err) {
             var env = JSON.stringify({ ret: ret === undefined ? null : ret, err: err || null });
             post({ t: 'ret', to: m.from, id: m.id, env: env, blobs: blobsIn(env) });
@@ -841,6 +887,9 @@
           if (BINDING[m.name]) {
             var p = parse(m.json);
             if (keyOf(p.account) !== t.key) return reply({ status: false }, { code: 415, msg: 'the tab holding the connection is bound to another account' });
+            // During a logout: if it ends the binding, the follower routes
+            // this call again on "unbound"; else it is answered then.
+            if (t.loggingOut) return t.held.push(function (unbound) { if (!unbound) leaderBinding(m.name, m.json, reply); });
             return leaderBinding(m.name, m.json, reply);
           }
           lead(m.name, m.json, reply, progress);
@@ -869,8 +918,25 @@
     // unbindAll ends the account's binding in every tab (the leader's engine
     // is logged out already).
     function unbindAll(reason) {
+      bumpUnbindCount();
+      // Tabs still waiting for the binding call hear why before "unbound".
+      var w = t.bindWaiters; t.bindWaiters = [];
+      w.forEach(function (d) { d({ status: false }, { code: 415, msg: 'not logged in: ' + reason }); });
       post({ t: 'unbound', reason: reason });
       unbind();
+    }
+
+    // unbindCount is the number of unbinds of the bound account in this
+    // profile (localStorage, '' where there is none). The leader counts one
+    // up before it releases the lock; a follower that gets the lock with
+    // another count than when it joined knows the account was logged out
+    // meanwhile (its "unbound" not handled yet: a frozen or busy tab) and
+    // does not log it in again.
+    function unbindCount() {
+      try { return global.localStorage.getItem(t.lockName + ' unbinds') || '0'; } catch (e) { return ''; }
+    }
+    function bumpUnbindCount() {
+      try { global.localStorage.setItem(t.lockName + ' unbinds', String((+unbindCount() || 0) + 1)); } catch (e) { /* no localStorage: see unbind */ }
     }
 
     // ---- follower
@@ -890,6 +956,7 @@
       navigator.locks.request(t.lockName, { signal: ac.signal }, function () {
         if (t.abort !== ac || t.role !== 'follower') return; // unbound meanwhile: release at once
         t.abort = null;
+        if (t.unbinds !== unbindCount()) { unbind(); return; } // logged out: its "unbound" is still on the way
         return new Promise(function (res) { t.release = res; takeover(); });
       }).catch(function () {}); // aborted
       flushWaiting();
@@ -919,10 +986,10 @@
           if (t.welcomed) return;
           t.leader = m.from;
           t.welcomed = true;
-          gap.boundAt = Date.now();
           if (m.binding) t.binding = m.binding;
           (m.replay || []).forEach(function (j) { deliverEvent('account', j); });
           sendAll();
+          gapBaseline();
           break;
         case 'leader':
           lost(m.from);
@@ -931,6 +998,9 @@
           t.welcomed = true;
           if (m.binding) t.binding = m.binding;
           sendAll();
+          break;
+        case 'binding':
+          if (m.from === t.leader && m.binding) t.binding = m.binding;
           break;
         case 'event':
           // From the leader, or from one that is going (after its bye, or
@@ -966,10 +1036,10 @@
       for (var k in t.calls) {
         var c = t.calls[k];
         if (!c.sent || c.sent === next) continue;
-        if (c.binding || BINDING[c.name] || READ_ONLY[c.name]) { c.sent = ''; continue; }
+        if (c.binding || BINDING[c.name] || READ_ONLY[c.name] || AGAIN[c.name]) { c.sent = ''; continue; }
         delete t.calls[k];
         c.done({ status: false }, { code: 415, msg: SENDS[c.name] ?
-          'the tab holding the connection closed while sending: if willSendMessage came, the message waits in the outbox and goes out after the next sync (sendMessageFinish tells)' :
+          'the tab holding the connection closed while sending: if willSendMessage came and reSend was not false, the message waits in the outbox and goes out after the next sync (sendMessageFinish tells)' :
           'the tab holding the connection closed during ' + c.name + ': it may have taken effect' });
       }
     }
@@ -978,6 +1048,7 @@
     // the account in on its own engine with the leader's binding call,
     // announces itself and runs the calls that waited.
     function takeover() {
+      inherit();
       lost(t.id);
       if (t.welcomed) handover();
       t.role = 'leader';
@@ -998,75 +1069,151 @@
     }
 
     // ---- handover gaps
+    //
+    // The old leader may have recorded messages in the shared cache (so the
+    // new leader's sync does not bring them again) whose events it could
+    // not post any more: its document was going. Each tab keeps, per
+    // session, the highest seq (the server's per-session order) it knows
+    // its listeners were told of or need not be: the sessions' last
+    // messages when it joined (baseline), then every message its
+    // onRecvMessages brought. Once the new leader's sync is done (step 8),
+    // fillGap hands the listeners what the cache has above that. State is
+    // reset whenever the tab binds or unbinds.
+    var gap = { pending: false, gen: 0, seqs: new Map(), from: new Map(), own: new Set() };
+    var GAP_PAGE = 100, GAP_PAGES = 20; // a gap above 2000 messages in a session: the oldest stay in history only
 
-    // handover notes that the connection moves to another tab. The old
-    // leader may have recorded messages in the shared cache (so the new
-    // leader's sync does not bring them again) whose events it could not
-    // post any more: its document was going. Once the new leader's sync is
-    // done (step 8), fillGap looks for them.
-    function handover() {
-      gap.pending = true;
-      gap.from = lastRecvAt || gap.boundAt;
+    function sessKey(sid, ct) { return (ct || 0) + ':' + sid; }
+
+    function gapReset() { gap.pending = false; gap.gen++; gap.seqs = new Map(); gap.from = new Map(); gap.own = new Set(); }
+
+    // gapNote records what this tab's listeners got: received messages
+    // (their seq) and this profile's own sends (never filled as received).
+    function gapNote(ev) {
+      if (t.role === 'solo') return;
+      if (ev.eventType === 'willSendMessage' || ev.eventType === 'sendMessageFinish') {
+        if (ev.message && ev.message.messageId) gap.own.add(ev.message.messageId);
+        return;
+      }
+      if (ev.eventType !== 'onRecvMessages' || !Array.isArray(ev.messages)) return;
+      ev.messages.forEach(function (m) {
+        if (!m || !m.seq) return;
+        var k = sessKey(m.sessionId, m.chatType);
+        if (!(gap.seqs.get(k) >= m.seq)) gap.seqs.set(k, m.seq);
+      });
     }
+
+    // gapBaseline records the sessions' last messages when this tab joins a
+    // leader: what came before is not news for this tab.
+    function gapBaseline() {
+      var g = gap.gen;
+      route('allRecentSessions', '', function (ret) {
+        if (g !== gap.gen) return;
+        ((ret && ret.recentSessions) || []).forEach(function (r) {
+          var m = r.lastMessage;
+          if (!m || !m.seq) return;
+          var k = sessKey(m.sessionId, m.chatType);
+          if (!(gap.seqs.get(k) >= m.seq)) gap.seqs.set(k, m.seq);
+        });
+      });
+    }
+
+    // handover: the connection moves to another tab. The cursors are
+    // taken now: the new leader's sync may announce later messages before
+    // its step 8, which must not move the gap's start.
+    function handover() { if (!gap.pending) gap.from = new Map(gap.seqs); gap.pending = true; }
 
     function accountEvent(ev) {
       if (ev.eventType === 'login' && ev.step === 8 && gap.pending && t.role !== 'solo') {
         gap.pending = false;
-        fillGap(gap.from);
+        fillGap();
       }
     }
 
-    // fillGap hands this tab's listeners, as onRecvMessages, the incoming
-    // messages of the cache newer than from that they did not get (by id).
-    function fillGap(from) {
-      if (!from) return;
+    // fillGap hands this tab's listeners, as onRecvMessages, the messages of
+    // the cache above each session's seq that they did not get (by id),
+    // except this profile's own sends, paging back from the newest.
+    function fillGap() {
+      var g = gap.gen;
       route('allRecentSessions', '', function (ret) {
-        var ss = (ret && ret.recentSessions) || [];
-        var todo = ss.filter(function (r) { return r.lastMessage && r.lastMessage.timestamp > from; });
-        var found = [], left = todo.length;
-        if (!left) return;
-        todo.forEach(function (r) {
-          var sess = r.session || { sessionId: r.sessionId, chatType: r.chatType };
-          route('messagesInSession', JSON.stringify({ sessionId: sess.sessionId, chatType: sess.chatType, limit: 100 }), function (ret) {
-            ((ret && ret.messages) || []).forEach(function (m) {
-              if (m && m.messageId && !m.isOutgoingMsg && m.timestamp > from && !seen.set.has(m.messageId)) found.push(m);
+        if (g !== gap.gen) return;
+        var found = [], left = 0;
+        ((ret && ret.recentSessions) || []).forEach(function (r) {
+          var m = r.lastMessage, sr = r.session || {};
+          var sid = sr.sessionId || r.sessionId, ct = sr.chatType || 0;
+          var from = gap.from.get(sessKey(sid, ct)) || 0;
+          if (!m || !m.seq || m.seq <= from) return;
+          left++;
+          page(sid, ct, from, '', 0);
+        });
+        function page(sid, ct, from, anchor, n) {
+          route('messagesInSession', JSON.stringify({ sessionId: sid, chatType: ct, messageId: anchor, limit: GAP_PAGE }), function (ret) {
+            var ms = (ret && ret.messages) || [], more = ms.length >= GAP_PAGE, oldest = null;
+            ms.forEach(function (m) {
+              if (!m || !m.messageId) return;
+              if (!oldest || m.seq < oldest.seq) oldest = m;
+              if (m.seq > from && !gap.own.has(m.messageId) && !seen.set.has(m.messageId)) found.push(m);
             });
-            if (--left) return;
-            if (!found.length) return;
-            found.sort(function (a, b) { return a.timestamp - b.timestamp; });
+            if (more && oldest && oldest.seq > from + 1 && n + 1 < GAP_PAGES) return page(sid, ct, from, oldest.messageId, n + 1);
+            if (--left || g !== gap.gen || !found.length) return;
+            found.sort(function (a, b) { return a.timestamp - b.timestamp || a.seq - b.seq; });
             deliverEvent('message', JSON.stringify({ eventType: 'onRecvMessages', messages: found }));
           });
-        });
+        }
       });
     }
 
     // ---- both
 
-    // unbind makes this tab idle. A leader keeps the lock a moment so that
-    // waiting followers hear "unbound" and abort before one could get it.
-    // A follower's unanswered calls run on its own engine now (logged
-    // out), or, when it leaves for another account (why), answer 415. A
-    // leader handing the account over (handover) releases the lock at once.
+    // unbind makes this tab idle and releases the lock (the unbind count
+    // keeps a follower that gets it from logging the account in again;
+    // without localStorage the lock stays held a moment so that waiting
+    // followers hear "unbound" and abort first). A follower's unanswered
+    // calls: when it leaves for another account (why), they answer 415;
+    // else those the leader may have run (sent, not read-only) answer 415
+    // "may have taken effect", and the others are routed again once idle
+    // (a binding call claims the account anew; never run on this tab's Go
+    // while bound elsewhere). Binding calls a leader's own page made during
+    // its logout bind anew (lead). handover: the leader hands the account
+    // over (another account, its Go stopped).
     function unbind(why, handover) {
       var wasLeader = t.role === 'leader';
       if (t.hello) { clearInterval(t.hello); t.hello = 0; }
       if (t.abort) { t.abort.abort(); t.abort = null; }
       if (t.ch) { t.ch.onmessage = null; t.ch.close(); t.ch = null; }
       var rel = t.release; t.release = null;
-      if (rel) { if (wasLeader && !handover) setTimeout(rel, UNBIND_HOLD); else rel(); }
+      if (rel) { if (wasLeader && !handover && unbindCount() === '') setTimeout(rel, 1000); else rel(); }
       var calls = t.calls;
       t.calls = {};
       t.role = 'idle';
-      t.key = t.account = t.leader = '';
+      t.key = t.account = t.leader = t.unbinds = '';
       t.binding = t.bindRet = null;
       t.welcomed = false;
+      t.loggingOut = false;
       var w = t.bindWaiters; t.bindWaiters = [];
       w.forEach(function (d) { d({ status: false }, { code: 415, msg: 'not logged in' }); });
+      var h = t.held; t.held = [];
+      h.forEach(function (f) { f(true); });
+      gapReset();
+      var again = [];
       for (var k in calls) {
         var c = calls[k];
         if (why) c.done({ status: false }, { code: 415, msg: why });
-        else goRun(c.name, c.json, c.done, c.prog);
+        else if (c.sent && !c.binding && !BINDING[c.name] && !READ_ONLY[c.name]) {
+          c.done({ status: false }, { code: 415, msg: 'the account was logged out during ' + c.name + ': it may have taken effect' });
+        } else again.push(c);
       }
+      again.forEach(function (c) { route(c.name, c.json, c.done, c.prog); });
+    }
+
+    // died: this tab's Go stopped (every call of its page answers 500 from
+    // now on). A leader hands the account over at once (bye, lock
+    // released); a follower leaves: it could not take over.
+    function died() {
+      if (t.role === 'solo' || t.role === 'idle' || t.role === 'pending') return; // pending: claim sees dead
+      var calls = t.calls; t.calls = {};
+      if (t.role === 'leader') post({ t: 'bye' });
+      unbind('', true);
+      for (var k in calls) calls[k].done({ status: false }, { code: 500, msg: dead });
     }
 
     // The leader says bye when its page goes (best effort: its lock goes
@@ -1079,6 +1226,8 @@
       route: route,
       engineEvent: engineEvent,
       accountEvent: accountEvent,
+      gapNote: gapNote,
+      died: died,
       shared: function () { return t.role !== 'solo'; }
     };
   })();
