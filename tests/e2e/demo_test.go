@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,9 +35,19 @@ func (u ui) type_(sel, text string) {
 	u.do("typing into "+sel, func(ctx context.Context, tab webdriver.Tab) error { return tab.SendKeys(ctx, sel, text) })
 }
 
+// click clicks sel. An element the demo redrew between the driver's finding
+// it and clicking it (a message bubble redrawn at each upload progress) is
+// stale: that click is tried again on the new element, a few times.
 func (u ui) click(sel string) {
 	u.t.Helper()
-	u.do("clicking "+sel, func(ctx context.Context, tab webdriver.Tab) error { return tab.Click(ctx, sel) })
+	u.do("clicking "+sel, func(ctx context.Context, tab webdriver.Tab) error {
+		for i := 0; ; i++ {
+			err := tab.Click(ctx, sel)
+			if err == nil || i == 4 || !strings.Contains(err.Error(), "stale element") {
+				return err
+			}
+		}
+	})
 }
 
 // loginUI opens the demo (through u's throttle if it has one in front of

@@ -1,14 +1,18 @@
 package e2e
 
 import (
+	"context"
+	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -45,7 +49,7 @@ func newThrottle(t *testing.T, s *imServer) *throttle {
 		// the page sees it, the test asserts what the page does.
 		ErrorLog: log.New(io.Discard, "", 0),
 	}
-	th.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	th.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/files":
 			r.Body = &slowBody{ReadCloser: r.Body, rate: &th.up}
@@ -54,6 +58,27 @@ func newThrottle(t *testing.T, s *imServer) *throttle {
 		}
 		rp.ServeHTTP(w, r)
 	}))
+	// Small buffers for the proxy's connections. On loopback (MSS 64 KiB)
+	// the kernel takes megabytes of an upload at once into the browser's
+	// send buffer and the proxy's receive buffer, and the browser reports
+	// them sent (XMLHttpRequest upload progress) long before the throttle
+	// read them. A small receive buffer and a small MSS (advertised to the
+	// browser, whose send buffer grows by segments) keep that to ~100 KB.
+	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
+		var rcv, seg error
+		err := c.Control(func(fd uintptr) {
+			rcv = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 32<<10)
+			seg = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_MAXSEG, 1400)
+		})
+		return errors.Join(err, rcv, seg)
+	}}
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("the throttle's listener: %v", err)
+	}
+	th.srv.Listener.Close()
+	th.srv.Listener = l
+	th.srv.Start()
 	t.Cleanup(func() {
 		th.srv.CloseClientConnections()
 		th.srv.Close()
