@@ -400,7 +400,7 @@ func TestDemoHistory(t *testing.T) {
 
 // TestDemoVoiceAndDrop: the record button records a voice note with the
 // page's MediaRecorder (the microphone is a 440 Hz tone from an
-// AudioContext: headless Chromium has none) and a second click sends it
+// AudioContext: a headless browser has none) and a second click sends it
 // with its length; a file dropped on the conversation is sent as a file.
 func TestDemoVoiceAndDrop(t *testing.T) {
 	s := useShared(t)

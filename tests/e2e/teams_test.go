@@ -10,7 +10,7 @@ import (
 )
 
 // The team group end to end (issue 8): the real server binary, the SDK in
-// headless Chromium, one browser profile per account (two for an account
+// a real browser, one browser profile per account (two for an account
 // with two devices). Each test shares its pages across its steps.
 
 // TestTeamLifecycle: an advanced team from creation to dismissal, every
