@@ -36,18 +36,27 @@ func (u ui) type_(sel, text string) {
 }
 
 // click clicks sel. An element the demo redrew between the driver's finding
-// it and clicking it (a message bubble redrawn at each upload progress) is
-// stale: that click is tried again on the new element, a few times.
+// it and clicking it (a message bubble redrawn at each upload progress, a
+// session row at each unread change) is gone from the page: chromedriver
+// says "stale element", Firefox "is not displayed". That click is tried
+// again on the new element, a few times.
 func (u ui) click(sel string) {
 	u.t.Helper()
 	u.do("clicking "+sel, func(ctx context.Context, tab webdriver.Tab) error {
 		for i := 0; ; i++ {
 			err := tab.Click(ctx, sel)
-			if err == nil || i == 4 || !strings.Contains(err.Error(), "stale element") {
+			if err == nil || i == 4 || !redrawn(err) {
 				return err
 			}
+			time.Sleep(50 * time.Millisecond)
 		}
 	})
+}
+
+// redrawn reports whether err says the element clicked left the page
+// between the driver's finding it and its click.
+func redrawn(err error) bool {
+	return strings.Contains(err.Error(), "stale element") || strings.Contains(err.Error(), "is not displayed")
 }
 
 // loginUI opens the demo (through u's throttle if it has one in front of
