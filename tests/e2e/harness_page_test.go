@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 )
@@ -21,6 +22,7 @@ import (
 //	                         server is down
 //	/raw/NAME                a page a test put there with serveHTML (e.g. the
 //	                         README's snippet, exactly as a user would copy it)
+//	/testdata/NAME           tests/e2e/testdata (media fixtures), to any origin
 type pageServer struct {
 	*httptest.Server
 	raw sync.Map // NAME → HTML
@@ -59,6 +61,12 @@ func newPageServer() *pageServer {
 		io.WriteString(w, withConsoleRecorder(html.(string)))
 	})
 	mux.Handle("/sdk/", http.StripPrefix("/sdk/", http.FileServer(http.Dir(sdkDir))))
+	// The media fixtures (testdata), for pages of any origin (the demo).
+	testdata := http.StripPrefix("/testdata/", http.FileServer(http.Dir(filepath.Join(repoRoot, "tests", "e2e", "testdata"))))
+	mux.HandleFunc("/testdata/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		testdata.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		im := r.URL.Query().Get("im")
 		sdkBase := "http://" + im
