@@ -22,9 +22,9 @@ type browser struct {
 	name    string
 	profile string
 
-	wb  webdriver.Browser // the process (shared by the tabs of newTab)
-	tab webdriver.Tab
-	own bool // b started wb (close ends the process, not only the tab)
+	wb   webdriver.Browser // the process (shared by the tabs of newTab)
+	page webdriver.Tab     // the driver's tab
+	own  bool              // b started wb (close ends the process, not only the tab)
 
 	// throttle, if not nil, is the proxy b's pages reach the IM server
 	// through (see throttled): throttleUpload and limitDownload set it.
@@ -78,7 +78,7 @@ func newBrowserWith(t *testing.T, name string, o webdriver.Options) *browser {
 	if d := time.Since(began); d > 5*time.Second {
 		t.Logf("%s: %s took %v to start", name, engine, d.Round(time.Millisecond))
 	}
-	b := &browser{t: t, name: name, profile: o.Profile, wb: wb, tab: wb.FirstTab(), own: true}
+	b := &browser{t: t, name: name, profile: o.Profile, wb: wb, page: wb.FirstTab(), own: true}
 	t.Cleanup(func() {
 		if !b.closed {
 			b.checkHealth()
@@ -135,7 +135,7 @@ func (b *browser) newTab(name string) *browser {
 	if err != nil {
 		b.t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	nb := &browser{t: b.t, name: name, profile: b.profile, wb: b.wb, tab: tab}
+	nb := &browser{t: b.t, name: name, profile: b.profile, wb: b.wb, page: tab}
 	b.t.Cleanup(func() {
 		if !nb.closed {
 			nb.checkHealth()
@@ -210,7 +210,7 @@ func (b *browser) consoleLines() []string {
 		if lines, err := evalAs[[]string](b, "window.consoleLines || []", 5*time.Second); err == nil {
 			out = append(out, lines...)
 		}
-		out = append(out, b.tab.Console()...)
+		out = append(out, b.page.Console()...)
 	}
 	return out
 }
@@ -231,7 +231,7 @@ func (b *browser) close() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
-		done <- b.tab.Close(ctx)
+		done <- b.page.Close(ctx)
 	}()
 	select {
 	case err := <-done:
@@ -294,7 +294,7 @@ func (b *browser) consoleLine(subs ...string) string {
 func (b *browser) withTab(timeout time.Duration, f func(ctx context.Context, tab webdriver.Tab) error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return f(ctx, b.tab)
+	return f(ctx, b.page)
 }
 
 // evalAs evaluates expr in the page (awaiting it if it is a Promise) and
@@ -306,7 +306,7 @@ func evalAs[T any](b *browser, expr string, timeout time.Duration) (T, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	raw, err := b.tab.Eval(ctx, expr)
+	raw, err := b.page.Eval(ctx, expr)
 	if err != nil {
 		return v, err
 	}
