@@ -36,8 +36,9 @@ vet:
 
 test: vet test-native test-js test-e2e
 
-# Native tests run with the race detector (it needs cgo: a C compiler).
-test-native:
+# Native tests run with the race detector (it needs cgo: a C compiler);
+# internal/webdriver's own test starts each engine's browser.
+test-native: browsers
 	$(GO) test -race -count=1 -timeout 10m $(NATIVEPKGS)
 
 bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go internal/webdriver/*.go)

@@ -480,21 +480,24 @@
       return { promise: p, abort: function () { clearTimeout(timer); if (ac) ac.abort(); } };
     },
     // keep(key, blob) stores blob under key; an earlier path of key is revoked.
-    // Where IndexedDB cannot hold a Blob (WebKit's in-memory storage: a
-    // private window, WebKitGTK under automation) it keeps the bytes instead.
+    // WebKit cannot store a Blob in IndexedDB in an ephemeral session
+    // (Safari's private browsing, WebDriver): there it stores the bytes.
     keep: function (key, blob) {
       forget(key);
       return store('readwrite', function (s) { s.put(blob, key); }).catch(function (e) {
-        return blob.arrayBuffer().then(function (bytes) {
-          return store('readwrite', function (s) { s.put({ bytes: bytes, type: blob.type, name: blob.name }, key); });
-        }, function () { throw e; });
+        return blob.arrayBuffer().then(function (buf) {
+          var rec = { bytes: buf, type: blob.type || '', name: typeof blob.name === 'string' ? blob.name : null,
+            lastModified: blob.lastModified || 0 };
+          return store('readwrite', function (s) { s.put(rec, key); });
+        }).catch(function () { throw e; });
       });
     },
-    // get(key) → the kept Blob (a File if it was one), or undefined.
+    // get(key) → the kept Blob (a File if it had a name), undefined if none.
     get: function (key) {
       return store('readonly', function (s) { return s.get(key); }).then(function (v) {
         if (!v || v instanceof Blob || !(v.bytes instanceof ArrayBuffer)) return v;
-        return typeof v.name === 'string' ? new File([v.bytes], v.name, { type: v.type }) : new Blob([v.bytes], { type: v.type });
+        return v.name !== null ? new File([v.bytes], v.name, { type: v.type, lastModified: v.lastModified })
+          : new Blob([v.bytes], { type: v.type });
       });
     },
     // path(key) → an object URL of the kept file, the same one each time; '' when none.

@@ -57,6 +57,7 @@ type classicBrowser struct {
 	ownsProfile bool
 	log         func(string, ...any)
 	driver      *proc
+	browser     *proc  // the browser when started here (Chromium), else nil
 	base        string // http://127.0.0.1:<port>/session/<id>
 	client      *http.Client
 	first       *classicTab
@@ -91,6 +92,8 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 			b.Close()
 		}
 	}()
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -98,14 +101,28 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 	var caps map[string]any
 	switch e {
 	case Chromium:
-		bin := envOr("CHROMEDRIVER", "/usr/bin/chromedriver")
-		b.driver, err = startProc(bin, []string{fmt.Sprintf("--port=%d", port)}, nil, o.Log)
+		// Chromium is this process's child (so that it dies with it,
+		// Pdeathsig), not chromedriver's: chromedriver attaches to it.
+		dport, err := freePort()
 		if err != nil {
 			return nil, err
 		}
+		args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+b.profile,
+			fmt.Sprintf("--remote-debugging-port=%d", dport), "about:blank")
+		b.browser, err = startProc(envOr("CHROMIUM", "/usr/bin/chromium"), args, nil, o.Log)
+		if err != nil {
+			return nil, err
+		}
+		b.driver, err = startProc(envOr("CHROMEDRIVER", "/usr/bin/chromedriver"),
+			[]string{fmt.Sprintf("--port=%d", port)}, nil, o.Log)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.waitDevTools(ctx, dport); err != nil {
+			return nil, err
+		}
 		caps = map[string]any{"goog:chromeOptions": map[string]any{
-			"binary": envOr("CHROMIUM", "/usr/bin/chromium"),
-			"args":   append(append([]string(nil), chromiumFlags...), "--user-data-dir="+b.profile),
+			"debuggerAddress": fmt.Sprintf("127.0.0.1:%d", dport),
 		}}
 	case WebKit:
 		display, err := xDisplay(ctx, o.Log)
@@ -130,8 +147,6 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 	caps["timeouts"] = map[string]any{"script": scriptTimeout.Milliseconds(),
 		"pageLoad": pageLoadTimeout.Milliseconds(), "implicit": 0}
 
-	ctx, cancel := context.WithTimeout(ctx, startTimeout)
-	defer cancel()
 	root := fmt.Sprintf("http://127.0.0.1:%d", port)
 	if err := b.waitReady(ctx, root); err != nil {
 		return nil, err
@@ -166,6 +181,28 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 		return nil, err
 	}
 	return b, nil
+}
+
+// waitDevTools waits until the Chromium started here serves its DevTools
+// HTTP endpoint on port.
+func (b *classicBrowser) waitDevTools(ctx context.Context, port int) error {
+	url := fmt.Sprintf("http://127.0.0.1:%d/json/version", port)
+	for {
+		if b.browser.exited() {
+			return errors.New("webdriver: chromium exited at start")
+		}
+		c, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := b.do(c, http.MethodGet, url, nil, nil)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("webdriver: waiting for chromium's DevTools: %w (last: %v)", ctx.Err(), err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // waitReady polls the driver's /status until it says ready.
@@ -273,6 +310,14 @@ func (b *classicBrowser) NewTab(ctx context.Context) (Tab, error) {
 
 func (b *classicBrowser) Close() error {
 	b.closeOnce.Do(func() {
+		// The processes below driver and browser now: once the session is
+		// deleted, those still exiting are orphans, no longer below them.
+		var below []int
+		for _, p := range []*proc{b.driver, b.browser} {
+			if p != nil {
+				below = append(below, descendants(p.cmd.Process.Pid)...)
+			}
+		}
 		if b.base != "" && b.driver != nil && !b.driver.exited() {
 			// Ask the driver to quit the browser; then kill what is left.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -281,9 +326,13 @@ func (b *classicBrowser) Close() error {
 			}
 			cancel()
 		}
+		if b.browser != nil {
+			b.browser.kill()
+		}
 		if b.driver != nil {
 			b.driver.kill()
 		}
+		killAll(below)
 		if b.ownsProfile {
 			if err := os.RemoveAll(b.profile); err != nil {
 				b.closeErr = fmt.Errorf("webdriver: removing the profile: %w", err)

@@ -36,22 +36,22 @@ const testPage = `<!doctype html>
 <input id="f" type="file" onchange="seen.files = this.files.length">
 </body></html>`
 
-// idbPut stores v under "k" in the page origin's IndexedDB; idbGet reads it
+// pageIDBPut stores v under "k" in the page origin's IndexedDB; pageIDBGet reads it
 // back (null if absent).
 const (
-	idbOpen = `new Promise((res, rej) => {
+	pageIDBOpen = `new Promise((res, rej) => {
   const r = indexedDB.open("wdtest", 1);
   r.onupgradeneeded = () => r.result.createObjectStore("s");
   r.onerror = () => rej(r.error);
   r.onsuccess = () => res(r.result);
 })`
-	idbPut = idbOpen + `.then(db => new Promise((res, rej) => {
+	pageIDBPut = pageIDBOpen + `.then(db => new Promise((res, rej) => {
   const tx = db.transaction("s", "readwrite");
   tx.objectStore("s").put(%q, "k");
   tx.oncomplete = () => { db.close(); res(true); };
   tx.onerror = () => rej(tx.error);
 }))`
-	idbGet = idbOpen + `.then(db => new Promise((res, rej) => {
+	pageIDBGet = pageIDBOpen + `.then(db => new Promise((res, rej) => {
   const q = db.transaction("s").objectStore("s").get("k");
   q.onsuccess = () => { db.close(); res(q.result === undefined ? null : q.result); };
   q.onerror = () => rej(q.error);
@@ -137,12 +137,12 @@ func testEngine(t *testing.T, e Engine, url string) {
 	mustEval(t, ctx, tab, `"alive"`, `"alive"`)
 
 	// IndexedDB: kept by a reload, shared with a new tab, not seen by another browser.
-	mustEval(t, ctx, tab, fmt.Sprintf(idbPut, "v1"), `true`)
+	mustEval(t, ctx, tab, fmt.Sprintf(pageIDBPut, "v1"), `true`)
 	if err := tab.Reload(ctx); err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
 	mustEval(t, ctx, tab, `seen.clicks`, `0`) // a fresh page
-	mustEval(t, ctx, tab, idbGet, `"v1"`)
+	mustEval(t, ctx, tab, pageIDBGet, `"v1"`)
 	tab2, err := b.NewTab(ctx)
 	if err != nil {
 		t.Fatalf("NewTab: %v", err)
@@ -150,9 +150,9 @@ func testEngine(t *testing.T, e Engine, url string) {
 	if err := tab2.Navigate(ctx, url); err != nil {
 		t.Fatalf("Navigate (tab 2): %v", err)
 	}
-	mustEval(t, ctx, tab2, idbGet, `"v1"`)
-	mustEval(t, ctx, tab2, fmt.Sprintf(idbPut, "v2"), `true`)
-	mustEval(t, ctx, tab, idbGet, `"v2"`) // back to the first tab
+	mustEval(t, ctx, tab2, pageIDBGet, `"v1"`)
+	mustEval(t, ctx, tab2, fmt.Sprintf(pageIDBPut, "v2"), `true`)
+	mustEval(t, ctx, tab, pageIDBGet, `"v2"`) // back to the first tab
 	if err := tab2.Close(ctx); err != nil {
 		t.Fatalf("closing tab 2: %v", err)
 	}
@@ -168,7 +168,7 @@ func testEngine(t *testing.T, e Engine, url string) {
 	if err := other.FirstTab().Navigate(ctx, url); err != nil {
 		t.Errorf("Navigate (second browser): %v", err)
 	} else {
-		mustEval(t, ctx, other.FirstTab(), idbGet, `null`)
+		mustEval(t, ctx, other.FirstTab(), pageIDBGet, `null`)
 	}
 	if err := other.Close(); err != nil {
 		t.Errorf("Close (second browser): %v", err)
@@ -229,7 +229,7 @@ func testEngine(t *testing.T, e Engine, url string) {
 		t.Errorf("second Close: %v", err)
 	}
 	for _, pid := range mine {
-		if alive(pid) {
+		if running(pid) {
 			t.Errorf("process %d (%s) outlived Close", pid, cmdline(pid))
 		}
 	}
@@ -307,17 +307,6 @@ func newChildren(before, after map[int]bool) []int {
 		}
 	}
 	return out
-}
-
-// alive reports whether pid runs (a zombie does not).
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && !strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
 }
 
 func cmdline(pid int) string {

@@ -22,7 +22,8 @@
 //
 // For the SDK's file edge tests (wasm/files_js_test.go) the server also
 // answers POST /__upload like the SDK server's upload endpoint (see
-// uploadEcho) and GET /__stall like a stalled server (see stall).
+// uploadEcho), GET /__stall like a stalled server (see stall) and GET
+// /program.wasm?slow=1 slowly (256 KB every 10 ms).
 //
 // Environment:
 //
@@ -135,7 +136,26 @@ func run() int {
 		if st, err := f.Stat(); err == nil {
 			w.Header().Set("Content-Length", fmt.Sprint(st.Size()))
 		}
-		io.Copy(w, f)
+		if r.URL.Query().Get("slow") == "" {
+			io.Copy(w, f)
+			return
+		}
+		// ?slow=1: 256 KB every 10 ms, a download whose progress the page
+		// sees in steps on every engine (the file edge's download test).
+		buf := make([]byte, 256<<10)
+		for {
+			n, err := f.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return
+				}
+				w.(http.Flusher).Flush()
+				time.Sleep(10 * time.Millisecond)
+			}
+			if err != nil {
+				return
+			}
+		}
 	})
 	mux.HandleFunc("/__report", o.serveReport)
 	mux.HandleFunc("/__upload", uploadEcho)
@@ -416,12 +436,23 @@ const pageHTML = `<!doctype html>
     post(20);
   };
   globalThis.__wasmbrowserSend = send;
-  const text = (e) => (e && e.stack ? String(e.stack) : String(e));
+  // The program's output so far goes before an error (set by the loader).
+  const flushOutput = () => { if (globalThis.__wasmbrowserFlush) globalThis.__wasmbrowserFlush(); };
+  // text is an error's message and stack (Chromium's stack holds the
+  // message, Firefox's and WebKit's do not).
+  const text = (e) => {
+    const m = String(e), st = e && e.stack ? String(e.stack) : "";
+    if (!st) return m;
+    return st.indexOf(String(e.message)) >= 0 ? st : m + "\n" + st;
+  };
   addEventListener("error", (ev) => {
-    send("error", "uncaught exception: " + (ev.error ? text(ev.error) : ev.message) +
-      (ev.filename ? " (" + ev.filename + ":" + ev.lineno + ":" + ev.colno + ")" : ""));
+    flushOutput();
+    const where = typeof ev.filename === "string" && ev.filename !== "" && ev.filename !== "undefined"
+      ? " (" + ev.filename + ":" + ev.lineno + ":" + ev.colno + ")" : "";
+    send("error", "uncaught exception: " + (ev.error ? text(ev.error) : ev.message) + where);
   });
   addEventListener("unhandledrejection", (ev) => {
+    flushOutput();
     send("error", "unhandled rejection: " + text(ev.reason));
   });
 })();
@@ -438,6 +469,7 @@ const pageHTML = `<!doctype html>
       pending = "";
     }
   };
+  globalThis.__wasmbrowserFlush = flush;
   let timer = null;
   globalThis.fs.writeSync = function (fd, buf) {
     pending += decoder.decode(buf, { stream: true });
