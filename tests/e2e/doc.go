@@ -103,7 +103,7 @@
 //     as copied, logs in and sends from an allowed origin and logs a clear
 //     err from another).
 //   - attachments_test.go (issue 6): TestAttachmentEachType (a canvas PNG,
-//     a WAV, a MediaRecorder WebM and a picked File, a location and a tip,
+//     a WAV, a MediaRecorder WebM (testdata/clip.webm on WebKit, which records none) and a picked File, a location and a tip,
 //     received with the doc's body fields; downloaded with the same md5),
 //     TestUploadProgressCancelResend (progress in order ending at 1 under
 //     upload throttling (the throttle proxy); cancelSendingMessage and cancelTask mid-
