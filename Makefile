@@ -54,8 +54,16 @@ test-js: browsers bin/wasmexec/go_js_wasm_exec
 	done; \
 	if [ -n "$$failed" ]; then echo "test-js failed on:$$failed"; exit 1; fi
 
+# test-e2e runs the end-to-end suite once per engine of ENGINES
+# (YUNXIN_ENGINE), timing each; it fails if any engine fails (after trying
+# them all).
 test-e2e: browsers build
-	$(GO) test -count=1 -timeout 30m ./tests/e2e
+	@failed=""; for e in $(ENGINES); do \
+		echo "== test-e2e on $$e"; start=$$(date +%s); \
+		YUNXIN_ENGINE=$$e $(GO) test -count=1 -timeout 30m ./tests/e2e || failed="$$failed $$e"; \
+		echo "== test-e2e on $$e took $$(( $$(date +%s) - start ))s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-e2e failed on:$$failed"; exit 1; fi
 
 ## browsers: make sure the browsers and drivers of ENGINES are installed
 browsers:

@@ -1,16 +1,23 @@
 // Package e2e holds the end-to-end tests of yunxinIM for the web: the real
-// bin/yunxin-server binary, the real SDK (web/sdk) and headless Chromium,
-// driven with chromedp.
+// bin/yunxin-server binary, the real SDK (web/sdk) and real browsers
+// (Chromium, Firefox, WebKit), driven through W3C WebDriver
+// (internal/webdriver).
 //
-// Run them with `make test-e2e` (which builds first), or after `make build`:
+// Run them with `make test-e2e` (which builds first and runs the suite once
+// per engine of ENGINES), or after `make build`, one engine per run:
 //
-//	go test -count=1 -timeout 15m ./tests/e2e -v
+//	YUNXIN_ENGINE=firefox go test -count=1 -timeout 30m ./tests/e2e -v
+//
+// YUNXIN_ENGINE is chromium (the default), firefox or webkit. Tests that
+// close a browser and start it again on the same profile expecting its
+// cache are skipped on WebKit (skipUnlessKeepsProfile): WebKitGTK's
+// MiniBrowser under automation keeps IndexedDB in memory only.
 //
 // The harness (files named harness_*_test.go):
 //
 //   - harness_main_test.go: TestMain finds the repo, the built server and the
-//     SDK, and Chromium ($CHROMIUM or /usr/bin/chromium); it starts the test
-//     page server and one shared IM server.
+//     SDK, and the engine ($YUNXIN_ENGINE); it starts the test page server
+//     and one shared IM server; webdriver.Shutdown at the end.
 //   - harness_server_test.go: imServer, the real binary on a free 127.0.0.1
 //     port with its own data dir; stop (SIGTERM), kill (SIGKILL) and start
 //     again on the same port and dir; createUser through the CLI; the REST API.
@@ -18,9 +25,18 @@
 //     serves a bare page including the SDK's script tag, recording every
 //     listener event into window.events and exposing window.call; and any
 //     page a test hands it (serveHTML).
-//   - harness_browser_test.go: browser, one Chromium process per "device" with
-//     its own profile (its own IndexedDB); eval, call, waitFor, reload, and a
-//     dump of events and console output when a test fails.
+//   - harness_browser_test.go: browser, one browser process per "device" with
+//     its own profile (its own IndexedDB), newBrowserWith for engine options;
+//     eval, call, waitFor, reload, and a dump of events and console output
+//     when a test fails. Classic WebDriver has no console channel: the pages
+//     record their console and uncaught errors in window.consoleLines
+//     (consoleRecorderJS, first thing in the test pages, injected into the
+//     demo after it loads); the harness reads those, plus what the driver
+//     reports (BiDi on Firefox).
+//   - harness_throttle_test.go: throttle, a reverse proxy in front of an IM
+//     server that slows file uploads and downloads (throttleUpload,
+//     limitDownload) for a browser whose page reaches the server through
+//     it (throttled): the same on every engine.
 //   - harness_views_test.go: the JSON shapes the SDK hands to pages.
 //   - harness_ws_test.go: wsClient, a raw protocol client over a real
 //     WebSocket from the test process: a cheap extra device (bob sending 100
@@ -87,10 +103,10 @@
 //     as copied, logs in and sends from an allowed origin and logs a clear
 //     err from another).
 //   - attachments_test.go (issue 6): TestAttachmentEachType (a canvas PNG,
-//     a WAV, a MediaRecorder WebM and a picked File, a location and a tip,
+//     a WAV, a MediaRecorder WebM (testdata/clip.webm on WebKit, which records none) and a picked File, a location and a tip,
 //     received with the doc's body fields; downloaded with the same md5),
 //     TestUploadProgressCancelResend (progress in order ending at 1 under
-//     DevTools upload throttling; cancelSendingMessage and cancelTask mid-
+//     upload throttling (the throttle proxy); cancelSendingMessage and cancelTask mid-
 //     upload leave deliveryState 0; resendMessage delivers once),
 //     TestOfflineOutbox (three messages sent with the server down arrive
 //     once each in order; again after a reload while offline, an image

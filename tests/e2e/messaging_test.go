@@ -281,6 +281,7 @@ func TestOfflineDelivery(t *testing.T) {
 // syncs from the cursors it persisted: each new message exactly once, and
 // nothing he already had is announced again.
 func TestOfflineDeliveryAfterClose(t *testing.T) {
+	skipUnlessKeepsProfile(t)
 	s := useShared(t)
 	alice, bob, tok := twoUsers(t, s, "t5calice", "t5cbob")
 

@@ -12,7 +12,7 @@ import (
 
 // The people group (profiles, friends, blacklist, mute, search) and the
 // notification group, end to end: the real server binary, the SDK in
-// headless Chromium, several devices per account.
+// real browsers, several devices per account.
 
 // userView is the doc's 用户信息 as pages get it.
 type userView struct {
