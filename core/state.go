@@ -231,6 +231,9 @@ func (t *tx) commit(ctx context.Context) error {
 			t.abort()
 			return wrap("cannot write the local cache", err)
 		}
+		if b.ClearAll || len(b.ClearSessions) > 0 || len(b.DeleteMessages) > 0 || len(b.DeleteSessions) > 0 {
+			r.spaceFreed() // a sync waiting for space tries again
+		}
 	}
 	c.mu.Lock()
 	if b.Meta != nil {
