@@ -172,10 +172,27 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		if ctx.Err() != nil {
 			abort(tx)
 		}
+		// An abort reports the first failed request's error (an
+		// AbortError of a request cut short); the transaction's own error
+		// tells a refused commit (Chromium checks the quota there).
+		if terr := txError(tx); terr != nil && !isQuota(err) && isQuota(terr) {
+			err = fmt.Errorf("%w (%w)", terr, err)
+		}
 		return err
 	}
 	st.fill(b)
 	return nil
+}
+
+// txError is the error of a transaction that aborted, nil when it has
+// none (or when it cannot be read).
+func txError(tx *idb.Transaction) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	return tx.Err()
 }
 
 // apply issues the batch's requests on tx and commits it; st receives what

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"syscall/js"
 
@@ -130,18 +131,30 @@ func abort(tx *idb.Transaction) {
 }
 
 // guard turns a panic (syscall/js panics with js.Error on a JS exception)
-// into an error and prefixes errors with the operation.
+// into an error and prefixes errors with the operation; a write the
+// browser refused for lack of space becomes ErrQuota (with the operation
+// and the browser's error).
 func guard(err *error, op string) {
+	panicked := false
 	if r := recover(); r != nil {
+		panicked = true
 		switch v := r.(type) {
 		case error:
 			*err = fmt.Errorf("idbstore: %s: panic: %w", op, v)
 		default:
 			*err = fmt.Errorf("idbstore: %s: panic: %v", op, v)
 		}
-		return
 	}
-	if *err != nil && !errors.Is(*err, ErrClosed) && !errors.Is(*err, ErrBlocked) {
+	switch {
+	case *err == nil || errors.Is(*err, ErrQuota):
+	case isQuota(*err):
+		name := "" // syscall/js's text of a JS error leaves its name out
+		if !strings.Contains((*err).Error(), quotaName) {
+			name = quotaName + ": "
+		}
+		*err = fmt.Errorf("%w (%s: %s%w)", ErrQuota, op, name, *err)
+	case panicked || errors.Is(*err, ErrClosed) || errors.Is(*err, ErrBlocked):
+	default:
 		*err = fmt.Errorf("idbstore: %s: %w", op, *err)
 	}
 }
