@@ -131,6 +131,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	defer c.life.Unlock()
 	c.mu.Lock()
 	r := c.active
+	c.lost = nil
 	c.mu.Unlock()
 	if r != nil {
 		c.stop(ctx, r, errLoggedOut)
@@ -197,7 +198,7 @@ func (c *Client) startRun(ctx context.Context, account, token string, first chan
 	r.st.meta = merged
 	c.writeMu.Lock()
 	c.mu.Lock()
-	c.active = r
+	c.active, c.lost = r, nil
 	c.mu.Unlock()
 	c.writeMu.Unlock()
 	if cacheOnly {
@@ -261,9 +262,15 @@ func (c *Client) end(r *run, cause error, ev AccountEvent) {
 // cacheFailed returns err. When err says the cache was closed under the run
 // (ErrCacheClosed: another tab upgraded or deleted the database), no later
 // write can succeed: the run ends with autoLoginFailed (500) instead of
-// going on without a cache or reconnecting.
+// going on without a cache or reconnecting, and the calls made after it
+// answer 415 "not logged in" with the same reason (Client.lost).
 func (c *Client) cacheFailed(r *run, err error) error {
 	if err != nil && errors.Is(err, ErrCacheClosed) {
+		c.mu.Lock()
+		if c.active == r {
+			c.lost = errCacheClosed
+		}
+		c.mu.Unlock()
 		c.end(r, errCacheClosed, AccountEvent{EventType: "autoLoginFailed", Code: errCacheClosed.Code, Msg: errCacheClosed.Msg})
 	}
 	return err
