@@ -3,13 +3,15 @@
 GO        ?= go
 GOROOT    := $(shell $(GO) env GOROOT)
 WASMENV   := GOOS=js GOARCH=wasm
-# GOOS=js tests run in headless Chromium through tools/wasmbrowser, installed
-# as go_js_wasm_exec in bin/wasmexec (see tools/wasmbrowser).
+# GOOS=js tests run in real browsers through tools/wasmbrowser, installed as
+# go_js_wasm_exec in bin/wasmexec (see tools/wasmbrowser), once per engine of
+# ENGINES (W3C WebDriver: internal/webdriver).
+ENGINES   ?= chromium firefox webkit
 JSTESTENV := $(WASMENV) PATH=$(CURDIR)/bin/wasmexec:$(PATH)
 JSPKGS    := ./idbstore ./jsapi ./wasm
 NATIVEPKGS = $(shell $(GO) list ./... | grep -v -e /idbstore -e /wasm$$ -e /tests/e2e)
 
-.PHONY: all build sdk server demo test vet test-native test-js test-e2e size chromium clean
+.PHONY: all build sdk server demo test vet test-native test-js test-e2e size browsers chromium clean
 
 all: build
 
@@ -38,17 +40,37 @@ test: vet test-native test-js test-e2e
 test-native:
 	$(GO) test -race -count=1 -timeout 10m $(NATIVEPKGS)
 
-bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go internal/headless/*.go)
+bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go internal/webdriver/*.go)
 	$(GO) build -o $@ ./tools/wasmbrowser
 
-test-js: chromium bin/wasmexec/go_js_wasm_exec
-	$(JSTESTENV) $(GO) test -count=1 -timeout 5m $(JSPKGS)
+# test-js runs the JS packages on each engine of ENGINES, timing each; it
+# fails if any engine fails (after trying them all).
+test-js: browsers bin/wasmexec/go_js_wasm_exec
+	@failed=""; for e in $(ENGINES); do \
+		echo "== test-js on $$e"; start=$$(date +%s); \
+		WASMBROWSER_ENGINE=$$e $(JSTESTENV) $(GO) test -count=1 -timeout 5m $(JSPKGS) || failed="$$failed $$e"; \
+		echo "== test-js on $$e took $$(( $$(date +%s) - start ))s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-js failed on:$$failed"; exit 1; fi
 
-test-e2e: chromium build
-	$(GO) test -count=1 -timeout 30m ./tests/e2e
+# test-e2e runs the end-to-end suite once per engine of ENGINES
+# (YUNXIN_ENGINE), timing each; it fails if any engine fails (after trying
+# them all).
+test-e2e: browsers build
+	@failed=""; for e in $(ENGINES); do \
+		echo "== test-e2e on $$e"; start=$$(date +%s); \
+		YUNXIN_ENGINE=$$e $(GO) test -count=1 -timeout 30m ./tests/e2e || failed="$$failed $$e"; \
+		echo "== test-e2e on $$e took $$(( $$(date +%s) - start ))s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "test-e2e failed on:$$failed"; exit 1; fi
 
+## browsers: make sure the browsers and drivers of ENGINES are installed
+browsers:
+	@ENGINES="$(ENGINES)" ./tools/ensure-browsers.sh
+
+# chromium: the old name of `make browsers ENGINES=chromium`.
 chromium:
-	@./tools/ensure-chromium.sh
+	@ENGINES=chromium ./tools/ensure-browsers.sh
 
 size: sdk
 	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.wasm

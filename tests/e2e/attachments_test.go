@@ -176,7 +176,13 @@ func TestAttachmentEachType(t *testing.T) {
 // delivers it exactly once.
 func TestUploadProgressCancelResend(t *testing.T) {
 	s := useShared(t)
-	alice, bob, _ := twoUsers(t, s, "t6palice", "t6pbob")
+	tok := users(t, s, "t6palice", "t6pbob")
+	// alice reaches the server through a throttle, which slows her uploads.
+	alice, bob := newBrowser(t, "t6palice"), newBrowser(t, "t6pbob")
+	alice.open(pages.pageURLAt(alice.throttled(s), false))
+	bob.open(pages.pageURL(s, false))
+	alice.login("t6palice", tok["t6palice"])
+	bob.login("t6pbob", tok["t6pbob"])
 	alice.addMedia()
 	alice.exec(`window.f = {mid: media.file(3 << 20, 'mid.bin'), big: media.file(6 << 20, 'big.bin')}; window.bigURL = URL.createObjectURL(f.big);`)
 	alice.throttleUpload(1 << 20) // 1 MiB/s: the uploads take seconds

@@ -19,10 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
+	"yunxin/internal/webdriver"
 )
 
 // The demo's issue-6 features, used through its UI as a person would: the
@@ -94,7 +91,9 @@ func md5File(t *testing.T, path string) (string, int) {
 // pick chooses files with the demo's attach input (as the file dialog would).
 func (u ui) pick(paths ...string) {
 	u.t.Helper()
-	u.do("picking "+strings.Join(paths, ", ")+" with #fileInput", chromedp.SetUploadFiles(chromedp.CSS("#fileInput"), paths))
+	u.do("picking "+strings.Join(paths, ", ")+" with #fileInput", func(ctx context.Context, tab webdriver.Tab) error {
+		return tab.SetFiles(ctx, "#fileInput", paths)
+	})
 }
 
 // clickAgain clicks sel, again if the element was replaced meanwhile (the
@@ -103,7 +102,7 @@ func (u ui) clickAgain(sel string) {
 	u.t.Helper()
 	var err error
 	for i := 0; i < 5; i++ {
-		if err = u.run(10*time.Second, chromedp.Click(chromedp.CSS(sel))); err == nil {
+		if err = u.withTab(10*time.Second, func(ctx context.Context, tab webdriver.Tab) error { return tab.Click(ctx, sel) }); err == nil {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -126,44 +125,22 @@ func (u ui) messageIDByText(text string) string {
 // hover moves the mouse over the element sel (the message actions show on hover).
 func (u ui) hover(sel string) {
 	u.t.Helper()
-	pt := eval[struct{ X, Y float64 }](u.browser, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.scrollIntoView({block: 'center'});
-		const r = e.getBoundingClientRect(); return {X: r.left + r.width / 2, Y: r.top + r.height / 2}; })()`, sel))
-	u.do("hovering "+sel, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, input.DispatchMouseEvent, input.DispatchMouseEventParams{Type: input.DispatchMouseEventTypeMouseMoved, X: pt.X, Y: pt.Y})
-		return err
-	}))
+	u.exec(fmt.Sprintf(`document.querySelector(%q).scrollIntoView({block: 'center'})`, sel))
+	u.do("hovering "+sel, func(ctx context.Context, tab webdriver.Tab) error { return tab.Hover(ctx, sel) })
 }
 
 // roomy gives the page a desktop-sized window, so that the screenshots show
 // a whole conversation.
-func (u ui) roomy() { u.t.Helper(); u.do("sizing the window", chromedp.EmulateViewport(1180, 900)) }
+func (u ui) roomy() {
+	u.t.Helper()
+	u.do("sizing the window", func(ctx context.Context, tab webdriver.Tab) error { return tab.SetViewport(ctx, 1180, 900) })
+}
 
 // shot scrolls the element sel to the middle of the view and takes a screenshot.
 func (u ui) shot(name, sel string) {
 	u.t.Helper()
 	u.exec(fmt.Sprintf(`(document.querySelector(%q) || document.body).scrollIntoView({block: 'center'})`, sel))
 	u.screenshot(name)
-}
-
-// limitDownload limits b's downloads to bytesPerSec (0: no limit) with
-// DevTools network emulation, so that a download's progress can be seen.
-func (b *browser) limitDownload(bytesPerSec float64) {
-	b.t.Helper()
-	down := bytesPerSec
-	if down <= 0 {
-		down = -1
-	}
-	err := b.run(defaultTimeout, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: -1, DownloadThroughput: down}}})
-		return err
-	}))
-	if err != nil {
-		b.t.Fatalf("%s: limiting downloads: %v", b.name, err)
-	}
 }
 
 // TestDemoAttachments: alice sends a picture, a voice note, a video and a
@@ -180,6 +157,10 @@ func TestDemoAttachments(t *testing.T) {
 	alice, bob := ui{newBrowser(t, "t6ualice (demo)")}, ui{newBrowser(t, "t6ubob (demo)")}
 	alice.roomy()
 	bob.roomy()
+	// Both use the demo through a throttle: alice's uploads and bob's
+	// downloads are slowed down part of the time.
+	alice.throttled(s)
+	bob.throttled(s)
 	alice.loginUI(s, "t6ualice", tok["t6ualice"])
 	bob.loginUI(s, "t6ubob", tok["t6ubob"])
 	alice.type_("#peer", "t6ubob")
@@ -247,7 +228,7 @@ func TestDemoAttachments(t *testing.T) {
 		Src, Href string
 		W, H      int
 	}](bob.browser, `(() => { const i = document.querySelector('#messages .msg.in.kind-image img.image'); return {Src: i.src, Href: i.closest('a').href, W: i.naturalWidth, H: i.naturalHeight}; })()`)
-	if !strings.HasPrefix(img.Href, s.URL()) || img.W == 0 {
+	if !strings.HasPrefix(img.Href, bob.serverURL(s)) || img.W == 0 {
 		t.Errorf("bob's picture: src %s, link %s, %d×%d; want a link to the full picture on the server", img.Src, img.Href, img.W, img.H)
 	}
 	if sum, _ := md5File(t, pngPath); sum != func() string { got, _ := bob.md5OfURL(img.Href); return got }() {
@@ -256,7 +237,9 @@ func TestDemoAttachments(t *testing.T) {
 	alice.shot("issue6-alice.png", "#messages .msg.kind-video")
 	bob.shot("issue6-bob.png", "#messages .msg.kind-video")
 	// The video plays (Space on it, as its play button does).
-	bob.do("pressing Space on the video", chromedp.SendKeys(chromedp.CSS("#messages .msg.in.kind-video video"), " "))
+	bob.do("pressing Space on the video", func(ctx context.Context, tab webdriver.Tab) error {
+		return tab.SendKeys(ctx, "#messages .msg.in.kind-video video", " ")
+	})
 	bob.waitFor("the video playing (160×120)", `(() => { const v = document.querySelector('#messages .msg.in.kind-video video'); return v.videoWidth === 160 && (v.currentTime > 0 || v.ended); })()`, 20*time.Second)
 
 	// Bob downloads the file from its card: progress, then Save with the same bytes.
@@ -320,9 +303,7 @@ func TestDemoAttachments(t *testing.T) {
 	if eval[bool](bob.browser, inCache) {
 		t.Errorf("the deleted tip is still in messagesInSession")
 	}
-	if err := bob.run(30*time.Second, chromedp.Reload()); err != nil {
-		t.Fatalf("reloading bob's demo: %v", err)
-	}
+	bob.reloadDemo()
 	bob.waitFor("bob back in the chat after the reload", fmt.Sprintf(`window.yunxinIM && document.querySelector(%q)`, sessionSel), 30*time.Second)
 	bob.clickAgain(sessionSel)
 	bob.waitFor("the conversation shown again", `document.querySelector('#messages .msg.kind-file')`, 15*time.Second)

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // The demo's issue-7 features, used through its UI as a person would: the
@@ -267,9 +265,7 @@ func TestDemoPeople(t *testing.T) {
 
 	// After a reload bob's demo shows the same: alice a muted friend by her
 	// nickname, the requests as answered.
-	if err := bob.run(30*time.Second, chromedp.Reload()); err != nil {
-		t.Fatalf("reloading bob's demo: %v", err)
-	}
+	bob.reloadDemo()
 	bob.waitFor("bob back, online, alice's chat muted and named", fmt.Sprintf(`window.yunxinIM && document.querySelector('#status').textContent === 'online' &&
 		(() => { const s = document.querySelector(%q); return s && s.classList.contains('muted') && s.querySelector('.name').textContent === 'Alice A'; })()`, sess), 30*time.Second)
 	bob.click("#tabInbox")

@@ -12,15 +12,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"yunxin/internal/webdriver"
 )
 
 // ui drives the demo page of one browser.
 type ui struct{ *browser }
 
-func (u ui) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+// do runs f on u's tab within 10s; an error fails the test with what.
+func (u ui) do(what string, f func(ctx context.Context, tab webdriver.Tab) error) {
 	u.t.Helper()
-	if err := u.run(10*time.Second, actions...); err != nil {
+	if err := u.withTab(10*time.Second, f); err != nil {
 		u.t.Fatalf("%s: %s: %v", u.name, what, err)
 	}
 }
@@ -30,18 +31,22 @@ func (u ui) type_(sel, text string) {
 	u.t.Helper()
 	u.waitFor(sel+" in the demo", fmt.Sprintf(`document.querySelector(%q)`, sel), 10*time.Second)
 	u.exec(fmt.Sprintf(`document.querySelector(%q).value = ''`, sel))
-	u.do("typing into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
+	u.do("typing into "+sel, func(ctx context.Context, tab webdriver.Tab) error { return tab.SendKeys(ctx, sel, text) })
 }
 
 func (u ui) click(sel string) {
 	u.t.Helper()
-	u.do("clicking "+sel, chromedp.Click(chromedp.CSS(sel)))
+	u.do("clicking "+sel, func(ctx context.Context, tab webdriver.Tab) error { return tab.Click(ctx, sel) })
 }
 
-// loginUI opens the demo and logs in through #account, #token and #login.
+// loginUI opens the demo (through u's throttle if it has one in front of
+// s) and logs in through #account, #token and #login.
 func (u ui) loginUI(s *imServer, account, token string) {
 	u.t.Helper()
-	u.do("opening the demo", chromedp.Navigate(s.URL()+"/"))
+	if err := u.navigate(u.serverURL(s) + "/"); err != nil {
+		u.t.Fatalf("%s: opening the demo: %v", u.name, err)
+	}
+	u.recordConsole()
 	u.waitFor("the demo's login form and the SDK", `document.querySelector('#account') && document.querySelector('#token') &&
 		document.querySelector('#login') && window.yunxinIM && window.yunxinIM.ready.then(() => true)`, 30*time.Second)
 	u.type_("#account", account)
@@ -152,8 +157,8 @@ func TestDemoPage(t *testing.T) {
 		t.Errorf("the demo's icon links: %q, want at least one, each loading", bad)
 	}
 	for _, u := range []ui{alice, bob} {
-		if l := u.consoleLine("Failed to load resource"); l != "" {
-			t.Errorf("%s: a resource failed to load: %s", u.name, l)
+		if bad := u.failedResources(); len(bad) > 0 {
+			t.Errorf("%s: resources that failed to load: %v", u.name, bad)
 		}
 	}
 
@@ -162,12 +167,36 @@ func TestDemoPage(t *testing.T) {
 	bob.waitFor("bob logged out through #logout", `new Promise(r => yunxinIM.isLogined(ret => r(!(ret && ret.status))))`, 10*time.Second)
 }
 
+// reloadDemo reloads u's demo page and records its console again.
+func (u ui) reloadDemo() {
+	u.t.Helper()
+	if err := u.reloadPage(); err != nil {
+		u.t.Fatalf("%s: reloading the demo: %v", u.name, err)
+	}
+	u.recordConsole()
+}
+
+// failedResources returns the resources u's page loaded (its Resource
+// Timing entries) that answer with an error status, then or when fetched
+// again now: what Chromium's console reports as "Failed to load resource",
+// read the same way on every engine.
+func (u ui) failedResources() []string {
+	u.t.Helper()
+	return eval[[]string](u.browser, `Promise.all(performance.getEntriesByType('resource')
+		.filter(e => /^https?:/.test(e.name))
+		.map(e => e.responseStatus >= 400 ? e.name + ': ' + e.responseStatus :
+			fetch(e.name).then(r => r.ok ? '' : e.name + ': ' + r.status, err => e.name + ': ' + err)))
+		.then(a => a.filter(x => x !== ''))`)
+}
+
 // screenshot saves the page as tests/e2e/artifacts/name; a failure to save
 // is logged, not fatal: the picture is for people, the test asserts the DOM.
 func (u ui) screenshot(name string) {
-	ctx, cancel := context.WithTimeout(u.ctx, 10*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	var png []byte
+	err := u.withTab(10*time.Second, func(ctx context.Context, tab webdriver.Tab) (err error) {
+		png, err = tab.Screenshot(ctx)
+		return err
+	})
 	if err == nil {
 		dir := filepath.Join(repoRoot, "tests", "e2e", "artifacts")
 		if err = os.MkdirAll(dir, 0o755); err == nil {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -10,72 +11,74 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
-	"yunxin/internal/headless"
+	"yunxin/internal/webdriver"
 )
 
-// browser is one Chromium process with its own profile (so its own
-// IndexedDB: a separate "device") and one tab.
+// browser is one browser process (of the engine under test) with its own
+// profile (so its own IndexedDB: a separate "device") and one tab; a tab
+// made by newTab is a browser value too, sharing the process.
 type browser struct {
 	t       *testing.T
 	name    string
 	profile string
 
-	allocCancel context.CancelFunc
-	ctx         context.Context // the tab's chromedp context
-	cancel      context.CancelFunc
+	wb  webdriver.Browser // the process (shared by the tabs of newTab)
+	tab webdriver.Tab
+	own bool // b started wb (close ends the process, not only the tab)
+
+	// throttle, if not nil, is the proxy b's pages reach the IM server
+	// through (see throttled): throttleUpload and limitDownload set it.
+	throttle *throttle
 
 	consoleMu sync.Mutex
-	console   []string
+	console   []string // console lines of the pages b left (navigate, reload)
 	closed    bool
 }
 
 const defaultTimeout = 20 * time.Second
 
-// newBrowser starts a Chromium with a fresh profile. It is closed when t ends;
+// newBrowser starts a browser with a fresh profile. It is closed when t ends;
 // if t failed, its page events and console are logged first.
 func newBrowser(t *testing.T, name string) *browser {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "yunxin-e2e-profile-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return newBrowserWithProfile(t, name, dir)
+	return newBrowserWith(t, name, webdriver.Options{})
 }
 
-// newBrowserWithProfile starts a Chromium on an existing profile dir (the
-// same "device" after its browser was closed).
+// newBrowserWithProfile starts a browser on an existing profile dir (the
+// same "device" after its browser was closed; on an engine that does not
+// keep storage in the profile, see skipUnlessKeepsProfile, a new device).
 func newBrowserWithProfile(t *testing.T, name, profile string) *browser {
 	t.Helper()
-	opts := headless.Options(chromePath, profile)
-	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	b := &browser{t: t, name: name, profile: profile, allocCancel: allocCancel, ctx: ctx, cancel: cancel}
+	return newBrowserWith(t, name, webdriver.Options{Profile: profile})
+}
 
-	// The first Run starts the browser; it must not have a timeout.
-	began := time.Now()
-	defer func() {
-		if d := time.Since(began); d > 5*time.Second {
-			t.Logf("%s: Chromium took %v to start", name, d.Round(time.Millisecond))
-		}
-	}()
-	start := make(chan error, 1)
-	go func() { start <- chromedp.Do(ctx) }()
-	select {
-	case err := <-start:
+// newBrowserWith starts a browser with options o (engine prefs, viewport).
+// An empty o.Profile gets a fresh dir, removed when t ends, whose path
+// b.profile gives for a later newBrowserWithProfile.
+func newBrowserWith(t *testing.T, name string, o webdriver.Options) *browser {
+	t.Helper()
+	if o.Profile == "" {
+		dir, err := os.MkdirTemp("", "yunxin-e2e-profile-")
 		if err != nil {
-			cancel()
-			allocCancel()
-			t.Fatalf("%s: starting Chromium: %v", name, err)
+			t.Fatal(err)
 		}
-	case <-time.After(60 * time.Second):
-		cancel()
-		allocCancel()
-		t.Fatalf("%s: Chromium did not start within 60s", name)
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		o.Profile = dir
 	}
-	b.captureConsole()
+	if os.Getenv("YUNXIN_E2E_DRIVER_LOG") != "" && o.Log == nil {
+		o.Log = func(format string, args ...any) { t.Logf(name+": driver: "+format, args...) }
+	}
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	wb, err := webdriver.Start(ctx, engine, o)
+	cancel()
+	if err != nil {
+		t.Fatalf("%s: starting %s: %v", name, engine, err)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Logf("%s: %s took %v to start", name, engine, d.Round(time.Millisecond))
+	}
+	b := &browser{t: t, name: name, profile: o.Profile, wb: wb, tab: wb.FirstTab(), own: true}
 	t.Cleanup(func() {
 		if !b.closed {
 			b.checkHealth()
@@ -86,6 +89,17 @@ func newBrowserWithProfile(t *testing.T, name, profile string) *browser {
 		b.close()
 	})
 	return b
+}
+
+// skipUnlessKeepsProfile skips t on an engine whose browser keeps the
+// page's storage in memory only (WebKitGTK's MiniBrowser under automation):
+// there a browser started again on the same profile is a new device, which
+// is what t's restart on the same profile cannot be.
+func skipUnlessKeepsProfile(t *testing.T) {
+	t.Helper()
+	if !engine.KeepsProfile() {
+		t.Skipf("engine limitation: %s keeps IndexedDB in memory under automation, so a browser restarted on the same profile has an empty cache", engine)
+	}
 }
 
 // checkHealth fails the test if, at any time, a callback was called twice or
@@ -115,63 +129,117 @@ func (b *browser) checkHealth() {
 // IndexedDB (the user opened the app twice). It closes when t ends.
 func (b *browser) newTab(name string) *browser {
 	b.t.Helper()
-	ctx, cancel := chromedp.NewContext(b.ctx)
-	tab := &browser{t: b.t, name: name, profile: b.profile, allocCancel: func() {}, ctx: ctx, cancel: cancel}
-	// The first Run creates the tab, which lives as long as that Run's
-	// context: it must be ctx itself, without a timeout.
-	opened := make(chan error, 1)
-	go func() { opened <- chromedp.Do(ctx) }()
-	select {
-	case err := <-opened:
-		if err != nil {
-			cancel()
-			b.t.Fatalf("%s: opening a tab: %v", name, err)
-		}
-	case <-time.After(30 * time.Second):
-		cancel()
-		b.t.Fatalf("%s: opening a tab took more than 30s", name)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	tab, err := b.wb.NewTab(ctx)
+	cancel()
+	if err != nil {
+		b.t.Fatalf("%s: opening a tab: %v", name, err)
 	}
-	tab.captureConsole()
+	nb := &browser{t: b.t, name: name, profile: b.profile, wb: b.wb, tab: tab}
 	b.t.Cleanup(func() {
-		if !tab.closed {
-			tab.checkHealth()
+		if !nb.closed {
+			nb.checkHealth()
 			if b.t.Failed() {
-				tab.dump()
+				nb.dump()
 			}
 		}
-		tab.close()
+		nb.close()
 	})
-	return tab
+	return nb
 }
 
-// captureConsole keeps the page's console output for dump.
-func (b *browser) captureConsole() {
-	go func() {
-		for m, err := range chromedp.Console(b.ctx) {
-			if err != nil {
-				return
-			}
-			b.consoleMu.Lock()
-			if len(b.console) < 2000 {
-				b.console = append(b.console, fmt.Sprintf("%s %s", m.Time.Format("15:04:05.000"), m.String()))
-			}
-			b.consoleMu.Unlock()
+// consoleRecorderJS records the page's console output and uncaught errors
+// into window.consoleLines ("HH:MM:SS.mmm level text", at most 2000), for
+// the engines whose driver has no console channel (classic WebDriver). The
+// test pages run it first thing; other pages (the demo) get it injected
+// after they load (recordConsole), so they miss what came before.
+const consoleRecorderJS = `(function () {
+  if (window.consoleLines) return;
+  var lines = window.consoleLines = [];
+  var add = function (s) {
+    if (lines.length < 2000) lines.push(new Date().toISOString().slice(11, 23) + ' ' + s);
+  };
+  var text = function (a) {
+    if (a instanceof Error) return a.stack && a.stack.indexOf(a.message) >= 0 ? a.stack : a.name + ': ' + a.message + (a.stack ? '\n' + a.stack : '');
+    if (a !== null && typeof a === 'object') { try { return JSON.stringify(a); } catch (e) { return String(a); } }
+    return String(a);
+  };
+  ['log', 'info', 'warn', 'error', 'debug'].forEach(function (level) {
+    var orig = console[level];
+    console[level] = function () {
+      try { add(level + ' ' + Array.prototype.map.call(arguments, text).join(' ')); } catch (e) {}
+      return orig.apply(console, arguments);
+    };
+  });
+  window.addEventListener('error', function (e) {
+    var m = e.error ? text(e.error) : String(e.message);
+    add('error ' + (/^Uncaught/.test(m) ? m : 'Uncaught ' + m));
+  });
+  window.addEventListener('unhandledrejection', function (e) {
+    add('error Uncaught (in promise) ' + (e.reason instanceof Error ? text(e.reason) : text(e.reason)));
+  });
+})();`
+
+// recordConsole injects consoleRecorderJS into b's page (a page that is not
+// a test page, e.g. the demo) once it loaded.
+func (b *browser) recordConsole() {
+	b.t.Helper()
+	if _, err := evalAs[json.RawMessage](b, consoleRecorderJS, defaultTimeout); err != nil {
+		b.t.Fatalf("%s: adding the console recorder: %v", b.name, err)
+	}
+}
+
+// leavePage keeps the console lines of the page b is about to leave.
+func (b *browser) leavePage() {
+	lines, err := evalAs[[]string](b, "window.consoleLines || []", 5*time.Second)
+	if err != nil {
+		return
+	}
+	b.consoleMu.Lock()
+	b.console = append(b.console, lines...)
+	b.consoleMu.Unlock()
+}
+
+// consoleLines returns the console output b's pages recorded (earlier
+// pages first), and what the driver reports where it can (BiDi).
+func (b *browser) consoleLines() []string {
+	b.consoleMu.Lock()
+	out := append([]string(nil), b.console...)
+	b.consoleMu.Unlock()
+	if !b.closed {
+		if lines, err := evalAs[[]string](b, "window.consoleLines || []", 5*time.Second); err == nil {
+			out = append(out, lines...)
 		}
-	}()
+		out = append(out, b.tab.Console()...)
+	}
+	return out
 }
 
-// close ends the browser process (the device goes offline, its profile stays).
+// close ends the browser process (the device goes offline, its profile
+// stays), or for a tab of newTab, the tab.
 func (b *browser) close() {
 	if b.closed {
 		return
 	}
+	b.leavePage()
 	b.closed = true
-	done := make(chan struct{})
-	go func() { b.cancel(); b.allocCancel(); close(done) }()
+	done := make(chan error, 1)
+	go func() {
+		if b.own {
+			done <- b.wb.Close()
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		done <- b.tab.Close(ctx)
+	}()
 	select {
-	case <-done:
+	case err := <-done:
+		if err != nil {
+			b.t.Logf("%s: closing: %v", b.name, err)
+		}
 	case <-time.After(20 * time.Second):
-		b.t.Logf("%s: Chromium did not close within 20s", b.name)
+		b.t.Logf("%s: %s did not close within 20s", b.name, engine)
 	}
 }
 
@@ -203,9 +271,7 @@ func (b *browser) dump() {
 	if len(state) > 60000 {
 		state = state[:20000] + "\n…(cut)…\n" + state[len(state)-40000:]
 	}
-	b.consoleMu.Lock()
-	console := strings.Join(b.console, "\n")
-	b.consoleMu.Unlock()
+	console := strings.Join(b.consoleLines(), "\n")
 	if len(console) > 30000 {
 		console = "…(cut)…\n" + console[len(console)-30000:]
 	}
@@ -214,9 +280,7 @@ func (b *browser) dump() {
 
 // consoleLine returns the first console line containing one of subs, or "".
 func (b *browser) consoleLine(subs ...string) string {
-	b.consoleMu.Lock()
-	defer b.consoleMu.Unlock()
-	for _, l := range b.console {
+	for _, l := range b.consoleLines() {
 		for _, s := range subs {
 			if strings.Contains(l, s) {
 				return l
@@ -226,19 +290,30 @@ func (b *browser) consoleLine(subs ...string) string {
 	return ""
 }
 
-// run runs chromedp actions with a timeout.
-func (b *browser) run(timeout time.Duration, actions ...chromedp.Action[chromedp.Void]) error {
-	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+// withTab runs f on b's tab with a context bounded by timeout.
+func (b *browser) withTab(timeout time.Duration, f func(ctx context.Context, tab webdriver.Tab) error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return chromedp.Do(ctx, actions...)
+	return f(ctx, b.tab)
 }
 
 // evalAs evaluates expr in the page (awaiting it if it is a Promise) and
 // decodes its JSON value into T.
 func evalAs[T any](b *browser, expr string, timeout time.Duration) (T, error) {
-	ctx, cancel := context.WithTimeout(b.ctx, timeout)
+	var v T
+	if b.closed {
+		return v, errors.New("the browser is closed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	return chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise, chromedp.EvalAsValue))
+	raw, err := b.tab.Eval(ctx, expr)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("decoding %s: %w", short(string(raw)), err)
+	}
+	return v, nil
 }
 
 // eval is evalAs that fails the test on error.
@@ -254,7 +329,7 @@ func eval[T any](b *browser, expr string) T {
 // exec evaluates expr for its side effects; an exception fails the test.
 func (b *browser) exec(expr string) {
 	b.t.Helper()
-	if _, err := evalAs[chromedp.Void](b, expr, defaultTimeout); err != nil {
+	if _, err := evalAs[json.RawMessage](b, expr, defaultTimeout); err != nil {
 		b.t.Fatalf("%s: evaluating %s: %v", b.name, short(expr), err)
 	}
 }
@@ -306,20 +381,33 @@ func (b *browser) poll(cond string, timeout time.Duration) error {
 	}
 }
 
+// navigate loads url in b's tab (no SDK wait: for pages that are not the
+// test page).
+func (b *browser) navigate(url string) error {
+	b.leavePage()
+	return b.withTab(30*time.Second, func(ctx context.Context, tab webdriver.Tab) error { return tab.Navigate(ctx, url) })
+}
+
 // open navigates to the test page url and waits until the SDK is ready and
 // the page's listeners are added.
 func (b *browser) open(url string) {
 	b.t.Helper()
-	if err := b.run(30*time.Second, chromedp.Navigate(url)); err != nil {
+	if err := b.navigate(url); err != nil {
 		b.t.Fatalf("%s: navigating to %s: %v", b.name, url, err)
 	}
 	b.awaitSDK()
 }
 
+// reloadPage reloads b's page and waits for its load event (no SDK wait).
+func (b *browser) reloadPage() error {
+	b.leavePage()
+	return b.withTab(30*time.Second, func(ctx context.Context, tab webdriver.Tab) error { return tab.Reload(ctx) })
+}
+
 // reload reloads the page (same profile, same origin) and waits for the SDK.
 func (b *browser) reload() {
 	b.t.Helper()
-	if err := b.run(30*time.Second, chromedp.Reload()); err != nil {
+	if err := b.reloadPage(); err != nil {
 		b.t.Fatalf("%s: reloading: %v", b.name, err)
 	}
 	b.awaitSDK()

@@ -6,17 +6,19 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"yunxin/internal/webdriver"
 )
 
 // Paths and shared fixtures, set by TestMain.
 var (
-	repoRoot   string      // the module root (has go.mod)
-	serverBin  string      // bin/yunxin-server
-	sdkDir     string      // web/sdk, the built SDK files
-	chromePath string      // the Chromium binary
-	pages      *pageServer // the test page origin (allowed to open /ws)
-	otherPages *pageServer // a second page origin that is NOT allowed to open /ws
-	shared     *imServer   // one IM server for the tests that do not stop it
+	repoRoot   string           // the module root (has go.mod)
+	serverBin  string           // bin/yunxin-server
+	sdkDir     string           // web/sdk, the built SDK files
+	engine     webdriver.Engine // the browser engine under test ($YUNXIN_ENGINE)
+	pages      *pageServer      // the test page origin (allowed to open /ws)
+	otherPages *pageServer      // a second page origin that is NOT allowed to open /ws
+	shared     *imServer        // one IM server for the tests that do not stop it
 )
 
 func TestMain(m *testing.M) {
@@ -27,6 +29,7 @@ func TestMain(m *testing.M) {
 	}
 	code := m.Run()
 	teardown()
+	webdriver.Shutdown()
 	os.Exit(code)
 }
 
@@ -46,13 +49,17 @@ func setup() error {
 			return fmt.Errorf("%s is missing: run make build (or make test-e2e) first", f)
 		}
 	}
-	chromePath = os.Getenv("CHROMIUM")
-	if chromePath == "" {
-		chromePath = "/usr/bin/chromium"
+	// One engine per run: make test-e2e runs the suite once per engine.
+	name := os.Getenv("YUNXIN_ENGINE")
+	if name == "" {
+		name = string(webdriver.Chromium)
 	}
-	if _, err := os.Stat(chromePath); err != nil {
-		return fmt.Errorf("no Chromium at %s: install it (make chromium) or set CHROMIUM=/path/to/chrome", chromePath)
+	engines, err := webdriver.ParseEngines(name)
+	if err != nil || len(engines) != 1 || name == "all" {
+		return fmt.Errorf("YUNXIN_ENGINE=%q: want one of chromium, firefox, webkit (%v)", name, err)
 	}
+	engine = engines[0]
+	fmt.Fprintf(os.Stderr, "e2e: engine %s\n", engine)
 
 	pages = newPageServer()
 	otherPages = newPageServer()

@@ -1,15 +1,10 @@
 package e2e
 
 import (
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 )
 
 // mediaJS defines window.media in a test page: files made the way a page
@@ -88,25 +83,4 @@ func (b *browser) md5Of(expr string) (string, int) {
 	}
 	sum := md5.Sum(raw)
 	return hex.EncodeToString(sum[:]), len(raw)
-}
-
-// throttleUpload limits b's uploads to bytesPerSec (0: no limit) with
-// DevTools network emulation, so a test can act while an upload runs.
-func (b *browser) throttleUpload(bytesPerSec float64) {
-	b.t.Helper()
-	up := bytesPerSec
-	if up <= 0 {
-		up = -1
-	}
-	err := b.run(defaultTimeout, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
-			return err
-		}
-		_, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
-			MatchedNetworkConditions: []*network.Conditions{{UploadThroughput: up, DownloadThroughput: -1}}})
-		return err
-	}))
-	if err != nil {
-		b.t.Fatalf("%s: throttling uploads: %v", b.name, err)
-	}
 }

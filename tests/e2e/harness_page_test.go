@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 )
 
@@ -31,6 +32,19 @@ func (p *pageServer) serveHTML(name, html string) string {
 	return p.URL + "/raw/" + name
 }
 
+// withConsoleRecorder puts consoleRecorderJS first into html (after its
+// doctype, if any), so that the harness reads the page's console on every
+// engine; the rest of the page is served as given.
+func withConsoleRecorder(html string) string {
+	tag := "<script>" + consoleRecorderJS + "</script>\n"
+	if strings.HasPrefix(strings.ToLower(html), "<!doctype") {
+		if i := strings.IndexByte(html, '>'); i >= 0 {
+			return html[:i+1] + "\n" + tag + html[i+1:]
+		}
+	}
+	return tag + html
+}
+
 func newPageServer() *pageServer {
 	p := &pageServer{}
 	mux := http.NewServeMux()
@@ -42,7 +56,7 @@ func newPageServer() *pageServer {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, html.(string))
+		io.WriteString(w, withConsoleRecorder(html.(string)))
 	})
 	mux.Handle("/sdk/", http.StripPrefix("/sdk/", http.FileServer(http.Dir(sdkDir))))
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -53,10 +67,12 @@ func newPageServer() *pageServer {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		pageTmpl.Execute(w, map[string]string{
+		pageTmpl.Execute(w, map[string]any{
 			"SDK":    sdkBase + "/sdk/yunxinim.js",
 			"AppKey": appKey,
 			"WS":     "ws://" + im + "/ws",
+			// Trusted JS (a constant of the harness), not escaped.
+			"Recorder": template.JS(consoleRecorderJS),
 		})
 	})
 	mux.HandleFunc("/favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
@@ -67,7 +83,13 @@ func newPageServer() *pageServer {
 // pageURL is the test page for the IM server s; local serves the SDK from the
 // page's own origin.
 func (p *pageServer) pageURL(s *imServer, local bool) string {
-	q := url.Values{"im": {s.addr}}
+	return p.pageURLAt(s.addr, local)
+}
+
+// pageURLAt is pageURL for the IM server at addr (host:port), e.g. a
+// throttle in front of one.
+func (p *pageServer) pageURLAt(addr string, local bool) string {
+	q := url.Values{"im": {addr}}
 	if local {
 		q.Set("sdk", "local")
 	}
@@ -78,6 +100,7 @@ func (p *pageServer) pageURL(s *imServer, local bool) string {
 //
 //	events         every listener event: {kind: account|message|session|friend|notification|team, at, ret}
 //	sdkAtOnce      window.yunxinIM existed right after the script tag
+//	consoleLines   console output and uncaught errors (consoleRecorderJS)
 //	sdkReady       null while loading, true when ready and listeners are added,
 //	               or a string saying what went wrong
 //	pageErrors     uncaught errors and unhandled rejections
@@ -88,6 +111,7 @@ func (p *pageServer) pageURL(s *imServer, local bool) string {
 // method(callback); anything else calls method(params, callback).
 var pageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>yunxinIM e2e page</title>
+<script>{{.Recorder}}</script>
 <script>
 window.events = [];
 window.pageErrors = [];

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // readmeSnippet returns the page of README.md's "Using the SDK in a page",
@@ -57,7 +55,7 @@ func TestREADMESnippet(t *testing.T) {
 	html := readmeSnippet(t, s)
 
 	page := newBrowser(t, "README snippet")
-	if err := page.run(30*time.Second, chromedp.Navigate(pages.serveHTML("snippet.html", html))); err != nil {
+	if err := page.navigate(pages.serveHTML("snippet.html", html)); err != nil {
 		t.Fatalf("opening the snippet: %v", err)
 	}
 	t.Logf("allowed origin: %s", page.waitConsole("sent", 30*time.Second))
@@ -78,7 +76,7 @@ func TestREADMESnippet(t *testing.T) {
 	}
 
 	other := newBrowser(t, "README snippet, origin not allowed")
-	if err := other.run(30*time.Second, chromedp.Navigate(otherPages.serveHTML("snippet.html", html))); err != nil {
+	if err := other.navigate(otherPages.serveHTML("snippet.html", html)); err != nil {
 		t.Fatalf("opening the snippet: %v", err)
 	}
 	l := other.waitConsole("login failed", 30*time.Second)

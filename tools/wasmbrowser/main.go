@@ -1,28 +1,36 @@
 // Command wasmbrowser runs a GOOS=js GOARCH=wasm program, typically a test
-// binary, in headless Chromium. Installed as go_js_wasm_exec early on PATH,
-// it makes `GOOS=js GOARCH=wasm go test ./pkg` run the tests in a real browser
-// (with real IndexedDB, WebSocket, fetch):
+// binary, in a real browser: headless Chromium, Firefox or WebKit, driven
+// through W3C WebDriver (internal/webdriver). Installed as go_js_wasm_exec
+// early on PATH, it makes `GOOS=js GOARCH=wasm go test ./pkg` run the tests
+// in that browser (with real IndexedDB, WebSocket, fetch):
 //
 //	go build -o bin/wasmexec/go_js_wasm_exec ./tools/wasmbrowser
 //	PATH=$PWD/bin/wasmexec:$PATH GOOS=js GOARCH=wasm go test ./idbstore
+//	WASMBROWSER_ENGINE=webkit PATH=$PWD/bin/wasmexec:$PATH GOOS=js GOARCH=wasm go test ./idbstore
 //
 // Usage: go_js_wasm_exec <program.wasm> [args...]
 //
-// It serves the wasm, wasm_exec.js and a small page on 127.0.0.1, starts
-// Chromium with a fresh profile, forwards what the program writes (stdout and
+// It serves the wasm, wasm_exec.js and a small page on 127.0.0.1, starts the
+// browser with a fresh profile, writes what the program writes (stdout and
 // stderr, in order) to its own stdout and exits with the program's exit code.
-// A JS exception, a page crash or a timeout (-test.timeout plus 30 s, else
-// 10 minutes) ends the run with exit code 1.
+// WebDriver has no console channel common to all engines, so the page sends
+// the program's output, its exit code and its errors to this server (POST
+// /__report, numbered so that they are written in the page's order). An
+// uncaught exception or unhandled rejection in the page, a failed wasm
+// instantiation, a page or browser gone, a timeout (-test.timeout plus 30 s,
+// else 10 minutes) or SIGINT/SIGTERM end the run with exit code 1.
 //
 // For the SDK's file edge tests (wasm/files_js_test.go) the server also
 // answers POST /__upload like the SDK server's upload endpoint (see
-// uploadEcho).
+// uploadEcho) and GET /__stall like a stalled server (see stall).
 //
 // Environment:
 //
-//	CHROMIUM            browser binary (default /usr/bin/chromium)
+//	WASMBROWSER_ENGINE  chromium (default), firefox or webkit
+//	CHROMIUM, CHROMEDRIVER, WEBKITWEBDRIVER, MINIBROWSER, XVFB, FIREFOX
+//	                    binaries (see internal/webdriver; Debian's paths by default)
 //	WASMBROWSER_GOROOT  GOROOT holding lib/wasm/wasm_exec.js (default: go env GOROOT)
-//	WASMBROWSER_DEBUG   if set, log chromedp errors and browser events to stderr
+//	WASMBROWSER_DEBUG   if set, log driver and browser diagnostics to stderr
 //	YUNXIN_*            passed to the program's environment (os.Getenv works)
 package main
 
@@ -41,26 +49,19 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/chromedp/cdproto/inspector"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
-	"github.com/chromedp/chromedp"
-
-	"yunxin/internal/headless"
-)
-
-// exitMarker starts the console message by which the page reports the
-// program's exit code; errMarker the one for a failure of the loader itself.
-const (
-	exitMarker = "\x00wasmbrowser-exit:"
-	errMarker  = "\x00wasmbrowser-error:"
+	"yunxin/internal/webdriver"
 )
 
 const defaultTimeout = 10 * time.Minute
+
+// pollEvery is how often the tool checks that the page still answers.
+const pollEvery = 5 * time.Second
 
 func main() {
 	os.Exit(run())
@@ -80,6 +81,14 @@ func run() int {
 		return fatalf("%v", err)
 	}
 	args, timeout := filterArgs(os.Args[2:])
+	engine := webdriver.Chromium
+	if s := os.Getenv("WASMBROWSER_ENGINE"); s != "" {
+		es, err := webdriver.ParseEngines(s)
+		if err != nil || len(es) != 1 {
+			return fatalf("WASMBROWSER_ENGINE=%q: want one of chromium, firefox, webkit", s)
+		}
+		engine = es[0]
+	}
 
 	execJS, err := findWasmExec()
 	if err != nil {
@@ -96,7 +105,9 @@ func run() int {
 	argvJSON, _ := json.Marshal(append([]string{filepath.Base(wasmPath)}, args...))
 	envJSON, _ := json.Marshal(env)
 
-	// The HTTP server: the page, wasm_exec.js and the program.
+	o := &outcome{done: make(chan struct{}), pending: map[int]report{}}
+
+	// The HTTP server: the page, wasm_exec.js, the program and the page's reports.
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
@@ -126,6 +137,7 @@ func run() int {
 		}
 		io.Copy(w, f)
 	})
+	mux.HandleFunc("/__report", o.serveReport)
 	mux.HandleFunc("/__upload", uploadEcho)
 	mux.HandleFunc("/__stall", stall)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -136,19 +148,6 @@ func run() int {
 	go srv.Serve(ln)
 	defer srv.Close()
 	pageURL := "http://" + ln.Addr().String() + "/"
-
-	// A fresh profile: a fresh IndexedDB.
-	profile, err := os.MkdirTemp("", "wasmbrowser-profile-")
-	if err != nil {
-		return fatalf("%v", err)
-	}
-	defer os.RemoveAll(profile)
-
-	chromium := os.Getenv("CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	debug := os.Getenv("WASMBROWSER_DEBUG") != ""
 
 	ctx, stop := context.WithTimeout(context.Background(), timeout)
 	defer stop()
@@ -163,71 +162,148 @@ func run() int {
 		}
 	}()
 
-	allocOpts := headless.Options(chromium, profile)
-	if debug {
-		allocOpts = append(allocOpts, chromedp.CombinedOutput(os.Stderr))
+	opts := webdriver.Options{} // a fresh profile: a fresh IndexedDB
+	if os.Getenv("WASMBROWSER_DEBUG") != "" {
+		opts.Log = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "webdriver: "+f+"\n", a...) }
 	}
-	actx, acancel := chromedp.NewExecAllocator(ctx, allocOpts...)
-	defer acancel()
-
-	o := &outcome{done: make(chan struct{})}
-	logf := func(string, ...any) {}
-	if debug {
-		logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "chromedp: "+f+"\n", a...) }
-	}
-	bctx, bcancel := chromedp.NewContext(actx,
-		chromedp.WithErrorf(logf), chromedp.WithLogf(logf),
-		chromedp.WithListener(o.listen))
-	defer bcancel()
-
-	if err := chromedp.Do(bctx, chromedp.Navigate(pageURL)); err != nil {
-		if o.finished() {
-			return o.result()
-		}
+	defer webdriver.Shutdown()
+	b, err := webdriver.Start(ctx, engine, opts)
+	if err != nil {
 		select {
 		case <-interrupted:
 			return fatalf("interrupted")
 		default:
 		}
-		if ctx.Err() != nil {
-			return fatalf("timeout after %v while loading the page", timeout)
-		}
-		return fatalf("loading the page: %v", err)
+		return fatalf("starting %s: %v", engine, err)
 	}
-	detached, _ := chromedp.Detached(bctx)
-	select {
-	case <-o.done:
-		return o.result()
-	case <-detached:
-		if o.finished() {
+	defer b.Close()
+	tab := b.FirstTab()
+
+	// Navigate returns at the load event, which may come after the program
+	// exited: its outcome wins over the navigation's error.
+	navErr := make(chan error, 1)
+	go func() { navErr <- tab.Navigate(ctx, pageURL) }()
+	// gone is closed when the page stops answering (a crash, a browser gone).
+	gone := make(chan error, 1)
+	go watch(ctx, tab, o.done, gone)
+
+	for {
+		select {
+		case <-o.done:
 			return o.result()
-		}
-		return fatalf("the page went away before the program exited")
-	case <-interrupted:
-		return fatalf("interrupted")
-	case <-bctx.Done():
-		if o.finished() {
-			return o.result()
-		}
-		if ctx.Err() == context.DeadlineExceeded {
+		case err := <-navErr:
+			navErr = nil
+			if err != nil && !o.finished() && ctx.Err() == nil {
+				return fatalf("loading the page: %v", err)
+			}
+		case err := <-gone:
+			if o.finished() {
+				return o.result()
+			}
+			return fatalf("the page went away before the program exited: %v", err)
+		case <-interrupted:
+			return fatalf("interrupted")
+		case <-ctx.Done():
+			if o.finished() {
+				return o.result()
+			}
 			return fatalf("timeout: the program did not exit within %v", timeout)
 		}
-		return fatalf("browser gone: %v", context.Cause(bctx))
 	}
 }
 
-// outcome collects the page's events: it writes program output to stdout and
-// records how the program ended.
-type outcome struct {
-	mu     sync.Mutex
-	code   int
-	done   chan struct{}
-	closed bool
+// watch checks every pollEvery that the page still answers a script, and
+// sends the error on gone when it does not (WebDriver reports a crashed tab
+// or a dead browser as an error; a page busy in the program only answers
+// late, which is no error).
+func watch(ctx context.Context, tab webdriver.Tab, done <-chan struct{}, gone chan<- error) {
+	t := time.NewTicker(pollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		c, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		_, err := tab.Eval(c, "true")
+		cancel()
+		if err != nil && c.Err() == nil && ctx.Err() == nil {
+			gone <- err
+			return
+		}
+	}
 }
 
-func (o *outcome) finish(code int, msg string) {
+// report is one message of the page: program output, the exit code or an error.
+type report struct {
+	kind string // "out", "exit" or "error"
+	text string
+}
+
+// outcome writes the page's reports to stdout in the page's order and
+// records how the program ended.
+type outcome struct {
+	mu      sync.Mutex
+	next    int            // the number of the next report to handle
+	pending map[int]report // reports that arrived before an earlier one
+	code    int
+	done    chan struct{}
+	closed  bool
+}
+
+// serveReport answers POST /__report?seq=N&kind=K, the body being the text.
+func (o *outcome) serveReport(w http.ResponseWriter, r *http.Request) {
+	seq, err := strconv.Atoi(r.URL.Query().Get("seq"))
+	if r.Method != http.MethodPost || err != nil {
+		http.Error(w, "POST /__report?seq=N&kind=out|exit|error", http.StatusBadRequest)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	o.add(seq, report{kind: r.URL.Query().Get("kind"), text: string(body)})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// add handles the reports in sequence order.
+func (o *outcome) add(seq int, rep report) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if seq < o.next {
+		return // a retried report that did arrive
+	}
+	o.pending[seq] = rep
+	for {
+		rep, ok := o.pending[o.next]
+		if !ok {
+			return
+		}
+		delete(o.pending, o.next)
+		o.next++
+		switch rep.kind {
+		case "out":
+			if !o.closed {
+				os.Stdout.WriteString(rep.text)
+			}
+		case "exit":
+			code, err := strconv.Atoi(strings.TrimSpace(rep.text))
+			if err != nil {
+				o.finishLocked(1, "bad exit code from the page: "+rep.text)
+			} else {
+				o.finishLocked(code, "")
+			}
+		default:
+			o.finishLocked(1, rep.text)
+		}
+	}
+}
+
+func (o *outcome) finishLocked(code int, msg string) {
 	if o.closed {
 		return
 	}
@@ -249,79 +325,6 @@ func (o *outcome) result() int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.code
-}
-
-// listen runs on chromedp's reading goroutine, in event order.
-func (o *outcome) listen(ev any) {
-	switch ev := ev.(type) {
-	case *cdpruntime.EventConsoleAPICalled:
-		text := consoleText(ev.Args)
-		if s, ok := strings.CutPrefix(text, exitMarker); ok {
-			var code int
-			fmt.Sscan(s, &code)
-			o.finish(code, "")
-			return
-		}
-		if s, ok := strings.CutPrefix(text, errMarker); ok {
-			o.finish(1, s)
-			return
-		}
-		os.Stdout.WriteString(text + "\n")
-	case *cdpruntime.EventExceptionThrown:
-		o.finish(1, "uncaught exception: "+exceptionText(ev.ExceptionDetails))
-	case *inspector.EventTargetCrashed:
-		o.finish(1, "the page crashed")
-	case *inspector.EventDetached:
-		o.finish(1, "the page was detached: "+ev.Reason)
-	}
-}
-
-func consoleText(args []*cdpruntime.RemoteObject) string {
-	parts := make([]string, 0, len(args))
-	for _, a := range args {
-		parts = append(parts, remoteText(a))
-	}
-	return strings.Join(parts, " ")
-}
-
-func remoteText(a *cdpruntime.RemoteObject) string {
-	if a == nil {
-		return ""
-	}
-	if a.Type == cdpruntime.RemoteObjectTypeString && len(a.Value) > 0 {
-		var s string
-		if err := json.Unmarshal(a.Value, &s); err == nil {
-			return s
-		}
-	}
-	if a.UnserializableValue != "" {
-		return string(a.UnserializableValue)
-	}
-	if a.Description != "" {
-		return a.Description
-	}
-	if len(a.Value) > 0 {
-		return string(a.Value)
-	}
-	return string(a.Type)
-}
-
-func exceptionText(d *cdpruntime.ExceptionDetails) string {
-	if d == nil {
-		return "(no details)"
-	}
-	var b strings.Builder
-	b.WriteString(d.Text)
-	if d.Exception != nil {
-		if s := remoteText(d.Exception); s != "" {
-			b.WriteString(" ")
-			b.WriteString(s)
-		}
-	}
-	if d.URL != "" {
-		fmt.Fprintf(&b, " (%s:%d:%d)", d.URL, d.LineNumber+1, d.ColumnNumber+1)
-	}
-	return b.String()
 }
 
 // filterArgs drops the arguments that need a file system and returns the
@@ -393,38 +396,55 @@ func findWasmExec() (string, error) {
 	return "", errors.New("wasm_exec.js not found (set WASMBROWSER_GOROOT)")
 }
 
-// pageHTML loads wasm_exec.js and runs the program. Output goes through
-// console.log, whole lines only, several lines per call (stdout and stderr
-// share a buffer, as in wasm_exec.js, so their order is kept); the exit code
-// comes last through a console.log with exitMarker.
+// pageHTML loads wasm_exec.js and runs the program. Its output is sent to
+// POST /__report in numbered reports (stdout and stderr share a buffer, as
+// in wasm_exec.js, so their order is kept): at once past 64 KB, else when
+// the program yields to the event loop, and at exit; the exit code comes
+// last. Uncaught errors and unhandled rejections are reported as errors.
 const pageHTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>wasmbrowser</title></head><body>
+<script>
+(() => {
+  let seq = 0;
+  const send = (kind, text) => {
+    const url = "/__report?kind=" + kind + "&seq=" + (seq++);
+    const post = (tries) => fetch(url, { method: "POST", body: text }).then((r) => {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+    }).catch((e) => {
+      if (tries > 0) setTimeout(() => post(tries - 1), 100);
+    });
+    post(20);
+  };
+  globalThis.__wasmbrowserSend = send;
+  const text = (e) => (e && e.stack ? String(e.stack) : String(e));
+  addEventListener("error", (ev) => {
+    send("error", "uncaught exception: " + (ev.error ? text(ev.error) : ev.message) +
+      (ev.filename ? " (" + ev.filename + ":" + ev.lineno + ":" + ev.colno + ")" : ""));
+  });
+  addEventListener("unhandledrejection", (ev) => {
+    send("error", "unhandled rejection: " + text(ev.reason));
+  });
+})();
+</script>
 <script src="/wasm_exec.js"></script>
 <script>
 (async () => {
-  const EXIT = "\u0000wasmbrowser-exit:", ERR = "\u0000wasmbrowser-error:";
+  const send = globalThis.__wasmbrowserSend;
   const decoder = new TextDecoder("utf-8");
   let pending = "";
-  const flush = (all) => {
-    const nl = pending.lastIndexOf("\n");
-    if (nl >= 0) {
-      console.log(pending.substring(0, nl));
-      pending = pending.substring(nl + 1);
-    }
-    if (all && pending.length > 0) {
-      console.log(pending); // a last line without its newline
+  const flush = () => {
+    if (pending.length > 0) {
+      send("out", pending);
       pending = "";
     }
   };
-  // Lines are sent in batches: at once past 64 KB, else when the program
-  // yields to the event loop (and at exit), fewer console events than lines.
   let timer = null;
   globalThis.fs.writeSync = function (fd, buf) {
     pending += decoder.decode(buf, { stream: true });
     if (pending.length > 65536) {
-      flush(false);
+      flush();
     } else if (timer === null) {
-      timer = setTimeout(() => { timer = null; flush(false); }, 0);
+      timer = setTimeout(() => { timer = null; flush(); }, 0);
     }
     return buf.length;
   };
@@ -432,8 +452,9 @@ const pageHTML = `<!doctype html>
   const report = (code) => {
     if (reported) return;
     reported = true;
-    flush(true);
-    console.log(EXIT + code);
+    pending += decoder.decode();
+    flush();
+    send("exit", String(code));
   };
   try {
     const go = new Go();
@@ -443,12 +464,12 @@ const pageHTML = `<!doctype html>
     const { instance } = await WebAssembly.instantiateStreaming(fetch("/program.wasm"), go.importObject);
     await go.run(instance);
     if (!reported) {
-      flush(true);
-      console.log(ERR + "the program returned without an exit code");
+      flush();
+      send("error", "the program returned without an exit code");
     }
   } catch (e) {
-    flush(true);
-    console.log(ERR + "loader: " + (e && e.stack ? e.stack : String(e)));
+    flush();
+    send("error", "loader: " + (e && e.stack ? e.stack : String(e)));
   }
 })();
 </script>
