@@ -62,17 +62,24 @@ var (
 // quotaName is the DOMException name of a write refused for lack of space.
 const quotaName = "QuotaExceededError"
 
-// isQuota reports whether err is, or wraps, a QuotaExceededError: a
-// DOMException idb parsed, or a JS error value (a raw request's or
-// transaction's error, or a JS exception syscall/js panicked with).
-func isQuota(err error) bool {
-	if errors.Is(err, idb.NewDOMException(quotaName)) {
+// isQuota reports whether err is, or wraps, a QuotaExceededError.
+func isQuota(err error) bool { return isName(err, quotaName) }
+
+// isName reports whether err is, or wraps, a DOMException named name: one
+// idb parsed, or a JS error value (a raw request's or transaction's error,
+// or a JS exception syscall/js panicked with).
+func isName(err error, name string) (is bool) {
+	if errors.Is(err, idb.NewDOMException(name)) {
 		return true
 	}
 	var je js.Error
 	if errors.As(err, &je) {
-		defer func() { recover() }() // a value without properties
-		return je.Value.Type() == js.TypeObject && je.Value.Get("name").String() == quotaName
+		defer func() {
+			if recover() != nil { // a value without properties
+				is = false
+			}
+		}()
+		return je.Value.Type() == js.TypeObject && je.Value.Get("name").String() == name
 	}
 	return false
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -32,6 +33,8 @@ type cache struct {
 	funcs  []js.Func // the connection's event handlers
 
 	written sessionMemo
+	// quotaSeen: the last Apply failed for quota (see Apply's retry).
+	quotaSeen atomic.Bool
 }
 
 // newCache wraps an open connection. idb closes a connection by itself on
@@ -124,10 +127,15 @@ func (c *cache) rawTransaction(mode string, stores ...string) (js.Value, error) 
 	return c.raw.Call("transaction", names, mode), nil
 }
 
-// abort aborts an idb transaction that may have finished already.
-func abort(tx *idb.Transaction) {
-	defer func() { recover() }()
-	_ = tx.Abort() // an error means it finished: nothing to undo
+// abort aborts an idb transaction that may have finished already. It
+// reports whether it did abort it (its abort event is then to come).
+func abort(tx *idb.Transaction) (aborted bool) {
+	defer func() {
+		if recover() != nil {
+			aborted = false
+		}
+	}()
+	return tx.Abort() == nil // an error means it finished: nothing to undo
 }
 
 // guard turns a panic (syscall/js panics with js.Error on a JS exception)
