@@ -278,7 +278,8 @@ func TestQuotaSyncRetriesByItself(t *testing.T) {
 // TestQuotaSendAnswersErr: a send whose cache write fails because the cache
 // is full answers err 500 naming the full storage, and sends nothing: the
 // peer never gets it. The same holds for a send made offline (it would
-// wait in the outbox). Deletes work under quota, and free it.
+// wait in the outbox). Deletes work under quota, free it, and wake the
+// sync waiting for space.
 func TestQuotaSendAnswersErr(t *testing.T) {
 	ts, a, b := func() (*testServer, *quotaDevice, *device) {
 		ts := startServer(t)
@@ -290,6 +291,18 @@ func TestQuotaSendAnswersErr(t *testing.T) {
 		b.login("bob")
 		return ts, a, b
 	}()
+	var mu sync.Mutex
+	long, waits := false, 0
+	core.SetBackoff(a.c, func(int) time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		waits++
+		a.signal()
+		if long {
+			return time.Hour
+		}
+		return 20 * time.Millisecond
+	})
 	kept := a.send("bob", "kept")
 	b.waitFor("kept", func() bool { return countOf(b.received(), "kept") == 1 })
 
@@ -314,9 +327,13 @@ func TestQuotaSendAnswersErr(t *testing.T) {
 	checkFull("sendText offline with reSend", err)
 	ts.start()
 	a.waitFor("localCacheFull", func() bool { _, n := fullEvent(a.device); return n == 1 })
+	mu.Lock()
+	long, n0 := true, waits
+	mu.Unlock()
+	a.waitFor("a retry waiting an hour", func() bool { mu.Lock(); defer mu.Unlock(); return waits > n0 })
 
 	// Deletes go through under quota (they free space), and the sync
-	// waiting for space resumes.
+	// waiting for space resumes at once (its retry waits an hour).
 	if err := a.c.DeleteMessage(ctx, "bob", 0, kept.MessageID); err != nil {
 		t.Fatalf("deleteMessage under quota: %v", err)
 	}
