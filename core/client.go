@@ -35,15 +35,15 @@ type Client struct {
 	life    sync.Mutex // held across the start or stop of a run
 	writeMu sync.Mutex // held across "read the state, write the cache, install"
 
-	mu       sync.Mutex
-	cfg      Config
-	log      func(string)
-	files    Files // the file edge (SetFiles); nil: no attachments
-	active   *run  // the current login or autoLogin; nil when logged out
+	mu     sync.Mutex
+	cfg    Config
+	log    func(string)
+	files  Files // the file edge (SetFiles); nil: no attachments
+	active *run  // the current login or autoLogin; nil when logged out
 	// lost is why the last run ended by itself when its cache was closed
 	// under it (errCacheClosed), told by the calls made while logged out
 	// until the next login or logout; nil otherwise.
-	lost *Error
+	lost     *Error
 	timeSkew int64 // server time - local time, ms
 
 	backoff func(n int) time.Duration // the wait before reconnect attempt n: Backoff (tests shorten it)
