@@ -56,7 +56,7 @@ type Event struct {
 
 // AccountEvent is the ret of addAccountListen.
 type AccountEvent struct {
-	EventType  string       `json:"eventType"` // login, kickout, multiLoginClientsChanged, autoLoginFailed
+	EventType  string       `json:"eventType"` // login, kickout, multiLoginClientsChanged, autoLoginFailed, localCacheFull
 	Step       int          `json:"step,omitempty"`
 	ReasonCode int          `json:"reasonCode,omitempty"`
 	ClientType int          `json:"clientType,omitempty"`

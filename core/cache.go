@@ -12,6 +12,17 @@ import (
 // call on that Cache can succeed. Test for it with errors.Is.
 var ErrCacheClosed = errors.New("local cache closed")
 
+// ErrCacheFull is what a Cache returns, wrapped, when a write failed because
+// the storage it writes to is full (in the browser: IndexedDB's
+// QuotaExceededError, the site's share of the disk is used up). Nothing of
+// the batch was written. Unlike ErrCacheClosed it is not final: the same
+// write succeeds once space is freed (deleteAllMessages,
+// deleteAllmessagesInSession, or the user clearing other data of the site),
+// so core answers the call whose write failed with a 500 naming it, keeps
+// its sync cursors where the stored data is, tells the page
+// (localCacheFull) and retries. Test for it with errors.Is.
+var ErrCacheFull = errors.New("local cache full")
+
 // Delivery states of a message, the iOS deliveryState numbers.
 const (
 	DeliveryFailed  = 0

@@ -35,11 +35,15 @@ type Client struct {
 	life    sync.Mutex // held across the start or stop of a run
 	writeMu sync.Mutex // held across "read the state, write the cache, install"
 
-	mu       sync.Mutex
-	cfg      Config
-	log      func(string)
-	files    Files // the file edge (SetFiles); nil: no attachments
-	active   *run  // the current login or autoLogin; nil when logged out
+	mu     sync.Mutex
+	cfg    Config
+	log    func(string)
+	files  Files // the file edge (SetFiles); nil: no attachments
+	active *run  // the current login or autoLogin; nil when logged out
+	// lost is why the last run ended by itself when its cache was closed
+	// under it (errCacheClosed), told by the calls made while logged out
+	// until the next login or logout; nil otherwise.
+	lost     *Error
 	timeSkew int64 // server time - local time, ms
 
 	backoff func(n int) time.Duration // the wait before reconnect attempt n: Backoff (tests shorten it)
@@ -136,12 +140,22 @@ func (c *Client) KickOtherClient(ctx context.Context, clientType int) error {
 
 var errNotLoggedIn = Errf(proto.CodeNetwork, "not logged in")
 
+// notLoggedIn is the error of a call made while no run is current: 415
+// "not logged in", saying why (and what to do) when the last run ended
+// because its cache was closed under it. c.mu is held.
+func (c *Client) notLoggedIn() *Error {
+	if c.lost != nil {
+		return Errf(errNotLoggedIn.Code, errNotLoggedIn.Msg+": "+c.lost.Msg)
+	}
+	return errNotLoggedIn
+}
+
 // current returns the active run or a 415 "not logged in".
 func (c *Client) current() (*run, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active == nil {
-		return nil, errNotLoggedIn
+		return nil, c.notLoggedIn()
 	}
 	return c.active, nil
 }
@@ -150,7 +164,10 @@ func (c *Client) current() (*run, error) {
 func (c *Client) online() (*run, *link, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.active == nil || c.active.cacheOnly {
+	if c.active == nil {
+		return nil, nil, c.notLoggedIn()
+	}
+	if c.active.cacheOnly {
 		return nil, nil, errNotLoggedIn
 	}
 	if c.active.link == nil {

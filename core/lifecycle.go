@@ -44,6 +44,14 @@ type run struct {
 	// readable, but there is no loop and no link; IsLogined is false and
 	// what needs the server answers 415 "not logged in".
 	cacheOnly bool
+
+	// full (guarded by Client.mu) is set while synced data could not be
+	// stored because the cache is full (ErrCacheFull): localCacheFull was
+	// emitted and a sync retries until it stores everything (syncStored).
+	// freed is signalled when a commit removed data (a delete may have
+	// freed space): a waiting retry runs at once.
+	full  bool
+	freed chan struct{}
 }
 
 // push is a server push kept for later.
@@ -123,6 +131,7 @@ func (c *Client) Logout(ctx context.Context) error {
 	defer c.life.Unlock()
 	c.mu.Lock()
 	r := c.active
+	c.lost = nil
 	c.mu.Unlock()
 	if r != nil {
 		c.stop(ctx, r, errLoggedOut)
@@ -162,7 +171,8 @@ func (c *Client) startRun(ctx context.Context, account, token string, first chan
 		cache.Close()
 		return nil, wrap("cannot read the local cache", err)
 	}
-	r := &run{account: account, token: token, cache: cache, st: newState(snap), send: newSendState(), cacheOnly: cacheOnly}
+	r := &run{account: account, token: token, cache: cache, st: newState(snap), send: newSendState(), cacheOnly: cacheOnly,
+		freed: make(chan struct{}, 1)}
 	r.ctx, r.cancel = context.WithCancelCause(context.Background())
 	// The meta is written at every start, a probe (MergeMeta keeps what is
 	// stored): a cache that cannot be written fails the login here, not at
@@ -188,7 +198,7 @@ func (c *Client) startRun(ctx context.Context, account, token string, first chan
 	r.st.meta = merged
 	c.writeMu.Lock()
 	c.mu.Lock()
-	c.active = r
+	c.active, c.lost = r, nil
 	c.mu.Unlock()
 	c.writeMu.Unlock()
 	if cacheOnly {
@@ -252,12 +262,139 @@ func (c *Client) end(r *run, cause error, ev AccountEvent) {
 // cacheFailed returns err. When err says the cache was closed under the run
 // (ErrCacheClosed: another tab upgraded or deleted the database), no later
 // write can succeed: the run ends with autoLoginFailed (500) instead of
-// going on without a cache or reconnecting.
+// going on without a cache or reconnecting, and the calls made after it
+// answer 415 "not logged in" with the same reason (Client.lost).
 func (c *Client) cacheFailed(r *run, err error) error {
 	if err != nil && errors.Is(err, ErrCacheClosed) {
+		c.mu.Lock()
+		if c.active == r {
+			c.lost = errCacheClosed
+		}
+		c.mu.Unlock()
 		c.end(r, errCacheClosed, AccountEvent{EventType: "autoLoginFailed", Code: errCacheClosed.Code, Msg: errCacheClosed.Msg})
 	}
 	return err
+}
+
+// cacheFull is the message of localCacheFull: what happened and what frees
+// space. The failing write's own error follows it.
+const cacheFull = "the browser's storage for this site is full: messages and changes from the server cannot be stored " +
+	"and wait on the server; free space (deleteAllMessages, deleteAllmessagesInSession, or clear other data of " +
+	"this site) and the SDK stores them by itself"
+
+// reportFull tells the page, once per episode (until a sync stores
+// everything again), that synced data waits because the cache is full:
+// addAccountListen's localCacheFull, code 500. It reports whether err is
+// such a failure (ErrCacheFull).
+func (c *Client) reportFull(r *run, err error) bool {
+	if err == nil || !errors.Is(err, ErrCacheFull) {
+		return false
+	}
+	c.mu.Lock()
+	first := !r.full && c.active == r
+	r.full = true
+	c.mu.Unlock()
+	if first {
+		c.logf("local cache full: " + err.Error())
+		c.emitAccount(AccountEvent{EventType: "localCacheFull", Code: proto.CodeServer, Msg: cacheFull + " (" + err.Error() + ")"})
+	}
+	return true
+}
+
+// spaceFreed signals a sync waiting for space (syncStored) that a commit
+// of run r removed data.
+func (r *run) spaceFreed() {
+	select {
+	case r.freed <- struct{}{}:
+	default:
+	}
+}
+
+// syncStored syncs over link l, applying the pushes held meanwhile, until
+// everything is stored. A sync whose write fails because the cache is full
+// (ErrCacheFull) stops where the stored data is (its cursors are not
+// moved past it, so nothing is lost), is reported (reportFull), and runs
+// again on the same link after a backoff (c.backoff, growing), or at once
+// when a delete may have freed space; pushes stay held meanwhile. Any
+// other failure closes l (the loop reconnects and syncs again) or, for a
+// closed cache, ends the run; it is returned.
+func (c *Client) syncStored(r *run, l *link) error {
+	waits := 0
+	for {
+		err := c.sync(r, l)
+		if err == nil && c.releaseHeld(r, l) {
+			c.mu.Lock()
+			r.full = false
+			c.mu.Unlock()
+			return nil
+		}
+		if err == nil {
+			continue // the pushes held during the sync passed their cap and were dropped: sync again
+		}
+		if r.ctx.Err() == nil && c.reportFull(r, err) {
+			select {
+			case <-time.After(c.backoff(waits)):
+				waits++
+				continue
+			case <-r.freed:
+				continue
+			case <-l.done:
+			case <-r.ctx.Done():
+			}
+		} else if r.ctx.Err() == nil && AsError(err).Code != proto.CodeNetwork {
+			c.logf("sync failed, reconnecting: " + err.Error())
+		}
+		c.mu.Lock()
+		if r.link == l {
+			r.link = nil // pushes still arriving on l are dropped: the next sync brings them
+		}
+		if r.syncing == l {
+			r.syncing, r.held, r.heldBytes, r.overflow = nil, nil, 0, false
+		}
+		c.mu.Unlock()
+		c.cacheFailed(r, err)
+		l.close(err) // reconnect and sync again
+		return err
+	}
+}
+
+// liveFull handles a failure to store what the server pushed on the live
+// link (a message, a change, a gap's messages): when the cache is full, it
+// is reported and a sync on the link takes over (resync), which stores it
+// once there is space. It returns err.
+func (c *Client) liveFull(r *run, err error) error {
+	if !c.reportFull(r, err) {
+		return err
+	}
+	c.mu.Lock()
+	l := r.link
+	start := l != nil && r.syncing == nil && c.active == r
+	if start {
+		r.syncing, r.held, r.heldBytes, r.overflow = l, nil, 0, false
+	}
+	c.mu.Unlock()
+	if start {
+		go c.resync(r, l)
+	}
+	return err
+}
+
+// resync syncs again on the live link l (its sync was marked running by
+// liveFull), reporting login steps 7 and 8 as a sync after a login does,
+// then sends what waits in the outbox.
+func (c *Client) resync(r *run, l *link) {
+	defer func() {
+		if p := recover(); p != nil { // a panic here must not kill the runtime
+			c.logf("resync: internal error: " + panicText(p))
+			l.close(Errf(proto.CodeServer, "internal error"))
+		}
+	}()
+	c.step(StepSyncing)
+	if err := c.syncStored(r, l); err != nil {
+		return
+	}
+	c.step(StepSynced)
+	c.drainOutbox(r)
 }
 
 // Backoff returns the wait before reconnect attempt n (0-based): NIM's 1.6 s,
@@ -416,9 +553,10 @@ func (c *Client) connect(r *run) (*link, error) {
 	return l, nil
 }
 
-// afterLogin reports the other clients, syncs and starts the heartbeat. It
-// returns the sync's error, after closing l (the loop reconnects and syncs
-// again), or ending the run when the cache was closed under it.
+// afterLogin reports the other clients, syncs (syncStored: a full cache
+// keeps the sync retrying on l) and starts the heartbeat. It returns the
+// sync's error, after closing l (the loop reconnects and syncs again), or
+// ending the run when the cache was closed under it.
 func (c *Client) afterLogin(r *run, l *link) error {
 	c.mu.Lock()
 	others := r.clients
@@ -427,27 +565,7 @@ func (c *Client) afterLogin(r *run, l *link) error {
 		c.emitAccount(AccountEvent{EventType: "multiLoginClientsChanged", Type: 1, Clients: clientViews(others)})
 	}
 	c.step(StepSyncing)
-	for {
-		err := c.sync(r, l)
-		if err == nil && c.releaseHeld(r, l) {
-			break
-		}
-		if err == nil {
-			continue // the pushes held during the sync passed their cap and were dropped: sync again
-		}
-		if r.ctx.Err() == nil && AsError(err).Code != proto.CodeNetwork {
-			c.logf("sync failed, reconnecting: " + err.Error())
-		}
-		c.mu.Lock()
-		if r.link == l {
-			r.link = nil // pushes still arriving on l are dropped: the next sync brings them
-		}
-		if r.syncing == l {
-			r.syncing, r.held, r.heldBytes, r.overflow = nil, nil, 0, false
-		}
-		c.mu.Unlock()
-		c.cacheFailed(r, err)
-		l.close(err) // reconnect and sync again
+	if err := c.syncStored(r, l); err != nil {
 		return err
 	}
 	c.step(StepSynced)

@@ -135,13 +135,21 @@ func TestClosedCacheEndsTheRun(t *testing.T) {
 	if dials, _, _ := a.net.count(""); dials != 1 {
 		t.Fatalf("%d dials, want 1 (no reconnect)", dials)
 	}
-	if _, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "x"}); core.AsError(err).Code != proto.CodeNetwork {
-		t.Fatalf("send after the cache closed: %v, want 415 not logged in", err)
+	// Every call after it says why and what to do.
+	if _, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "x"}); core.AsError(err).Code != proto.CodeNetwork ||
+		!strings.Contains(err.Error(), "not logged in") || !strings.Contains(err.Error(), "reload the page") {
+		t.Fatalf("send after the cache closed: %v, want 415 not logged in: … reload the page", err)
+	}
+	if _, err := a.c.AllRecentSessions(context.Background()); err == nil || !strings.Contains(err.Error(), "local cache was closed") {
+		t.Fatalf("allRecentSessions after the cache closed: %v, want 415 saying the local cache was closed", err)
 	}
 
 	// A reconnect's sync meets it: the same, and no reconnect loop.
 	breakCache(nil)
 	a.login("alice")
+	if _, err := a.c.AllRecentSessions(context.Background()); err != nil {
+		t.Fatalf("allRecentSessions after a new login: %v", err)
+	}
 	breakCache(closed)
 	a.net.cut()
 	a.waitFor("a second autoLoginFailed", func() bool { return a.count(failed) == 2 })

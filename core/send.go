@@ -281,7 +281,11 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 		}
 	}
 	if fl == nil {
-		c.commitWill(r, t, will)
+		if err := c.commitWill(r, t, will); err != nil {
+			// Not in the outbox: it fails now (it would wait for nothing).
+			out := c.finish(r, j, proto.SendResp{}, err, false)
+			return &out.view, out.err
+		}
 		c.keepFiles(ctx, r, j)
 		if l != nil {
 			go c.drainOutbox(r)
@@ -296,14 +300,18 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 	return &out.view, out.err
 }
 
-// commitWill writes the staged "sending" message of t; should the write
-// fail, the message's outcome is written later, and the page hears
-// willSendMessage anyway.
-func (c *Client) commitWill(r *run, t *tx, will Event) {
-	if err := c.cacheFailed(r, t.commit(r.ctx)); err != nil {
+// commitWill writes the staged "sending" message of t. Should the write
+// fail (the cache is full, ErrCacheFull, or closed), the page hears
+// willSendMessage anyway and the error is returned: the caller fails the
+// message without sending it, so that nothing the cache could not record
+// reaches the peer.
+func (c *Client) commitWill(r *run, t *tx, will Event) error {
+	err := c.cacheFailed(r, t.commit(r.ctx))
+	if err != nil {
 		c.logf("cannot cache the message being sent: " + err.Error())
 		c.emit(will)
 	}
+	return err
 }
 
 // await waits for the outcome of a message waiting in the outbox.
@@ -321,9 +329,8 @@ func (c *Client) await(ctx context.Context, r *run, v MessageView, wait chan res
 // attempt sends j's message once over l (nil: offline, it fails with 415):
 // it keeps and uploads its files if it has any not uploaded yet, then
 // sends it. will, when not nil, is the uncommitted tx caching it as
-// sending: committed first, or, for a message without upload, while the
-// send is on its way (the two waits overlap; should the page die before
-// the write lands, the sync brings the message back). fl is the message's
+// sending: committed first; when that write fails (a full cache) the
+// message fails with its error and is not sent. fl is the message's
 // flight, claimed by the caller and released here.
 func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *flight, will *tx, willEv Event) (out outcome) {
 	ss := r.send
@@ -358,11 +365,13 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 		}()
 	}
 	upload := isAttachment(j.m.Type) && !uploaded(j.m)
+	if will != nil {
+		if err := c.commitWill(r, will, willEv); err != nil {
+			return c.finish(r, j, proto.SendResp{}, err, false)
+		}
+	}
 	if l != nil && !upload {
 		send()
-	}
-	if will != nil {
-		c.commitWill(r, will, willEv)
 	}
 	var err error
 	switch {

@@ -15,7 +15,7 @@ func (c *Client) AllRecentSessions(ctx context.Context) ([]RecentSessionView, er
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active == nil {
-		return nil, errNotLoggedIn
+		return nil, c.notLoggedIn()
 	}
 	list := make([]*Session, 0, len(c.active.st.sessions.byKey))
 	for _, s := range c.active.st.sessions.byKey {
@@ -41,7 +41,7 @@ func (c *Client) AllUnreadCount(ctx context.Context) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active == nil {
-		return 0, errNotLoggedIn
+		return 0, c.notLoggedIn()
 	}
 	return c.active.st.sessions.totalUnread(), nil
 }
@@ -261,9 +261,10 @@ func (c *Client) MessagesInSession(ctx context.Context, p MessagesParams) ([]Mes
 			peerRead = s.PeerReadSeq
 		}
 	}
+	notIn := c.notLoggedIn()
 	c.mu.Unlock()
 	if r == nil {
-		return nil, errNotLoggedIn
+		return nil, notIn
 	}
 	q := Query{SK: sk, Limit: limit, Newer: p.Newer}
 	if p.MessageID != "" {

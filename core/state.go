@@ -123,6 +123,20 @@ func (c *Client) change(r *run, fn func(t *tx)) error {
 	return t.commit(r.ctx)
 }
 
+// removes reports whether b takes data out of the cache (a delete: it may
+// have freed space).
+func removes(b *Batch) bool {
+	if b.ClearAll || len(b.ClearSessions) > 0 || len(b.DeleteMessages) > 0 || len(b.DeleteSessions) > 0 {
+		return true
+	}
+	for i := range b.Messages {
+		if b.Messages[i].Deleted {
+			return true
+		}
+	}
+	return false
+}
+
 // abort ends t without writing anything.
 func (t *tx) abort() {
 	if !t.done {
@@ -230,6 +244,9 @@ func (t *tx) commit(ctx context.Context) error {
 		if err := r.cache.Apply(ctx, &b); err != nil {
 			t.abort()
 			return wrap("cannot write the local cache", err)
+		}
+		if removes(&b) {
+			r.spaceFreed() // a sync waiting for space tries again
 		}
 	}
 	c.mu.Lock()

@@ -244,7 +244,7 @@ func (c *Client) fillGaps(r *run, cursors []proto.Cursor) {
 	if l == nil || len(todo) == 0 {
 		return
 	}
-	if err := c.cacheFailed(r, c.pull(r, l, todo, nil, true)); err != nil && r.ctx.Err() == nil && !isNetwork(err) {
+	if err := c.liveFull(r, c.cacheFailed(r, c.pull(r, l, todo, nil, true))); err != nil && r.ctx.Err() == nil && !isNetwork(err) {
 		c.logf("cannot fill a gap: " + err.Error())
 	}
 }
@@ -332,7 +332,7 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 			c.logf("bad msg push: " + err.Error())
 			return
 		}
-		err := c.cacheFailed(r, c.change(r, func(t *tx) { t.ingest([]proto.Msg{m}, true) }))
+		err := c.liveFull(r, c.cacheFailed(r, c.change(r, func(t *tx) { t.ingest([]proto.Msg{m}, true) })))
 		if err != nil && err != errLoggedOut {
 			c.logf("cannot apply a pushed message: " + err.Error())
 		}
@@ -342,13 +342,13 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 			c.logf("bad change push: " + err.Error())
 			return
 		}
-		err := c.cacheFailed(r, c.change(r, func(t *tx) {
+		err := c.liveFull(r, c.cacheFailed(r, c.change(r, func(t *tx) {
 			t.applyChange(ch)
 			if m := t.getMeta(); ch.Ver == m.Ver+1 {
 				m.Ver = ch.Ver
 				t.setMeta(m)
 			}
-		}))
+		})))
 		if err != nil && err != errLoggedOut {
 			c.logf("cannot apply pushed change " + itoa64(ch.Ver) + " (" + ch.Kind + "): " + err.Error())
 		}

@@ -5,10 +5,12 @@ package idbstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"syscall/js"
+	"time"
 	"unicode/utf16"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -154,6 +156,24 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	if b.Meta != nil {
 		names = append(names, storeMeta)
 	}
+	err = c.write(ctx, b, doc, names)
+	if err != nil && c.quotaSeen.Load() && isName(err, "InvalidStateError") {
+		// Firefox throws InvalidStateError ("a mutation operation was
+		// attempted on a database that did not allow mutations") from the
+		// puts of the next transaction of a connection after one aborted
+		// for quota; the transaction after that (once that one ended) is
+		// accepted, and meets the quota again if there is still no space.
+		if err = c.write(ctx, b, doc, names); err != nil && isName(err, "InvalidStateError") {
+			err = fmt.Errorf("%w (writes refused after a quota failure: %w)", ErrQuota, err)
+		}
+	}
+	c.quotaSeen.Store(err != nil && (errors.Is(err, ErrQuota) || isQuota(err)))
+	return err
+}
+
+// write is one attempt of Apply: one readwrite transaction on the stores
+// names; on success b is filled with what was stored.
+func (c *cache) write(ctx context.Context, b *core.Batch, doc js.Value, names []string) error {
 	tx, err := c.transaction(idb.TransactionReadWrite, names...)
 	if err != nil {
 		return err
@@ -165,17 +185,40 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		defer guard(&err, "write")
 		return c.apply(ctx, tx, b, doc, &st)
 	}(); err != nil {
-		abort(tx)
+		if abort(tx) {
+			// Until it ended: the next transaction must not start while
+			// this one still aborts (see Apply's retry).
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			tx.Await(wctx)
+			cancel()
+		}
 		return err
 	}
 	if err := tx.Await(ctx); err != nil {
 		if ctx.Err() != nil {
 			abort(tx)
 		}
+		// An abort reports the first failed request's error (an
+		// AbortError of a request cut short); the transaction's own error
+		// tells a refused commit (Chromium checks the quota there).
+		if terr := txError(tx); terr != nil && !isQuota(err) && isQuota(terr) {
+			err = fmt.Errorf("%w (%w)", terr, err)
+		}
 		return err
 	}
 	st.fill(b)
 	return nil
+}
+
+// txError is the error of a transaction that aborted, nil when it has
+// none (or when it cannot be read).
+func txError(tx *idb.Transaction) (err error) {
+	defer func() {
+		if recover() != nil {
+			err = nil
+		}
+	}()
+	return tx.Err()
 }
 
 // apply issues the batch's requests on tx and commits it; st receives what

@@ -36,6 +36,14 @@
 // the database, so that tab is never blocked by this one; its methods then
 // fail with errors wrapping core.ErrCacheClosed.
 //
+// A write the browser refuses because the site's storage is full (a
+// QuotaExceededError, from a request or as the aborted transaction's own
+// error) fails with ErrQuota, which wraps core.ErrCacheFull; the
+// transaction aborted, so nothing of the batch was written. Firefox then
+// refuses the puts of the connection's next transaction with an
+// InvalidStateError; Apply waits for that transaction to end and tries once
+// more.
+//
 // The implementation is only built for GOOS=js GOARCH=wasm; its tests run in
 // headless Chromium through tools/wasmbrowser.
 package idbstore

@@ -48,7 +48,41 @@ var (
 	// the database (another tab running an older SDK that does not close on
 	// versionchange) kept the request blocked for longer than blockedWait.
 	ErrBlocked = errors.New("idbstore: blocked by another tab that keeps the database open; close or reload the other tabs of this site")
+	// ErrQuota is returned, wrapped with the browser's own error, when the
+	// browser refused a write because this site's storage is full: a
+	// request's or the transaction's error (also the error an aborted
+	// transaction carries) is a DOMException named "QuotaExceededError", as
+	// Chromium, Firefox and WebKit name it. The transaction aborted, so
+	// nothing of the batch was written. It wraps core.ErrCacheFull: core
+	// answers the call 500, keeps its sync cursors and retries.
+	ErrQuota = fmt.Errorf("idbstore: %w: the browser's storage for this site is full (its quota is used up); "+
+		"deleting messages (deleteAllMessages, deleteAllmessagesInSession) or clearing other data of this site frees it", core.ErrCacheFull)
 )
+
+// quotaName is the DOMException name of a write refused for lack of space.
+const quotaName = "QuotaExceededError"
+
+// isQuota reports whether err is, or wraps, a QuotaExceededError.
+func isQuota(err error) bool { return isName(err, quotaName) }
+
+// isName reports whether err is, or wraps, a DOMException named name: one
+// idb parsed, or a JS error value (a raw request's or transaction's error,
+// or a JS exception syscall/js panicked with).
+func isName(err error, name string) (is bool) {
+	if errors.Is(err, idb.NewDOMException(name)) {
+		return true
+	}
+	var je js.Error
+	if errors.As(err, &je) {
+		defer func() {
+			if recover() != nil { // a value without properties
+				is = false
+			}
+		}()
+		return je.Value.Type() == js.TypeObject && je.Value.Get("name").String() == name
+	}
+	return false
+}
 
 // blockedWait is how long Open and Delete wait once the browser reported
 // the request blocked. The request itself stays queued in the browser: if it

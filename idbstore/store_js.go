@@ -6,7 +6,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -31,6 +33,8 @@ type cache struct {
 	funcs  []js.Func // the connection's event handlers
 
 	written sessionMemo
+	// quotaSeen: the last Apply failed for quota (see Apply's retry).
+	quotaSeen atomic.Bool
 }
 
 // newCache wraps an open connection. idb closes a connection by itself on
@@ -123,25 +127,42 @@ func (c *cache) rawTransaction(mode string, stores ...string) (js.Value, error) 
 	return c.raw.Call("transaction", names, mode), nil
 }
 
-// abort aborts an idb transaction that may have finished already.
-func abort(tx *idb.Transaction) {
-	defer func() { recover() }()
-	_ = tx.Abort() // an error means it finished: nothing to undo
+// abort aborts an idb transaction that may have finished already. It
+// reports whether it did abort it (its abort event is then to come).
+func abort(tx *idb.Transaction) (aborted bool) {
+	defer func() {
+		if recover() != nil {
+			aborted = false
+		}
+	}()
+	return tx.Abort() == nil // an error means it finished: nothing to undo
 }
 
 // guard turns a panic (syscall/js panics with js.Error on a JS exception)
-// into an error and prefixes errors with the operation.
+// into an error and prefixes errors with the operation; a write the
+// browser refused for lack of space becomes ErrQuota (with the operation
+// and the browser's error).
 func guard(err *error, op string) {
+	panicked := false
 	if r := recover(); r != nil {
+		panicked = true
 		switch v := r.(type) {
 		case error:
 			*err = fmt.Errorf("idbstore: %s: panic: %w", op, v)
 		default:
 			*err = fmt.Errorf("idbstore: %s: panic: %v", op, v)
 		}
-		return
 	}
-	if *err != nil && !errors.Is(*err, ErrClosed) && !errors.Is(*err, ErrBlocked) {
+	switch {
+	case *err == nil || errors.Is(*err, ErrQuota):
+	case isQuota(*err):
+		name := "" // syscall/js's text of a JS error leaves its name out
+		if !strings.Contains((*err).Error(), quotaName) {
+			name = quotaName + ": "
+		}
+		*err = fmt.Errorf("%w (%s: %s%w)", ErrQuota, op, name, *err)
+	case panicked || errors.Is(*err, ErrClosed) || errors.Is(*err, ErrBlocked):
+	default:
 		*err = fmt.Errorf("idbstore: %s: %w", op, *err)
 	}
 }

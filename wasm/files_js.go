@@ -454,9 +454,25 @@ func isHTTP(u string) bool {
 	return strings.HasPrefix(l, "http:") || strings.HasPrefix(l, "https:") || strings.HasPrefix(l, "/")
 }
 
+// keepErr is the error of a failed call of the kept-file store: 500, and
+// when the browser refused it because the site's storage is full (the
+// loader rejects with a QuotaExceededError saying so) also
+// core.ErrCacheFull.
 func keepErr(err error) error {
+	var je *jsError
+	if errors.As(err, &je) && je.name == "QuotaExceededError" {
+		return &storeFull{"the local file store failed: " + err.Error()}
+	}
 	return core.Errf(proto.CodeServer, "the local file store failed: "+err.Error())
 }
+
+// storeFull is a kept-file store failure for lack of space: the page sees
+// it as a 500 with its text (core.AsError); errors.Is(err,
+// core.ErrCacheFull) holds.
+type storeFull struct{ msg string }
+
+func (e *storeFull) Error() string { return e.msg }
+func (e *storeFull) Unwrap() error { return core.ErrCacheFull }
 
 // Keep implements core.Files.
 func (f *browserFiles) Keep(ctx context.Context, path, key string) error {

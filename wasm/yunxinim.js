@@ -437,15 +437,38 @@
     return dbp;
   }
   // store runs fn(objectStore) in one transaction; the answer is the result
-  // of the request fn returns, once the transaction completed.
+  // of the request fn returns, once the transaction completed. A failure
+  // rejects with the failed request's error (an error event comes before
+  // the transaction has one), else the transaction's (Chromium refuses a
+  // write for quota when it commits), through storeError.
   function store(mode, fn) {
     return db().then(function (d) {
       return new Promise(function (res, rej) {
-        var tx = d.transaction('files', mode), r = fn(tx.objectStore('files'));
+        var tx = d.transaction('files', mode), r;
+        try { r = fn(tx.objectStore('files')); } catch (e) { try { tx.abort(); } catch (_) {} rej(storeError(e)); return; }
         tx.oncomplete = function () { res(r ? r.result : undefined); };
-        tx.onerror = tx.onabort = function () { rej(tx.error || new Error('the file store transaction failed')); };
+        tx.onerror = function (ev) { rej(storeError(ev && ev.target && ev.target.error, tx.error)); };
+        tx.onabort = function () { rej(storeError(tx.error)); };
       });
     });
+  }
+  // storeError is the error a file-store transaction rejects with: a full
+  // site's storage (a QuotaExceededError, from the request or the
+  // transaction) as an Error named QuotaExceededError that says so and what
+  // frees it, else the browser's error.
+  function storeError() {
+    var e = null;
+    for (var i = 0; i < arguments.length; i++) {
+      var a = arguments[i];
+      if (a && a.name === 'QuotaExceededError') {
+        var q = new Error("the browser's storage for this site is full: the file cannot be kept (" + (a.message || a.name) +
+          '); deleting messages (deleteAllMessages, deleteAllmessagesInSession) or clearing other data of this site frees it');
+        q.name = 'QuotaExceededError';
+        return q;
+      }
+      e = e || a;
+    }
+    return e || new Error('the file store transaction failed');
   }
 
   // forget revokes the object URL of kept file k and forgets it.

@@ -193,17 +193,17 @@ func containsLine(lines []string, prefix string) bool {
 
 // The IndexedDB helpers: a "kv" store in database "bidi".
 const (
-	idbOpen = `new Promise((res, rej) => {
+	bidiIDBOpen = `new Promise((res, rej) => {
 		const r = indexedDB.open("bidi", 1);
 		r.onupgradeneeded = () => r.result.createObjectStore("kv");
 		r.onsuccess = () => res(r.result);
 		r.onerror = () => rej(r.error);
 	})`
-	idbPut = `(async () => { const db = await ` + idbOpen + `;
+	bidiIDBPut = `(async () => { const db = await ` + bidiIDBOpen + `;
 		await new Promise((res, rej) => { const tx = db.transaction("kv", "readwrite");
 			tx.objectStore("kv").put(%q, "k"); tx.oncomplete = res; tx.onerror = () => rej(tx.error); });
 		db.close(); return true; })()`
-	idbGet = `(async () => { const db = await ` + idbOpen + `;
+	bidiIDBGet = `(async () => { const db = await ` + bidiIDBOpen + `;
 		const v = await new Promise((res, rej) => { const r = db.transaction("kv").objectStore("kv").get("k");
 			r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
 		db.close(); return v === undefined ? "(none)" : v; })()`
@@ -219,12 +219,12 @@ func TestBiDiIndexedDBReloadTabsRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got string
-	evalInto(t, ctx, tab, idbGet, &got)
+	evalInto(t, ctx, tab, bidiIDBGet, &got)
 	if got != "(none)" {
 		t.Fatalf("fresh profile has %q", got)
 	}
 	var ok bool
-	evalInto(t, ctx, tab, fmt.Sprintf(idbPut, "kept"), &ok)
+	evalInto(t, ctx, tab, fmt.Sprintf(bidiIDBPut, "kept"), &ok)
 
 	// A reload keeps it (and the page's globals are new).
 	if _, err := tab.Eval(ctx, "window.marker = 1"); err != nil {
@@ -238,7 +238,7 @@ func TestBiDiIndexedDBReloadTabsRestart(t *testing.T) {
 	if marker != nil {
 		t.Fatalf("Reload did not reload: window.marker = %v", marker)
 	}
-	evalInto(t, ctx, tab, idbGet, &got)
+	evalInto(t, ctx, tab, bidiIDBGet, &got)
 	if got != "kept" {
 		t.Fatalf("after Reload: %q", got)
 	}
@@ -256,12 +256,12 @@ func TestBiDiIndexedDBReloadTabsRestart(t *testing.T) {
 	if err := tab2.Navigate(ctx, srv.URL); err != nil {
 		t.Fatal(err)
 	}
-	evalInto(t, ctx, tab2, idbGet, &got)
+	evalInto(t, ctx, tab2, bidiIDBGet, &got)
 	if got != "kept" {
 		t.Fatalf("in a new tab: %q", got)
 	}
-	evalInto(t, ctx, tab2, fmt.Sprintf(idbPut, "from tab 2"), &ok)
-	evalInto(t, ctx, tab, idbGet, &got)
+	evalInto(t, ctx, tab2, fmt.Sprintf(bidiIDBPut, "from tab 2"), &ok)
+	evalInto(t, ctx, tab, bidiIDBGet, &got)
 	if got != "from tab 2" {
 		t.Fatalf("first tab reads %q after tab 2's put", got)
 	}
@@ -284,7 +284,7 @@ func TestBiDiIndexedDBReloadTabsRestart(t *testing.T) {
 	if err := tab.Navigate(ctx, srv.URL); err != nil {
 		t.Fatal(err)
 	}
-	evalInto(t, ctx, tab, idbGet, &got)
+	evalInto(t, ctx, tab, bidiIDBGet, &got)
 	if got != "from tab 2" {
 		t.Fatalf("after a restart on the same profile: %q", got)
 	}
@@ -376,7 +376,7 @@ func TestBiDiInput(t *testing.T) {
 }
 
 // quotaPut stores a Blob of n MiB and answers "ok" or the error's name.
-const quotaPut = `(async () => { const db = await ` + idbOpen + `;
+const quotaPut = `(async () => { const db = await ` + bidiIDBOpen + `;
 	const blob = new Blob([new Uint8Array(%d * 1024 * 1024)]);
 	try {
 		await new Promise((res, rej) => { const tx = db.transaction("kv", "readwrite");

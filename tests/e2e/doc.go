@@ -66,6 +66,10 @@
 //   - persistence_test.go: TestReloadPersistence (offline-first cache after a
 //     reload, also with the server down; autoLogin retries until it is back).
 //   - resilience_test.go: TestServerRestart (SIGTERM, reconnect, kill -9).
+//   - storage_test.go: TestStorageQuota (Firefox only, with a 5 MB storage
+//     limit by pref; skipped elsewhere: the page fills its quota, the SDK
+//     reports localCacheFull and a send answers err 500, without
+//     reconnecting; the page frees its data and what waited arrives, once).
 //   - multidevice_test.go: TestMultiDevice (one account in two profiles;
 //     multiLoginClientsChanged; kickOtherClient), TestTwoTabs (two tabs of
 //     one profile share one IndexedDB without duplicates),
