@@ -471,6 +471,31 @@
     return e || new Error('the file store transaction failed');
   }
 
+  // tabsStore is store for the tabs' own small database ("yunxinIM-tabs",
+  // object store "unbinds": the unbind count by lock name, see Tabs).
+  var tabsDB = null;
+  function tabsStore(mode, fn) {
+    if (!tabsDB) {
+      tabsDB = new Promise(function (res, rej) {
+        var q = indexedDB.open('yunxinIM-tabs', 1);
+        q.onupgradeneeded = function () { q.result.createObjectStore('unbinds'); };
+        q.onsuccess = function () {
+          var d = q.result;
+          d.onversionchange = function () { d.close(); tabsDB = null; };
+          res(d);
+        };
+        q.onerror = function () { tabsDB = null; rej(q.error || new Error('cannot open the tabs store')); };
+      });
+    }
+    return tabsDB.then(function (d) {
+      return new Promise(function (res, rej) {
+        var tx = d.transaction('unbinds', mode), r = fn(tx.objectStore('unbinds'));
+        tx.oncomplete = function () { res(r ? r.result : undefined); };
+        tx.onerror = tx.onabort = function () { rej(tx.error || new Error('the tabs store transaction failed')); };
+      });
+    });
+  }
+
   // forget revokes the object URL of kept file k and forgets it.
   function forget(k) {
     var u = kept[k];
@@ -784,7 +809,7 @@
       t.account = account;
       t.lockName = 'yunxinIM ' + key;
       t.binding = { name: name, json: json };
-      t.unbinds = unbindCount();
+      t.unbinds = unbindCount(); // a Promise: the baseline
       var got = false;
       navigator.locks.request(t.lockName, { ifAvailable: true }, function (lock) {
         if (dead) { // Go stopped meanwhile: this tab neither leads nor follows
@@ -941,7 +966,7 @@
     // unbindAll ends the account's binding in every tab (the leader's engine
     // is logged out already).
     function unbindAll(reason) {
-      bumpUnbindCount();
+      t.bumping = bumpUnbindCount();
       // Tabs still waiting for the binding call hear why before "unbound".
       var w = t.bindWaiters; t.bindWaiters = [];
       w.forEach(function (d) { d({ status: false }, { code: 415, msg: 'not logged in: ' + reason }); });
@@ -949,17 +974,27 @@
       unbind();
     }
 
-    // unbindCount is the number of unbinds of the bound account in this
-    // profile (localStorage, '' where there is none). The leader counts one
-    // up before it releases the lock; a follower that gets the lock with
-    // another count than when it joined knows the account was logged out
-    // meanwhile (its "unbound" not handled yet: a frozen or busy tab) and
-    // does not log it in again.
+    // unbindCount resolves to the number of unbinds of the bound account in
+    // this profile ('' when it cannot be read). The leader counts one up
+    // before it releases the lock; a follower that gets the lock with another
+    // count than when it joined knows the account was logged out meanwhile
+    // (its "unbound" not handled yet: a frozen or busy tab) and does not log
+    // it in again. The count is kept in IndexedDB, not localStorage: an
+    // IndexedDB write that completed is seen by every transaction that starts
+    // after it, in every tab (Firefox's localStorage is not synchronized
+    // between its content processes that way: a follower could get the lock
+    // before it sees the count).
     function unbindCount() {
-      try { return global.localStorage.getItem(t.lockName + ' unbinds') || '0'; } catch (e) { return ''; }
+      var k = t.lockName;
+      return tabsStore('readonly', function (s) { return s.get(k); })
+        .then(function (v) { return String(v || 0); }, function () { return ''; });
     }
     function bumpUnbindCount() {
-      try { global.localStorage.setItem(t.lockName + ' unbinds', String((+unbindCount() || 0) + 1)); } catch (e) { /* no localStorage: see unbind */ }
+      var k = t.lockName;
+      return tabsStore('readwrite', function (s) {
+        var r = s.get(k);
+        r.onsuccess = function () { s.put((r.result || 0) + 1, k); };
+      }).catch(function (e) { console.warn('yunxinIM: cannot record the logout for the other tabs: ' + errMsg(e)); });
     }
 
     // ---- follower
@@ -979,8 +1014,12 @@
       navigator.locks.request(t.lockName, { signal: ac.signal }, function () {
         if (t.abort !== ac || t.role !== 'follower') return; // unbound meanwhile: release at once
         t.abort = null;
-        if (t.unbinds !== unbindCount()) { unbind(); return; } // logged out: its "unbound" is still on the way
-        return new Promise(function (res) { t.release = res; takeover(); });
+        var joined = t.unbinds;
+        return Promise.all([joined, unbindCount()]).then(function (n) {
+          if (t.role !== 'follower' || t.unbinds !== joined) return; // unbound meanwhile
+          if (n[0] !== n[1]) { unbind(); return; } // logged out: its "unbound" is still on the way
+          return new Promise(function (res) { t.release = res; takeover(); });
+        });
       }).catch(function () {}); // aborted
       flushWaiting();
     }
@@ -1189,8 +1228,8 @@
 
     // unbind makes this tab idle and releases the lock (the unbind count
     // keeps a follower that gets it from logging the account in again;
-    // without localStorage the lock stays held a moment so that waiting
-    // followers hear "unbound" and abort first). A follower's unanswered
+    // the lock is released only once that count is written, so that a
+    // follower that gets the lock sees it). A follower's unanswered
     // calls: when it leaves for another account (why), they answer 415;
     // else those the leader may have run (sent, not read-only) answer 415
     // "may have taken effect", and the others are routed again once idle
@@ -1204,7 +1243,8 @@
       if (t.abort) { t.abort.abort(); t.abort = null; }
       if (t.ch) { t.ch.onmessage = null; t.ch.close(); t.ch = null; }
       var rel = t.release; t.release = null;
-      if (rel) { if (wasLeader && !handover && unbindCount() === '') setTimeout(rel, 1000); else rel(); }
+      var bumping = t.bumping; t.bumping = null;
+      if (rel) { if (wasLeader && !handover && bumping) bumping.then(rel, rel); else rel(); }
       var calls = t.calls;
       t.calls = {};
       t.role = 'idle';

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -94,31 +96,26 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 	}()
 	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	var caps map[string]any
+	var driverBin string
+	var driverEnv []string
 	switch e {
 	case Chromium:
 		// Chromium is this process's child (so that it dies with it,
 		// Pdeathsig), not chromedriver's: chromedriver attaches to it.
-		dport, err := freePort()
-		if err != nil {
-			return nil, err
-		}
+		// Port 0: Chromium binds a free port itself and writes it into
+		// DevToolsActivePort in the profile (a port picked here could be
+		// taken by another browser or driver before Chromium binds it).
+		os.Remove(filepath.Join(b.profile, "DevToolsActivePort"))
 		args := append(append([]string(nil), chromiumFlags...), "--user-data-dir="+b.profile,
-			fmt.Sprintf("--remote-debugging-port=%d", dport), "about:blank")
+			"--remote-debugging-port=0", "about:blank")
 		b.browser, err = startProc(envOr("CHROMIUM", "/usr/bin/chromium"), args, nil, o.Log)
 		if err != nil {
 			return nil, err
 		}
-		b.driver, err = startProc(envOr("CHROMEDRIVER", "/usr/bin/chromedriver"),
-			[]string{fmt.Sprintf("--port=%d", port)}, nil, o.Log)
+		driverBin = envOr("CHROMEDRIVER", "/usr/bin/chromedriver")
+		dport, err := b.waitDevTools(ctx)
 		if err != nil {
-			return nil, err
-		}
-		if err := b.waitDevTools(ctx, dport); err != nil {
 			return nil, err
 		}
 		caps = map[string]any{"goog:chromeOptions": map[string]any{
@@ -129,11 +126,7 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 		if err != nil {
 			return nil, err
 		}
-		bin := envOr("WEBKITWEBDRIVER", "/usr/bin/WebKitWebDriver")
-		b.driver, err = startProc(bin, []string{fmt.Sprintf("--port=%d", port)}, []string{"DISPLAY=" + display}, o.Log)
-		if err != nil {
-			return nil, err
-		}
+		driverBin, driverEnv = envOr("WEBKITWEBDRIVER", "/usr/bin/WebKitWebDriver"), []string{"DISPLAY=" + display}
 		// MiniBrowser under automation keeps website data in memory: the
 		// profile directory only names the device (see KeepsProfile).
 		caps = map[string]any{"browserName": "MiniBrowser", "webkitgtk:browserOptions": map[string]any{
@@ -147,8 +140,8 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 	caps["timeouts"] = map[string]any{"script": scriptTimeout.Milliseconds(),
 		"pageLoad": pageLoadTimeout.Milliseconds(), "implicit": 0}
 
-	root := fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := b.waitReady(ctx, root); err != nil {
+	root, err := b.startDriver(ctx, driverBin, driverEnv, o.Log)
+	if err != nil {
 		return nil, err
 	}
 	var sess struct {
@@ -183,26 +176,62 @@ func startClassic(ctx context.Context, e Engine, o Options) (_ Browser, err erro
 	return b, nil
 }
 
-// waitDevTools waits until the Chromium started here serves its DevTools
-// HTTP endpoint on port.
-func (b *classicBrowser) waitDevTools(ctx context.Context, port int) error {
-	url := fmt.Sprintf("http://127.0.0.1:%d/json/version", port)
+// waitDevTools waits until the Chromium started here has written its
+// DevTools port into DevToolsActivePort (in its profile) and serves its
+// DevTools HTTP endpoint there, and returns the port.
+func (b *classicBrowser) waitDevTools(ctx context.Context) (int, error) {
+	var last error
 	for {
 		if b.browser.exited() {
-			return errors.New("webdriver: chromium exited at start")
+			return 0, errors.New("webdriver: chromium exited at start")
 		}
-		c, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := b.do(c, http.MethodGet, url, nil, nil)
-		cancel()
+		port := 0
+		raw, err := os.ReadFile(filepath.Join(b.profile, "DevToolsActivePort"))
 		if err == nil {
-			return nil
+			line, _, _ := strings.Cut(string(raw), "\n")
+			port, err = strconv.Atoi(strings.TrimSpace(line))
 		}
+		if err == nil && port > 0 {
+			c, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err = b.do(c, http.MethodGet, fmt.Sprintf("http://127.0.0.1:%d/json/version", port), nil, nil)
+			cancel()
+			if err == nil {
+				return port, nil
+			}
+		}
+		last = err
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("webdriver: waiting for chromium's DevTools: %w (last: %v)", ctx.Err(), err)
+			return 0, fmt.Errorf("webdriver: waiting for chromium's DevTools: %w (last: %v)", ctx.Err(), last)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// startDriver starts the WebDriver server bin on a free port and waits
+// until it is ready; it returns its root URL. The port is picked here and
+// could be taken by another process before the driver binds it: a driver
+// that exits at start is started again on another port (three tries).
+func (b *classicBrowser) startDriver(ctx context.Context, bin string, env []string, log func(string, ...any)) (string, error) {
+	var last error
+	for try := 0; try < 3; try++ {
+		port, err := freePort()
+		if err != nil {
+			return "", err
+		}
+		b.driver, err = startProc(bin, []string{fmt.Sprintf("--port=%d", port)}, env, log)
+		if err != nil {
+			return "", err
+		}
+		root := fmt.Sprintf("http://127.0.0.1:%d", port)
+		if last = b.waitReady(ctx, root); last == nil {
+			return root, nil
+		}
+		if !b.driver.exited() || ctx.Err() != nil {
+			return "", last
+		}
+	}
+	return "", last
 }
 
 // waitReady polls the driver's /status until it says ready.
