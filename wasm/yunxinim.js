@@ -472,27 +472,22 @@
   }
 
   // tabsStore is store for the tabs' own small database ("yunxinIM-tabs",
-  // object store "unbinds": the unbind count by lock name, see Tabs).
-  var tabsDB = null;
+  // object store "unbinds": the unbind count by lock name, see Tabs). It is
+  // used at a login, a takeover and a logout only, so it opens the database
+  // for each use and closes it after (a logged-out page holds no IndexedDB
+  // connection, and another tab's upgrade or delete is never blocked by it).
   function tabsStore(mode, fn) {
-    if (!tabsDB) {
-      tabsDB = new Promise(function (res, rej) {
-        var q = indexedDB.open('yunxinIM-tabs', 1);
-        q.onupgradeneeded = function () { q.result.createObjectStore('unbinds'); };
-        q.onsuccess = function () {
-          var d = q.result;
-          d.onversionchange = function () { d.close(); tabsDB = null; };
-          res(d);
-        };
-        q.onerror = function () { tabsDB = null; rej(q.error || new Error('cannot open the tabs store')); };
-      });
-    }
-    return tabsDB.then(function (d) {
-      return new Promise(function (res, rej) {
-        var tx = d.transaction('unbinds', mode), r = fn(tx.objectStore('unbinds'));
-        tx.oncomplete = function () { res(r ? r.result : undefined); };
-        tx.onerror = tx.onabort = function () { rej(tx.error || new Error('the tabs store transaction failed')); };
-      });
+    return new Promise(function (res, rej) {
+      var q = indexedDB.open('yunxinIM-tabs', 1);
+      q.onupgradeneeded = function () { q.result.createObjectStore('unbinds'); };
+      q.onerror = function () { rej(q.error || new Error('cannot open the tabs store')); };
+      q.onsuccess = function () {
+        var d = q.result, tx;
+        try { tx = d.transaction('unbinds', mode); } catch (e) { d.close(); return rej(e); }
+        var r = fn(tx.objectStore('unbinds'));
+        tx.oncomplete = function () { d.close(); res(r ? r.result : undefined); };
+        tx.onerror = tx.onabort = function () { d.close(); rej(tx.error || new Error('the tabs store transaction failed')); };
+      };
     });
   }
 
