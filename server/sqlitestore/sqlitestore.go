@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path/filepath"
+	"sync"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -40,15 +41,22 @@ const FileName = "yunxin.db"
 
 // Store is a store.Store backed by SQLite.
 type Store struct {
-	w *sql.DB // one connection, BEGIN IMMEDIATE: all writes
-	r *sql.DB // read-only connections: all reads outside a write
-	q queries // the hot write statements, prepared on w
+	w   *sql.DB // one connection, BEGIN IMMEDIATE, synchronous=FULL: all writes
+	r   *sql.DB // read-only connections: all reads outside a write
+	ck  *sql.DB // one connection: the background WAL checkpoints
+	q   queries // the hot write statements, prepared on w
+	wr  writer  // the group commit of sends
+	log *slog.Logger
+
+	ckStop, ckDone chan struct{} // stop the checkpointer; closed when it ended
+	ckOnce         sync.Once     // closes ckStop
 }
 
 // queries are the statements run by every Send or appended change,
 // prepared once: parsing them each time would cost a third of a Send.
 type queries struct {
 	findMsg, nextStamp, upsertConv, insertMsg, addMember, addMembers, nextVer, putChange *sql.Stmt
+	savepoint, rollbackTo, release                                                       *sql.Stmt // one send of a batch
 }
 
 // prepare prepares the statements of q on w.
@@ -65,6 +73,9 @@ func (q *queries) prepare(ctx context.Context, w *sql.DB) error {
 		{&q.addMembers, addMembersSQL},
 		{&q.nextVer, nextVerSQL},
 		{&q.putChange, putChangeSQL},
+		{&q.savepoint, "SAVEPOINT send"},
+		{&q.rollbackTo, "ROLLBACK TO send"},
+		{&q.release, "RELEASE send"},
 	} {
 		stmt, err := w.PrepareContext(ctx, st.query)
 		if err != nil {
@@ -94,10 +105,11 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
 	base := "file:" + path + "?" + q.Encode()
 
-	w, err := sql.Open("sqlite", base+"&_txlock=immediate")
+	// The writer flushes the WAL at every commit (FULL) and never
+	// checkpoints itself: the checkpointer does, off the write lock.
+	w, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)&_pragma=wal_autocheckpoint(0)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -106,12 +118,12 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	s := &Store{w: w}
+	s := &Store{w: w, log: log}
 	if err := s.q.prepare(ctx, w); err != nil {
 		w.Close() // closes the statements too
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	r, err := sql.Open("sqlite", base+"&_pragma=synchronous(NORMAL)&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -123,6 +135,27 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s.r = r
+	// The checkpointer's connection fsyncs the database file after copying
+	// the WAL into it (FULL), so the WAL may then be reused.
+	ck, err := sql.Open("sqlite", base+"&_pragma=synchronous(FULL)")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	if err := ck.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		ck.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.ck = ck
+	s.wr.jobs = make(chan *job, maxBatch)
+	s.wr.done = make(chan struct{})
+	go s.runWriter()
+	s.ckStop, s.ckDone = make(chan struct{}), make(chan struct{})
+	go s.runCheckpointer(ck, path, s.ckStop, s.ckDone)
 	return s, nil
 }
 
@@ -160,8 +193,12 @@ func migrate(ctx context.Context, db *sql.DB, log *slog.Logger) error {
 }
 
 // Close closes the database.
+// Sends still queued are committed first.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	s.closeWriter()
+	s.ckOnce.Do(func() { close(s.ckStop) })
+	<-s.ckDone
+	return errors.Join(s.ck.Close(), s.r.Close(), s.w.Close())
 }
 
 // write runs fn in one write transaction. The single write connection
