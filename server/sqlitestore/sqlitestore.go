@@ -3,14 +3,30 @@
 // package store describes (tables users, messages, conversations, members,
 // changes, account_ver and counters).
 //
-// The database runs in WAL mode with synchronous=NORMAL: a committed
-// transaction survives a crash or kill -9 of the process (it is in the WAL,
-// which the OS holds), but the last transactions before a power loss or OS
-// crash may be lost. All writes go through one connection and start with
-// BEGIN IMMEDIATE, which serializes them in the process and between processes
-// (e.g. `yunxin-server user create` while a server runs; busy_timeout makes
-// the other process wait instead of failing). Reads go to a pool of read-only
-// connections and never wait for a write.
+// Durability: an acknowledged write is on disk. The database runs in WAL
+// mode and the write connection uses synchronous=FULL: every commit
+// returns only after the WAL has been flushed (fsync), so a committed
+// transaction survives a crash or kill -9 of the process and a power loss
+// or OS crash (as far as the disk honours its flushes).
+//
+// Group commit: sends (Send, SendTeam) are queued to one writer goroutine,
+// which runs as many as are waiting (up to 256) in one BEGIN IMMEDIATE
+// transaction, each under its own savepoint — a send that fails is rolled
+// back alone, the others of its batch go on —, and answers each only after
+// that transaction's COMMIT returned. The flush is shared by the batch: the
+// more sends arrive at once, the fewer flushes per send. Every other write
+// runs in a transaction of its own on the same single write connection, so
+// it serializes with the batches; BEGIN IMMEDIATE also serializes writes
+// between processes (e.g. `yunxin-server user create` while a server runs;
+// busy_timeout makes the other process wait instead of failing). Reads go
+// to a pool of read-only connections and never wait for a write.
+//
+// Checkpoints are off the write path: the write connection never
+// checkpoints (wal_autocheckpoint=0); a background goroutine on a
+// connection of its own runs a PASSIVE checkpoint every 250 ms (copying the
+// WAL into the database file and flushing it without holding the write
+// lock), and a TRUNCATE one once the WAL passes 64 MiB, at a quiet moment
+// (no commit for 200 ms) or, past 256 MiB, at once.
 //
 // The schema is versioned with goose: Open applies the SQL files of
 // migrations/sqlite that the database has not seen yet. A PostgreSQL store
