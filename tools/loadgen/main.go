@@ -11,7 +11,8 @@
 // the connections (open loop: a send goes out on time whether or not the
 // earlier ones were answered; the server's per-connection limit of 50
 // requests/s caps a step at 50 × conns). After a step it waits up to -drain
-// for outstanding acks and pushes.
+// for outstanding acks and pushes. It stops after a step that left more
+// than a tenth of its sends unacked (saturated).
 //
 // Per step it prints (and writes to -json):
 //
@@ -247,6 +248,11 @@ func run(cfg config) (bool, error) {
 			r.FileBytesMsg, r.WriteBytesMsg, r.LoadAvg)
 		if r.Dup > 0 {
 			res.Failed = append(res.Failed, fmt.Sprintf("step %d: %d messages pushed twice", rate, r.Dup))
+		}
+		if r.Unacked*10 > r.Sent {
+			// Saturated: the backlog would only spill into the next steps.
+			fmt.Printf("stopping: %d of %d sends unacked after the drain\n", r.Unacked, r.Sent)
+			break
 		}
 	}
 	res.Failed = append(res.Failed, checkAckedSeqs(clients)...)
