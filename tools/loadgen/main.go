@@ -21,7 +21,8 @@
 //   - ack p50/p99: send → the send's reply;
 //   - delivery p50/p99: send → the peer connection's msg push;
 //   - unacked (no reply by the end of the drain, or an error reply), lost
-//     (acked but never pushed to the peer), dup (pushed twice);
+//     (acked, not pushed to the peer by the end of the drain), dup (pushed
+//     twice);
 //   - disk bytes per acked message: the growth of yunxin.db + yunxin.db-wal
 //     over the step, and, when loadgen started the server, the bytes the
 //     server process wrote to storage (/proc/PID/io write_bytes) — the WAL
@@ -212,7 +213,7 @@ func run(cfg config) (bool, error) {
 	clients := make([]*client, cfg.conns)
 	var wg sync.WaitGroup
 	errs := make(chan error, cfg.conns)
-	sem := make(chan struct{}, 32)
+	sem := make(chan struct{}, 8) // logins in flight count against the server's per-IP burst of 20
 	for i := range clients {
 		c := &client{acc: accs[i], peer: accs[i^1], conv: proto.P2PConv(accs[i], accs[i^1]),
 			pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
