@@ -63,16 +63,16 @@ func scanMsg(row scanner) (proto.Msg, error) {
 	return m, nil
 }
 
-// Send implements store.Messages: one transaction of five statements (the
-// dedupe lookup, the stamp counter, the conversation row, the message with
-// the sender's nickname, the P2P member rows), whatever the number of
-// members; a team message asking for receipts adds one (the count of the
-// team's other valid members).
+// Send implements store.Messages: five statements (the dedupe lookup, the
+// stamp counter, the conversation row, the message with the sender's
+// nickname, the P2P member rows), whatever the number of members, in the
+// next group commit (Store.group); a team message asking for receipts adds
+// one (the count of the team's other valid members).
 func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
 	if m.ChatType == proto.ChatP2P {
 		m.TeamReceipt = false // team messages only
 	}
-	return s.send(ctx, m, nowMs, nil, func(tx *sql.Tx, m proto.Msg) error {
+	return s.send(ctx, m, nowMs, nil, func(ctx context.Context, tx *sql.Tx, m proto.Msg) error {
 		if m.ChatType == proto.ChatP2P {
 			return s.addP2PMembers(ctx, tx, m)
 		}
@@ -80,7 +80,7 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 	})
 }
 
-// SendTeam implements store.Teams: one write transaction that dedupes by
+// SendTeam implements store.Teams: in the next group commit, it dedupes by
 // (From, ClientID) first — a retry of a stored message is its duplicate,
 // whatever the sender's rights now —, then checks the sender's rights on
 // the team's and its member row as they are in that transaction (mayPost),
@@ -92,18 +92,19 @@ func (s *Store) SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (proto.M
 	if tid == "" || m.To != tid {
 		return proto.Msg{}, false, fmt.Errorf("send team %s/%s: %q is not the conversation of team %q", m.From, m.ClientID, m.Conv, m.To)
 	}
-	return s.send(ctx, m, nowMs, func(tx *sql.Tx) error { return mayPost(ctx, tx, tid, m.From, m.ChatType) }, nil)
+	return s.send(ctx, m, nowMs, func(ctx context.Context, tx *sql.Tx) error { return mayPost(ctx, tx, tid, m.From, m.ChatType) }, nil)
 }
 
-// send stores m in one write transaction: a retry of a stored (From,
-// ClientID) is answered as that message (dup); otherwise check (if any)
-// may refuse it, then it is inserted and after (if any) runs with the
-// stored message.
-func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(*sql.Tx) error, after func(*sql.Tx, proto.Msg) error) (proto.Msg, bool, error) {
+// send stores m as one send of a group commit (Store.group): a retry of a
+// stored (From, ClientID) is answered as that message (dup); otherwise
+// check (if any) may refuse it, then it is inserted and after (if any) runs
+// with the stored message. It returns once its batch is on disk.
+func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(context.Context, *sql.Tx) error,
+	after func(context.Context, *sql.Tx, proto.Msg) error) (proto.Msg, bool, error) {
 	m.ReceiptRead, m.ReceiptUnread = 0, 0
 	var out proto.Msg
 	dup := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.group(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := scanMsg(tx.StmtContext(ctx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
 		if err == nil {
 			out, dup = old, true
@@ -113,7 +114,7 @@ func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(*
 			return fmt.Errorf("look up message: %w", err)
 		}
 		if check != nil {
-			if err := check(tx); err != nil {
+			if err := check(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -121,7 +122,7 @@ func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(*
 			return err
 		}
 		if after != nil {
-			return after(tx, out)
+			return after(ctx, tx, out)
 		}
 		return nil
 	})

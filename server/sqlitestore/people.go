@@ -597,13 +597,21 @@ func (s *Store) SetRelation(ctx context.Context, owner, list, other string, on b
 
 // InRelation implements store.People.
 func (s *Store) InRelation(ctx context.Context, owner, list, other string) (bool, error) {
-	return inRelation(ctx, s.r, owner, list, other)
+	var one int
+	err := s.rq.inRelation.QueryRowContext(ctx, owner, list, other).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("is %s on %s's %s list: %w", other, owner, list, err)
+	}
+	return true, nil
 }
 
 // inRelation is InRelation on db (the read pool or a write transaction).
 func inRelation(ctx context.Context, db queryer, owner, list, other string) (bool, error) {
 	var one int
-	err := db.QueryRowContext(ctx, `SELECT 1 FROM relations WHERE owner = ? AND list = ? AND account = ?`, owner, list, other).Scan(&one)
+	err := db.QueryRowContext(ctx, inRelationSQL, owner, list, other).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

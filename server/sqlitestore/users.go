@@ -28,7 +28,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 // User implements store.Users.
 func (s *Store) User(ctx context.Context, accid string) (store.User, error) {
 	u := store.User{Accid: accid}
-	err := s.r.QueryRowContext(ctx, `SELECT name, icon, salt, token_hash, created_ms, blocked FROM users WHERE accid = ?`, accid).
+	err := s.rq.user.QueryRowContext(ctx, accid).
 		Scan(&u.Name, &u.Icon, &u.Salt, &u.TokenHash, &u.CreatedMs, &u.Blocked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, fmt.Errorf("user %q: %w", accid, store.ErrNotFound)

@@ -1,0 +1,194 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// maxBatch is the most sends one group commit holds.
+const maxBatch = 256
+
+// errClosed answers a send made after Close.
+var errClosed = errors.New("store closed")
+
+// job is one send waiting for the writer.
+type job struct {
+	ctx  context.Context
+	run  func(ctx context.Context, tx *sql.Tx) error
+	done chan error // the send's error, or its batch's commit error; nil once committed
+}
+
+// writer runs the sends of Store.sendTx in batches (group commit): each batch
+// is one transaction, each send in it under its own savepoint.
+type writer struct {
+	mu     sync.RWMutex // held (read) while enqueueing; Close takes it to close jobs
+	closed bool
+	jobs   chan *job
+	done   chan struct{} // closed when the writer goroutine has ended
+
+	commits atomic.Int64 // batches committed
+	lastMs  atomic.Int64 // when the last batch committed (unix ms): checkpoints wait for a quiet moment
+
+	// hooks for tests; nil in production.
+	beforeCommit func(n int)       // runs before each batch's COMMIT with its size
+	afterRun     func(i int) error // runs after the i-th send of a batch succeeded; an error fails that send
+}
+
+// group runs fn as one send of the next batch: in the batch's transaction,
+// under a savepoint of its own (its writes are rolled back alone when fn
+// fails; the others of its batch go on). It returns once the batch has
+// committed — with synchronous=FULL, once the WAL is flushed to disk — or
+// fn's error, or the batch's commit error.
+//
+// fn runs on the writer goroutine with the writer's context: it must not
+// start another write (s.write or group) or it deadlocks.
+func (s *Store) group(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	j := &job{ctx: ctx, run: fn, done: make(chan error, 1)}
+	s.wr.mu.RLock()
+	if s.wr.closed {
+		s.wr.mu.RUnlock()
+		return errClosed
+	}
+	s.wr.jobs <- j
+	s.wr.mu.RUnlock()
+	// No select on ctx: once queued the send may commit, and its caller must
+	// learn whether it did.
+	return <-j.done
+}
+
+// runWriter takes the queued sends as they come, as many as are waiting
+// (up to maxBatch) per batch, until the queue is closed.
+func (s *Store) runWriter() {
+	defer close(s.wr.done)
+	batch := make([]*job, 0, maxBatch)
+	for j := range s.wr.jobs {
+		batch = append(batch[:0], j)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case j, ok := <-s.wr.jobs:
+				if !ok {
+					break more
+				}
+				batch = append(batch, j)
+			default:
+				break more
+			}
+		}
+		s.runBatch(batch)
+		clear(batch)
+	}
+}
+
+// runBatch runs batch in one BEGIN IMMEDIATE transaction and answers each
+// send after the COMMIT returned.
+func (s *Store) runBatch(batch []*job) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	fail := func(err error) {
+		for _, j := range batch {
+			j.done <- err
+		}
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin write: %w", err))
+		return
+	}
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err // given up before its batch began: not run
+			continue
+		}
+		if _, err := tx.StmtContext(ctx, s.q.savepoint).ExecContext(ctx); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		err := j.run(ctx, tx)
+		if err == nil && s.wr.afterRun != nil {
+			err = s.wr.afterRun(i)
+		}
+		if err != nil {
+			if _, rerr := tx.StmtContext(ctx, s.q.rollbackTo).ExecContext(ctx); rerr != nil {
+				// The transaction is gone (e.g. an I/O error): nothing of the
+				// batch is stored.
+				tx.Rollback()
+				fail(fmt.Errorf("%w; roll back to savepoint: %w", err, rerr))
+				return
+			}
+			errs[i] = err
+		}
+		if _, err := tx.StmtContext(ctx, s.q.release).ExecContext(ctx); err != nil {
+			tx.Rollback()
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if s.wr.beforeCommit != nil {
+		s.wr.beforeCommit(len(batch))
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("commit: %w", err))
+		return
+	}
+	s.wr.commits.Add(1)
+	s.wr.lastMs.Store(time.Now().UnixMilli())
+	for i, j := range batch {
+		j.done <- errs[i]
+	}
+}
+
+// closeWriter stops taking sends, lets the writer finish the queued ones and
+// waits for it.
+func (s *Store) closeWriter() {
+	s.wr.mu.Lock()
+	if !s.wr.closed {
+		s.wr.closed = true
+		close(s.wr.jobs)
+	}
+	s.wr.mu.Unlock()
+	<-s.wr.done
+}
+
+// Checkpoint tuning: a PASSIVE checkpoint every checkpointEvery, on its own
+// connection (it copies the WAL into the database and fsyncs it without the
+// write lock); a TRUNCATE one once the WAL file passes walLimit, at a quiet
+// moment (no commit for quietFor), or whatever the load past 4 × walLimit.
+const (
+	checkpointEvery = 250 * time.Millisecond
+	walLimit        = 64 << 20
+	quietFor        = 200 * time.Millisecond
+)
+
+// runCheckpointer checkpoints the WAL of path on ck until stop is closed.
+func (s *Store) runCheckpointer(ck *sql.DB, path string, stop, done chan struct{}) {
+	defer close(done)
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	ctx := context.Background()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		mode := "PASSIVE"
+		if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > walLimit {
+			quiet := time.Now().UnixMilli()-s.wr.lastMs.Load() > quietFor.Milliseconds()
+			if quiet || st.Size() > 4*walLimit {
+				mode = "TRUNCATE"
+			}
+		}
+		var busy, logFrames, done int
+		if err := ck.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &done); err != nil {
+			s.log.WarnContext(ctx, "wal checkpoint failed", "mode", mode, "err", err)
+		}
+	}
+}

@@ -1,0 +1,806 @@
+// Command loadgen measures the server's P2P message path the way clients use
+// it: it speaks the wire protocol (docs/protocol.md) over WebSockets from many
+// connections, offers a stepped rate of text sends and reports, per step,
+// acked msg/s, ack and delivery latency, loss and duplicates, and the bytes
+// the server wrote to disk per message.
+//
+// It creates -conns accounts through the REST API (user/create.action),
+// logs each in on its own connection and pairs them (0↔1, 2↔3, …): every
+// connection sends to its peer, so each pair shares one conversation that
+// both write to. Each step offers -rate msg/s in total, spread evenly over
+// the connections (open loop: a send goes out on time whether or not the
+// earlier ones were answered; the server's per-connection limit of 50
+// requests/s caps a step at 50 × conns). After a step it waits up to -drain
+// for outstanding acks and pushes. It stops after a step that left more
+// than a tenth of its sends unacked (saturated).
+//
+// Per step it prints (and writes to -json):
+//
+//   - offered and acked msg/s (acked sends ÷ the time from the step's start
+//     to its last ack, at least the step's length);
+//   - ack p50/p99: send → the send's reply;
+//   - delivery p50/p99: send → the peer connection's msg push;
+//   - unacked (no reply by the end of the drain, or an error reply), lost
+//     (acked, not pushed to the peer by the end of the drain), dup (pushed
+//     twice);
+//   - disk bytes per acked message: the growth of yunxin.db + yunxin.db-wal
+//     over the step, and, when loadgen started the server, the bytes the
+//     server process wrote to storage (/proc/PID/io write_bytes) — the WAL
+//     is reused after a checkpoint, so its file size alone undercounts;
+//   - the load average at the end of the step (/proc/loadavg).
+//
+// At the end it audits: the acked seqs of every conversation must be
+// distinct and contiguous; with -audit it also reads every conversation
+// back with history and checks that each acked message is stored exactly
+// once, with the seq its ack gave, and that the stored seqs have no gap.
+// The exit status is 1 when a check fails.
+//
+// Flags:
+//
+//	-server PATH   start this server binary on a fresh data dir (default bin/yunxin-server)
+//	-addr HOST:PORT target a running server instead of starting one
+//	-data DIR      the server's data dir (started: created if empty; running: for disk sizes)
+//	-secret S      the app secret for the REST API (default the server's demo secret)
+//	-appkey K      the app key (default demo)
+//	-conns N       connections = accounts (even, default 400)
+//	-steps LIST    offered rates in msg/s, comma-separated (default 1000,2000,4000,6000,8000,10000)
+//	-step D        length of each step (default 10s)
+//	-drain D       wait for acks and pushes after each step (default 3s)
+//	-audit         read every conversation back at the end and check it
+//	-json FILE     write the results as JSON
+//
+// loadgen -addr … -audit against a server that is killed (kill -9) and
+// restarted mid-run checks that no acked message was lost or duplicated:
+// connections that die stay down for the rest of the run; the audit
+// reconnects (waiting up to a minute for the server) and reads everything.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"yunxin/proto"
+)
+
+// config holds the flags.
+type config struct {
+	server, addr, data, secret, appKey, jsonOut string
+	conns                                       int
+	steps                                       []int
+	step, drain                                 time.Duration
+	audit                                       bool
+}
+
+func main() {
+	var cfg config
+	var steps string
+	flag.StringVar(&cfg.server, "server", "bin/yunxin-server", "server binary to start on a fresh data dir")
+	flag.StringVar(&cfg.addr, "addr", "", "address of a running server (then -server is not started)")
+	flag.StringVar(&cfg.data, "data", "", "the server's data dir (default: a new temporary dir when starting one)")
+	flag.StringVar(&cfg.secret, "secret", "demo-secret", "app secret for the REST API")
+	flag.StringVar(&cfg.appKey, "appkey", "demo", "app key")
+	flag.IntVar(&cfg.conns, "conns", 400, "connections (accounts), even")
+	flag.StringVar(&steps, "steps", "1000,2000,4000,6000,8000,10000", "offered rates in msg/s")
+	flag.DurationVar(&cfg.step, "step", 10*time.Second, "length of each step")
+	flag.DurationVar(&cfg.drain, "drain", 3*time.Second, "wait for acks and pushes after each step")
+	flag.BoolVar(&cfg.audit, "audit", false, "read every conversation back at the end and check it")
+	flag.StringVar(&cfg.jsonOut, "json", "", "write the results as JSON to this file")
+	flag.Parse()
+	for _, s := range strings.Split(steps, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			fmt.Fprintf(os.Stderr, "loadgen: -steps: %q is not a positive rate\n", s)
+			os.Exit(2)
+		}
+		cfg.steps = append(cfg.steps, n)
+	}
+	if cfg.conns < 2 || cfg.conns%2 != 0 {
+		fmt.Fprintln(os.Stderr, "loadgen: -conns must be even and at least 2")
+		os.Exit(2)
+	}
+	ok, err := run(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadgen:", err)
+		os.Exit(1)
+	}
+	if !ok {
+		os.Exit(1)
+	}
+}
+
+// Result is what loadgen measured (the -json file).
+type Result struct {
+	Conns  int          `json:"conns"`
+	Steps  []StepResult `json:"steps"`
+	Audit  *AuditResult `json:"audit,omitempty"`
+	Failed []string     `json:"failed,omitempty"` // the checks that failed
+}
+
+// StepResult is one step of offered load.
+type StepResult struct {
+	Offered       int     `json:"offered"` // msg/s
+	Sent          int     `json:"sent"`
+	AckedPerSec   float64 `json:"ackedPerSec"`
+	AckP50Ms      float64 `json:"ackP50Ms"`
+	AckP99Ms      float64 `json:"ackP99Ms"`
+	DelivP50Ms    float64 `json:"deliveryP50Ms"`
+	DelivP99Ms    float64 `json:"deliveryP99Ms"`
+	Unacked       int     `json:"unacked"`
+	Errors        int     `json:"errors"` // error replies (non-200)
+	Lost          int     `json:"lost"`   // acked, not pushed to the peer by the end of the drain
+	Dup           int     `json:"dup"`    // pushed more than once
+	FileBytesMsg  float64 `json:"fileBytesPerMsg"`
+	WriteBytesMsg float64 `json:"writeBytesPerMsg,omitempty"` // from /proc/PID/io; 0 when unknown
+	LoadAvg       string  `json:"loadavg"`
+}
+
+// AuditResult is the read-back check of -audit.
+type AuditResult struct {
+	Acked   int `json:"acked"`
+	Missing int `json:"missing"` // acked, not stored
+	Dup     int `json:"dup"`     // stored more than once (same cid)
+	Gaps    int `json:"gaps"`    // missing seqs between 1 and the last stored
+	Moved   int `json:"moved"`   // stored under another seq than its ack said
+}
+
+// sent is one send in flight or done.
+type sent struct {
+	at     time.Time
+	step   int
+	ackAt  time.Time
+	seq    int64
+	code   int
+	pushes int
+	pushAt time.Time
+}
+
+// client is one logged-in connection.
+type client struct {
+	acc, peer, conv string
+	ws              *websocket.Conn
+	nextID          atomic.Uint64
+	mu              sync.Mutex
+	pending         map[uint64]*sent // request id → send
+	byCID           map[string]*sent // what this client sent, by cid (its peer's pushes find them)
+	replies         map[uint64]chan proto.Frame
+	dead            atomic.Bool
+	sentN           int
+}
+
+func run(cfg config) (bool, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var pid int
+	if cfg.addr == "" {
+		stop, addr, p, err := startServer(ctx, &cfg)
+		if err != nil {
+			return false, err
+		}
+		defer stop()
+		cfg.addr, pid = addr, p
+	}
+	runID := randHex(4)
+	accs := make([]string, cfg.conns)
+	for i := range accs {
+		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
+	}
+	if err := createAccounts(ctx, cfg, accs); err != nil {
+		return false, err
+	}
+	clients := make([]*client, cfg.conns)
+	var wg sync.WaitGroup
+	errs := make(chan error, cfg.conns)
+	sem := make(chan struct{}, 8) // logins in flight count against the server's per-IP burst of 20
+	for i := range clients {
+		c := &client{acc: accs[i], peer: accs[i^1], conv: proto.P2PConv(accs[i], accs[i^1]),
+			pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
+		clients[i] = c
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := c.connect(ctx, cfg); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return false, err
+	}
+	for i, c := range clients {
+		go c.readLoop(clients[i^1])
+	}
+
+	res := Result{Conns: cfg.conns}
+	fmt.Printf("%d connections on %s\n", cfg.conns, cfg.addr)
+	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %7s %5s %5s %9s %9s  %s\n", "offered", "acked/s", "ack p50", "ack p99",
+		"dlv p50", "dlv p99", "unacked", "errors", "lost", "dup", "file B/m", "write B/m", "loadavg")
+	for si, rate := range cfg.steps {
+		r := runStep(ctx, cfg, clients, si, rate, pid)
+		res.Steps = append(res.Steps, r)
+		fmt.Printf("%8d %8.0f %8.1f %8.1f %8.1f %8.1f %8d %7d %5d %5d %9.0f %9.0f  %s\n", r.Offered, r.AckedPerSec,
+			r.AckP50Ms, r.AckP99Ms, r.DelivP50Ms, r.DelivP99Ms, r.Unacked, r.Errors, r.Lost, r.Dup,
+			r.FileBytesMsg, r.WriteBytesMsg, r.LoadAvg)
+		if r.Dup > 0 {
+			res.Failed = append(res.Failed, fmt.Sprintf("step %d: %d messages pushed twice", rate, r.Dup))
+		}
+		if r.Unacked*10 > r.Sent {
+			// Saturated: the backlog would only spill into the next steps.
+			fmt.Printf("stopping: %d of %d sends unacked after the drain\n", r.Unacked, r.Sent)
+			break
+		}
+	}
+	res.Failed = append(res.Failed, checkAckedSeqs(clients)...)
+	for _, c := range clients {
+		c.ws.Close(websocket.StatusNormalClosure, "")
+	}
+	if cfg.audit {
+		a, failed, err := audit(ctx, cfg, clients)
+		if err != nil {
+			return false, err
+		}
+		res.Audit = &a
+		res.Failed = append(res.Failed, failed...)
+		fmt.Printf("audit: %d acked, %d missing, %d stored twice, %d seq gaps, %d under another seq\n",
+			a.Acked, a.Missing, a.Dup, a.Gaps, a.Moved)
+	}
+	for _, f := range res.Failed {
+		fmt.Println("FAIL:", f)
+	}
+	if cfg.jsonOut != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(cfg.jsonOut, append(b, '\n'), 0o644); err != nil {
+			return false, fmt.Errorf("write %s: %w", cfg.jsonOut, err)
+		}
+	}
+	return len(res.Failed) == 0, nil
+}
+
+// startServer starts cfg.server on a free loopback port and cfg.data (a new
+// temporary dir when empty) and waits for /healthz. stop kills it and removes
+// a temporary dir.
+func startServer(ctx context.Context, cfg *config) (stop func(), addr string, pid int, err error) {
+	tmp := ""
+	if cfg.data == "" {
+		if tmp, err = os.MkdirTemp("", "loadgen-"); err != nil {
+			return nil, "", 0, err
+		}
+		cfg.data = tmp
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	addr = l.Addr().String()
+	l.Close()
+	cmd := exec.CommandContext(ctx, cfg.server)
+	cmd.Env = append(os.Environ(), "YUNXIN_ADDR="+addr, "YUNXIN_DATA="+cfg.data,
+		"YUNXIN_APP_KEY="+cfg.appKey, "YUNXIN_APP_SECRET="+cfg.secret)
+	logf, err := os.Create(filepath.Join(cfg.data, "loadgen-server.log"))
+	if err != nil {
+		return nil, "", 0, err
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return nil, "", 0, fmt.Errorf("start %s: %w", cfg.server, err)
+	}
+	stop = func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		logf.Close()
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return stop, addr, cmd.Process.Pid, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, "", 0, fmt.Errorf("server on %s not healthy after 30 s: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// createAccounts creates accs through the REST API, token = account + "-t".
+func createAccounts(ctx context.Context, cfg config, accs []string) error {
+	sem := make(chan struct{}, 16)
+	errs := make(chan error, len(accs))
+	var wg sync.WaitGroup
+	for _, a := range accs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- restCreate(ctx, cfg, a)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func restCreate(ctx context.Context, cfg config, acc string) error {
+	form := url.Values{"accid": {acc}, "token": {acc + "-t"}}
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+cfg.addr+"/nimserver/user/create.action",
+		strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	nonce, cur := randHex(8), strconv.FormatInt(time.Now().Unix(), 10)
+	sum := sha1.Sum([]byte(cfg.secret + nonce + cur))
+	req.Header.Set("AppKey", cfg.appKey)
+	req.Header.Set("Nonce", nonce)
+	req.Header.Set("CurTime", cur)
+	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("create account %s: %w", acc, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Code int    `json:"code"`
+		Desc string `json:"desc"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return fmt.Errorf("create account %s: %w", acc, err)
+	}
+	if out.Code != 200 {
+		return fmt.Errorf("create account %s: code %d %s", acc, out.Code, out.Desc)
+	}
+	return nil
+}
+
+// connect dials and logs c in.
+func (c *client) connect(ctx context.Context, cfg config) error {
+	ws, _, err := websocket.Dial(ctx, "ws://"+cfg.addr+"/ws", nil)
+	if err != nil {
+		return fmt.Errorf("dial for %s: %w", c.acc, err)
+	}
+	ws.SetReadLimit(proto.MaxFrame)
+	c.ws = ws
+	req := proto.LoginReq{AppKey: cfg.appKey, Account: c.acc, Token: c.acc + "-t", ClientType: 16, OS: "loadgen", Version: proto.Version}
+	f, err := c.call(ctx, proto.OpLogin, req, true)
+	if err != nil {
+		return fmt.Errorf("login %s: %w", c.acc, err)
+	}
+	if f.Code != 200 {
+		return fmt.Errorf("login %s: %d %s", c.acc, f.Code, f.Msg)
+	}
+	return nil
+}
+
+// call sends one request and waits for its reply; direct reads the reply
+// itself (before readLoop runs).
+func (c *client) call(ctx context.Context, op string, payload any, direct bool) (proto.Frame, error) {
+	id := c.nextID.Add(1)
+	d, _ := json.Marshal(payload)
+	b, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: d})
+	var ch chan proto.Frame
+	if !direct {
+		ch = make(chan proto.Frame, 1)
+		c.mu.Lock()
+		c.replies[id] = ch
+		c.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return proto.Frame{}, err
+	}
+	if !direct {
+		select {
+		case f := <-ch:
+			return f, nil
+		case <-ctx.Done():
+			return proto.Frame{}, fmt.Errorf("%s: no reply: %w", op, ctx.Err())
+		}
+	}
+	for {
+		_, data, err := c.ws.Read(ctx)
+		if err != nil {
+			return proto.Frame{}, err
+		}
+		var f proto.Frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			return proto.Frame{}, err
+		}
+		if f.ID == id {
+			return f, nil
+		}
+	}
+}
+
+// readLoop reads c's frames until the connection ends: replies to sends and
+// calls, and msg pushes (peer's sends, found in peer.byCID).
+func (c *client) readLoop(peer *client) {
+	defer c.dead.Store(true)
+	for {
+		_, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		var f proto.Frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			continue
+		}
+		switch {
+		case f.ID != 0:
+			c.mu.Lock()
+			s := c.pending[f.ID]
+			delete(c.pending, f.ID)
+			ch := c.replies[f.ID]
+			delete(c.replies, f.ID)
+			if s != nil {
+				s.ackAt, s.code = now, f.Code
+				if f.Code == 200 {
+					var r proto.SendResp
+					if json.Unmarshal(f.Data, &r) == nil {
+						s.seq = r.Seq
+					}
+				}
+			}
+			c.mu.Unlock()
+			if ch != nil {
+				ch <- f
+			}
+		case f.Op == proto.PushMsg:
+			var m proto.Msg
+			if json.Unmarshal(f.Data, &m) != nil || m.From != peer.acc {
+				continue
+			}
+			peer.mu.Lock()
+			if s := peer.byCID[m.ClientID]; s != nil {
+				s.pushes++
+				if s.pushes == 1 {
+					s.pushAt = now
+				}
+			}
+			peer.mu.Unlock()
+		}
+	}
+}
+
+// send sends one text message to c's peer (without waiting for its reply).
+func (c *client) send(step int) {
+	if c.dead.Load() {
+		return
+	}
+	id := c.nextID.Add(1)
+	c.sentN++
+	cid := fmt.Sprintf("%s-%d", c.acc, c.sentN)
+	s := &sent{at: time.Now(), step: step}
+	c.mu.Lock()
+	c.pending[id] = s
+	c.byCID[cid] = s
+	c.mu.Unlock()
+	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: cid, To: c.peer, ChatType: proto.ChatP2P, Type: proto.MsgText,
+		Body: json.RawMessage(`{"text":"load ` + cid + `"}`)}})
+	b, _ := json.Marshal(proto.Frame{ID: id, Op: proto.OpSend, Data: d})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+		c.dead.Store(true)
+	}
+}
+
+// runStep offers rate msg/s for cfg.step, drains, and summarizes the sends
+// of that step.
+func runStep(ctx context.Context, cfg config, clients []*client, step, rate, pid int) StepResult {
+	files0, io0 := dbBytes(cfg.data), writeBytes(pid)
+	interval := time.Duration(float64(time.Second) * float64(len(clients)) / float64(rate))
+	start := time.Now()
+	end := start.Add(cfg.step)
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Spread the connections' phases over one interval.
+			next := start.Add(interval * time.Duration(i) / time.Duration(len(clients)))
+			for next.Before(end) {
+				time.Sleep(time.Until(next))
+				c.send(step)
+				next = next.Add(interval)
+			}
+		}()
+	}
+	wg.Wait()
+	// Drain: until every send of the step is answered and pushed, or -drain.
+	drainEnd := time.Now().Add(cfg.drain)
+	for time.Now().Before(drainEnd) && !stepDone(clients, step) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	r := StepResult{Offered: rate, LoadAvg: loadAvg()}
+	var acks, dlv []time.Duration
+	acked := 0
+	var lastAck time.Duration // the rate is over the time the acks took, backlog included
+	for _, c := range clients {
+		c.mu.Lock()
+		for _, s := range c.byCID {
+			if s.step != step {
+				continue
+			}
+			r.Sent++
+			switch {
+			case s.ackAt.IsZero():
+				r.Unacked++
+			case s.code != 200:
+				r.Errors++
+			default:
+				acked++
+				acks = append(acks, s.ackAt.Sub(s.at))
+				lastAck = max(lastAck, s.ackAt.Sub(start))
+				if s.pushes == 0 {
+					r.Lost++
+				} else {
+					dlv = append(dlv, s.pushAt.Sub(s.at))
+				}
+			}
+			if s.pushes > 1 {
+				r.Dup++
+			}
+		}
+		c.mu.Unlock()
+	}
+	r.AckedPerSec = float64(acked) / max(lastAck, cfg.step).Seconds()
+	r.AckP50Ms, r.AckP99Ms = pct(acks, 50), pct(acks, 99)
+	r.DelivP50Ms, r.DelivP99Ms = pct(dlv, 50), pct(dlv, 99)
+	if acked > 0 {
+		r.FileBytesMsg = float64(dbBytes(cfg.data)-files0) / float64(acked)
+		if pid != 0 {
+			r.WriteBytesMsg = float64(writeBytes(pid)-io0) / float64(acked)
+		}
+	}
+	return r
+}
+
+// stepDone reports whether every send of step got its reply and, if acked,
+// its push.
+func stepDone(clients []*client, step int) bool {
+	for _, c := range clients {
+		if c.dead.Load() {
+			continue
+		}
+		c.mu.Lock()
+		for _, s := range c.byCID {
+			if s.step == step && (s.ackAt.IsZero() || s.code == 200 && s.pushes == 0) {
+				c.mu.Unlock()
+				return false
+			}
+		}
+		c.mu.Unlock()
+	}
+	return true
+}
+
+// checkAckedSeqs checks that the acked seqs of each conversation (both
+// members' sends) are distinct and, from the first, contiguous. A pair
+// with a send still unanswered (stored perhaps, its ack not in yet) or a
+// dead connection is only checked for distinct seqs: -audit checks what
+// was stored.
+func checkAckedSeqs(clients []*client) []string {
+	var failed []string
+	for i := 0; i < len(clients); i += 2 {
+		var seqs []int64
+		open := false
+		for _, c := range clients[i : i+2] {
+			c.mu.Lock()
+			for _, s := range c.byCID {
+				switch {
+				case s.ackAt.IsZero():
+					open = true
+				case s.code == 200:
+					seqs = append(seqs, s.seq)
+				}
+			}
+			c.mu.Unlock()
+			open = open || c.dead.Load()
+		}
+		slices.Sort(seqs)
+		for j := 1; j < len(seqs); j++ {
+			if seqs[j] == seqs[j-1] {
+				failed = append(failed, fmt.Sprintf("%s: seq %d acked twice", clients[i].conv, seqs[j]))
+			}
+		}
+		if len(seqs) > 0 && !open && seqs[len(seqs)-1]-seqs[0]+1 != int64(len(seqs)) {
+			failed = append(failed, fmt.Sprintf("%s: acked seqs %d…%d are %d, not contiguous", clients[i].conv,
+				seqs[0], seqs[len(seqs)-1], len(seqs)))
+		}
+	}
+	return failed
+}
+
+// audit logs in again as the first member of each pair (waiting up to a
+// minute for the server) and reads each conversation back with history.
+func audit(ctx context.Context, cfg config, clients []*client) (AuditResult, []string, error) {
+	var a AuditResult
+	var failed []string
+	for i := 0; i < len(clients); i += 2 {
+		acked := map[string]int64{} // cid → seq
+		for _, c := range clients[i : i+2] {
+			c.mu.Lock()
+			for cid, s := range c.byCID {
+				if s.code == 200 && !s.ackAt.IsZero() {
+					acked[cid] = s.seq
+				}
+			}
+			c.mu.Unlock()
+		}
+		a.Acked += len(acked)
+		r := &client{acc: clients[i].acc, pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
+		var err error
+		for deadline := time.Now().Add(time.Minute); ; {
+			if err = r.connect(ctx, cfg); err == nil || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if err != nil {
+			return a, nil, fmt.Errorf("audit: %w", err)
+		}
+		go r.readLoop(&client{})
+		stored := map[string][]int64{}
+		var seqs []int64
+		for after := int64(0); ; {
+			f, err := r.call(ctx, proto.OpHistory, proto.HistoryReq{Conv: clients[i].conv, Seq: after, Newer: true, Limit: proto.MaxHistory}, false)
+			if err != nil {
+				return a, nil, fmt.Errorf("audit history of %s: %w", clients[i].conv, err)
+			}
+			if f.Code == 403 && after == 0 {
+				break // no message ever stored: no conversation
+			}
+			if f.Code != 200 {
+				return a, nil, fmt.Errorf("audit history of %s: %d %s", clients[i].conv, f.Code, f.Msg)
+			}
+			var h proto.HistoryResp
+			if err := json.Unmarshal(f.Data, &h); err != nil {
+				return a, nil, fmt.Errorf("audit history of %s: %w", clients[i].conv, err)
+			}
+			for _, m := range h.Msgs {
+				stored[m.ClientID] = append(stored[m.ClientID], m.Seq)
+				seqs = append(seqs, m.Seq)
+				after = m.Seq
+			}
+			if !h.More || len(h.Msgs) == 0 {
+				break
+			}
+		}
+		r.ws.Close(websocket.StatusNormalClosure, "")
+		for cid, seq := range acked {
+			got := stored[cid]
+			switch {
+			case len(got) == 0:
+				a.Missing++
+				failed = append(failed, fmt.Sprintf("%s: acked %s (seq %d) not stored", clients[i].conv, cid, seq))
+			case len(got) > 1:
+				a.Dup++
+				failed = append(failed, fmt.Sprintf("%s: %s stored %d times", clients[i].conv, cid, len(got)))
+			case got[0] != seq:
+				a.Moved++
+				failed = append(failed, fmt.Sprintf("%s: %s acked as seq %d, stored as %d", clients[i].conv, cid, seq, got[0]))
+			}
+		}
+		for j, s := range seqs {
+			if s != int64(j+1) {
+				a.Gaps++
+				failed = append(failed, fmt.Sprintf("%s: stored seqs not 1…%d (seq %d at %d)", clients[i].conv, len(seqs), s, j+1))
+				break
+			}
+		}
+	}
+	return a, failed, nil
+}
+
+// dbBytes is the size of yunxin.db and its WAL in dir (0 without dir).
+func dbBytes(dir string) int64 {
+	if dir == "" {
+		return 0
+	}
+	var n int64
+	for _, f := range []string{"yunxin.db", "yunxin.db-wal"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err == nil {
+			n += st.Size()
+		}
+	}
+	return n
+}
+
+// writeBytes is write_bytes of /proc/pid/io (0 when unknown).
+func writeBytes(pid int) int64 {
+	if pid == 0 {
+		return 0
+	}
+	f, err := os.Open(fmt.Sprintf("/proc/%d/io", pid))
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// pct is the p-th percentile of ds in milliseconds (0 when empty).
+func pct(ds []time.Duration, p int) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := (len(ds)*p + 99) / 100
+	i = min(max(i-1, 0), len(ds)-1)
+	return float64(ds[i].Microseconds()) / 1000
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(errors.New("crypto/rand failed"))
+	}
+	return hex.EncodeToString(b)
+}
