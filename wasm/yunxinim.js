@@ -74,6 +74,9 @@
   // listener lists by kind. Both come from Go at ready.
   var LISTEN = {};
   var listeners = {};
+  // KIND is the event kind of listener method name, from Go's table (the
+  // tabs code tells account and message events apart by it).
+  function KIND(name) { return LISTEN[name] ? LISTEN[name][0] : ''; }
 
   var script = document.currentScript || (function () {
     var s = document.getElementsByTagName('script');
@@ -288,13 +291,13 @@
     var ret;
     try { ret = JSON.parse(json); } catch (e) { console.error('yunxinIM: bad event: ' + e.message); return; }
     if (!ret) return;
-    if (kind === 'message' && ret.eventType === 'onRecvMessages' && tabs.shared() && Array.isArray(ret.messages)) {
+    if (kind === KIND('addMessageListen') && ret.eventType === 'onRecvMessages' && tabs.shared() && Array.isArray(ret.messages)) {
       var fresh = ret.messages.filter(function (m) { return !m || !m.messageId || seen.add(m.messageId); });
       if (!fresh.length) return;
       ret.messages = fresh;
     }
-    if (kind === 'account') tabs.accountEvent(ret);
-    if (kind === 'message') tabs.gapNote(ret);
+    if (kind === KIND('addAccountListen')) tabs.accountEvent(ret);
+    if (kind === KIND('addMessageListen')) tabs.gapNote(ret);
     if (!list || !list.length) return;
     list.slice().forEach(function (fn) { later(function () { fn(ret); }); });
   }
@@ -946,7 +949,7 @@
     function engineEvent(kind, json) {
       var ev = null;
       if (t.role === 'leader') {
-        if (kind === 'account') {
+        if (kind === KIND('addAccountListen')) {
           ev = parse(json);
           if (ev.eventType === 'login' && ev.step === 1) t.record = [];
           t.record.push(json);
@@ -1044,7 +1047,7 @@
           t.leader = m.from;
           t.welcomed = true;
           if (m.binding) t.binding = m.binding;
-          (m.replay || []).forEach(function (j) { deliverEvent('account', j); });
+          (m.replay || []).forEach(function (j) { deliverEvent(KIND('addAccountListen'), j); });
           sendAll();
           gapBaseline();
           break;
@@ -1213,7 +1216,7 @@
             if (more && oldest && oldest.seq > from + 1 && n + 1 < GAP_PAGES) return page(sid, ct, from, oldest.messageId, n + 1);
             if (--left || g !== gap.gen || !found.length) return;
             found.sort(function (a, b) { return a.timestamp - b.timestamp || a.seq - b.seq; });
-            deliverEvent('message', JSON.stringify({ eventType: 'onRecvMessages', messages: found }));
+            deliverEvent(KIND('addMessageListen'), JSON.stringify({ eventType: 'onRecvMessages', messages: found }));
           });
         }
       });
