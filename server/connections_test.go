@@ -1,12 +1,9 @@
 package server
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -16,13 +13,7 @@ import (
 func (e *env) connections(acc, secret string) (int, map[string]any) {
 	e.t.Helper()
 	req, _ := http.NewRequest("GET", e.hs.URL+"/admin/connections?"+url.Values{"accid": {acc}}.Encode(), nil)
-	nonce := "n" + strconv.FormatInt(time.Now().UnixNano(), 10)
-	ct := strconv.FormatInt(time.Now().Unix(), 10)
-	sum := sha1.Sum([]byte(secret + nonce + ct))
-	req.Header.Set("AppKey", testKey)
-	req.Header.Set("Nonce", nonce)
-	req.Header.Set("CurTime", ct)
-	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
+	signREST(req, secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -15,12 +15,9 @@ import (
 	"yunxin/proto"
 )
 
-// restRaw posts form to the REST action path with a checksum made from
-// secret and returns the reply's code, desc and whole JSON object.
-func (e *env) restRaw(path string, form url.Values, secret string) (code int, desc string, reply map[string]json.RawMessage) {
-	e.t.Helper()
-	req, _ := http.NewRequest("POST", e.hs.URL+"/nimserver/"+path+".action", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+// signREST sets the server API's headers on req (AppKey, Nonce, CurTime and
+// CheckSum = sha1(secret + Nonce + CurTime)).
+func signREST(req *http.Request, secret string) {
 	nonce := "n" + strconv.FormatInt(time.Now().UnixNano(), 10)
 	ct := strconv.FormatInt(time.Now().Unix(), 10)
 	sum := sha1.Sum([]byte(secret + nonce + ct))
@@ -28,6 +25,15 @@ func (e *env) restRaw(path string, form url.Values, secret string) (code int, de
 	req.Header.Set("Nonce", nonce)
 	req.Header.Set("CurTime", ct)
 	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
+}
+
+// restRaw posts form to the REST action path with a checksum made from
+// secret and returns the reply's code, desc and whole JSON object.
+func (e *env) restRaw(path string, form url.Values, secret string) (code int, desc string, reply map[string]json.RawMessage) {
+	e.t.Helper()
+	req, _ := http.NewRequest("POST", e.hs.URL+"/nimserver/"+path+".action", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	signREST(req, secret)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
