@@ -401,11 +401,12 @@
       });
     }
     function seek(t) { var p = once('seeked'); el.currentTime = t; return p; }
-    var meta = once('loadedmetadata');
+    var meta = once('loadedmetadata'), stage = 'metadata';
     el.src = u;
     var p = meta.then(function () {
       if (video && !el.videoWidth) throw new Error('it has no picture');
       if (isFinite(el.duration)) return el.duration;
+      stage = 'duration scan';
       return seek(1e101).then(function () { return isFinite(el.duration) ? el.duration : el.currentTime; });
     }).then(function (d) {
       // A duration still unknown after the scan (Infinity, or the seek
@@ -414,12 +415,17 @@
       var r = { duration: Math.round(d * 1000) };
       if (!video) return r;
       r.w = el.videoWidth; r.h = el.videoHeight;
+      stage = 'cover frame';
       return seek(Math.min(0.5, d / 2)).then(function () {
         return thumbnail(el, r.w, r.h, false);
       }).then(function (t) { t.duration = r.duration; t.w = r.w; t.h = r.h; return t; });
     });
     function end() { el.removeAttribute('src'); el.load(); URL.revokeObjectURL(u); }
-    return withTimeout(p, 20000, 'reading the media').then(function (r) { end(); return r; }, function (e) { end(); throw e; });
+    return withTimeout(p, 20000, 'reading the media').then(function (r) { end(); return r; }, function (e) {
+      end();
+      if (/timed out$/.test(e.message)) e.message += ' (at the ' + stage + ')';
+      throw e;
+    });
   }
 
   // The kept-file store: Blobs by key in their own database.
