@@ -92,6 +92,8 @@ type config struct {
 	steps                                       []int
 	step, drain                                 time.Duration
 	audit                                       bool
+	idle, burst, fanout, fanoutMsgs, pid, kill  int
+	settle                                      time.Duration
 }
 
 func main() {
@@ -108,6 +110,13 @@ func main() {
 	flag.DurationVar(&cfg.drain, "drain", 3*time.Second, "wait for acks and pushes after each step")
 	flag.BoolVar(&cfg.audit, "audit", false, "read every conversation back at the end and check it")
 	flag.StringVar(&cfg.jsonOut, "json", "", "write the results as JSON to this file")
+	flag.IntVar(&cfg.idle, "idle", 0, "measure the server's RSS per connection with this many idle connections (instead of the steps)")
+	flag.IntVar(&cfg.burst, "burst", 100, "-idle: messages pushed to every connection for the busy reading")
+	flag.DurationVar(&cfg.settle, "settle", 5*time.Second, "-idle: how long the server stays idle before each RSS reading")
+	flag.IntVar(&cfg.pid, "pid", 0, "-idle with -addr: the running server's process id")
+	flag.IntVar(&cfg.fanout, "fanout", 0, "measure team fan-out to a team of this many members, all online (instead of the steps)")
+	flag.IntVar(&cfg.fanoutMsgs, "msgs", 20, "-fanout: messages one member sends to the team")
+	flag.IntVar(&cfg.kill, "kill", 0, "kill the server (SIGKILL) mid-step in this many steps, restart it on the same data dir, audit at the end")
 	flag.Parse()
 	for _, s := range strings.Split(steps, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -116,6 +125,15 @@ func main() {
 			os.Exit(2)
 		}
 		cfg.steps = append(cfg.steps, n)
+	}
+	if cfg.kill > 0 && cfg.addr != "" {
+		fmt.Fprintln(os.Stderr, "loadgen: -kill starts the server itself: drop -addr")
+		os.Exit(2)
+	}
+	if cfg.idle < 0 || cfg.fanout < 0 || cfg.burst < 0 || cfg.fanoutMsgs < 1 || cfg.kill < 0 ||
+		cfg.idle > 0 && cfg.fanout > 0 || cfg.idle == 1 || cfg.fanout == 1 {
+		fmt.Fprintln(os.Stderr, "loadgen: -idle N and -fanout N (N ≥ 2) are separate runs; -burst ≥ 0, -msgs ≥ 1, -kill ≥ 0")
+		os.Exit(2)
 	}
 	if cfg.conns < 2 || cfg.conns%2 != 0 {
 		fmt.Fprintln(os.Stderr, "loadgen: -conns must be even and at least 2")
@@ -133,10 +151,13 @@ func main() {
 
 // Result is what loadgen measured (the -json file).
 type Result struct {
-	Conns  int          `json:"conns"`
-	Steps  []StepResult `json:"steps"`
-	Audit  *AuditResult `json:"audit,omitempty"`
-	Failed []string     `json:"failed,omitempty"` // the checks that failed
+	Conns  int           `json:"conns"`
+	Steps  []StepResult  `json:"steps"`
+	Kills  int           `json:"kills,omitempty"` // -kill: the server was killed (SIGKILL) and restarted this many times
+	Audit  *AuditResult  `json:"audit,omitempty"`
+	Idle   *IdleResult   `json:"idle,omitempty"`
+	Fanout *FanoutResult `json:"fanout,omitempty"`
+	Failed []string      `json:"failed,omitempty"` // the checks that failed
 }
 
 // StepResult is one step of offered load.
@@ -188,19 +209,29 @@ type client struct {
 	replies         map[uint64]chan proto.Frame
 	dead            atomic.Bool
 	sentN           int
+	redial          *redialer // -kill: log in again when the connection ends
 }
 
 func run(cfg config) (bool, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var pid int
+	var srv *serverProc
 	if cfg.addr == "" {
-		stop, addr, p, err := startServer(ctx, &cfg)
+		p, err := startServer(ctx, &cfg)
 		if err != nil {
 			return false, err
 		}
-		defer stop()
-		cfg.addr, pid = addr, p
+		defer p.stop()
+		srv, cfg.addr, pid = p, p.addr, p.pid()
+	} else {
+		pid = cfg.pid
+	}
+	switch {
+	case cfg.idle > 0:
+		return runIdle(ctx, cfg, pid)
+	case cfg.fanout > 0:
+		return runFanout(ctx, cfg)
 	}
 	runID := randHex(4)
 	accs := make([]string, cfg.conns)
@@ -211,29 +242,19 @@ func run(cfg config) (bool, error) {
 		return false, err
 	}
 	clients := make([]*client, cfg.conns)
-	var wg sync.WaitGroup
-	errs := make(chan error, cfg.conns)
-	sem := make(chan struct{}, 8) // logins in flight count against the server's per-IP burst of 20
 	for i := range clients {
-		c := &client{acc: accs[i], peer: accs[i^1], conv: proto.P2PConv(accs[i], accs[i^1]),
-			pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
-		clients[i] = c
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := c.connect(ctx, cfg); err != nil {
-				errs <- err
-			}
-		}()
+		clients[i] = newClient(accs[i], accs[i^1])
 	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := loginAll(ctx, cfg, clients); err != nil {
 		return false, err
 	}
+	var rd *redialer
+	if cfg.kill > 0 {
+		rd = &redialer{ctx: ctx, cfg: cfg, sem: make(chan struct{}, 8)}
+		pid = 0 // write_bytes would mix the processes of a step
+	}
 	for i, c := range clients {
+		c.redial = rd
 		go c.readLoop(clients[i^1])
 	}
 
@@ -242,7 +263,18 @@ func run(cfg config) (bool, error) {
 	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %7s %5s %5s %9s %9s  %s\n", "offered", "acked/s", "ack p50", "ack p99",
 		"dlv p50", "dlv p99", "unacked", "errors", "lost", "dup", "file B/m", "write B/m", "loadavg")
 	for si, rate := range cfg.steps {
+		var killed chan error
+		if si < cfg.kill {
+			killed = killMidStep(srv, cfg.step)
+		}
 		r := runStep(ctx, cfg, clients, si, rate, pid)
+		if killed != nil {
+			if err := <-killed; err != nil {
+				return false, err
+			}
+			res.Kills++
+			fmt.Printf("(server killed with SIGKILL and restarted during this step)\n")
+		}
 		res.Steps = append(res.Steps, r)
 		fmt.Printf("%8d %8.0f %8.1f %8.1f %8.1f %8.1f %8d %7d %5d %5d %9.0f %9.0f  %s\n", r.Offered, r.AckedPerSec,
 			r.AckP50Ms, r.AckP99Ms, r.DelivP50Ms, r.DelivP99Ms, r.Unacked, r.Errors, r.Lost, r.Dup,
@@ -257,8 +289,11 @@ func run(cfg config) (bool, error) {
 		}
 	}
 	res.Failed = append(res.Failed, checkAckedSeqs(clients)...)
+	if rd != nil {
+		rd.stopped.Store(true)
+	}
 	for _, c := range clients {
-		c.ws.Close(websocket.StatusNormalClosure, "")
+		c.conn().Close(websocket.StatusNormalClosure, "")
 	}
 	if cfg.audit {
 		a, failed, err := audit(ctx, cfg, clients)
@@ -270,6 +305,12 @@ func run(cfg config) (bool, error) {
 		fmt.Printf("audit: %d acked, %d missing, %d stored twice, %d seq gaps, %d under another seq\n",
 			a.Acked, a.Missing, a.Dup, a.Gaps, a.Moved)
 	}
+	return finish(cfg, res)
+}
+
+// finish prints res's failed checks and writes the -json file; ok is
+// whether no check failed.
+func finish(cfg config, res Result) (ok bool, err error) {
 	for _, f := range res.Failed {
 		fmt.Println("FAIL:", f)
 	}
@@ -282,63 +323,152 @@ func run(cfg config) (bool, error) {
 	return len(res.Failed) == 0, nil
 }
 
+// newClient is a client for account acc whose sends go to peer (P2P).
+func newClient(acc, peer string) *client {
+	c := &client{acc: acc, peer: peer, pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
+	if peer != "" {
+		c.conv = proto.P2PConv(acc, peer)
+	}
+	return c
+}
+
+// loginAll logs every client in, a few at a time.
+func loginAll(ctx context.Context, cfg config, clients []*client) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, len(clients))
+	sem := make(chan struct{}, 8) // logins in flight count against the server's per-IP burst of 20
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if err := c.connect(ctx, cfg); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// serverProc is a server process loadgen started (and, with -kill,
+// restarts on the same address and data dir).
+type serverProc struct {
+	bin, addr, tmp string
+	env            []string
+	logf           *os.File
+	mu             sync.Mutex
+	cmd            *exec.Cmd
+	exited         chan struct{} // closed when cmd has exited
+}
+
 // startServer starts cfg.server on a free loopback port and cfg.data (a new
-// temporary dir when empty) and waits for /healthz. stop kills it and removes
-// a temporary dir.
-func startServer(ctx context.Context, cfg *config) (stop func(), addr string, pid int, err error) {
-	tmp := ""
+// temporary dir when empty) and waits for /healthz. Its stop kills it and
+// removes a temporary dir.
+func startServer(ctx context.Context, cfg *config) (*serverProc, error) {
+	p := &serverProc{bin: cfg.server}
 	if cfg.data == "" {
-		if tmp, err = os.MkdirTemp("", "loadgen-"); err != nil {
-			return nil, "", 0, err
+		tmp, err := os.MkdirTemp("", "loadgen-")
+		if err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		cfg.data = tmp
+		p.tmp, cfg.data = tmp, tmp
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, "", 0, err
+		return nil, fmt.Errorf("find a free port: %w", err)
 	}
-	addr = l.Addr().String()
+	p.addr = l.Addr().String()
 	l.Close()
-	cmd := exec.CommandContext(ctx, cfg.server)
-	cmd.Env = append(os.Environ(), "YUNXIN_ADDR="+addr, "YUNXIN_DATA="+cfg.data,
+	p.env = append(os.Environ(), "YUNXIN_ADDR="+p.addr, "YUNXIN_DATA="+cfg.data,
 		"YUNXIN_APP_KEY="+cfg.appKey, "YUNXIN_APP_SECRET="+cfg.secret)
-	logf, err := os.Create(filepath.Join(cfg.data, "loadgen-server.log"))
-	if err != nil {
-		return nil, "", 0, err
+	if n := max(cfg.idle, cfg.fanout); n > proto.DefaultSuperMembers {
+		// -idle and -fanout put every account in one super team.
+		p.env = append(p.env, "YUNXIN_SUPER_TEAM_MAX_MEMBERS="+strconv.Itoa(n))
 	}
-	cmd.Stdout, cmd.Stderr = logf, logf
+	if p.logf, err = os.OpenFile(filepath.Join(cfg.data, "loadgen-server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		return nil, fmt.Errorf("server log: %w", err)
+	}
+	if err := p.start(ctx); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// start runs the binary and waits up to 30 s for /healthz.
+func (p *serverProc) start(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, p.bin)
+	cmd.Env = p.env
+	cmd.Stdout, cmd.Stderr = p.logf, p.logf
 	if err := cmd.Start(); err != nil {
-		return nil, "", 0, fmt.Errorf("start %s: %w", cfg.server, err)
+		return fmt.Errorf("start %s: %w", p.bin, err)
 	}
-	stop = func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-		if tmp != "" {
-			os.RemoveAll(tmp)
-		}
-	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	p.mu.Lock()
+	p.cmd, p.exited = cmd, exited
+	p.mu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
+		resp, err := http.Get("http://" + p.addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return stop, addr, cmd.Process.Pid, nil
+				return nil
 			}
 		}
+		select {
+		case <-exited:
+			return fmt.Errorf("server %s exited before it was healthy (see %s)", p.bin, p.logf.Name())
+		default:
+		}
 		if time.Now().After(deadline) {
-			stop()
-			return nil, "", 0, fmt.Errorf("server on %s not healthy after 30 s: %v", addr, err)
+			return fmt.Errorf("server on %s not healthy after 30 s: %v", p.addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// pid is the process id of the server running now.
+func (p *serverProc) pid() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd.Process.Pid
+}
+
+// kill sends SIGKILL and waits for the process to end.
+func (p *serverProc) kill() error {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.mu.Unlock()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return fmt.Errorf("kill server: %w", err)
+	}
+	<-exited
+	return nil
+}
+
+// stop ends the server (SIGTERM, SIGKILL after 10 s) and removes a
+// temporary data dir.
+func (p *serverProc) stop() {
+	p.mu.Lock()
+	cmd, exited := p.cmd, p.exited
+	p.mu.Unlock()
+	if cmd != nil {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	p.logf.Close()
+	if p.tmp != "" {
+		os.RemoveAll(p.tmp)
 	}
 }
 
@@ -405,16 +535,26 @@ func (c *client) connect(ctx context.Context, cfg config) error {
 		return fmt.Errorf("dial for %s: %w", c.acc, err)
 	}
 	ws.SetReadLimit(proto.MaxFrame)
+	c.mu.Lock()
 	c.ws = ws
+	c.mu.Unlock()
 	req := proto.LoginReq{AppKey: cfg.appKey, Account: c.acc, Token: c.acc + "-t", ClientType: 16, OS: "loadgen", Version: proto.Version}
 	f, err := c.call(ctx, proto.OpLogin, req, true)
+	if err == nil && f.Code != 200 {
+		err = fmt.Errorf("%d %s", f.Code, f.Msg)
+	}
 	if err != nil {
+		ws.CloseNow()
 		return fmt.Errorf("login %s: %w", c.acc, err)
 	}
-	if f.Code != 200 {
-		return fmt.Errorf("login %s: %d %s", c.acc, f.Code, f.Msg)
-	}
 	return nil
+}
+
+// conn is c's connection now (-kill replaces it).
+func (c *client) conn() *websocket.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws
 }
 
 // call sends one request and waits for its reply; direct reads the reply
@@ -432,7 +572,8 @@ func (c *client) call(ctx context.Context, op string, payload any, direct bool) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+	ws := c.conn()
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
 		return proto.Frame{}, err
 	}
 	if !direct {
@@ -444,7 +585,7 @@ func (c *client) call(ctx context.Context, op string, payload any, direct bool) 
 		}
 	}
 	for {
-		_, data, err := c.ws.Read(ctx)
+		_, data, err := ws.Read(ctx)
 		if err != nil {
 			return proto.Frame{}, err
 		}
@@ -459,11 +600,18 @@ func (c *client) call(ctx context.Context, op string, payload any, direct bool) 
 }
 
 // readLoop reads c's frames until the connection ends: replies to sends and
-// calls, and msg pushes (peer's sends, found in peer.byCID).
+// calls, and msg pushes (peer's sends, found in peer.byCID). With -kill it
+// then logs in again (c.redial).
 func (c *client) readLoop(peer *client) {
-	defer c.dead.Store(true)
+	defer func() {
+		c.dead.Store(true)
+		if c.redial != nil {
+			go c.redial.run(c, peer)
+		}
+	}()
+	ws := c.conn()
 	for {
-		_, data, err := c.ws.Read(context.Background())
+		_, data, err := ws.Read(context.Background())
 		if err != nil {
 			return
 		}
@@ -527,8 +675,9 @@ func (c *client) send(step int) {
 	b, _ := json.Marshal(proto.Frame{ID: id, Op: proto.OpSend, Data: d})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
-		c.dead.Store(true)
+	ws := c.conn()
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil && ws == c.conn() {
+		c.dead.Store(true) // (a write error on a connection already replaced says nothing)
 	}
 }
 
