@@ -153,7 +153,8 @@ func main() {
 type Result struct {
 	Conns  int           `json:"conns"`
 	Steps  []StepResult  `json:"steps"`
-	Kills  int           `json:"kills,omitempty"` // -kill: the server was killed (SIGKILL) and restarted this many times
+	Kills  int           `json:"kills,omitempty"`  // -kill: the server was killed (SIGKILL) and restarted this many times
+	Resent int           `json:"resent,omitempty"` // -kill: sends unanswered when their connection ended, sent again after the login
 	Audit  *AuditResult  `json:"audit,omitempty"`
 	Idle   *IdleResult   `json:"idle,omitempty"`
 	Fanout *FanoutResult `json:"fanout,omitempty"`
@@ -189,6 +190,7 @@ type AuditResult struct {
 
 // sent is one send in flight or done.
 type sent struct {
+	cid    string
 	at     time.Time
 	step   int
 	ackAt  time.Time
@@ -263,22 +265,24 @@ func run(cfg config) (bool, error) {
 	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %7s %5s %5s %9s %9s  %s\n", "offered", "acked/s", "ack p50", "ack p99",
 		"dlv p50", "dlv p99", "unacked", "errors", "lost", "dup", "file B/m", "write B/m", "loadavg")
 	for si, rate := range cfg.steps {
-		var killed chan error
+		var killed chan killReport
 		if si < cfg.kill {
 			killed = killMidStep(srv, cfg.step)
 		}
 		r := runStep(ctx, cfg, clients, si, rate, pid)
-		if killed != nil {
-			if err := <-killed; err != nil {
-				return false, err
-			}
-			res.Kills++
-			fmt.Printf("(server killed with SIGKILL and restarted during this step)\n")
-		}
 		res.Steps = append(res.Steps, r)
 		fmt.Printf("%8d %8.0f %8.1f %8.1f %8.1f %8.1f %8d %7d %5d %5d %9.0f %9.0f  %s\n", r.Offered, r.AckedPerSec,
 			r.AckP50Ms, r.AckP99Ms, r.DelivP50Ms, r.DelivP99Ms, r.Unacked, r.Errors, r.Lost, r.Dup,
 			r.FileBytesMsg, r.WriteBytesMsg, r.LoadAvg)
+		if killed != nil {
+			k := <-killed
+			if k.err != nil {
+				return false, k.err
+			}
+			res.Kills++
+			fmt.Printf("         ↑ server killed (SIGKILL) %.1f s into the step, healthy again %.0f ms later\n",
+				k.at.Seconds(), float64(k.down.Microseconds())/1000)
+		}
 		if r.Dup > 0 {
 			res.Failed = append(res.Failed, fmt.Sprintf("step %d: %d messages pushed twice", rate, r.Dup))
 		}
@@ -291,6 +295,8 @@ func run(cfg config) (bool, error) {
 	res.Failed = append(res.Failed, checkAckedSeqs(clients)...)
 	if rd != nil {
 		rd.stopped.Store(true)
+		res.Resent = int(rd.resent.Load())
+		fmt.Printf("%d sends unanswered at a kill were sent again after the reconnect\n", res.Resent)
 	}
 	for _, c := range clients {
 		c.conn().Close(websocket.StatusNormalClosure, "")
@@ -662,16 +668,41 @@ func (c *client) send(step int) {
 	if c.dead.Load() {
 		return
 	}
-	id := c.nextID.Add(1)
 	c.sentN++
 	cid := fmt.Sprintf("%s-%d", c.acc, c.sentN)
-	s := &sent{at: time.Now(), step: step}
+	s := &sent{cid: cid, at: time.Now(), step: step}
 	c.mu.Lock()
-	c.pending[id] = s
 	c.byCID[cid] = s
 	c.mu.Unlock()
-	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: cid, To: c.peer, ChatType: proto.ChatP2P, Type: proto.MsgText,
-		Body: json.RawMessage(`{"text":"load ` + cid + `"}`)}})
+	c.write(s)
+}
+
+// resendPending sends again, under new request ids, the sends whose
+// connection ended before their reply (as the SDK's outbox does after a
+// reconnect): the server stores a client id once and answers a resend of
+// a stored one as its duplicate. It returns how many it resent.
+func (c *client) resendPending() int {
+	c.mu.Lock()
+	var open []*sent
+	for id, s := range c.pending {
+		open = append(open, s)
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	for _, s := range open {
+		c.write(s)
+	}
+	return len(open)
+}
+
+// write sends s under a new request id.
+func (c *client) write(s *sent) {
+	id := c.nextID.Add(1)
+	c.mu.Lock()
+	c.pending[id] = s
+	c.mu.Unlock()
+	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: s.cid, To: c.peer, ChatType: proto.ChatP2P, Type: proto.MsgText,
+		Body: json.RawMessage(`{"text":"load ` + s.cid + `"}`)}})
 	b, _ := json.Marshal(proto.Frame{ID: id, Op: proto.OpSend, Data: d})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
