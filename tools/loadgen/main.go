@@ -1,8 +1,10 @@
-// Command loadgen measures the server's P2P message path the way clients use
-// it: it speaks the wire protocol (docs/protocol.md) over WebSockets from many
-// connections, offers a stepped rate of text sends and reports, per step,
-// acked msg/s, ack and delivery latency, loss and duplicates, and the bytes
-// the server wrote to disk per message.
+// Command loadgen measures the server's message paths the way clients use
+// them: it speaks the wire protocol (docs/protocol.md) over WebSockets from
+// many connections. Its default run offers a stepped rate of P2P text sends
+// and reports, per step, acked msg/s, ack and delivery latency, loss and
+// duplicates, and the bytes the server wrote to disk per message; -idle
+// measures the server's memory per connection, -fanout team fan-out, and
+// -kill the durability of acked messages across kill -9.
 //
 // It creates -conns accounts through the REST API (user/create.action),
 // logs each in on its own connection and pairs them (0↔1, 2↔3, …): every
@@ -35,6 +37,40 @@
 // once, with the seq its ack gave, and that the stored seqs have no gap.
 // The exit status is 1 when a check fails.
 //
+// -kill N (with the server loadgen starts) kills the server with SIGKILL at
+// a random moment in the middle half of each of the first N steps and
+// starts it again at once on the same address and data dir. Every
+// connection logs in again as soon as it can and resends, with the same
+// client ids, the sends that had no reply when its connection ended (as
+// the SDK's outbox does); sends due while it is down are skipped. The
+// end's checks then say whether an acked message was lost, stored twice or
+// left a seq gap (use it with -audit). "lost" in a step's row counts pushes
+// that never came because the peer was down: a client gets those at its
+// next sync, so they are no failure.
+//
+// -idle N measures memory per connection instead of the steps: it creates
+// N accounts and one super team of all of them (an extra connection of the
+// first account creates it, and later sends), waits -settle, reads the
+// server's VmRSS (/proc/PID/status: the server loadgen started, or -pid),
+// logs the N accounts in on a connection each, waits -settle, reads it
+// again, then has the extra connection send -burst messages to the team, so
+// that every connection is pushed -burst messages at once (its outgoing
+// queue fills faster than the client reads), waits until all are read and
+// -settle more, and reads it a last time. It reports (reading − before) ÷ N
+// for idle and busy. VmRSS counts Go heap the runtime has not returned to
+// the system yet (the server has no endpoint for its heap statistics, and
+// loadgen adds none), so the busy figure is what the process holds, an upper
+// bound of what the connections need; RssAnon is reported too.
+//
+// -fanout N measures team fan-out instead of the steps: N accounts, one
+// super team of all of them (created as the SDK does, with tcreate and
+// tinvite), every member logged in on one connection; member 0 sends -msgs
+// messages to the team back to back, and loadgen reports deliveries/s =
+// (N−1)·msgs ÷ (first send → last push read by a member's connection) and
+// the delivery p50/p99 (a message's send → a member's read of its push).
+// When loadgen starts the server for N above 2,000 it raises
+// YUNXIN_SUPER_TEAM_MAX_MEMBERS to N.
+//
 // Flags:
 //
 //	-server PATH   start this server binary on a fresh data dir (default bin/yunxin-server)
@@ -47,12 +83,19 @@
 //	-step D        length of each step (default 10s)
 //	-drain D       wait for acks and pushes after each step (default 3s)
 //	-audit         read every conversation back at the end and check it
+//	-kill N        kill -9 and restart the server mid-step in the first N steps (not with -addr)
+//	-idle N        memory per connection with N connections (instead of the steps)
+//	-burst N       -idle: messages pushed to every connection for the busy reading (default 100)
+//	-settle D      -idle: quiet time before each memory reading (default 5s)
+//	-pid PID       -idle with -addr: the running server's process id
+//	-fanout N      team fan-out to N members (instead of the steps)
+//	-msgs N        -fanout: messages sent to the team (default 20)
 //	-json FILE     write the results as JSON
 //
 // loadgen -addr … -audit against a server that is killed (kill -9) and
-// restarted mid-run checks that no acked message was lost or duplicated:
-// connections that die stay down for the rest of the run; the audit
-// reconnects (waiting up to a minute for the server) and reads everything.
+// restarted by hand mid-run checks the same as -kill, but its connections
+// that die stay down for the rest of the run; the audit reconnects
+// (waiting up to a minute for the server) and reads everything.
 package main
 
 import (
