@@ -387,23 +387,8 @@ func newClient(acc, peer string) *client {
 
 // loginAll logs every client in, a few at a time.
 func loginAll(ctx context.Context, cfg config, clients []*client) error {
-	var wg sync.WaitGroup
-	errs := make(chan error, len(clients))
-	sem := make(chan struct{}, 8) // logins in flight count against the server's per-IP burst of 20
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := c.connect(ctx, cfg); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
+	// Logins in flight count against the server's per-IP burst of 20.
+	return parallel(len(clients), 8, func(i int) error { return clients[i].connect(ctx, cfg) })
 }
 
 // serverProc is a server process loadgen started (and, with -kill,
@@ -527,26 +512,29 @@ func (p *serverProc) stop() {
 
 // createAccounts creates accs through the REST API, token = account + "-t".
 func createAccounts(ctx context.Context, cfg config, accs []string) error {
-	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(accs))
+	return parallel(len(accs), 16, func(i int) error { return restCreate(ctx, cfg, accs[i]) })
+}
+
+// parallel runs fn(0) … fn(n-1), at most limit at a time, and returns the
+// first error.
+func parallel(n, limit int, fn func(i int) error) error {
+	sem := make(chan struct{}, limit)
+	errs := make(chan error, n)
 	var wg sync.WaitGroup
-	for _, a := range accs {
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs <- restCreate(ctx, cfg, a)
+			if err := fn(i); err != nil {
+				errs <- err
+			}
 		}()
 	}
 	wg.Wait()
 	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return <-errs
 }
 
 func restCreate(ctx context.Context, cfg config, acc string) error {
@@ -601,6 +589,23 @@ func (c *client) connect(ctx context.Context, cfg config) error {
 		return fmt.Errorf("login %s: %w", c.acc, err)
 	}
 	return nil
+}
+
+// frames calls fn with each frame read from c's connection (as it is now)
+// and the time it was read, until the connection ends.
+func (c *client) frames(fn func(f proto.Frame, at time.Time)) {
+	ws := c.conn()
+	for {
+		_, data, err := ws.Read(context.Background())
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		var f proto.Frame
+		if json.Unmarshal(data, &f) == nil {
+			fn(f, now)
+		}
+	}
 }
 
 // conn is c's connection now (-kill replaces it).
@@ -662,17 +667,7 @@ func (c *client) readLoop(peer *client) {
 			go c.redial.run(c, peer)
 		}
 	}()
-	ws := c.conn()
-	for {
-		_, data, err := ws.Read(context.Background())
-		if err != nil {
-			return
-		}
-		now := time.Now()
-		var f proto.Frame
-		if err := json.Unmarshal(data, &f); err != nil {
-			continue
-		}
+	c.frames(func(f proto.Frame, now time.Time) {
 		switch {
 		case f.ID != 0:
 			c.mu.Lock()
@@ -696,7 +691,7 @@ func (c *client) readLoop(peer *client) {
 		case f.Op == proto.PushMsg:
 			var m proto.Msg
 			if json.Unmarshal(f.Data, &m) != nil || m.From != peer.acc {
-				continue
+				return
 			}
 			peer.mu.Lock()
 			if s := peer.byCID[m.ClientID]; s != nil {
@@ -707,7 +702,7 @@ func (c *client) readLoop(peer *client) {
 			}
 			peer.mu.Unlock()
 		}
-	}
+	})
 }
 
 // send sends one text message to c's peer (without waiting for its reply).

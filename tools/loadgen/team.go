@@ -95,17 +95,7 @@ func (c *client) teamSend(tid, cid string) error {
 // whose client id is prefix + a number calls onPush with that number and
 // the time it was read; replies count into acked (200) or failed.
 func (c *client) teamRead(prefix string, onPush func(k int, at time.Time), acked, failed *atomic.Int64) {
-	ws := c.conn()
-	for {
-		_, data, err := ws.Read(context.Background())
-		if err != nil {
-			return
-		}
-		now := time.Now()
-		var f proto.Frame
-		if json.Unmarshal(data, &f) != nil {
-			continue
-		}
+	c.frames(func(f proto.Frame, now time.Time) {
 		switch {
 		case f.ID != 0 && f.Code == 200:
 			acked.Add(1)
@@ -114,13 +104,13 @@ func (c *client) teamRead(prefix string, onPush func(k int, at time.Time), acked
 		case f.Op == proto.PushMsg:
 			var m proto.Msg
 			if json.Unmarshal(f.Data, &m) != nil {
-				continue
+				return
 			}
 			if k, err := strconv.Atoi(strings.TrimPrefix(m.ClientID, prefix)); err == nil && strings.HasPrefix(m.ClientID, prefix) {
 				onPush(k, now)
 			}
 		}
-	}
+	})
 }
 
 // teamPrefix is the client id prefix of one run's team messages.
