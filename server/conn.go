@@ -29,9 +29,12 @@ const (
 	dispatchTimeout = 5 * time.Second
 )
 
-// conn is one WebSocket connection. Requests are read and handled in order
-// by the reader goroutine (serve); every write goes through the writer
-// goroutine, fed by the byte-capped queue.
+// conn is one WebSocket connection. Requests are read in order by the
+// reader goroutine (serve) and each is handled on a goroutine of its own
+// while the reader waits (see serve); every write goes through the writer
+// goroutine, fed by the byte-capped queue, which runs only while there is
+// something to write. An idle connection so holds one shallow goroutine
+// stack, its socket buffers and this struct (docs: "Memory per connection").
 type conn struct {
 	s    *Server
 	ws   *websocket.Conn
@@ -59,8 +62,8 @@ type conn struct {
 	holding   bool
 	held      [][]byte
 	heldClose *closeFrame
-	wake      chan struct{} // capacity 1: the writer has work
-	done      chan struct{} // closed when the connection ends
+	writing   bool           // a writer goroutine runs (at most one)
+	writers   sync.WaitGroup // the writer goroutine, while it runs
 }
 
 // closeFrame is a close the writer performs once the frames before it are
@@ -82,8 +85,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	if h, _, err := net.SplitHostPort(ip); err == nil {
 		ip = h
 	}
-	c := &conn{s: s, ws: ws, ip: ip, lim: rate.NewLimiter(s.reqRate, s.reqBurst),
-		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &conn{s: s, ws: ws, ip: ip, lim: rate.NewLimiter(s.reqRate, s.reqBurst)}
 	if !allowed {
 		c.refusal = originRefusal(origin)
 		s.log.Warn("websocket origin not allowed", "remote", r.RemoteAddr, "origin", origin)
@@ -102,11 +104,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer s.wg.Done()
 
-	writerDone := make(chan struct{})
-	go func() { defer close(writerDone); c.writer() }()
 	c.serve()
 	c.end()
-	<-writerDone
+	c.writers.Wait()
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
@@ -177,7 +177,17 @@ func (c *conn) serve() {
 			c.reply(0, nil, errorf(proto.CodeBadParam, "malformed frame: %v", err))
 			continue
 		}
-		c.handle(f)
+		// Handled on a goroutine of its own, waited for: an op (JSON,
+		// SQLite) may grow a stack to tens of KB, and a goroutine that ends
+		// gives its stack back, where the reader's would stay grown while
+		// the connection idles (the runtime shrinks it by half per GC at
+		// best). Requests still run one at a time, in order.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.handle(f)
+		}()
+		<-done
 	}
 }
 
@@ -251,19 +261,22 @@ func (c *conn) reply(id uint64, resp any, err error) {
 	c.send(b)
 }
 
-// writer writes queued frames until the connection ends.
+// writer writes the queued frames, then performs a close asked for once
+// they are written, and returns when the queue is empty (signal starts it
+// again) or the connection ended or failed.
 func (c *conn) writer() {
+	defer c.writers.Done()
 	for {
-		select {
-		case <-c.done:
-			return
-		case <-c.wake:
-		}
 		c.mu.Lock()
 		batch, closer := c.queue, c.closer
 		c.queue = nil
 		if len(batch) > 0 {
 			closer = nil // close after the batch, once the queue is empty
+		}
+		if c.dead || (len(batch) == 0 && closer == nil) {
+			c.writing = false
+			c.mu.Unlock()
+			return
 		}
 		c.mu.Unlock()
 		for i, frame := range batch {
@@ -275,33 +288,28 @@ func (c *conn) writer() {
 			c.queued -= len(frame)
 			c.mu.Unlock()
 			if err != nil {
+				// writing stays set: nothing more is written; the reader
+				// sees the closed socket and ends the connection.
 				c.ws.CloseNow()
 				return
 			}
 		}
-		if len(batch) > 0 {
-			c.mu.Lock()
-			if c.closer != nil && len(c.queue) == 0 {
-				closer = c.closer
-			} else if len(c.queue) > 0 || c.closer != nil {
-				c.signal()
-			}
-			c.mu.Unlock()
-		}
 		if closer != nil {
 			c.ws.Close(closer.code, closer.reason)
 			c.ws.CloseNow()
-			return
+			return // writing stays set: the connection is closed
 		}
 	}
 }
 
-// signal wakes the writer; c.mu is held.
+// signal starts the writer unless it runs; c.mu is held.
 func (c *conn) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
+	if c.writing || c.dead {
+		return
 	}
+	c.writing = true
+	c.writers.Add(1)
+	go c.writer()
 }
 
 // send queues an encoded reply frame without blocking.
@@ -401,12 +409,11 @@ func (c *conn) closeAfter(code websocket.StatusCode, reason string) {
 }
 
 // end marks the connection finished: nothing more is queued, the queue is
-// released and the writer stops.
+// released and the writer stops (serveWS waits for it).
 func (c *conn) end() {
 	c.mu.Lock()
 	c.dead, c.queue = true, nil
 	c.mu.Unlock()
-	close(c.done)
 	c.stop()
 	c.ws.CloseNow()
 }

@@ -154,3 +154,46 @@ func TestSlowReaderClosedAtByteCap(t *testing.T) {
 	}
 	t.Logf("sent %d pushes, the slow client got %d before the close", sent, got)
 }
+
+// TestIdleConnHasNoWriter: once a connection's frames are written its
+// writer goroutine ends (an idle connection keeps only its reader); the
+// next push starts it again and arrives, and so does the next reply.
+func TestIdleConnHasNoWriter(t *testing.T) {
+	e := newEnv(t, "alice", "bob")
+	a, _ := e.login("alice")
+	b, _ := e.login("bob")
+	waitIdle := func(acc string) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			e.srv.mu.Lock()
+			writing, found := false, false
+			for c := range e.srv.conns {
+				if c.account == acc {
+					found = true
+					c.mu.Lock()
+					writing = c.writing
+					c.mu.Unlock()
+				}
+			}
+			e.srv.mu.Unlock()
+			if found && !writing {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s's connection (found %v) still has a writer running 5 s after its frames were written", acc, found)
+			}
+		}
+	}
+	waitIdle("bob")
+	var resp proto.SendResp
+	a.ok(proto.OpSend, text("bob", "idle-1", "hello"), &resp)
+	var m proto.Msg
+	b.push(proto.PushMsg, &m)
+	if m.ClientID != "idle-1" {
+		t.Fatalf("bob got %+v, want idle-1", m)
+	}
+	waitIdle("bob")
+	b.ok(proto.OpPing, nil, nil)
+	waitIdle("bob")
+	waitIdle("alice")
+}
