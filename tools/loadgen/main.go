@@ -58,30 +58,21 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"yunxin/internal/imclient"
 	"yunxin/proto"
 )
 
@@ -195,19 +186,20 @@ func run(cfg config) (bool, error) {
 	defer cancel()
 	var pid int
 	if cfg.addr == "" {
-		stop, addr, p, err := startServer(ctx, &cfg)
+		srv, err := imclient.StartServer(ctx, imclient.ServerOptions{Binary: cfg.server, Data: cfg.data,
+			AppKey: cfg.appKey, Secret: cfg.secret, LogName: "loadgen-server.log"})
 		if err != nil {
 			return false, err
 		}
-		defer stop()
-		cfg.addr, pid = addr, p
+		defer srv.Stop()
+		cfg.addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid
 	}
-	runID := randHex(4)
+	runID := imclient.RandHex(4)
 	accs := make([]string, cfg.conns)
 	for i := range accs {
 		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
 	}
-	if err := createAccounts(ctx, cfg, accs); err != nil {
+	if err := imclient.CreateAccounts(ctx, cfg.addr, cfg.appKey, cfg.secret, accs); err != nil {
 		return false, err
 	}
 	clients := make([]*client, cfg.conns)
@@ -282,179 +274,36 @@ func run(cfg config) (bool, error) {
 	return len(res.Failed) == 0, nil
 }
 
-// startServer starts cfg.server on a free loopback port and cfg.data (a new
-// temporary dir when empty) and waits for /healthz. stop kills it and removes
-// a temporary dir.
-func startServer(ctx context.Context, cfg *config) (stop func(), addr string, pid int, err error) {
-	tmp := ""
-	if cfg.data == "" {
-		if tmp, err = os.MkdirTemp("", "loadgen-"); err != nil {
-			return nil, "", 0, err
-		}
-		cfg.data = tmp
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", 0, err
-	}
-	addr = l.Addr().String()
-	l.Close()
-	cmd := exec.CommandContext(ctx, cfg.server)
-	cmd.Env = append(os.Environ(), "YUNXIN_ADDR="+addr, "YUNXIN_DATA="+cfg.data,
-		"YUNXIN_APP_KEY="+cfg.appKey, "YUNXIN_APP_SECRET="+cfg.secret)
-	logf, err := os.Create(filepath.Join(cfg.data, "loadgen-server.log"))
-	if err != nil {
-		return nil, "", 0, err
-	}
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return nil, "", 0, fmt.Errorf("start %s: %w", cfg.server, err)
-	}
-	stop = func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-		logf.Close()
-		if tmp != "" {
-			os.RemoveAll(tmp)
-		}
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return stop, addr, cmd.Process.Pid, nil
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, "", 0, fmt.Errorf("server on %s not healthy after 30 s: %v", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// createAccounts creates accs through the REST API, token = account + "-t".
-func createAccounts(ctx context.Context, cfg config, accs []string) error {
-	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(accs))
-	var wg sync.WaitGroup
-	for _, a := range accs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs <- restCreate(ctx, cfg, a)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func restCreate(ctx context.Context, cfg config, acc string) error {
-	form := url.Values{"accid": {acc}, "token": {acc + "-t"}}
-	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+cfg.addr+"/nimserver/user/create.action",
-		strings.NewReader(form.Encode()))
+// connect dials and logs c in.
+func (c *client) connect(ctx context.Context, cfg config) error {
+	ws, err := imclient.Login(ctx, cfg.addr, cfg.appKey, c.acc, "loadgen")
 	if err != nil {
 		return err
 	}
-	nonce, cur := randHex(8), strconv.FormatInt(time.Now().Unix(), 10)
-	sum := sha1.Sum([]byte(cfg.secret + nonce + cur))
-	req.Header.Set("AppKey", cfg.appKey)
-	req.Header.Set("Nonce", nonce)
-	req.Header.Set("CurTime", cur)
-	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("create account %s: %w", acc, err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Code int    `json:"code"`
-		Desc string `json:"desc"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return fmt.Errorf("create account %s: %w", acc, err)
-	}
-	if out.Code != 200 {
-		return fmt.Errorf("create account %s: code %d %s", acc, out.Code, out.Desc)
-	}
-	return nil
-}
-
-// connect dials and logs c in.
-func (c *client) connect(ctx context.Context, cfg config) error {
-	ws, _, err := websocket.Dial(ctx, "ws://"+cfg.addr+"/ws", nil)
-	if err != nil {
-		return fmt.Errorf("dial for %s: %w", c.acc, err)
-	}
-	ws.SetReadLimit(proto.MaxFrame)
 	c.ws = ws
-	req := proto.LoginReq{AppKey: cfg.appKey, Account: c.acc, Token: c.acc + "-t", ClientType: 16, OS: "loadgen", Version: proto.Version}
-	f, err := c.call(ctx, proto.OpLogin, req, true)
-	if err != nil {
-		return fmt.Errorf("login %s: %w", c.acc, err)
-	}
-	if f.Code != 200 {
-		return fmt.Errorf("login %s: %d %s", c.acc, f.Code, f.Msg)
-	}
+	c.nextID.Store(imclient.LoginID)
 	return nil
 }
 
-// call sends one request and waits for its reply; direct reads the reply
-// itself (before readLoop runs).
-func (c *client) call(ctx context.Context, op string, payload any, direct bool) (proto.Frame, error) {
+// call sends one request and waits for its reply (read by readLoop).
+func (c *client) call(ctx context.Context, op string, payload any) (proto.Frame, error) {
 	id := c.nextID.Add(1)
 	d, _ := json.Marshal(payload)
 	b, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: d})
-	var ch chan proto.Frame
-	if !direct {
-		ch = make(chan proto.Frame, 1)
-		c.mu.Lock()
-		c.replies[id] = ch
-		c.mu.Unlock()
-	}
+	ch := make(chan proto.Frame, 1)
+	c.mu.Lock()
+	c.replies[id] = ch
+	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
 		return proto.Frame{}, err
 	}
-	if !direct {
-		select {
-		case f := <-ch:
-			return f, nil
-		case <-ctx.Done():
-			return proto.Frame{}, fmt.Errorf("%s: no reply: %w", op, ctx.Err())
-		}
-	}
-	for {
-		_, data, err := c.ws.Read(ctx)
-		if err != nil {
-			return proto.Frame{}, err
-		}
-		var f proto.Frame
-		if err := json.Unmarshal(data, &f); err != nil {
-			return proto.Frame{}, err
-		}
-		if f.ID == id {
-			return f, nil
-		}
+	select {
+	case f := <-ch:
+		return f, nil
+	case <-ctx.Done():
+		return proto.Frame{}, fmt.Errorf("%s: no reply: %w", op, ctx.Err())
 	}
 }
 
@@ -691,7 +540,7 @@ func audit(ctx context.Context, cfg config, clients []*client) (AuditResult, []s
 		stored := map[string][]int64{}
 		var seqs []int64
 		for after := int64(0); ; {
-			f, err := r.call(ctx, proto.OpHistory, proto.HistoryReq{Conv: clients[i].conv, Seq: after, Newer: true, Limit: proto.MaxHistory}, false)
+			f, err := r.call(ctx, proto.OpHistory, proto.HistoryReq{Conv: clients[i].conv, Seq: after, Newer: true, Limit: proto.MaxHistory})
 			if err != nil {
 				return a, nil, fmt.Errorf("audit history of %s: %w", clients[i].conv, err)
 			}
@@ -795,12 +644,4 @@ func pct(ds []time.Duration, p int) float64 {
 	i := (len(ds)*p + 99) / 100
 	i = min(max(i-1, 0), len(ds)-1)
 	return float64(ds[i].Microseconds()) / 1000
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(rand.Reader, b); err != nil {
-		panic(errors.New("crypto/rand failed"))
-	}
-	return hex.EncodeToString(b)
 }

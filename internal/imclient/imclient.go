@@ -1,0 +1,241 @@
+// Package imclient is what the project's measuring tools (tools/loadgen,
+// tools/bench) share to drive a yunxin server from Go: start
+// bin/yunxin-server on a fresh data dir, create accounts through its REST
+// API (user/create.action, signed with the app secret) and log accounts in
+// over the wire protocol (docs/protocol.md).
+package imclient
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"yunxin/proto"
+)
+
+// ServerOptions configure StartServer.
+type ServerOptions struct {
+	Binary string // the server binary (bin/yunxin-server)
+	// Data is the data dir; "" makes a temporary one that Stop removes.
+	Data           string
+	AppKey, Secret string
+	// Env are extra environment variables (KEY=value), e.g.
+	// YUNXIN_ALLOWED_ORIGINS.
+	Env []string
+	// LogName names the server's log file in the data dir.
+	LogName string
+}
+
+// Server is a server process that StartServer started.
+type Server struct {
+	Addr string // loopback HOST:PORT it listens on
+	Data string // its data dir
+	Pid  int
+
+	cmd  *exec.Cmd
+	logf *os.File
+	tmp  string // the data dir to remove at Stop ("" if given)
+	once sync.Once
+}
+
+// StartServer starts o.Binary on a free loopback port and waits (up to 30 s)
+// until its /healthz answers 200. ctx bounds the process's life.
+func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
+	s := &Server{Data: o.Data}
+	if s.Data == "" {
+		tmp, err := os.MkdirTemp("", "yunxin-server-")
+		if err != nil {
+			return nil, fmt.Errorf("imclient: data dir: %w", err)
+		}
+		s.Data, s.tmp = tmp, tmp
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("imclient: free port: %w", err)
+	}
+	s.Addr = l.Addr().String()
+	l.Close()
+	s.cmd = exec.CommandContext(ctx, o.Binary)
+	s.cmd.Env = append(os.Environ(), "YUNXIN_ADDR="+s.Addr, "YUNXIN_DATA="+s.Data,
+		"YUNXIN_APP_KEY="+o.AppKey, "YUNXIN_APP_SECRET="+o.Secret)
+	s.cmd.Env = append(s.cmd.Env, o.Env...)
+	name := o.LogName
+	if name == "" {
+		name = "server.log"
+	}
+	if s.logf, err = os.Create(filepath.Join(s.Data, name)); err != nil {
+		return nil, fmt.Errorf("imclient: server log: %w", err)
+	}
+	s.cmd.Stdout, s.cmd.Stderr = s.logf, s.logf
+	if err := s.cmd.Start(); err != nil {
+		s.logf.Close()
+		return nil, fmt.Errorf("imclient: start %s: %w", o.Binary, err)
+	}
+	s.Pid = s.cmd.Process.Pid
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get("http://" + s.Addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			s.Stop()
+			return nil, fmt.Errorf("imclient: server on %s not healthy after 30 s: %v", s.Addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Stop stops the server (SIGTERM, then SIGKILL after 10 s) and removes a
+// temporary data dir. It is safe to call more than once.
+func (s *Server) Stop() {
+	s.once.Do(func() {
+		s.cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { s.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			s.cmd.Process.Kill()
+			<-done
+		}
+		s.logf.Close()
+		if s.tmp != "" {
+			os.RemoveAll(s.tmp)
+		}
+	})
+}
+
+// Token is the token CreateAccounts gives account acc.
+func Token(acc string) string { return acc + "-t" }
+
+// CreateAccounts creates accs (token Token(acc)) through the REST API of the
+// server on addr, 16 at a time.
+func CreateAccounts(ctx context.Context, addr, appKey, secret string, accs []string) error {
+	sem := make(chan struct{}, 16)
+	errs := make(chan error, len(accs))
+	var wg sync.WaitGroup
+	for _, a := range accs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs <- createAccount(ctx, addr, appKey, secret, a)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func createAccount(ctx context.Context, addr, appKey, secret, acc string) error {
+	form := url.Values{"accid": {acc}, "token": {Token(acc)}}
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+addr+"/nimserver/user/create.action",
+		strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	nonce, cur := RandHex(8), strconv.FormatInt(time.Now().Unix(), 10)
+	sum := sha1.Sum([]byte(secret + nonce + cur))
+	req.Header.Set("AppKey", appKey)
+	req.Header.Set("Nonce", nonce)
+	req.Header.Set("CurTime", cur)
+	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("create account %s: %w", acc, err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Code int    `json:"code"`
+		Desc string `json:"desc"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return fmt.Errorf("create account %s: %w", acc, err)
+	}
+	if out.Code != 200 {
+		return fmt.Errorf("create account %s: code %d %s", acc, out.Code, out.Desc)
+	}
+	return nil
+}
+
+// LoginID is the request id Login uses: the caller's next request ids
+// start above it.
+const LoginID = 1
+
+// Login dials the server on addr and logs acc in (token Token(acc), client
+// type 16, os osName), reading the connection itself until the login's
+// reply; the connection's read limit is proto.MaxFrame. Frames pushed before
+// the reply are dropped.
+func Login(ctx context.Context, addr, appKey, acc, osName string) (*websocket.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+addr+"/ws", nil)
+	if err != nil {
+		return nil, fmt.Errorf("dial for %s: %w", acc, err)
+	}
+	ws.SetReadLimit(proto.MaxFrame)
+	d, _ := json.Marshal(proto.LoginReq{AppKey: appKey, Account: acc, Token: Token(acc), ClientType: 16, OS: osName, Version: proto.Version})
+	b, _ := json.Marshal(proto.Frame{ID: LoginID, Op: proto.OpLogin, Data: d})
+	fail := func(err error) (*websocket.Conn, error) {
+		ws.Close(websocket.StatusNormalClosure, "")
+		return nil, fmt.Errorf("login %s: %w", acc, err)
+	}
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+		return fail(err)
+	}
+	for {
+		_, data, err := ws.Read(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		var f proto.Frame
+		if err := json.Unmarshal(data, &f); err != nil {
+			return fail(err)
+		}
+		if f.ID != LoginID {
+			continue
+		}
+		if f.Code != 200 {
+			return fail(fmt.Errorf("%d %s", f.Code, f.Msg))
+		}
+		return ws, nil
+	}
+}
+
+// RandHex is n random bytes in hex.
+func RandHex(n int) string {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(rand.Reader, b); err != nil {
+		panic(errors.New("crypto/rand failed"))
+	}
+	return hex.EncodeToString(b)
+}
