@@ -239,3 +239,17 @@ func RandHex(n int) string {
 	}
 	return hex.EncodeToString(b)
 }
+
+// LoadAvg is the first three fields of /proc/loadavg ("" when unknown), for
+// the tools' reports.
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -408,7 +408,7 @@ func runStep(ctx context.Context, cfg config, clients []*client, step, rate, pid
 	for time.Now().Before(drainEnd) && !stepDone(clients, step) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	r := StepResult{Offered: rate, LoadAvg: loadAvg()}
+	r := StepResult{Offered: rate, LoadAvg: imclient.LoadAvg()}
 	var acks, dlv []time.Duration
 	acked := 0
 	var lastAck time.Duration // the rate is over the time the acks took, backlog included
@@ -621,18 +621,6 @@ func writeBytes(pid int) int64 {
 		}
 	}
 	return 0
-}
-
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
 }
 
 // pct is the p-th percentile of ds in milliseconds (0 when empty).
