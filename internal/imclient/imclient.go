@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -30,6 +31,22 @@ import (
 
 	"yunxin/proto"
 )
+
+// Flags are the server flags the tools share.
+type Flags struct {
+	Server string // -server: the binary to start on a fresh data dir
+	Addr   string // -addr: a running server's HOST:PORT instead
+	Secret string // -secret: the REST API's app secret
+	AppKey string // -appkey
+}
+
+// Register defines -server, -addr, -secret and -appkey on fs.
+func (f *Flags) Register(fs *flag.FlagSet) {
+	fs.StringVar(&f.Server, "server", "bin/yunxin-server", "server binary to start on a fresh data dir")
+	fs.StringVar(&f.Addr, "addr", "", "address of a running server (then -server is not started)")
+	fs.StringVar(&f.Secret, "secret", "demo-secret", "app secret for the REST API")
+	fs.StringVar(&f.AppKey, "appkey", "demo", "app key")
+}
 
 // ServerOptions configure StartServer.
 type ServerOptions struct {
@@ -133,21 +150,26 @@ func Token(acc string) string { return acc + "-t" }
 // CreateAccounts creates accs (token Token(acc)) through the REST API of the
 // server on addr, 16 at a time.
 func CreateAccounts(ctx context.Context, addr, appKey, secret string, accs []string) error {
-	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(accs))
+	return Each(accs, 16, func(a string) error { return createAccount(ctx, addr, appKey, secret, a) })
+}
+
+// Each runs fn for every item, n at a time, and returns the first error
+// (in item order) once all are done.
+func Each[T any](items []T, n int, fn func(T) error) error {
+	sem := make(chan struct{}, n)
+	errs := make([]error, len(items))
 	var wg sync.WaitGroup
-	for _, a := range accs {
+	for i, it := range items {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs <- createAccount(ctx, addr, appKey, secret, a)
+			errs[i] = fn(it)
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}

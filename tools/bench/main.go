@@ -67,7 +67,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -79,19 +78,17 @@ import (
 
 // config holds the flags.
 type config struct {
-	server, addr, page, secret, appKey, jsonOut string
-	loads, sends, sessions, perSession          int
-	smoke                                       bool
-	out                                         io.Writer // the table (os.Stdout)
+	imclient.Flags
+	page, jsonOut                      string
+	loads, sends, sessions, perSession int
+	smoke                              bool
+	out                                io.Writer // the table (os.Stdout)
 }
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.server, "server", "bin/yunxin-server", "server binary to start on a fresh data dir")
-	flag.StringVar(&cfg.addr, "addr", "", "address of a running server (then -server is not started)")
+	cfg.Register(flag.CommandLine)
 	flag.StringVar(&cfg.page, "page", "127.0.0.1:0", "address of the page server (its origin must be allowed by a running -addr server)")
-	flag.StringVar(&cfg.secret, "secret", "demo-secret", "app secret for the REST API")
-	flag.StringVar(&cfg.appKey, "appkey", "demo", "app key")
 	flag.IntVar(&cfg.loads, "loads", 5, "cold loads and warm reloads")
 	flag.IntVar(&cfg.sends, "sends", 300, "sendText calls and echo round trips")
 	flag.IntVar(&cfg.sessions, "sessions", 100, "sessions (sender accounts) of the offline sync")
@@ -206,19 +203,19 @@ func run(ctx context.Context, cfg config) (*Result, error) {
 	hs := &http.Server{Handler: pageHandler(pageOrigin)}
 	go hs.Serve(ln)
 	defer hs.Close()
-	if cfg.addr == "" {
-		srv, err := imclient.StartServer(ctx, imclient.ServerOptions{Binary: cfg.server, AppKey: cfg.appKey,
-			Secret: cfg.secret, LogName: "bench-server.log", Env: []string{"YUNXIN_ALLOWED_ORIGINS=" + pageOrigin}})
+	if cfg.Addr == "" {
+		srv, err := imclient.StartServer(ctx, imclient.ServerOptions{Binary: cfg.Server, AppKey: cfg.AppKey,
+			Secret: cfg.Secret, LogName: "bench-server.log", Env: []string{"YUNXIN_ALLOWED_ORIGINS=" + pageOrigin}})
 		if err != nil {
 			return nil, err
 		}
 		defer srv.Stop()
-		cfg.addr = srv.Addr
+		cfg.Addr = srv.Addr
 	}
-	b := &bench{cfg: cfg, imAddr: cfg.addr, pageURL: pageOrigin + "/page",
+	b := &bench{cfg: cfg, imAddr: cfg.Addr, pageURL: pageOrigin + "/page",
 		echoURL: "ws://" + ln.Addr().String() + "/echo", runID: imclient.RandHex(4),
 		res: &Result{Smoke: cfg.smoke, NumCPU: runtime.NumCPU(), CPU: cpuModel()}}
-	fmt.Fprintf(cfg.out, "server %s, page %s, %d CPUs (%s)\n", cfg.addr, pageOrigin, b.res.NumCPU, b.res.CPU)
+	fmt.Fprintf(cfg.out, "server %s, page %s, %d CPUs (%s)\n", cfg.Addr, pageOrigin, b.res.NumCPU, b.res.CPU)
 
 	steps := []struct {
 		name string
@@ -330,6 +327,20 @@ func (b *bench) browser(ctx context.Context) (webdriver.Browser, webdriver.Tab, 
 	return wb, tab, nil
 }
 
+// sdkPage starts Chromium with a fresh profile and opens the page with the
+// SDK loaded (yunxinIM ready).
+func (b *bench) sdkPage(ctx context.Context) (webdriver.Browser, webdriver.Tab, error) {
+	wb, tab, err := b.browser(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := eval[loadTimes](ctx, tab, b.loadJS(), 30*time.Second); err != nil {
+		wb.Close()
+		return nil, nil, fmt.Errorf("load the SDK: %w", err)
+	}
+	return wb, tab, nil
+}
+
 // eval runs src in tab (bounded by d) and decodes its value into a T. A
 // failure carries the page's uncaught errors.
 func eval[T any](ctx context.Context, tab webdriver.Tab, src string, d time.Duration) (T, error) {
@@ -353,7 +364,7 @@ func eval[T any](ctx context.Context, tab webdriver.Tab, src string, d time.Dura
 
 // loadJS inserts the SDK's script tag (benchLoad).
 func (b *bench) loadJS() string {
-	return fmt.Sprintf("benchLoad(%q, %q, %q)", "http://"+b.imAddr+"/sdk/yunxinim.js", b.cfg.appKey, "ws://"+b.imAddr+"/ws")
+	return fmt.Sprintf("benchLoad(%q, %q, %q)", "http://"+b.imAddr+"/sdk/yunxinim.js", b.cfg.AppKey, "ws://"+b.imAddr+"/ws")
 }
 
 type loadTimes struct {
@@ -424,17 +435,14 @@ func checkIdle(ctx context.Context, tab webdriver.Tab) error {
 // measureSend is measure 2.
 func (b *bench) measureSend(ctx context.Context) error {
 	me, peer := "bs"+b.runID+"_a", "bs"+b.runID+"_b"
-	if err := imclient.CreateAccounts(ctx, b.imAddr, b.cfg.appKey, b.cfg.secret, []string{me, peer}); err != nil {
+	if err := imclient.CreateAccounts(ctx, b.imAddr, b.cfg.AppKey, b.cfg.Secret, []string{me, peer}); err != nil {
 		return err
 	}
-	wb, tab, err := b.browser(ctx)
+	wb, tab, err := b.sdkPage(ctx)
 	if err != nil {
 		return err
 	}
 	defer wb.Close()
-	if _, err := eval[loadTimes](ctx, tab, b.loadJS(), 30*time.Second); err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
 	// Ten unmeasured rounds first (the first send opens the session).
 	js := fmt.Sprintf(`(async function () {
   var n = %d, warm = 10, peer = %q, text = 'bench message for the round trip ';
@@ -484,24 +492,21 @@ func (b *bench) measureSync(ctx context.Context) error {
 	for i := range senders {
 		senders[i] = fmt.Sprintf("bs%s_s%d", b.runID, i)
 	}
-	if err := imclient.CreateAccounts(ctx, b.imAddr, b.cfg.appKey, b.cfg.secret, append([]string{target}, senders...)); err != nil {
+	if err := imclient.CreateAccounts(ctx, b.imAddr, b.cfg.AppKey, b.cfg.Secret, append([]string{target}, senders...)); err != nil {
 		return err
 	}
 	began := time.Now()
-	if err := sendOffline(ctx, b.imAddr, b.cfg.appKey, senders, target, b.cfg.perSession); err != nil {
+	if err := sendOffline(ctx, b.imAddr, b.cfg.AppKey, senders, target, b.cfg.perSession); err != nil {
 		return err
 	}
 	r := &b.res.Sync
 	r.Messages, r.Sessions, r.PrepareSecond = total, b.cfg.sessions, time.Since(began).Seconds()
 
-	wb, tab, err := b.browser(ctx)
+	wb, tab, err := b.sdkPage(ctx)
 	if err != nil {
 		return err
 	}
 	defer wb.Close()
-	if _, err := eval[loadTimes](ctx, tab, b.loadJS(), 30*time.Second); err != nil {
-		return fmt.Errorf("load: %w", err)
-	}
 	base, err := eval[struct {
 		Ms    float64 `json:"ms"`
 		Bytes int     `json:"bytes"`
@@ -633,26 +638,7 @@ func checkSessions(ctx context.Context, tab webdriver.Tab, sessions, per int) er
 // sendOffline logs each sender in over the wire protocol and sends per
 // texts to target (not logged in), waiting for every ack.
 func sendOffline(ctx context.Context, addr, appKey string, senders []string, target string, per int) error {
-	sem := make(chan struct{}, 8)
-	errs := make(chan error, len(senders))
-	var wg sync.WaitGroup
-	for _, s := range senders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs <- sendAll(ctx, addr, appKey, s, target, per)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return imclient.Each(senders, 8, func(s string) error { return sendAll(ctx, addr, appKey, s, target, per) })
 }
 
 // sendAll sends per texts from acc to target on one connection, all at

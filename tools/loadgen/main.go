@@ -78,21 +78,19 @@ import (
 
 // config holds the flags.
 type config struct {
-	server, addr, data, secret, appKey, jsonOut string
-	conns                                       int
-	steps                                       []int
-	step, drain                                 time.Duration
-	audit                                       bool
+	imclient.Flags
+	data, jsonOut string
+	conns         int
+	steps         []int
+	step, drain   time.Duration
+	audit         bool
 }
 
 func main() {
 	var cfg config
+	cfg.Register(flag.CommandLine)
 	var steps string
-	flag.StringVar(&cfg.server, "server", "bin/yunxin-server", "server binary to start on a fresh data dir")
-	flag.StringVar(&cfg.addr, "addr", "", "address of a running server (then -server is not started)")
 	flag.StringVar(&cfg.data, "data", "", "the server's data dir (default: a new temporary dir when starting one)")
-	flag.StringVar(&cfg.secret, "secret", "demo-secret", "app secret for the REST API")
-	flag.StringVar(&cfg.appKey, "appkey", "demo", "app key")
 	flag.IntVar(&cfg.conns, "conns", 400, "connections (accounts), even")
 	flag.StringVar(&steps, "steps", "1000,2000,4000,6000,8000,10000", "offered rates in msg/s")
 	flag.DurationVar(&cfg.step, "step", 10*time.Second, "length of each step")
@@ -185,21 +183,21 @@ func run(cfg config) (bool, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var pid int
-	if cfg.addr == "" {
-		srv, err := imclient.StartServer(ctx, imclient.ServerOptions{Binary: cfg.server, Data: cfg.data,
-			AppKey: cfg.appKey, Secret: cfg.secret, LogName: "loadgen-server.log"})
+	if cfg.Addr == "" {
+		srv, err := imclient.StartServer(ctx, imclient.ServerOptions{Binary: cfg.Server, Data: cfg.data,
+			AppKey: cfg.AppKey, Secret: cfg.Secret, LogName: "loadgen-server.log"})
 		if err != nil {
 			return false, err
 		}
 		defer srv.Stop()
-		cfg.addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid
+		cfg.Addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid
 	}
 	runID := imclient.RandHex(4)
 	accs := make([]string, cfg.conns)
 	for i := range accs {
 		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
 	}
-	if err := imclient.CreateAccounts(ctx, cfg.addr, cfg.appKey, cfg.secret, accs); err != nil {
+	if err := imclient.CreateAccounts(ctx, cfg.Addr, cfg.AppKey, cfg.Secret, accs); err != nil {
 		return false, err
 	}
 	clients := make([]*client, cfg.conns)
@@ -230,7 +228,7 @@ func run(cfg config) (bool, error) {
 	}
 
 	res := Result{Conns: cfg.conns}
-	fmt.Printf("%d connections on %s\n", cfg.conns, cfg.addr)
+	fmt.Printf("%d connections on %s\n", cfg.conns, cfg.Addr)
 	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %7s %5s %5s %9s %9s  %s\n", "offered", "acked/s", "ack p50", "ack p99",
 		"dlv p50", "dlv p99", "unacked", "errors", "lost", "dup", "file B/m", "write B/m", "loadavg")
 	for si, rate := range cfg.steps {
@@ -276,7 +274,7 @@ func run(cfg config) (bool, error) {
 
 // connect dials and logs c in.
 func (c *client) connect(ctx context.Context, cfg config) error {
-	ws, err := imclient.Login(ctx, cfg.addr, cfg.appKey, c.acc, "loadgen")
+	ws, err := imclient.Login(ctx, cfg.Addr, cfg.AppKey, c.acc, "loadgen")
 	if err != nil {
 		return err
 	}
