@@ -155,6 +155,11 @@ type SendResult struct {
 	SendP99Ms float64 `json:"sendP99Ms"`
 	EchoP50Ms float64 `json:"echoP50Ms"`
 	EchoP99Ms float64 `json:"echoP99Ms"`
+	// WillP50Ms and FinishP50Ms are not judged: the p50 from the call to
+	// the willSendMessage event (the message cached) and to the
+	// sendMessageFinish event (acked, its outcome cached).
+	WillP50Ms   float64 `json:"willSendP50Ms"`
+	FinishP50Ms float64 `json:"sendFinishP50Ms"`
 	// IDBTxP50Ms is not judged: the p50 of a one-record IndexedDB put
 	// transaction in the same page (what a send's cache writes cost each).
 	IDBTxP50Ms float64 `json:"idbTxP50Ms"`
@@ -458,11 +463,18 @@ func (b *bench) measureSend(ctx context.Context) error {
     var frame = JSON.stringify({id: i, op: 'send', data: {msg: {cid: 'bench-' + i, to: peer, ct: 0, type: 0, body: {text: text + i}}}});
     return new Promise(function (res) { echoed = res; ws.send(frame); });
   }
-  var send = [], rt = [];
+  var send = [], rt = [], will = [], finish = [], tWill = 0, tFinish = 0;
+  yunxinIM.addMessageListen(function (ret) {
+    if (ret && ret.eventType === 'willSendMessage') tWill = performance.now();
+    if (ret && ret.eventType === 'sendMessageFinish') tFinish = performance.now();
+  });
   for (var i = 0; i < warm + n; i++) {
+    tWill = tFinish = 0;
     var t0 = performance.now();
     var ret = await benchCall('sendText', {sessionId: peer, chatType: 0, text: text + i});
     var t1 = performance.now();
+    if (i >= warm && tWill) will.push(tWill - t0);
+    if (i >= warm && tFinish) finish.push(tFinish - t0);
     if (!ret || !ret.message || !ret.message.messageId) throw new Error('sendText ' + i + ' answered no message: ' + JSON.stringify(ret));
     await benchSleep(12);
     var t2 = performance.now();
@@ -473,17 +485,19 @@ func (b *bench) measureSend(ctx context.Context) error {
   }
   ws.close();
   await benchCall('logout');
-  return {send: send, echo: rt};
+  return {send: send, echo: rt, will: will, finish: finish};
 })()`, b.cfg.sends, peer, me, imclient.Token(me), b.echoURL)
 	v, err := eval[struct {
-		Send []float64 `json:"send"`
-		Echo []float64 `json:"echo"`
+		Send   []float64 `json:"send"`
+		Echo   []float64 `json:"echo"`
+		Will   []float64 `json:"will"`
+		Finish []float64 `json:"finish"`
 	}](ctx, tab, js, time.Duration(b.cfg.sends+10)*200*time.Millisecond+30*time.Second)
 	if err != nil {
 		return err
 	}
 	b.res.Send = SendResult{N: len(v.Send), SendP50Ms: pctMs(v.Send, 50), SendP99Ms: pctMs(v.Send, 99),
-		EchoP50Ms: pctMs(v.Echo, 50), EchoP99Ms: pctMs(v.Echo, 99)}
+		EchoP50Ms: pctMs(v.Echo, 50), EchoP99Ms: pctMs(v.Echo, 99), WillP50Ms: pctMs(v.Will, 50), FinishP50Ms: pctMs(v.Finish, 50)}
 	tx, err := eval[[]float64](ctx, tab, fmt.Sprintf(idbTxJS, min(b.cfg.sends, 100)), time.Minute)
 	if err != nil {
 		return fmt.Errorf("IndexedDB transactions: %w", err)
@@ -754,6 +768,8 @@ func (b *bench) print() {
 	fmt.Fprintf(w, "  %-24s p50 %7.2f   p99 %7.2f\n", "sendText → callback", r.Send.SendP50Ms, r.Send.SendP99Ms)
 	fmt.Fprintf(w, "  %-24s p50 %7.2f   p99 %7.2f\n", "WebSocket echo (JS)", r.Send.EchoP50Ms, r.Send.EchoP99Ms)
 	fmt.Fprintf(w, "  %-24s p50 %7.2f   (not judged)\n", "1-put IndexedDB tx (JS)", r.Send.IDBTxP50Ms)
+	fmt.Fprintf(w, "  %-24s p50 %7.2f   (not judged)\n", "call → willSendMessage", r.Send.WillP50Ms)
+	fmt.Fprintf(w, "  %-24s p50 %7.2f   (not judged)\n", "call → sendMessageFinish", r.Send.FinishP50Ms)
 	if r.Send.EchoP50Ms > 0 {
 		fmt.Fprintf(w, "  sendText p50 ÷ echo p50 %.2f\n", r.Send.SendP50Ms/r.Send.EchoP50Ms)
 	}
