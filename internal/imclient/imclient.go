@@ -61,22 +61,26 @@ type ServerOptions struct {
 	LogName string
 }
 
-// Server is a server process that StartServer started.
+// Server is a server process that StartServer started. Kill and Restart
+// (on the same address and data dir) serve crash tests.
 type Server struct {
 	Addr string // loopback HOST:PORT it listens on
 	Data string // its data dir
-	Pid  int
 
-	cmd  *exec.Cmd
-	logf *os.File
-	tmp  string // the data dir to remove at Stop ("" if given)
-	once sync.Once
+	bin    string
+	env    []string
+	logf   *os.File
+	tmp    string // the data dir to remove at Stop ("" if given)
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when cmd has exited
+	once   sync.Once
 }
 
 // StartServer starts o.Binary on a free loopback port and waits (up to 30 s)
 // until its /healthz answers 200. ctx bounds the process's life.
 func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
-	s := &Server{Data: o.Data}
+	s := &Server{Data: o.Data, bin: o.Binary}
 	if s.Data == "" {
 		tmp, err := os.MkdirTemp("", "yunxin-server-")
 		if err != nil {
@@ -90,52 +94,96 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	}
 	s.Addr = l.Addr().String()
 	l.Close()
-	s.cmd = exec.CommandContext(ctx, o.Binary)
-	s.cmd.Env = append(os.Environ(), "YUNXIN_ADDR="+s.Addr, "YUNXIN_DATA="+s.Data,
+	s.env = append(os.Environ(), "YUNXIN_ADDR="+s.Addr, "YUNXIN_DATA="+s.Data,
 		"YUNXIN_APP_KEY="+o.AppKey, "YUNXIN_APP_SECRET="+o.Secret)
-	s.cmd.Env = append(s.cmd.Env, o.Env...)
+	s.env = append(s.env, o.Env...)
 	name := o.LogName
 	if name == "" {
 		name = "server.log"
 	}
-	if s.logf, err = os.Create(filepath.Join(s.Data, name)); err != nil {
+	if s.logf, err = os.OpenFile(filepath.Join(s.Data, name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
+		if s.tmp != "" {
+			os.RemoveAll(s.tmp)
+		}
 		return nil, fmt.Errorf("imclient: server log: %w", err)
 	}
-	s.cmd.Stdout, s.cmd.Stderr = s.logf, s.logf
-	if err := s.cmd.Start(); err != nil {
-		s.logf.Close()
-		return nil, fmt.Errorf("imclient: start %s: %w", o.Binary, err)
+	if err := s.Restart(ctx); err != nil {
+		s.Stop()
+		return nil, err
 	}
-	s.Pid = s.cmd.Process.Pid
+	return s, nil
+}
+
+// Restart starts the binary again (after Kill) on the same address and data
+// dir and waits up to 30 s for /healthz; StartServer uses it for the first
+// start. The server's output goes on being appended to its log.
+func (s *Server) Restart(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, s.bin)
+	cmd.Env = s.env
+	cmd.Stdout, cmd.Stderr = s.logf, s.logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("imclient: start %s: %w", s.bin, err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	s.mu.Lock()
+	s.cmd, s.exited = cmd, exited
+	s.mu.Unlock()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		resp, err := http.Get("http://" + s.Addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s, nil
+				return nil
 			}
 		}
+		select {
+		case <-exited:
+			return fmt.Errorf("imclient: server %s exited before it was healthy (see %s)", s.bin, s.logf.Name())
+		default:
+		}
 		if time.Now().After(deadline) {
-			s.Stop()
-			return nil, fmt.Errorf("imclient: server on %s not healthy after 30 s: %v", s.Addr, err)
+			return fmt.Errorf("imclient: server on %s not healthy after 30 s: %v", s.Addr, err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Pid is the process id of the server running now.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd.Process.Pid
+}
+
+// Kill sends SIGKILL and waits for the process to end.
+func (s *Server) Kill() error {
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		return fmt.Errorf("imclient: kill server: %w", err)
+	}
+	<-exited
+	return nil
 }
 
 // Stop stops the server (SIGTERM, then SIGKILL after 10 s) and removes a
 // temporary data dir. It is safe to call more than once.
 func (s *Server) Stop() {
 	s.once.Do(func() {
-		s.cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { s.cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
-			<-done
+		s.mu.Lock()
+		cmd, exited := s.cmd, s.exited
+		s.mu.Unlock()
+		if cmd != nil {
+			cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				cmd.Process.Kill()
+				<-exited
+			}
 		}
 		s.logf.Close()
 		if s.tmp != "" {

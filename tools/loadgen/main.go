@@ -190,7 +190,7 @@ func run(cfg config) (bool, error) {
 			return false, err
 		}
 		defer srv.Stop()
-		cfg.Addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid
+		cfg.Addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid()
 	}
 	runID := imclient.RandHex(4)
 	accs := make([]string, cfg.conns)
