@@ -150,6 +150,12 @@ type LoadResult struct {
 	WarmMs    []float64 `json:"warmMs"` // one per reload, in order
 	ColdP50Ms float64   `json:"coldP50Ms"`
 	WarmP50Ms float64   `json:"warmP50Ms"`
+	// Not judged, where the time goes (p50s, ms from the insertion): the
+	// loader's load event and the end of the wasm's download.
+	ColdScriptP50Ms float64 `json:"coldScriptP50Ms"`
+	ColdWasmP50Ms   float64 `json:"coldWasmP50Ms"`
+	WarmScriptP50Ms float64 `json:"warmScriptP50Ms"`
+	WarmWasmP50Ms   float64 `json:"warmWasmP50Ms"`
 }
 
 // SendResult is measure 2: sendText → callback against a WebSocket echo.
@@ -302,7 +308,8 @@ window.benchCall = function (name, params) {
 };
 window.benchSleep = function (ms) { return new Promise(function (res) { setTimeout(res, ms); }); };
 // benchLoad inserts the SDK's script tag and resolves with the ms from the
-// insertion to yunxinIM.ready (and to the script's load event).
+// insertion to yunxinIM.ready, to the script's load event and to the end
+// of the wasm's download (Resource Timing).
 window.benchLoad = function (src, appKey, server) {
   return new Promise(function (res, rej) {
     var t0 = performance.now();
@@ -313,7 +320,8 @@ window.benchLoad = function (src, appKey, server) {
     s.onload = function () {
       var loaded = performance.now() - t0;
       window.yunxinIM.ready.then(function () {
-        res({readyMs: performance.now() - t0, scriptMs: loaded});
+        var w = performance.getEntriesByType('resource').filter(function (e) { return /\/yunxinim\.wasm$/.test(e.name); }).pop();
+        res({readyMs: performance.now() - t0, scriptMs: loaded, wasmMs: w ? w.responseEnd - t0 : 0});
       }, function (e) { rej(new Error('yunxinIM.ready rejected: ' + (e && e.message || e))); });
     };
     s.onerror = function () { rej(new Error('cannot load ' + src)); };
@@ -384,15 +392,18 @@ func (b *bench) loadJS() string {
 	return fmt.Sprintf("benchLoad(%q, %q, %q)", "http://"+b.imAddr+"/sdk/yunxinim.js", b.cfg.AppKey, "ws://"+b.imAddr+"/ws")
 }
 
+// loadTimes is one load, in ms from the script tag's insertion.
 type loadTimes struct {
-	ReadyMs  float64 `json:"readyMs"`
-	ScriptMs float64 `json:"scriptMs"`
+	ReadyMs  float64 `json:"readyMs"`  // yunxinIM.ready resolved
+	ScriptMs float64 `json:"scriptMs"` // yunxinim.js's load event
+	WasmMs   float64 `json:"wasmMs"`   // yunxinim.wasm downloaded (0 if not seen)
 }
 
 // measureLoad is measure 1: cfg.loads cold loads, each in a new browser, and
 // cfg.loads warm reloads in the first one.
 func (b *bench) measureLoad(ctx context.Context) error {
 	r := &b.res.Load
+	var coldScript, coldWasm, warmScript, warmWasm []float64
 	for i := range b.cfg.loads {
 		wb, tab, err := b.browser(ctx)
 		if err != nil {
@@ -405,6 +416,7 @@ func (b *bench) measureLoad(ctx context.Context) error {
 				return fmt.Errorf("cold load: %w", err)
 			}
 			r.ColdMs = append(r.ColdMs, t.ReadyMs)
+			coldScript, coldWasm = append(coldScript, t.ScriptMs), append(coldWasm, t.WasmMs)
 			if i > 0 {
 				return nil
 			}
@@ -423,6 +435,7 @@ func (b *bench) measureLoad(ctx context.Context) error {
 					return fmt.Errorf("warm load: %w", err)
 				}
 				r.WarmMs = append(r.WarmMs, t.ReadyMs)
+				warmScript, warmWasm = append(warmScript, t.ScriptMs), append(warmWasm, t.WasmMs)
 			}
 			return nil
 		}()
@@ -431,6 +444,8 @@ func (b *bench) measureLoad(ctx context.Context) error {
 		}
 	}
 	r.ColdP50Ms, r.WarmP50Ms = pctMs(r.ColdMs, 50), pctMs(r.WarmMs, 50)
+	r.ColdScriptP50Ms, r.ColdWasmP50Ms = pctMs(coldScript, 50), pctMs(coldWasm, 50)
+	r.WarmScriptP50Ms, r.WarmWasmP50Ms = pctMs(warmScript, 50), pctMs(warmWasm, 50)
 	return nil
 }
 
@@ -793,8 +808,10 @@ func (b *bench) print() {
 	r, w := b.res, b.cfg.out
 	fmt.Fprintf(w, "browser: %s\n\n", r.Browser)
 	fmt.Fprintf(w, "load (script tag → yunxinIM.ready), ms\n")
-	fmt.Fprintf(w, "  cold p50 %7.1f   runs %s\n", r.Load.ColdP50Ms, msList(r.Load.ColdMs))
-	fmt.Fprintf(w, "  warm p50 %7.1f   runs %s\n", r.Load.WarmP50Ms, msList(r.Load.WarmMs))
+	fmt.Fprintf(w, "  cold p50 %7.1f   runs %s   (p50 of yunxinim.js loaded %.1f, wasm downloaded %.1f)\n",
+		r.Load.ColdP50Ms, msList(r.Load.ColdMs), r.Load.ColdScriptP50Ms, r.Load.ColdWasmP50Ms)
+	fmt.Fprintf(w, "  warm p50 %7.1f   runs %s   (p50 of yunxinim.js loaded %.1f, wasm downloaded %.1f)\n",
+		r.Load.WarmP50Ms, msList(r.Load.WarmMs), r.Load.WarmScriptP50Ms, r.Load.WarmWasmP50Ms)
 	fmt.Fprintf(w, "send (%d sequential rounds, 12 ms apart), ms\n", r.Send.N)
 	fmt.Fprintf(w, "  %-24s p50 %7.2f   p99 %7.2f\n", "sendText → callback", r.Send.SendP50Ms, r.Send.SendP99Ms)
 	fmt.Fprintf(w, "  %-24s p50 %7.2f   p99 %7.2f\n", "WebSocket echo (JS)", r.Send.EchoP50Ms, r.Send.EchoP99Ms)
