@@ -17,6 +17,8 @@
 //     browser with a fresh profile (no HTTP cache, no code cache). Warm: the
 //     same page reloaded (the SDK's files revalidated from the HTTP cache,
 //     V8's code cache). Targets: cold p50 ≤ 150 ms, warm p50 ≤ 100 ms.
+//     Not judged: the p50s to yunxinim.js's load event and to the end of the
+//     wasm's download (Resource Timing).
 //  2. send: logged in, -sends sequential sendText calls to a second
 //     account, each timed from the call to its callback, against as many
 //     round trips of a JSON frame over a plain WebSocket to the page
@@ -34,7 +36,8 @@
 //     totalUnreadCount or allUnreadCount). Baseline, in the same page
 //     before: putting as many JSON message records into a scratch IndexedDB
 //     database, 500 per transaction. Targets: SDK time ≤ 1 s and SDK msgs/s ÷
-//     baseline msgs/s ≥ 1.
+//     baseline msgs/s ≥ 1. After it, allRecentSessions must list every
+//     session with all its messages unread.
 //
 // Exit status: 1 on a functional error (a call answered err, a count that
 // never arrived, a browser or server that failed) and, except with -smoke,
@@ -53,7 +56,8 @@
 //	-loads N        cold loads (each in a new browser) and warm reloads (default 5)
 //	-sends N        sendText calls and echo round trips (default 300)
 //	-sessions N     sessions (sender accounts) of the offline sync (default 100)
-//	-per-session N  messages per session of the offline sync (default 100)
+//	-per-session N  messages per session of the offline sync (default 100, at most 200:
+//	                one connection sends them at once, within the server's burst)
 //	-smoke          tiny counts, fail only on functional errors
 //	-json FILE      write the results as JSON
 package main
