@@ -2,12 +2,12 @@ package core
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
+	"yunxin/internal/digest"
 
 	"yunxin/proto"
 )
@@ -35,7 +35,7 @@ func fileKey(account, id, field string) string {
 
 // downloadKey is the key a download of url is kept under.
 func downloadKey(url string) string {
-	h := sha256.Sum256([]byte(url))
+	h := digest.SHA256([]byte(url))
 	return "dl/" + hex.EncodeToString(h[:16])
 }
 

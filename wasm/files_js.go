@@ -4,13 +4,13 @@ package main
 
 import (
 	"context"
-	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 	"sync"
+	"yunxin/internal/digest"
 
 	"github.com/hack-pad/safejs"
 
@@ -275,7 +275,7 @@ func (f *browserFiles) md5(ctx context.Context, b safejs.Value, size int64) (str
 	if err != nil {
 		return "", err
 	}
-	h := md5.New()
+	h := digest.NewMD5()
 	buf := make([]byte, min(size, md5Chunk))
 	for off := int64(0); off < size; off += md5Chunk {
 		end := min(off+md5Chunk, size)

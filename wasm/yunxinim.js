@@ -407,7 +407,12 @@
       if (video && !el.videoWidth) throw new Error('it has no picture');
       if (isFinite(el.duration)) return el.duration;
       stage = 'duration scan';
-      return seek(1e101).then(function () { return isFinite(el.duration) ? el.duration : el.currentTime; });
+      // Done at the seek's end, or as soon as the browser learns the
+      // duration (a durationchange can come without a seeked).
+      var known = new Promise(function (res) {
+        el.addEventListener('durationchange', function () { if (isFinite(el.duration)) res(); });
+      });
+      return Promise.race([seek(1e101), known]).then(function () { return isFinite(el.duration) ? el.duration : el.currentTime; });
     }).then(function (d) {
       // A duration still unknown after the scan (Infinity, or the seek
       // target as currentTime) or above a day is no duration: 0.

@@ -263,8 +263,8 @@ const LoginID = 1
 
 // Login dials the server on addr and logs acc in (token Token(acc), client
 // type 16, os osName), reading the connection itself until the login's
-// reply; the connection's read limit is proto.MaxFrame. Frames pushed before
-// the reply are dropped.
+// reply (Call); the connection's read limit is proto.MaxFrame. Frames
+// pushed before the reply are dropped.
 func Login(ctx context.Context, addr, appKey, acc, osName string) (*websocket.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -273,31 +273,45 @@ func Login(ctx context.Context, addr, appKey, acc, osName string) (*websocket.Co
 		return nil, fmt.Errorf("dial for %s: %w", acc, err)
 	}
 	ws.SetReadLimit(proto.MaxFrame)
-	d, _ := json.Marshal(proto.LoginReq{AppKey: appKey, Account: acc, Token: Token(acc), ClientType: 16, OS: osName, Version: proto.Version})
-	b, _ := json.Marshal(proto.Frame{ID: LoginID, Op: proto.OpLogin, Data: d})
-	fail := func(err error) (*websocket.Conn, error) {
+	f, err := Call(ctx, ws, LoginID, proto.OpLogin, proto.LoginReq{AppKey: appKey, Account: acc, Token: Token(acc),
+		ClientType: 16, OS: osName, Version: proto.Version})
+	if err == nil && f.Code != 200 {
+		err = fmt.Errorf("%d %s", f.Code, f.Msg)
+	}
+	if err != nil {
 		ws.Close(websocket.StatusNormalClosure, "")
 		return nil, fmt.Errorf("login %s: %w", acc, err)
 	}
+	return ws, nil
+}
+
+// Call writes request id (op with payload) on ws and reads ws itself, for
+// up to 30 s, until the reply with that id; the frames read before it are
+// dropped. It is for a connection nothing else reads yet. A reply whose
+// code is not 200 is returned as it is, without an error.
+func Call(ctx context.Context, ws *websocket.Conn, id uint64, op string, payload any) (proto.Frame, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	d, err := json.Marshal(payload)
+	if err != nil {
+		return proto.Frame{}, fmt.Errorf("%s: %w", op, err)
+	}
+	b, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: d})
 	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
-		return fail(err)
+		return proto.Frame{}, fmt.Errorf("%s: %w", op, err)
 	}
 	for {
 		_, data, err := ws.Read(ctx)
 		if err != nil {
-			return fail(err)
+			return proto.Frame{}, fmt.Errorf("%s: no reply: %w", op, err)
 		}
 		var f proto.Frame
 		if err := json.Unmarshal(data, &f); err != nil {
-			return fail(err)
+			return proto.Frame{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if f.ID != LoginID {
-			continue
+		if f.ID == id {
+			return f, nil
 		}
-		if f.Code != 200 {
-			return fail(fmt.Errorf("%d %s", f.Code, f.Msg))
-		}
-		return ws, nil
 	}
 }
 

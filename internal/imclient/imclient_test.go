@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"yunxin/proto"
 )
 
 // TestServerLifecycle starts the server the Makefile builds
@@ -43,6 +45,11 @@ func TestServerLifecycle(t *testing.T) {
 		ws, err := Login(ctx, s.Addr, "demo", acc, "test")
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Call returns a refusal as the reply, without an error.
+		f, err := Call(ctx, ws, LoginID+1, proto.OpTeamInfo, proto.TeamReq{TeamID: "no-such-team"})
+		if err != nil || f.ID != LoginID+1 || f.Code == 200 {
+			t.Errorf("Call of an unknown team's info: %+v, %v; want its refusal", f, err)
 		}
 		ws.Close(websocket.StatusNormalClosure, "")
 	}

@@ -569,6 +569,25 @@ func (t *classicTab) SetViewport(ctx context.Context, width, height int) error {
 			if err := t.b.cmd(ctx, http.MethodPost, "/window/rect", want, nil); err != nil {
 				return fmt.Errorf("webdriver: setting the window rect: %w", err)
 			}
+			// A busy browser may answer before the page saw the resize:
+			// wait (up to 2 s) for the viewport to change before measuring
+			// again, or the next try corrects a size already on its way.
+			before := inner
+			for wait := time.Now().Add(2 * time.Second); time.Now().Before(wait); {
+				var now []int
+				if err := t.b.cmd(ctx, http.MethodPost, "/execute/sync", map[string]any{
+					"script": "return [window.innerWidth, window.innerHeight];", "args": []any{}}, &now); err != nil {
+					return fmt.Errorf("webdriver: measuring the viewport: %w", err)
+				}
+				if len(now) != 2 || now[0] != before[0] || now[1] != before[1] {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
 		}
 	})
 }

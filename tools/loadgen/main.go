@@ -1,8 +1,10 @@
-// Command loadgen measures the server's P2P message path the way clients use
-// it: it speaks the wire protocol (docs/protocol.md) over WebSockets from many
-// connections, offers a stepped rate of text sends and reports, per step,
-// acked msg/s, ack and delivery latency, loss and duplicates, and the bytes
-// the server wrote to disk per message.
+// Command loadgen measures the server's message paths the way clients use
+// them: it speaks the wire protocol (docs/protocol.md) over WebSockets from
+// many connections. Its default run offers a stepped rate of P2P text sends
+// and reports, per step, acked msg/s, ack and delivery latency, loss and
+// duplicates, and the bytes the server wrote to disk per message; -idle
+// measures the server's memory per connection, -fanout team fan-out, and
+// -kill the durability of acked messages across kill -9.
 //
 // It creates -conns accounts through the REST API (user/create.action),
 // logs each in on its own connection and pairs them (0↔1, 2↔3, …): every
@@ -35,6 +37,41 @@
 // once, with the seq its ack gave, and that the stored seqs have no gap.
 // The exit status is 1 when a check fails.
 //
+// -kill N (with the server loadgen starts) kills the server with SIGKILL at
+// a random moment in the middle half of each of the first N steps and
+// starts it again at once on the same address and data dir. Every
+// connection logs in again as soon as it can and resends, with the same
+// client ids, the sends that had no reply when its connection ended (as
+// the SDK's outbox does); sends due while it is down are skipped. The
+// end's checks then say whether an acked message was lost, stored twice or
+// left a seq gap (use it with -audit). "lost" in a step's row counts pushes
+// that never came because the peer was down: a client gets those at its
+// next sync, so they are no failure. A resent send's ack latency runs from
+// its first send. The disk bytes per message are not measured (0).
+//
+// -idle N measures memory per connection instead of the steps: it creates
+// N accounts and one super team of all of them (an extra connection of the
+// first account creates it, and later sends), waits -settle, reads the
+// server's VmRSS (/proc/PID/status: the server loadgen started, or -pid),
+// logs the N accounts in on a connection each, waits -settle, reads it
+// again, then has the extra connection send -burst messages to the team, so
+// that every connection is pushed -burst messages at once (its outgoing
+// queue fills faster than the client reads), waits until all are read and
+// -settle more, and reads it a last time. It reports (reading − before) ÷ N
+// for idle and busy. VmRSS counts Go heap the runtime has not returned to
+// the system yet (the server has no endpoint for its heap statistics, and
+// loadgen adds none), so the busy figure is what the process holds, an upper
+// bound of what the connections need; RssAnon is reported too.
+//
+// -fanout N measures team fan-out instead of the steps: N accounts, one
+// super team of all of them (created as the SDK does, with tcreate and
+// tinvite), every member logged in on one connection; member 0 sends -msgs
+// messages to the team back to back, and loadgen reports deliveries/s =
+// (N−1)·msgs ÷ (first send → last push read by a member's connection) and
+// the delivery p50/p99 (a message's send → a member's read of its push).
+// When loadgen starts the server for N above 2,000 it raises
+// YUNXIN_SUPER_TEAM_MAX_MEMBERS to N.
+//
 // Flags:
 //
 //	-server PATH   start this server binary on a fresh data dir (default bin/yunxin-server)
@@ -47,12 +84,19 @@
 //	-step D        length of each step (default 10s)
 //	-drain D       wait for acks and pushes after each step (default 3s)
 //	-audit         read every conversation back at the end and check it
+//	-kill N        kill -9 and restart the server mid-step in the first N steps (not with -addr)
+//	-idle N        memory per connection with N connections (instead of the steps)
+//	-burst N       -idle: messages pushed to every connection for the busy reading (default 100)
+//	-settle D      -idle: quiet time before each memory reading (default 5s)
+//	-pid PID       -idle with -addr: the running server's process id
+//	-fanout N      team fan-out to N members (instead of the steps)
+//	-msgs N        -fanout: messages sent to the team (default 20)
 //	-json FILE     write the results as JSON
 //
 // loadgen -addr … -audit against a server that is killed (kill -9) and
-// restarted mid-run checks that no acked message was lost or duplicated:
-// connections that die stay down for the rest of the run; the audit
-// reconnects (waiting up to a minute for the server) and reads everything.
+// restarted by hand mid-run checks the same as -kill, but its connections
+// that die stay down for the rest of the run; the audit reconnects
+// (waiting up to a minute for the server) and reads everything.
 package main
 
 import (
@@ -79,11 +123,13 @@ import (
 // config holds the flags.
 type config struct {
 	imclient.Flags
-	data, jsonOut string
-	conns         int
-	steps         []int
-	step, drain   time.Duration
-	audit         bool
+	data, jsonOut                              string
+	conns                                      int
+	steps                                      []int
+	step, drain                                time.Duration
+	audit                                      bool
+	idle, burst, fanout, fanoutMsgs, pid, kill int
+	settle                                     time.Duration
 }
 
 func main() {
@@ -97,6 +143,13 @@ func main() {
 	flag.DurationVar(&cfg.drain, "drain", 3*time.Second, "wait for acks and pushes after each step")
 	flag.BoolVar(&cfg.audit, "audit", false, "read every conversation back at the end and check it")
 	flag.StringVar(&cfg.jsonOut, "json", "", "write the results as JSON to this file")
+	flag.IntVar(&cfg.idle, "idle", 0, "measure the server's RSS per connection with this many idle connections (instead of the steps)")
+	flag.IntVar(&cfg.burst, "burst", 100, "-idle: messages pushed to every connection for the busy reading")
+	flag.DurationVar(&cfg.settle, "settle", 5*time.Second, "-idle: how long the server stays idle before each RSS reading")
+	flag.IntVar(&cfg.pid, "pid", 0, "-idle with -addr: the running server's process id")
+	flag.IntVar(&cfg.fanout, "fanout", 0, "measure team fan-out to a team of this many members, all online (instead of the steps)")
+	flag.IntVar(&cfg.fanoutMsgs, "msgs", 20, "-fanout: messages one member sends to the team")
+	flag.IntVar(&cfg.kill, "kill", 0, "kill the server (SIGKILL) mid-step in this many steps, restart it on the same data dir, audit at the end")
 	flag.Parse()
 	for _, s := range strings.Split(steps, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -105,6 +158,15 @@ func main() {
 			os.Exit(2)
 		}
 		cfg.steps = append(cfg.steps, n)
+	}
+	if cfg.kill > 0 && cfg.Addr != "" {
+		fmt.Fprintln(os.Stderr, "loadgen: -kill starts the server itself: drop -addr")
+		os.Exit(2)
+	}
+	if cfg.idle < 0 || cfg.fanout < 0 || cfg.burst < 0 || cfg.fanoutMsgs < 1 || cfg.kill < 0 ||
+		cfg.idle > 0 && cfg.fanout > 0 || cfg.idle == 1 || cfg.fanout == 1 {
+		fmt.Fprintln(os.Stderr, "loadgen: -idle N and -fanout N (N ≥ 2) are separate runs; -burst ≥ 0, -msgs ≥ 1, -kill ≥ 0")
+		os.Exit(2)
 	}
 	if cfg.conns < 2 || cfg.conns%2 != 0 {
 		fmt.Fprintln(os.Stderr, "loadgen: -conns must be even and at least 2")
@@ -122,10 +184,14 @@ func main() {
 
 // Result is what loadgen measured (the -json file).
 type Result struct {
-	Conns  int          `json:"conns"`
-	Steps  []StepResult `json:"steps"`
-	Audit  *AuditResult `json:"audit,omitempty"`
-	Failed []string     `json:"failed,omitempty"` // the checks that failed
+	Conns  int           `json:"conns"`
+	Steps  []StepResult  `json:"steps"`
+	Kills  int           `json:"kills,omitempty"`  // -kill: the server was killed (SIGKILL) and restarted this many times
+	Resent int           `json:"resent,omitempty"` // -kill: sends unanswered when their connection ended, sent again after the login
+	Audit  *AuditResult  `json:"audit,omitempty"`
+	Idle   *IdleResult   `json:"idle,omitempty"`
+	Fanout *FanoutResult `json:"fanout,omitempty"`
+	Failed []string      `json:"failed,omitempty"` // the checks that failed
 }
 
 // StepResult is one step of offered load.
@@ -157,6 +223,7 @@ type AuditResult struct {
 
 // sent is one send in flight or done.
 type sent struct {
+	cid    string
 	at     time.Time
 	step   int
 	ackAt  time.Time
@@ -177,53 +244,57 @@ type client struct {
 	replies         map[uint64]chan proto.Frame
 	dead            atomic.Bool
 	sentN           int
+	redial          *redialer // -kill: log in again when the connection ends
 }
 
 func run(cfg config) (bool, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var pid int
+	var srv *imclient.Server
 	if cfg.Addr == "" {
-		srv, err := imclient.StartServer(ctx, imclient.ServerOptions{Binary: cfg.Server, Data: cfg.data,
-			AppKey: cfg.AppKey, Secret: cfg.Secret, LogName: "loadgen-server.log"})
-		if err != nil {
+		o := imclient.ServerOptions{Binary: cfg.Server, Data: cfg.data, AppKey: cfg.AppKey, Secret: cfg.Secret,
+			LogName: "loadgen-server.log"}
+		if n := max(cfg.idle, cfg.fanout); n > proto.DefaultSuperMembers {
+			// -idle and -fanout put every account in one super team.
+			o.Env = append(o.Env, "YUNXIN_SUPER_TEAM_MAX_MEMBERS="+strconv.Itoa(n))
+		}
+		var err error
+		if srv, err = imclient.StartServer(ctx, o); err != nil {
 			return false, err
 		}
 		defer srv.Stop()
 		cfg.Addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid()
+	} else {
+		pid = cfg.pid
 	}
-	runID := imclient.RandHex(4)
-	accs := make([]string, cfg.conns)
-	for i := range accs {
-		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
+	switch {
+	case cfg.idle > 0:
+		return runIdle(ctx, cfg, pid)
+	case cfg.fanout > 0:
+		return runFanout(ctx, cfg)
 	}
-	if err := imclient.CreateAccounts(ctx, cfg.Addr, cfg.AppKey, cfg.Secret, accs); err != nil {
+	accs, err := newAccounts(ctx, cfg, cfg.conns)
+	if err != nil {
 		return false, err
 	}
 	clients := make([]*client, cfg.conns)
-	var wg sync.WaitGroup
-	errs := make(chan error, cfg.conns)
-	sem := make(chan struct{}, 8) // logins in flight count against the server's per-IP burst of 20
 	for i := range clients {
-		c := &client{acc: accs[i], peer: accs[i^1], conv: proto.P2PConv(accs[i], accs[i^1]),
-			pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
-		clients[i] = c
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := c.connect(ctx, cfg); err != nil {
-				errs <- err
-			}
-		}()
+		clients[i] = newClient(accs[i], accs[i^1])
 	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
+	if err := loginAll(ctx, cfg, clients); err != nil {
 		return false, err
 	}
+	var rd *redialer
+	stepCfg := cfg
+	if cfg.kill > 0 {
+		rd = &redialer{ctx: ctx, cfg: cfg, sem: make(chan struct{}, 8)}
+		// No disk bytes per message: write_bytes would mix the processes of
+		// a step, and a restart checkpoints the WAL (the files shrink).
+		pid, stepCfg.data = 0, ""
+	}
 	for i, c := range clients {
+		c.redial = rd
 		go c.readLoop(clients[i^1])
 	}
 
@@ -232,11 +303,24 @@ func run(cfg config) (bool, error) {
 	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %7s %5s %5s %9s %9s  %s\n", "offered", "acked/s", "ack p50", "ack p99",
 		"dlv p50", "dlv p99", "unacked", "errors", "lost", "dup", "file B/m", "write B/m", "loadavg")
 	for si, rate := range cfg.steps {
-		r := runStep(ctx, cfg, clients, si, rate, pid)
+		var killed chan killReport
+		if si < cfg.kill {
+			killed = killMidStep(srv, cfg.step)
+		}
+		r := runStep(ctx, stepCfg, clients, si, rate, pid)
 		res.Steps = append(res.Steps, r)
 		fmt.Printf("%8d %8.0f %8.1f %8.1f %8.1f %8.1f %8d %7d %5d %5d %9.0f %9.0f  %s\n", r.Offered, r.AckedPerSec,
 			r.AckP50Ms, r.AckP99Ms, r.DelivP50Ms, r.DelivP99Ms, r.Unacked, r.Errors, r.Lost, r.Dup,
 			r.FileBytesMsg, r.WriteBytesMsg, r.LoadAvg)
+		if killed != nil {
+			k := <-killed
+			if k.err != nil {
+				return false, k.err
+			}
+			res.Kills++
+			fmt.Printf("         ↑ server killed (SIGKILL) %.1f s into the step, healthy again %.0f ms later\n",
+				k.at.Seconds(), float64(k.down.Microseconds())/1000)
+		}
 		if r.Dup > 0 {
 			res.Failed = append(res.Failed, fmt.Sprintf("step %d: %d messages pushed twice", rate, r.Dup))
 		}
@@ -247,8 +331,13 @@ func run(cfg config) (bool, error) {
 		}
 	}
 	res.Failed = append(res.Failed, checkAckedSeqs(clients)...)
+	if rd != nil {
+		rd.stopped.Store(true)
+		res.Resent = int(rd.resent.Load())
+		fmt.Printf("%d sends unanswered at a kill were sent again after the reconnect\n", res.Resent)
+	}
 	for _, c := range clients {
-		c.ws.Close(websocket.StatusNormalClosure, "")
+		c.conn().Close(websocket.StatusNormalClosure, "")
 	}
 	if cfg.audit {
 		a, failed, err := audit(ctx, cfg, clients)
@@ -260,6 +349,12 @@ func run(cfg config) (bool, error) {
 		fmt.Printf("audit: %d acked, %d missing, %d stored twice, %d seq gaps, %d under another seq\n",
 			a.Acked, a.Missing, a.Dup, a.Gaps, a.Moved)
 	}
+	return finish(cfg, res)
+}
+
+// finish prints res's failed checks and writes the -json file; ok is
+// whether no check failed.
+func finish(cfg config, res Result) (ok bool, err error) {
 	for _, f := range res.Failed {
 		fmt.Println("FAIL:", f)
 	}
@@ -272,15 +367,70 @@ func run(cfg config) (bool, error) {
 	return len(res.Failed) == 0, nil
 }
 
-// connect dials and logs c in.
+// newClient is a client for account acc whose sends go to peer (P2P).
+func newClient(acc, peer string) *client {
+	c := &client{acc: acc, peer: peer, pending: map[uint64]*sent{}, byCID: map[string]*sent{}, replies: map[uint64]chan proto.Frame{}}
+	if peer != "" {
+		c.conv = proto.P2PConv(acc, peer)
+	}
+	return c
+}
+
+// newAccounts creates n accounts for one run through the REST API and
+// returns them (token imclient.Token(account)).
+func newAccounts(ctx context.Context, cfg config, n int) ([]string, error) {
+	runID := imclient.RandHex(4)
+	accs := make([]string, n)
+	for i := range accs {
+		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
+	}
+	return accs, imclient.CreateAccounts(ctx, cfg.Addr, cfg.AppKey, cfg.Secret, accs)
+}
+
+// loginAll logs every client in, a few at a time.
+func loginAll(ctx context.Context, cfg config, clients []*client) error {
+	// Logins in flight count against the server's per-IP burst of 20.
+	return imclient.Each(clients, 8, func(c *client) error { return c.connect(ctx, cfg) })
+}
+
+// connect dials and logs c in (again, with -kill: it replaces c's
+// connection).
 func (c *client) connect(ctx context.Context, cfg config) error {
 	ws, err := imclient.Login(ctx, cfg.Addr, cfg.AppKey, c.acc, "loadgen")
 	if err != nil {
 		return err
 	}
+	c.mu.Lock()
 	c.ws = ws
-	c.nextID.Store(imclient.LoginID)
+	c.mu.Unlock()
+	// Request ids go on growing over a reconnect: an id still in c.pending
+	// from the connection that ended is never taken again.
+	c.nextID.CompareAndSwap(0, imclient.LoginID)
 	return nil
+}
+
+// frames calls fn with each frame read from c's connection (as it is now)
+// and the time it was read, until the connection ends.
+func (c *client) frames(fn func(f proto.Frame, at time.Time)) {
+	ws := c.conn()
+	for {
+		_, data, err := ws.Read(context.Background())
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		var f proto.Frame
+		if json.Unmarshal(data, &f) == nil {
+			fn(f, now)
+		}
+	}
+}
+
+// conn is c's connection now (-kill replaces it).
+func (c *client) conn() *websocket.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ws
 }
 
 // call sends one request and waits for its reply (read by readLoop).
@@ -294,7 +444,7 @@ func (c *client) call(ctx context.Context, op string, payload any) (proto.Frame,
 	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
+	if err := c.conn().Write(ctx, websocket.MessageText, b); err != nil {
 		return proto.Frame{}, err
 	}
 	select {
@@ -306,19 +456,16 @@ func (c *client) call(ctx context.Context, op string, payload any) (proto.Frame,
 }
 
 // readLoop reads c's frames until the connection ends: replies to sends and
-// calls, and msg pushes (peer's sends, found in peer.byCID).
+// calls, and msg pushes (peer's sends, found in peer.byCID). With -kill it
+// then logs in again (c.redial).
 func (c *client) readLoop(peer *client) {
-	defer c.dead.Store(true)
-	for {
-		_, data, err := c.ws.Read(context.Background())
-		if err != nil {
-			return
+	defer func() {
+		c.dead.Store(true)
+		if c.redial != nil {
+			go c.redial.run(c, peer)
 		}
-		now := time.Now()
-		var f proto.Frame
-		if err := json.Unmarshal(data, &f); err != nil {
-			continue
-		}
+	}()
+	c.frames(func(f proto.Frame, now time.Time) {
 		switch {
 		case f.ID != 0:
 			c.mu.Lock()
@@ -342,7 +489,7 @@ func (c *client) readLoop(peer *client) {
 		case f.Op == proto.PushMsg:
 			var m proto.Msg
 			if json.Unmarshal(f.Data, &m) != nil || m.From != peer.acc {
-				continue
+				return
 			}
 			peer.mu.Lock()
 			if s := peer.byCID[m.ClientID]; s != nil {
@@ -353,7 +500,7 @@ func (c *client) readLoop(peer *client) {
 			}
 			peer.mu.Unlock()
 		}
-	}
+	})
 }
 
 // send sends one text message to c's peer (without waiting for its reply).
@@ -361,21 +508,47 @@ func (c *client) send(step int) {
 	if c.dead.Load() {
 		return
 	}
-	id := c.nextID.Add(1)
 	c.sentN++
 	cid := fmt.Sprintf("%s-%d", c.acc, c.sentN)
-	s := &sent{at: time.Now(), step: step}
+	s := &sent{cid: cid, at: time.Now(), step: step}
 	c.mu.Lock()
-	c.pending[id] = s
 	c.byCID[cid] = s
 	c.mu.Unlock()
-	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: cid, To: c.peer, ChatType: proto.ChatP2P, Type: proto.MsgText,
-		Body: json.RawMessage(`{"text":"load ` + cid + `"}`)}})
+	c.write(s)
+}
+
+// resendPending sends again, under new request ids, the sends whose
+// connection ended before their reply (as the SDK's outbox does after a
+// reconnect): the server stores a client id once and answers a resend of
+// a stored one as its duplicate. It returns how many it resent.
+func (c *client) resendPending() int {
+	c.mu.Lock()
+	var open []*sent
+	for id, s := range c.pending {
+		open = append(open, s)
+		delete(c.pending, id)
+	}
+	c.mu.Unlock()
+	for _, s := range open {
+		c.write(s)
+	}
+	return len(open)
+}
+
+// write sends s under a new request id.
+func (c *client) write(s *sent) {
+	id := c.nextID.Add(1)
+	c.mu.Lock()
+	c.pending[id] = s
+	c.mu.Unlock()
+	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: s.cid, To: c.peer, ChatType: proto.ChatP2P, Type: proto.MsgText,
+		Body: json.RawMessage(`{"text":"load ` + s.cid + `"}`)}})
 	b, _ := json.Marshal(proto.Frame{ID: id, Op: proto.OpSend, Data: d})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, b); err != nil {
-		c.dead.Store(true)
+	ws := c.conn()
+	if err := ws.Write(ctx, websocket.MessageText, b); err != nil && ws == c.conn() {
+		c.dead.Store(true) // (a write error on a connection already replaced says nothing)
 	}
 }
 

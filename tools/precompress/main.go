@@ -4,6 +4,7 @@
 //
 //	go run ./tools/precompress FILE...
 //	go run ./tools/precompress -report FILE...   # print raw, gzip and brotli sizes
+//	go run ./tools/precompress -report -budget-kb N FILE...   # and fail when a file's brotli size passes N KB
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 
 func main() {
 	report := flag.Bool("report", false, "print the raw, gzip and brotli sizes instead of writing files")
+	budget := flag.Float64("budget-kb", 0, "with -report: exit 1 when a file's brotli size is above this many KB (1 KB = 1024 B)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: precompress [-report] FILE...")
 		flag.PrintDefaults()
@@ -31,6 +33,7 @@ func main() {
 		os.Exit(2)
 	}
 	var tw *tabwriter.Writer
+	var over []string
 	if *report {
 		tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "file\traw B\traw KB\tgzip B\tgzip KB\tbrotli B\tbrotli KB\t")
@@ -47,6 +50,9 @@ func main() {
 		if *report {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%s\t%d\t%s\t\n", filepath.Base(name),
 				len(raw), kb(len(raw)), len(gz), kb(len(gz)), len(br), kb(len(br)))
+			if *budget > 0 && float64(len(br))/1024 > *budget {
+				over = append(over, fmt.Sprintf("%s is %s KB brotli, over its budget of %g KB", name, kb(len(br)), *budget))
+			}
 			continue
 		}
 		if err := write(name+".gz", gz); err != nil {
@@ -58,6 +64,12 @@ func main() {
 	}
 	if tw != nil {
 		tw.Flush()
+	}
+	for _, o := range over {
+		fmt.Fprintln(os.Stderr, "precompress:", o)
+	}
+	if len(over) > 0 {
+		os.Exit(1)
 	}
 }
 
