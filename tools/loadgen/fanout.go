@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"yunxin/internal/imclient"
 )
 
 // FanoutResult is what -fanout measured: one member of a team of Members
@@ -33,7 +35,7 @@ type FanoutResult struct {
 // connection has read every message.
 func runFanout(ctx context.Context, cfg config) (bool, error) {
 	n, msgs := cfg.fanout, cfg.fanoutMsgs
-	accs, err := teamAccounts(ctx, cfg, n)
+	accs, err := newAccounts(ctx, cfg, n)
 	if err != nil {
 		return false, err
 	}
@@ -52,7 +54,7 @@ func runFanout(ctx context.Context, cfg config) (bool, error) {
 	if err := loginAll(ctx, cfg, clients[1:]); err != nil {
 		return false, err
 	}
-	fmt.Printf("team %s: %d members online on %s\n", tid, n, cfg.addr)
+	fmt.Printf("team %s: %d members online on %s\n", tid, n, cfg.Addr)
 
 	prefix := teamPrefix()
 	sendAt := make([]atomic.Int64, msgs) // unix ns of each send
@@ -121,7 +123,7 @@ func runFanout(ctx context.Context, cfg config) (bool, error) {
 	r.DelivP50Ms, r.DelivP99Ms = pct(all, 50), pct(all, 99)
 	fmt.Printf("%d members, %d messages: %d of %d deliveries in %.2f s = %.0f deliveries/s (target ≥ 50,000: %s); delivery p50 %.1f ms, p99 %.1f ms; %d acked, %d missing, %d dup; loadavg %s\n",
 		n, msgs, r.Deliveries, r.Expected, r.Seconds, r.DeliveriesPerSec, met(r.DeliveriesPerSec >= 50000),
-		r.DelivP50Ms, r.DelivP99Ms, r.Acked, r.Missing, r.Dup, loadAvg())
+		r.DelivP50Ms, r.DelivP99Ms, r.Acked, r.Missing, r.Dup, imclient.LoadAvg())
 	res := Result{Conns: n, Fanout: &r}
 	if r.Missing > 0 {
 		res.Failed = append(res.Failed, fmt.Sprintf("fan-out: %d of %d deliveries missing after a minute", r.Missing, r.Expected))

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"yunxin/internal/imclient"
 )
 
 // IdleResult is what -idle measured: the server process's resident memory
@@ -85,7 +87,7 @@ func runIdle(ctx context.Context, cfg config, pid int) (bool, error) {
 		return false, errors.New("-idle with -addr needs the server's -pid")
 	}
 	n := cfg.idle
-	accs, err := teamAccounts(ctx, cfg, n)
+	accs, err := newAccounts(ctx, cfg, n)
 	if err != nil {
 		return false, err
 	}
@@ -133,7 +135,7 @@ func runIdle(ctx context.Context, cfg config, pid int) (bool, error) {
 			}, &acked, &failed)
 		}()
 	}
-	fmt.Printf("%d idle connections on %s (server pid %d); settling %s before each reading\n", n, cfg.addr, pid, cfg.settle)
+	fmt.Printf("%d idle connections on %s (server pid %d); settling %s before each reading\n", n, cfg.Addr, pid, cfg.settle)
 	time.Sleep(cfg.settle)
 	idle, err := readRSS(pid)
 	if err != nil {
@@ -179,7 +181,7 @@ func runIdle(ctx context.Context, cfg config, pid int) (bool, error) {
 		r.BeforeKB, r.IdleKB, n, r.BusyKB, cfg.burst, r.PeakKB)
 	fmt.Printf("per connection: idle %.1f KB (target ≤ 20: %s), busy %.1f KB (target ≤ 40: %s); RssAnon %d → %d → %d kB\n",
 		r.IdlePerConnKB, met(r.IdlePerConnKB <= 20), r.BusyPerConnKB, met(r.BusyPerConnKB <= 40), r.AnonBeforeKB, r.AnonIdleKB, r.AnonBusyKB)
-	fmt.Printf("burst: %d of %d pushes read in %.2f s; loadavg %s\n", r.Pushed, expected, r.BurstSec, loadAvg())
+	fmt.Printf("burst: %d of %d pushes read in %.2f s; loadavg %s\n", r.Pushed, expected, r.BurstSec, imclient.LoadAvg())
 	res := Result{Conns: n, Idle: &r}
 	if r.Missing > 0 {
 		res.Failed = append(res.Failed, fmt.Sprintf("idle: %d of %d burst pushes missing after two minutes", r.Missing, expected))

@@ -6,6 +6,8 @@ import (
 	mrand "math/rand/v2"
 	"sync/atomic"
 	"time"
+
+	"yunxin/internal/imclient"
 )
 
 // redialer logs a client in again after its connection ended (-kill: the
@@ -55,17 +57,17 @@ type killReport struct {
 // middle half of a step of length step, then restarts it on the same
 // address and data dir. The channel gets the report once the server is
 // healthy again.
-func killMidStep(p *serverProc, step time.Duration) chan killReport {
+func killMidStep(srv *imclient.Server, step time.Duration) chan killReport {
 	done := make(chan killReport, 1)
 	start := time.Now()
 	go func() {
 		time.Sleep(step/4 + mrand.N(step/2))
 		at := time.Since(start)
-		if err := p.kill(); err != nil {
+		if err := srv.Kill(); err != nil {
 			done <- killReport{err: err}
 			return
 		}
-		if err := p.start(context.Background()); err != nil {
+		if err := srv.Restart(context.Background()); err != nil {
 			done <- killReport{err: fmt.Errorf("restart after kill -9: %w", err)}
 			return
 		}

@@ -26,7 +26,7 @@ func serverBin(t *testing.T) string {
 // -json result; every check must pass.
 func runJSON(t *testing.T, cfg config) Result {
 	t.Helper()
-	cfg.server, cfg.secret, cfg.appKey = serverBin(t), "demo-secret", "demo"
+	cfg.Server, cfg.Secret, cfg.AppKey = serverBin(t), "demo-secret", "demo"
 	cfg.jsonOut = filepath.Join(t.TempDir(), "result.json")
 	ok, err := run(cfg)
 	if err != nil {

@@ -102,52 +102,41 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
 
+	"yunxin/internal/imclient"
 	"yunxin/proto"
 )
 
 // config holds the flags.
 type config struct {
-	server, addr, data, secret, appKey, jsonOut string
-	conns                                       int
-	steps                                       []int
-	step, drain                                 time.Duration
-	audit                                       bool
-	idle, burst, fanout, fanoutMsgs, pid, kill  int
-	settle                                      time.Duration
+	imclient.Flags
+	data, jsonOut                              string
+	conns                                      int
+	steps                                      []int
+	step, drain                                time.Duration
+	audit                                      bool
+	idle, burst, fanout, fanoutMsgs, pid, kill int
+	settle                                     time.Duration
 }
 
 func main() {
 	var cfg config
+	cfg.Register(flag.CommandLine)
 	var steps string
-	flag.StringVar(&cfg.server, "server", "bin/yunxin-server", "server binary to start on a fresh data dir")
-	flag.StringVar(&cfg.addr, "addr", "", "address of a running server (then -server is not started)")
 	flag.StringVar(&cfg.data, "data", "", "the server's data dir (default: a new temporary dir when starting one)")
-	flag.StringVar(&cfg.secret, "secret", "demo-secret", "app secret for the REST API")
-	flag.StringVar(&cfg.appKey, "appkey", "demo", "app key")
 	flag.IntVar(&cfg.conns, "conns", 400, "connections (accounts), even")
 	flag.StringVar(&steps, "steps", "1000,2000,4000,6000,8000,10000", "offered rates in msg/s")
 	flag.DurationVar(&cfg.step, "step", 10*time.Second, "length of each step")
@@ -170,7 +159,7 @@ func main() {
 		}
 		cfg.steps = append(cfg.steps, n)
 	}
-	if cfg.kill > 0 && cfg.addr != "" {
+	if cfg.kill > 0 && cfg.Addr != "" {
 		fmt.Fprintln(os.Stderr, "loadgen: -kill starts the server itself: drop -addr")
 		os.Exit(2)
 	}
@@ -262,14 +251,20 @@ func run(cfg config) (bool, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var pid int
-	var srv *serverProc
-	if cfg.addr == "" {
-		p, err := startServer(ctx, &cfg)
-		if err != nil {
+	var srv *imclient.Server
+	if cfg.Addr == "" {
+		o := imclient.ServerOptions{Binary: cfg.Server, Data: cfg.data, AppKey: cfg.AppKey, Secret: cfg.Secret,
+			LogName: "loadgen-server.log"}
+		if n := max(cfg.idle, cfg.fanout); n > proto.DefaultSuperMembers {
+			// -idle and -fanout put every account in one super team.
+			o.Env = append(o.Env, "YUNXIN_SUPER_TEAM_MAX_MEMBERS="+strconv.Itoa(n))
+		}
+		var err error
+		if srv, err = imclient.StartServer(ctx, o); err != nil {
 			return false, err
 		}
-		defer p.stop()
-		srv, cfg.addr, pid = p, p.addr, p.pid()
+		defer srv.Stop()
+		cfg.Addr, cfg.data, pid = srv.Addr, srv.Data, srv.Pid()
 	} else {
 		pid = cfg.pid
 	}
@@ -279,12 +274,8 @@ func run(cfg config) (bool, error) {
 	case cfg.fanout > 0:
 		return runFanout(ctx, cfg)
 	}
-	runID := randHex(4)
-	accs := make([]string, cfg.conns)
-	for i := range accs {
-		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
-	}
-	if err := createAccounts(ctx, cfg, accs); err != nil {
+	accs, err := newAccounts(ctx, cfg, cfg.conns)
+	if err != nil {
 		return false, err
 	}
 	clients := make([]*client, cfg.conns)
@@ -308,7 +299,7 @@ func run(cfg config) (bool, error) {
 	}
 
 	res := Result{Conns: cfg.conns}
-	fmt.Printf("%d connections on %s\n", cfg.conns, cfg.addr)
+	fmt.Printf("%d connections on %s\n", cfg.conns, cfg.Addr)
 	fmt.Printf("%8s %8s %8s %8s %8s %8s %8s %7s %5s %5s %9s %9s  %s\n", "offered", "acked/s", "ack p50", "ack p99",
 		"dlv p50", "dlv p99", "unacked", "errors", "lost", "dup", "file B/m", "write B/m", "loadavg")
 	for si, rate := range cfg.steps {
@@ -385,209 +376,36 @@ func newClient(acc, peer string) *client {
 	return c
 }
 
+// newAccounts creates n accounts for one run through the REST API and
+// returns them (token imclient.Token(account)).
+func newAccounts(ctx context.Context, cfg config, n int) ([]string, error) {
+	runID := imclient.RandHex(4)
+	accs := make([]string, n)
+	for i := range accs {
+		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
+	}
+	return accs, imclient.CreateAccounts(ctx, cfg.Addr, cfg.AppKey, cfg.Secret, accs)
+}
+
 // loginAll logs every client in, a few at a time.
 func loginAll(ctx context.Context, cfg config, clients []*client) error {
 	// Logins in flight count against the server's per-IP burst of 20.
-	return parallel(len(clients), 8, func(i int) error { return clients[i].connect(ctx, cfg) })
+	return imclient.Each(clients, 8, func(c *client) error { return c.connect(ctx, cfg) })
 }
 
-// serverProc is a server process loadgen started (and, with -kill,
-// restarts on the same address and data dir).
-type serverProc struct {
-	bin, addr, tmp string
-	env            []string
-	logf           *os.File
-	mu             sync.Mutex
-	cmd            *exec.Cmd
-	exited         chan struct{} // closed when cmd has exited
-}
-
-// startServer starts cfg.server on a free loopback port and cfg.data (a new
-// temporary dir when empty) and waits for /healthz. Its stop kills it and
-// removes a temporary dir.
-func startServer(ctx context.Context, cfg *config) (*serverProc, error) {
-	p := &serverProc{bin: cfg.server}
-	if cfg.data == "" {
-		tmp, err := os.MkdirTemp("", "loadgen-")
-		if err != nil {
-			return nil, fmt.Errorf("data dir: %w", err)
-		}
-		p.tmp, cfg.data = tmp, tmp
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, fmt.Errorf("find a free port: %w", err)
-	}
-	p.addr = l.Addr().String()
-	l.Close()
-	p.env = append(os.Environ(), "YUNXIN_ADDR="+p.addr, "YUNXIN_DATA="+cfg.data,
-		"YUNXIN_APP_KEY="+cfg.appKey, "YUNXIN_APP_SECRET="+cfg.secret)
-	if n := max(cfg.idle, cfg.fanout); n > proto.DefaultSuperMembers {
-		// -idle and -fanout put every account in one super team.
-		p.env = append(p.env, "YUNXIN_SUPER_TEAM_MAX_MEMBERS="+strconv.Itoa(n))
-	}
-	if p.logf, err = os.OpenFile(filepath.Join(cfg.data, "loadgen-server.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err != nil {
-		return nil, fmt.Errorf("server log: %w", err)
-	}
-	if err := p.start(ctx); err != nil {
-		p.stop()
-		return nil, err
-	}
-	return p, nil
-}
-
-// start runs the binary and waits up to 30 s for /healthz.
-func (p *serverProc) start(ctx context.Context) error {
-	cmd := exec.CommandContext(ctx, p.bin)
-	cmd.Env = p.env
-	cmd.Stdout, cmd.Stderr = p.logf, p.logf
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", p.bin, err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	p.mu.Lock()
-	p.cmd, p.exited = cmd, exited
-	p.mu.Unlock()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + p.addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("server %s exited before it was healthy (see %s)", p.bin, p.logf.Name())
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("server on %s not healthy after 30 s: %v", p.addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// pid is the process id of the server running now.
-func (p *serverProc) pid() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.cmd.Process.Pid
-}
-
-// kill sends SIGKILL and waits for the process to end.
-func (p *serverProc) kill() error {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.mu.Unlock()
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		return fmt.Errorf("kill server: %w", err)
-	}
-	<-exited
-	return nil
-}
-
-// stop ends the server (SIGTERM, SIGKILL after 10 s) and removes a
-// temporary data dir.
-func (p *serverProc) stop() {
-	p.mu.Lock()
-	cmd, exited := p.cmd, p.exited
-	p.mu.Unlock()
-	if cmd != nil {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}
-	p.logf.Close()
-	if p.tmp != "" {
-		os.RemoveAll(p.tmp)
-	}
-}
-
-// createAccounts creates accs through the REST API, token = account + "-t".
-func createAccounts(ctx context.Context, cfg config, accs []string) error {
-	return parallel(len(accs), 16, func(i int) error { return restCreate(ctx, cfg, accs[i]) })
-}
-
-// parallel runs fn(0) … fn(n-1), at most limit at a time, and returns the
-// first error.
-func parallel(n, limit int, fn func(i int) error) error {
-	sem := make(chan struct{}, limit)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			if err := fn(i); err != nil {
-				errs <- err
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	return <-errs
-}
-
-func restCreate(ctx context.Context, cfg config, acc string) error {
-	form := url.Values{"accid": {acc}, "token": {acc + "-t"}}
-	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+cfg.addr+"/nimserver/user/create.action",
-		strings.NewReader(form.Encode()))
+// connect dials and logs c in (again, with -kill: it replaces c's
+// connection).
+func (c *client) connect(ctx context.Context, cfg config) error {
+	ws, err := imclient.Login(ctx, cfg.Addr, cfg.AppKey, c.acc, "loadgen")
 	if err != nil {
 		return err
 	}
-	nonce, cur := randHex(8), strconv.FormatInt(time.Now().Unix(), 10)
-	sum := sha1.Sum([]byte(cfg.secret + nonce + cur))
-	req.Header.Set("AppKey", cfg.appKey)
-	req.Header.Set("Nonce", nonce)
-	req.Header.Set("CurTime", cur)
-	req.Header.Set("CheckSum", hex.EncodeToString(sum[:]))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("create account %s: %w", acc, err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Code int    `json:"code"`
-		Desc string `json:"desc"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return fmt.Errorf("create account %s: %w", acc, err)
-	}
-	if out.Code != 200 {
-		return fmt.Errorf("create account %s: code %d %s", acc, out.Code, out.Desc)
-	}
-	return nil
-}
-
-// connect dials and logs c in.
-func (c *client) connect(ctx context.Context, cfg config) error {
-	ws, _, err := websocket.Dial(ctx, "ws://"+cfg.addr+"/ws", nil)
-	if err != nil {
-		return fmt.Errorf("dial for %s: %w", c.acc, err)
-	}
-	ws.SetReadLimit(proto.MaxFrame)
 	c.mu.Lock()
 	c.ws = ws
 	c.mu.Unlock()
-	req := proto.LoginReq{AppKey: cfg.appKey, Account: c.acc, Token: c.acc + "-t", ClientType: 16, OS: "loadgen", Version: proto.Version}
-	f, err := c.call(ctx, proto.OpLogin, req, true)
-	if err == nil && f.Code != 200 {
-		err = fmt.Errorf("%d %s", f.Code, f.Msg)
-	}
-	if err != nil {
-		ws.CloseNow()
-		return fmt.Errorf("login %s: %w", c.acc, err)
-	}
+	// Request ids go on growing over a reconnect: an id still in c.pending
+	// from the connection that ended is never taken again.
+	c.nextID.CompareAndSwap(0, imclient.LoginID)
 	return nil
 }
 
@@ -615,45 +433,25 @@ func (c *client) conn() *websocket.Conn {
 	return c.ws
 }
 
-// call sends one request and waits for its reply; direct reads the reply
-// itself (before readLoop runs).
-func (c *client) call(ctx context.Context, op string, payload any, direct bool) (proto.Frame, error) {
+// call sends one request and waits for its reply (read by readLoop).
+func (c *client) call(ctx context.Context, op string, payload any) (proto.Frame, error) {
 	id := c.nextID.Add(1)
 	d, _ := json.Marshal(payload)
 	b, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: d})
-	var ch chan proto.Frame
-	if !direct {
-		ch = make(chan proto.Frame, 1)
-		c.mu.Lock()
-		c.replies[id] = ch
-		c.mu.Unlock()
-	}
+	ch := make(chan proto.Frame, 1)
+	c.mu.Lock()
+	c.replies[id] = ch
+	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	ws := c.conn()
-	if err := ws.Write(ctx, websocket.MessageText, b); err != nil {
+	if err := c.conn().Write(ctx, websocket.MessageText, b); err != nil {
 		return proto.Frame{}, err
 	}
-	if !direct {
-		select {
-		case f := <-ch:
-			return f, nil
-		case <-ctx.Done():
-			return proto.Frame{}, fmt.Errorf("%s: no reply: %w", op, ctx.Err())
-		}
-	}
-	for {
-		_, data, err := ws.Read(ctx)
-		if err != nil {
-			return proto.Frame{}, err
-		}
-		var f proto.Frame
-		if err := json.Unmarshal(data, &f); err != nil {
-			return proto.Frame{}, err
-		}
-		if f.ID == id {
-			return f, nil
-		}
+	select {
+	case f := <-ch:
+		return f, nil
+	case <-ctx.Done():
+		return proto.Frame{}, fmt.Errorf("%s: no reply: %w", op, ctx.Err())
 	}
 }
 
@@ -781,7 +579,7 @@ func runStep(ctx context.Context, cfg config, clients []*client, step, rate, pid
 	for time.Now().Before(drainEnd) && !stepDone(clients, step) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	r := StepResult{Offered: rate, LoadAvg: loadAvg()}
+	r := StepResult{Offered: rate, LoadAvg: imclient.LoadAvg()}
 	var acks, dlv []time.Duration
 	acked := 0
 	var lastAck time.Duration // the rate is over the time the acks took, backlog included
@@ -913,7 +711,7 @@ func audit(ctx context.Context, cfg config, clients []*client) (AuditResult, []s
 		stored := map[string][]int64{}
 		var seqs []int64
 		for after := int64(0); ; {
-			f, err := r.call(ctx, proto.OpHistory, proto.HistoryReq{Conv: clients[i].conv, Seq: after, Newer: true, Limit: proto.MaxHistory}, false)
+			f, err := r.call(ctx, proto.OpHistory, proto.HistoryReq{Conv: clients[i].conv, Seq: after, Newer: true, Limit: proto.MaxHistory})
 			if err != nil {
 				return a, nil, fmt.Errorf("audit history of %s: %w", clients[i].conv, err)
 			}
@@ -996,18 +794,6 @@ func writeBytes(pid int) int64 {
 	return 0
 }
 
-func loadAvg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return ""
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return ""
-	}
-	return strings.Join(f[:3], " ")
-}
-
 // pct is the p-th percentile of ds in milliseconds (0 when empty).
 func pct(ds []time.Duration, p int) float64 {
 	if len(ds) == 0 {
@@ -1017,12 +803,4 @@ func pct(ds []time.Duration, p int) float64 {
 	i := (len(ds)*p + 99) / 100
 	i = min(max(i-1, 0), len(ds)-1)
 	return float64(ds[i].Microseconds()) / 1000
-}
-
-func randHex(n int) string {
-	b := make([]byte, n)
-	if _, err := io.ReadFull(rand.Reader, b); err != nil {
-		panic(errors.New("crypto/rand failed"))
-	}
-	return hex.EncodeToString(b)
 }

@@ -11,29 +11,22 @@ import (
 
 	"github.com/coder/websocket"
 
+	"yunxin/internal/imclient"
 	"yunxin/proto"
 )
 
-// teamAccounts creates n accounts for a -idle or -fanout run through the
-// REST API and returns them (token = account + "-t").
-func teamAccounts(ctx context.Context, cfg config, n int) ([]string, error) {
-	runID := randHex(4)
-	accs := make([]string, n)
-	for i := range accs {
-		accs[i] = fmt.Sprintf("lg%s_%d", runID, i)
-	}
-	return accs, createAccounts(ctx, cfg, accs)
-}
-
 // createTeam creates a super team owned by owner's account (logged in,
-// no readLoop yet) with members added at once, as the SDK's createTeam
-// and addTeamMembers do: tcreate with the first members, then tinvite in
-// batches of proto.MaxTeamAccounts. It checks that the team holds every
-// member and returns its id.
+// no reading loop yet: it reads the replies itself) with members added at
+// once, as the SDK's createTeam and addTeamMembers do: tcreate with the
+// first members, then tinvite in batches of proto.MaxTeamAccounts. It
+// checks that the team holds every member and returns its id.
 func createTeam(ctx context.Context, owner *client, members []string) (string, error) {
+	call := func(op string, payload any) (proto.Frame, error) {
+		return imclient.Call(ctx, owner.conn(), owner.nextID.Add(1), op, payload)
+	}
 	first := members[:min(len(members), proto.MaxTeamAccounts-1)]
-	f, err := owner.call(ctx, proto.OpTeamCreate, proto.CreateTeamReq{Name: "loadgen", Type: proto.TeamSuper,
-		BeInviteMode: proto.BeInviteAtOnce, Members: first}, true)
+	f, err := call(proto.OpTeamCreate, proto.CreateTeamReq{Name: "loadgen", Type: proto.TeamSuper,
+		BeInviteMode: proto.BeInviteAtOnce, Members: first})
 	if err := replyErr(f, err); err != nil {
 		return "", fmt.Errorf("create team: %w", err)
 	}
@@ -47,12 +40,12 @@ func createTeam(ctx context.Context, owner *client, members []string) (string, e
 	tid := created.TeamID
 	for i := len(first); i < len(members); i += proto.MaxTeamAccounts {
 		batch := members[i:min(i+proto.MaxTeamAccounts, len(members))]
-		f, err := owner.call(ctx, proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: batch}, true)
+		f, err := call(proto.OpTeamInvite, proto.TeamAccountsReq{TeamID: tid, Accounts: batch})
 		if err := replyErr(f, err); err != nil {
 			return "", fmt.Errorf("add team members %d…%d: %w", i, i+len(batch)-1, err)
 		}
 	}
-	f, err = owner.call(ctx, proto.OpTeamInfo, proto.TeamReq{TeamID: tid}, true)
+	f, err = call(proto.OpTeamInfo, proto.TeamReq{TeamID: tid})
 	if err := replyErr(f, err); err != nil {
 		return "", fmt.Errorf("team info: %w", err)
 	}
@@ -114,4 +107,4 @@ func (c *client) teamRead(prefix string, onPush func(k int, at time.Time), acked
 }
 
 // teamPrefix is the client id prefix of one run's team messages.
-func teamPrefix() string { return "lt" + randHex(4) + "-" }
+func teamPrefix() string { return "lt" + imclient.RandHex(4) + "-" }
