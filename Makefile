@@ -11,7 +11,7 @@ JSTESTENV := $(WASMENV) PATH=$(CURDIR)/bin/wasmexec:$(PATH)
 JSPKGS    := ./idbstore ./jsapi ./wasm
 NATIVEPKGS = $(shell $(GO) list ./... | grep -v -e /idbstore -e /wasm$$ -e /tests/e2e)
 
-.PHONY: all build sdk server demo test vet test-native test-js test-e2e size browsers chromium clean
+.PHONY: all build sdk server demo test vet test-native test-js test-e2e size bench browsers chromium clean
 
 all: build
 
@@ -40,8 +40,10 @@ vet:
 test: vet size test-native test-js test-e2e
 
 # Native tests run with the race detector (it needs cgo: a C compiler);
-# internal/webdriver's own test starts each engine's browser.
-test-native: browsers
+# internal/webdriver's own test starts each engine's browser; tools/loadgen
+# and tools/bench run small smokes of `make bench` against bin/yunxin-server
+# (hence build).
+test-native: browsers build
 	$(GO) test -race -count=1 -timeout 10m $(NATIVEPKGS)
 
 bin/wasmexec/go_js_wasm_exec: $(wildcard tools/wasmbrowser/*.go internal/webdriver/*.go)
@@ -83,6 +85,23 @@ WASM_BUDGET_KB ?= 1075
 size: sdk
 	@$(GO) run ./tools/precompress -report -budget-kb $(WASM_BUDGET_KB) web/sdk/yunxinim.wasm
 	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.js web/sdk/wasm_exec.js
+
+# bench measures the SDK in headless Chromium (tools/bench: load, sendText
+# vs a WebSocket echo, a 10,000-message offline sync vs IndexedDB puts) and
+# the server (tools/loadgen: stepped P2P load, memory per connection, team
+# fan-out, kill -9 under load with an audit); JSON into bench/. Not part of
+# make test (minutes, and the numbers need a quiet machine); its smokes are.
+# Every part runs; the target fails at the end if one missed a target or
+# failed a check.
+bench: build
+	@ENGINES=chromium ./tools/ensure-browsers.sh
+	@mkdir -p bench; failed=""; \
+	$(GO) run ./tools/bench -json bench/browser.json || failed="$$failed browser"; \
+	$(GO) run ./tools/loadgen -conns 400 -steps 2000,4000,6000,8000,10000 -audit -json bench/load.json || failed="$$failed load"; \
+	$(GO) run ./tools/loadgen -idle 2000 -burst 100 -json bench/idle.json || failed="$$failed idle"; \
+	$(GO) run ./tools/loadgen -fanout 2000 -msgs 20 -json bench/fanout.json || failed="$$failed fanout"; \
+	$(GO) run ./tools/loadgen -conns 400 -steps 1500,1500,1500 -kill 3 -audit -json bench/kill.json || failed="$$failed kill"; \
+	if [ -n "$$failed" ]; then echo "bench: failed or missed a target:$$failed"; exit 1; fi
 
 clean:
 	rm -rf bin web/sdk/yunxinim.* web/sdk/wasm_exec.js*
