@@ -379,7 +379,7 @@ func TestTeamKickQuitTransferDismiss(t *testing.T) {
 	if info.Me.Valid {
 		t.Fatalf("tinfo of a kicked member %+v", info)
 	}
-	ms := c.msgs(b)
+	ms := c.msgs(a, b) // a's send too: its push to c may still be on its way when a's reply is read
 	if len(ms) != 2 || noteOf(t, ms[0]).Op != proto.TeamOpKick || ms[0].From != "bob" || ms[1].ClientID != "after-kick" {
 		t.Fatalf("kick notification %+v", ms)
 	}
