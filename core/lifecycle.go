@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"yunxin/proto"
@@ -52,6 +53,12 @@ type run struct {
 	// freed space): a waiting retry runs at once.
 	full  bool
 	freed chan struct{}
+
+	// msgWrites counts the commits that wrote, deleted or cleared cached
+	// message records (tx.commit, under the write lock). A send whose
+	// "sending" record was the last of them (job.cachedAt) knows the cached
+	// copy is its own at the ack, and finish need not read it back.
+	msgWrites atomic.Uint64
 }
 
 // push is a server push kept for later.

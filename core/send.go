@@ -201,6 +201,10 @@ type job struct {
 	info *FileInfo         // the main file as probed (nil: probe it again)
 	keep map[string]string // Paths field → the page's path, kept before the upload
 	src  string            // the page's path of the main file (cancelTask)
+	// cachedAt is run.msgWrites when m was cached as sending by the
+	// commit that counted it (0: unknown): while the counter has not moved
+	// since, the cached record is m as it is (see finish).
+	cachedAt uint64
 }
 
 // outcome is how an attempt to send a message ended.
@@ -369,6 +373,7 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 		if err := c.commitWill(r, will, willEv); err != nil {
 			return c.finish(r, j, proto.SendResp{}, err, false)
 		}
+		j.cachedAt = will.msgWrite
 	}
 	if l != nil && !upload {
 		send()
@@ -456,8 +461,17 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 	}
 	defer t.abort()
 	// The cached copy's local changes made meanwhile stay (t holds the
-	// write lock: none can come between this read and the write).
-	cached, cerr := r.cache.MessagesByID(r.ctx, []string{m.ID})
+	// write lock: none can come between this read and the write). When no
+	// commit touched a cached message since this one was cached as
+	// sending (no delete, clear, local ext, receipt, sync…), the cached
+	// copy is m: the read, an IndexedDB transaction, is skipped.
+	var cached []Message
+	var cerr error
+	if j.cachedAt != 0 && r.msgWrites.Load() == j.cachedAt {
+		cached = []Message{m}
+	} else {
+		cached, cerr = r.cache.MessagesByID(r.ctx, []string{m.ID})
+	}
 	if cerr == nil && len(cached) == 1 {
 		m.Deleted, m.LocalExt, m.Played = cached[0].Deleted, cached[0].LocalExt, cached[0].Played
 		if cached[0].ReceiptRead > 0 { // a receipt change came first

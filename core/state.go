@@ -88,6 +88,9 @@ type tx struct {
 	// record (see commit).
 	events []Event
 	ver    int64 // ver of the change being applied (applyChange), 0 outside
+	// msgWrite is run.msgWrites as this tx's commit counted it (0 when it
+	// wrote no message record).
+	msgWrite uint64
 
 	convs   []proto.Conv   // conversations met (a sync page pulls their messages)
 	gapKeys []string       // sessions to check for a hole after the commit (gapPull)
@@ -247,6 +250,9 @@ func (t *tx) commit(ctx context.Context) error {
 		}
 		if removes(&b) {
 			r.spaceFreed() // a sync waiting for space tries again
+		}
+		if len(b.Messages) > 0 || len(b.AddMessages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll || b.AddCleared {
+			t.msgWrite = r.msgWrites.Add(1)
 		}
 	}
 	c.mu.Lock()
