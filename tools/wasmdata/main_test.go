@@ -127,3 +127,25 @@ func TestRewriteGoModule(t *testing.T) {
 		t.Errorf("running the rewritten module: %v, output %q, want \"hello 42\\n\"", err, got)
 	}
 }
+
+// TestRewriteDataCount: a DataCount section (bulk memory modules) is
+// rewritten with the new segment count.
+func TestRewriteDataCount(t *testing.T) {
+	segs := []segment{{off: 0, data: []byte{1}}, {off: 2, data: []byte{2}}, {off: 4, data: []byte{3}}}
+	m := []byte("\x00asm\x01\x00\x00\x00")
+	m = appendSection(m, 5, []byte{1, 0, 1})
+	m = appendSection(m, secDataCount, []byte{3})
+	m = appendSection(m, secData, encodeData(segs))
+	out, st, err := Rewrite(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.After != 1 {
+		t.Fatalf("segments %d → %d, want 1", st.Before, st.After)
+	}
+	want := appendSection(appendSection([]byte("\x00asm\x01\x00\x00\x00"), 5, []byte{1, 0, 1}), secDataCount, []byte{1})
+	want = appendSection(want, secData, encodeData([]segment{{off: 0, data: []byte{1, 0, 2, 0, 3}}}))
+	if !bytes.Equal(out, want) {
+		t.Errorf("rewritten module\n%x\nwant\n%x", out, want)
+	}
+}
