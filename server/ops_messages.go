@@ -66,10 +66,13 @@ func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 		return result{}, err
 	}
 	if m.To != c.account {
-		if _, err := c.s.store.User(ctx, m.To); errors.Is(err, store.ErrNotFound) {
-			return result{}, errorf(proto.CodeNotFound, "user not found: %s", m.To)
-		} else if err != nil {
-			return result{}, fmt.Errorf("look up receiver %s: %w", m.To, err)
+		if !c.s.known.has(m.To) {
+			if _, err := c.s.store.User(ctx, m.To); errors.Is(err, store.ErrNotFound) {
+				return result{}, errorf(proto.CodeNotFound, "user not found: %s", m.To)
+			} else if err != nil {
+				return result{}, fmt.Errorf("look up receiver %s: %w", m.To, err)
+			}
+			c.s.known.add(m.To)
 		}
 		// The receiver's blacklist refuses the message: nothing is
 		// stored or pushed, and the sender is not told why in so many

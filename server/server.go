@@ -230,6 +230,7 @@ type Server struct {
 	presence Presence
 	registry *registry
 	throttle *loginThrottle
+	known    knownAccounts // accounts a send found (ops_messages.go)
 	// profileLimit and friendLimit bound profile updates (uinfo) and
 	// friend requests (friend op 2) per account.
 	profileLimit, friendLimit *accountLimiter

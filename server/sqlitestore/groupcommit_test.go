@@ -2,6 +2,7 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -227,5 +228,36 @@ func TestFailingSendInBatch(t *testing.T) {
 	m, dup, err := s.Send(ctx, textMsg("u0", "u1", "c3"), 2000)
 	if err != nil || dup || m.Seq != 11 {
 		t.Fatalf("resend of c3: seq %d dup %v err %v; want 11, false, nil", m.Seq, dup, err)
+	}
+}
+
+// TestReadPoolKeepsConnections: when all the read pool's connections
+// were in use at once, they all stay open for the next reads (database/sql
+// keeps only 2 idle ones by default, so every burst reconnected and
+// prepared its statements again).
+func TestReadPoolKeepsConnections(t *testing.T) {
+	ctx := t.Context()
+	s := open(t, t.TempDir(), nil)
+	if err := s.CreateUser(ctx, store.User{Accid: "u", Salt: []byte{1}, TokenHash: []byte{2}, CreatedMs: 1}); err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 2; round++ {
+		var conns []*sql.Conn
+		for i := 0; i < readConns; i++ {
+			c, err := s.r.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+		if _, err := s.User(ctx, "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := s.r.Stats(); st.MaxIdleClosed != 0 || st.OpenConnections != readConns {
+		t.Errorf("read pool: %d connections closed as idle, %d open; want 0 closed, %d open", st.MaxIdleClosed, st.OpenConnections, readConns)
 	}
 }
