@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"encoding/json"
 	"sort"
 
@@ -123,12 +124,28 @@ func (c *Client) syncPage(r *run, l *link, resp *proto.SyncResp) error {
 // pull fetches the messages after the cursors until the server says there
 // are no more (a page is cut by count and by bytes), committing each page.
 // targets, when known, are the conversations' last seqs: a cursor that
-// reached its target is not asked again.
+// reached its target is not asked again. The next page is asked for as
+// soon as a page arrived (its cursors follow from the page alone), so that
+// the server's work, the transfer and the decoding of page n+1 overlap the
+// cache write of page n; pages are still committed one by one, in order.
 func (c *Client) pull(r *run, l *link, cursors []proto.Cursor, targets map[string]int64, live bool) error {
-	for len(cursors) > 0 {
-		var resp proto.PullResp
-		if err := l.call(r.ctx, proto.OpPull, proto.PullReq{Cursors: cursors, Limit: proto.MaxPull}, &resp); err != nil {
-			return err
+	if len(cursors) == 0 {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(r.ctx)
+	defer cancel() // a page asked for and not needed (an error) is dropped
+	next := fetchPull(ctx, l, cursors)
+	for next != nil {
+		res := <-next
+		if res.err != nil {
+			return res.err
+		}
+		resp := &res.resp
+		next = nil
+		if resp.More && len(resp.Msgs) > 0 {
+			if cursors = nextCursors(cursors, resp, targets); len(cursors) > 0 {
+				next = fetchPull(ctx, l, cursors)
+			}
 		}
 		err := c.change(r, func(t *tx) {
 			t.ingest(resp.Msgs, live)
@@ -137,30 +154,49 @@ func (c *Client) pull(r *run, l *link, cursors []proto.Cursor, targets map[strin
 		if err != nil {
 			return wrap("pull", err)
 		}
-		if !resp.More || len(resp.Msgs) == 0 {
-			return nil
-		}
-		last := map[string]int64{}
-		for _, m := range resp.Msgs {
-			last[m.Conv] = max(last[m.Conv], m.Seq)
-		}
-		// A conversation the server did not reach keeps its cursor; one it
-		// finished cannot always be told from one it cut, so unless its
-		// target says so it is asked again and answers nothing.
-		next := make([]proto.Cursor, 0, len(cursors))
-		for _, cur := range cursors {
-			if s, ok := last[cur.Conv]; ok {
-				cur.After = max(cur.After, s)
-			}
-			cur.After = max(cur.After, resp.Floors[cur.Conv]) // nothing below the window comes
-			if target, ok := targets[cur.Conv]; ok && cur.After >= target {
-				continue
-			}
-			next = append(next, cur)
-		}
-		cursors = next
 	}
 	return nil
+}
+
+// pulled is the outcome of one pull request.
+type pulled struct {
+	resp proto.PullResp
+	err  error
+}
+
+// fetchPull asks for the messages after cursors; the channel gets the
+// outcome.
+func fetchPull(ctx context.Context, l *link, cursors []proto.Cursor) <-chan pulled {
+	ch := make(chan pulled, 1)
+	go func() {
+		var p pulled
+		p.err = l.call(ctx, proto.OpPull, proto.PullReq{Cursors: cursors, Limit: proto.MaxPull}, &p.resp)
+		ch <- p
+	}()
+	return ch
+}
+
+// nextCursors are the cursors after page resp: a conversation the server
+// did not reach keeps its cursor; one it finished cannot always be told
+// from one it cut, so unless its target says so it is asked again and
+// answers nothing.
+func nextCursors(cursors []proto.Cursor, resp *proto.PullResp, targets map[string]int64) []proto.Cursor {
+	last := map[string]int64{}
+	for _, m := range resp.Msgs {
+		last[m.Conv] = max(last[m.Conv], m.Seq)
+	}
+	next := make([]proto.Cursor, 0, len(cursors))
+	for _, cur := range cursors {
+		if s, ok := last[cur.Conv]; ok {
+			cur.After = max(cur.After, s)
+		}
+		cur.After = max(cur.After, resp.Floors[cur.Conv]) // nothing below the window comes
+		if target, ok := targets[cur.Conv]; ok && cur.After >= target {
+			continue
+		}
+		next = append(next, cur)
+	}
+	return next
 }
 
 // sendUnsentReads sends the read marks this client moved while offline (or
