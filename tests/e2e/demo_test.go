@@ -150,6 +150,7 @@ func TestDemoPage(t *testing.T) {
 	alice.screenshot("demo-unknown-account.png")
 	alice.click(`#sessions li.session[data-session-id="t9bob"]`)
 	alice.waitFor("the error cleared by opening a conversation", `document.querySelector('#chatError').textContent === ''`, 5*time.Second)
+	alice.waitFor("the conversation's two messages shown again once reopened", `document.querySelectorAll('#messages .msg').length === 2`, 10*time.Second)
 
 	// Each message carries its id.
 	if n := eval[int](alice.browser, `[...document.querySelectorAll('#messages .msg')].filter(m => !m.dataset.messageId).length`); n != 0 {
