@@ -3,7 +3,6 @@ package proto
 import (
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -160,9 +159,32 @@ func validEmail(s string) bool {
 		!strings.HasSuffix(s, ".")
 }
 
+// validBirth reports whether s is a date YYYY-MM-DD of the proleptic
+// Gregorian calendar (year 0000-9999), read by hand: time.Parse and
+// Format would bring the time package's layout code into the wasm.
 func validBirth(s string) bool {
-	t, err := time.Parse("2006-01-02", s)
-	return err == nil && t.Format("2006-01-02") == s
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	num := func(t string) int {
+		n := 0
+		for i := 0; i < len(t); i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return -1
+			}
+			n = n*10 + int(t[i]-'0')
+		}
+		return n
+	}
+	y, m, d := num(s[:4]), num(s[5:7]), num(s[8:])
+	if y < 0 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m]
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		days = 29
+	}
+	return d <= days
 }
 
 func validMobile(s string) bool {
