@@ -16,7 +16,8 @@ type dbDeletion struct {
 }
 
 // trackIndexedDB makes the page count the IndexedDB connections it opens
-// and closes (window.openDBs(): the names of those still open). The SDK's
+// and closes (window.openDBs(): the names of those still open;
+// window.whenNoOpenDBs(ms): waits for none to be open). The SDK's
 // connections close themselves when another one deletes or upgrades their
 // database, so a `blocked` event alone cannot show a leak; this can.
 func (b *browser) trackIndexedDB() {
@@ -29,12 +30,21 @@ func (b *browser) trackIndexedDB() {
 			req.addEventListener('success', () => {
 				const db = req.result;
 				live.add(db);
-				db.addEventListener('close', () => live.delete(db)); // closed by the browser
+				db.addEventListener('close', () => { live.delete(db); settle(); }); // closed by the browser
 			});
 			return req;
 		};
-		IDBDatabase.prototype.close = function () { live.delete(this); return close.apply(this, arguments); };
+		IDBDatabase.prototype.close = function () { live.delete(this); settle(); return close.apply(this, arguments); };
 		window.openDBs = () => [...live].map(db => db.name);
+		// whenNoOpenDBs(ms) resolves to [] once no connection is open, or
+		// to the names still open after ms.
+		const waiters = [];
+		function settle() { if (live.size === 0) waiters.splice(0).forEach(w => w()); }
+		window.whenNoOpenDBs = ms => new Promise(res => {
+			if (live.size === 0) return res([]);
+			const t = setTimeout(() => res(openDBs()), ms);
+			waiters.push(() => { clearTimeout(t); res([]); });
+		});
 	}`)
 }
 
@@ -159,13 +169,7 @@ func TestConcurrentLogins(t *testing.T) {
 		// The tabs' own store opens per use (the logout count is written
 		// as the logout ends): a connection still open a moment after the
 		// logout may be that write finishing; one open for seconds leaked.
-		var open []string
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if open = eval[[]string](b, `openDBs()`); len(open) == 0 || time.Now().After(deadline) {
-				break
-			}
-		}
-		if len(open) > 0 {
+		if open := eval[[]string](b, `whenNoOpenDBs(5000)`); len(open) > 0 {
 			t.Errorf("%s: 5 s after logout the page still has IndexedDB connections open to %q (leaked)", round.name, open)
 		}
 		dels := b.deleteAllDatabases()
