@@ -162,26 +162,34 @@ func TestIdleConnHasNoWriter(t *testing.T) {
 	e := newEnv(t, "alice", "bob")
 	a, _ := e.login("alice")
 	b, _ := e.login("bob")
+	// waitIdle waits for acc's connection's writer to end (its
+	// WaitGroup: nothing else is sent to acc meanwhile), then checks that
+	// it says so.
 	waitIdle := func(acc string) {
 		t.Helper()
-		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-			e.srv.mu.Lock()
-			writing, found := false, false
-			for c := range e.srv.conns {
-				if c.account == acc {
-					found = true
-					c.mu.Lock()
-					writing = c.writing
-					c.mu.Unlock()
-				}
+		var cn *conn
+		e.srv.mu.Lock()
+		for c := range e.srv.conns {
+			if c.account == acc {
+				cn = c
 			}
-			e.srv.mu.Unlock()
-			if found && !writing {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s's connection (found %v) still has a writer running 5 s after its frames were written", acc, found)
-			}
+		}
+		e.srv.mu.Unlock()
+		if cn == nil {
+			t.Fatalf("no connection of %s", acc)
+		}
+		ended := make(chan struct{})
+		go func() { cn.writers.Wait(); close(ended) }()
+		select {
+		case <-ended:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s's connection still has a writer running 5 s after its frames were written", acc)
+		}
+		cn.mu.Lock()
+		writing := cn.writing
+		cn.mu.Unlock()
+		if writing {
+			t.Fatalf("%s's writer ended but the connection says it is writing", acc)
 		}
 	}
 	waitIdle("bob")
