@@ -421,11 +421,22 @@
       if (!video) return r;
       r.w = el.videoWidth; r.h = el.videoHeight;
       stage = 'cover frame';
-      return seek(Math.min(0.5, d / 2)).then(function () {
+      var at = Math.min(0.5, d / 2);
+      // Firefox at times never ends this seek on a video that is in no
+      // document (it may hold back decoding an invisible video): after 5 s
+      // the frame at hand is drawn if there is one, else the element is put
+      // in the page (1 px, nearly transparent) and seeks again.
+      return withTimeout(seek(at), 5000, 'seek').catch(function (e) {
+        if (e.message !== 'seek timed out') throw e;
+        if (el.readyState >= 2) return;
+        el.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none';
+        (document.body || document.documentElement).appendChild(el);
+        return seek(at);
+      }).then(function () {
         return thumbnail(el, r.w, r.h, false);
       }).then(function (t) { t.duration = r.duration; t.w = r.w; t.h = r.h; return t; });
     });
-    function end() { el.removeAttribute('src'); el.load(); URL.revokeObjectURL(u); }
+    function end() { el.removeAttribute('src'); el.load(); URL.revokeObjectURL(u); if (el.parentNode) el.parentNode.removeChild(el); }
     return withTimeout(p, 20000, 'reading the media').then(function (r) { end(); return r; }, function (e) {
       end();
       if (/timed out$/.test(e.message)) e.message += ' (at the ' + stage + ')';
