@@ -105,6 +105,7 @@ type spy struct {
 	stash   func(f proto.Frame) bool
 	stashed chan struct{}
 	conns   []*spyConn
+	dialed  []*spyConn // every connection, to tell which one a test finds open
 }
 
 func (s *spy) dial(ctx context.Context, url string) (core.Conn, error) {
@@ -122,6 +123,7 @@ func (s *spy) dial(ctx context.Context, url string) (core.Conn, error) {
 	s.dials++
 	s.live++
 	s.conns = append(s.conns, sc)
+	s.dialed = append(s.dialed, sc)
 	s.mu.Unlock()
 	return sc, nil
 }
@@ -149,8 +151,10 @@ type spyConn struct {
 	s       *spy
 	c       *websocket.Conn
 	once    sync.Once
-	pending []byte // a stashed frame, handed over after the next one
-	next    []byte // the stashed frame, due at the next Read
+	pending []byte   // a stashed frame, handed over after the next one
+	next    []byte   // the stashed frame, due at the next Read
+	wrote   []string // the ops written (guarded by s.mu)
+	closed  bool     // guarded by s.mu
 }
 
 func (w *spyConn) Read(ctx context.Context) ([]byte, error) {
@@ -198,6 +202,7 @@ func (w *spyConn) Write(ctx context.Context, b []byte) error {
 		w.s.ops = map[string]int{}
 	}
 	w.s.ops[f.Op]++
+	w.wrote = append(w.wrote, f.Op)
 	if f.Op == proto.OpSync {
 		var req proto.SyncReq
 		json.Unmarshal(f.Data, &req)
@@ -215,6 +220,7 @@ func (w *spyConn) Close() error {
 	w.once.Do(func() {
 		w.s.mu.Lock()
 		w.s.live--
+		w.closed = true
 		w.s.mu.Unlock()
 	})
 	return w.c.Close(websocket.StatusNormalClosure, "")

@@ -467,7 +467,10 @@ func (c *Client) loop(r *run, first chan<- error) {
 			case <-r.ctx.Done():
 			}
 			c.mu.Lock()
-			if r.link == l {
+			if r.link == l && r.ctx.Err() == nil {
+				// The link died. A stopped run's link is left to stop,
+				// which says logout on it and closes it: set to nil here,
+				// stop would find none and the connection stay open.
 				r.link = nil
 			}
 			replaced := c.active != nil && c.active != r

@@ -106,6 +106,11 @@ func TestConcurrentLogins(t *testing.T) {
 		}
 	}
 	if _, live, _ := d.net.count(""); live != 0 {
+		d.net.mu.Lock()
+		for i, c := range d.net.dialed {
+			t.Logf("connection %d: closed %v, wrote %v", i, c.closed, c.wrote)
+		}
+		d.net.mu.Unlock()
 		t.Fatalf("%d connections open after logout", live)
 	}
 }

@@ -25,8 +25,9 @@ type link struct {
 	waiting map[uint64]chan proto.Frame
 	err     error // why the link closed
 
-	done   chan struct{} // closed when the link is dead
-	pushes chan proto.Frame
+	done     chan struct{} // closed when the link is dead
+	connShut sync.Once     // closes conn; every close waits for it
+	pushes   chan proto.Frame
 }
 
 func newLink(conn Conn, onPush func(string, json.RawMessage)) *link {
@@ -93,13 +94,19 @@ func (l *link) close(err error) {
 	l.mu.Lock()
 	if l.err != nil {
 		l.mu.Unlock()
+		l.shut()
 		return
 	}
 	l.err = err
 	close(l.done)
 	l.mu.Unlock()
-	l.conn.Close()
+	l.shut()
 }
+
+// shut closes conn once. A close that finds the link already closing (the
+// read loop saw the server close it, say after a logout) still returns only
+// once conn is closed: Logout's caller sees no connection left open.
+func (l *link) shut() { l.connShut.Do(func() { l.conn.Close() }) }
 
 // failure is what a call on the closed link returns: 403 with the server's
 // reason when it closed the connection with CloseOriginNotAllowed (the
