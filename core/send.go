@@ -205,6 +205,33 @@ type job struct {
 	// commit that counted it (0: unknown): while the counter has not moved
 	// since, the cached record is m as it is (see finish).
 	cachedAt uint64
+	// answer, when set (WithSendAnswer), hears the outcome before finish
+	// records it; called at most once.
+	answer func(*MessageView, error)
+}
+
+type answerKey struct{}
+
+// WithSendAnswer returns ctx carrying fn. A send made with it (SendText,
+// SendMessage, ResendMessage, ForwardMessage) that reaches the server while
+// the caller waits calls fn with its outcome — the message as sent, with
+// its serverId and deliveryState, or the failure — as soon as the server
+// answered, before the sent state is written to the cache; the send itself
+// returns once that write is done (sendMessageFinish comes with it). A
+// caller that answers its page from fn must hold the page's later calls
+// until the send returns, or they may read the message still sending. fn is
+// not called for a send that waits in the outbox (its outcome comes later)
+// and runs on the send's goroutine, with the cache's write lock held: it
+// must not call the Client.
+func WithSendAnswer(ctx context.Context, fn func(*MessageView, error)) context.Context {
+	return context.WithValue(ctx, answerKey{}, fn)
+}
+
+// SendAnswer returns the function WithSendAnswer put in ctx, nil if none:
+// for an engine other than Client (a test's fake) that answers early too.
+func SendAnswer(ctx context.Context) func(*MessageView, error) {
+	fn, _ := ctx.Value(answerKey{}).(func(*MessageView, error))
+	return fn
 }
 
 // outcome is how an attempt to send a message ended.
@@ -296,6 +323,7 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 		}
 		return c.await(ctx, r, v, wait)
 	}
+	j.answer = SendAnswer(ctx)
 	out := c.attempt(ctx, r, l, j, fl, t, will)
 	c.kickOutbox(r) // messages queued behind this one go now
 	if out.waiting {
@@ -555,6 +583,13 @@ func (c *Client) finish(r *run, j *job, resp proto.SendResp, err error, wait boo
 			Message: &v, Success: &ok, Code: fin.Code, Msg: fin.Msg}})
 	}
 	t.events = append(t.events, events...)
+	if j.answer != nil {
+		// The outcome is known: the caller hears it now, the cache write
+		// follows (see WithSendAnswer).
+		answer, view := j.answer, v
+		j.answer = nil
+		answer(&view, err)
+	}
 	werr := c.cacheFailed(r, t.commit(r.ctx))
 	if werr != nil {
 		c.logf("cannot cache the message sent: " + werr.Error())

@@ -47,3 +47,50 @@ func TestSendSkipsReadBack(t *testing.T) {
 		t.Errorf("5 sends read their cached copy back %d times, want 0", n)
 	}
 }
+
+// TestSendAnswersBeforeTheCacheWrite: a send made WithSendAnswer answers
+// once the server acked it, with the message as sent (serverId, seq,
+// deliveryState sent), while the cache still holds it as sending; the send
+// returns once the cache holds it as sent, and answers only once.
+func TestSendAnswersBeforeTheCacheWrite(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	a := newDevice(t, ts, false)
+	a.login("alice")
+	a.mu.Lock()
+	cache := a.caches["alice"]
+	a.mu.Unlock()
+
+	var answers atomic.Int64
+	var early core.MessageView
+	var cachedAtAnswer []core.Message
+	ctx := core.WithSendAnswer(context.Background(), func(v *core.MessageView, err error) {
+		answers.Add(1)
+		if err != nil {
+			t.Errorf("early answer: %v", err)
+			return
+		}
+		early = *v
+		// The write lock is held here: read the cache directly, as the
+		// page's next call would have before the send returned.
+		cachedAtAnswer, _ = cache.MessagesByID(context.Background(), []string{v.MessageID})
+	})
+	v, err := a.c.SendText(ctx, core.SendTextParams{SessionID: "bob", Text: "early", ReSend: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if answers.Load() != 1 {
+		t.Fatalf("%d early answers, want 1", answers.Load())
+	}
+	if early.MessageID != v.MessageID || early.DeliveryState != core.DeliverySent || early.ServerID == "" || early.ServerID != v.ServerID {
+		t.Fatalf("early answer %+v; the send returned %+v: want the same message, sent, with its serverId", early, v)
+	}
+	if len(cachedAtAnswer) != 1 || cachedAtAnswer[0].State != core.DeliverySending {
+		t.Fatalf("cached at the answer: %+v, want the message still sending (the write follows the answer)", cachedAtAnswer)
+	}
+	got, err := cache.MessagesByID(context.Background(), []string{v.MessageID})
+	if err != nil || len(got) != 1 || got[0].State != core.DeliverySent {
+		t.Fatalf("cached after the send returned: %+v %v, want it sent", got, err)
+	}
+}

@@ -35,8 +35,11 @@ type Bridge struct {
 
 	// While a barrier call (autoLogin, logout) runs, later calls wait in
 	// pending, in the page's order, and start one by one when it returns.
+	// So do the calls made while a call that answered early (a send, see
+	// WithEarly) has not returned: holds counts those.
 	mu      sync.Mutex
 	busy    uint64 // the running barrier call's number, 0 when none
+	holds   int
 	seq     uint64
 	pending []pendingCall
 }
@@ -128,7 +131,7 @@ func (b *Bridge) jsCall(_ safejs.Value, args []safejs.Value) (result any) {
 		}
 	}
 	b.mu.Lock()
-	if b.busy != 0 {
+	if b.blocked() {
 		b.pending = append(b.pending, pendingCall{name, params, id})
 		b.mu.Unlock()
 		return nil
@@ -161,7 +164,35 @@ func (b *Bridge) release(n uint64) {
 		return
 	}
 	b.busy = 0
-	for len(b.pending) > 0 && b.busy == 0 {
+	b.drain()
+}
+
+// blocked reports whether a new call must wait in pending; with b.mu held.
+func (b *Bridge) blocked() bool { return b.busy != 0 || b.holds > 0 }
+
+// hold makes later calls wait until the returned function is called (or
+// barrierWait passed): a call answered early and has not returned yet.
+func (b *Bridge) hold() (unhold func()) {
+	b.mu.Lock()
+	b.holds++
+	b.mu.Unlock()
+	var once sync.Once
+	unhold = func() {
+		once.Do(func() {
+			b.mu.Lock()
+			b.holds--
+			b.drain()
+		})
+	}
+	time.AfterFunc(barrierWait, unhold)
+	return unhold
+}
+
+// drain starts the calls that waited, one after the other in the page's
+// order, until one blocks the rest again (a barrier call). It is called
+// with b.mu held and returns with it released.
+func (b *Bridge) drain() {
+	for len(b.pending) > 0 && !b.blocked() {
 		c := b.pending[0]
 		b.pending = b.pending[1:]
 		started := make(chan struct{})
@@ -188,11 +219,22 @@ func (b *Bridge) run(c pendingCall, barrier uint64, started chan struct{}) {
 		close(started)
 	}
 	var env []byte
+	var answered sync.Once // delivered early
+	unhold := func() {}
 	defer func() {
 		if v := recover(); v != nil {
 			env = Recovered(c.name, v)
 		}
-		b.deliver(c.id, env)
+		delivered := true
+		answered.Do(func() { delivered = false })
+		if delivered {
+			if env != nil && !okEnvelope(env) {
+				consoleError("yunxinIM: " + c.name + " failed after it answered: " + string(env))
+			}
+			unhold()
+		} else {
+			b.deliver(c.id, env)
+		}
 		if barrier != 0 {
 			go b.release(barrier)
 		}
@@ -200,8 +242,22 @@ func (b *Bridge) run(c pendingCall, barrier uint64, started chan struct{}) {
 	ctx := context.Background()
 	if c.id != 0 {
 		ctx = WithProgress(ctx, func(ret []byte) { b.progress(c.id, ret) })
+		ctx = WithEarly(ctx, func(early []byte) {
+			answered.Do(func() {
+				unhold = b.hold() // before the page hears it: its next calls wait for this one
+				b.deliver(c.id, early)
+			})
+		})
 	}
 	env = Call(ctx, b.engine, c.name, c.params)
+}
+
+// okEnvelope reports whether env is a success envelope (no "err").
+func okEnvelope(env []byte) bool {
+	var e struct {
+		Err json.RawMessage `json:"err"`
+	}
+	return json.Unmarshal(env, &e) == nil && len(e.Err) == 0
 }
 
 // progress hands an interim ret of call id to hooks.progress.

@@ -468,3 +468,71 @@ func TestPeopleBarriers(t *testing.T) {
 		}
 	}
 }
+
+// earlySend is a fake whose SendText answers early (core.SendAnswer), then
+// waits until the test releases it, as a send whose cache write is slow.
+type earlySend struct {
+	fake
+	answered, release chan struct{}
+	mu                sync.Mutex
+	order             []string
+}
+
+func (s *earlySend) record(name string) {
+	s.mu.Lock()
+	s.order = append(s.order, name)
+	s.mu.Unlock()
+}
+
+func (s *earlySend) SendText(ctx context.Context, p core.SendTextParams) (*core.MessageView, error) {
+	v := &core.MessageView{MessageID: "m1", DeliveryState: core.DeliverySent}
+	if answer := core.SendAnswer(ctx); answer != nil {
+		answer(v, nil)
+	}
+	close(s.answered)
+	<-s.release
+	s.record("sendText returned")
+	return v, nil
+}
+
+func (s *earlySend) IsLogined() bool {
+	s.record("isLogined")
+	return true
+}
+
+// TestSendAnswersEarly: a send's callback comes when the send answers
+// (the server's ack), before the send returns (the cache write); a call
+// the page makes after that callback runs once the send returned, so it
+// sees what the send wrote; a call made before it does not wait; the
+// callback comes once.
+func TestSendAnswersEarly(t *testing.T) {
+	e := &earlySend{answered: make(chan struct{}), release: make(chan struct{})}
+	h, call := installFake(t, e)
+	call.Invoke("sendText", `{"sessionId":"bob","text":"hi"}`, 1)
+	<-e.answered
+	env := waitResult(t, h, 1)
+	if env.Err != nil || env.Ret["status"] != true {
+		t.Fatalf("early answer %+v", env)
+	}
+	call.Invoke("isLogined", "", 2) // after the callback: waits
+	select {
+	case s := <-h.result(2):
+		t.Fatalf("a call made after the send's callback ran before the send returned: %s", s)
+	case <-time.After(50 * time.Millisecond): // an absence cannot be awaited; the order below is the check
+	}
+	close(e.release)
+	if env := waitResult(t, h, 2); env.Err != nil {
+		t.Fatalf("call 2: %+v", env.Err)
+	}
+	select {
+	case s := <-h.result(1):
+		t.Fatalf("the send answered twice: %s", s)
+	case <-time.After(50 * time.Millisecond):
+	}
+	e.mu.Lock()
+	got := strings.Join(e.order, ",")
+	e.mu.Unlock()
+	if got != "sendText returned,isLogined" {
+		t.Errorf("order %s, want sendText returned,isLogined", got)
+	}
+}

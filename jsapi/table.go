@@ -181,7 +181,39 @@ func call(ctx context.Context, e Engine, method, paramsJSON string) (any, error)
 	if err != nil {
 		return nil, err
 	}
+	if sendMethods[method] {
+		ctx = answerSend(ctx)
+	}
 	return h(ctx, e, p)
+}
+
+// sendMethods are the methods whose ret is sentRet's: with an early
+// function (WithEarly) they answer as soon as the server answered, before
+// the cache records the sent state (core.WithSendAnswer).
+var sendMethods = map[string]bool{
+	"sendText": true, "sendImage": true, "sendVoice": true, "sendVideo": true, "sendFile": true,
+	"sendLocation": true, "sendTip": true, "resendMessage": true, "forwardMessage": true,
+}
+
+type earlyKey struct{}
+
+// WithEarly returns ctx carrying fn, which takes the call's envelope when
+// the call can answer before it returns (a send: see sendMethods). Once fn
+// was called, the call has answered: the caller (the bridge) must not
+// deliver the envelope Call returns, and must hold the page's later calls
+// until Call returned, so that they see what the call wrote.
+func WithEarly(ctx context.Context, fn func(env []byte)) context.Context {
+	return context.WithValue(ctx, earlyKey{}, fn)
+}
+
+// answerSend makes a send answer its early function (if ctx has one) from
+// core's send answer.
+func answerSend(ctx context.Context) context.Context {
+	fn, _ := ctx.Value(earlyKey{}).(func([]byte))
+	if fn == nil {
+		return ctx
+	}
+	return core.WithSendAnswer(ctx, func(v *core.MessageView, err error) { fn(Encode(sentRet(v, err))) })
 }
 
 // Encode returns the envelope of a result: {"ret":ret} on success,
