@@ -62,6 +62,10 @@ func TestSlowReaderClosedAtByteCap(t *testing.T) {
 	logs := &records{}
 	e.srv.log = slog.New(logs)
 	e.srv.reqBurst = 1 << 20 // alice sends as fast as the store takes it
+	// The write timeout must not close the slow client first: on a busy
+	// machine alice's sends are slow, and the kernel's socket buffers plus
+	// the queue take longer than the 10 s default to fill.
+	e.srv.writeTimeout = 5 * time.Minute
 	a, _ := e.login("alice")
 	watcher, _ := e.login("slow") // the slow account's other, reading, connection
 

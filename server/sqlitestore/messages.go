@@ -37,6 +37,10 @@ const (
 		ON CONFLICT(account, conv) DO NOTHING`
 )
 
+// messagesAfterSQL is Messages' query: a conversation's messages above a
+// seq, in order.
+const messagesAfterSQL = `SELECT ` + msgCols + ` FROM messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?`
+
 func scanMsg(row scanner) (proto.Msg, error) {
 	var m proto.Msg
 	var id int64
@@ -186,7 +190,7 @@ func (s *Store) Messages(ctx context.Context, conv string, after int64, limit in
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+msgCols+` FROM messages WHERE conv = ? AND seq > ? ORDER BY seq LIMIT ?`, conv, after, limit)
+	rows, err := s.rq.messagesAfter.QueryContext(ctx, conv, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("messages of %s: %w", conv, err)
 	}

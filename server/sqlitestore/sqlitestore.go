@@ -104,10 +104,12 @@ func (q *queries) prepare(ctx context.Context, w *sql.DB) error {
 }
 
 // reads are the statements every P2P send reads before its write (the
-// receiver's row, the receiver's blacklist), prepared once on the read
-// pool: parsing them each time took a tenth of the server's CPU under load.
+// receiver's row, the receiver's blacklist) and the one a pull runs per
+// conversation (messagesAfter), prepared once on the read pool: parsing
+// them each time took a tenth of the server's CPU under load, and most of
+// a pull of a thousand conversations.
 type reads struct {
-	user, inRelation *sql.Stmt
+	user, inRelation, messagesAfter *sql.Stmt
 }
 
 // readConns is the size of the read pool (the reads of requests run
@@ -175,7 +177,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	for _, st := range []struct {
 		dst   **sql.Stmt
 		query string
-	}{{&s.rq.user, userSQL}, {&s.rq.inRelation, inRelationSQL}} {
+	}{{&s.rq.user, userSQL}, {&s.rq.inRelation, inRelationSQL}, {&s.rq.messagesAfter, messagesAfterSQL}} {
 		if *st.dst, err = r.PrepareContext(ctx, st.query); err != nil {
 			w.Close()
 			r.Close()
