@@ -522,10 +522,10 @@ func (b *bench) measureSend(ctx context.Context) error {
     var t0 = performance.now();
     var ret = await benchCall('sendText', {sessionId: peer, chatType: 0, text: text + i});
     var t1 = performance.now();
+    if (!ret || !ret.message || !ret.message.messageId) throw new Error('sendText ' + i + ' answered no message: ' + JSON.stringify(ret));
+    await benchSleep(12); // sendMessageFinish follows the callback (the cache write comes after it)
     if (i >= warm && tWill) will.push(tWill - t0);
     if (i >= warm && tFinish) finish.push(tFinish - t0);
-    if (!ret || !ret.message || !ret.message.messageId) throw new Error('sendText ' + i + ' answered no message: ' + JSON.stringify(ret));
-    await benchSleep(12);
     var t2 = performance.now();
     await echo(i);
     var t3 = performance.now();
