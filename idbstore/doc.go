@@ -1,14 +1,16 @@
 // Package idbstore is the browser's core.Cache: one IndexedDB database per
 // account, "yunxinIM-<appKey>-<account>", opened with Open (a
 // core.OpenCacheFunc) and removed with Delete. It talks to IndexedDB through
-// github.com/hack-pad/go-indexeddb (package idb): the factory, the
-// upgrade, transactions, gets, puts, deletes, cursors and key ranges. It
-// uses syscall/js only where idb has nothing: getAll and getAllRecords
-// (Load, message pages, and the read of many sessions in Apply, issued on
-// the transaction's own raw object store that an idb cursor hands out), the
-// open request's error and blocked events (idb's Factory is given a
-// stand-in for indexedDB that hands the raw request to idbstore), and the
-// connection's close and versionchange events (idb closes the connection on
+// github.com/hack-pad/go-indexeddb (package idb) to open and upgrade the
+// database and for reads by key, cursor and key range. It uses syscall/js
+// where idb has nothing or costs more: getAll and getAllRecords (Load,
+// message pages), the whole write path of Apply (on the raw
+// IDBTransaction: one Go→JS call per request where idb's wrappers take
+// three, and add requests whose refused duplicates a transaction listener
+// keeps from aborting it, which idb's awaiting cannot), the open request's
+// error and blocked events (idb's Factory is given a stand-in for
+// indexedDB that hands the raw request to idbstore), and the connection's
+// close and versionchange events (idb closes the connection on
 // versionchange; idbstore records why).
 //
 // Schema (version 2):
