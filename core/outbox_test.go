@@ -208,12 +208,15 @@ func TestOutboxSurvivesReload(t *testing.T) {
 		t.Fatal("the thumbnail's bytes differ")
 	}
 	// Sent: its kept copies are removed, and this page never had its path.
+	// The removal follows the cache write that sendMessageFinish comes
+	// with, so it is waited for (it used to race this read on a busy
+	// machine).
+	eventually(t, "the sent image's kept copies removed", func() bool {
+		return af2.keptData("alice/"+id2+"/path") == nil && af2.keptData("alice/"+id2+"/thumbPath") == nil
+	})
 	am, _ := a2.c.MessagesByIDs(context.Background(), []string{id2})
 	if p := body(t, am[0])["path"]; p != "" {
 		t.Fatalf("the sent image's path after the reload: %v", p)
-	}
-	if af2.keptData("alice/"+id2+"/path") != nil || af2.keptData("alice/"+id2+"/thumbPath") != nil {
-		t.Fatal("the sent image's kept copies were not removed")
 	}
 	if n := peerCount(t, ts, "bob", "alice", id1) + peerCount(t, ts, "bob", "alice", id2); n != 2 {
 		t.Fatalf("the server has %d copies, want 2", n)
