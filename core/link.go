@@ -46,8 +46,8 @@ func (l *link) readLoop() {
 			l.close(err)
 			return
 		}
-		var f proto.Frame
-		if json.Unmarshal(b, &f) != nil {
+		f, err := proto.DecodeFrame(b)
+		if err != nil {
 			continue // a frame we cannot read is dropped, the link lives on
 		}
 		if f.Op != "" && f.ID == 0 {
@@ -160,7 +160,7 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 		delete(l.waiting, id)
 		l.mu.Unlock()
 	}()
-	frame, _ := json.Marshal(proto.Frame{ID: id, Op: op, Data: data})
+	frame := proto.AppendFrame(nil, proto.Frame{ID: id, Op: op, Data: data})
 	ctx, cancel := context.WithTimeout(ctx, RequestTimeout)
 	defer cancel()
 	if err := l.conn.Write(ctx, frame); err != nil {

@@ -121,8 +121,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 // browser WebSocket library may not surface a close reason; the reply
 // always arrives.)
 func (c *conn) refuse(data []byte) {
-	var f proto.Frame
-	if json.Unmarshal(data, &f) == nil && f.ID != 0 {
+	if f, err := proto.DecodeFrame(data); err == nil && f.ID != 0 {
 		c.reply(f.ID, nil, &Error{Code: proto.CodeForbidden, Msg: c.refusal})
 	}
 	c.closeAfter(proto.CloseOriginNotAllowed, c.refusal)
@@ -161,8 +160,7 @@ func (c *conn) serve() {
 		}
 		if !c.lim.Allow() {
 			id := uint64(0)
-			var f proto.Frame
-			if json.Unmarshal(data, &f) == nil {
+			if f, err := proto.DecodeFrame(data); err == nil {
 				id = f.ID
 			}
 			c.reply(id, nil, errorf(proto.CodeRateLimited, "rate limited: at most %v requests per second", float64(c.s.reqRate)))
@@ -172,8 +170,8 @@ func (c *conn) serve() {
 			c.reply(0, nil, errorf(proto.CodeBadParam, "binary frames are not supported; send JSON text frames"))
 			continue
 		}
-		var f proto.Frame
-		if err := json.Unmarshal(data, &f); err != nil {
+		f, err := proto.DecodeFrame(data)
+		if err != nil {
 			c.reply(0, nil, errorf(proto.CodeBadParam, "malformed frame: %v", err))
 			continue
 		}
@@ -249,14 +247,10 @@ func (c *conn) reply(id uint64, resp any, err error) {
 			f.Data = b
 		}
 	}
-	b, err := json.Marshal(f)
-	if err == nil && len(b) > proto.MaxFrame {
+	b := proto.AppendFrame(nil, f)
+	if len(b) > proto.MaxFrame {
 		c.s.log.Error("reply larger than MaxFrame", "account", c.account, "bytes", len(b))
-		b, err = json.Marshal(proto.Frame{ID: id, Code: proto.CodeServer, Msg: "internal server error: reply too large"})
-	}
-	if err != nil {
-		c.s.log.Error("encode reply frame", "account", c.account, "err", err)
-		return
+		b = proto.AppendFrame(nil, proto.Frame{ID: id, Code: proto.CodeServer, Msg: "internal server error: reply too large"})
 	}
 	c.send(b)
 }

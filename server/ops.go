@@ -134,10 +134,7 @@ func encodePush(op string, payload any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode %s push: %w", op, err)
 	}
-	b, err := json.Marshal(proto.Frame{Op: op, Data: d})
-	if err != nil {
-		return nil, fmt.Errorf("encode %s push frame: %w", op, err)
-	}
+	b := proto.AppendFrame(nil, proto.Frame{Op: op, Data: d})
 	if len(b) > proto.MaxFrame {
 		return nil, fmt.Errorf("%s push of %d bytes is over MaxFrame", op, len(b))
 	}

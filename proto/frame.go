@@ -1,0 +1,361 @@
+package proto
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// Both sides read and write every frame, and a frame's payload is most of
+// its bytes (a page of a pull is up to MaxPage). encoding/json reads it
+// twice over with its byte-at-a-time scanner (a validation pass, then the
+// decode) and copies Data; in the browser that was the largest CPU cost
+// of an offline sync. DecodeFrame reads the envelope with a plain loop and
+// validates Data once; AppendFrame writes Data as it is.
+
+// errFrame is DecodeFrame's answer to bytes that are not a JSON object.
+var errFrame = errors.New("proto: not a frame")
+
+// maxDepth is the nesting depth past which DecodeFrame hands a frame to
+// encoding/json (whose own limit is 10,000).
+const maxDepth = 512
+
+// DecodeFrame parses one frame, as json.Unmarshal into a Frame would:
+// the same fields, and an error for the same inputs. Data is a slice of b
+// (no copy): the caller must not reuse b. The common shape (the keys
+// "id", "op", "code", "msg", "d", strings without escapes) is read by a
+// plain loop; anything else goes to encoding/json.
+func DecodeFrame(b []byte) (Frame, error) {
+	f, ok, err := decodeFrame(b)
+	if ok {
+		return f, err
+	}
+	f = Frame{}
+	err = json.Unmarshal(b, &f)
+	return f, err
+}
+
+// decodeFrame is DecodeFrame's fast path; ok false asks for encoding/json.
+func decodeFrame(b []byte) (f Frame, ok bool, err error) {
+	i := skipSpace(b, 0)
+	if i == len(b) || b[i] != '{' {
+		return f, false, nil
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		i++
+	} else {
+		for {
+			if i == len(b) || b[i] != '"' {
+				return f, false, nil
+			}
+			ks, ke, plain := scanString(b, i)
+			if !plain {
+				return f, false, nil
+			}
+			key := b[ks:ke]
+			i = skipSpace(b, ke+1)
+			if i == len(b) || b[i] != ':' {
+				return f, false, nil
+			}
+			i = skipSpace(b, i+1)
+			switch string(key) {
+			case "id", "code":
+				n, end, ok := scanInt(b, i)
+				if !ok {
+					return f, false, nil
+				}
+				if key[0] == 'i' {
+					if n < 0 {
+						return f, false, nil
+					}
+					f.ID = uint64(n)
+				} else {
+					f.Code = int(n)
+				}
+				i = end
+			case "op", "msg":
+				if i == len(b) || b[i] != '"' {
+					return f, false, nil
+				}
+				s, e, plain := scanString(b, i)
+				if !plain || !utf8.Valid(b[s:e]) {
+					return f, false, nil
+				}
+				if key[0] == 'o' {
+					f.Op = string(b[s:e])
+				} else {
+					f.Msg = string(b[s:e])
+				}
+				i = e + 1
+			case "d":
+				end, err := skipValue(b, i, 0)
+				if err != nil {
+					return f, false, nil // encoding/json words the error
+				}
+				f.Data = json.RawMessage(b[i:end:end])
+				i = end
+			default: // another key, or one encoding/json would match case-insensitively
+				return f, false, nil
+			}
+			i = skipSpace(b, i)
+			if i == len(b) {
+				return f, false, nil
+			}
+			if b[i] == '}' {
+				i++
+				break
+			}
+			if b[i] != ',' {
+				return f, false, nil
+			}
+			i = skipSpace(b, i+1)
+		}
+	}
+	if skipSpace(b, i) != len(b) {
+		return f, false, nil
+	}
+	return f, true, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// scanString reads the string starting at b[i] (a quote): its contents
+// are b[s:e] and b[e] is the closing quote. plain is false when the string
+// has an escape, a control character or no end.
+func scanString(b []byte, i int) (s, e int, plain bool) {
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return i + 1, j, true
+		case c == '\\' || c < 0x20:
+			return 0, 0, false
+		}
+	}
+	return 0, 0, false
+}
+
+// scanInt reads an integer without fraction or exponent (a JSON number
+// that fits an int64) at b[i]; ok is false for anything else.
+func scanInt(b []byte, i int) (n int64, end int, ok bool) {
+	j := i
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	d := j
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	if j == d || j-d > 18 || (b[d] == '0' && j-d > 1) {
+		return 0, 0, false
+	}
+	if j < len(b) && (b[j] == '.' || b[j] == 'e' || b[j] == 'E') {
+		return 0, 0, false
+	}
+	n, err := strconv.ParseInt(string(b[i:j]), 10, 64)
+	return n, j, err == nil
+}
+
+// skipValue validates the JSON value at b[i] and returns where it ends.
+func skipValue(b []byte, i, depth int) (int, error) {
+	if i >= len(b) {
+		return 0, errFrame
+	}
+	switch c := b[i]; {
+	case c == '{', c == '[':
+		if depth == maxDepth {
+			return 0, errFrame
+		}
+		closer := byte('}')
+		if c == '[' {
+			closer = ']'
+		}
+		i = skipSpace(b, i+1)
+		if i < len(b) && b[i] == closer {
+			return i + 1, nil
+		}
+		for {
+			var err error
+			if closer == '}' {
+				if i >= len(b) || b[i] != '"' {
+					return 0, errFrame
+				}
+				if i, err = skipString(b, i); err != nil {
+					return 0, err
+				}
+				i = skipSpace(b, i)
+				if i >= len(b) || b[i] != ':' {
+					return 0, errFrame
+				}
+				i = skipSpace(b, i+1)
+			}
+			if i, err = skipValue(b, i, depth+1); err != nil {
+				return 0, err
+			}
+			i = skipSpace(b, i)
+			if i >= len(b) {
+				return 0, errFrame
+			}
+			if b[i] == closer {
+				return i + 1, nil
+			}
+			if b[i] != ',' {
+				return 0, errFrame
+			}
+			i = skipSpace(b, i+1)
+		}
+	case c == '"':
+		return skipString(b, i)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return skipNumber(b, i)
+	case c == 't':
+		return skipLiteral(b, i, "true")
+	case c == 'f':
+		return skipLiteral(b, i, "false")
+	case c == 'n':
+		return skipLiteral(b, i, "null")
+	}
+	return 0, errFrame
+}
+
+func skipLiteral(b []byte, i int, lit string) (int, error) {
+	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
+		return 0, errFrame
+	}
+	return i + len(lit), nil
+}
+
+// skipString validates the string at b[i] (a quote) and returns the index
+// after its closing quote.
+func skipString(b []byte, i int) (int, error) {
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1, nil
+		case c < 0x20:
+			return 0, errFrame
+		case c == '\\':
+			j++
+			if j == len(b) {
+				return 0, errFrame
+			}
+			switch b[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(b)-j < 5 {
+					return 0, errFrame
+				}
+				for _, h := range b[j+1 : j+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return 0, errFrame
+					}
+				}
+				j += 4
+			default:
+				return 0, errFrame
+			}
+		}
+	}
+	return 0, errFrame
+}
+
+// skipNumber validates the JSON number at b[i] and returns where it ends.
+func skipNumber(b []byte, i int) (int, error) {
+	if b[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		s := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i > s
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		return 0, errFrame
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			return 0, errFrame
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			return 0, errFrame
+		}
+	}
+	return i, nil
+}
+
+// AppendFrame appends the JSON of f to buf, as json.Marshal would write
+// it, except that f.Data is written as it is (json.Marshal would compact
+// it and escape <, > and & in it): it must be valid JSON, such as the
+// output of json.Marshal or a value DecodeFrame read.
+func AppendFrame(buf []byte, f Frame) []byte {
+	buf = append(buf, '{')
+	n := len(buf)
+	sep := func() { // a comma before every field but the first
+		if len(buf) > n {
+			buf = append(buf, ',')
+		}
+	}
+	if f.ID != 0 {
+		buf = append(buf, `"id":`...)
+		buf = strconv.AppendUint(buf, f.ID, 10)
+	}
+	if f.Op != "" {
+		sep()
+		buf = append(buf, `"op":`...)
+		buf = AppendString(buf, f.Op)
+	}
+	if f.Code != 0 {
+		sep()
+		buf = append(buf, `"code":`...)
+		buf = strconv.AppendInt(buf, int64(f.Code), 10)
+	}
+	if f.Msg != "" {
+		sep()
+		buf = append(buf, `"msg":`...)
+		buf = AppendString(buf, f.Msg)
+	}
+	if len(f.Data) > 0 {
+		sep()
+		buf = append(buf, `"d":`...)
+		buf = append(buf, f.Data...)
+	}
+	return append(buf, '}')
+}
+
+// AppendString appends s as a JSON string, as json.Marshal writes it:
+// plain ASCII without quotes, backslashes, control characters or HTML
+// characters as it is, anything else through encoding/json.
+func AppendString(buf []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
+			q, _ := json.Marshal(s)
+			return append(buf, q...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
