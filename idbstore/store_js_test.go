@@ -48,6 +48,20 @@ func openFresh(t *testing.T) (core.Cache, string) {
 }
 
 func TestCacheSuite(t *testing.T) {
+	if f := addAllFunc(); f.Type() != js.TypeFunction {
+		t.Fatal("the JS add loop could not be made (the test page has no CSP)")
+	}
+	cachetest.CacheSuite(t, func(t *testing.T) core.Cache {
+		c, _ := openFresh(t)
+		return c
+	})
+}
+
+// TestCacheSuiteGoLoopAdds runs the suite with add's loop in Go, as on a
+// page whose CSP refuses the Function constructor.
+func TestCacheSuiteGoLoopAdds(t *testing.T) {
+	goLoopAdds = true
+	t.Cleanup(func() { goLoopAdds = false })
 	cachetest.CacheSuite(t, func(t *testing.T) core.Cache {
 		c, _ := openFresh(t)
 		return c
