@@ -28,6 +28,15 @@
 // lock), and a TRUNCATE one once the WAL passes 64 MiB, at a quiet moment
 // (no commit for 200 ms) or, past 256 MiB, at once.
 //
+// Page size: a new database is made with pages of PageSize bytes (SQLite's
+// default is 4096). A commit writes every page it changed into the WAL
+// (and a checkpoint into the database file), and a send changes a few rows
+// in several B-trees (the message and its two unique indexes, both sides'
+// conversation rows, the change log), each on a page of its own: smaller
+// pages write fewer bytes per message (at 6,000 msg/s: 14.5 KB → 6.1 KB
+// per message with 1 KB pages), at the price of more pages to read for a
+// long message. A database made with another page size keeps it.
+//
 // The schema is versioned with goose: Open applies the SQL files of
 // migrations/sqlite that the database has not seen yet. A PostgreSQL store
 // would keep its own files in migrations/postgres.
@@ -42,7 +51,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 
 	"github.com/pressly/goose/v3"
@@ -54,6 +65,9 @@ import (
 
 // FileName is the database file inside the data directory.
 const FileName = "yunxin.db"
+
+// PageSize is the page size of a database Open makes (see the package doc).
+const PageSize = 1024
 
 // Store is a store.Store backed by SQLite.
 type Store struct {
@@ -126,6 +140,30 @@ var _ store.Store = (*Store)(nil)
 //go:embed migrations/sqlite/*.sql
 var migrations embed.FS
 
+// create makes the database file at path with pages of PageSize bytes
+// when it does not exist yet or is empty. The page size must be set before
+// the first write, which the journal_mode pragma of Open's connections
+// would be (modernc applies it before the DSN's other pragmas).
+func create(ctx context.Context, path string, q url.Values) error {
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, pragma := range []string{"PRAGMA page_size=" + strconv.Itoa(PageSize), "PRAGMA journal_mode=WAL"} {
+		if _, err := db.ExecContext(ctx, pragma); err != nil {
+			return fmt.Errorf("%s: %w", pragma, err)
+		}
+	}
+	return db.Close()
+}
+
 // Open opens dir/yunxin.db, creating it if needed, and migrates its schema
 // to the latest version, logging each migration it applies to log (nil:
 // discard).
@@ -139,6 +177,9 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	}
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
+	if err := create(ctx, path, q); err != nil {
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
 	q.Add("_pragma", "journal_mode(WAL)")
 	base := "file:" + path + "?" + q.Encode()
 

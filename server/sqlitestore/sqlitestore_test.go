@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -504,5 +505,63 @@ func BenchmarkConvsSince(b *testing.B) {
 		if err != nil || len(cs) != 100 || cs[0].Unread != 5 {
 			b.Fatalf("%d conversations, %v", len(cs), err)
 		}
+	}
+}
+
+// BenchmarkMessagesPage measures a page of 100 messages read from a
+// conversation of 2,000, one in ten of them a long text (3,000 CJK
+// characters, 9 KB: overflow pages).
+func BenchmarkMessagesPage(b *testing.B) {
+	s := open(b, b.TempDir(), nil)
+	ctx := context.Background()
+	short := json.RawMessage(`{"text":"a message of an ordinary length, about sixty characters"}`)
+	long := json.RawMessage(`{"text":"` + strings.Repeat("长", 3000) + `"}`)
+	for i := range 2000 {
+		body := short
+		if i%10 == 0 {
+			body = long
+		}
+		if _, _, err := s.Send(ctx, proto.Msg{From: "alice", To: "bob", Conv: "p:alice|bob", ClientID: fmt.Sprint("c", i),
+			Body: body}, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		ms, err := s.Messages(ctx, "p:alice|bob", int64(i%19)*100, 100)
+		if err != nil || len(ms) != 100 {
+			b.Fatalf("%d messages, %v", len(ms), err)
+		}
+	}
+}
+
+// A new database gets PageSize pages; one made before with SQLite's
+// default keeps them (and still opens and serves).
+func TestPageSize(t *testing.T) {
+	pageSize := func(s *Store) int {
+		var n int
+		if err := s.r.QueryRowContext(t.Context(), "PRAGMA page_size").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	dir := t.TempDir()
+	s := open(t, dir, nil)
+	if n := pageSize(s); n != PageSize {
+		t.Fatalf("a new database has %d-byte pages, want %d", n, PageSize)
+	}
+	var mode string
+	if err := s.r.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+		t.Fatalf("journal_mode %q, %v", mode, err)
+	}
+	s.Close()
+	if n := pageSize(open(t, dir, nil)); n != PageSize {
+		t.Fatalf("reopened: %d-byte pages", n)
+	}
+	old := open(t, copyFixture(t, "v0-main-c82d040.db"), nil)
+	if n := pageSize(old); n != 4096 {
+		t.Fatalf("an older database has %d-byte pages, want its own 4096", n)
+	}
+	if cs, err := old.ConvsSince(t.Context(), "alice", 0, 100); err != nil || len(cs) != 3 {
+		t.Fatalf("the older database's conversations %+v, %v", cs, err)
 	}
 }
