@@ -3,9 +3,11 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -34,6 +36,13 @@ type writer struct {
 
 	commits atomic.Int64 // batches committed
 	lastMs  atomic.Int64 // when the last batch committed (unix ms): checkpoints wait for a quiet moment
+
+	// restart asks the writer for a RESTART checkpoint between two batches
+	// (see runCheckpointer) once the WAL passes restartAt bytes (walRestartAt;
+	// tests lower it); restarts counts the ones that completed.
+	restart   chan struct{}
+	restartAt atomic.Int64
+	restarts  atomic.Int64
 
 	// hooks for tests; nil in production.
 	beforeCommit func(n int)       // runs before each batch's COMMIT with its size
@@ -67,7 +76,18 @@ func (s *Store) group(ctx context.Context, fn func(ctx context.Context, tx *sql.
 func (s *Store) runWriter() {
 	defer close(s.wr.done)
 	batch := make([]*job, 0, maxBatch)
-	for j := range s.wr.jobs {
+	for {
+		var j *job
+		select {
+		case <-s.wr.restart:
+			s.restartWAL()
+			continue
+		case next, ok := <-s.wr.jobs:
+			if !ok {
+				return
+			}
+			j = next
+		}
 		batch = append(batch[:0], j)
 	more:
 		for len(batch) < maxBatch {
@@ -159,13 +179,56 @@ func (s *Store) closeWriter() {
 
 // Checkpoint tuning: a PASSIVE checkpoint every checkpointEvery, on its own
 // connection (it copies the WAL into the database and fsyncs it without the
-// write lock); a TRUNCATE one once the WAL file passes walLimit, at a quiet
-// moment (no commit for quietFor), or whatever the load past 4 × walLimit.
+// write lock). A PASSIVE checkpoint never lets the WAL start over under a
+// steady load: the writer appends frames while it runs, so the next write
+// finds frames not yet copied and appends after them. So once the WAL file
+// passes walRestartAt and a PASSIVE checkpoint has copied all of it, the
+// writer runs a RESTART checkpoint between two batches: it copies the few
+// frames written meanwhile, and the next write starts the WAL over (the
+// file is reused, not grown). Before, the WAL grew to 4 × walLimit and a
+// TRUNCATE checkpoint then held the write lock while it copied all of it:
+// the sends' p99 went from 8 ms to 100–200 ms at 6,000 msg/s. The TRUNCATE
+// stays for a WAL past walLimit at a quiet moment (no commit for quietFor),
+// or whatever the load past 4 × walLimit (readers kept the RESTART from
+// completing).
 const (
 	checkpointEvery = 250 * time.Millisecond
+	walRestartAt    = 16 << 20
 	walLimit        = 64 << 20
 	quietFor        = 200 * time.Millisecond
+	// restartBusy bounds how long a RESTART waits for readers of older
+	// snapshots (it then checkpoints what it can and the next one tries
+	// again); the sends wait meanwhile.
+	restartBusy = 50 * time.Millisecond
 )
+
+// restartWAL runs a RESTART checkpoint on the write connection, between
+// batches (see the checkpoint tuning above).
+func (s *Store) restartWAL() {
+	ctx := context.Background()
+	c, err := s.w.Conn(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "wal restart: no connection", "err", err)
+		return
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.FormatInt(restartBusy.Milliseconds(), 10)); err != nil {
+		s.log.WarnContext(ctx, "wal restart: busy_timeout", "err", err)
+		return
+	}
+	var busy, logFrames, done int
+	if err := c.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logFrames, &done); err != nil {
+		s.log.WarnContext(ctx, "wal restart failed", "err", err)
+	} else if busy == 0 {
+		s.wr.restarts.Add(1)
+	}
+	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout="+strconv.FormatInt(busyTimeout.Milliseconds(), 10)); err != nil {
+		// The connection would keep the short timeout: drop it (the pool
+		// opens a new one with the DSN's pragmas).
+		c.Raw(func(any) error { return driver.ErrBadConn })
+		s.log.WarnContext(ctx, "wal restart: busy_timeout back", "err", err)
+	}
+}
 
 // runCheckpointer checkpoints the WAL of path on ck until stop is closed.
 func (s *Store) runCheckpointer(ck *sql.DB, path string, stop, done chan struct{}) {
@@ -189,6 +252,15 @@ func (s *Store) runCheckpointer(ck *sql.DB, path string, stop, done chan struct{
 		var busy, logFrames, done int
 		if err := ck.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &logFrames, &done); err != nil {
 			s.log.WarnContext(ctx, "wal checkpoint failed", "mode", mode, "err", err)
+			continue
+		}
+		if mode == "PASSIVE" && busy == 0 && logFrames > 0 && done == logFrames {
+			if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > s.wr.restartAt.Load() {
+				select {
+				case s.wr.restart <- struct{}{}:
+				default: // one is pending
+				}
+			}
 		}
 	}
 }

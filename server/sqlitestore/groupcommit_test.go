@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -259,5 +260,55 @@ func TestReadPoolKeepsConnections(t *testing.T) {
 	}
 	if st := s.r.Stats(); st.MaxIdleClosed != 0 || st.OpenConnections != readConns {
 		t.Errorf("read pool: %d connections closed as idle, %d open; want 0 closed, %d open", st.MaxIdleClosed, st.OpenConnections, readConns)
+	}
+}
+
+// Under a steady load the WAL starts over (the writer's RESTART
+// checkpoints) instead of growing until a TRUNCATE checkpoint holds the
+// write lock for all of it; every send stays stored.
+func TestWALStartsOverUnderLoad(t *testing.T) {
+	s := gcStore(t, 2)
+	s.wr.restartAt.Store(256 << 10)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var maxWAL int64
+	sent := 0
+	for w := range 8 {
+		wg.Go(func() {
+			for i := 0; s.wr.restarts.Load() < 3 && i < 20000; i++ {
+				from, to := "u0", "u1"
+				if w%2 == 1 {
+					from, to = to, from
+				}
+				if _, _, err := s.Send(ctx, textMsg(from, to, fmt.Sprintf("w%d-%d", w, i)), 1000); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				sent++
+				if st, err := os.Stat(s.path + "-wal"); err == nil && st.Size() > maxWAL {
+					maxWAL = st.Size()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if n := s.wr.restarts.Load(); n < 3 {
+		t.Fatalf("%d WAL restarts after %d sends (largest WAL %d bytes), want 3", n, sent, maxWAL)
+	}
+	// Bounded: the restart threshold plus what a checkpoint interval adds.
+	if maxWAL > 16<<20 {
+		t.Fatalf("the WAL reached %d bytes", maxWAL)
+	}
+	ms, err := s.Messages(ctx, proto.P2PConv("u0", "u1"), 0, 100000)
+	if err != nil || len(ms) != sent {
+		t.Fatalf("%d messages stored of %d sent, %v", len(ms), sent, err)
+	}
+	for i, m := range ms {
+		if m.Seq != int64(i+1) {
+			t.Fatalf("message %d has seq %d", i, m.Seq)
+		}
 	}
 }

@@ -22,11 +22,14 @@
 // to a pool of read-only connections and never wait for a write.
 //
 // Checkpoints are off the write path: the write connection never
-// checkpoints (wal_autocheckpoint=0); a background goroutine on a
+// checkpoints by itself (wal_autocheckpoint=0); a background goroutine on a
 // connection of its own runs a PASSIVE checkpoint every 250 ms (copying the
 // WAL into the database file and flushing it without holding the write
-// lock), and a TRUNCATE one once the WAL passes 64 MiB, at a quiet moment
-// (no commit for 200 ms) or, past 256 MiB, at once.
+// lock). Once the WAL passes 16 MiB and such a checkpoint has copied all
+// of it, the writer runs a short RESTART checkpoint between two batches so
+// that the WAL starts over (see groupcommit.go); a TRUNCATE one runs once
+// the WAL passes 64 MiB, at a quiet moment (no commit for 200 ms) or, past
+// 256 MiB, at once.
 //
 // Page size: a new database is made with pages of PageSize bytes (SQLite's
 // default is 4096). A commit writes every page it changed into the WAL
@@ -55,6 +58,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -66,18 +70,23 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "yunxin.db"
 
+// busyTimeout is how long a connection waits for a lock another
+// connection or process holds.
+const busyTimeout = 10 * time.Second
+
 // PageSize is the page size of a database Open makes (see the package doc).
 const PageSize = 1024
 
 // Store is a store.Store backed by SQLite.
 type Store struct {
-	w   *sql.DB // one connection, BEGIN IMMEDIATE, synchronous=FULL: all writes
-	r   *sql.DB // read-only connections: all reads outside a write
-	ck  *sql.DB // one connection: the background WAL checkpoints
-	q   queries // the hot write statements, prepared on w
-	rq  reads   // the hot read statements, prepared on r
-	wr  writer  // the group commit of sends
-	log *slog.Logger
+	w    *sql.DB // one connection, BEGIN IMMEDIATE, synchronous=FULL: all writes
+	r    *sql.DB // read-only connections: all reads outside a write
+	ck   *sql.DB // one connection: the background WAL checkpoints
+	q    queries // the hot write statements, prepared on w
+	rq   reads   // the hot read statements, prepared on r
+	wr   writer  // the group commit of sends
+	log  *slog.Logger
+	path string // the database file
 
 	ckStop, ckDone chan struct{} // stop the checkpointer; closed when it ended
 	ckOnce         sync.Once     // closes ckStop
@@ -176,7 +185,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("open store in %s: %w", dir, err)
 	}
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
 	if err := create(ctx, path, q); err != nil {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
@@ -194,7 +203,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 		w.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	s := &Store{w: w, log: log}
+	s := &Store{w: w, log: log, path: path}
 	if err := s.q.prepare(ctx, w); err != nil {
 		w.Close() // closes the statements too
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -242,6 +251,8 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	}
 	s.ck = ck
 	s.wr.jobs = make(chan *job, maxBatch)
+	s.wr.restart = make(chan struct{}, 1)
+	s.wr.restartAt.Store(walRestartAt)
 	s.wr.done = make(chan struct{})
 	go s.runWriter()
 	s.ckStop, s.ckDone = make(chan struct{}), make(chan struct{})
