@@ -91,28 +91,37 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("websocket origin not allowed", "remote", r.RemoteAddr, "origin", origin)
 	}
 	c.ctx, c.stop = context.WithCancel(context.Background())
-	defer c.stop()
 
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		c.stop()
 		ws.Close(closeGoingAway, "server shutting down")
 		return
 	}
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	defer s.wg.Done()
 
-	c.serve()
-	c.end()
-	c.writers.Wait()
-	s.mu.Lock()
-	delete(s.conns, c)
-	s.mu.Unlock()
-	if c.account != "" {
-		s.leave(c)
-	}
+	// The connection lives on a goroutine of its own and the handler
+	// returns: net/http's per-connection state (its request, its 4 KB
+	// response buffer, the handler goroutine's stack) is freed instead of
+	// being held for the connection's life (about 5 KB of the ~21 KB an
+	// idle connection costs). The hijacked connection is not net/http's any
+	// more; Close waits for it through s.wg.
+	go func() {
+		defer s.wg.Done()
+		defer c.stop()
+		c.serve()
+		c.end()
+		c.writers.Wait()
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+		if c.account != "" {
+			s.leave(c)
+		}
+	}()
 }
 
 // refuse answers the first request of a connection from a page whose
