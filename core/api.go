@@ -16,7 +16,9 @@ type Config struct {
 	OS                     string `json:"os"` // reported to the account's other clients
 }
 
-// Conn is one WebSocket connection carrying text frames.
+// Conn is one WebSocket connection carrying text frames. The bytes Read
+// returns are the caller's: an implementation must not reuse them (the
+// link keeps slices of them, proto.DecodeFrame does not copy).
 type Conn interface {
 	Read(ctx context.Context) ([]byte, error)
 	Write(ctx context.Context, frame []byte) error
