@@ -22,19 +22,9 @@ import (
 // a batch as one JSON document and turns it into JS objects with one
 // JSON.parse: one crossing instead of several per record.
 
-// liveMsg is a message record in bySession; deadMsg a deleted message's,
-// without "sk" and "t", so bySession does not hold it.
-type liveMsg struct {
-	ID string `json:"id"`
-	SK string `json:"sk"`
-	T  int64  `json:"t"`
-	J  string `json:"j"`
-}
-
-type deadMsg struct {
-	ID string `json:"id"`
-	J  string `json:"j"`
-}
+// A message record is {id, sk, t, j}: in bySession by [sk, t, id]; a
+// deleted message's is {id, j}, without "sk" and "t", so bySession does not
+// hold it. encodeMessages writes them.
 
 // keyRec is a meta or session record.
 type keyRec struct {
@@ -104,8 +94,8 @@ func encodeWrites(b *core.Batch) (js.Value, error) {
 	return encodeMessages(b.Messages)
 }
 
-// encodeMessages returns the records of ms (liveMsg, or deadMsg for a
-// deleted one) as the JS array "m" of one parsed document. The document is
+// encodeMessages returns the records of ms (a deleted one's without "sk"
+// and "t") as the JS array "m" of one parsed document. The document is
 // written here rather than by json.Marshal of the records: encoding/json
 // would escape each record's j a byte at a time (a sync writes thousands).
 func encodeMessages(ms []core.Message) (js.Value, error) {

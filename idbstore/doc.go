@@ -7,7 +7,8 @@
 // message pages), the whole write path of Apply (on the raw
 // IDBTransaction: one Go→JS call per request where idb's wrappers take
 // three, and add requests whose refused duplicates a transaction listener
-// keeps from aborting it, which idb's awaiting cannot), the open request's
+// keeps from aborting it, which idb's awaiting cannot; a batch's adds are
+// issued by one JS function call), the open request's
 // error and blocked events (idb's Factory is given a stand-in for
 // indexedDB that hands the raw request to idbstore), and the connection's
 // close and versionchange events (idb closes the connection on
