@@ -242,10 +242,16 @@ func (s *Store) runCheckpointer(ck *sql.DB, path string, stop, done chan struct{
 			return
 		case <-t.C:
 		}
+		// The WAL's size before the checkpoint (a PASSIVE one never shrinks
+		// the file) decides both the mode and the writer's RESTART.
+		var size int64
+		if st, err := os.Stat(path + "-wal"); err == nil {
+			size = st.Size()
+		}
 		mode := "PASSIVE"
-		if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > walLimit {
+		if size > walLimit {
 			quiet := time.Now().UnixMilli()-s.wr.lastMs.Load() > quietFor.Milliseconds()
-			if quiet || st.Size() > 4*walLimit {
+			if quiet || size > 4*walLimit {
 				mode = "TRUNCATE"
 			}
 		}
@@ -254,12 +260,10 @@ func (s *Store) runCheckpointer(ck *sql.DB, path string, stop, done chan struct{
 			s.log.WarnContext(ctx, "wal checkpoint failed", "mode", mode, "err", err)
 			continue
 		}
-		if mode == "PASSIVE" && busy == 0 && logFrames > 0 && done == logFrames {
-			if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > s.wr.restartAt.Load() {
-				select {
-				case s.wr.restart <- struct{}{}:
-				default: // one is pending
-				}
+		if mode == "PASSIVE" && busy == 0 && logFrames > 0 && done == logFrames && size > s.wr.restartAt.Load() {
+			select {
+			case s.wr.restart <- struct{}{}:
+			default: // one is pending
 			}
 		}
 	}
