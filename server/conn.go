@@ -269,6 +269,7 @@ func (c *conn) reply(id uint64, resp any, err error) {
 // again) or the connection ended or failed.
 func (c *conn) writer() {
 	defer c.writers.Done()
+	var watchdog *time.Timer
 	for {
 		c.mu.Lock()
 		batch, closer := c.queue, c.closer
@@ -282,10 +283,20 @@ func (c *conn) writer() {
 			return
 		}
 		c.mu.Unlock()
+		// One watchdog per batch bounds each write (Reset allocates
+		// nothing), where a context with a timeout per frame cost about
+		// 500 bytes of garbage per frame (its timer, the cancel context,
+		// the library's AfterFunc on it): a team message pushed to 2,000
+		// connections made 1 MB of it. The writes get a context with no
+		// Done channel; a stuck write ends when the watchdog, the
+		// connection's end or a queue overflow closes the socket.
+		if watchdog == nil {
+			watchdog = time.AfterFunc(c.s.writeTimeout, func() { c.ws.CloseNow() })
+		}
 		for i, frame := range batch {
-			ctx, cancel := context.WithTimeout(c.ctx, c.s.writeTimeout)
-			err := c.ws.Write(ctx, websocket.MessageText, frame)
-			cancel()
+			watchdog.Reset(c.s.writeTimeout)
+			err := c.ws.Write(context.Background(), websocket.MessageText, frame)
+			watchdog.Stop()
 			batch[i] = nil
 			c.mu.Lock()
 			c.queued -= len(frame)

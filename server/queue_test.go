@@ -69,24 +69,9 @@ func TestSlowReaderClosedAtByteCap(t *testing.T) {
 	a, _ := e.login("alice")
 	watcher, _ := e.login("slow") // the slow account's other, reading, connection
 
-	// The slow client: a raw WebSocket that reads its login reply and then
-	// nothing.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.CloseNow()
-	ws.SetReadLimit(proto.MaxFrame)
-	login, _ := json.Marshal(loginReq("slow"))
-	req, _ := json.Marshal(proto.Frame{ID: 1, Op: proto.OpLogin, Data: login})
-	if err := ws.Write(ctx, websocket.MessageText, req); err != nil {
-		t.Fatal(err)
-	}
-	if _, data, err := ws.Read(ctx); err != nil || !strings.Contains(string(data), `"code":200`) {
-		t.Fatalf("slow login: %s %v", data, err)
-	}
+	ws := e.silentLogin(ctx, "slow")
 	var cl proto.Clients
 	watcher.push(proto.PushClients, &cl)
 	if len(cl.Clients) != 1 {
@@ -157,6 +142,84 @@ func TestSlowReaderClosedAtByteCap(t *testing.T) {
 		t.Fatalf("slow client got all %d pushes", sent)
 	}
 	t.Logf("sent %d pushes, the slow client got %d before the close", sent, got)
+}
+
+// silentLogin logs acc in on a raw WebSocket that reads its login reply
+// and then nothing (a client that stopped reading).
+func (e *env) silentLogin(ctx context.Context, acc string) *websocket.Conn {
+	e.t.Helper()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.hs.URL, "http")+"/ws", nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { ws.CloseNow() })
+	ws.SetReadLimit(proto.MaxFrame)
+	login, _ := json.Marshal(loginReq(acc))
+	req, _ := json.Marshal(proto.Frame{ID: 1, Op: proto.OpLogin, Data: login})
+	if err := ws.Write(ctx, websocket.MessageText, req); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, data, err := ws.Read(ctx); err != nil || !strings.Contains(string(data), `"code":200`) {
+		e.t.Fatalf("%s's login: %s %v", acc, data, err)
+	}
+	return ws
+}
+
+// TestStuckWriteClosedAfterWriteTimeout: a client that stops reading while
+// its queue stays under the byte cap is closed once a write to its socket
+// has been stuck for the write timeout (the writer's watchdog), and its
+// writer ends.
+func TestStuckWriteClosedAfterWriteTimeout(t *testing.T) {
+	e := newEnv(t, "alice", "slow")
+	logs := &records{}
+	e.srv.log = slog.New(logs)
+	e.srv.reqBurst = 1 << 20
+	e.srv.queueBytes = 1 << 30 // never reached: only the timeout can close it
+	e.srv.writeTimeout = 300 * time.Millisecond
+	a, _ := e.login("alice")
+	watcher, _ := e.login("slow")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	e.silentLogin(ctx, "slow")
+	var cl proto.Clients
+	watcher.push(proto.PushClients, &cl)
+
+	long := strings.Repeat("满", proto.MaxTextRunes)
+	start := time.Now()
+	sent := 0
+	for gone := false; !gone; {
+		if ctx.Err() != nil {
+			t.Fatalf("the silent client is still connected after %d pushes of 15 KB", sent)
+		}
+		a.ok(proto.OpSend, text("slow", fmt.Sprintf("m%d", sent), long), nil)
+		sent++
+		for drained := false; !drained && !gone; {
+			select {
+			case f := <-watcher.pushes:
+				if f.Op == proto.PushClients {
+					if err := json.Unmarshal(f.Data, &cl); err != nil || len(cl.Clients) != 0 {
+						t.Fatalf("clients push %s %v", f.Data, err)
+					}
+					gone = true
+				}
+			default:
+				drained = true
+				if sent%50 == 0 {
+					time.Sleep(100 * time.Millisecond) // let a stuck write pass its timeout
+				}
+			}
+		}
+	}
+	if _, ok := logs.find("client not reading: outgoing queue full, closing"); ok {
+		t.Fatal("closed by the queue's cap, not by the write timeout")
+	}
+	e.srv.mu.Lock()
+	n := len(e.srv.conns)
+	e.srv.mu.Unlock()
+	if n != 2 {
+		t.Fatalf("%d connections left, want alice and the watcher", n)
+	}
+	t.Logf("closed after %d pushes, %v", sent, time.Since(start).Round(time.Millisecond))
 }
 
 // TestIdleConnHasNoWriter: once a connection's frames are written its
