@@ -22,7 +22,7 @@ const (
 // the entry of the same (Kind, Key) if there is one. It returns the entry as
 // stored.
 func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, account string, c proto.Change) (store.Change, error) {
-	err := tx.StmtContext(ctx, s.q.nextVer).QueryRowContext(ctx, account).Scan(&c.Ver)
+	err := s.stmt(ctx, tx, s.q.nextVer).QueryRowContext(ctx, account).Scan(&c.Ver)
 	if err != nil {
 		return store.Change{}, fmt.Errorf("move change counter of %s: %w", account, err)
 	}
@@ -32,7 +32,7 @@ func (s *Store) appendChange(ctx context.Context, tx *sql.Tx, account string, c 
 	} else {
 		c.Data = nil
 	}
-	_, err = tx.StmtContext(ctx, s.q.putChange).ExecContext(ctx, account, c.Ver, c.Kind, c.Key, c.Deleted, data)
+	_, err = s.stmt(ctx, tx, s.q.putChange).ExecContext(ctx, account, c.Ver, c.Kind, c.Key, c.Deleted, data)
 	if err != nil {
 		return store.Change{}, fmt.Errorf("append %s change %q to %s: %w", c.Kind, c.Key, account, err)
 	}

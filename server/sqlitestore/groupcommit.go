@@ -44,6 +44,13 @@ type writer struct {
 	restartAt atomic.Int64
 	restarts  atomic.Int64
 
+	// tx is the batch's transaction while it runs, and stmts its
+	// statements bound to it (Store.stmt): binding one with
+	// Tx.StmtContext allocates and locks each time, about 5% of a send.
+	// stmts is only touched by the writer goroutine (the jobs run on it).
+	tx    atomic.Pointer[sql.Tx]
+	stmts map[*sql.Stmt]*sql.Stmt
+
 	// hooks for tests; nil in production.
 	beforeCommit func(n int)       // runs before each batch's COMMIT with its size
 	afterRun     func(i int) error // runs after the i-th send of a batch succeeded; an error fails that send
@@ -121,12 +128,17 @@ func (s *Store) runBatch(batch []*job) {
 		fail(fmt.Errorf("begin write: %w", err))
 		return
 	}
+	s.wr.tx.Store(tx)
+	defer func() {
+		s.wr.tx.Store(nil)
+		clear(s.wr.stmts) // the transaction's end closed them
+	}()
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			errs[i] = err // given up before its batch began: not run
 			continue
 		}
-		if _, err := tx.StmtContext(ctx, s.q.savepoint).ExecContext(ctx); err != nil {
+		if _, err := s.stmt(ctx, tx, s.q.savepoint).ExecContext(ctx); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
@@ -136,7 +148,7 @@ func (s *Store) runBatch(batch []*job) {
 			err = s.wr.afterRun(i)
 		}
 		if err != nil {
-			if _, rerr := tx.StmtContext(ctx, s.q.rollbackTo).ExecContext(ctx); rerr != nil {
+			if _, rerr := s.stmt(ctx, tx, s.q.rollbackTo).ExecContext(ctx); rerr != nil {
 				// The transaction is gone (e.g. an I/O error): nothing of the
 				// batch is stored.
 				tx.Rollback()
@@ -145,7 +157,7 @@ func (s *Store) runBatch(batch []*job) {
 			}
 			errs[i] = err
 		}
-		if _, err := tx.StmtContext(ctx, s.q.release).ExecContext(ctx); err != nil {
+		if _, err := s.stmt(ctx, tx, s.q.release).ExecContext(ctx); err != nil {
 			tx.Rollback()
 			fail(fmt.Errorf("release savepoint: %w", err))
 			return
@@ -167,6 +179,23 @@ func (s *Store) runBatch(batch []*job) {
 
 // closeWriter stops taking sends, lets the writer finish the queued ones and
 // waits for it.
+// stmt is st bound to tx: from the batch's cache when tx is the writer's
+// batch (a send), else bound anew (Tx.StmtContext).
+func (s *Store) stmt(ctx context.Context, tx *sql.Tx, st *sql.Stmt) *sql.Stmt {
+	if tx != s.wr.tx.Load() {
+		return tx.StmtContext(ctx, st)
+	}
+	b, ok := s.wr.stmts[st]
+	if !ok {
+		b = tx.StmtContext(ctx, st)
+		if s.wr.stmts == nil {
+			s.wr.stmts = map[*sql.Stmt]*sql.Stmt{}
+		}
+		s.wr.stmts[st] = b
+	}
+	return b
+}
+
 func (s *Store) closeWriter() {
 	s.wr.mu.Lock()
 	if !s.wr.closed {

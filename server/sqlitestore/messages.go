@@ -17,8 +17,17 @@ const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ex
 // The statements of Send (prepared: Store.q).
 const (
 	findMsgSQL    = `SELECT ` + msgCols + ` FROM messages WHERE sender = ? AND cid = ?`
-	nextStampSQL  = `UPDATE counters SET value = value + 1 WHERE name = 'conv_stamp' RETURNING value`
-	upsertConvSQL = `INSERT INTO conversations(conv, chat_type, last_seq, last_time, stamp) VALUES(?, ?, 1, ?, ?)
+	// upsertConvSQL moves (or creates) the conversation row: its next seq,
+	// its last time, and a stamp above every other conversation's (the
+	// index conversations_stamp's last entry) and above counters
+	// 'conv_stamp', which holds stamps given out before this statement
+	// took over from the counter (the counter is no longer moved: one
+	// statement and a page write fewer per send; migration 00002's Down
+	// sets it to the highest stamp). Conversation rows are never deleted,
+	// so stamps only go up.
+	upsertConvSQL = `INSERT INTO conversations(conv, chat_type, last_seq, last_time, stamp) VALUES(?1, ?2, 1, ?3,
+			MAX((SELECT COALESCE(MAX(stamp), 0) FROM conversations),
+				COALESCE((SELECT value FROM counters WHERE name = 'conv_stamp'), 0)) + 1)
 		ON CONFLICT(conv) DO UPDATE SET last_seq = last_seq + 1, last_time = MAX(excluded.last_time, last_time + 1),
 			stamp = excluded.stamp
 		RETURNING last_seq, last_time`
@@ -67,9 +76,9 @@ func scanMsg(row scanner) (proto.Msg, error) {
 	return m, nil
 }
 
-// Send implements store.Messages: five statements (the dedupe lookup, the
-// stamp counter, the conversation row, the message with the sender's
-// nickname, the P2P member rows), whatever the number of members, in the
+// Send implements store.Messages: three statements (the dedupe lookup, the
+// conversation row with its stamp, the message with the sender's
+// nickname; a new P2P conversation adds its member rows), in the
 // next group commit (Store.group); a team message asking for receipts adds
 // one (the count of the team's other valid members).
 func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
@@ -77,7 +86,10 @@ func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, 
 		m.TeamReceipt = false // team messages only
 	}
 	return s.send(ctx, m, nowMs, nil, func(ctx context.Context, tx *sql.Tx, m proto.Msg) error {
-		if m.ChatType == proto.ChatP2P {
+		// The member rows come with the conversation row (seq 1): both
+		// are only ever inserted here, in one savepoint, and neither is
+		// ever deleted (a deleted conversation is a member's deleted_seq).
+		if m.ChatType == proto.ChatP2P && m.Seq == 1 {
 			return s.addP2PMembers(ctx, tx, m)
 		}
 		return nil
@@ -109,7 +121,7 @@ func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(c
 	var out proto.Msg
 	dup := false
 	err := s.group(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := scanMsg(tx.StmtContext(ctx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
+		old, err := scanMsg(s.stmt(ctx, tx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
 		if err == nil {
 			out, dup = old, true
 			return nil
@@ -137,8 +149,8 @@ func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(c
 }
 
 // insertMsg stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext
-// and FromClient set) as a new message in tx: it moves the stamp counter
-// and the conversation row (creating it), assigns ServerID, Seq, Time and
+// and FromClient set) as a new message in tx: it moves the conversation
+// row (creating it) and its stamp, assigns ServerID, Seq, Time and
 // Nick, and returns the stored message. A team message with TeamReceipt
 // stores the team's other valid members as its receipt total
 // (ReceiptUnread). It neither dedupes nor adds member rows.
@@ -152,16 +164,12 @@ func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs in
 		m.TeamReceipt = false
 	}
 	m.ReceiptRead, m.ReceiptUnread = 0, total
-	var stamp int64
-	if err := tx.StmtContext(ctx, s.q.nextStamp).QueryRowContext(ctx).Scan(&stamp); err != nil {
-		return m, fmt.Errorf("next conversation stamp: %w", err)
-	}
-	err := tx.StmtContext(ctx, s.q.upsertConv).QueryRowContext(ctx, m.Conv, m.ChatType, nowMs, stamp).Scan(&m.Seq, &m.Time)
+	err := s.stmt(ctx, tx, s.q.upsertConv).QueryRowContext(ctx, m.Conv, m.ChatType, nowMs).Scan(&m.Seq, &m.Time)
 	if err != nil {
 		return m, fmt.Errorf("update conversation: %w", err)
 	}
 	var id int64
-	err = tx.StmtContext(ctx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient,
+	err = s.stmt(ctx, tx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient,
 		m.TeamReceipt, total).Scan(&id, &m.Nick)
 	if err != nil {
 		return m, fmt.Errorf("insert message: %w", err)
@@ -175,9 +183,9 @@ func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs in
 func (s *Store) addP2PMembers(ctx context.Context, tx *sql.Tx, m proto.Msg) error {
 	var err error
 	if m.From == m.To {
-		_, err = tx.StmtContext(ctx, s.q.addMember).ExecContext(ctx, m.From, m.Conv, m.ChatType, m.To)
+		_, err = s.stmt(ctx, tx, s.q.addMember).ExecContext(ctx, m.From, m.Conv, m.ChatType, m.To)
 	} else {
-		_, err = tx.StmtContext(ctx, s.q.addMembers).ExecContext(ctx, m.From, m.Conv, m.ChatType, m.To, m.To, m.Conv, m.ChatType, m.From)
+		_, err = s.stmt(ctx, tx, s.q.addMembers).ExecContext(ctx, m.From, m.Conv, m.ChatType, m.To, m.To, m.Conv, m.ChatType, m.From)
 	}
 	if err != nil {
 		return fmt.Errorf("add members: %w", err)

@@ -95,8 +95,8 @@ type Store struct {
 // queries are the statements run by every Send or appended change,
 // prepared once: parsing them each time would cost a third of a Send.
 type queries struct {
-	findMsg, nextStamp, upsertConv, insertMsg, addMember, addMembers, nextVer, putChange *sql.Stmt
-	savepoint, rollbackTo, release                                                       *sql.Stmt // one send of a batch
+	findMsg, upsertConv, insertMsg, addMember, addMembers, nextVer, putChange *sql.Stmt
+	savepoint, rollbackTo, release                                            *sql.Stmt // one send of a batch
 }
 
 // prepare prepares the statements of q on w.
@@ -106,7 +106,6 @@ func (q *queries) prepare(ctx context.Context, w *sql.DB) error {
 		query string
 	}{
 		{&q.findMsg, findMsgSQL},
-		{&q.nextStamp, nextStampSQL},
 		{&q.upsertConv, upsertConvSQL},
 		{&q.insertMsg, insertMsgSQL},
 		{&q.addMember, addMemberSQL},

@@ -92,7 +92,9 @@ SELECT m.account, m.conv, m.chat_type, m.peer, c.last_seq, c.last_time, m.read_s
 	(SELECT ver FROM account_ver a WHERE a.account = m.account)
 FROM members m JOIN conversations c ON c.conv = m.conv
 LEFT JOIN members o ON o.conv = m.conv AND o.account = m.peer;
--- counters stays (see Up).
+-- counters stays (see Up). Sends no longer move it (a stamp is the highest
+-- one plus one): it takes the highest stamp given out.
+UPDATE counters SET value = MAX(value, (SELECT COALESCE(MAX(stamp), 0) FROM conversations)) WHERE name = 'conv_stamp';
 DROP TABLE changes;
 DROP TABLE members;
 DROP TABLE conversations;
