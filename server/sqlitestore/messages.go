@@ -16,7 +16,7 @@ const msgCols = `id, conv, seq, cid, sender, receiver, chat_type, type, body, ex
 
 // The statements of Send (prepared: Store.q).
 const (
-	findMsgSQL    = `SELECT ` + msgCols + ` FROM messages WHERE sender = ? AND cid = ?`
+	findMsgSQL = `SELECT ` + msgCols + ` FROM messages WHERE sender = ? AND cid = ?`
 	// upsertConvSQL moves (or creates) the conversation row: its next seq,
 	// its last time, and a stamp above every other conversation's (the
 	// index conversations_stamp's last entry) and above counters
