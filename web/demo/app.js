@@ -276,31 +276,69 @@
     return s.updateTime || (s.lastMessage && s.lastMessage.timestamp) || 0;
   }
 
+  // The list's items are kept across renders, keyed by session id, and only
+  // what changed is written: an element replaced between a press and its
+  // release loses the click (seen on WebKit while a reload's sync rendered
+  // the list again and again).
+  var sessionItems = {}; // sessionId → { li, avatar, avatarKey, name, nameKey, time, prev, badge }
+
+  function setText(el, text) { if (el.textContent !== text) el.textContent = text; }
+
+  // keyOfAvatar is what an avatar shows (its initials, colour and image),
+  // not the state of its image's loading.
+  function keyOfAvatar(el) {
+    var imgs = Array.prototype.map.call(el.querySelectorAll('img'), function (i) { return i.getAttribute('src'); });
+    return el.className.replace(/\bhas-image\b/, '') + '|' + el.style.cssText + '|' + el.textContent + '|' + imgs.join(' ');
+  }
+
+  function sessionItem(sid) {
+    var it = sessionItems[sid];
+    if (it) return it;
+    var li = document.createElement('li');
+    li.dataset.sessionId = sid;
+    it = { li: li, avatar: h('span'), avatarKey: null, name: h('span', 'name'), nameKey: null, time: h('span', 'time'),
+      prev: h('span', 'preview'), badge: h('span', 'unread') };
+    it.name.title = sid;
+    li.append(it.avatar, it.name, it.time, it.prev, it.badge);
+    li.addEventListener('click', function () { openConversation(sid); });
+    sessionItems[sid] = it;
+    return it;
+  }
+
   function renderSessions() {
     var ul = $('sessions');
     var list = Object.keys(sessions).map(function (k) { return sessions[k]; });
     list.sort(function (a, b) { return sessionTime(b) - sessionTime(a); });
-    var frag = document.createDocumentFragment();
-    list.forEach(function (s) {
+    var seen = {};
+    list.forEach(function (s, i) {
       var sid = sidOf(s);
+      seen[sid] = true;
+      var it = sessionItem(sid);
       // A muted chat (setMute, or a team with no alerts) shows its count in grey, not the red alert.
       var muted = isTeam(sid) ? teams.isQuiet(sid) : people.isMuted(sid);
-      var li = document.createElement('li');
-      li.className = 'session' + (sid === current ? ' active' : '') + (muted ? ' muted' : '');
-      li.dataset.sessionId = sid;
-      var name = h('span', 'name', nameOf(sid));
-      name.title = sid;
-      if (muted) name.appendChild(people.mutedIcon());
-      var time = h('span', 'time', clock(sessionTime(s)));
-      var prev = h('span', 'preview', s.lastMessage ? summaryOf(s.lastMessage) : s.content || '');
-      var badge = h('span', 'unread' + (muted ? ' muted' : ''), String(s.unreadCount || 0));
-      badge.hidden = !s.unreadCount;
-      if (muted && s.unreadCount) badge.title = s.unreadCount + ' unread (muted)';
-      li.append(avatarOf(sid), name, time, prev, badge);
-      li.addEventListener('click', function () { openConversation(sid); });
-      frag.appendChild(li);
+      var cls = 'session' + (sid === current ? ' active' : '') + (muted ? ' muted' : '');
+      if (it.li.className !== cls) it.li.className = cls;
+      var avatar = avatarOf(sid), avatarKey = keyOfAvatar(avatar);
+      if (it.avatarKey !== avatarKey) { it.li.replaceChild(avatar, it.avatar); it.avatar = avatar; it.avatarKey = avatarKey; }
+      var nameKey = nameOf(sid) + (muted ? '\u0000muted' : '');
+      if (it.nameKey !== nameKey) {
+        it.nameKey = nameKey;
+        it.name.replaceChildren(nameOf(sid));
+        if (muted) it.name.appendChild(people.mutedIcon());
+      }
+      setText(it.time, clock(sessionTime(s)));
+      setText(it.prev, s.lastMessage ? summaryOf(s.lastMessage) : s.content || '');
+      var badgeCls = 'unread' + (muted ? ' muted' : '');
+      if (it.badge.className !== badgeCls) it.badge.className = badgeCls;
+      setText(it.badge, String(s.unreadCount || 0));
+      it.badge.hidden = !s.unreadCount;
+      var title = muted && s.unreadCount ? s.unreadCount + ' unread (muted)' : '';
+      if (it.badge.title !== title) it.badge.title = title;
+      if (ul.children[i] !== it.li) ul.insertBefore(it.li, ul.children[i] || null);
     });
-    ul.replaceChildren(frag);
+    Object.keys(sessionItems).forEach(function (sid) {
+      if (!seen[sid]) { sessionItems[sid].li.remove(); delete sessionItems[sid]; }
+    });
     $('noSessions').hidden = list.length > 0;
     people.need(list.map(sidOf).filter(function (sid) { return !isTeam(sid); }));
   }
