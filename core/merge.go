@@ -1,6 +1,9 @@
 package core
 
-import "slices"
+import (
+	"slices"
+	"sort"
+)
 
 // MergeSession returns the session record to store when the cache holds old
 // and a writer puts new for the same key. Several tabs of one account share
@@ -66,7 +69,7 @@ func mergeCursor(s1 int64, a1 []int64, s2 int64, a2 []int64) (int64, []int64) {
 			ahead = append(ahead, q)
 		}
 	}
-	slices.Sort(ahead)
+	sort.Slice(ahead, func(i, j int) bool { return ahead[i] < ahead[j] }) // not slices.Sort: see sortStrings
 	ahead = slices.Compact(ahead)
 	k := 0
 	for k < len(ahead) && ahead[k] == s+1 {
@@ -157,4 +160,11 @@ func MergeMeta(old, new Meta) Meta {
 		out.DeviceID = old.DeviceID
 	}
 	return out
+}
+
+// sortStrings sorts ss. sort.Strings and slices.Sort would each add a copy
+// of pdqsort for their element type to the wasm (about 13 KB raw each);
+// sort.Slice's copy is shared by every sort of the SDK.
+func sortStrings(ss []string) {
+	sort.Slice(ss, func(i, j int) bool { return ss[i] < ss[j] })
 }

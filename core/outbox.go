@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"encoding/json"
-	"sort"
 	"strings"
 
 	"yunxin/proto"
@@ -112,7 +111,7 @@ func (c *Client) outboxKeys(r *run) []string {
 			keys = append(keys, k.Key)
 		}
 	}
-	sort.Strings(keys)
+	sortStrings(keys)
 	return keys
 }
 

@@ -51,7 +51,7 @@ func (st *state) keys(kind string) []string {
 			out = append(out, k.Key)
 		}
 	}
-	sort.Strings(out)
+	sortStrings(out)
 	return out
 }
 

@@ -3,11 +3,11 @@
 package idbstore
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
@@ -72,8 +72,11 @@ func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
 	}
 	// IndexedDB orders strings by UTF-16 code units; keep Go's order, as
 	// MemCache does.
-	slices.SortFunc(out, func(a, b core.Record) int {
-		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Key, b.Key))
+	// sort.Slice, not slices.SortFunc: each type slices sorts is its own
+	// copy of pdqsort in the wasm (about 14 KB raw), sort.Slice's is shared.
+	sort.Slice(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
+		return a.Kind < b.Kind || a.Kind == b.Kind && a.Key < b.Key
 	})
 	return out, nil
 }
@@ -111,7 +114,7 @@ func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
 	for i := range snap.Sessions {
 		core.ConvertLegacy(&snap.Sessions[i])
 	}
-	slices.SortFunc(snap.Sessions, func(a, b core.Session) int { return cmp.Compare(a.Key, b.Key) })
+	sort.Slice(snap.Sessions, func(i, j int) bool { return snap.Sessions[i].Key < snap.Sessions[j].Key }) // sort.Slice: see decodeDomainRecords
 	if snap.Records, err = decodeDomainRecords(recReq.Get("result")); err != nil {
 		return nil, fmt.Errorf("records: %w", err)
 	}
