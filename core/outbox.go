@@ -536,7 +536,7 @@ func (c *Client) ForwardMessage(ctx context.Context, p ForwardParams) (*MessageV
 	default:
 		return nil, BadParam("messageId", "names a message of type "+itoa(src.Type)+", which cannot be forwarded")
 	}
-	m := c.newMessage(r, c.ticket(r), newID(), p.ToSessionID, p.ToChatType, src.Type, src.Body, src.Ext)
+	m := c.newMessage(r, c.ticket(r), NewMessageID(), p.ToSessionID, p.ToChatType, src.Type, src.Body, src.Ext)
 	if len(src.Paths) > 0 {
 		m.Paths = make(map[string]string, len(src.Paths))
 		for k, v := range src.Paths {

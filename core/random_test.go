@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -36,6 +37,37 @@ func TestRandomSourceUsed(t *testing.T) {
 	})
 	if id := newID(); id != "abababababababababababababababab" {
 		t.Fatalf("newID = %q", id)
+	}
+}
+
+// TestMessageIDsSortByTime: a message id is 32 hex digits, the first 12
+// the time in ms, the rest from the random source; ids made later sort
+// after, whatever their random part.
+func TestMessageIDsSortByTime(t *testing.T) {
+	saved := randomSource.Load()
+	defer randomSource.Store(saved)
+	fill := byte(0xff)
+	SetRandomSource(func(b []byte) error {
+		for i := range b {
+			b[i] = fill
+		}
+		return nil
+	})
+	before := time.Now().UnixMilli()
+	first := NewMessageID()
+	after := time.Now().UnixMilli()
+	if len(first) != 32 || first[12:] != "ffffffffffffffffffff" {
+		t.Fatalf("NewMessageID = %q", first)
+	}
+	ms, err := strconv.ParseInt(first[:12], 16, 64)
+	if err != nil || ms < before || ms > after {
+		t.Fatalf("time part of %q: %d, %v; want %d–%d", first, ms, err, before, after)
+	}
+	time.Sleep(2 * time.Millisecond)
+	fill = 0 // a smaller random part, a later time
+	second := NewMessageID()
+	if second <= first {
+		t.Fatalf("a later id %q does not sort after %q", second, first)
 	}
 }
 

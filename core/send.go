@@ -54,7 +54,7 @@ func (c *Client) SendText(ctx context.Context, p SendTextParams) (*MessageView, 
 	if err != nil {
 		return nil, err
 	}
-	return c.submit(ctx, r, &job{m: c.newMessage(r, c.ticket(r), newID(), p.SessionID, p.ChatType, proto.MsgText, body, ext), reSend: p.ReSend})
+	return c.submit(ctx, r, &job{m: c.newMessage(r, c.ticket(r), NewMessageID(), p.SessionID, p.ChatType, proto.MsgText, body, ext), reSend: p.ReSend})
 }
 
 // SendMessage sends an image, voice (proto.MsgAudio), video, file,
@@ -74,7 +74,7 @@ func (c *Client) SendMessage(ctx context.Context, p SendParams) (*MessageView, e
 	if err != nil {
 		return nil, err
 	}
-	id, at := newID(), c.ticket(r) // its place in the outbox, before the probe
+	id, at := NewMessageID(), c.ticket(r) // its place in the outbox, before the probe
 	j := &job{reSend: p.ReSend}
 	var body []byte
 	switch p.Type {

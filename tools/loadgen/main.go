@@ -116,6 +116,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"yunxin/core"
 	"yunxin/internal/imclient"
 	"yunxin/proto"
 )
@@ -243,7 +244,6 @@ type client struct {
 	byCID           map[string]*sent // what this client sent, by cid (its peer's pushes find them)
 	replies         map[uint64]chan proto.Frame
 	dead            atomic.Bool
-	sentN           int
 	redial          *redialer // -kill: log in again when the connection ends
 }
 
@@ -508,8 +508,7 @@ func (c *client) send(step int) {
 	if c.dead.Load() {
 		return
 	}
-	c.sentN++
-	cid := fmt.Sprintf("%s-%d", c.acc, c.sentN)
+	cid := core.NewMessageID() // as the SDK makes them: they sort by time (the server's dedupe index likes it)
 	s := &sent{cid: cid, at: time.Now(), step: step}
 	c.mu.Lock()
 	c.byCID[cid] = s
