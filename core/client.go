@@ -206,12 +206,11 @@ func newID() string {
 // per send (server migration 00008); they look like NetEase's (32 hex
 // digits) and are unique without coordination.
 func NewMessageID() string {
-	var b [16]byte
-	ms := uint64(time.Now().UnixMilli())
-	for i := 5; i >= 0; i-- {
-		b[i] = byte(ms)
-		ms >>= 8
+	id := []byte(newID())
+	ms := time.Now().UnixMilli()
+	for i := 11; i >= 0; i-- {
+		id[i] = "0123456789abcdef"[ms&15]
+		ms >>= 4
 	}
-	randomBytes(b[6:])
-	return hex.EncodeToString(b[:])
+	return string(id)
 }
