@@ -177,8 +177,6 @@ func (s *Store) runBatch(batch []*job) {
 	}
 }
 
-// closeWriter stops taking sends, lets the writer finish the queued ones and
-// waits for it.
 // stmt is st bound to tx: from the batch's cache when tx is the writer's
 // batch (a send), else bound anew (Tx.StmtContext).
 func (s *Store) stmt(ctx context.Context, tx *sql.Tx, st *sql.Stmt) *sql.Stmt {
@@ -196,6 +194,8 @@ func (s *Store) stmt(ctx context.Context, tx *sql.Tx, st *sql.Stmt) *sql.Stmt {
 	return b
 }
 
+// closeWriter stops taking sends, lets the writer finish the queued ones and
+// waits for it.
 func (s *Store) closeWriter() {
 	s.wr.mu.Lock()
 	if !s.wr.closed {
