@@ -193,20 +193,33 @@ func TestStuckWriteClosedAfterWriteTimeout(t *testing.T) {
 		}
 		a.ok(proto.OpSend, text("slow", fmt.Sprintf("m%d", sent), long), nil)
 		sent++
-		for drained := false; !drained && !gone; {
-			select {
-			case f := <-watcher.pushes:
-				if f.Op == proto.PushClients {
-					if err := json.Unmarshal(f.Data, &cl); err != nil || len(cl.Clients) != 0 {
-						t.Fatalf("clients push %s %v", f.Data, err)
-					}
-					gone = true
+		// Every 50 pushes, wait a while for the close (a write stuck on
+		// the full socket passes its timeout); else only drain.
+		var wait <-chan time.Time
+		if sent%50 == 0 {
+			wait = time.After(600 * time.Millisecond)
+		}
+		for !gone {
+			var f proto.Frame
+			if wait == nil {
+				select {
+				case f = <-watcher.pushes:
+				default:
 				}
-			default:
-				drained = true
-				if sent%50 == 0 {
-					time.Sleep(100 * time.Millisecond) // let a stuck write pass its timeout
+			} else {
+				select {
+				case f = <-watcher.pushes:
+				case <-wait:
 				}
+			}
+			if f.Op == "" {
+				break // drained, or waited
+			}
+			if f.Op == proto.PushClients {
+				if err := json.Unmarshal(f.Data, &cl); err != nil || len(cl.Clients) != 0 {
+					t.Fatalf("clients push %s %v", f.Data, err)
+				}
+				gone = true
 			}
 		}
 	}
