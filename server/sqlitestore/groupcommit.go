@@ -226,12 +226,14 @@ func (s *Store) closeWriter() {
 // index, the conversation rows and the messages table's tail change with
 // nearly every commit. Once a second instead of every 250 ms, the bytes
 // written per message at 6,000 msg/s went from 4.5–6.1 to 3.1–4.6 KB
-// (loadgen, alternated); the WAL between two checkpoints stays a few MB.
+// (loadgen, alternated); the WAL passes walRestartAt by what a second of
+// writes adds before it starts over (a few MB at that rate).
+var checkpointEvery = time.Second // a var: TestWALStartsOverUnderLoad shortens it
+
 const (
-	checkpointEvery = time.Second
-	walRestartAt    = 16 << 20
-	walLimit        = 64 << 20
-	quietFor        = 200 * time.Millisecond
+	walRestartAt = 16 << 20
+	walLimit     = 64 << 20
+	quietFor     = 200 * time.Millisecond
 	// restartBusy bounds how long a RESTART waits for readers of older
 	// snapshots (it then checkpoints what it can and the next one tries
 	// again); the sends wait meanwhile.
@@ -267,9 +269,9 @@ func (s *Store) restartWAL() {
 }
 
 // runCheckpointer checkpoints the WAL of path on ck until stop is closed.
-func (s *Store) runCheckpointer(ck *sql.DB, path string, stop, done chan struct{}) {
+func (s *Store) runCheckpointer(ck *sql.DB, path string, every time.Duration, stop, done chan struct{}) {
 	defer close(done)
-	t := time.NewTicker(checkpointEvery)
+	t := time.NewTicker(every)
 	defer t.Stop()
 	ctx := context.Background()
 	for {

@@ -267,6 +267,12 @@ func TestReadPoolKeepsConnections(t *testing.T) {
 // checkpoints) instead of growing until a TRUNCATE checkpoint holds the
 // write lock for all of it; every send stays stored.
 func TestWALStartsOverUnderLoad(t *testing.T) {
+	// A checkpoint every 250 ms: the bound below is the restart threshold
+	// plus what one checkpoint interval of this test's writes adds (a
+	// second of them passed 16 MB on a fast machine).
+	saved := checkpointEvery
+	checkpointEvery = 250 * time.Millisecond
+	t.Cleanup(func() { checkpointEvery = saved })
 	s := gcStore(t, 2)
 	s.wr.restartAt.Store(256 << 10)
 	ctx := context.Background()

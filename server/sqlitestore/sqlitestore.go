@@ -255,7 +255,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	s.wr.done = make(chan struct{})
 	go s.runWriter()
 	s.ckStop, s.ckDone = make(chan struct{}), make(chan struct{})
-	go s.runCheckpointer(ck, path, s.ckStop, s.ckDone)
+	go s.runCheckpointer(ck, path, checkpointEvery, s.ckStop, s.ckDone)
 	return s, nil
 }
 
