@@ -79,14 +79,16 @@ const PageSize = 1024
 
 // Store is a store.Store backed by SQLite.
 type Store struct {
-	w    *sql.DB // one connection, BEGIN IMMEDIATE, synchronous=FULL: all writes
-	r    *sql.DB // read-only connections: all reads outside a write
-	ck   *sql.DB // one connection: the background WAL checkpoints
-	q    queries // the hot write statements, prepared on w
-	rq   reads   // the hot read statements, prepared on r
-	wr   writer  // the group commit of sends
-	log  *slog.Logger
-	path string // the database file
+	w  *sql.DB // one connection, BEGIN IMMEDIATE, synchronous=FULL: all writes
+	r  *sql.DB // read-only connections: all reads outside a write
+	ck *sql.DB // one connection: the background WAL checkpoints
+	q  queries // the hot write statements, prepared on w
+	rq reads   // the hot read statements, prepared on r
+	wr writer  // the group commit of sends
+	// teamAccs caches the member lists of team fan-outs (TeamAccounts).
+	teamAccs teamAccounts
+	log      *slog.Logger
+	path     string // the database file
 
 	ckStop, ckDone chan struct{} // stop the checkpointer; closed when it ended
 	ckOnce         sync.Once     // closes ckStop

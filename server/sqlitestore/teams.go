@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -661,7 +662,73 @@ func (s *Store) TeamMembers(ctx context.Context, tid string, since, afterVer int
 }
 
 // TeamAccounts implements store.Teams.
+//
+// The lists are cached with the team's member_ver they were read at (every
+// write that changes member rows moves it): a team message's fan-out asks
+// for them per message, and a super team's is thousands of rows, where
+// member_ver is one primary-key lookup. member_ver is read before the rows,
+// so a list cached with a version is never older than that version.
 func (s *Store) TeamAccounts(ctx context.Context, tid string) ([]string, error) {
+	var ver int64
+	err := s.r.QueryRowContext(ctx, `SELECT member_ver FROM teams WHERE id = ?`, tid).Scan(&ver)
+	if errors.Is(err, sql.ErrNoRows) {
+		return []string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("member version of %s: %w", tid, err)
+	}
+	if accs, ok := s.teamAccs.get(tid, ver); ok {
+		return accs, nil
+	}
+	accs, err := s.readTeamAccounts(ctx, tid)
+	if err != nil {
+		return nil, err
+	}
+	s.teamAccs.put(tid, ver, accs)
+	return accs, nil
+}
+
+// teamAccounts caches TeamAccounts' lists by team id, with the member_ver
+// each was read at. It holds at most maxCachedAccounts accounts in all
+// (then it starts over).
+type teamAccounts struct {
+	mu    sync.Mutex
+	lists map[string]teamAccountsEntry
+	held  int
+}
+
+type teamAccountsEntry struct {
+	ver  int64
+	accs []string
+}
+
+const maxCachedAccounts = 200_000
+
+func (c *teamAccounts) get(tid string, ver int64) ([]string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.lists[tid]
+	return e.accs, ok && e.ver == ver
+}
+
+func (c *teamAccounts) put(tid string, ver int64, accs []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.lists[tid]; ok {
+		if old.ver > ver {
+			return // a newer list is in
+		}
+		c.held -= len(old.accs)
+	}
+	if c.lists == nil || c.held+len(accs) > maxCachedAccounts {
+		c.lists, c.held = map[string]teamAccountsEntry{}, 0
+	}
+	c.lists[tid] = teamAccountsEntry{ver: ver, accs: accs}
+	c.held += len(accs)
+}
+
+// readTeamAccounts reads the valid members of tid.
+func (s *Store) readTeamAccounts(ctx context.Context, tid string) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT account FROM team_members WHERE tid = ? AND valid = 1 ORDER BY account`, tid)
 	if err != nil {
 		return nil, fmt.Errorf("accounts of %s: %w", tid, err)

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -146,5 +147,45 @@ func BenchmarkTeamFanoutLog(b *testing.B) {
 		if err != nil || len(w.Changes) != proto.DefaultSuperMembers {
 			b.Fatalf("%d changes, %v", len(w.Changes), err)
 		}
+	}
+}
+
+// TestTeamAccountsCached: a team's member list is read once per member
+// version (the same list when asked again unchanged); an invite, a kick
+// and a dismissal are seen at once.
+func TestTeamAccountsCached(t *testing.T) {
+	s := gcStore(t, 3)
+	ctx := t.Context()
+	tm, failed, _, err := s.CreateTeam(ctx, "u0", proto.CreateTeamReq{Name: "t", Type: proto.TeamNormal,
+		BeInviteMode: proto.BeInviteAtOnce, Members: []string{"u1"}}, 0, 1000)
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("create: %v %v", failed, err)
+	}
+	accounts := func(want ...string) []string {
+		t.Helper()
+		got, err := s.TeamAccounts(ctx, tm.ID)
+		if err != nil || !reflect.DeepEqual(got, append([]string{}, want...)) {
+			t.Fatalf("TeamAccounts = %v, %v; want %v", got, err, want)
+		}
+		return got
+	}
+	first := accounts("u0", "u1")
+	if again := accounts("u0", "u1"); &again[0] != &first[0] {
+		t.Error("the unchanged list was read again")
+	}
+	if _, _, _, err := s.InviteToTeam(ctx, "u0", tm.ID, []string{"u2"}, "", false, 2000); err != nil {
+		t.Fatal(err)
+	}
+	accounts("u0", "u1", "u2")
+	if _, err := s.KickFromTeam(ctx, "u0", tm.ID, []string{"u1"}, 3000); err != nil {
+		t.Fatal(err)
+	}
+	accounts("u0", "u2")
+	if _, err := s.DismissTeam(ctx, "u0", tm.ID, 4000); err != nil {
+		t.Fatal(err)
+	}
+	accounts()
+	if got, err := s.TeamAccounts(ctx, "999999"); err != nil || len(got) != 0 {
+		t.Fatalf("TeamAccounts of no team = %v, %v", got, err)
 	}
 }

@@ -70,6 +70,7 @@ type Teams interface {
 	// Account) after (afterVer, afterAccount), and whether more follow.
 	TeamMembers(ctx context.Context, tid string, since, afterVer int64, afterAccount string, limit int) ([]proto.TeamMember, bool, error)
 	// TeamAccounts returns the valid members of tid (a message's fan-out).
+	// The slice may be shared with other callers: it must not be modified.
 	TeamAccounts(ctx context.Context, tid string) ([]string, error)
 	// MyTeams returns the account's team states (valid memberships, and
 	// invalid ones with invalidToo), for a REST listing.
