@@ -4,13 +4,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"yunxin/proto"
 )
@@ -73,16 +69,7 @@ func dumpMessages(t *testing.T, db *sql.DB) ([]string, int64) {
 func TestMigrateMessagesCidFirst(t *testing.T) {
 	ctx := t.Context()
 	dir := copyFixture(t, "v0-main-c82d040.db")
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	files, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dir)
 	if _, err := p.UpTo(ctx, 7); err != nil {
 		t.Fatal(err)
 	}

@@ -147,6 +147,23 @@ func TestMigrateFresh(t *testing.T) {
 
 // copyFixture copies testdata/name into a new data directory as its
 // database and returns the directory.
+// migrator opens the database in dir and a goose provider of the embedded
+// migrations on it; the database is closed when t ends.
+func migrator(t *testing.T, dir string) (*sql.DB, *goose.Provider) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	files, _ := fs.Sub(migrations, "migrations/sqlite")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, p
+}
+
 func copyFixture(t *testing.T, name string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
@@ -317,16 +334,7 @@ func TestMigrateDownUp(t *testing.T) {
 	ctx := t.Context()
 	dir := copyFixture(t, "v0-main-c82d040.db")
 	open(t, dir, nil).Close()
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	files, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dir)
 	// Messages after the migration move stamps past the migrated ones.
 	s := open(t, dir, nil)
 	for i := range 3 {

@@ -1,13 +1,8 @@
 package sqlitestore
 
 import (
-	"database/sql"
 	"encoding/json"
-	"io/fs"
-	"path/filepath"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -47,16 +42,7 @@ func TestMigrateTeamReceiptsDownUp(t *testing.T) {
 	s, tm, m := teamReceiptFixture(t, dir)
 	s.Close()
 
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	files, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dir)
 	if _, err := p.DownTo(ctx, 5); err != nil {
 		t.Fatalf("down to 5: %v", err)
 	}

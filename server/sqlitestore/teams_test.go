@@ -2,18 +2,13 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
-
-	"github.com/pressly/goose/v3"
 
 	"yunxin/proto"
 	"yunxin/server/store"
@@ -46,16 +41,7 @@ func TestMigrateTeamsDownUp(t *testing.T) {
 	}
 	s.Close()
 
-	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	files, _ := fs.Sub(migrations, "migrations/sqlite")
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, files, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, dir)
 	if _, err := p.DownTo(ctx, 4); err != nil {
 		t.Fatalf("down to 4: %v", err)
 	}
