@@ -594,6 +594,7 @@
       entry.body = buildBody(entry, type);
       entry.meta = h('div', 'meta');
       entry.actions = h('div', 'actions');
+      entry.actKey = null; // its buttons are made below
       el.replaceChildren(entry.body.node, entry.meta, entry.actions);
     }
     entry.body.update(m, b);
@@ -624,11 +625,20 @@
 
     // While it is being sent (uploading, or waiting in the outbox) a message
     // can be canceled; once sent, recalled; any other time, deleted here.
-    var acts = [];
-    if (pending) acts.push(button('cancel', 'Cancel', 'Stop sending it', function () { cancelSend(entry); }));
-    if (out && m.deliveryState === 2 && type !== NOTIFICATION) acts.push(button('revoke', 'Recall', 'Recall it for everyone (within 2 minutes)', function () { recall(entry); }));
-    if (!pending) acts.push(button('delete', 'Delete', 'Delete it on this device', function () { deleteMessage(entry); }));
-    entry.actions.replaceChildren.apply(entry.actions, acts);
+    // The buttons are made again only when the set changes: an upload's
+    // progress renders the message many times a second, and a button
+    // replaced between a press and its release loses the click (Cancel,
+    // on WebKit).
+    var recallable = out && m.deliveryState === 2 && type !== NOTIFICATION;
+    var actKey = (pending ? 'c' : '') + (recallable ? 'r' : '') + (!pending ? 'd' : '');
+    if (entry.actKey !== actKey) {
+      entry.actKey = actKey;
+      var acts = [];
+      if (pending) acts.push(button('cancel', 'Cancel', 'Stop sending it', function () { cancelSend(entry); }));
+      if (recallable) acts.push(button('revoke', 'Recall', 'Recall it for everyone (within 2 minutes)', function () { recall(entry); }));
+      if (!pending) acts.push(button('delete', 'Delete', 'Delete it on this device', function () { deleteMessage(entry); }));
+      entry.actions.replaceChildren.apply(entry.actions, acts);
+    }
   }
 
   // renderSender shows an incoming message's senderName (the sender's
