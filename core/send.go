@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
 	"sync"
 
 	"yunxin/proto"
@@ -13,8 +14,10 @@ import (
 // forwardMessage) makes one Message and hands it to submit:
 //
 //  1. It is cached as sending (deliveryState 1) and the page hears
-//     willSendMessage at once. With reSend it is also recorded in the
-//     outbox (outbox.go), so that it is sent even after a reload.
+//     willSendMessage at once (a message without files goes to the server
+//     just before: once cached, never earlier). With reSend it is also
+//     recorded in the outbox (outbox.go), so that it is sent even after a
+//     reload.
 //  2. An attachment is kept in the page's file store and uploaded
 //     (sendMessageProgress 0…1, then uploadAttachmentSuccess with its url).
 //  3. The message goes to the server (op send), which stores it once per
@@ -395,15 +398,24 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 				ChatType: m.ChatType, Type: m.Type, Body: m.Body, Ext: m.Ext, TeamReceipt: m.TeamReceipt}}, &s.resp)
 			done <- s
 		}()
+		// The request goes out now, before this goroutine goes on (in the
+		// browser, the events the caller emits next take the page's thread
+		// for a while): l.call writes it before it waits.
+		runtime.Gosched()
 	}
 	upload := isAttachment(j.m.Type) && !uploaded(j.m)
+	sendNow := l != nil && !upload
 	if will != nil {
+		if sendNow {
+			// Once cached as sending, before willSendMessage is emitted.
+			will.after = append(will.after, send)
+		}
 		if err := c.commitWill(r, will, willEv); err != nil {
 			return c.finish(r, j, proto.SendResp{}, err, false)
 		}
 		j.cachedAt = will.msgWrite
 	}
-	if l != nil && !upload {
+	if sendNow && done == nil {
 		send()
 	}
 	var err error

@@ -23,6 +23,8 @@ import (
 //	hooks.progress(id, json)      an interim ret of call id (upload's progress),
 //	                              before its envelope; the call goes on
 //	hooks.event(kind, json)       a listener event of one of those kinds
+//	hooks.yield(f)                calls f in a task of its own, once the
+//	                              microtasks queued before ran
 //
 // Every Go→JS call goes through safejs, so a throwing hook is an error here,
 // never a panic.
@@ -32,6 +34,11 @@ type Bridge struct {
 	engine Engine
 	hooks  safejs.Value
 	fn     safejs.Func
+
+	// resume is the function hooks.yield calls back; it hands resumed a
+	// token (see yieldToPage).
+	resume  safejs.Func
+	resumed chan struct{}
 
 	// While a barrier call (autoLogin, logout) runs, later calls wait in
 	// pending, in the page's order, and start one by one when it returns.
@@ -88,12 +95,24 @@ func Emitter(hooks safejs.Value) func(core.Event) {
 // methods of e and delivers their envelopes to hooks.deliver. It does not
 // tell the loader; Install does.
 func New(e Engine, hooks safejs.Value) (*Bridge, error) {
-	b := &Bridge{engine: e, hooks: hooks}
+	b := &Bridge{engine: e, hooks: hooks, resumed: make(chan struct{}, 1024)}
 	fn, err := safejs.FuncOf(b.jsCall)
 	if err != nil {
 		return nil, err
 	}
 	b.fn = fn
+	// One token per yield: a yielding goroutine waits at once, in the same
+	// Go turn as its hooks.yield, so tokens never pile up.
+	if b.resume, err = safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		select {
+		case b.resumed <- struct{}{}:
+		default:
+		}
+		return nil
+	}); err != nil {
+		fn.Release()
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -246,6 +265,10 @@ func (b *Bridge) run(c pendingCall, barrier uint64, started chan struct{}) {
 			answered.Do(func() {
 				unhold = b.hold() // before the page hears it: its next calls wait for this one
 				b.deliver(c.id, early)
+				// The call goes on (the cache write of a send) once the
+				// page's callback ran: that callback and what it chains
+				// come first, not after the work that follows.
+				b.yieldToPage()
 			})
 		})
 	}
@@ -283,6 +306,17 @@ func (b *Bridge) deliver(id int, env []byte) {
 	}
 	if _, err := b.hooks.Call("deliver", id, string(env)); err != nil {
 		consoleError("yunxinIM: hooks.deliver failed: " + err.Error())
+	}
+}
+
+// yieldToPage returns once the page's event loop has run a task
+// (hooks.yield, a MessageChannel message: timers are throttled in
+// background tabs): the microtasks queued before it, a callback deliver
+// queued and the promise reactions chained on it, run first. With a loader
+// that has no yield hook it returns at once.
+func (b *Bridge) yieldToPage() {
+	if _, err := b.hooks.Call("yield", b.resume.Value()); err == nil {
+		<-b.resumed
 	}
 }
 

@@ -536,3 +536,55 @@ func TestSendAnswersEarly(t *testing.T) {
 		t.Errorf("order %s, want sendText returned,isLogined", got)
 	}
 }
+
+// yieldSend is a fake whose SendText answers early and then reports whether
+// the page's microtasks queued by that answer (as the loader queues the
+// page's callback) ran before it went on.
+type yieldSend struct {
+	fake
+	ran chan bool
+}
+
+func (s *yieldSend) SendText(ctx context.Context, p core.SendTextParams) (*core.MessageView, error) {
+	v := &core.MessageView{MessageID: "m1", DeliveryState: core.DeliverySent}
+	if answer := core.SendAnswer(ctx); answer != nil {
+		answer(v, nil)
+	}
+	n, _ := safejs.Global().Get("yunxinTestCallbacks")
+	ran, _ := n.Truthy()
+	s.ran <- ran
+	return v, nil
+}
+
+// TestSendAnswerYieldsToPage: after a send answered early, the page's
+// callback (the loader runs it in a microtask) and what it chains run
+// before the send goes on with its cache write, not after it.
+func TestSendAnswerYieldsToPage(t *testing.T) {
+	e := &yieldSend{ran: make(chan bool, 1)}
+	h, call := installFake(t, e)
+	fn, _ := safejs.Global().Get("Function")
+	// deliver queues the page's callback (a microtask chain, as the
+	// loader's does); yield is the loader's (wasm's TestLoaderYield).
+	wrap, err := fn.New("hooks", `var d = hooks.deliver; hooks.deliver = function (id, json) {
+  d(id, json);
+  Promise.resolve().then(function () { return null; }).then(function () { globalThis.yunxinTestCallbacks = 1; });
+};
+hooks.yield = function (f) {
+  var c = new MessageChannel();
+  c.port1.onmessage = function () { c.port1.close(); f(); };
+  c.port2.postMessage(null);
+};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wrap.Invoke(h.js); err != nil {
+		t.Fatal(err)
+	}
+	call.Invoke("sendText", `{"sessionId":"bob","text":"hi"}`, 1)
+	if env := waitResult(t, h, 1); env.Err != nil {
+		t.Fatalf("answer %+v", env)
+	}
+	if !<-e.ran {
+		t.Error("the send went on before the page's callback and its promise chain ran")
+	}
+}

@@ -300,3 +300,33 @@ globalThis.__fileResult = new Promise(function (res) {
   check(heard.join(',') === 'didAddRecentSession', 'session listener heard ' + heard.join(','));
   return errors.length ? 'FAIL ' + errors.join(' | ') : 'PASS';
 });`
+
+// TestLoaderYield: the loader's hooks.yield calls back after the microtasks
+// queued before it, a page callback's promise chain among them (jsapi's
+// TestSendAnswerYieldsToPage is the Go half).
+func TestLoaderYield(t *testing.T) {
+	hooks := startLoader(t)
+	chain := make(chan bool, 1)
+	f, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+		v, _ := safejs.Global().Get("yunxinTestChained")
+		ran, _ := v.Truthy()
+		chain <- ran
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Release()
+	eval(t, `Promise.resolve().then(function () { return null; }).then(function () { globalThis.yunxinTestChained = true; });`)
+	if _, err := hooks.Call("yield", f.Value()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ran := <-chain:
+		if !ran {
+			t.Error("hooks.yield called back before the microtasks queued before it")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("hooks.yield never called back")
+	}
+}

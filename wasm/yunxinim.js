@@ -16,8 +16,10 @@
  * hooks.deliver(callbackId, '{"ret":…,"err":…}') and emits listener events
  * with hooks.event(kind, json). A long call (upload) may first hand interim
  * rets to hooks.progress(callbackId, json): the callback runs, the call goes
- * on; deliver is always the one final answer. Page callbacks always run in a
- * microtask, outside Go's stack, and their exceptions are rethrown
+ * on; deliver is always the one final answer. hooks.yield(f) calls f back in
+ * a task of its own (a send's answer comes first, its cache write after).
+ * Page callbacks always run in a microtask, outside Go's stack, and their
+ * exceptions are rethrown
  * asynchronously so they reach the console and never Go.
  *
  * Files: a File or Blob anywhere in a call's params (where the plugin doc says
@@ -278,7 +280,18 @@
     },
     // event is an event of this tab's engine: tabs also hands it to the
     // other tabs when this tab holds the connection.
-    event: function (kind, json) { tabs.engineEvent(kind, json); }
+    event: function (kind, json) { tabs.engineEvent(kind, json); },
+    // yield calls f in a task of its own, after the microtasks queued so
+    // far (a callback deliver queued, and what the page chains on it): a
+    // send goes on with its cache write once the page heard its answer. A
+    // MessageChannel message, not a timer: timers are throttled in
+    // background tabs.
+    yield: function (f) {
+      if (typeof MessageChannel !== 'function') return setTimeout(f, 0);
+      var c = new MessageChannel();
+      c.port1.onmessage = function () { c.port1.close(); f(); };
+      c.port2.postMessage(null);
+    }
   };
 
   // deliverEvent calls this tab's listeners of kind with the event json.
