@@ -85,12 +85,18 @@ browsers:
 chromium:
 	@ENGINES=chromium ./tools/ensure-browsers.sh
 
-# size prints the SDK's sizes and fails when the wasm's brotli size passes
-# WASM_BUDGET_KB. The budget only goes down: lower it to the new size when
-# a change makes the wasm smaller (issue 10's goal: 800).
-WASM_BUDGET_KB ?= 987
+# size prints the SDK's sizes and fails when the wasm passes a budget. Both
+# only go down: lower them to the new size when a change makes the wasm
+# smaller (issue 10's goal: 800 KB brotli).
+# WASM_RAW_BUDGET_KB, on the raw size, is the tight one: the raw size moves
+# with the code only. The brotli size also moves with the code's layout
+# alone, by up to 4.5 KB either way (measured: 35 bytes less code made it
+# 4.5 KB larger, 57 KB less code 0.8 KB larger), so WASM_BUDGET_KB sits
+# that much above the smallest brotli size reached (985.8 KB).
+WASM_RAW_BUDGET_KB ?= 6358
+WASM_BUDGET_KB ?= 990
 size: sdk
-	@$(GO) run ./tools/precompress -report -budget-kb $(WASM_BUDGET_KB) web/sdk/yunxinim.wasm
+	@$(GO) run ./tools/precompress -report -budget-kb $(WASM_BUDGET_KB) -raw-budget-kb $(WASM_RAW_BUDGET_KB) web/sdk/yunxinim.wasm
 	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.js web/sdk/wasm_exec.js
 
 # bench measures the SDK in headless Chromium (tools/bench: load, sendText

@@ -32,6 +32,12 @@ import (
 
 const kindOutbox = "outbox"
 
+// LocalRecord reports whether records of kind are only ever written by
+// this device with Ver 0 (the outbox's entries): no stored record of their
+// key can be newer, so a Cache may put them without reading the stored one
+// first (Batch.Records' version check cannot refuse them).
+func LocalRecord(kind string) bool { return kind == kindOutbox }
+
 // outboxEntry is the Data of an outbox record.
 type outboxEntry struct {
 	ID string `json:"id"` // the message id

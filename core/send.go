@@ -409,6 +409,10 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 		if sendNow {
 			// Once cached as sending, before willSendMessage is emitted.
 			will.after = append(will.after, send)
+			// The outcome's write follows within the request's round trip
+			// and stores the session (finish): the "sending" write is the
+			// message and its outbox entry, two puts without a read.
+			will.sessionsLater = true
 		}
 		if err := c.commitWill(r, will, willEv); err != nil {
 			return c.finish(r, j, proto.SendResp{}, err, false)

@@ -4,6 +4,7 @@ package core_test
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -92,5 +93,87 @@ func TestSendAnswersBeforeTheCacheWrite(t *testing.T) {
 	got, err := cache.MessagesByID(context.Background(), []string{v.MessageID})
 	if err != nil || len(got) != 1 || got[0].State != core.DeliverySent {
 		t.Fatalf("cached after the send returned: %+v %v, want it sent", got, err)
+	}
+}
+
+// batchRecorder is a cache that keeps a copy of every batch it applied.
+type batchRecorder struct {
+	core.Cache
+	mu      *sync.Mutex
+	batches *[]core.Batch
+}
+
+func (r batchRecorder) Apply(ctx context.Context, b *core.Batch) error {
+	err := r.Cache.Apply(ctx, b)
+	if err == nil {
+		r.mu.Lock()
+		*r.batches = append(*r.batches, *b)
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// TestSendingWriteNeedsNoRead: a send's first write (the message as
+// sending, and its outbox entry: records only this device writes) has no
+// session or meta, nothing a cache must read to merge, so in the browser
+// it is one transaction of two puts; the write of its outcome stores the
+// session, with the message as its last one, and removes the entry.
+func TestSendingWriteNeedsNoRead(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	var mu sync.Mutex
+	var batches []core.Batch
+	a := newDevice(t, ts, false)
+	a.wrap = func(c core.Cache) core.Cache { return batchRecorder{Cache: c, mu: &mu, batches: &batches} }
+	a.login("alice")
+	mu.Lock()
+	batches = nil
+	mu.Unlock()
+	// With reSend (the page's default): its outbox entry is in that write.
+	v, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "no read", ReSend: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.DeliveryState != core.DeliverySent {
+		t.Fatalf("deliveryState %d, want sent", v.DeliveryState)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var will, fin *core.Batch
+	for i := range batches {
+		b := &batches[i]
+		for _, m := range b.Messages {
+			if m.ID == v.MessageID && m.State == core.DeliverySending && will == nil {
+				will = b
+			}
+			if m.ID == v.MessageID && m.State == core.DeliverySent {
+				fin = b
+			}
+		}
+	}
+	if will == nil || fin == nil {
+		t.Fatalf("batches %+v: want the message written as sending, then as sent", batches)
+	}
+	if len(will.Sessions) != 0 || will.Meta != nil || len(will.AddMessages) != 0 {
+		t.Errorf("the sending write has sessions %d, meta %v, adds %d: want none (nothing to read)", len(will.Sessions), will.Meta != nil, len(will.AddMessages))
+	}
+	for _, r := range will.Records {
+		if !core.LocalRecord(r.Kind) {
+			t.Errorf("the sending write puts record %s/%s, which a cache must read first", r.Kind, r.Key)
+		}
+	}
+	if len(will.Records) != 1 {
+		t.Errorf("the sending write has %d records, want its outbox entry", len(will.Records))
+	}
+	if len(fin.Sessions) != 1 || fin.Sessions[0].LastMsg == nil || fin.Sessions[0].LastMsg.ID != v.MessageID {
+		t.Errorf("the outcome's write: sessions %+v, want bob's with the message as its last", fin.Sessions)
+	}
+	gone := false
+	for _, r := range fin.Records {
+		gone = gone || r.Kind == "outbox" && r.Deleted
+	}
+	if !gone {
+		t.Errorf("the outcome's write does not remove the outbox entry: %+v", fin.Records)
 	}
 }

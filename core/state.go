@@ -96,7 +96,12 @@ type tx struct {
 	gapKeys []string       // sessions to check for a hole after the commit (gapPull)
 	gaps    []proto.Cursor // their gap pulls, found by commit
 	after   []func()       // run once committed, outside the locks (e.g. removing kept files)
-	done    bool
+	// sessionsLater: commit installs and announces the staged sessions
+	// without writing them; the caller's next commit writes them (a send:
+	// its "sending" write is then one put, no read, and the write of its
+	// outcome stores the session, see attempt).
+	sessionsLater bool
+	done          bool
 }
 
 // openTx starts a change of run r's state, or fails with 415 when r is no
@@ -240,6 +245,10 @@ func (t *tx) commit(ctx context.Context) error {
 	for _, k := range keys {
 		b.Sessions = append(b.Sessions, *t.sessions[k])
 	}
+	staged := b.Sessions
+	if t.sessionsLater {
+		b.Sessions = nil // installed as staged, not written
+	}
 	for _, rec := range t.records {
 		b.Records = append(b.Records, rec)
 	}
@@ -254,6 +263,9 @@ func (t *tx) commit(ctx context.Context) error {
 		if len(b.Messages) > 0 || len(b.AddMessages) > 0 || len(b.DeleteMessages) > 0 || len(b.ClearSessions) > 0 || b.ClearAll || b.AddCleared {
 			t.msgWrite = r.msgWrites.Add(1)
 		}
+	}
+	if t.sessionsLater {
+		b.Sessions = staged
 	}
 	c.mu.Lock()
 	if b.Meta != nil {

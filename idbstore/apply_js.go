@@ -148,7 +148,7 @@ func appendJSONText(buf, j []byte) []byte {
 
 // Apply implements core.Cache: one readwrite transaction. It issues the
 // message writes and the reads of the session, meta and domain records the
-// batch puts, all without waiting; when the last read is done (the
+// batch puts (not of local records, core.LocalRecord), all without waiting; when the last read is done (the
 // transaction still active) it merges those sessions and meta with
 // core.MergeSession / core.MergeMeta, keeps of the domain records those not
 // older than the stored ones (tombstones included), issues their puts, then
@@ -505,8 +505,12 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 				continue
 			}
 			seen[k] = true
-			g := records.Call("get", []any{k.Kind, k.Key})
-			recKeys, recGets, last = append(recKeys, k), append(recGets, g), g
+			g := js.Undefined() // none is newer (core.LocalRecord): put without a read
+			if !core.LocalRecord(k.Kind) {
+				g = records.Call("get", []any{k.Kind, k.Key})
+				last = g
+			}
+			recKeys, recGets = append(recKeys, k), append(recGets, g)
 		}
 	}
 	if len(b.Sessions) > 0 {
@@ -531,6 +535,9 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 		if err := readRange(ctx, sessions, keys, load); err != nil {
 			return fmt.Errorf("reading sessions: %w", err)
 		}
+	} else if last.IsUndefined() {
+		// Nothing to read (a send's first write: its message and outbox
+		// entry): the transaction is still active in this same turn.
 	} else if _, err := awaitReq(ctx, last); err != nil {
 		return fmt.Errorf("reading sessions, meta and records: %w", err)
 	}
@@ -539,6 +546,9 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 		cur := make(map[core.RecordKey]core.Record, len(recKeys))
 		for i, g := range recGets {
 			k := recKeys[i]
+			if g.IsUndefined() {
+				continue
+			}
 			if v := g.Get("result"); v.Truthy() {
 				var err error
 				if cur[k], err = decodeDomainRecord(v); err != nil {

@@ -180,6 +180,7 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 		}
 	})
 	t.Run("RecordVersions", func(t *testing.T) { recordVersions(t, open(t)) })
+	t.Run("LocalRecords", func(t *testing.T) { localRecords(t, open(t)) })
 	t.Run("ApplyFillsTheBatch", func(t *testing.T) { applyFillsTheBatch(t, open(t)) })
 	t.Run("OwnMessageNotUnread", func(t *testing.T) { ownMessageNotUnread(t, open(t)) })
 	t.Run("ClearSessions", func(t *testing.T) { clearSessions(t, open(t)) })
@@ -310,6 +311,41 @@ func recordVersions(t *testing.T, c Cache) {
 	got = apply(rec("dan", 5, `{"v":5}`), rec("dan", 3, `{"v":3}`))
 	if got[0].Ver != 5 || got[1].Ver != 5 {
 		t.Fatalf("one batch: Apply filled %+v, want dan at 5 twice", got)
+	}
+}
+
+// localRecords: a batch of a message and records of a local kind
+// (LocalRecord: the outbox), which a cache may put without reading first,
+// as a send's first write is: all of it is stored, and a later tombstone
+// removes the record.
+func localRecords(t *testing.T, c Cache) {
+	ctx := context.Background()
+	if !LocalRecord("outbox") {
+		t.Fatal(`LocalRecord("outbox") is false`)
+	}
+	rec := Record{Kind: "outbox", Key: "0000000001|m1", Data: json.RawMessage(`{"id":"m1","sk":"p2p|bob"}`)}
+	b := &Batch{Messages: []Message{{ID: "m1", SK: "p2p|bob", SessionID: "bob", Time: 1, State: DeliverySending}}, Records: []Record{rec}}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Records) != 1 || b.Records[0].Key != rec.Key || string(b.Records[0].Data) != string(rec.Data) {
+		t.Errorf("Apply filled %+v, want the record as put", b.Records)
+	}
+	s, err := c.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Records) != 1 || s.Records[0].Key != rec.Key || string(s.Records[0].Data) != string(rec.Data) {
+		t.Errorf("records %+v, want the outbox entry", s.Records)
+	}
+	if ms, err := c.MessagesByID(ctx, []string{"m1"}); err != nil || len(ms) != 1 {
+		t.Errorf("the batch's message: %v, %v", ms, err)
+	}
+	if err := c.Apply(ctx, &Batch{Records: []Record{{Kind: "outbox", Key: rec.Key, Deleted: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	if s, err = c.Load(ctx); err != nil || len(s.Records) != 0 {
+		t.Errorf("after the tombstone: %+v, %v", s.Records, err)
 	}
 }
 

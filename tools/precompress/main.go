@@ -5,6 +5,7 @@
 //	go run ./tools/precompress FILE...
 //	go run ./tools/precompress -report FILE...   # print raw, gzip and brotli sizes
 //	go run ./tools/precompress -report -budget-kb N FILE...   # and fail when a file's brotli size passes N KB
+//	go run ./tools/precompress -report -raw-budget-kb N FILE...   # or its raw size
 package main
 
 import (
@@ -23,6 +24,7 @@ import (
 func main() {
 	report := flag.Bool("report", false, "print the raw, gzip and brotli sizes instead of writing files")
 	budget := flag.Float64("budget-kb", 0, "with -report: exit 1 when a file's brotli size is above this many KB (1 KB = 1024 B)")
+	rawBudget := flag.Float64("raw-budget-kb", 0, "with -report: exit 1 when a file's raw size is above this many KB")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: precompress [-report] FILE...")
 		flag.PrintDefaults()
@@ -52,6 +54,9 @@ func main() {
 				len(raw), kb(len(raw)), len(gz), kb(len(gz)), len(br), kb(len(br)))
 			if *budget > 0 && float64(len(br))/1024 > *budget {
 				over = append(over, fmt.Sprintf("%s is %s KB brotli, over its budget of %g KB", name, kb(len(br)), *budget))
+			}
+			if *rawBudget > 0 && float64(len(raw))/1024 > *rawBudget {
+				over = append(over, fmt.Sprintf("%s is %s KB raw, over its budget of %g KB", name, kb(len(raw)), *rawBudget))
 			}
 			continue
 		}
