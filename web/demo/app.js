@@ -621,7 +621,12 @@
     }
     // Refused because the receiver has the sender on its blacklist (7101).
     if (failed && m.isBlackListed) meta.appendChild(h('span', 'blocked', 'blocked by the receiver'));
-    if (failed) meta.appendChild(button('retry', 'Retry', 'Send it again', function () { resend(entry); }));
+    // Retry is made once per message and moved back in: a new button per
+    // render could lose a click between its press and release (see below).
+    if (failed) {
+      if (!entry.retry) entry.retry = button('retry', 'Retry', 'Send it again', function () { resend(entry); });
+      meta.appendChild(entry.retry);
+    }
 
     // While it is being sent (uploading, or waiting in the outbox) a message
     // can be canceled; once sent, recalled; any other time, deleted here.
