@@ -148,12 +148,13 @@ func appendJSONText(buf, j []byte) []byte {
 
 // Apply implements core.Cache: one readwrite transaction. It issues the
 // message writes and the reads of the session, meta and domain records the
-// batch puts (not of local records, core.LocalRecord), all without waiting; when the last read is done (the
-// transaction still active) it merges those sessions and meta with
-// core.MergeSession / core.MergeMeta, keeps of the domain records those not
-// older than the stored ones (tombstones included), issues their puts, then
-// the session deletes, and commits; one wait for the transaction's
-// completion. Then it fills b with what it stored.
+// batch puts (not of local records, core.LocalRecord), all without
+// waiting; when the last read is done (the transaction still active) it
+// merges those sessions and meta with core.MergeSession / core.MergeMeta,
+// keeps of the domain records those not older than the stored ones
+// (tombstones included), issues their puts, then the session deletes, and
+// commits; one wait for the transaction's completion. Then it fills b with
+// what it stored.
 func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	defer c.closedCause(&err)
 	defer guard(&err, "apply")
