@@ -34,9 +34,14 @@ const (
 	// insertMsgSQL stores the sender's current nickname with the message
 	// ('' when the sender has no users row), and a team message that asks
 	// for receipts its flag and total.
-	insertMsgSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, nick,
+	insertMsgSQL    = insertMsgRowSQL + ` RETURNING id, nick`
+	insertMsgRowSQL = `INSERT INTO messages(conv, seq, cid, sender, receiver, chat_type, type, body, ext, time_ms, from_client, nick,
 			team_receipt, receipt_total)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT name FROM users WHERE accid = ?4), ''), ?12, ?13) RETURNING id, nick`
+		VALUES(?,?,?,?,?,?,?,?,?,?,?, COALESCE((SELECT name FROM users WHERE accid = ?4), ''), ?12, ?13)`
+	// insertMsgOnceSQL is insertMsgSQL for a send: a message whose (cid,
+	// sender) is stored already is not inserted and returns no row (the
+	// send's dedupe, without a lookup before every insert).
+	insertMsgOnceSQL = insertMsgRowSQL + ` ON CONFLICT(cid, sender) DO NOTHING RETURNING id, nick`
 	// receiptTotalSQL counts a team's valid members other than the sender
 	// (?2): the readers a team message asking for receipts waits for.
 	receiptTotalSQL = `SELECT COUNT(*) FROM team_members WHERE tid = ? AND valid = 1 AND account <> ?`
@@ -76,9 +81,9 @@ func scanMsg(row scanner) (proto.Msg, error) {
 	return m, nil
 }
 
-// Send implements store.Messages: three statements (the dedupe lookup, the
-// conversation row with its stamp, the message with the sender's
-// nickname; a new P2P conversation adds its member rows), in the
+// Send implements store.Messages: two statements (the conversation row
+// with its stamp, the message with the sender's nickname, deduped by the
+// insert; a new P2P conversation adds its member rows), in the
 // next group commit (Store.group); a team message asking for receipts adds
 // one (the count of the team's other valid members).
 func (s *Store) Send(ctx context.Context, m proto.Msg, nowMs int64) (proto.Msg, bool, error) {
@@ -115,26 +120,49 @@ func (s *Store) SendTeam(ctx context.Context, m proto.Msg, nowMs int64) (proto.M
 // stored (From, ClientID) is answered as that message (dup); otherwise
 // check (if any) may refuse it, then it is inserted and after (if any) runs
 // with the stored message. It returns once its batch is on disk.
+//
+// The dedupe costs no lookup when the message is new: the insert skips a
+// stored (cid, sender) (insertMsgOnceSQL), and only then is the send's
+// savepoint rolled back (the conversation row's move undone) and the
+// stored message read. A send that check refuses is still answered as its
+// stored message when it is a retry, whatever the sender's rights now.
 func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(context.Context, *sql.Tx) error,
 	after func(context.Context, *sql.Tx, proto.Msg) error) (proto.Msg, bool, error) {
 	m.ReceiptRead, m.ReceiptUnread = 0, 0
 	var out proto.Msg
 	dup := false
 	err := s.group(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		old, err := scanMsg(s.stmt(ctx, tx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
-		if err == nil {
+		stored := func() (bool, error) {
+			old, err := scanMsg(s.stmt(ctx, tx, s.q.findMsg).QueryRowContext(ctx, m.From, m.ClientID))
+			if errors.Is(err, sql.ErrNoRows) {
+				return false, nil
+			}
+			if err != nil {
+				return false, fmt.Errorf("look up message: %w", err)
+			}
 			out, dup = old, true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("look up message: %w", err)
+			return true, nil
 		}
 		if check != nil {
 			if err := check(ctx, tx); err != nil {
+				if ok, ferr := stored(); ok || ferr != nil {
+					return ferr
+				}
 				return err
 			}
 		}
-		if out, err = s.insertMsg(ctx, tx, m, nowMs); err != nil {
+		var err error
+		out, err = s.insertMsg(ctx, tx, s.q.insertMsgOnce, m, nowMs)
+		if errors.Is(err, errStored) {
+			if _, err := s.stmt(ctx, tx, s.q.rollbackTo).ExecContext(ctx); err != nil {
+				return fmt.Errorf("roll back a duplicate: %w", err)
+			}
+			if ok, err := stored(); ok || err != nil {
+				return err
+			}
+			return fmt.Errorf("message %s/%s: refused as stored, then not found", m.From, m.ClientID)
+		}
+		if err != nil {
 			return err
 		}
 		if after != nil {
@@ -148,13 +176,20 @@ func (s *Store) send(ctx context.Context, m proto.Msg, nowMs int64, check func(c
 	return out, dup, nil
 }
 
+// errStored is insertMsg's error when insert, insertMsgOnceSQL, skipped the
+// message: its (cid, sender) is stored already.
+var errStored = errors.New("message stored already")
+
 // insertMsg stores m (From, To, Conv, ChatType, ClientID, Type, Body, Ext
-// and FromClient set) as a new message in tx: it moves the conversation
-// row (creating it) and its stamp, assigns ServerID, Seq, Time and
-// Nick, and returns the stored message. A team message with TeamReceipt
-// stores the team's other valid members as its receipt total
-// (ReceiptUnread). It neither dedupes nor adds member rows.
-func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs int64) (proto.Msg, error) {
+// and FromClient set) as a new message in tx with insert (the prepared
+// insertMsgSQL or insertMsgOnceSQL): it moves the conversation row
+// (creating it) and its stamp, assigns ServerID, Seq, Time and Nick, and
+// returns the stored message. A team message with TeamReceipt stores the
+// team's other valid members as its receipt total (ReceiptUnread). It
+// neither adds member rows nor, with insertMsgSQL, dedupes; with
+// insertMsgOnceSQL a stored (cid, sender) is errStored, the conversation
+// row moved all the same (the caller rolls back).
+func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, m proto.Msg, nowMs int64) (proto.Msg, error) {
 	total := 0
 	if tid := proto.TeamOfConv(m.Conv); m.TeamReceipt && tid != "" {
 		if err := tx.QueryRowContext(ctx, receiptTotalSQL, tid, m.From).Scan(&total); err != nil {
@@ -169,8 +204,11 @@ func (s *Store) insertMsg(ctx context.Context, tx *sql.Tx, m proto.Msg, nowMs in
 		return m, fmt.Errorf("update conversation: %w", err)
 	}
 	var id int64
-	err = s.stmt(ctx, tx, s.q.insertMsg).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient,
+	err = s.stmt(ctx, tx, insert).QueryRowContext(ctx, m.Conv, m.Seq, m.ClientID, m.From, m.To, m.ChatType, m.Type, string(m.Body), string(m.Ext), m.Time, m.FromClient,
 		m.TeamReceipt, total).Scan(&id, &m.Nick)
+	if errors.Is(err, sql.ErrNoRows) && insert == s.q.insertMsgOnce {
+		return m, errStored
+	}
 	if err != nil {
 		return m, fmt.Errorf("insert message: %w", err)
 	}

@@ -554,6 +554,7 @@ func relationKind(list string) string {
 // SetRelation implements store.People.
 func (s *Store) SetRelation(ctx context.Context, owner, list, other string, on bool, nowMs int64) ([]store.Change, error) {
 	var changes []store.Change
+	defer s.rels.changed(owner) // once committed (or not): see relations
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		kind := relationKind(list)
 		if kind == "" {
@@ -595,17 +596,20 @@ func (s *Store) SetRelation(ctx context.Context, owner, list, other string, on b
 	return changes, nil
 }
 
-// InRelation implements store.People.
+// InRelation implements store.People, from the cached list (relations).
 func (s *Store) InRelation(ctx context.Context, owner, list, other string) (bool, error) {
-	var one int
-	err := s.rq.inRelation.QueryRowContext(ctx, owner, list, other).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+	k := relationList{owner, list}
+	on, ok, gen := s.rels.get(k, other)
+	if ok {
+		return on, nil
 	}
+	set, err := s.readRelations(ctx, k)
 	if err != nil {
 		return false, fmt.Errorf("is %s on %s's %s list: %w", other, owner, list, err)
 	}
-	return true, nil
+	s.rels.put(k, set, gen)
+	_, on = set[other]
+	return on, nil
 }
 
 // inRelation is InRelation on db (the read pool or a write transaction).

@@ -87,6 +87,7 @@ type Store struct {
 	wr writer  // the group commit of sends
 	// teamAccs caches the member lists of team fan-outs (TeamAccounts).
 	teamAccs teamAccounts
+	rels     relations // InRelation's lists
 	log      *slog.Logger
 	path     string // the database file
 
@@ -97,8 +98,8 @@ type Store struct {
 // queries are the statements run by every Send or appended change,
 // prepared once: parsing them each time would cost a third of a Send.
 type queries struct {
-	findMsg, upsertConv, insertMsg, addMember, addMembers, nextVer, putChange *sql.Stmt
-	savepoint, rollbackTo, release                                            *sql.Stmt // one send of a batch
+	findMsg, upsertConv, insertMsg, insertMsgOnce, addMember, addMembers, nextVer, putChange *sql.Stmt
+	savepoint, rollbackTo, release                                                           *sql.Stmt // one send of a batch
 }
 
 // prepare prepares the statements of q on w.
@@ -110,6 +111,7 @@ func (q *queries) prepare(ctx context.Context, w *sql.DB) error {
 		{&q.findMsg, findMsgSQL},
 		{&q.upsertConv, upsertConvSQL},
 		{&q.insertMsg, insertMsgSQL},
+		{&q.insertMsgOnce, insertMsgOnceSQL},
 		{&q.addMember, addMemberSQL},
 		{&q.addMembers, addMembersSQL},
 		{&q.nextVer, nextVerSQL},
@@ -133,7 +135,7 @@ func (q *queries) prepare(ctx context.Context, w *sql.DB) error {
 // them each time took a tenth of the server's CPU under load, and most of
 // a pull of a thousand conversations.
 type reads struct {
-	user, inRelation, messagesAfter *sql.Stmt
+	user, relationList, messagesAfter *sql.Stmt
 }
 
 // readConns is the size of the read pool (the reads of requests run
@@ -141,8 +143,9 @@ type reads struct {
 const readConns = 8
 
 const (
-	userSQL       = `SELECT name, icon, salt, token_hash, created_ms, blocked FROM users WHERE accid = ?`
-	inRelationSQL = `SELECT 1 FROM relations WHERE owner = ? AND list = ? AND account = ?`
+	userSQL         = `SELECT name, icon, salt, token_hash, created_ms, blocked FROM users WHERE accid = ?`
+	inRelationSQL   = `SELECT 1 FROM relations WHERE owner = ? AND list = ? AND account = ?`
+	relationListSQL = `SELECT account FROM relations WHERE owner = ? AND list = ?`
 )
 
 var _ store.Store = (*Store)(nil)
@@ -228,7 +231,7 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
 	for _, st := range []struct {
 		dst   **sql.Stmt
 		query string
-	}{{&s.rq.user, userSQL}, {&s.rq.inRelation, inRelationSQL}, {&s.rq.messagesAfter, messagesAfterSQL}} {
+	}{{&s.rq.user, userSQL}, {&s.rq.relationList, relationListSQL}, {&s.rq.messagesAfter, messagesAfterSQL}} {
 		if *st.dst, err = r.PrepareContext(ctx, st.query); err != nil {
 			w.Close()
 			r.Close()

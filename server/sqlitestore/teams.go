@@ -283,7 +283,7 @@ func (t *teamTx) post(from string, note proto.TeamNote) error {
 	}
 	m := proto.Msg{From: from, To: t.t.ID, Conv: conv, ChatType: proto.TeamChatType(t.t.Type),
 		ClientID: "tn-" + t.t.ID + "-" + strconv.FormatInt(last+1, 10), Type: proto.MsgNotification, Body: body}
-	m, err = t.s.insertMsg(t.ctx, t.tx, m, t.now)
+	m, err = t.s.insertMsg(t.ctx, t.tx, t.s.q.insertMsg, m, t.now)
 	if isUnique(err) {
 		// The server refuses client ids starting "tn-" (its send op); a
 		// message stored past that check blocks the notification.

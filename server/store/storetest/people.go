@@ -690,13 +690,18 @@ func testUpdateFriend(t *testing.T, s store.Store) {
 }
 
 // SetRelation is idempotent, logs only the owner, and refuses an unknown
-// account.
+// account; InRelation follows it.
 func testRelations(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	users(t, s, "a", "b")
 	for _, list := range []string{proto.ListBlack, proto.ListMute} {
 		kind := map[string]string{proto.ListBlack: proto.ChangeBlack, proto.ListMute: proto.ChangeMute}[list]
 		bVer := lastVer(t, s, "b")
+		// Asked before the write too: a store that caches the answer
+		// must not keep it past the write.
+		if on, err := s.InRelation(ctx, "a", list, "b"); err != nil || on {
+			t.Fatalf("InRelation before putting on: %v, %v", on, err)
+		}
 		chs, err := s.SetRelation(ctx, "a", list, "b", true, 1000)
 		if err != nil || len(chs) != 1 || chs[0].Account != "a" || chs[0].Kind != kind || chs[0].Key != "b" || chs[0].Deleted {
 			t.Fatalf("put b on a's %s list: %v, %v", list, kindKeys(chs), err)
