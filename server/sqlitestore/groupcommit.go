@@ -16,6 +16,16 @@ import (
 // maxBatch is the most sends one group commit holds.
 const maxBatch = 256
 
+// A batch that finds lingerSiblings sends or more waiting (the server is
+// busy) waits up to lingerFor for more before it commits: each commit
+// rewrites the pages every send touches (the tail of the messages table
+// and its indexes, the conversations' stamp index), so a batch of 40 costs
+// far less per send than four of 10, in CPU and in bytes written.
+var (
+	lingerSiblings = 4
+	lingerFor      = 500 * time.Microsecond
+)
+
 // errClosed answers a send made after Close.
 var errClosed = errors.New("store closed")
 
@@ -83,6 +93,7 @@ func (s *Store) group(ctx context.Context, fn func(ctx context.Context, tx *sql.
 func (s *Store) runWriter() {
 	defer close(s.wr.done)
 	batch := make([]*job, 0, maxBatch)
+	var linger *time.Timer
 	for {
 		var j *job
 		select {
@@ -107,6 +118,27 @@ func (s *Store) runWriter() {
 			default:
 				break more
 			}
+		}
+		if len(batch) >= lingerSiblings && len(batch) < maxBatch {
+			// Under load, wait a moment for more sends (see lingerFor).
+			if linger == nil {
+				linger = time.NewTimer(lingerFor)
+			} else {
+				linger.Reset(lingerFor)
+			}
+		wait:
+			for len(batch) < maxBatch {
+				select {
+				case j, ok := <-s.wr.jobs:
+					if !ok {
+						break wait
+					}
+					batch = append(batch, j)
+				case <-linger.C:
+					break wait
+				}
+			}
+			linger.Stop()
 		}
 		s.runBatch(batch)
 		clear(batch)

@@ -318,3 +318,43 @@ func TestWALStartsOverUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchLingersUnderLoad: a batch that found lingerSiblings sends
+// waiting waits (up to lingerFor) for more and commits them together; a
+// lone send does not wait.
+func TestBatchLingersUnderLoad(t *testing.T) {
+	siblings, wait := lingerSiblings, lingerFor
+	lingerSiblings, lingerFor = 2, time.Second
+	t.Cleanup(func() { lingerSiblings, lingerFor = siblings, wait })
+	s := gcStore(t, 2)
+	entered, release, sizes := holdFirstBatch(t, s)
+	first := sendAll(s, []proto.Msg{textMsg("u0", "u1", "a0")})
+	<-entered
+	queued := sendAll(s, []proto.Msg{textMsg("u0", "u1", "b0"), textMsg("u0", "u1", "b1"), textMsg("u0", "u1", "b2")})
+	waitQueued(t, s, 3)
+	release()
+	for deadline := time.Now().Add(10 * time.Second); len(s.wr.jobs) > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the writer did not take the queued sends")
+		}
+	} // the writer took the three: it lingers now
+	late := sendAll(s, []proto.Msg{textMsg("u0", "u1", "c0"), textMsg("u0", "u1", "c1")})
+	for _, ch := range append(append(first, queued...), late...) {
+		if r := <-ch; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if a, b := <-sizes, <-sizes; a != 1 || b != 5 {
+		t.Fatalf("batch sizes %d, %d; want 1, 5 (the two late sends in the lingering batch)", a, b)
+	}
+	began := time.Now()
+	if r := <-sendAll(s, []proto.Msg{textMsg("u0", "u1", "d0")})[0]; r.err != nil {
+		t.Fatal(r.err)
+	}
+	if n := <-sizes; n != 1 {
+		t.Fatalf("lone batch of %d", n)
+	}
+	if d := time.Since(began); d >= lingerFor {
+		t.Fatalf("a lone send took %v: it lingered", d)
+	}
+}
