@@ -554,7 +554,7 @@ func relationKind(list string) string {
 // SetRelation implements store.People.
 func (s *Store) SetRelation(ctx context.Context, owner, list, other string, on bool, nowMs int64) ([]store.Change, error) {
 	var changes []store.Change
-	defer s.rels.changed(owner) // once committed (or not): see relations
+	defer s.rels.changed(relationList{owner, list}) // once committed (or not): see relations
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		kind := relationKind(list)
 		if kind == "" {

@@ -9,11 +9,12 @@ import (
 // relations caches InRelation's lists (every P2P send asks whether its
 // receiver blocked the sender: a query per send was 8% of the server's CPU
 // under load). It holds each (owner, list) read whole, as a set, and at
-// most maxCachedAccounts accounts in all (then it starts over).
+// most maxCachedAccounts entries in all, a list counting its accounts and
+// one for itself (then it starts over): most lists are empty.
 //
 // It is correct because this Store is the only writer of the relations
 // table (SetRelation; a SQLite database has one server process): every
-// write moves gen and drops its owner's lists once committed, and a list
+// write moves gen and drops the list it changed once it ended, and a list
 // read is kept only when gen did not move while it was read. A read that
 // began before a write's commit therefore never outlives the write, and
 // one that began after it sees it.
@@ -48,26 +49,24 @@ func (c *relations) put(k relationList, set map[string]struct{}, gen uint64) {
 		return
 	}
 	if old, ok := c.lists[k]; ok {
-		c.held -= len(old)
+		c.held -= len(old) + 1
 	}
-	if c.lists == nil || c.held+len(set) > maxCachedAccounts {
+	if c.lists == nil || c.held+len(set)+1 > maxCachedAccounts {
 		c.lists, c.held = map[relationList]map[string]struct{}{}, 0
 	}
 	c.lists[k] = set
-	c.held += len(set)
+	c.held += len(set) + 1
 }
 
-// changed is called once a write of owner's lists ended (committed or
-// not): the lists cached or being read are stale.
-func (c *relations) changed(owner string) {
+// changed is called once a write of owner's list ended (committed or
+// not): the list cached or being read is stale.
+func (c *relations) changed(k relationList) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	for k, set := range c.lists {
-		if k.owner == owner {
-			c.held -= len(set)
-			delete(c.lists, k)
-		}
+	if set, ok := c.lists[k]; ok {
+		c.held -= len(set) + 1
+		delete(c.lists, k)
 	}
 }
 
