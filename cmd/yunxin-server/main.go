@@ -81,8 +81,18 @@ func createUser(ctx context.Context, cfg server.Config, log *slog.Logger, accid,
 }
 
 // serve runs the server until ctx is done, then shuts down cleanly. It prints
-// one line with the listen address on out.
+// one line with the listen address on out. It refuses a data directory
+// another server serves (lockDataDir).
 func serve(ctx context.Context, cfg server.Config, log *slog.Logger, out io.Writer) error {
+	dir := cfg.DataDir
+	if dir == "" {
+		dir = "." // as server.Open
+	}
+	unlock, err := lockDataDir(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	srv, err := server.Open(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -66,6 +66,11 @@ func TestServeAndCreateWhileRunning(t *testing.T) {
 	if code := run([]string{"user", "create", "live", "t1"}, cfg, nil, &out, io.Discard); code != 0 {
 		t.Fatalf("create while serving: %d", code)
 	}
+	// A second server on the same data dir is refused.
+	var errOut bytes.Buffer
+	if code := run(nil, cfg, nil, io.Discard, &errOut); code != 1 || !strings.Contains(errOut.String(), "another yunxin-server serves data dir") {
+		t.Fatalf("second server on the data dir: %d %q", code, errOut.String())
+	}
 
 	cancel()
 	select {
@@ -76,6 +81,12 @@ func TestServeAndCreateWhileRunning(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+	// Stopped, it let the data dir go.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unlock()
 }
 
 func TestRefusesDefaultSecretInPublic(t *testing.T) {
