@@ -201,12 +201,17 @@ func sendResp(m proto.Msg, dup bool) proto.SendResp {
 // whatever other fields the client sent (they would only take room).
 func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
 	if text, ok := plainTextBody(raw); ok {
-		// Already exactly what the slow path below would store.
+		// Already exactly what decodeTextBody would store.
 		if p := proto.TextProblem(text); p != "" {
 			return nil, errorf(proto.CodeBadParam, "msg.body.text %s", p)
 		}
 		return raw, nil
 	}
+	return decodeTextBody(raw)
+}
+
+// decodeTextBody is checkTextBody for any body: decoded, checked, encoded.
+func decodeTextBody(raw json.RawMessage) (json.RawMessage, error) {
 	if !isObject(raw) {
 		return nil, errorf(proto.CodeBadParam, `msg.body must be a JSON object like {"text":"hi"}`)
 	}

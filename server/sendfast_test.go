@@ -10,27 +10,8 @@ import (
 	"yunxin/proto"
 )
 
-// checkTextBodySlow is checkTextBody without its fast path (plainTextBody).
-func checkTextBodySlow(raw json.RawMessage) (json.RawMessage, error) {
-	if !isObject(raw) {
-		return nil, errorf(proto.CodeBadParam, "not an object")
-	}
-	var b struct {
-		Text *string `json:"text"`
-	}
-	if err := json.Unmarshal(raw, &b); err != nil || b.Text == nil {
-		return nil, errorf(proto.CodeBadParam, "no text")
-	}
-	if p := proto.TextProblem(*b.Text); p != "" {
-		return nil, errorf(proto.CodeBadParam, "%s", p)
-	}
-	return json.Marshal(struct {
-		Text string `json:"text"`
-	}{*b.Text})
-}
-
-// The fast path takes a body only when it is what the slow path would
-// store, and answers what the slow path answers.
+// The fast path takes a body only when it is what the slow path
+// (decodeTextBody) would store, and answers what it answers.
 func TestPlainTextBodyAsSlowPath(t *testing.T) {
 	bodies := []string{
 		`{"text":"hi"}`, `{"text":"你好, world"}`, `{"text":"emoji 😀"}`, `{"text":""}`, `{"text":"   "}`,
@@ -42,7 +23,7 @@ func TestPlainTextBodyAsSlowPath(t *testing.T) {
 	fast := 0
 	for _, b := range bodies {
 		raw := json.RawMessage(b)
-		want, werr := checkTextBodySlow(raw)
+		want, werr := decodeTextBody(raw)
 		got, gerr := checkTextBody(raw)
 		if (werr == nil) != (gerr == nil) || !bytes.Equal(got, want) {
 			t.Errorf("%q: got %q, %v; want %q, %v", b, got, gerr, want, werr)

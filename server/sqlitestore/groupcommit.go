@@ -63,6 +63,7 @@ type writer struct {
 
 	// hooks for tests; nil in production.
 	beforeCommit func(n int)       // runs before each batch's COMMIT with its size
+	lingering    func(n int)       // runs when a batch of n starts to wait for more (lingerFor)
 	afterRun     func(i int) error // runs after the i-th send of a batch succeeded; an error fails that send
 }
 
@@ -121,6 +122,9 @@ func (s *Store) runWriter() {
 		}
 		if len(batch) >= lingerSiblings && len(batch) < maxBatch {
 			// Under load, wait a moment for more sends (see lingerFor).
+			if s.wr.lingering != nil {
+				s.wr.lingering(len(batch))
+			}
 			if linger == nil {
 				linger = time.NewTimer(lingerFor)
 			} else {

@@ -327,17 +327,22 @@ func TestBatchLingersUnderLoad(t *testing.T) {
 	lingerSiblings, lingerFor = 2, time.Second
 	t.Cleanup(func() { lingerSiblings, lingerFor = siblings, wait })
 	s := gcStore(t, 2)
+	lingered := make(chan int, 10)
+	s.wr.lingering = func(n int) { lingered <- n }
 	entered, release, sizes := holdFirstBatch(t, s)
 	first := sendAll(s, []proto.Msg{textMsg("u0", "u1", "a0")})
 	<-entered
 	queued := sendAll(s, []proto.Msg{textMsg("u0", "u1", "b0"), textMsg("u0", "u1", "b1"), textMsg("u0", "u1", "b2")})
 	waitQueued(t, s, 3)
 	release()
-	for deadline := time.Now().Add(10 * time.Second); len(s.wr.jobs) > 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the writer did not take the queued sends")
+	select {
+	case n := <-lingered:
+		if n != 3 {
+			t.Fatalf("a batch of %d lingered, want the 3 queued", n)
 		}
-	} // the writer took the three: it lingers now
+	case <-time.After(10 * time.Second):
+		t.Fatal("the batch of the 3 queued sends did not linger")
+	}
 	late := sendAll(s, []proto.Msg{textMsg("u0", "u1", "c0"), textMsg("u0", "u1", "c1")})
 	for _, ch := range append(append(first, queued...), late...) {
 		if r := <-ch; r.err != nil {
