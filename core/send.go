@@ -337,9 +337,10 @@ func (c *Client) submit(ctx context.Context, r *run, j *job) (*MessageView, erro
 
 // commitWill writes the staged "sending" message of t. Should the write
 // fail (the cache is full, ErrCacheFull, or closed), the page hears
-// willSendMessage anyway and the error is returned: the caller fails the
-// message without sending it, so that nothing the cache could not record
-// reaches the peer.
+// willSendMessage anyway and the error is returned: a message not sent
+// yet then fails without being sent (an outbox it is not in would wait
+// for nothing); one whose request went out meanwhile gets the server's
+// answer (see attempt).
 func (c *Client) commitWill(r *run, t *tx, will Event) error {
 	err := c.cacheFailed(r, t.commit(r.ctx))
 	if err != nil {
@@ -364,9 +365,10 @@ func (c *Client) await(ctx context.Context, r *run, v MessageView, wait chan res
 // attempt sends j's message once over l (nil: offline, it fails with 415):
 // it keeps and uploads its files if it has any not uploaded yet, then
 // sends it. will, when not nil, is the uncommitted tx caching it as
-// sending: committed first; when that write fails (a full cache) the
-// message fails with its error and is not sent. fl is the message's
-// flight, claimed by the caller and released here.
+// sending: committed while the request makes its round trip (a message
+// with files to upload: before the upload, and when that write fails (a
+// full cache) the message fails with its error and is not sent). fl is
+// the message's flight, claimed by the caller and released here.
 func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *flight, will *tx, willEv Event) (out outcome) {
 	ss := r.send
 	actx, cancel := context.WithCancelCause(r.ctx)
@@ -407,15 +409,28 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 	sendNow := l != nil && !upload
 	if will != nil {
 		if sendNow {
-			// Once cached as sending, before willSendMessage is emitted.
-			will.after = append(will.after, send)
-			// The outcome's write follows within the request's round trip
-			// and stores the session (finish): the "sending" write is the
-			// message and its outbox entry, two puts without a read.
+			// The request goes out first: the "sending" write (the message
+			// and its outbox entry, two puts without a read; the outcome's
+			// write stores the session, see finish) runs during its round
+			// trip. The outcome waits for that write, so willSendMessage
+			// still comes first.
+			send()
 			will.sessionsLater = true
 		}
 		if err := c.commitWill(r, will, willEv); err != nil {
-			return c.finish(r, j, proto.SendResp{}, err, false)
+			if done == nil {
+				return c.finish(r, j, proto.SendResp{}, err, false)
+			}
+			// Not cached, but the request went out: the server's answer
+			// decides. Sent, it is a sent message this device could not
+			// store (the next sync brings it once there is space); not
+			// sent, it fails with the cache's error, and never waits for
+			// an outbox it is not in.
+			s := <-done
+			if s.err != nil {
+				return c.finish(r, j, proto.SendResp{}, err, false)
+			}
+			return c.finish(r, j, s.resp, nil, false)
 		}
 		j.cachedAt = will.msgWrite
 	}

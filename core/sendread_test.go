@@ -4,9 +4,11 @@ package core_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"yunxin/core"
 )
@@ -175,5 +177,91 @@ func TestSendingWriteNeedsNoRead(t *testing.T) {
 	}
 	if !gone {
 		t.Errorf("the outcome's write does not remove the outbox entry: %+v", fin.Records)
+	}
+}
+
+// sendingHold is a cache whose write of a message as sending waits until
+// release is closed (or 10 s passed): an IndexedDB transaction that takes
+// its time.
+type sendingHold struct {
+	core.Cache
+	held    chan struct{} // closed when the first such write starts waiting
+	release chan struct{}
+	once    *sync.Once
+}
+
+func (h sendingHold) Apply(ctx context.Context, b *core.Batch) error {
+	for _, m := range b.Messages {
+		if m.State == core.DeliverySending {
+			h.once.Do(func() { close(h.held) })
+			select {
+			case <-h.release:
+			case <-time.After(10 * time.Second):
+			}
+			break
+		}
+	}
+	return h.Cache.Apply(ctx, b)
+}
+
+// TestSendOverlapsTheSendingWrite: the request goes out while the message
+// is being cached as sending (the write takes the request's round trip,
+// not one before it): the peer gets it while that write still waits. The
+// outcome waits for the write: willSendMessage comes first, then
+// sendMessageFinish, and the send returns the message as sent.
+func TestSendOverlapsTheSendingWrite(t *testing.T) {
+	ts := startServer(t)
+	ts.user("alice")
+	ts.user("bob")
+	hold := sendingHold{held: make(chan struct{}), release: make(chan struct{}), once: &sync.Once{}}
+	a := newDevice(t, ts, false)
+	a.wrap = func(c core.Cache) core.Cache { h := hold; h.Cache = c; return h }
+	a.login("alice")
+	b := newDevice(t, ts, false)
+	b.login("bob")
+
+	type sent struct {
+		v   *core.MessageView
+		err error
+	}
+	done := make(chan sent, 1)
+	go func() {
+		v, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "overlap", ReSend: true})
+		done <- sent{v, err}
+	}()
+	<-hold.held
+	// The write waits up to 10 s: bob must have the message well before.
+	limit := time.NewTimer(5 * time.Second)
+	defer limit.Stop()
+	for countOf(b.received(), "overlap") != 1 {
+		select {
+		case <-b.notify:
+		case <-limit.C:
+			t.Fatal("bob did not get the message while alice's sending write waited: the request waits for that write")
+		}
+	}
+	select {
+	case s := <-done:
+		t.Fatalf("the send returned before its sending write ended: %+v %v", s.v, s.err)
+	default:
+	}
+	close(hold.release)
+	s := <-done
+	if s.err != nil || s.v.DeliveryState != core.DeliverySent || s.v.ServerID == "" {
+		t.Fatalf("send: %+v %v, want it sent", s.v, s.err)
+	}
+	var order []string
+	a.mu.Lock()
+	for _, e := range a.events {
+		if m, ok := e.Data.(core.MessageEvent); ok && (m.EventType == "willSendMessage" || m.EventType == "sendMessageFinish") {
+			order = append(order, m.EventType)
+		}
+	}
+	a.mu.Unlock()
+	if !slices.Equal(order, []string{"willSendMessage", "sendMessageFinish"}) {
+		t.Errorf("alice's events %v, want willSendMessage then sendMessageFinish", order)
+	}
+	if ms := a.messages("bob", 10); len(ms) != 1 || ms[0].DeliveryState != core.DeliverySent {
+		t.Errorf("alice's cache: %+v, want the message, sent", ms)
 	}
 }

@@ -171,9 +171,11 @@ func TestStorageQuota(t *testing.T) {
 	if !waits {
 		t.Fatal("20 more messages were all stored after the page filled its quota again: no message waited")
 	}
-	// A send while it is full: if its record cannot be written it answers
-	// err 500 naming the full storage and is not sent; if only its outcome
-	// cannot, the err says "sent, but" (the peer has it).
+	// A send while it is full: the request goes out while its record is
+	// written, so the server takes it even when that write fails (the
+	// callback answers success, or "sent, but" where the answer came
+	// late); an err is 500 naming the full storage, and then the server
+	// does not have it.
 	aliceText := randomText("q1 from alice", 4000)
 	r := b.call("sendText", map[string]any{"sessionId": "q1bob", "chatType": 0, "text": aliceText})
 	t.Logf("sendText while the storage is full: %v", r)
