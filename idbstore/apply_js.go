@@ -56,6 +56,9 @@ type stored struct {
 	sessions map[string]core.Session
 	meta     *core.Meta
 	records  map[core.RecordKey]core.Record
+	// prior: the marks of the stored sessions the batch puts, before the
+	// merge (see land).
+	prior map[string]marks
 
 	// Set by add: addedFrom returns the AddMessages inserted, once the
 	// transaction completed; release removes add's error listener.
@@ -182,6 +185,9 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 	if b.Meta != nil {
 		names = append(names, storeMeta)
 	}
+	if len(b.AddMessages) > 0 || len(c.outOfRuns(b)) > 0 || len(b.ClearSessions) > 0 || b.ClearAll {
+		names = append(names, storeRuns)
+	}
 	err = c.write(ctx, b, doc, names)
 	if err != nil && c.quotaSeen.Load() && isName(err, "InvalidStateError") {
 		// Firefox throws InvalidStateError ("a mutation operation was
@@ -264,6 +270,11 @@ func (c *cache) apply(ctx context.Context, tx js.Value, b *core.Batch, doc js.Va
 		for _, id := range b.DeleteMessages {
 			msgs.Call("delete", id)
 		}
+		if len(c.outOfRuns(b)) > 0 || len(b.ClearSessions) > 0 || b.ClearAll {
+			if err := c.dropFromRuns(ctx, tx, b); err != nil {
+				return err
+			}
+		}
 	}
 	var sessions js.Value
 	if len(b.Sessions) > 0 || len(b.DeleteSessions) > 0 || len(b.AddMessages) > 0 {
@@ -303,14 +314,16 @@ func writesMessages(b *core.Batch) bool {
 // (see core.Batch) and issues them. It is called once the batch's message
 // writes and session puts are issued. It reads each stored session the
 // batch does not put (of those it puts, st holds the merged record) for
-// its ClearedTo, then issues an add per message not deleted by the batch,
-// not twice in it and not at or below its session's ClearedTo (unless
-// AddCleared). An add whose id is stored (a message, or a deleted
-// message's record) fails with ConstraintError: the transaction's error
-// listener marks it refused and prevents the abort. (One add per message
-// instead of a getKey and then a put halves the requests of a sync.)
-// st.addedFrom gives the messages inserted once the transaction completed
-// (stored.fill). It reports whether it issued any add.
+// its ClearedTo (and its marks, for land). Of the messages not deleted by
+// the batch, not twice in it and not at or below their session's ClearedTo
+// (unless AddCleared), those no record can hold yet go into runs (land,
+// see runs_js.go); for each of the others, unless a run holds its id
+// (heldByRuns), it issues an add. An add whose id is stored (a message, or
+// a deleted message's record) fails with ConstraintError: the
+// transaction's error listener marks it refused and prevents the abort.
+// (One add per message instead of a getKey and then a put halves the
+// requests.) st.addedFrom gives the messages inserted once the transaction
+// completed (stored.fill). It reports whether it issued any add.
 func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Batch, st *stored) (bool, error) {
 	clearedTo := make(map[string]int64)
 	sessGets := make(map[string]js.Value)
@@ -342,12 +355,18 @@ func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Ba
 			return false, fmt.Errorf("stored session %q: malformed record (j is %s)", sk, j.Type())
 		}
 		var s struct {
-			ClearedTo int64 `json:"clearTo"`
+			ClearedTo int64   `json:"clearTo"`
+			SyncSeq   int64   `json:"sync"`
+			Ahead     []int64 `json:"ahead"`
 		}
 		if err := json.Unmarshal([]byte(j.String()), &s); err != nil {
 			return false, fmt.Errorf("stored session %q: %w", sk, err)
 		}
 		clearedTo[sk] = s.ClearedTo
+		if st.prior == nil {
+			st.prior = make(map[string]marks)
+		}
+		st.prior[sk] = marks{s.SyncSeq, s.Ahead}
 	}
 	gone := make(map[string]bool, len(b.DeleteMessages)+len(b.AddMessages))
 	for _, id := range b.DeleteMessages {
@@ -364,15 +383,66 @@ func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Ba
 	if len(cands) == 0 {
 		return false, nil
 	}
-	doc, err := encodeMessages(cands)
+	// The ones no record can hold yet go as runs (land); the others are
+	// added one by one. (Not the history's cleared ones, AddCleared: their
+	// seqs are marked.)
+	var inRun []bool
+	if !b.AddCleared {
+		var err error
+		if inRun, err = c.land(ctx, tx, cands, st.prior, b.Messages); err != nil {
+			return false, err
+		}
+	}
+	// The others are stored unless a run holds their id (the add's
+	// constraint checks the messages store only).
+	var rest []int
+	for i := range cands {
+		if inRun == nil || !inRun[i] {
+			rest = append(rest, i)
+		}
+	}
+	held, err := heldByRuns(ctx, tx, cands, rest)
 	if err != nil {
 		return false, err
 	}
-	// refused[i] is set by the error event of cands[i]'s add: the event
+	var adds []core.Message
+	var addAt []int // the index in cands of each of adds
+	for k, i := range rest {
+		if !held[k] {
+			adds = append(adds, cands[i])
+			addAt = append(addAt, i)
+		}
+	}
+	// refused[k] is set by the error event of adds[k]'s add: the event
 	// reaches the transaction's listener (it bubbles), which prevents its
 	// default, the transaction's abort. Each request carries its index.
-	refused := make([]bool, len(cands))
+	refused := make([]bool, len(adds))
 	var mu sync.Mutex
+	st.addedFrom = func() []core.Message {
+		mu.Lock()
+		defer mu.Unlock()
+		skip := make([]bool, len(cands))
+		for k, i := range rest {
+			skip[i] = held[k]
+		}
+		for k, i := range addAt {
+			skip[i] = refused[k]
+		}
+		var added []core.Message
+		for i, m := range cands {
+			if !skip[i] {
+				added = append(added, m)
+			}
+		}
+		return added
+	}
+	if len(adds) == 0 {
+		return false, nil
+	}
+	doc, err := encodeMessages(adds)
+	if err != nil {
+		return false, err
+	}
 	onError := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		defer func() { recover() }() // an event without the expected fields: the abort goes on
 		ev := args[0]
@@ -394,22 +464,11 @@ func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Ba
 		tx.Call("removeEventListener", "error", onError)
 		onError.Release()
 	}
-	st.addedFrom = func() []core.Message {
-		mu.Lock()
-		defer mu.Unlock()
-		var added []core.Message
-		for i, m := range cands {
-			if !refused[i] {
-				added = append(added, m)
-			}
-		}
-		return added
-	}
 	recs := doc.Get("m")
 	if f := addAllFunc(); f.Type() == js.TypeFunction && !goLoopAdds {
 		f.Invoke(msgs, recs, addIndexProp)
 	} else {
-		for i := range cands {
+		for i := range adds {
 			msgs.Call("add", recs.Index(i)).Set(addIndexProp, i)
 		}
 	}
@@ -483,6 +542,10 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 			return fmt.Errorf("stored session %q: %w", k, err)
 		}
 		merged[k], stored[k] = s, true
+		if st.prior == nil {
+			st.prior = make(map[string]marks)
+		}
+		st.prior[k] = marks{s.SyncSeq, slices.Clone(s.Ahead)}
 		return nil
 	}
 	var gets []js.Value

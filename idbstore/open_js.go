@@ -19,7 +19,7 @@ import (
 const (
 	// dbVersion is the schema version Open asks for; upgrade brings older
 	// databases to it.
-	dbVersion = 2
+	dbVersion = 3
 
 	storeMeta     = "meta"
 	storeSessions = "sessions"
@@ -30,7 +30,7 @@ const (
 )
 
 // schemaStores are the object stores of schema dbVersion.
-var schemaStores = []string{storeMeta, storeSessions, storeMessages, storeRecords}
+var schemaStores = []string{storeMeta, storeSessions, storeMessages, storeRecords, storeRuns}
 
 var (
 	// ErrClosed is returned by the methods of a closed cache. It wraps
@@ -142,7 +142,9 @@ func Open(ctx context.Context, appKey, account string) (_ core.Cache, err error)
 		db.Close()
 		return nil, err
 	}
-	return newCache(db, r.req.Get("result")), nil
+	c := newCache(db, r.req.Get("result"))
+	c.account = account
+	return c, nil
 }
 
 // Delete deletes the database of one account of one app. Open caches of it
@@ -409,6 +411,15 @@ func upgrade(db *idb.Database, oldVersion uint) error {
 	if oldVersion < 2 {
 		if _, err := db.CreateObjectStore(storeRecords, keyPath([]any{"kind", "key"})); err != nil {
 			return fmt.Errorf("store %s: %w", storeRecords, err)
+		}
+	}
+	if oldVersion < 3 {
+		runs, err := db.CreateObjectStore(storeRuns, keyPath("k"))
+		if err != nil {
+			return fmt.Errorf("store %s: %w", storeRuns, err)
+		}
+		if _, err := runs.CreateIndex(indexRunMsg, js.ValueOf("ids"), idb.IndexOptions{MultiEntry: true}); err != nil {
+			return fmt.Errorf("index %s: %w", indexRunMsg, err)
 		}
 	}
 	return nil

@@ -138,6 +138,9 @@ var (
 // Older pages: one index.getAllRecords({direction: "prev"}) where the browser
 // has it, else a "prev" cursor through idb. (idb has neither getAll nor
 // getAllRecords: those run on a transaction of the raw IDBDatabase.)
+//
+// Messages held in runs (see runs_js.go) are read in the same transaction
+// (in a second one after a cursor) and merged in.
 func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, err error) {
 	defer c.closedCause(&err)
 	defer guard(&err, "messages")
@@ -154,67 +157,67 @@ func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, e
 			upper, upperOpen = key, true
 		}
 	}
+	var recs []core.Message
+	var runs []core.Message
 	if !q.Newer && q.Limit > 0 && !hasGetAllRecords {
 		kr, err := idb.NewKeyRangeBound(lower, upper, lowerOpen, upperOpen)
 		if err != nil {
 			return nil, err
 		}
-		return c.messagesCursor(ctx, kr, q.Limit)
+		if recs, err = c.messagesCursor(ctx, kr, q.Limit); err != nil {
+			return nil, err
+		}
+		if runs, err = c.runMessages(ctx, q, js.Undefined()); err != nil {
+			return nil, fmt.Errorf("runs: %w", err)
+		}
+		return mergePage(q, recs, runs), nil
 	}
-	idx, err := c.bySession()
+	tx, err := c.rawTransaction("readonly", storeMessages, storeRuns)
 	if err != nil {
 		return nil, err
 	}
+	idx := tx.Call("objectStore", storeMessages).Call("index", indexSession)
 	kr := jsIDBKeyRange.Call("bound", lower, upper, lowerOpen, upperOpen)
-	if q.Newer || q.Limit <= 0 {
-		return messagesGetAll(ctx, idx, kr, q.Limit)
+	prev := !q.Newer && q.Limit > 0
+	var req js.Value
+	if prev {
+		// The last Limit of the range, newest first.
+		opts := jsObject.New()
+		opts.Set("query", kr)
+		opts.Set("count", q.Limit)
+		opts.Set("direction", "prev")
+		req = idx.Call("getAllRecords", opts)
+	} else {
+		args := []any{kr}
+		if q.Limit > 0 {
+			args = append(args, q.Limit)
+		}
+		req = idx.Call("getAll", args...)
 	}
-	return messagesPrevRecords(ctx, idx, kr, q.Limit)
-}
-
-// bySession is the index of a new readonly transaction of the raw
-// IDBDatabase.
-func (c *cache) bySession() (js.Value, error) {
-	tx, err := c.rawTransaction("readonly", storeMessages)
-	if err != nil {
-		return js.Value{}, err
+	// The runs' reads come after req: once the first is done, so is req.
+	if runs, err = c.runMessages(ctx, q, tx); err != nil {
+		return nil, fmt.Errorf("runs: %w", err)
 	}
-	return tx.Call("objectStore", storeMessages).Call("index", indexSession), nil
-}
-
-// messagesGetAll: the first limit (all when 0) messages of the range, in
-// ascending order; for a limit-less older page too.
-func messagesGetAll(ctx context.Context, idx, kr js.Value, limit int) ([]core.Message, error) {
-	args := []any{kr}
-	if limit > 0 {
-		args = append(args, limit)
+	res := req.Get("result")
+	if req.Get("readyState").String() != "done" {
+		if res, err = awaitReq(ctx, req); err != nil {
+			return nil, err
+		}
 	}
-	res, err := awaitReq(ctx, idx.Call("getAll", args...))
-	if err != nil {
+	if prev {
+		// IDBRecord is a platform object (JSON.stringify gives {}), so
+		// take the values out one by one: a page is small.
+		n := res.Length()
+		vals := jsArray.New(n)
+		for i := 0; i < n; i++ {
+			vals.SetIndex(n-1-i, res.Index(i).Get("value"))
+		}
+		res = vals
+	}
+	if recs, err = decodeRecords[core.Message](res); err != nil {
 		return nil, err
 	}
-	return decodeRecords[core.Message](res)
-}
-
-// messagesPrevRecords: the last limit messages of the range, newest first
-// from the browser, returned ascending.
-func messagesPrevRecords(ctx context.Context, idx, kr js.Value, limit int) ([]core.Message, error) {
-	opts := jsObject.New()
-	opts.Set("query", kr)
-	opts.Set("count", limit)
-	opts.Set("direction", "prev")
-	res, err := awaitReq(ctx, idx.Call("getAllRecords", opts))
-	if err != nil {
-		return nil, err
-	}
-	// IDBRecord is a platform object (JSON.stringify gives {}), so take the
-	// values out one by one: a page is small.
-	n := res.Length()
-	vals := js.Global().Get("Array").New(n)
-	for i := 0; i < n; i++ {
-		vals.SetIndex(n-1-i, res.Index(i).Get("value"))
-	}
-	return decodeRecords[core.Message](vals)
+	return mergePage(q, recs, runs), nil
 }
 
 // messagesCursor is the fallback for older pages: a "prev" cursor. Each
@@ -293,20 +296,40 @@ func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Messag
 		}
 		return nil, err
 	}
-	var out []core.Message
+	found := make([]*core.Message, len(ids))
+	var missing []string
 	for i, r := range reqs {
 		v, err := r.Result()
 		if err != nil {
 			return nil, fmt.Errorf("get %q: %w", ids[i], err)
 		}
 		if !v.Truthy() {
+			missing = append(missing, ids[i])
 			continue
 		}
 		var m core.Message
 		if err := decodeRecord(v, &m); err != nil {
 			return nil, fmt.Errorf("message %q: %w", ids[i], err)
 		}
-		out = append(out, m)
+		found[i] = &m
+	}
+	// The ones without a record may be in runs (no id is in both).
+	if len(missing) > 0 {
+		inRuns, err := c.runMessagesByID(ctx, missing)
+		if err != nil {
+			return nil, fmt.Errorf("runs: %w", err)
+		}
+		for i, id := range ids {
+			if m, ok := inRuns[id]; ok && found[i] == nil {
+				found[i] = &m
+			}
+		}
+	}
+	var out []core.Message
+	for _, m := range found {
+		if m != nil {
+			out = append(out, *m)
+		}
 	}
 	return out, nil
 }

@@ -19,6 +19,7 @@ import (
 var (
 	jsJSON   = js.Global().Get("JSON")
 	jsObject = js.Global().Get("Object")
+	jsArray  = js.Global().Get("Array")
 )
 
 // cache is a core.Cache over one connection to the database: db is idb's
@@ -27,6 +28,9 @@ var (
 type cache struct {
 	db  *idb.Database
 	raw js.Value
+	// account is the account whose cache this is: its own messages are
+	// never stored as runs (see land).
+	account string
 
 	mu     sync.Mutex
 	closed error     // why the cache is closed (wraps ErrClosed); nil while open

@@ -522,8 +522,8 @@ return new Promise(function (resolve, reject) {
 });`
 
 // TestUpgradeFromV1 opens a database written by schema 1: it is upgraded in
-// place to version 2 with its data, the hidden flag becomes HideTime, and
-// the records store is there, empty.
+// place to the current version with its data, the hidden flag becomes
+// HideTime, and the records and runs stores are there, empty.
 func TestUpgradeFromV1(t *testing.T) {
 	ctx := context.Background()
 	acct := uniqueAccount()
@@ -539,8 +539,8 @@ func TestUpgradeFromV1(t *testing.T) {
 	}
 	c := cc.(*cache)
 	defer c.Close()
-	if v := c.raw.Get("version").Int(); v != 2 {
-		t.Errorf("version %d after Open, want 2", v)
+	if v := c.raw.Get("version").Int(); v != dbVersion {
+		t.Errorf("version %d after Open, want %d", v, dbVersion)
 	}
 	if err := checkSchema(c.db); err != nil {
 		t.Error(err)
@@ -624,7 +624,7 @@ func TestUpgradeFailureKeepsTheDatabase(t *testing.T) {
 		c.Close()
 		t.Fatal("Open upgraded a database whose upgrade must fail")
 	}
-	if !strings.Contains(err.Error(), "upgrade to version 2: store records") {
+	if !strings.Contains(err.Error(), "store records") {
 		t.Errorf("Open: %v, want the failure to create the records store", err)
 	}
 	v, err := awaitPromise(t, jsFunc(t, "name", `return new Promise(function (resolve, reject) {
@@ -688,14 +688,14 @@ func TestVersionChangeClosesTheConnection(t *testing.T) {
 	if err := c.Apply(ctx, &core.Batch{Meta: &core.Meta{Ver: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	upgradeTo3 := jsFunc(t, "name", `return new Promise(function (resolve, reject) {
-  var req = indexedDB.open(name, 3);
+	upgradeTo4 := jsFunc(t, "name", `return new Promise(function (resolve, reject) {
+  var req = indexedDB.open(name, 4);
   req.onupgradeneeded = function () { req.result.createObjectStore("later"); };
   req.onblocked = function () { reject(new Error("blocked")); };
   req.onerror = function () { reject(req.error); };
   req.onsuccess = function () { var v = req.result.version; req.result.close(); resolve(v); };
 });`)
-	if v, err := awaitPromise(t, upgradeTo3.Invoke(DBName(testApp, acct))); err != nil || v.Int() != 3 {
+	if v, err := awaitPromise(t, upgradeTo4.Invoke(DBName(testApp, acct))); err != nil || v.Int() != 4 {
 		t.Fatalf("the other tab's upgrade: %v, %v", v, err)
 	}
 	if _, err := c.Load(ctx); !errors.Is(err, ErrVersionChange) || !errors.Is(err, ErrClosed) || !errors.Is(err, core.ErrCacheClosed) {
@@ -708,7 +708,7 @@ func TestVersionChangeClosesTheConnection(t *testing.T) {
 		t.Errorf("Messages after another tab's upgrade: %v, want core.ErrCacheClosed", err)
 	}
 	if _, err := Open(ctx, testApp, acct); err == nil || !strings.Contains(err.Error(), "newer SDK") {
-		t.Errorf("Open of a version 3 database: %v, want a newer-SDK error", err)
+		t.Errorf("Open of a version 4 database: %v, want a newer-SDK error", err)
 	}
 }
 
@@ -750,8 +750,8 @@ func TestOpenBlocked(t *testing.T) {
 		t.Fatalf("Open after the other tab closed: %v", err)
 	}
 	defer c.Close()
-	if v := c.(*cache).raw.Get("version").Int(); v != 2 {
-		t.Errorf("version %d", v)
+	if v := c.(*cache).raw.Get("version").Int(); v != dbVersion {
+		t.Errorf("version %d, want %d", v, dbVersion)
 	}
 	if s, err := c.Load(ctx); err != nil || len(s.Sessions) != 2 {
 		t.Errorf("Load: %+v, %v", s, err)
@@ -837,5 +837,110 @@ func TestKeyBounds(t *testing.T) {
 		if got := idb.Call("cmp", pair[0], pair[1]).Int(); got != -1 || !utf16Less(pair[0], pair[1]) {
 			t.Errorf("%q < %q: indexedDB.cmp %d, utf16Less %v", pair[0], pair[1], got, utf16Less(pair[0], pair[1]))
 		}
+	}
+}
+
+// storeCount counts the records of an object store of c's database.
+func storeCount(t *testing.T, c *cache, store string) int {
+	t.Helper()
+	tx, err := c.rawTransaction("readonly", store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := awaitReq(context.Background(), tx.Call("objectStore", store).Call("count"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.Int()
+}
+
+// TestSyncBatchLandsAsRuns: a sync's AddMessages of other accounts'
+// messages whose seqs the stored session has not marked are stored as runs
+// of at most runMax messages per session (a few records instead of one per
+// message); the account's own messages, a session with fewer than runMin,
+// and messages whose seqs are marked (another tab cached them, or the
+// history of passed seqs) are records, and a batch that would overlap a
+// stored run goes as records too.
+func TestSyncBatchLandsAsRuns(t *testing.T) {
+	ctx := context.Background()
+	cc, acct := openFresh(t)
+	c := cc.(*cache)
+	var adds []core.Message
+	for i := 1; i <= 250; i++ {
+		adds = append(adds, testMsg("0|bob", i, int64(1000+i)))
+	}
+	for i := 1; i <= 5; i++ {
+		adds = append(adds, testMsg("0|carol", i, int64(1000+i)))
+	}
+	for i := 1; i <= 20; i++ {
+		m := testMsg("0|dave", i, int64(1000+i))
+		m.From = acct // this account's own, sent from another device
+		adds = append(adds, m)
+	}
+	// erin's stored session marks seqs 1..20: the history of passed seqs.
+	if err := c.Apply(ctx, &core.Batch{Sessions: []core.Session{{Key: "0|erin", ID: "erin", SyncSeq: 20}}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 20; i++ {
+		adds = append(adds, testMsg("0|erin", i, int64(1000+i)))
+	}
+	b := &core.Batch{AddMessages: adds}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.AddMessages) != len(adds) {
+		t.Fatalf("inserted %d of %d", len(b.AddMessages), len(adds))
+	}
+	if runs, recs := storeCount(t, c, storeRuns), storeCount(t, c, storeMessages); runs != 3 || recs != 5+20+20 {
+		t.Fatalf("%d runs and %d records, want 3 runs (bob's 250 by 100) and 45 records (carol's 5, dave's own 20, erin's 20 marked)", runs, recs)
+	}
+	// bob's messages 100..300 (new ones after the runs, older ones inside
+	// them): the new ones land as a run, the overlapping batch as records.
+	var more []core.Message
+	for i := 251; i <= 300; i++ {
+		more = append(more, testMsg("0|bob", i, int64(1000+i)))
+	}
+	if err := c.Apply(ctx, &core.Batch{AddMessages: more}); err != nil {
+		t.Fatal(err)
+	}
+	var inside []core.Message
+	for i := 1; i <= 20; i++ {
+		m := testMsg("0|bob", 1000+i, int64(1100+i)) // within the first run's range
+		m.ID += "x"
+		inside = append(inside, m)
+	}
+	if err := c.Apply(ctx, &core.Batch{AddMessages: inside}); err != nil {
+		t.Fatal(err)
+	}
+	if runs, recs := storeCount(t, c, storeRuns), storeCount(t, c, storeMessages); runs != 4 || recs != 45+20 {
+		t.Fatalf("%d runs and %d records, want 4 runs and 65 records", runs, recs)
+	}
+	page, err := c.Messages(ctx, core.Query{SK: "0|bob"})
+	if err != nil || len(page) != 320 {
+		t.Fatalf("bob: %d messages, %v; want 320", len(page), err)
+	}
+	for i := 1; i < len(page); i++ {
+		if !lessMsg(&page[i-1], &page[i]) {
+			t.Fatalf("bob's messages out of order at %d: %s then %s", i, page[i-1].ID, page[i].ID)
+		}
+	}
+	// An update of a run's message takes it out of its run: it is a
+	// record now, and no id is in both.
+	upd := testMsg("0|bob", 5, 1005)
+	upd.LocalExt = json.RawMessage(`{"seen":true}`)
+	if err := c.Apply(ctx, &core.Batch{Messages: []core.Message{upd}}); err != nil {
+		t.Fatal(err)
+	}
+	if runs, recs := storeCount(t, c, storeRuns), storeCount(t, c, storeMessages); runs != 4 || recs != 66 {
+		t.Fatalf("after an update: %d runs and %d records, want 4 and 66", runs, recs)
+	}
+	tx, _ := c.rawTransaction("readonly", storeRuns)
+	n, err := awaitReq(ctx, tx.Call("objectStore", storeRuns).Call("index", indexRunMsg).Call("count", upd.ID))
+	if err != nil || n.Int() != 0 {
+		t.Fatalf("a run still holds the updated message: %v, %v", n, err)
+	}
+	got, err := c.MessagesByID(ctx, []string{upd.ID})
+	if err != nil || len(got) != 1 || string(got[0].LocalExt) != `{"seen":true}` {
+		t.Fatalf("the updated message: %+v, %v", got, err)
 	}
 }

@@ -188,6 +188,7 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 	t.Run("MergeCut", func(t *testing.T) { mergeCut(t, open(t)) })
 	t.Run("AddMessages", func(t *testing.T) { addMessages(t, open(t)) })
 	t.Run("AddMessagesMergedClear", func(t *testing.T) { addMessagesMergedClear(t, open(t)) })
+	t.Run("AddMessagesMany", func(t *testing.T) { addMessagesMany(t, open(t)) })
 	t.Run("Legacy", func(t *testing.T) {
 		// A session record of schema 1 carries a hidden flag; Load converts
 		// it into HideTime, hidden until newer activity.
@@ -770,5 +771,164 @@ func addMessagesMergedClear(t *testing.T, c Cache) {
 	}
 	if got, _ := c.MessagesByID(ctx, []string{"b1", "b2", "d1", "d2"}); ids(got) != "b2 d2" {
 		t.Fatalf("stored: %q, want b2 d2", ids(got))
+	}
+}
+
+// addMessagesMany: a sync's AddMessages, many messages of a few sessions
+// (a cache may store them apart from the messages it writes one by one:
+// idbstore's runs), read back like any others: pages in both directions
+// across what came in several batches and what was written one by one,
+// by id, and the writes after: an update and a delete win over what was
+// added, a revoke (DeleteMessages) and a clear remove them.
+func addMessagesMany(t *testing.T, c Cache) {
+	ctx := context.Background()
+	add := func(sk string, from, to int) []Message {
+		var ms []Message
+		for i := from; i <= to; i++ {
+			ms = append(ms, addMsg(sk, fmt.Sprintf("%s-%03d", sk[2:], i), int64(10000+10*i), fmt.Sprint("server ", i)))
+		}
+		return ms
+	}
+	// Two batches of bob (150, then 60 more) and one of carol, sessions
+	// stored before with nothing cached.
+	if err := c.Apply(ctx, &Batch{Sessions: []Session{{Key: "0|bob", ID: "bob"}}}); err != nil {
+		t.Fatal(err)
+	}
+	first := append(add("0|bob", 1, 150), add("0|carol", 1, 30)...)
+	b := &Batch{AddMessages: first, Sessions: []Session{{Key: "0|bob", ID: "bob", SyncSeq: 150}, {Key: "0|carol", ID: "carol", SyncSeq: 30}}}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.AddMessages) != len(first) || ids(b.AddMessages) != ids(first) {
+		t.Fatalf("Apply inserted %d of %d (want all, in order)", len(b.AddMessages), len(first))
+	}
+	// Messages written one by one, in between (an own message) and after.
+	own := addMsg("0|bob", "own", 10000+10*75+5, "mine")
+	own.From = "me"
+	if err := c.Apply(ctx, &Batch{Messages: []Message{own}}); err != nil {
+		t.Fatal(err)
+	}
+	second := add("0|bob", 151, 210)
+	b = &Batch{AddMessages: second, Sessions: []Session{{Key: "0|bob", ID: "bob", SyncSeq: 210}}}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.AddMessages) != len(second) {
+		t.Fatalf("second batch: inserted %d of %d", len(b.AddMessages), len(second))
+	}
+	// A message a record holds already is not added again.
+	again := &Batch{AddMessages: add("0|bob", 100, 115)}
+	if err := c.Apply(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if len(again.AddMessages) != 0 {
+		t.Fatalf("added %q again", ids(again.AddMessages))
+	}
+	want := append(add("0|bob", 1, 75), own)
+	want = append(want, add("0|bob", 76, 210)...)
+	checkPages := func(what string, want []Message) {
+		t.Helper()
+		all, err := c.Messages(ctx, Query{SK: "0|bob"})
+		if err != nil || ids(all) != ids(want) {
+			t.Fatalf("%s: all of bob: %v\nwant %q\n got %q", what, err, ids(want), ids(all))
+		}
+		// Older pages of 20 from the newest, then newer pages from the oldest.
+		var got []Message
+		var anchor *Message
+		for {
+			page, err := c.Messages(ctx, Query{SK: "0|bob", Anchor: anchor, Limit: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			got = append(append([]Message(nil), page...), got...)
+			anchor = &page[0]
+		}
+		if ids(got) != ids(want) {
+			t.Fatalf("%s: older pages of bob:\nwant %q\n got %q", what, ids(want), ids(got))
+		}
+		got, anchor = nil, nil
+		for {
+			page, err := c.Messages(ctx, Query{SK: "0|bob", Anchor: anchor, Limit: 20, Newer: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 {
+				break
+			}
+			got = append(got, page...)
+			anchor = &page[len(page)-1]
+		}
+		if ids(got) != ids(want) {
+			t.Fatalf("%s: newer pages of bob:\nwant %q\n got %q", what, ids(want), ids(got))
+		}
+	}
+	checkPages("after the adds", want)
+	if page, _ := c.Messages(ctx, Query{SK: "0|carol", Limit: 100}); len(page) != 30 || string(page[29].Body) != `{"text":"server 30"}` {
+		t.Fatalf("carol: %q", ids(page))
+	}
+	got, err := c.MessagesByID(ctx, []string{"bob-210", "own", "nobody", "bob-001", "carol-007"})
+	if err != nil || ids(got) != "bob-210 own bob-001 carol-007" || string(got[3].Body) != `{"text":"server 7"}` {
+		t.Fatalf("by id: %q, %v", ids(got), err)
+	}
+
+	// An update (a local ext) and a delete of added messages win; a
+	// revoke removes one.
+	upd := add("0|bob", 40, 40)[0]
+	upd.LocalExt = json.RawMessage(`{"k":1}`)
+	del := add("0|bob", 41, 41)[0]
+	del.Deleted = true
+	if err := c.Apply(ctx, &Batch{Messages: []Message{upd, del}, DeleteMessages: []string{"bob-042", "bob-150", "bob-151"}}); err != nil {
+		t.Fatal(err)
+	}
+	var left []Message
+	for _, m := range want {
+		switch m.ID {
+		case "bob-041", "bob-042", "bob-150", "bob-151":
+		case "bob-040":
+			left = append(left, upd)
+		default:
+			left = append(left, m)
+		}
+	}
+	checkPages("after an update, a delete and revokes", left)
+	got, err = c.MessagesByID(ctx, []string{"bob-040", "bob-041", "bob-042", "bob-151"})
+	if err != nil || ids(got) != "bob-040 bob-041" || string(got[0].LocalExt) != `{"k":1}` || !got[1].Deleted {
+		t.Fatalf("by id after the update, delete and revokes: %+v, %v", got, err)
+	}
+	// The batch's own write of one of its adds wins, also among many.
+	mine := add("0|carol", 100, 100)[0]
+	mine.Body = json.RawMessage(`{"text":"mine"}`)
+	b = &Batch{Messages: []Message{mine}, AddMessages: add("0|carol", 100, 115)}
+	if err := c.Apply(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if ids(b.AddMessages) != ids(add("0|carol", 101, 115)) {
+		t.Fatalf("with its own write of carol-100: inserted %q", ids(b.AddMessages))
+	}
+	if got, _ := c.MessagesByID(ctx, []string{"carol-100"}); len(got) != 1 || string(got[0].Body) != `{"text":"mine"}` {
+		t.Fatalf("carol-100: %+v, want the batch's own write", got)
+	}
+	if page, _ := c.Messages(ctx, Query{SK: "0|carol"}); len(page) != 46 {
+		t.Fatalf("carol: %d messages, want 46", len(page))
+	}
+
+	// A clear removes bob's, not carol's.
+	if err := c.Apply(ctx, &Batch{ClearSessions: []string{"0|bob"}}); err != nil {
+		t.Fatal(err)
+	}
+	if page, err := c.Messages(ctx, Query{SK: "0|bob"}); err != nil || len(page) != 0 {
+		t.Fatalf("bob after the clear: %q, %v", ids(page), err)
+	}
+	if got, _ := c.MessagesByID(ctx, []string{"bob-100", "bob-210", "carol-030"}); ids(got) != "carol-030" {
+		t.Fatalf("by id after bob's clear: %q, want carol's only", ids(got))
+	}
+	if err := c.Apply(ctx, &Batch{ClearAll: true}); err != nil {
+		t.Fatal(err)
+	}
+	if page, _ := c.Messages(ctx, Query{SK: "0|carol"}); len(page) != 0 {
+		t.Fatalf("carol after clearing all: %q", ids(page))
 	}
 }
