@@ -87,16 +87,17 @@ chromium:
 
 # size prints the SDK's sizes and fails when the wasm passes a budget. Both
 # only go down: lower them to the new size when a change makes the wasm
-# smaller (issue 10's goal: 800 KB brotli). They went up once, for the
-# cache's runs (+74 KB raw, +14 KB brotli for a sync 37% faster; see the
-# README's "Size today").
+# smaller (issue 10's goal: 800 KB brotli). They went up twice on
+# 2026-11-28, each for a faster sync (see the README's "Size today"): the
+# cache's runs (+74 KB raw, +14 KB brotli, the sync 37% faster) and the
+# pull reply's decoder (+19.5 KB raw, +3.6 KB brotli, 7% faster).
 # WASM_RAW_BUDGET_KB, on the raw size, is the tight one: the raw size moves
 # with the code only. The brotli size also moves with the code's layout
 # alone, by up to 4.5 KB either way (measured: 35 bytes less code made it
 # 4.5 KB larger, 57 KB less code 0.8 KB larger), so WASM_BUDGET_KB sits
-# that much above the smallest brotli size reached (1,000.0 KB).
-WASM_RAW_BUDGET_KB ?= 6429
-WASM_BUDGET_KB ?= 1004
+# that much above the smallest brotli size reached (1,003.6 KB).
+WASM_RAW_BUDGET_KB ?= 6448
+WASM_BUDGET_KB ?= 1008
 size: sdk
 	@$(GO) run ./tools/precompress -report -budget-kb $(WASM_BUDGET_KB) -raw-budget-kb $(WASM_RAW_BUDGET_KB) web/sdk/yunxinim.wasm
 	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.js web/sdk/wasm_exec.js
