@@ -81,6 +81,10 @@ type seqCursor struct {
 	Ahead []int64
 }
 
+// HasSeq reports whether the session's cursor (SyncSeq and Ahead) holds
+// seq: a message of that seq was cached from the server, or passed by.
+func (s *Session) HasSeq(seq int64) bool { return seqCursor{s.SyncSeq, s.Ahead}.has(seq) }
+
 // has reports whether seq is in c.
 func (c seqCursor) has(seq int64) bool {
 	if seq <= c.Seq {

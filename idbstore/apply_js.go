@@ -56,9 +56,9 @@ type stored struct {
 	sessions map[string]core.Session
 	meta     *core.Meta
 	records  map[core.RecordKey]core.Record
-	// prior: the marks of the stored sessions the batch puts, before the
-	// merge (see land).
-	prior map[string]marks
+	// prior: the stored sessions the batch adds messages to, before the
+	// merge (their SyncSeq and Ahead: see land).
+	prior map[string]*core.Session
 
 	// Set by add: addedFrom returns the AddMessages inserted, once the
 	// transaction completed; release removes add's error listener.
@@ -364,9 +364,9 @@ func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Ba
 		}
 		clearedTo[sk] = s.ClearedTo
 		if st.prior == nil {
-			st.prior = make(map[string]marks)
+			st.prior = make(map[string]*core.Session)
 		}
-		st.prior[sk] = marks{s.SyncSeq, s.Ahead}
+		st.prior[sk] = &core.Session{SyncSeq: s.SyncSeq, Ahead: s.Ahead}
 	}
 	gone := make(map[string]bool, len(b.DeleteMessages)+len(b.AddMessages))
 	for _, id := range b.DeleteMessages {
@@ -543,9 +543,9 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 		}
 		merged[k], stored[k] = s, true
 		if st.prior == nil {
-			st.prior = make(map[string]marks)
+			st.prior = make(map[string]*core.Session)
 		}
-		st.prior[k] = marks{s.SyncSeq, slices.Clone(s.Ahead)}
+		st.prior[k] = &core.Session{SyncSeq: s.SyncSeq, Ahead: slices.Clone(s.Ahead)}
 		return nil
 	}
 	var gets []js.Value

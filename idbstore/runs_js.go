@@ -42,21 +42,6 @@ const (
 	runMin = 10
 )
 
-// marks is a stored session's cursor (Session.SyncSeq and Ahead): the
-// seqs any tab cached from the server (or passed by).
-type marks struct {
-	sync  int64
-	ahead []int64
-}
-
-func (m marks) has(seq int64) bool {
-	if seq <= m.sync {
-		return true
-	}
-	i := sort.Search(len(m.ahead), func(i int) bool { return m.ahead[i] >= seq })
-	return i < len(m.ahead) && m.ahead[i] == seq
-}
-
 // lessMsg orders messages as IndexedDB orders their [t, id] keys (strings
 // by UTF-16 code units).
 func lessMsg(a, b *core.Message) bool {
@@ -75,7 +60,7 @@ func lessMsg(a, b *core.Message) bool {
 // records (written: its add is refused). It issues the reads for the
 // overlap check, waits for them, issues the runs' puts and reports which
 // candidates they hold.
-func (c *cache) land(ctx context.Context, tx js.Value, cands []core.Message, prior map[string]marks, written []core.Message) ([]bool, error) {
+func (c *cache) land(ctx context.Context, tx js.Value, cands []core.Message, prior map[string]*core.Session, written []core.Message) ([]bool, error) {
 	inRun := make([]bool, len(cands))
 	if c.account == "" {
 		return inRun, nil
@@ -88,7 +73,7 @@ func (c *cache) land(ctx context.Context, tx js.Value, cands []core.Message, pri
 	var order []string
 	for i := range cands {
 		m := &cands[i]
-		if m.Seq <= 0 || m.From == c.account || m.Deleted || own[m.ID] || prior[m.SK].has(m.Seq) {
+		if m.Seq <= 0 || m.From == c.account || m.Deleted || own[m.ID] || prior[m.SK] != nil && prior[m.SK].HasSeq(m.Seq) {
 			continue
 		}
 		if _, ok := bySK[m.SK]; !ok {
