@@ -1,13 +1,20 @@
 // Command wasmdata rewrites the data section of a WebAssembly module built
-// by Go so that it compresses better, without changing the module's memory
-// image: Go's linker writes one active data segment per symbol (about
-// 66,000 in the SDK), and each costs a segment header (flags, an i32.const
-// offset expression, a length) that brotli cannot squeeze. wasmdata merges
-// neighbouring segments, filling the small gaps between them with zero
-// bytes (linear memory starts zeroed, so the image is the same), and drops
-// runs of zeros long enough to pay for a new header.
+// by Go so that it compresses better. First, without changing the module's
+// memory image: Go's linker writes one active data segment per symbol
+// (about 66,000 in the SDK), and each costs a segment header (flags, an
+// i32.const offset expression, a length) that brotli cannot squeeze.
+// wasmdata merges neighbouring segments, filling the small gaps between
+// them with zero bytes (linear memory starts zeroed, so the image is the
+// same), and drops runs of zeros long enough to pay for a new header.
 //
-//	go run ./tools/wasmdata FILE.wasm   # rewrites FILE.wasm in place
+// Second, unless -keep-lines is given, it drops the Go runtime's file and
+// line tables from the image (lines.go): about 90 KB of the SDK after
+// brotli. Tracebacks then name each function without its file:line, and
+// runtime.Caller reports "?", 0; nothing else reads those tables.
+//
+//	go run ./tools/wasmdata [-keep-lines] [-o OUT.wasm] FILE.wasm
+//
+// It writes OUT.wasm, or rewrites FILE.wasm in place without -o.
 //
 // It only accepts what Go's linker emits (active segments of memory 0 with
 // an i32.const offset, not overlapping) and fails on anything else. Before
@@ -19,29 +26,44 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"sort"
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: wasmdata FILE.wasm")
+	keepLines := flag.Bool("keep-lines", false, "keep the runtime's file and line tables (tracebacks with file:line)")
+	outName := flag.String("o", "", "write the module to this file (default: rewrite FILE.wasm in place)")
+	flag.Usage = func() {
+		fmt.Fprintln(os.Stderr, "usage: wasmdata [-keep-lines] [-o OUT.wasm] FILE.wasm")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() != 1 {
+		flag.Usage()
 		os.Exit(2)
 	}
-	name := os.Args[1]
+	name := flag.Arg(0)
 	mod, err := os.ReadFile(name)
 	if err != nil {
 		fatal(err)
 	}
-	out, st, err := Rewrite(mod)
+	out, st, err := Rewrite(mod, !*keepLines)
 	if err != nil {
 		fatal(fmt.Errorf("%s: %w", name, err))
 	}
-	if err := os.WriteFile(name, out, 0o644); err != nil {
+	if *outName == "" {
+		*outName = name
+	}
+	if err := os.WriteFile(*outName, out, 0o644); err != nil {
 		fatal(err)
 	}
-	fmt.Printf("wasmdata: %s: %d data segments → %d, %d → %d bytes\n", name, st.Before, st.After, len(mod), len(out))
+	fmt.Printf("wasmdata: %s: %d data segments → %d, %d → %d bytes", *outName, st.Before, st.After, len(mod), len(out))
+	if !*keepLines {
+		fmt.Printf(", line tables dropped (%d bytes zeroed)", st.LineBytes)
+	}
+	fmt.Println()
 }
 
 func fatal(err error) {
@@ -49,8 +71,9 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-// Stats counts the data segments before and after a Rewrite.
-type Stats struct{ Before, After int }
+// Stats counts the data segments before and after a Rewrite, and the
+// bytes of line tables it zeroed.
+type Stats struct{ Before, After, LineBytes int }
 
 // segment is an active data segment of memory 0 at offset off.
 type segment struct {
@@ -66,9 +89,10 @@ const (
 	zeroRun = 128
 )
 
-// Rewrite returns mod with its data segments merged (see the package doc).
-// A module without a data section is returned as it is.
-func Rewrite(mod []byte) ([]byte, Stats, error) {
+// Rewrite returns mod with its data segments merged and, if dropLineTables,
+// the runtime's line tables dropped (see the package doc). A module without
+// a data section is returned as it is.
+func Rewrite(mod []byte, dropLineTables bool) ([]byte, Stats, error) {
 	var st Stats
 	if len(mod) < 8 || !bytes.Equal(mod[:4], []byte("\x00asm")) {
 		return nil, st, errors.New("not a WebAssembly module")
@@ -91,11 +115,19 @@ func Rewrite(mod []byte) ([]byte, Stats, error) {
 			if err != nil {
 				return nil, st, err
 			}
+			st.Before = len(segs)
+			if dropLineTables && len(segs) > 0 {
+				img := image(segs, 0)
+				if st.LineBytes, err = dropLines(img); err != nil {
+					return nil, st, fmt.Errorf("dropping the line tables: %w", err)
+				}
+				segs = []segment{{off: 0, data: img}}
+			}
 			merged := merge(segs)
 			if len(segs) > 0 && !bytes.Equal(image(segs, segs[0].off), image(merged, segs[0].off)) {
 				return nil, st, errors.New("internal error: the merged segments make another memory image")
 			}
-			st.Before, st.After = len(segs), len(merged)
+			st.After = len(merged)
 			newCount = len(merged)
 			out = appendSection(out, secData, encodeData(merged))
 		case secDataCount:

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
+
+// Go's runtime keeps a table of functions (the pclntab) in the memory
+// image. For each function its _func record points into pctab, a pool of
+// varint-encoded tables: pcsp (frame size) and pcdata (stack maps,
+// unsafe points, inlining) are what the garbage collector and stack
+// growth need; pcfile and pcln only give tracebacks and runtime.Caller
+// their file and line. The line tables are about 90 KB of the SDK's wasm
+// after brotli, so the SDK build drops them: dropLines sets pcfile and
+// pcln to 0 (the runtime's "no table": funcline1 answers "?", 0) and zeroes
+// the bytes of pctab that only those tables used. Tracebacks still name
+// every function. The layout read here is the runtime's (runtime/symtab.go
+// pcHeader, runtime/runtime2.go _func, Go 1.20 and later); dropLines
+// refuses an image where it does not find exactly one pclntab that checks
+// out, and tools/wasmdata's TestDropLinesGoModule runs a rewritten module.
+
+// pcHeaderMagic is abi.Go120PCLnTabMagic, the first word of a pcHeader.
+const pcHeaderMagic = 0xFFFFFFF1
+
+// pclntab is what dropLines reads of the runtime's function table.
+type pclntab struct {
+	nfunc           int
+	funcname        int // offset of funcnametab in the image
+	pctab, pclntabs int // offsets of pctab and of the pclntable (ftab first)
+	pctabLen        int // pctab runs up to the pclntable
+	funcnameLen     int
+}
+
+// findPclntab finds the one pcHeader in img whose tables check out.
+func findPclntab(img []byte) (pclntab, error) {
+	var found []pclntab
+	for a := 0; a+72 <= len(img); a += 8 {
+		if binary.LittleEndian.Uint32(img[a:]) != pcHeaderMagic {
+			continue
+		}
+		if t, ok := checkPclntab(img, a); ok {
+			found = append(found, t)
+		}
+	}
+	if len(found) != 1 {
+		return pclntab{}, fmt.Errorf("found %d function tables (pclntab) that check out, want 1: not a Go 1.20+ wasm module this tool knows", len(found))
+	}
+	return found[0], nil
+}
+
+// checkPclntab reads a pcHeader at a (runtime/symtab.go) and checks that
+// its function table is consistent: offsets in order and in range, each
+// ftab entry's pc the same as its _func's entryOff, and every table a
+// _func points to inside pctab.
+func checkPclntab(img []byte, a int) (pclntab, bool) {
+	u := func(o int) int { return int(binary.LittleEndian.Uint64(img[a+o:])) }
+	if img[a+4] != 0 || img[a+5] != 0 || img[a+6] != 1 || img[a+7] != 8 { // pads, minLC 1, ptrSize 8
+		return pclntab{}, false
+	}
+	nfunc := u(8)
+	funcnameOff, cuOff, fileOff, pctabOff, pclnOff := u(32), u(40), u(48), u(56), u(64)
+	if nfunc <= 0 || !(72 <= funcnameOff && funcnameOff <= cuOff && cuOff <= fileOff && fileOff <= pctabOff && pctabOff <= pclnOff) || a+pclnOff+8*(nfunc+1) > len(img) {
+		return pclntab{}, false
+	}
+	t := pclntab{nfunc: nfunc, funcname: a + funcnameOff, funcnameLen: cuOff - funcnameOff,
+		pctab: a + pctabOff, pctabLen: pclnOff - pctabOff, pclntabs: a + pclnOff}
+	prev := -1
+	for k := 0; k < nfunc; k++ {
+		f, ok := t.fn(img, k)
+		if !ok || int(f.entry) <= prev || f.entry != binary.LittleEndian.Uint32(img[t.pclntabs+8*k:]) || int(f.nameOff) >= t.funcnameLen {
+			return pclntab{}, false
+		}
+		prev = int(f.entry)
+		for _, off := range f.tables(img) {
+			if int(off) >= t.pctabLen {
+				return pclntab{}, false
+			}
+		}
+	}
+	return t, true
+}
+
+// _func field offsets (runtime/runtime2.go).
+const (
+	funcEntryOff  = 0
+	funcNameOff   = 4
+	funcPcsp      = 16
+	funcPcfile    = 20
+	funcPcln      = 24
+	funcNpcdata   = 28
+	funcNfuncdata = 43
+	funcSize      = 44 // then npcdata uint32 pctab offsets
+)
+
+// fnRec is one _func record at img[at:].
+type fnRec struct {
+	at             int
+	entry, nameOff uint32
+	npcdata        int
+}
+
+// fn reads the k-th function's _func through ftab.
+func (t pclntab) fn(img []byte, k int) (fnRec, bool) {
+	funcoff := int(binary.LittleEndian.Uint32(img[t.pclntabs+8*k+4:]))
+	at := t.pclntabs + funcoff
+	if funcoff < 8*(t.nfunc+1) || at+funcSize > len(img) {
+		return fnRec{}, false
+	}
+	f := fnRec{at: at, entry: binary.LittleEndian.Uint32(img[at+funcEntryOff:]),
+		nameOff: binary.LittleEndian.Uint32(img[at+funcNameOff:]),
+		npcdata: int(binary.LittleEndian.Uint32(img[at+funcNpcdata:]))}
+	if f.npcdata > 16 || at+funcSize+4*f.npcdata > len(img) || img[at+funcNfuncdata] > 16 {
+		return fnRec{}, false
+	}
+	return f, true
+}
+
+// tables returns the pctab offsets of f's tables: pcsp, pcfile, pcln, then
+// its pcdata (0 is "none").
+func (f fnRec) tables(img []byte) []uint32 {
+	offs := []uint32{
+		binary.LittleEndian.Uint32(img[f.at+funcPcsp:]),
+		binary.LittleEndian.Uint32(img[f.at+funcPcfile:]),
+		binary.LittleEndian.Uint32(img[f.at+funcPcln:]),
+	}
+	for i := 0; i < f.npcdata; i++ {
+		offs = append(offs, binary.LittleEndian.Uint32(img[f.at+funcSize+4*i:]))
+	}
+	return offs
+}
+
+// tableLen is the length of the pc-value table at pctab[off:]: pairs of
+// uvarints (value delta, pc delta) up to a zero value delta after the first
+// (runtime/symtab.go step).
+func tableLen(pctab []byte, off int) (int, error) {
+	p := off
+	for first := true; ; first = false {
+		if p >= len(pctab) {
+			return 0, errors.New("a pc-value table runs past pctab")
+		}
+		if pctab[p] == 0 && !first {
+			return p + 1 - off, nil
+		}
+		for i := 0; i < 2; i++ {
+			_, n := binary.Uvarint(pctab[p:])
+			if n <= 0 {
+				return 0, errors.New("a bad varint in a pc-value table")
+			}
+			p += n
+		}
+	}
+}
+
+// dropLines removes the file and line tables from the Go runtime's
+// function table in the memory image img (see the comment at the top of
+// this file) and returns how many bytes of pctab it zeroed.
+func dropLines(img []byte) (int, error) {
+	t, err := findPclntab(img)
+	if err != nil {
+		return 0, err
+	}
+	pctab := img[t.pctab : t.pctab+t.pctabLen]
+	keep := make([]bool, len(pctab))
+	var drop []int
+	for k := 0; k < t.nfunc; k++ {
+		f, _ := t.fn(img, k)
+		for i, off := range f.tables(img) {
+			if off == 0 {
+				continue
+			}
+			if i == 1 || i == 2 { // pcfile, pcln
+				drop = append(drop, int(off))
+				continue
+			}
+			n, err := tableLen(pctab, int(off))
+			if err != nil {
+				return 0, err
+			}
+			for j := int(off); j < int(off)+n; j++ {
+				keep[j] = true
+			}
+		}
+		binary.LittleEndian.PutUint32(img[f.at+funcPcfile:], 0)
+		binary.LittleEndian.PutUint32(img[f.at+funcPcln:], 0)
+	}
+	// Measure every dropped table before zeroing any: tables may share
+	// bytes.
+	lens := make([]int, len(drop))
+	for i, off := range drop {
+		if lens[i], err = tableLen(pctab, off); err != nil {
+			return 0, err
+		}
+	}
+	zeroed := 0
+	for i, off := range drop {
+		for j := off; j < off+lens[i]; j++ {
+			if !keep[j] && pctab[j] != 0 {
+				pctab[j] = 0
+				zeroed++
+			}
+		}
+	}
+	return zeroed, nil
+}
