@@ -104,9 +104,11 @@ func encodeWrites(b *core.Batch) (js.Value, error) {
 func encodeMessages(ms []core.Message) (js.Value, error) {
 	buf := make([]byte, 0, 16+len(ms)*600)
 	buf = append(buf, `{"m":[`...)
+	var j []byte
 	for i := range ms {
 		m := &ms[i]
-		j, err := json.Marshal(m)
+		var err error
+		j, err = m.AppendJSON(j[:0])
 		if err != nil {
 			return js.Value{}, fmt.Errorf("message %q: %w", m.ID, err)
 		}

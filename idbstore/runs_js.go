@@ -182,8 +182,10 @@ func appendRun(buf []byte, sk string, cands []core.Message, part []int) ([]byte,
 		buf = strconv.AppendInt(buf, cands[i].Time, 10)
 	}
 	buf = append(buf, `],"j":[`...)
+	var j []byte
 	for x, i := range part {
-		j, err := json.Marshal(&cands[i])
+		var err error
+		j, err = cands[i].AppendJSON(j[:0])
 		if err != nil {
 			return nil, fmt.Errorf("message %q: %w", cands[i].ID, err)
 		}

@@ -1,0 +1,241 @@
+package core
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"yunxin/proto"
+)
+
+// AppendJSON appends m's JSON, byte for byte what json.Marshal(m) writes,
+// to b. The cache writes every synced message's record (a sync of 10,000
+// messages: 10,000 records), and json.Marshal's reflection was a sixth of
+// the sync's time in the browser. The common message is written here by
+// hand; one with attachment paths, or with a body or ext that
+// json.Marshal would rewrite (whitespace, <, >, &, U+2028 or U+2029, or
+// not valid JSON at all), goes through json.Marshal. FuzzMessageJSON
+// compares the two; TestMessageJSONFields fails when Message gains a field
+// this does not write.
+func (m *Message) AppendJSON(b []byte) ([]byte, error) {
+	if len(m.Paths) > 0 || !rawSafe(m.Body, true) || !rawSafe(m.Ext, false) || !rawSafe(m.LocalExt, false) {
+		j, err := json.Marshal(m)
+		return append(b, j...), err
+	}
+	b = append(b, `{"id":`...)
+	b = appendStr(b, m.ID)
+	b = append(b, `,"sk":`...)
+	b = appendStr(b, m.SK)
+	b = append(b, `,"sid":`...)
+	b = appendStr(b, m.SessionID)
+	b = appendIntField(b, `,"ct":`, int64(m.ChatType), false)
+	if m.ServerID != "" {
+		b = append(b, `,"srv":`...)
+		b = appendStr(b, m.ServerID)
+	}
+	b = appendIntField(b, `,"seq":`, m.Seq, true)
+	b = append(b, `,"from":`...)
+	b = appendStr(b, m.From)
+	b = appendIntField(b, `,"type":`, int64(m.Type), false)
+	b = append(b, `,"body":`...)
+	if m.Body == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, m.Body...)
+	}
+	if len(m.Ext) > 0 {
+		b = append(b, `,"ext":`...)
+		b = append(b, m.Ext...)
+	}
+	if len(m.LocalExt) > 0 {
+		b = append(b, `,"lext":`...)
+		b = append(b, m.LocalExt...)
+	}
+	b = appendIntField(b, `,"t":`, m.Time, false)
+	b = appendIntField(b, `,"st":`, int64(m.State), false)
+	b = appendTrue(b, `,"out":true`, m.Outgoing)
+	b = appendIntField(b, `,"fct":`, int64(m.FromClient), true)
+	b = appendTrue(b, `,"del":true`, m.Deleted)
+	b = appendIntField(b, `,"dl":`, int64(m.DL), true)
+	b = appendTrue(b, `,"played":true`, m.Played)
+	if m.Nick != "" {
+		b = append(b, `,"nick":`...)
+		b = appendStr(b, m.Nick)
+	}
+	b = appendTrue(b, `,"black":true`, m.Black)
+	b = appendTrue(b, `,"trc":true`, m.TeamReceipt)
+	b = appendIntField(b, `,"trr":`, int64(m.ReceiptRead), true)
+	b = appendIntField(b, `,"tru":`, int64(m.ReceiptUnread), true)
+	b = appendTrue(b, `,"trs":true`, m.ReceiptSent)
+	return append(b, '}'), nil
+}
+
+// appendStr is proto.AppendString, which is json.Marshal's string.
+func appendStr(b []byte, s string) []byte { return proto.AppendString(b, s) }
+
+// appendIntField appends key and v, or nothing when omitEmpty and v is 0.
+func appendIntField(b []byte, key string, v int64, omitEmpty bool) []byte {
+	if omitEmpty && v == 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, key...), v, 10)
+}
+
+// appendTrue appends field when v (an omitempty bool).
+func appendTrue(b []byte, field string, v bool) []byte {
+	if v {
+		return append(b, field...)
+	}
+	return b
+}
+
+// rawSafe reports whether json.Marshal writes r, a json.RawMessage field,
+// as it is: one valid JSON value without insignificant whitespace and
+// without <, >, &, U+2028 or U+2029 (which it escapes). An empty r is
+// safe where the field is omitempty (left out) and where nil (null) is
+// allowed: Body (allowNil) writes null for nil but fails on an empty
+// non-nil value, as json.Marshal does.
+func rawSafe(r json.RawMessage, allowNil bool) bool {
+	if len(r) == 0 {
+		return !allowNil || r == nil
+	}
+	i, ok := safeValue(r, 0, 0)
+	return ok && i == len(r)
+}
+
+// safeDepth bounds rawSafe's recursion; deeper values go to json.Marshal.
+const safeDepth = 64
+
+// safeValue checks the value at b[i:] (see rawSafe) and returns the index
+// after it.
+func safeValue(b []byte, i, depth int) (int, bool) {
+	if i >= len(b) || depth > safeDepth {
+		return i, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		return safeString(b, i)
+	case c == '{' || c == '[':
+		end := byte('}')
+		if c == '[' {
+			end = ']'
+		}
+		i++
+		if i < len(b) && b[i] == end {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if c == '{' {
+				if i >= len(b) || b[i] != '"' {
+					return i, false
+				}
+				if i, ok = safeString(b, i); !ok || i >= len(b) || b[i] != ':' {
+					return i, false
+				}
+				i++
+			}
+			if i, ok = safeValue(b, i, depth+1); !ok || i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case ',':
+				i++
+			case end:
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case c == 't':
+		return safeLit(b, i, "true")
+	case c == 'f':
+		return safeLit(b, i, "false")
+	case c == 'n':
+		return safeLit(b, i, "null")
+	case c == '-' || '0' <= c && c <= '9':
+		return safeNumber(b, i)
+	}
+	return i, false
+}
+
+func safeLit(b []byte, i int, lit string) (int, bool) {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit), true
+	}
+	return i, false
+}
+
+// safeString checks the string at b[i] == '"'.
+func safeString(b []byte, i int) (int, bool) {
+	for i++; i < len(b); {
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, true
+		case c == '\\':
+			if i+1 >= len(b) {
+				return i, false
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					return i, false
+				}
+				i += 6
+			default:
+				return i, false
+			}
+		case c < 0x20 || c == '<' || c == '>' || c == '&':
+			return i, false
+		case c == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xA8 || b[i+2] == 0xA9): // U+2028, U+2029
+			return i, false
+		default:
+			i++ // json.Marshal copies a raw value's other bytes, valid UTF-8 or not
+		}
+	}
+	return i, false
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// safeNumber checks a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func safeNumber(b []byte, i int) (int, bool) {
+	digits := func(i int) (int, bool) {
+		j := i
+		for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+			j++
+		}
+		return j, j > i
+	}
+	if b[i] == '-' {
+		i++
+	}
+	if i < len(b) && b[i] == '0' {
+		i++
+	} else {
+		var ok bool
+		if i, ok = digits(i); !ok {
+			return i, false
+		}
+	}
+	if i < len(b) && b[i] == '.' {
+		var ok bool
+		if i, ok = digits(i + 1); !ok {
+			return i, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		var ok bool
+		if i, ok = digits(i); !ok {
+			return i, false
+		}
+	}
+	return i, true
+}

@@ -1,0 +1,85 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestMessageJSONFields fails when Message's fields change: AppendJSON
+// writes them by hand, in this order, and must be updated with them.
+func TestMessageJSONFields(t *testing.T) {
+	want := "id sk sid ct srv,omitempty seq,omitempty from type body ext,omitempty lext,omitempty t st out,omitempty fct,omitempty del,omitempty paths,omitempty dl,omitempty played,omitempty nick,omitempty black,omitempty trc,omitempty trr,omitempty tru,omitempty trs,omitempty"
+	var got []string
+	typ := reflect.TypeOf(Message{})
+	for i := 0; i < typ.NumField(); i++ {
+		got = append(got, typ.Field(i).Tag.Get("json"))
+	}
+	if strings.Join(got, " ") != want {
+		t.Errorf("Message's JSON fields are\n%s\nAppendJSON writes\n%s\nupdate AppendJSON (and this test)", strings.Join(got, " "), want)
+	}
+}
+
+// checkMessageJSON compares AppendJSON with json.Marshal on m.
+func checkMessageJSON(t *testing.T, m *Message) {
+	t.Helper()
+	want, werr := json.Marshal(m)
+	got, gerr := m.AppendJSON([]byte("prefix"))
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("%+v: json.Marshal error %v, AppendJSON error %v", m, werr, gerr)
+	}
+	if werr == nil && !bytes.Equal(got, append([]byte("prefix"), want...)) {
+		t.Fatalf("%+v:\nAppendJSON   %s\njson.Marshal %s", m, got[6:], want)
+	}
+}
+
+func TestMessageJSON(t *testing.T) {
+	full := Message{ID: "m1", SK: "p2p-bob", SessionID: "bob", ChatType: 1, ServerID: "9", Seq: 7, From: "bob",
+		Type: 2, Body: json.RawMessage(`{"content":"你好 <b>","n":[1,-2.5e+3,true,false,null,{}]}`), Ext: json.RawMessage(`{"a":"\u2028"}`),
+		LocalExt: json.RawMessage(`[]`), Time: 1700000000000, State: 2, Outgoing: true, FromClient: 16, Deleted: true,
+		DL: 3, Played: true, Nick: "鲍勃\u2028", Black: true, TeamReceipt: true, ReceiptRead: 1, ReceiptUnread: -2, ReceiptSent: true}
+	for _, m := range []Message{
+		{},
+		{Body: json.RawMessage{}}, // empty non-nil body: json.Marshal fails
+		{Body: json.RawMessage(`{"content":"hi"}`)},     // the common text
+		{Body: json.RawMessage(`{ "content" : "hi" }`)}, // whitespace: compacted
+		{Body: json.RawMessage(`{"content":"a&b"}`)},    // escaped
+		{Body: json.RawMessage("\"\xe2\x80\xa8\"")},     // U+2028: escaped
+		{Body: json.RawMessage("\"\xff\"")},             // invalid UTF-8: copied
+		{Body: json.RawMessage(`{"a":01}`)},             // invalid
+		{Body: json.RawMessage(`{"a":1}x`)},             // trailing bytes
+		{Body: json.RawMessage(strings.Repeat("[", 100) + strings.Repeat("]", 100))},
+		{Body: json.RawMessage(`1`), Paths: map[string]string{"path": "blob:x", "a": "<"}},
+		full,
+	} {
+		checkMessageJSON(t, &m)
+	}
+	// The common message takes the hand-written path.
+	for _, r := range []string{`{"content":"你好"}`, `{"content":"hi","attach":{"url":"https://x/y?a=1","size":-1.5E-3}}`, `[]`, `"s\n\u00e9"`} {
+		if !rawSafe(json.RawMessage(r), true) {
+			t.Errorf("rawSafe(%s) = false, want true", r)
+		}
+	}
+}
+
+// FuzzMessageJSON: AppendJSON writes what json.Marshal writes (or fails
+// where it fails), for any strings, numbers, flags and raw values.
+func FuzzMessageJSON(f *testing.F) {
+	f.Add("m1", "bob", "鲍勃", []byte(`{"content":"hi"}`), []byte(`{"k":[1,2]}`), []byte(""), int64(7), 3, uint8(0))
+	f.Add("<&>", "\x01\"\\", "\xff", []byte(` {"a" : "b"} `), []byte(`"\u00"`), []byte(`nul`), int64(-1), -5, uint8(255))
+	f.Fuzz(func(t *testing.T, id, from, nick string, body, ext, lext []byte, seq int64, n int, flags uint8) {
+		m := Message{ID: id, SK: "p2p-" + from, SessionID: from, ChatType: n, ServerID: nick, Seq: seq, From: from,
+			Type: n * 3, Ext: ext, LocalExt: lext, Time: seq * 1000, State: n, Outgoing: flags&1 != 0, FromClient: n,
+			Deleted: flags&2 != 0, DL: int(flags & 3), Played: flags&4 != 0, Nick: nick, Black: flags&8 != 0,
+			TeamReceipt: flags&16 != 0, ReceiptRead: n, ReceiptUnread: int(seq), ReceiptSent: flags&32 != 0}
+		if flags&64 == 0 {
+			m.Body = body
+		}
+		if flags&128 != 0 {
+			m.Paths = map[string]string{id: nick}
+		}
+		checkMessageJSON(t, &m)
+	})
+}
