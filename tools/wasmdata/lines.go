@@ -14,8 +14,10 @@ import (
 // their file and line. The line tables are about 90 KB of the SDK's wasm
 // after brotli, so the SDK build drops them: dropLines sets pcfile and
 // pcln to 0 (the runtime's "no table": funcline1 answers "?", 0) and zeroes
-// the bytes of pctab that only those tables used. Tracebacks still name
-// every function. The layout read here is the runtime's (runtime/symtab.go
+// the bytes of pctab that only those tables used. With them go what only
+// the file's name was read through (each _func's cuOffset, the cutab and
+// filetab tables) and each _func's startLine (read only by runtime/pprof):
+// another 10 KB after brotli. Tracebacks still name every function. The layout read here is the runtime's (runtime/symtab.go
 // pcHeader, runtime/runtime2.go _func, Go 1.20 and later); dropLines
 // refuses an image where it does not find exactly one pclntab that checks
 // out, and tools/wasmdata's TestDropLinesGoModule runs a rewritten module.
@@ -27,6 +29,7 @@ const pcHeaderMagic = 0xFFFFFFF1
 type pclntab struct {
 	nfunc           int
 	funcname        int // offset of funcnametab in the image
+	cutab, filetab  int // offsets of cutab and filetab (filetab runs up to pctab)
 	pctab, pclntabs int // offsets of pctab and of the pclntable (ftab first)
 	pctabLen        int // pctab runs up to the pclntable
 	funcnameLen     int
@@ -63,7 +66,7 @@ func checkPclntab(img []byte, a int) (pclntab, bool) {
 	if nfunc <= 0 || !(72 <= funcnameOff && funcnameOff <= cuOff && cuOff <= fileOff && fileOff <= pctabOff && pctabOff <= pclnOff) || a+pclnOff+8*(nfunc+1) > len(img) {
 		return pclntab{}, false
 	}
-	t := pclntab{nfunc: nfunc, funcname: a + funcnameOff, funcnameLen: cuOff - funcnameOff,
+	t := pclntab{nfunc: nfunc, funcname: a + funcnameOff, funcnameLen: cuOff - funcnameOff, cutab: a + cuOff, filetab: a + fileOff,
 		pctab: a + pctabOff, pctabLen: pclnOff - pctabOff, pclntabs: a + pclnOff}
 	prev := -1
 	for k := 0; k < nfunc; k++ {
@@ -89,6 +92,8 @@ const (
 	funcPcfile    = 20
 	funcPcln      = 24
 	funcNpcdata   = 28
+	funcCuOffset  = 32
+	funcStartLine = 36
 	funcNfuncdata = 43
 	funcSize      = 44 // then npcdata uint32 pctab offsets
 )
@@ -181,9 +186,11 @@ func dropLines(img []byte) (int, error) {
 				keep[j] = true
 			}
 		}
-		binary.LittleEndian.PutUint32(img[f.at+funcPcfile:], 0)
-		binary.LittleEndian.PutUint32(img[f.at+funcPcln:], 0)
+		for _, field := range []int{funcPcfile, funcPcln, funcCuOffset, funcStartLine} {
+			binary.LittleEndian.PutUint32(img[f.at+field:], 0)
+		}
 	}
+	clear(img[t.cutab:t.pctab]) // cutab and filetab
 	// Measure every dropped table before zeroing any: tables may share
 	// bytes.
 	lens := make([]int, len(drop))
