@@ -19,8 +19,8 @@ build: sdk server
 
 ## sdk: the wasm, its loader and wasm_exec.js into web/sdk (embedded by the server)
 # (tools/wasmdata merges the linker's ~64,000 data segments: -78 KB brotli,
-# the same memory image; and drops the runtime's file and line tables: -94 KB
-# brotli, tracebacks without file:line. `make sdk WASMDATA_FLAGS=-keep-lines`
+# the same memory image; and drops the runtime's file, line and inlining
+# tables: -128 KB brotli, tracebacks without file:line or inlined frames. `make sdk WASMDATA_FLAGS=-keep-lines`
 # keeps them, for debugging a crash.)
 # SDK_GCFLAGS: no inlining (-l) but in the packages that are most of the
 # SDK's CPU time (the runtime, encoding/json, reflect, strconv, syscall/js
@@ -97,10 +97,10 @@ chromium:
 # with the code only. The brotli size also moves with the code's layout
 # alone, by up to 4.5 KB either way (measured: 35 bytes less code made it
 # 4.5 KB larger, 57 KB less code 0.8 KB larger), so WASM_BUDGET_KB sits
-# that much above the smallest brotli size reached (911.3 KB, since the
+# that much above the smallest brotli size reached (877.1 KB, since the
 # line tables went: see sdk above).
-WASM_RAW_BUDGET_KB ?= 6386
-WASM_BUDGET_KB ?= 915
+WASM_RAW_BUDGET_KB ?= 6287
+WASM_BUDGET_KB ?= 881
 size: sdk
 	@$(GO) run ./tools/precompress -report -budget-kb $(WASM_BUDGET_KB) -raw-budget-kb $(WASM_RAW_BUDGET_KB) web/sdk/yunxinim.wasm
 	@$(GO) run ./tools/precompress -report web/sdk/yunxinim.js web/sdk/wasm_exec.js

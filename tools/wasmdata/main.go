@@ -7,10 +7,11 @@
 // them with zero bytes (linear memory starts zeroed, so the image is the
 // same), and drops runs of zeros long enough to pay for a new header.
 //
-// Second, unless -keep-lines is given, it drops the Go runtime's file and
-// line tables from the image (lines.go): about 90 KB of the SDK after
-// brotli. Tracebacks then name each function without its file:line, and
-// runtime.Caller reports "?", 0; nothing else reads those tables.
+// Second, unless -keep-lines is given, it drops the Go runtime's file, line
+// and inlining tables from the image (lines.go): about 125 KB of the SDK
+// after brotli. Tracebacks then name each function without its file:line
+// and show inlined functions as their caller, and runtime.Caller reports
+// "?", 0; nothing else depends on those tables (see lines.go).
 //
 //	go run ./tools/wasmdata [-keep-lines] [-o OUT.wasm] FILE.wasm
 //
@@ -33,7 +34,7 @@ import (
 )
 
 func main() {
-	keepLines := flag.Bool("keep-lines", false, "keep the runtime's file and line tables (tracebacks with file:line)")
+	keepLines := flag.Bool("keep-lines", false, "keep the runtime's file, line and inlining tables (tracebacks with file:line and inlined frames)")
 	outName := flag.String("o", "", "write the module to this file (default: rewrite FILE.wasm in place)")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: wasmdata [-keep-lines] [-o OUT.wasm] FILE.wasm")

@@ -111,6 +111,16 @@ func deep(n int, list *node) int {
 	return deep(n-1, list) + int(a[n%64]) - int(byte(n)) // + 0, from the frame
 }
 
+func helper() any { return recover() }
+
+// indirect: recover called by a function the deferred function calls
+// returns nil (the panic goes on to the outer recover).
+func indirect() (r, inner any) {
+	defer func() { r = recover() }()
+	defer func() { inner = helper() }()
+	panic("p")
+}
+
 func trace() (s string) {
 	defer func() { recover(); s = string(debug.Stack()) }()
 	var m map[string]int
@@ -129,7 +139,8 @@ func main() {
 	}
 	done := make(chan int)
 	go func() { done <- deep(5000, list) }()
-	fmt.Println(filepath.Base(file), line, <-done, strings.Contains(trace(), "main.trace"))
+	r, inner := indirect()
+	fmt.Println(filepath.Base(file), line, <-done, strings.Contains(trace(), "main.trace"), r, inner)
 }
 `
 
@@ -137,7 +148,7 @@ func main() {
 // small GOOS=js program, goProgram) both ways: the segment count must drop,
 // the rewritten module must still run (in Node, through Go's
 // wasm_exec_node.js) and print what the program prints, with its line
-// ("main.go 38") kept or dropped ("? 0"), and a second Rewrite must pass
+// ("main.go 48") kept or dropped ("? 0"), and a second Rewrite must pass
 // its self check. With the line tables dropped, the program's garbage
 // collections, stack growth and traceback show that the tables the
 // runtime needs are intact, and the "? 0" that the tables were found.
@@ -193,9 +204,9 @@ func TestRewriteGoModule(t *testing.T) {
 		}
 		run := exec.Command(node, filepath.Join(string(bytes.TrimSpace(goroot)), "lib", "wasm", "wasm_exec_node.js"), wasm)
 		got, err := run.CombinedOutput()
-		want := "main.go 38 399995 true\n"
+		want := "main.go 48 399995 true p <nil>\n"
 		if drop {
-			want = "? 0 399995 true\n"
+			want = "? 0 399995 true p <nil>\n"
 		}
 		if err != nil || string(got) != want {
 			t.Errorf("drop lines %v: running the rewritten module: %v, output %q, want %q", drop, err, got, want)
@@ -224,6 +235,13 @@ func TestDropLinesRefuses(t *testing.T) {
 		t.Error("a pclntab whose _func disagrees with ftab accepted")
 	}
 	binary.LittleEndian.PutUint32(img[pcln+16:], 5)
+	if _, err := dropLines(img); err == nil {
+		t.Error("a pclntab without a moduledata accepted")
+	}
+	md := 1024 // a moduledata: the pcHeader, the funcnametab, gofunc..epclntab
+	for o, v := range map[int]uint64{0: 64, 8: 64 + 72, 16: 8, mdGofunc: 2048, mdEpclntab: 3072} {
+		binary.LittleEndian.PutUint64(img[md+o:], v)
+	}
 	if _, err := dropLines(img); err != nil {
 		t.Errorf("the consistent table refused: %v", err)
 	}
