@@ -530,7 +530,13 @@ func (t *tx) applyReceipt(rc proto.Receipt) {
 // missing) are pulled after the commit.
 func (t *tx) ingest(msgs []proto.Msg, live bool) {
 	me := t.r.account
-	var fresh []MessageView
+	// Once per page, not per message: the config (a copy under the
+	// client's lock) and the file base; room for the page's messages.
+	cfg, base := t.c.Config(), t.c.fileBase()
+	fresh := make([]MessageView, 0, len(msgs))
+	if n := len(t.addMsgs) + len(msgs); cap(t.addMsgs) < n {
+		t.addMsgs = append(make([]Message, 0, n), t.addMsgs...)
+	}
 	touched := map[string]bool{}
 	var order []string
 	for _, pm := range msgs {
@@ -579,13 +585,13 @@ func (t *tx) ingest(msgs []proto.Msg, live bool) {
 			}
 			continue
 		}
-		m := protoMessage(pm, me, s.Key, peer, t.c.fileBase())
+		m := protoMessage(pm, me, s.Key, peer, base)
 		if cache {
 			// Inserted only if the cache has no message of its id (another
 			// tab may have deleted it) and its session was not cleared
 			// past it (Batch.AddMessages): this tab's memory may lag.
 			t.addMsgs = append(t.addMsgs, m)
-			if countsUnread(&m, t.c.Config()) && m.Seq > s.ReadSeq {
+			if countsUnread(&m, cfg) && m.Seq > s.ReadSeq {
 				s.Unread++
 			}
 			if m.Seq > s.LastSeq {
