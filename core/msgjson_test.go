@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"yunxin/proto"
 )
 
 // TestMessageJSONFields fails when Message's fields change: AppendJSON
@@ -81,5 +83,91 @@ func FuzzMessageJSON(f *testing.F) {
 			m.Paths = map[string]string{id: nick}
 		}
 		checkMessageJSON(t, &m)
+	})
+}
+
+// TestMessageEventJSONFields fails when the fields MessageEvent.AppendJSON
+// writes by hand change.
+func TestMessageEventJSONFields(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{MessageView{}, "messageId session sessionId sessionType chatType from serverID remoteExt localExt timestamp deliveryState attachmentDownloadState isReceivedMsg isOutgoingMsg isPlayed isDeleted isRemoteRead isTeamReceiptSended teamReceiptInfo,omitempty senderName senderClientType isBlackListed body seq"},
+		{SessionRef{}, "sessionId chatType"},
+		{TeamReceiptInfo{}, "readCount unreadCount"},
+		{MessageEvent{}, "eventType message,omitempty messages,omitempty receipts,omitempty urlString,omitempty progress,omitempty notification,omitempty success,omitempty code,omitempty msg,omitempty"},
+	} {
+		var got []string
+		typ := reflect.TypeOf(c.v)
+		for i := 0; i < typ.NumField(); i++ {
+			got = append(got, typ.Field(i).Tag.Get("json"))
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("%T's JSON fields are\n%s\nMessageEvent.AppendJSON writes\n%s\nupdate it (and this test)", c.v, strings.Join(got, " "), c.want)
+		}
+	}
+}
+
+// checkEventJSON compares MessageEvent.AppendJSON with json.Marshal on e.
+func checkEventJSON(t *testing.T, e *MessageEvent) {
+	t.Helper()
+	want, werr := json.Marshal(e)
+	got, gerr := e.AppendJSON([]byte("prefix"))
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("%+v: json.Marshal error %v, AppendJSON error %v", e, werr, gerr)
+	}
+	if werr == nil && !bytes.Equal(got, append([]byte("prefix"), want...)) {
+		t.Fatalf("%+v:\nAppendJSON   %s\njson.Marshal %s", e, got[6:], want)
+	}
+}
+
+func TestMessageEventJSON(t *testing.T) {
+	m := Message{ID: "m1", SK: "p2p-bob", SessionID: "bob", Seq: 3, From: "bob", Body: json.RawMessage(`{"text":"hi"}`), Time: 5, Nick: "鲍勃"}
+	tm := Message{ID: "m2", SK: "team-1", SessionID: "1", ChatType: 1, From: "me", Outgoing: true, TeamReceipt: true, ReceiptRead: 2, ReceiptUnread: 3,
+		Type: proto.MsgImage, Body: json.RawMessage(`{"url":"/files/x/a.png"}`), Paths: map[string]string{"path": "blob:y"}, Ext: json.RawMessage(`{"k":"<"}`)}
+	v, tv := m.View(0), tm.View(0)
+	bad := v
+	bad.Body = json.RawMessage{}
+	tr := true
+	for _, e := range []MessageEvent{
+		{EventType: "onRecvMessages", Messages: []MessageView{v, tv, v}},
+		{EventType: "sendMessageFinish", Message: &tv},
+		{EventType: "x", Message: &v, Messages: []MessageView{}},
+		{EventType: "onRecvMessages", Messages: []MessageView{v, bad}}, // json.Marshal fails
+		{EventType: "sendMessageFinish", Message: &v, Success: &tr},
+		{},
+	} {
+		checkEventJSON(t, &e)
+	}
+	// A received text's and a team image's views take the hand-written
+	// path (tv's ext has a "<": json.Marshal's).
+	tv.RemoteExt = json.RawMessage(`{"k":1}`)
+	for _, v := range []MessageView{v, tv} {
+		if _, ok := v.appendJSON(nil); !ok {
+			t.Errorf("%+v: appendJSON refused it", v)
+		}
+	}
+}
+
+// FuzzMessageEventJSON: MessageEvent.AppendJSON writes what json.Marshal
+// writes (or fails where it fails).
+func FuzzMessageEventJSON(f *testing.F) {
+	f.Add("onRecvMessages", "m1", "bob", "鲍勃", []byte(`{"text":"hi"}`), []byte(`{"k":[1,2]}`), []byte(""), int64(7), 3, uint8(0))
+	f.Add("<&>", "\x01\"\\", "\xff", "\u2028", []byte(` {"a" : "b"} `), []byte(`"\u00"`), []byte(`nul`), int64(-1), -5, uint8(255))
+	f.Fuzz(func(t *testing.T, typ, id, from, nick string, body, ext, lext []byte, seq int64, n int, flags uint8) {
+		m := Message{ID: id, SK: "p2p-" + from, SessionID: from, ChatType: n % 3, ServerID: nick, Seq: seq, From: from,
+			Type: n, Body: body, Ext: ext, LocalExt: lext, Time: seq * 1000, State: n, Outgoing: flags&1 != 0, FromClient: n,
+			Deleted: flags&2 != 0, DL: int(flags & 3), Played: flags&4 != 0, Nick: nick, Black: flags&8 != 0,
+			TeamReceipt: flags&16 != 0, ReceiptRead: n, ReceiptUnread: int(seq), ReceiptSent: flags&32 != 0}
+		v := m.View(seq / 2)
+		e := MessageEvent{EventType: typ, Messages: []MessageView{v, v}}
+		if flags&64 != 0 {
+			e.Message = &v
+		}
+		if flags&128 != 0 {
+			e.Code = n
+		}
+		checkEventJSON(t, &e)
 	})
 }

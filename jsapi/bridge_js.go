@@ -80,7 +80,13 @@ func Emitter(hooks safejs.Value) func(core.Event) {
 				consoleError(panicMessage("event "+ev.Kind, v))
 			}
 		}()
-		b, err := json.Marshal(ev.Data)
+		var b []byte
+		var err error
+		if me, ok := ev.Data.(core.MessageEvent); ok {
+			b, err = me.AppendJSON(nil) // a sync page's 1,000 messages: not by reflection
+		} else {
+			b, err = json.Marshal(ev.Data)
+		}
 		if err != nil {
 			consoleError("yunxinIM: cannot encode a " + ev.Kind + " event: " + err.Error())
 			return
