@@ -167,6 +167,35 @@ func scanInt(b []byte, i int) (n int64, end int, ok bool) {
 	return n, j, err == nil
 }
 
+// MarshalsAsIs reports whether json.Marshal writes b, a json.RawMessage,
+// as it is: one valid JSON value (skipValue) without insignificant
+// whitespace and without what json.Marshal escapes in it (<, >, & and
+// U+2028, U+2029). Hand-written encoders that must write what json.Marshal
+// writes copy such a value and leave any other to json.Marshal.
+func MarshalsAsIs(b []byte) bool {
+	if end, err := skipValue(b, 0, 0); err != nil || end != len(b) {
+		return false
+	}
+	inString := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			inString = !inString
+		case c == '\\' && inString:
+			i++ // an escape skipValue checked; its next byte is not a quote
+		case c == '<' || c == '>' || c == '&':
+			return false
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if !inString {
+				return false
+			}
+		case c == 0xE2 && i+2 < len(b) && b[i+1] == 0x80 && (b[i+2] == 0xA8 || b[i+2] == 0xA9):
+			return false
+		}
+	}
+	return true
+}
+
 // skipValue validates the JSON value at b[i] and returns where it ends.
 func skipValue(b []byte, i, depth int) (int, error) {
 	if i >= len(b) {

@@ -113,3 +113,32 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		}
 	})
 }
+
+// TestMarshalsAsIs: what json.Marshal copies (valid, compact, nothing it
+// escapes) and what it rewrites or refuses. core's FuzzMessageJSON
+// compares the encoders built on it with json.Marshal.
+func TestMarshalsAsIs(t *testing.T) {
+	for s, want := range map[string]bool{
+		`{"text":"你好","n":[1,-2.5e+3,true,null]}`: true,
+		`"a b\"c\\d\u00e9"`:                       true,
+		"\"\xff\"":                                true, // invalid UTF-8: copied as it is
+		`{"a": 1}`:                                false,
+		` 1`:                                      false,
+		`"<"`:                                     false,
+		`"&amp;"`:                                 false,
+		"\"\u2028\"":                              false,
+		`{"a":01}`:                                false,
+		`1 2`:                                     false,
+		``:                                        false,
+	} {
+		if got := MarshalsAsIs([]byte(s)); got != want {
+			t.Errorf("MarshalsAsIs(%q) = %v, want %v", s, got, want)
+		}
+		if want {
+			j, err := json.Marshal(json.RawMessage(s))
+			if err != nil || string(j) != s {
+				t.Errorf("json.Marshal(%q) = %q, %v: not as it is", s, j, err)
+			}
+		}
+	}
+}
