@@ -29,3 +29,7 @@ require (
 )
 
 replace github.com/coder/websocket => ./third_party/websocket
+
+replace github.com/hack-pad/safejs => ./third_party/safejs
+
+replace github.com/hack-pad/go-indexeddb => ./third_party/go-indexeddb

@@ -4,10 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
-	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,7 +68,7 @@ func (c *Conn) close(err error, wasClean bool) {
 		runtime.SetFinalizer(c, nil)
 
 		if !wasClean {
-			err = fmt.Errorf("unclean connection close: %w", err)
+			err = wrapErr("unclean connection close: ", err)
 		}
 		c.setCloseErr(err)
 		c.closeWasClean = wasClean
@@ -138,13 +137,13 @@ func (c *Conn) Read(ctx context.Context) (MessageType, []byte, error) {
 
 	typ, p, err := c.read(ctx)
 	if err != nil {
-		return 0, nil, fmt.Errorf("failed to read: %w", err)
+		return 0, nil, wrapErr("failed to read: ", err)
 	}
 	readLimit := c.msgReadLimit.Load()
 	if readLimit >= 0 && int64(len(p)) > readLimit {
-		reason := fmt.Errorf("read limited at %d bytes", c.msgReadLimit.Load())
+		reason := errors.New("read limited at " + strconv.FormatInt(c.msgReadLimit.Load(), 10) + " bytes")
 		c.Close(StatusMessageTooBig, reason.Error())
-		return 0, nil, fmt.Errorf("%w: %v", ErrMessageTooBig, reason)
+		return 0, nil, &wrapError{msg: ErrMessageTooBig.Error() + ": " + reason.Error(), err: ErrMessageTooBig}
 	}
 	return typ, p, nil
 }
@@ -182,7 +181,9 @@ func (c *Conn) read(ctx context.Context) (MessageType, []byte, error) {
 	case []byte:
 		return MessageBinary, p, nil
 	default:
-		panic("websocket: unexpected data type from wsjs OnMessage: " + reflect.TypeOf(me.Data).String())
+		// yunxin patch: upstream appends reflect.TypeOf(me.Data).String(); wsjs
+		// only ever sets a string or a []byte, and reflect stays out of the wasm.
+		panic("websocket: unexpected data type from wsjs OnMessage")
 	}
 }
 
@@ -200,7 +201,7 @@ func (c *Conn) Write(ctx context.Context, typ MessageType, p []byte) error {
 		// to match the Go API. It can only error if the message type
 		// is unexpected or the passed bytes contain invalid UTF-8 for
 		// MessageText.
-		err := fmt.Errorf("failed to write: %w", err)
+		err := wrapErr("failed to write: ", err)
 		c.setCloseErr(err)
 		c.closeWithInternal()
 		return err
@@ -218,7 +219,7 @@ func (c *Conn) write(typ MessageType, p []byte) error {
 	case MessageText:
 		return c.ws.SendText(string(p))
 	default:
-		return fmt.Errorf("unexpected message type: %v", typ)
+		return errors.New("unexpected message type: " + typ.String())
 	}
 }
 
@@ -229,7 +230,7 @@ func (c *Conn) write(typ MessageType, p []byte) error {
 func (c *Conn) Close(code StatusCode, reason string) error {
 	err := c.exportedClose(code, reason)
 	if err != nil {
-		return fmt.Errorf("failed to close WebSocket: %w", err)
+		return wrapErr("failed to close WebSocket: ", err)
 	}
 	return nil
 }
@@ -251,7 +252,7 @@ func (c *Conn) exportedClose(code StatusCode, reason string) error {
 		return errClosed
 	}
 
-	ce := fmt.Errorf("sent close: %w", CloseError{
+	ce := wrapErr("sent close: ", CloseError{
 		Code:   code,
 		Reason: reason,
 	})
@@ -291,7 +292,7 @@ type DialOptions struct {
 func Dial(ctx context.Context, url string, opts *DialOptions) (*Conn, *Response, error) {
 	c, resp, err := dial(ctx, url, opts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("failed to WebSocket dial %q: %w", url, err)
+		return nil, nil, wrapErr("failed to WebSocket dial "+strconv.Quote(url)+": ", err)
 	}
 	return c, resp, nil
 }
@@ -371,7 +372,7 @@ func (w *writer) Write(p []byte) (int, error) {
 	}
 	n, err := w.b.Write(p)
 	if err != nil {
-		return n, fmt.Errorf("failed to write message: %w", err)
+		return n, wrapErr("failed to write message: ", err)
 	}
 	return n, nil
 }
@@ -385,7 +386,7 @@ func (w *writer) Close() error {
 
 	err := w.c.Write(w.ctx, w.typ, w.b.Bytes())
 	if err != nil {
-		return fmt.Errorf("failed to close writer: %w", err)
+		return wrapErr("failed to close writer: ", err)
 	}
 	return nil
 }
@@ -420,7 +421,7 @@ func (c *Conn) SetReadLimit(n int64) {
 
 func (c *Conn) setCloseErr(err error) {
 	c.closeErrOnce.Do(func() {
-		c.closeErr = fmt.Errorf("WebSocket closed: %w", err)
+		c.closeErr = wrapErr("WebSocket closed: ", err)
 	})
 }
 
@@ -507,7 +508,9 @@ type CloseError struct {
 }
 
 func (ce CloseError) Error() string {
-	return fmt.Sprintf("status = %v and reason = %q", ce.Code, ce.Reason)
+	// yunxin patch: upstream uses fmt.Sprintf("status = %v and reason = %q", ...);
+	// %v of a StatusCode is its String(), %q of a string strconv.Quote.
+	return "status = " + ce.Code.String() + " and reason = " + strconv.Quote(ce.Reason)
 }
 
 // CloseStatus is a convenience wrapper around Go 1.13's errors.As to grab
@@ -607,3 +610,26 @@ func (*noCopy) Lock() {}
 // closed. yunxin patch: upstream returns net.ErrClosed; importing net costs
 // the wasm its resolver and netip code, so this error only has the same text.
 var errClosed = errors.New("use of closed network connection")
+
+// wrapError is what fmt.Errorf(prefix+"%w", err) returns, without fmt
+// (yunxin patch: upstream builds the errors of this file with fmt.Errorf;
+// fmt, and reflect with it, then stays out of the wasm). Error() is the same
+// text and Unwrap returns err, so errors.Is and errors.As see through it
+// as they do through fmt's wrapper.
+type wrapError struct {
+	msg string
+	err error
+}
+
+func (e *wrapError) Error() string { return e.msg }
+
+func (e *wrapError) Unwrap() error { return e.err }
+
+// wrapErr returns the error fmt.Errorf(prefix+"%w", err) would.
+func wrapErr(prefix string, err error) error {
+	if err == nil {
+		// fmt's text for a nil %w operand; it wraps nothing.
+		return &wrapError{msg: prefix + "%!w(<nil>)"}
+	}
+	return &wrapError{msg: prefix + err.Error(), err: err}
+}
