@@ -2,10 +2,10 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -16,7 +16,7 @@ import (
 // bobMsg is bob's message seq to alice.
 func bobMsg(seq int64) proto.Msg {
 	return proto.Msg{ServerID: itoa64(100 + seq), ClientID: "c" + itoa64(seq), Conv: "p:alice|bob", Seq: seq,
-		From: "bob", To: "alice", Body: json.RawMessage(`{"text":"hi"}`), Time: 1000 + seq}
+		From: "bob", To: "alice", Body: jx.RawMessage(`{"text":"hi"}`), Time: 1000 + seq}
 }
 
 // announcedSeqs returns the seqs of the messages rec's page heard of

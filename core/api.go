@@ -2,7 +2,9 @@ package core
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+
+	"yunxin/internal/jx"
 )
 
 // Config mirrors the plugin's config.xml params plus the server address.
@@ -54,6 +56,29 @@ type Event struct {
 	// none): core emits it only when the cache kept that record as staged
 	// (tx.commit).
 	rec RecordKey
+}
+
+// AppendData appends the JSON of e.Data, the listeners' ret: one of the
+// event types below (AccountEvent, MessageEvent, SessionEvent,
+// FriendEvent, NotificationEvent, TeamEvent) or a jx.Value.
+func (e Event) AppendData(b []byte) ([]byte, error) {
+	switch d := e.Data.(type) {
+	case MessageEvent:
+		return d.AppendJSON(b) // a sync page's 1,000 messages: by hand
+	case AccountEvent:
+		return jx.Append(b, &d)
+	case SessionEvent:
+		return jx.Append(b, &d)
+	case FriendEvent:
+		return jx.Append(b, &d)
+	case NotificationEvent:
+		return jx.Append(b, &d)
+	case TeamEvent:
+		return jx.Append(b, &d)
+	case jx.Value:
+		return jx.Append(b, d)
+	}
+	return b, errors.New("core: a " + e.Kind + " event's data has no JSON table")
 }
 
 // AccountEvent is the ret of addAccountListen.
@@ -148,8 +173,8 @@ type SendTextParams struct {
 	SessionID string
 	ChatType  int
 	Text      string
-	Ext       json.RawMessage // a JSON object or nil
-	ReSend    bool            // the doc's reSend: offline or unacknowledged, the message waits in the outbox
+	Ext       jx.RawMessage // a JSON object or nil
+	ReSend    bool          // the doc's reSend: offline or unacknowledged, the message waits in the outbox
 }
 
 // SendParams are the params of sendImage, sendVoice, sendVideo, sendFile,
@@ -170,8 +195,8 @@ type SendParams struct {
 
 	Text string // tip
 
-	Ext    json.RawMessage // remoteExt: a JSON object or nil
-	ReSend bool            // as SendTextParams.ReSend
+	Ext    jx.RawMessage // remoteExt: a JSON object or nil
+	ReSend bool          // as SendTextParams.ReSend
 }
 
 // ForwardParams are forwardMessage's params.

@@ -3,12 +3,12 @@ package core
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
-	"yunxin/internal/digest"
 
+	"yunxin/internal/digest"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -243,10 +243,8 @@ func (c *Client) withPaths(ctx context.Context, r *run, ms []Message) []Message 
 
 // downloading reports whether this page runs the download of m's file.
 func (ss *sendState) downloading(m Message) bool {
-	var b struct {
-		URL string `json:"url"`
-	}
-	if json.Unmarshal(m.Body, &b) != nil || b.URL == "" {
+	var b urlBody
+	if jx.Unmarshal(m.Body, &b) != nil || b.URL == "" {
 		return false
 	}
 	ss.mu.Lock()
@@ -291,10 +289,8 @@ const maxURLIndex = 4096
 
 // noteURL records m's attachment url in urlIndex.
 func noteURL(m *Message) {
-	var b struct {
-		URL string `json:"url"`
-	}
-	if json.Unmarshal(m.Body, &b) != nil || b.URL == "" {
+	var b urlBody
+	if jx.Unmarshal(m.Body, &b) != nil || b.URL == "" {
 		return
 	}
 	urlIndex.Lock()
@@ -350,29 +346,29 @@ var fileURLFields = []string{"url", "thumbUrl", "coverUrl"}
 // server with its file URLs made absolute against base: the server stores
 // them as paths, /files/<id>/<name>, so that no host an uploader claimed
 // reaches this client. Other bodies come back as they are.
-func absoluteFileURLs(typ int, body json.RawMessage, base string) json.RawMessage {
+func absoluteFileURLs(typ int, body jx.RawMessage, base string) jx.RawMessage {
 	switch typ {
 	case proto.MsgImage, proto.MsgAudio, proto.MsgVideo, proto.MsgFile:
 	default:
 		return body
 	}
-	var fields map[string]json.RawMessage
-	if base == "" || json.Unmarshal(body, &fields) != nil {
+	var fields map[string]jx.RawMessage
+	if base == "" || jx.UnmarshalRawMap(body, &fields) != nil {
 		return body
 	}
 	changed := false
 	for _, f := range fileURLFields {
 		var u string
-		if json.Unmarshal(fields[f], &u) != nil || !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
+		if jx.UnmarshalString(fields[f], &u) != nil || !strings.HasPrefix(u, "/") || strings.HasPrefix(u, "//") {
 			continue
 		}
-		fields[f], _ = json.Marshal(base + u)
+		fields[f] = jx.MarshalString(base + u)
 		changed = true
 	}
 	if !changed {
 		return body
 	}
-	out, err := json.Marshal(fields)
+	out, err := jx.MarshalRawMap(fields)
 	if err != nil {
 		return body
 	}
@@ -399,7 +395,7 @@ func (c *Client) uploadFile(ctx context.Context, l *link, f Files, src, name str
 		mime = "application/octet-stream"
 	}
 	var g proto.UploadGrant
-	if err := l.call(ctx, proto.OpUploadGrant, proto.UploadGrantReq{Name: name, Size: info.Size, Mime: mime, MD5: info.MD5}, &g); err != nil {
+	if err := l.call(ctx, proto.OpUploadGrant, &proto.UploadGrantReq{Name: name, Size: info.Size, Mime: mime, MD5: info.MD5}, &g); err != nil {
 		return "", err
 	}
 	resp, err := f.Upload(ctx, src, uploadURL(c.Config().Server, g.URL), g.Token, mime, progress)
@@ -541,10 +537,8 @@ func (c *Client) setDownload(ctx context.Context, r *run, id, url string, dl int
 		return nil
 	}
 	m := ms[0]
-	var b struct {
-		URL string `json:"url"`
-	}
-	if json.Unmarshal(m.Body, &b) != nil || b.URL != url {
+	var b urlBody
+	if jx.Unmarshal(m.Body, &b) != nil || b.URL != url {
 		return nil
 	}
 	if !m.Outgoing {

@@ -2,8 +2,9 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+
+	"yunxin/internal/jx"
 )
 
 // ErrCacheClosed is what a Cache returns, wrapped, once its storage was
@@ -33,22 +34,22 @@ const (
 // Message is one message as the SDK caches it. The JS shape pages see is
 // MessageView; this is the record kept in the cache.
 type Message struct {
-	ID         string          `json:"id"`  // client message id (the doc's messageId), primary key
-	SK         string          `json:"sk"`  // session key, SessionKey(ChatType, SessionID)
-	SessionID  string          `json:"sid"` // the other account (P2P) or team id
-	ChatType   int             `json:"ct"`
-	ServerID   string          `json:"srv,omitempty"`
-	Seq        int64           `json:"seq,omitempty"` // 0 until the server stored it
-	From       string          `json:"from"`
-	Type       int             `json:"type"`
-	Body       json.RawMessage `json:"body"`           // without "type"
-	Ext        json.RawMessage `json:"ext,omitempty"`  // remoteExt
-	LocalExt   json.RawMessage `json:"lext,omitempty"` // localExt
-	Time       int64           `json:"t"`              // ms; server time once stored
-	State      int             `json:"st"`             // Delivery*
-	Outgoing   bool            `json:"out,omitempty"`
-	FromClient int             `json:"fct,omitempty"`
-	Deleted    bool            `json:"del,omitempty"`
+	ID         string        `json:"id"`  // client message id (the doc's messageId), primary key
+	SK         string        `json:"sk"`  // session key, SessionKey(ChatType, SessionID)
+	SessionID  string        `json:"sid"` // the other account (P2P) or team id
+	ChatType   int           `json:"ct"`
+	ServerID   string        `json:"srv,omitempty"`
+	Seq        int64         `json:"seq,omitempty"` // 0 until the server stored it
+	From       string        `json:"from"`
+	Type       int           `json:"type"`
+	Body       jx.RawMessage `json:"body"`           // without "type"
+	Ext        jx.RawMessage `json:"ext,omitempty"`  // remoteExt
+	LocalExt   jx.RawMessage `json:"lext,omitempty"` // localExt
+	Time       int64         `json:"t"`              // ms; server time once stored
+	State      int           `json:"st"`             // Delivery*
+	Outgoing   bool          `json:"out,omitempty"`
+	FromClient int           `json:"fct,omitempty"`
+	Deleted    bool          `json:"del,omitempty"`
 	// Paths are the local fields of an attachment's body (the doc's path,
 	// thumbPath, coverPath): paths the page can use (object URLs, or the
 	// URL it passed), by field name. They never go to the server; the view
@@ -88,21 +89,21 @@ const (
 // and the sync cursor. Hidden sessions (deleted from the recent list) keep
 // their record so the cursor survives.
 type Session struct {
-	Key          string          `json:"k"` // SessionKey(ChatType, ID)
-	ID           string          `json:"id"`
-	ChatType     int             `json:"ct"`
-	Conv         string          `json:"conv"`              // server conversation id
-	SyncSeq      int64           `json:"sync"`              // every message after the roaming start up to here is cached
-	Ahead        []int64         `json:"ahead,omitempty"`   // seqs above SyncSeq already cached (arrived past a gap), ascending
-	LastSeq      int64           `json:"last"`              // highest seq known to exist on the server
-	ReadSeq      int64           `json:"read"`              // read mark
-	SrvReadSeq   int64           `json:"sread,omitempty"`   // the server's read mark as last seen (a higher ReadSeq is sent at the next sync)
-	Unread       int             `json:"unread"`            // unread count
-	PeerReadSeq  int64           `json:"pread,omitempty"`   // P2P receipt: the peer read my messages up to here
-	PeerReadTime int64           `json:"preadt,omitempty"`  // ms
-	LastMsg      *Message        `json:"lastMsg,omitempty"` // newest message, for the list
-	UpdateTime   int64           `json:"ut"`                // ms
-	LocalExt     json.RawMessage `json:"lext,omitempty"`
+	Key          string        `json:"k"` // SessionKey(ChatType, ID)
+	ID           string        `json:"id"`
+	ChatType     int           `json:"ct"`
+	Conv         string        `json:"conv"`              // server conversation id
+	SyncSeq      int64         `json:"sync"`              // every message after the roaming start up to here is cached
+	Ahead        []int64       `json:"ahead,omitempty"`   // seqs above SyncSeq already cached (arrived past a gap), ascending
+	LastSeq      int64         `json:"last"`              // highest seq known to exist on the server
+	ReadSeq      int64         `json:"read"`              // read mark
+	SrvReadSeq   int64         `json:"sread,omitempty"`   // the server's read mark as last seen (a higher ReadSeq is sent at the next sync)
+	Unread       int           `json:"unread"`            // unread count
+	PeerReadSeq  int64         `json:"pread,omitempty"`   // P2P receipt: the peer read my messages up to here
+	PeerReadTime int64         `json:"preadt,omitempty"`  // ms
+	LastMsg      *Message      `json:"lastMsg,omitempty"` // newest message, for the list
+	UpdateTime   int64         `json:"ut"`                // ms
+	LocalExt     jx.RawMessage `json:"lext,omitempty"`
 	// HideTime is when the session was last removed from the recent list
 	// (deleteRecentSession), in ms; it is hidden while no later activity
 	// (UpdateTime) shows it again. A time, not a flag, so that two tabs'
@@ -167,11 +168,11 @@ type Meta struct {
 // tombstone, a Record with Deleted set and its Ver (Data empty), so that an
 // older put cannot bring the record back either. Load leaves tombstones out.
 type Record struct {
-	Kind    string          `json:"kind"`
-	Key     string          `json:"key"`
-	Ver     int64           `json:"ver,omitempty"`
-	Deleted bool            `json:"del,omitempty"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	Kind    string        `json:"kind"`
+	Key     string        `json:"key"`
+	Ver     int64         `json:"ver,omitempty"`
+	Deleted bool          `json:"del,omitempty"`
+	Data    jx.RawMessage `json:"data,omitempty"`
 }
 
 // RecordKey names a Record.

@@ -135,7 +135,7 @@ func (c *Client) KickOtherClient(ctx context.Context, clientType int) error {
 	if err != nil {
 		return err
 	}
-	return l.call(ctx, proto.OpKick, proto.KickReq{ClientType: clientType}, nil)
+	return l.call(ctx, proto.OpKick, &proto.KickReq{ClientType: clientType}, nil)
 }
 
 var errNotLoggedIn = Errf(proto.CodeNetwork, "not logged in")

@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server"
 )
@@ -489,7 +489,7 @@ func TestLoginErrors(t *testing.T) {
 func TestSendReceiveReadReceipt(t *testing.T) {
 	_, a, b := aliceAndBob(t, true)
 
-	v, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "你好", Ext: json.RawMessage(`{"k":"v"}`)})
+	v, err := a.c.SendText(context.Background(), core.SendTextParams{SessionID: "bob", Text: "你好", Ext: jx.RawMessage(`{"k":"v"}`)})
 	if err != nil {
 		t.Fatal(err)
 	}

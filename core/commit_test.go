@@ -2,10 +2,10 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -18,7 +18,7 @@ import (
 func twoTabs(t *testing.T) (c1 *Client, r1 *run, rec1 *recorder, c2 *Client, r2 *run, rec2 *recorder) {
 	t.Helper()
 	cache := NewMemCache()
-	m3 := Message{ID: "m3", SK: "0|bob", SessionID: "bob", Seq: 3, From: "bob", Body: json.RawMessage(`{"text":"3"}`), Time: 1000, State: DeliverySent}
+	m3 := Message{ID: "m3", SK: "0|bob", SessionID: "bob", Seq: 3, From: "bob", Body: jx.RawMessage(`{"text":"3"}`), Time: 1000, State: DeliverySent}
 	seed := Session{Key: "0|bob", ID: "bob", Conv: "p:alice|bob", SyncSeq: 3, LastSeq: 3, ReadSeq: 2, Unread: 1, LastMsg: &m3, UpdateTime: 1000}
 	if err := cache.Apply(context.Background(), &Batch{Sessions: []Session{seed}, Messages: []Message{m3}}); err != nil {
 		t.Fatal(err)
@@ -75,7 +75,7 @@ func TestCommitInstallsTheMergedSession(t *testing.T) {
 	rec1.reset()
 	err = c1.change(r1, func(t *tx) {
 		s, _ := t.session("0|bob")
-		s.LocalExt = json.RawMessage(`{"pin":1}`)
+		s.LocalExt = jx.RawMessage(`{"pin":1}`)
 		t.putSession(s, "")
 	})
 	if err != nil {
@@ -94,7 +94,7 @@ func TestCommitInstallsMergedMetaAndRecords(t *testing.T) {
 	// its meta carries the device id.
 	err := c1.change(r1, func(t *tx) {
 		t.ver = 100
-		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"new"}`)})
+		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: jx.RawMessage(`{"alias":"new"}`)})
 		m := t.getMeta()
 		m.Ver, m.DeviceID = 100, "dev1"
 		t.setMeta(m)
@@ -108,7 +108,7 @@ func TestCommitInstallsMergedMetaAndRecords(t *testing.T) {
 	// seen the changes tab 1 applied up to 100).
 	err = c2.change(r2, func(t *tx) {
 		t.ver = 60
-		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"old"}`)})
+		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: jx.RawMessage(`{"alias":"old"}`)})
 		m := t.getMeta()
 		m.Ver, m.DeviceID = 60, "dev2"
 		t.setMeta(m)
@@ -130,7 +130,7 @@ func TestCommitInstallsMergedMetaAndRecords(t *testing.T) {
 	c1.change(r1, func(t *tx) { t.ver = 120; t.deleteRecord(k) })
 	c2.change(r2, func(t *tx) {
 		t.ver = 110
-		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"stale"}`)})
+		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: jx.RawMessage(`{"alias":"stale"}`)})
 	})
 	c2.mu.Lock()
 	_, ok := r2.st.records[k]

@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -212,7 +212,7 @@ func (c *Client) DeleteRemoteSessions(ctx context.Context, sessions []SessionRef
 			convs = append(convs, conv)
 		}
 	}
-	if err := l.call(ctx, proto.OpDeleteConvs, proto.DeleteConvsReq{Convs: convs}, nil); err != nil {
+	if err := l.call(ctx, proto.OpDeleteConvs, &proto.DeleteConvsReq{Convs: convs}, nil); err != nil {
 		return err
 	}
 	now := c.now()
@@ -266,7 +266,7 @@ func applyConvDeletedChange(t *tx, ch proto.Change) error {
 // null to clear it. It is local (never sent), kept across reloads, and the
 // latest setting wins across tabs. didUpdateRecentSession; 404 for a
 // session that does not exist.
-func (c *Client) UpdateRecentLocalExt(ctx context.Context, sessionID string, chatType int, localExt json.RawMessage) error {
+func (c *Client) UpdateRecentLocalExt(ctx context.Context, sessionID string, chatType int, localExt jx.RawMessage) error {
 	if err := checkSession(sessionID, chatType); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -210,16 +211,16 @@ func TestUpdateRecentLocalExt(t *testing.T) {
 	other, ro, _ := offline(t, cache, false)
 	pushN(c, r, 1, 1)
 	pushN(other, ro, 1, 1)
-	if e := AsError(c.UpdateRecentLocalExt(ctx, "carol", 0, json.RawMessage(`{"a":1}`))); e == nil || e.Code != proto.CodeNotFound {
+	if e := AsError(c.UpdateRecentLocalExt(ctx, "carol", 0, jx.RawMessage(`{"a":1}`))); e == nil || e.Code != proto.CodeNotFound {
 		t.Fatalf("unknown session: %v", e)
 	}
 	for _, bad := range []string{`[1]`, `"x"`, `{`, `{"a":"` + strings.Repeat("x", MaxLocalExtBytes) + `"}`} {
-		if e := AsError(c.UpdateRecentLocalExt(ctx, "bob", 0, json.RawMessage(bad))); e == nil || e.Code != proto.CodeBadParam || !strings.Contains(e.Msg, "localExt") {
+		if e := AsError(c.UpdateRecentLocalExt(ctx, "bob", 0, jx.RawMessage(bad))); e == nil || e.Code != proto.CodeBadParam || !strings.Contains(e.Msg, "localExt") {
 			t.Fatalf("localExt %.20s: %v", bad, e)
 		}
 	}
 	rec.reset()
-	if err := c.UpdateRecentLocalExt(ctx, "bob", 0, json.RawMessage(`{ "draft": "hi" }`)); err != nil {
+	if err := c.UpdateRecentLocalExt(ctx, "bob", 0, jx.RawMessage(`{ "draft": "hi" }`)); err != nil {
 		t.Fatal(err)
 	}
 	if got := strings.Join(rec.eventTypes(), " "); got != "didUpdateRecentSession" {
@@ -235,7 +236,7 @@ func TestUpdateRecentLocalExt(t *testing.T) {
 		t.Fatalf("other tab's write lost the localExt: %s", s.LocalExt)
 	}
 	// The other tab sets it later: its value wins over this tab's copy.
-	if err := other.UpdateRecentLocalExt(ctx, "bob", 0, json.RawMessage(`{"draft":"bye"}`)); err != nil {
+	if err := other.UpdateRecentLocalExt(ctx, "bob", 0, jx.RawMessage(`{"draft":"bye"}`)); err != nil {
 		t.Fatal(err)
 	}
 	pushN(c, r, 2, 3)
@@ -243,14 +244,14 @@ func TestUpdateRecentLocalExt(t *testing.T) {
 		t.Fatalf("the later localExt lost: %s", s.LocalExt)
 	}
 	// null clears it; a reload keeps what was set.
-	if err := c.UpdateRecentLocalExt(ctx, "bob", 0, json.RawMessage(`null`)); err != nil {
+	if err := c.UpdateRecentLocalExt(ctx, "bob", 0, jx.RawMessage(`null`)); err != nil {
 		t.Fatal(err)
 	}
 	c2, _, _ := offline(t, cache.Reopen(), false)
 	if list, _ := c2.AllRecentSessions(ctx); string(list[0].LocalExt) != `{}` {
 		t.Fatalf("after clearing and a reload: %s", list[0].LocalExt)
 	}
-	if err := c.UpdateRecentLocalExt(ctx, "bob", 0, json.RawMessage(`{"k":[1,2]}`)); err != nil {
+	if err := c.UpdateRecentLocalExt(ctx, "bob", 0, jx.RawMessage(`{"k":[1,2]}`)); err != nil {
 		t.Fatal(err)
 	}
 	c3, _, _ := offline(t, cache.Reopen(), false)

@@ -76,7 +76,7 @@ func (c *Client) PullMessageHistory(ctx context.Context, p HistoryParams) ([]Mes
 	for len(got) < p.Limit {
 		req := proto.HistoryReq{Conv: conv, Seq: seq, Newer: p.Newer, Limit: p.Limit - len(got)}
 		var resp proto.HistoryResp
-		if err := l.call(ctx, proto.OpHistory, req, &resp); err != nil {
+		if err := l.call(ctx, proto.OpHistory, &req, &resp); err != nil {
 			return nil, err
 		}
 		ms := resp.Msgs // ascending

@@ -2,12 +2,12 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -64,7 +64,7 @@ type run struct {
 // push is a server push kept for later.
 type push struct {
 	op   string
-	data json.RawMessage
+	data jx.RawMessage
 }
 
 var (
@@ -529,13 +529,13 @@ func (c *Client) connect(r *run) (*link, error) {
 	}
 	c.step(StepConnected)
 	var l *link
-	l = newLink(conn, func(op string, data json.RawMessage) { c.onPush(r, l, op, data) })
+	l = newLink(conn, func(op string, data jx.RawMessage) { c.onPush(r, l, op, data) })
 	c.step(StepLoggingIn)
 	c.mu.Lock()
 	deviceID := r.st.meta.DeviceID
 	c.mu.Unlock()
 	var resp proto.LoginResp
-	err = l.call(r.ctx, proto.OpLogin, proto.LoginReq{AppKey: cfg.AppKey, Account: r.account, Token: r.token,
+	err = l.call(r.ctx, proto.OpLogin, &proto.LoginReq{AppKey: cfg.AppKey, Account: r.account, Token: r.token,
 		ClientType: proto.ClientWeb, OS: cfg.OS, DeviceID: deviceID, Version: proto.Version}, &resp)
 	if err != nil {
 		l.close(err)

@@ -2,11 +2,11 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"sync"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -18,7 +18,7 @@ const RequestTimeout = 8 * time.Second
 // handler may itself make requests).
 type link struct {
 	conn   Conn
-	onPush func(op string, data json.RawMessage)
+	onPush func(op string, data jx.RawMessage)
 
 	mu      sync.Mutex
 	nextID  uint64
@@ -30,7 +30,7 @@ type link struct {
 	pushes   chan proto.Frame
 }
 
-func newLink(conn Conn, onPush func(string, json.RawMessage)) *link {
+func newLink(conn Conn, onPush func(string, jx.RawMessage)) *link {
 	l := &link{conn: conn, onPush: onPush, waiting: map[uint64]chan proto.Frame{},
 		done: make(chan struct{}), pushes: make(chan proto.Frame, 256)}
 	go l.readLoop()
@@ -133,10 +133,10 @@ func (l *link) failure() error {
 }
 
 // call sends a request and decodes the reply's payload into resp (if not nil).
-func (l *link) call(ctx context.Context, op string, req, resp any) error {
-	var data json.RawMessage
+func (l *link) call(ctx context.Context, op string, req, resp jx.Value) error {
+	var data jx.RawMessage
 	if req != nil {
-		b, err := json.Marshal(req)
+		b, err := jx.Marshal(req)
 		if err != nil {
 			return Errf(proto.CodeBadParam, err.Error())
 		}
@@ -177,7 +177,7 @@ func (l *link) call(ctx context.Context, op string, req, resp any) error {
 			if d, ok := resp.(replyDecoder); ok {
 				err = d.Decode(f.Data)
 			} else {
-				err = json.Unmarshal(f.Data, resp)
+				err = jx.Unmarshal(f.Data, resp)
 			}
 			if err != nil {
 				return Errf(proto.CodeServer, "bad reply to "+op+": "+err.Error())

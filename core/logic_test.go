@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 func TestMarkSeq(t *testing.T) {
@@ -44,8 +46,8 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestMessageViewShape(t *testing.T) {
-	m := Message{ID: "m1", SK: "0|bob", SessionID: "bob", Seq: 4, From: "alice", Body: json.RawMessage(`{"text":"你好"}`),
-		Ext: json.RawMessage(`{"k":1}`), Time: 1700000000000, State: DeliverySent, Outgoing: true, FromClient: 16}
+	m := Message{ID: "m1", SK: "0|bob", SessionID: "bob", Seq: 4, From: "alice", Body: jx.RawMessage(`{"text":"你好"}`),
+		Ext: jx.RawMessage(`{"k":1}`), Time: 1700000000000, State: DeliverySent, Outgoing: true, FromClient: 16}
 	b, _ := json.Marshal(m.View(4))
 	var v map[string]any
 	json.Unmarshal(b, &v)
@@ -75,14 +77,14 @@ func TestMessageViewShape(t *testing.T) {
 
 func TestBodyWithType(t *testing.T) {
 	for in, want := range map[string]string{`{"text":"a"}`: `{"type":0,"text":"a"}`, `{}`: `{"type":0}`, ``: `{"type":0}`, `{ "x":1}`: `{"type":0,"x":1}`} {
-		if got := string(bodyWithType(0, json.RawMessage(in))); got != want {
+		if got := string(bodyWithType(0, jx.RawMessage(in))); got != want {
 			t.Errorf("bodyWithType(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
 
 func TestRecentSessionView(t *testing.T) {
-	last := Message{ID: "m9", SessionID: "bob", From: "bob", Body: json.RawMessage(`{"text":"yo"}`), Seq: 9, Time: 5}
+	last := Message{ID: "m9", SessionID: "bob", From: "bob", Body: jx.RawMessage(`{"text":"yo"}`), Seq: 9, Time: 5}
 	s := Session{Key: "0|bob", ID: "bob", Unread: 2, LastMsg: &last, UpdateTime: 5}
 	v := s.View()
 	if v.SessionID != "bob" || v.Session.SessionID != "bob" || v.UnreadCount != 2 || v.LastMessageID != "m9" ||

@@ -1,9 +1,9 @@
 package core
 
 import (
-	"encoding/json"
 	"strconv"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -13,13 +13,12 @@ import (
 // the sync's time in the browser. The common message is written here by
 // hand; one with attachment paths, or with a body or ext that
 // json.Marshal would rewrite (whitespace, <, >, &, U+2028 or U+2029, or
-// not valid JSON at all), goes through json.Marshal. FuzzMessageJSON
-// compares the two; TestMessageJSONFields fails when Message gains a field
+// not valid JSON at all), goes through jx (its table). FuzzMessageJSON
+// compares the two with json.Marshal; TestMessageJSONFields fails when Message gains a field
 // this does not write.
 func (m *Message) AppendJSON(b []byte) ([]byte, error) {
 	if len(m.Paths) > 0 || !rawSafe(m.Body, true) || !rawSafe(m.Ext, false) || !rawSafe(m.LocalExt, false) {
-		j, err := json.Marshal(m)
-		return append(b, j...), err
+		return jx.Append(b, m)
 	}
 	b = append(b, `{"id":`...)
 	b = appendStr(b, m.ID)
@@ -83,12 +82,12 @@ func appendTrue(b []byte, field string, v bool) []byte {
 	return b
 }
 
-// rawSafe reports whether json.Marshal writes r, a json.RawMessage field,
+// rawSafe reports whether json.Marshal writes r, a jx.RawMessage field,
 // as it is (proto.MarshalsAsIs). An empty r is safe where the field is
 // omitempty (left out) and where nil (null) is allowed: Body (allowNil)
 // writes null for nil but fails on an empty non-nil value, as json.Marshal
 // does.
-func rawSafe(r json.RawMessage, allowNil bool) bool {
+func rawSafe(r jx.RawMessage, allowNil bool) bool {
 	if len(r) == 0 {
 		return !allowNil || r == nil
 	}
@@ -99,7 +98,7 @@ func rawSafe(r json.RawMessage, allowNil bool) bool {
 // to b. A sync page's onRecvMessages event carries up to 1,000 views; an
 // event of messages alone is written by hand, any other (receipts,
 // progress, a revoke…) and one with a view appendJSON cannot write goes
-// through json.Marshal. FuzzMessageEventJSON compares the two.
+// through jx. FuzzMessageEventJSON compares the two with json.Marshal.
 func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 	if e.Receipts != nil || e.URLString != "" || e.Progress != nil || e.Notification != nil || e.Success != nil || e.Code != 0 || e.Msg != "" {
 		return e.marshal(b)
@@ -133,10 +132,7 @@ func (e *MessageEvent) AppendJSON(b []byte) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-func (e *MessageEvent) marshal(b []byte) ([]byte, error) {
-	j, err := json.Marshal(e)
-	return append(b, j...), err
-}
+func (e *MessageEvent) marshal(b []byte) ([]byte, error) { return jx.Append(b, e) }
 
 // appendJSON appends v's JSON as json.Marshal writes it, or reports false
 // (b then holds a part) when a raw field is one json.Marshal would rewrite.
@@ -188,7 +184,7 @@ func appendBoolField(b []byte, key string, v bool) []byte {
 }
 
 // appendRawField appends key and r (rawSafe), null for nil.
-func appendRawField(b []byte, key string, r json.RawMessage) []byte {
+func appendRawField(b []byte, key string, r jx.RawMessage) []byte {
 	b = append(b, key...)
 	if r == nil {
 		return append(b, "null"...)

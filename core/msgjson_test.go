@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -26,28 +27,28 @@ func checkAppendJSON(t *testing.T, v any, appendJSON func([]byte) ([]byte, error
 
 func TestMessageJSON(t *testing.T) {
 	full := Message{ID: "m1", SK: "p2p-bob", SessionID: "bob", ChatType: 1, ServerID: "9", Seq: 7, From: "bob",
-		Type: 2, Body: json.RawMessage(`{"content":"你好 <b>","n":[1,-2.5e+3,true,false,null,{}]}`), Ext: json.RawMessage(`{"a":"\u2028"}`),
-		LocalExt: json.RawMessage(`[]`), Time: 1700000000000, State: 2, Outgoing: true, FromClient: 16, Deleted: true,
+		Type: 2, Body: jx.RawMessage(`{"content":"你好 <b>","n":[1,-2.5e+3,true,false,null,{}]}`), Ext: jx.RawMessage(`{"a":"\u2028"}`),
+		LocalExt: jx.RawMessage(`[]`), Time: 1700000000000, State: 2, Outgoing: true, FromClient: 16, Deleted: true,
 		DL: 3, Played: true, Nick: "鲍勃\u2028", Black: true, TeamReceipt: true, ReceiptRead: 1, ReceiptUnread: -2, ReceiptSent: true}
 	for _, m := range []Message{
 		{},
-		{Body: json.RawMessage{}}, // empty non-nil body: json.Marshal fails
-		{Body: json.RawMessage(`{"content":"hi"}`)},     // the common text
-		{Body: json.RawMessage(`{ "content" : "hi" }`)}, // whitespace: compacted
-		{Body: json.RawMessage(`{"content":"a&b"}`)},    // escaped
-		{Body: json.RawMessage("\"\xe2\x80\xa8\"")},     // U+2028: escaped
-		{Body: json.RawMessage("\"\xff\"")},             // invalid UTF-8: copied
-		{Body: json.RawMessage(`{"a":01}`)},             // invalid
-		{Body: json.RawMessage(`{"a":1}x`)},             // trailing bytes
-		{Body: json.RawMessage(strings.Repeat("[", 100) + strings.Repeat("]", 100))},
-		{Body: json.RawMessage(`1`), Paths: map[string]string{"path": "blob:x", "a": "<"}},
+		{Body: jx.RawMessage{}}, // empty non-nil body: json.Marshal fails
+		{Body: jx.RawMessage(`{"content":"hi"}`)},     // the common text
+		{Body: jx.RawMessage(`{ "content" : "hi" }`)}, // whitespace: compacted
+		{Body: jx.RawMessage(`{"content":"a&b"}`)},    // escaped
+		{Body: jx.RawMessage("\"\xe2\x80\xa8\"")},     // U+2028: escaped
+		{Body: jx.RawMessage("\"\xff\"")},             // invalid UTF-8: copied
+		{Body: jx.RawMessage(`{"a":01}`)},             // invalid
+		{Body: jx.RawMessage(`{"a":1}x`)},             // trailing bytes
+		{Body: jx.RawMessage(strings.Repeat("[", 100) + strings.Repeat("]", 100))},
+		{Body: jx.RawMessage(`1`), Paths: map[string]string{"path": "blob:x", "a": "<"}},
 		full,
 	} {
 		checkAppendJSON(t, &m, m.AppendJSON)
 	}
 	// The common message takes the hand-written path.
 	for _, r := range []string{`{"content":"你好"}`, `{"content":"hi","attach":{"url":"https://x/y?a=1","size":-1.5E-3}}`, `[]`, `"s\n\u00e9"`} {
-		if !rawSafe(json.RawMessage(r), true) {
+		if !rawSafe(jx.RawMessage(r), true) {
 			t.Errorf("rawSafe(%s) = false, want true", r)
 		}
 	}
@@ -99,12 +100,12 @@ func TestMessageJSONFields(t *testing.T) {
 }
 
 func TestMessageEventJSON(t *testing.T) {
-	m := Message{ID: "m1", SK: "p2p-bob", SessionID: "bob", Seq: 3, From: "bob", Body: json.RawMessage(`{"text":"hi"}`), Time: 5, Nick: "鲍勃"}
+	m := Message{ID: "m1", SK: "p2p-bob", SessionID: "bob", Seq: 3, From: "bob", Body: jx.RawMessage(`{"text":"hi"}`), Time: 5, Nick: "鲍勃"}
 	tm := Message{ID: "m2", SK: "team-1", SessionID: "1", ChatType: 1, From: "me", Outgoing: true, TeamReceipt: true, ReceiptRead: 2, ReceiptUnread: 3,
-		Type: proto.MsgImage, Body: json.RawMessage(`{"url":"/files/x/a.png"}`), Paths: map[string]string{"path": "blob:y"}, Ext: json.RawMessage(`{"k":"<"}`)}
+		Type: proto.MsgImage, Body: jx.RawMessage(`{"url":"/files/x/a.png"}`), Paths: map[string]string{"path": "blob:y"}, Ext: jx.RawMessage(`{"k":"<"}`)}
 	v, tv := m.View(0), tm.View(0)
 	bad := v
-	bad.Body = json.RawMessage{}
+	bad.Body = jx.RawMessage{}
 	tr := true
 	for _, e := range []MessageEvent{
 		{EventType: "onRecvMessages", Messages: []MessageView{v, tv, v}},
@@ -118,7 +119,7 @@ func TestMessageEventJSON(t *testing.T) {
 	}
 	// A received text's and a team image's views take the hand-written
 	// path (tv's ext has a "<": json.Marshal's).
-	tv.RemoteExt = json.RawMessage(`{"k":1}`)
+	tv.RemoteExt = jx.RawMessage(`{"k":1}`)
 	for _, v := range []MessageView{v, tv} {
 		if _, ok := v.appendJSON(nil); !ok {
 			t.Errorf("%+v: appendJSON refused it", v)
@@ -146,4 +147,28 @@ func FuzzMessageEventJSON(f *testing.F) {
 		}
 		checkAppendJSON(t, &e, e.AppendJSON)
 	})
+}
+
+// TestEventAppendData checks that every kind of event data encodes as
+// json.Marshal encodes it, and that data without a table is an error.
+func TestEventAppendData(t *testing.T) {
+	n, ok := 3, true
+	v := MessageView{MessageID: "m", RemoteExt: jx.RawMessage(`{"a":"<hi>"}`)}
+	for _, d := range []any{
+		AccountEvent{EventType: "login"}, MessageEvent{EventType: "x", Message: &v, Success: &ok},
+		SessionEvent{EventType: "s", TotalUnreadCount: 2}, FriendEvent{EventType: "f", RemoveUser: []string{"a"}},
+		NotificationEvent{EventType: "n", UnreadCount: &n}, TeamEvent{EventType: "t", Teams: []TeamView{{}}}, &SessionRef{SessionID: "s"},
+	} {
+		want, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Event{Kind: "k", Data: d}.AppendData([]byte("pre"))
+		if err != nil || string(got) != "pre"+string(want) {
+			t.Fatalf("%T: %s %v, want pre%s", d, got, err, want)
+		}
+	}
+	if _, err := (Event{Kind: "k", Data: map[string]int{}}).AppendData(nil); err == nil {
+		t.Fatal("data without a table encoded")
+	}
 }

@@ -2,10 +2,10 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strconv"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -78,7 +78,7 @@ func notesMarks(get lookup) (srv, local proto.NotesMark) {
 	read := func(key string) proto.NotesMark {
 		var m proto.NotesMark
 		if rec, ok := get(RecordKey{proto.ChangeNotesMark, key}); ok {
-			json.Unmarshal(rec.Data, &m)
+			jx.Unmarshal(rec.Data, &m)
 		}
 		return m
 	}
@@ -171,10 +171,10 @@ func applyNoteChange(t *tx, ch proto.Change) error {
 	}
 	n.ID = id
 	var on proto.SysNote
-	if was && json.Unmarshal(old.Data, &on) == nil && on == n {
+	if was && jx.Unmarshal(old.Data, &on) == nil && on == n {
 		return nil
 	}
-	data, _ := json.Marshal(n)
+	data, _ := jx.Marshal(&n)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
 	// A known one with a new handleStatus is not reported (the count is
 	// the same); a renewed request (asked again while untreated: the same
@@ -202,7 +202,7 @@ func applyNotesMarkChange(t *tx, ch proto.Change) error {
 	}
 	old, _ := notesMarks(t.record)
 	m.ReadTo, m.DeletedTo = max(m.ReadTo, old.ReadTo), max(m.DeletedTo, old.DeletedTo)
-	data, _ := json.Marshal(m)
+	data, _ := jx.Marshal(&m)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
 	t.settleMarks()
 	return nil
@@ -240,7 +240,7 @@ type customSeen struct {
 func (t *tx) seenCustom() int64 {
 	var s customSeen
 	if rec, ok := t.record(customSeenKey); ok {
-		json.Unmarshal(rec.Data, &s)
+		jx.Unmarshal(rec.Data, &s)
 	}
 	return s.SeenTo
 }
@@ -263,7 +263,7 @@ func applyCustomChange(t *tx, ch proto.Change) error {
 	if err := decode(ch, &n); err != nil {
 		return err
 	}
-	data, _ := json.Marshal(customSeen{id})
+	data, _ := jx.Marshal(&customSeen{id})
 	t.putRecord(Record{Kind: customSeenKey.Kind, Key: customSeenKey.Key, Ver: id, Data: data})
 	t.customEvent(n)
 	return nil
@@ -278,9 +278,9 @@ func (t *tx) customEvent(n proto.CustomNote) {
 
 // onCustomPush reports a custom notification that is not stored
 // (PushCustom).
-func (c *Client) onCustomPush(r *run, data json.RawMessage) {
+func (c *Client) onCustomPush(r *run, data jx.RawMessage) {
 	var n proto.CustomNote
-	if err := json.Unmarshal(data, &n); err != nil {
+	if err := jx.Unmarshal(data, &n); err != nil {
 		c.logf("bad custom push: " + err.Error())
 		return
 	}
@@ -319,7 +319,7 @@ func (c *Client) SystemNotifications(ctx context.Context, limit, offset int) ([]
 	for i := offset; i < len(ids) && len(out) < limit; i++ {
 		rec := r.st.records[RecordKey{proto.ChangeNote, proto.NoteKey(ids[i])}]
 		var n proto.SysNote
-		if json.Unmarshal(rec.Data, &n) != nil {
+		if jx.Unmarshal(rec.Data, &n) != nil {
 			continue
 		}
 		n.ID = ids[i]
@@ -377,7 +377,7 @@ func (c *Client) markNotes(ctx context.Context, del bool) error {
 		default:
 			return // nothing new to mark
 		}
-		data, _ := json.Marshal(m)
+		data, _ := jx.Marshal(&m)
 		// Ver is the mark: the cache keeps each tab's higher one, per
 		// mark, so no tab's older mark replaces a newer one.
 		t.putRecord(Record{Kind: proto.ChangeNotesMark, Key: key, Ver: top, Data: data})
@@ -412,7 +412,7 @@ func (c *Client) sendNotesMark(ctx context.Context, r *run, l *link) error {
 		return nil
 	}
 	var resp proto.ChangesResp
-	if err := l.call(ctx, proto.OpNotesMark, req, &resp); err != nil {
+	if err := l.call(ctx, proto.OpNotesMark, &req, &resp); err != nil {
 		return err
 	}
 	return c.applyReply(r, resp.Changes, nil)

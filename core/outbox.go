@@ -2,9 +2,9 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -88,7 +88,7 @@ func (c *Client) ticket(r *run) int64 {
 // enqueue stages message m's outbox record, keyed by its creation time
 // (ticket).
 func (c *Client) enqueue(t *tx, m *Message) {
-	data, _ := json.Marshal(outboxEntry{ID: m.ID, SK: m.SK})
+	data, _ := jx.Marshal(&outboxEntry{ID: m.ID, SK: m.SK})
 	t.putRecord(Record{Kind: kindOutbox, Key: outboxKey(m.Time, m.ID), Data: data})
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -80,7 +81,7 @@ func (c *Client) fetchUsers(ctx context.Context, r *run, l *link, accounts []str
 	for len(accounts) > 0 {
 		n := min(len(accounts), proto.MaxUsers)
 		var resp proto.UsersResp
-		if err := l.call(ctx, proto.OpUsers, proto.UsersReq{Accounts: accounts[:n]}, &resp); err != nil {
+		if err := l.call(ctx, proto.OpUsers, &proto.UsersReq{Accounts: accounts[:n]}, &resp); err != nil {
 			return err
 		}
 		if resp.Next > 0 && resp.Next < n {
@@ -197,7 +198,7 @@ func (c *Client) UpdateMyUserInfo(ctx context.Context, u UserUpdate) error {
 		return err
 	}
 	var resp proto.ChangesResp
-	if err := l.call(ctx, proto.OpUpdateUser, req, &resp); err != nil {
+	if err := l.call(ctx, proto.OpUpdateUser, &req, &resp); err != nil {
 		return err
 	}
 	own := func(e Event) bool {
@@ -234,7 +235,7 @@ func (c *Client) applyReply(r *run, changes []proto.Change, drop func(Event) boo
 }
 
 // write sends a people write op and applies its reply.
-func (c *Client) write(ctx context.Context, op string, req any) error {
+func (c *Client) write(ctx context.Context, op string, req jx.Value) error {
 	r, l, err := c.online()
 	if err != nil {
 		return err
@@ -323,7 +324,7 @@ func (c *Client) RequestFriend(ctx context.Context, account string, op int, msg 
 	if utf8.RuneCountInString(msg) > proto.MaxFriendMsgRunes {
 		return BadParam("message", "must be at most "+itoa(proto.MaxFriendMsgRunes)+" characters")
 	}
-	return c.write(ctx, proto.OpFriend, proto.FriendReq{Account: account, Op: op, Msg: msg})
+	return c.write(ctx, proto.OpFriend, &proto.FriendReq{Account: account, Op: op, Msg: msg})
 }
 
 // DeleteFriend ends the friendship with account, for both (deleteFriend);
@@ -332,7 +333,7 @@ func (c *Client) DeleteFriend(ctx context.Context, account string, removeAlias b
 	if err := c.checkOther(account); err != nil {
 		return err
 	}
-	return c.write(ctx, proto.OpDeleteFriend, proto.DeleteFriendReq{Account: account, RemoveAlias: removeAlias})
+	return c.write(ctx, proto.OpDeleteFriend, &proto.DeleteFriendReq{Account: account, RemoveAlias: removeAlias})
 }
 
 // IsMyFriend reports whether account is a friend (isMyFriend), from the
@@ -354,7 +355,7 @@ func (c *Client) SetBlackList(ctx context.Context, account string, on bool) erro
 	if err := c.checkOther(account); err != nil {
 		return err
 	}
-	return c.write(ctx, proto.OpRelation, proto.RelationReq{List: proto.ListBlack, Account: account, On: on})
+	return c.write(ctx, proto.OpRelation, &proto.RelationReq{List: proto.ListBlack, Account: account, On: on})
 }
 
 // IsUserInBlackList reports whether account is on the blacklist
@@ -374,7 +375,7 @@ func (c *Client) SetMute(ctx context.Context, account string, on bool) error {
 	if err := c.checkOther(account); err != nil {
 		return err
 	}
-	return c.write(ctx, proto.OpRelation, proto.RelationReq{List: proto.ListMute, Account: account, On: on})
+	return c.write(ctx, proto.OpRelation, &proto.RelationReq{List: proto.ListMute, Account: account, On: on})
 }
 
 // IsMute reports whether account is muted (isMute), from the cache.
@@ -414,7 +415,7 @@ func (c *Client) SearchUser(ctx context.Context, p SearchParams) ([]UserView, er
 	}
 	var resp proto.SearchResp
 	req := proto.SearchReq{Text: p.Text, Fields: p.Option, IgnoreCase: p.IgnoreCase, Limit: proto.MaxSearch}
-	if err := l.call(ctx, proto.OpSearchUsers, req, &resp); err != nil {
+	if err := l.call(ctx, proto.OpSearchUsers, &req, &resp); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

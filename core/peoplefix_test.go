@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -52,7 +53,7 @@ func TestMarkNotesDoesNotWaitForTheServer(t *testing.T) {
 	ctx := context.Background()
 	c, r, rec := offline(t, NewMemCache(), false)
 	conn := newSilentConn()
-	l := newLink(conn, func(string, json.RawMessage) {})
+	l := newLink(conn, func(string, jx.RawMessage) {})
 	t.Cleanup(func() { l.close(errors.New("test over")) })
 	pushChange(c, r, 1, proto.ChangeNote, "10", note(10, "bob", proto.FriendRequest, 0))
 	c.mu.Lock()

@@ -1,9 +1,9 @@
 package core
 
 import (
-	"encoding/json"
 	"sort"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -62,7 +62,7 @@ func profile(get lookup, account string) (proto.UserInfo, bool) {
 		return proto.UserInfo{}, false
 	}
 	var u proto.UserInfo
-	if json.Unmarshal(rec.Data, &u) != nil {
+	if jx.Unmarshal(rec.Data, &u) != nil {
 		return proto.UserInfo{}, false
 	}
 	return u, true
@@ -75,7 +75,7 @@ func friendOf(get lookup, account string) (proto.Friend, bool) {
 		return proto.Friend{}, false
 	}
 	var f proto.Friend
-	if json.Unmarshal(rec.Data, &f) != nil {
+	if jx.Unmarshal(rec.Data, &f) != nil {
 		return proto.Friend{}, false
 	}
 	return f, true
@@ -128,11 +128,11 @@ func (t *tx) putUser(u proto.UserInfo) bool {
 			return false
 		}
 		var ou proto.UserInfo
-		if json.Unmarshal(old.Data, &ou) == nil && ou == u {
+		if jx.Unmarshal(old.Data, &ou) == nil && ou == u {
 			return false
 		}
 	}
-	data, _ := json.Marshal(u)
+	data, _ := jx.Marshal(&u)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Ver: ver, Data: data})
 	return true
 }
@@ -239,7 +239,7 @@ func (st *state) settledEvent(m movedRecord) (Event, bool) {
 		return st.settledTeamEvent(m)
 	case proto.ChangeNote:
 		var n proto.SysNote
-		if !was && is && json.Unmarshal(m.now.Data, &n) == nil {
+		if !was && is && jx.Unmarshal(m.now.Data, &n) == nil {
 			n.ID = noteID(account)
 			return receiveEvent(n, st.inbox.mark, st.inbox.unread), true
 		}
@@ -300,7 +300,7 @@ func applyFriendChange(t *tx, ch proto.Change) error {
 	if was && old == f {
 		return nil
 	}
-	data, _ := json.Marshal(f)
+	data, _ := jx.Marshal(&f)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
 	v := userView(t.record, ch.Key)
 	t.friendEvent(k, FriendEvent{EventType: evFriendChanged, User: &v, ChangeUser: []UserView{v}, AddUser: []string{ch.Key}})
@@ -333,7 +333,7 @@ func relationApplier(kind string) changeApplier {
 			return err
 		}
 		rel.Account = ch.Key
-		data, _ := json.Marshal(rel)
+		data, _ := jx.Marshal(&rel)
 		t.putRecord(Record{Kind: kind, Key: ch.Key, Data: data})
 		if !was {
 			t.events = append(t.events, relationEvent(t.record, kind, ch.Key, true))

@@ -2,8 +2,8 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -89,7 +89,7 @@ func (c *Client) RevokeMessage(ctx context.Context, sessionID string, chatType i
 		return err
 	}
 	var rv proto.Revoke
-	if err := l.call(ctx, proto.OpRevoke, proto.RevokeReq{Conv: conv, ClientID: messageID, Postscript: postscript, From: from}, &rv); err != nil {
+	if err := l.call(ctx, proto.OpRevoke, &proto.RevokeReq{Conv: conv, ClientID: messageID, Postscript: postscript, From: from}, &rv); err != nil {
 		if isNetwork(err) {
 			// The reply was lost, not necessarily the request: the server may
 			// have revoked it, and this device must not announce its own
@@ -142,13 +142,13 @@ func (c *Client) convOf(r *run, sk, sessionID string, chatType int) string {
 }
 
 func revokeRecord(k RecordKey, rec revokeRec) Record {
-	data, _ := json.Marshal(rec)
+	data, _ := jx.Marshal(&rec)
 	return Record{Kind: k.Kind, Key: k.Key, Data: data}
 }
 
 func decodeRevokeRec(r Record) revokeRec {
 	var rec revokeRec
-	json.Unmarshal(r.Data, &rec)
+	jx.Unmarshal(r.Data, &rec)
 	return rec
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -60,7 +61,7 @@ func TestRevokeBeforeStalePull(t *testing.T) {
 		MsgFrom: "carol", MsgTime: 1, By: "carol", Time: 5}
 	c.onPush(r, nil, proto.PushChange, change(2, proto.ChangeRevoke, proto.RevokeKey(rv.Conv, 1), rv))
 	gone := proto.Msg{ServerID: "201", ClientID: "d1", Conv: rv.Conv, Seq: 1, From: "carol", To: "alice", Time: 1,
-		Body: json.RawMessage(`{"text":"x"}`)}
+		Body: jx.RawMessage(`{"text":"x"}`)}
 	if err := c.change(r, func(t *tx) { t.ingest([]proto.Msg{gone}, true) }); err != nil {
 		t.Fatal(err)
 	}

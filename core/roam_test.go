@@ -4,13 +4,13 @@ package core_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/sqlitestore"
 )
@@ -23,7 +23,7 @@ func TestLocalSessionRoams(t *testing.T) {
 	ts := seed(t, func(ctx context.Context, st *sqlitestore.Store) {
 		for i := 1; i <= old; i++ {
 			m := proto.Msg{ClientID: fmt.Sprintf("b%d", i), Conv: proto.P2PConv("bob", "alice"), From: "bob", To: "alice",
-				Body: json.RawMessage(fmt.Sprintf(`{"text":"%d"}`, i)), FromClient: proto.ClientWeb}
+				Body: jx.RawMessage(fmt.Sprintf(`{"text":"%d"}`, i)), FromClient: proto.ClientWeb}
 			if _, _, err := st.Send(ctx, m, int64(1_700_000_000_000+i)); err != nil {
 				t.Fatal(err)
 			}

@@ -2,11 +2,11 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"runtime"
 	"sync"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -52,7 +52,7 @@ func (c *Client) SendText(ctx context.Context, p SendTextParams) (*MessageView, 
 	if err != nil {
 		return nil, err
 	}
-	body, _ := json.Marshal(proto.TipBody{Text: p.Text})
+	body, _ := jx.Marshal(&proto.TipBody{Text: p.Text})
 	r, err := c.current()
 	if err != nil {
 		return nil, err
@@ -82,9 +82,9 @@ func (c *Client) SendMessage(ctx context.Context, p SendParams) (*MessageView, e
 	var body []byte
 	switch p.Type {
 	case proto.MsgLocation:
-		body, _ = json.Marshal(proto.LocationBody{Latitude: p.Latitude, Longitude: p.Longitude, Title: p.Title})
+		body, _ = jx.Marshal(&proto.LocationBody{Latitude: p.Latitude, Longitude: p.Longitude, Title: p.Title})
 	case proto.MsgTip:
-		body, _ = json.Marshal(proto.TipBody{Text: p.Text})
+		body, _ = jx.Marshal(&proto.TipBody{Text: p.Text})
 	default:
 		f, err := c.fileEdge(sendMethod(p.Type))
 		if err != nil {
@@ -97,7 +97,8 @@ func (c *Client) SendMessage(ctx context.Context, p SendParams) (*MessageView, e
 		if info.Size <= 0 {
 			return nil, BadParam("path", "names an empty file")
 		}
-		body, _ = json.Marshal(attachBody(p, info))
+		ab := attachBody(p, info)
+		body, _ = jx.Marshal(&ab)
 		j.info, j.src = &info, p.Path
 		j.keep = map[string]string{fieldPath: p.Path}
 		paths := map[string]string{fieldPath: keyPrefix + fileKey(r.account, id, fieldPath)}
@@ -188,7 +189,7 @@ func attachBody(p SendParams, info FileInfo) proto.AttachBody {
 // newMessage returns an outgoing message of this account, sending, created
 // at at (ticket), with the own cached profile's nickname (senderName); a
 // team message asks for receipts when Config.TeamReceiptEnabled is set.
-func (c *Client) newMessage(r *run, at int64, id, sessionID string, chatType, typ int, body, ext json.RawMessage) Message {
+func (c *Client) newMessage(r *run, at int64, id, sessionID string, chatType, typ int, body, ext jx.RawMessage) Message {
 	return Message{ID: id, SK: SessionKey(chatType, sessionID), SessionID: sessionID, ChatType: chatType,
 		From: r.account, Type: typ, Body: body, Ext: ext, Time: at, State: DeliverySending, Outgoing: true,
 		FromClient: proto.ClientWeb, Nick: c.nickOf(r, r.account),
@@ -396,7 +397,7 @@ func (c *Client) attempt(ctx context.Context, r *run, l *link, j *job, fl *fligh
 		m := j.m
 		go func() {
 			var s sent
-			s.err = l.call(r.ctx, proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: m.SessionID,
+			s.err = l.call(r.ctx, proto.OpSend, &proto.SendReq{Msg: proto.Msg{ClientID: m.ID, To: m.SessionID,
 				ChatType: m.ChatType, Type: m.Type, Body: m.Body, Ext: m.Ext, TeamReceipt: m.TeamReceipt}}, &s.resp)
 			done <- s
 		}()
@@ -487,10 +488,8 @@ func (c *Client) linkAlive(r *run, l *link) bool {
 
 // uploaded reports whether an attachment message's file has its url.
 func uploaded(m Message) bool {
-	var b struct {
-		URL string `json:"url"`
-	}
-	return json.Unmarshal(m.Body, &b) == nil && b.URL != ""
+	var b urlBody
+	return jx.Unmarshal(m.Body, &b) == nil && b.URL != ""
 }
 
 // finish records the outcome of an attempt to send j's message: sent
@@ -649,7 +648,7 @@ func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
 	}
 	m := &j.m
 	var ab proto.AttachBody
-	if err := json.Unmarshal(m.Body, &ab); err != nil {
+	if err := jx.Unmarshal(m.Body, &ab); err != nil {
 		return Errf(proto.CodeServer, "bad attachment body: "+err.Error())
 	}
 	type part struct {
@@ -719,7 +718,7 @@ func (c *Client) upload(ctx context.Context, r *run, l *link, j *job) error {
 		base += p.info.Size
 	}
 	pr.end(true)
-	body, _ := json.Marshal(ab)
+	body, _ := jx.Marshal(&ab)
 	m.Body = body
 	// The urls are stored at once: a later attempt does not upload again.
 	err = c.change(r, func(t *tx) {
@@ -841,5 +840,5 @@ func (c *Client) SendMessageReceipt(ctx context.Context, sessionID string, chatT
 	if ms[0].Seq == 0 || conv == "" {
 		return BadParam("messageId", "names a message the server has not stored")
 	}
-	return l.call(ctx, proto.OpReceipt, proto.ReceiptReq{Conv: conv, Seq: ms[0].Seq, ClientID: messageID}, nil)
+	return l.call(ctx, proto.OpReceipt, &proto.ReceiptReq{Conv: conv, Seq: ms[0].Seq, ClientID: messageID}, nil)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -210,7 +211,7 @@ func TestForward(t *testing.T) {
 	ctx := context.Background()
 	data := blob("fwd", 2000)
 	v, err := a.c.SendMessage(ctx, core.SendParams{SessionID: "bob", Type: proto.MsgImage,
-		Path: af.add(fakeFile{data: data, name: "f.png", mime: "image/png", w: 4, h: 3, thumb: blob("x", 50)}), Ext: json.RawMessage(`{"k":1}`)})
+		Path: af.add(fakeFile{data: data, name: "f.png", mime: "image/png", w: 4, h: 3, thumb: blob("x", 50)}), Ext: jx.RawMessage(`{"k":1}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestSendBadInput(t *testing.T) {
 		{with(func(p *core.SendParams) { p.Path = text; p.Type = proto.MsgFile; p.Extension = ".pdf" }), "extension"},
 		{with(func(p *core.SendParams) { p.Path = text; p.Type = proto.MsgAudio; p.Duration = -1 }), "duration"},
 		{with(func(p *core.SendParams) { p.Path = text; p.Type = proto.MsgVideo; p.Width = 70000 }), "width"},
-		{with(func(p *core.SendParams) { p.Path = text; p.Ext = json.RawMessage(`[1]`) }), "ext"},
+		{with(func(p *core.SendParams) { p.Path = text; p.Ext = jx.RawMessage(`[1]`) }), "ext"},
 		{with(func(p *core.SendParams) { p.Type = proto.MsgLocation; p.Latitude = 91 }), "latitude"},
 		{with(func(p *core.SendParams) { p.Type = proto.MsgLocation; p.Longitude = math.NaN() }), "longitude"},
 		{with(func(p *core.SendParams) { p.Type = proto.MsgLocation; p.Longitude = math.Inf(1) }), "longitude"},

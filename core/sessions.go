@@ -80,7 +80,7 @@ func (c *Client) MarkAllMessagesReadInSession(ctx context.Context, sessionID str
 		return nil
 	}
 	var cv proto.Conv
-	if err := l.call(ctx, proto.OpRead, proto.ReadReq{Conv: s.Conv, Seq: s.ReadSeq}, &cv); err != nil {
+	if err := l.call(ctx, proto.OpRead, &proto.ReadReq{Conv: s.Conv, Seq: s.ReadSeq}, &cv); err != nil {
 		if isNetwork(err) {
 			return nil // sent at the next sync (ReadSeq > SrvReadSeq)
 		}
@@ -190,7 +190,7 @@ func (c *Client) CreateRecentSession(ctx context.Context, sessionID string, chat
 // 404 "user not found: X" when it does not.
 func userExists(ctx context.Context, l *link, account string) error {
 	var resp proto.UsersResp
-	if err := l.call(ctx, proto.OpUsers, proto.UsersReq{Accounts: []string{account}}, &resp); err != nil {
+	if err := l.call(ctx, proto.OpUsers, &proto.UsersReq{Accounts: []string{account}}, &resp); err != nil {
 		e := AsError(err)
 		if isNetwork(err) || e.Code == proto.CodeBadParam && strings.Contains(e.Msg, "unknown op") {
 			return nil

@@ -2,9 +2,9 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -394,8 +394,8 @@ func settledEvent(staged string, prev, merged *Session) string {
 func itoa64(n int64) string { return itoa(int(n)) }
 
 // decode unmarshals a change's data into v, naming the kind on failure.
-func decode(ch proto.Change, v any) error {
-	if err := json.Unmarshal(ch.Data, v); err != nil {
+func decode(ch proto.Change, v jx.Value) error {
+	if err := jx.Unmarshal(ch.Data, v); err != nil {
 		return wrap("bad "+ch.Kind+" data", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -91,19 +92,19 @@ func offline(t *testing.T, cache Cache, syncUnread bool) (*Client, *run, *record
 	return c, r, rec
 }
 
-func change(ver int64, kind, key string, data any) json.RawMessage {
+func change(ver int64, kind, key string, data any) jx.RawMessage {
 	d, _ := json.Marshal(data)
 	b, _ := json.Marshal(proto.Change{Ver: ver, Kind: kind, Key: key, Data: d})
 	return b
 }
 
-func msg(seq int64, from string, t int64) json.RawMessage {
+func msg(seq int64, from string, t int64) jx.RawMessage {
 	to := "alice"
 	if from == "alice" {
 		to = "bob"
 	}
 	b, _ := json.Marshal(proto.Msg{ServerID: itoa64(100 + seq), ClientID: "c" + itoa64(seq), Conv: "p:alice|bob", Seq: seq,
-		From: from, To: to, Body: json.RawMessage(`{"text":"hi"}`), Time: t})
+		From: from, To: to, Body: jx.RawMessage(`{"text":"hi"}`), Time: t})
 	return b
 }
 
@@ -306,7 +307,7 @@ func TestSyncUnreadApplyOrder(t *testing.T) {
 	}
 }
 
-func mustJSON(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+func mustJSON(v any) jx.RawMessage { b, _ := json.Marshal(v); return b }
 
 func TestMergeSessionLastMsg(t *testing.T) {
 	// (Schema-1 records are converted by the caches' Load: cachetest's Legacy.)
@@ -346,8 +347,8 @@ func TestValidation(t *testing.T) {
 		{"team receipts none", c.SendTeamMessageReceipts(ctx, "t1", 1, nil), "parameter messageIds must not be empty"},
 		{"team receipts many", c.SendTeamMessageReceipts(ctx, "t1", 1, ids), "parameter messageIds has more than 100 entries"},
 		{"chat type", sendErr(c, SendTextParams{SessionID: "bob", ChatType: 4, Text: "x"}), "parameter chatType must be 0, 1, 2, 3 or 5"},
-		{"ext array", sendErr(c, SendTextParams{SessionID: "bob", Text: "x", Ext: json.RawMessage(`[1]`)}), "parameter ext must be an object"},
-		{"ext big", sendErr(c, SendTextParams{SessionID: "bob", Text: "x", Ext: json.RawMessage(`{"a":"` + strings.Repeat("x", 1100) + `"}`)}), "parameter ext is longer than 1024 bytes"},
+		{"ext array", sendErr(c, SendTextParams{SessionID: "bob", Text: "x", Ext: jx.RawMessage(`[1]`)}), "parameter ext must be an object"},
+		{"ext big", sendErr(c, SendTextParams{SessionID: "bob", Text: "x", Ext: jx.RawMessage(`{"a":"` + strings.Repeat("x", 1100) + `"}`)}), "parameter ext is longer than 1024 bytes"},
 		{"limit 0", msgsErr(c, MessagesParams{SessionID: "bob"}), "parameter limit must be at least 1"},
 		{"anchor long", msgsErr(c, MessagesParams{SessionID: "bob", Limit: 5, MessageID: long}), "parameter messageId is longer than 64 bytes"},
 		{"too many ids", idsErr(c, ids), "parameter messageIds has more than 100 entries"},
@@ -366,10 +367,10 @@ func TestValidation(t *testing.T) {
 		}
 	}
 	// Valid parameters pass the checks and meet "not logged in".
-	if e := AsError(sendErr(c, SendTextParams{SessionID: "bob", Text: "x", Ext: json.RawMessage(` { "a" : 1 } `)})); e == nil || e.Code != proto.CodeNetwork {
+	if e := AsError(sendErr(c, SendTextParams{SessionID: "bob", Text: "x", Ext: jx.RawMessage(` { "a" : 1 } `)})); e == nil || e.Code != proto.CodeNetwork {
 		t.Errorf("valid send while logged out: %v, want 415", e)
 	}
-	if ext, err := normalizeExt(json.RawMessage(" { \"a\" : [1, 2] } ")); err != nil || string(ext) != `{"a":[1,2]}` {
+	if ext, err := normalizeExt(jx.RawMessage(" { \"a\" : [1, 2] } ")); err != nil || string(ext) != `{"a":[1,2]}` {
 		t.Errorf("normalizeExt = %s, %v; want it compacted", ext, err)
 	}
 	if n, err := checkLimit(500); err != nil || n != MaxLimit {
@@ -433,7 +434,7 @@ func TestRecordsThroughTx(t *testing.T) {
 	cache := &failingCache{MemCache: NewMemCache()}
 	c, r, _ := offline(t, cache, false)
 	k := RecordKey{Kind: "friend", Key: "bob"}
-	put := func(t *tx) { t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: json.RawMessage(`{"alias":"b"}`)}) }
+	put := func(t *tx) { t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: jx.RawMessage(`{"alias":"b"}`)}) }
 	cache.setFail(true)
 	if err := c.change(r, put); err == nil {
 		t.Fatal("a failed write returned nil")

@@ -2,9 +2,9 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -27,7 +27,7 @@ func (c *Client) sync(r *run, l *link) error {
 		}
 		c.mu.Unlock()
 		var resp proto.SyncResp
-		if err := l.call(r.ctx, proto.OpSync, req, &resp); err != nil {
+		if err := l.call(r.ctx, proto.OpSync, &req, &resp); err != nil {
 			return err
 		}
 		if resp.More && resp.Ver <= req.Since && resp.ConvVer <= req.ConvSince {
@@ -170,7 +170,7 @@ func fetchPull(ctx context.Context, l *link, cursors []proto.Cursor) <-chan pull
 	ch := make(chan pulled, 1)
 	go func() {
 		var p pulled
-		p.err = l.call(ctx, proto.OpPull, proto.PullReq{Cursors: cursors, Limit: proto.MaxPull}, &p.resp)
+		p.err = l.call(ctx, proto.OpPull, &proto.PullReq{Cursors: cursors, Limit: proto.MaxPull}, &p.resp)
 		ch <- p
 	}()
 	return ch
@@ -217,7 +217,7 @@ func (c *Client) sendUnsentReads(r *run, l *link) error {
 	var convs []proto.Conv
 	for _, rq := range reqs {
 		var cv proto.Conv
-		if err := l.call(r.ctx, proto.OpRead, rq, &cv); err != nil {
+		if err := l.call(r.ctx, proto.OpRead, &rq, &cv); err != nil {
 			if isNetwork(err) {
 				return err
 			}
@@ -302,7 +302,7 @@ var maxHeldBytes = 4 * proto.MaxFrame
 // while the sync is still pulling older messages of the same conversation.
 // Held pushes are capped by bytes (maxHeldBytes); past the cap they are
 // dropped and the sync runs again.
-func (c *Client) onPush(r *run, l *link, op string, data json.RawMessage) {
+func (c *Client) onPush(r *run, l *link, op string, data jx.RawMessage) {
 	if op == proto.PushMsg || op == proto.PushChange {
 		c.mu.Lock()
 		switch {
@@ -355,7 +355,7 @@ func (c *Client) releaseHeld(r *run, l *link) bool {
 }
 
 // applyPush applies one push of run r.
-func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
+func (c *Client) applyPush(r *run, op string, data jx.RawMessage) {
 	defer func() {
 		if p := recover(); p != nil { // a bad push must not kill the runtime
 			c.logf("push " + op + ": internal error: " + panicText(p))
@@ -364,7 +364,7 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 	switch op {
 	case proto.PushMsg:
 		var m proto.Msg
-		if err := json.Unmarshal(data, &m); err != nil {
+		if err := jx.Unmarshal(data, &m); err != nil {
 			c.logf("bad msg push: " + err.Error())
 			return
 		}
@@ -374,7 +374,7 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 		}
 	case proto.PushChange:
 		var ch proto.Change
-		if err := json.Unmarshal(data, &ch); err != nil {
+		if err := jx.Unmarshal(data, &ch); err != nil {
 			c.logf("bad change push: " + err.Error())
 			return
 		}
@@ -390,7 +390,7 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 		}
 	case proto.PushClients:
 		var cl proto.Clients
-		if err := json.Unmarshal(data, &cl); err != nil {
+		if err := jx.Unmarshal(data, &cl); err != nil {
 			c.logf("bad clients push: " + err.Error())
 			return
 		}
@@ -410,7 +410,7 @@ func (c *Client) applyPush(r *run, op string, data json.RawMessage) {
 		c.onCustomPush(r, data)
 	case proto.PushKick:
 		var k proto.Kick
-		json.Unmarshal(data, &k)
+		jx.Unmarshal(data, &k)
 		// Kicked: no reconnect. The run is detached before the page hears
 		// kickout, so isLogined() in its handler answers false.
 		c.end(r, errLoginKicked, AccountEvent{EventType: "kickout", ReasonCode: k.Reason, ClientType: k.ClientType, ReasonDesc: k.Desc})

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/sqlitestore"
 )
@@ -41,7 +42,7 @@ func TestSyncIsPaged(t *testing.T) {
 		for i := 0; i < convs; i++ {
 			from := fmt.Sprintf("u%04d", i)
 			m := proto.Msg{ClientID: "c" + from, Conv: proto.P2PConv(from, "alice"), From: from, To: "alice",
-				Body: json.RawMessage(`{"text":"hello from ` + from + `"}`), FromClient: proto.ClientWeb}
+				Body: jx.RawMessage(`{"text":"hello from ` + from + `"}`), FromClient: proto.ClientWeb}
 			if _, _, err := st.Send(ctx, m, int64(1_700_000_000_000+i)); err != nil {
 				t.Fatal(err)
 			}

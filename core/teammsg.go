@@ -1,8 +1,7 @@
 package core
 
 import (
-	"encoding/json"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -119,21 +118,21 @@ var superAndroidTypes = [...]int{
 // doc's 消息体-通知): the iOS and Android types, and our fields saying
 // what happened.
 type teamNoteView struct {
-	Type             int             `json:"type"`             // 5
-	NotificationType int             `json:"notificationType"` // 1 team, 4 super team
-	AndroidType      int             `json:"androidType"`      // team: the op (0–10); super team: 401–411
-	Operation        int             `json:"operation"`        // proto.TeamOp*
-	Targets          []string        `json:"targets"`          // the members concerned
-	Update           json.RawMessage `json:"update,omitempty"` // TeamOpUpdate: the changed fields, team-object names
-	IsMute           bool            `json:"isMute"`           // TeamOpMute: muted (true) or unmuted
+	Type             int           `json:"type"`             // 5
+	NotificationType int           `json:"notificationType"` // 1 team, 4 super team
+	AndroidType      int           `json:"androidType"`      // team: the op (0–10); super team: 401–411
+	Operation        int           `json:"operation"`        // proto.TeamOp*
+	Targets          []string      `json:"targets"`          // the members concerned
+	Update           jx.RawMessage `json:"update,omitempty"` // TeamOpUpdate: the changed fields, team-object names
+	IsMute           bool          `json:"isMute"`           // TeamOpMute: muted (true) or unmuted
 }
 
 // teamNoteBody returns the view body of a team notification message of
 // chatType with the stored body (a proto.TeamNote), or nil when the body
 // is not one.
-func teamNoteBody(chatType int, body json.RawMessage) json.RawMessage {
+func teamNoteBody(chatType int, body jx.RawMessage) jx.RawMessage {
 	var n proto.TeamNote
-	if err := json.Unmarshal(body, &n); err != nil {
+	if err := jx.Unmarshal(body, &n); err != nil {
 		return nil
 	}
 	v := teamNoteView{Type: proto.MsgNotification, NotificationType: 1, AndroidType: n.Op, Operation: n.Op,
@@ -176,9 +175,9 @@ func teamNoteBody(chatType int, body json.RawMessage) json.RawMessage {
 			f["muteMode"] = *u.MuteMode
 			f["inAllMuteMode"] = *u.MuteMode != proto.MuteNone
 		}
-		v.Update, _ = json.Marshal(f)
+		v.Update, _ = jx.MarshalAny(f)
 	}
-	b, _ := json.Marshal(v)
+	b, _ := jx.Marshal(&v)
 	return b
 }
 

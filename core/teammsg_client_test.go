@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -460,7 +461,7 @@ func TestTeamGapAndSessionMethods(t *testing.T) {
 	if err := b.c.CreateRecentSession(ctx, tid, proto.ChatTeam); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.c.UpdateRecentLocalExt(ctx, tid, proto.ChatTeam, json.RawMessage(`{"pinned":true}`)); err != nil {
+	if err := b.c.UpdateRecentLocalExt(ctx, tid, proto.ChatTeam, jx.RawMessage(`{"pinned":true}`)); err != nil {
 		t.Fatal(err)
 	}
 	if s := b.session(tid); s == nil || string(s.LocalExt) != `{"pinned":true}` || s.ChatType != proto.ChatTeam {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 	"yunxin/core"
 	"yunxin/proto"
 )

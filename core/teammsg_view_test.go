@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -12,14 +13,14 @@ import (
 // with the team object's names.
 func TestTeamNoteView(t *testing.T) {
 	name, mute := "new name", proto.MuteAll
-	note := func(n proto.TeamNote) json.RawMessage { b, _ := json.Marshal(n); return b }
+	note := func(n proto.TeamNote) jx.RawMessage { b, _ := json.Marshal(n); return b }
 	type view struct {
 		Type, NotificationType, AndroidType, Operation int
 		Targets                                        []string
 		Update                                         map[string]any
 		IsMute                                         bool
 	}
-	get := func(ct int, body json.RawMessage) view {
+	get := func(ct int, body jx.RawMessage) view {
 		m := Message{ID: "tn-1", ChatType: ct, Type: proto.MsgNotification, Body: body}
 		var v view
 		if err := json.Unmarshal(m.View(0).Body, &v); err != nil {
@@ -42,7 +43,7 @@ func TestTeamNoteView(t *testing.T) {
 		}
 	}
 	// A P2P notification body (none exist today) is shown as stored.
-	m := Message{ID: "x", Type: proto.MsgNotification, Body: json.RawMessage(`{"a":1}`)}
+	m := Message{ID: "x", Type: proto.MsgNotification, Body: jx.RawMessage(`{"a":1}`)}
 	if b := string(m.View(0).Body); b != `{"type":5,"a":1}` {
 		t.Errorf("P2P notification body %s", b)
 	}

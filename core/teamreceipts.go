@@ -74,7 +74,7 @@ func (c *Client) SendTeamMessageReceipts(ctx context.Context, sessionID string, 
 		return nil
 	}
 	var resp proto.TeamReceiptResp
-	if err := l.call(ctx, proto.OpTeamReceipt, proto.TeamReceiptReq{TeamID: sessionID, Seqs: seqs}, &resp); err != nil {
+	if err := l.call(ctx, proto.OpTeamReceipt, &proto.TeamReceiptReq{TeamID: sessionID, Seqs: seqs}, &resp); err != nil {
 		return err
 	}
 	if len(resp.Seqs) == 0 {

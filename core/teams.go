@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -128,7 +129,7 @@ func (c *Client) checkTeamOther(name, account string) error {
 
 // teamWrite sends team op with req and applies the reply's changes; resp
 // gets the reply.
-func (c *Client) teamWrite(ctx context.Context, op string, req any, resp *proto.TeamResp) (*run, *link, error) {
+func (c *Client) teamWrite(ctx context.Context, op string, req jx.Value, resp *proto.TeamResp) (*run, *link, error) {
 	r, l, err := c.online()
 	if err != nil {
 		return nil, nil, err
@@ -202,7 +203,7 @@ func (c *Client) CreateTeam(ctx context.Context, p CreateTeamParams) (*CreateTea
 		BeInviteMode: p.BeInviteMode, UpdateInfoMode: p.UpdateInfoMode, UpdateCustomMode: p.UpdateCustomMode,
 		MaxMembers: p.MaxMember, MuteMode: p.MuteMode, Members: users}
 	var resp proto.TeamResp
-	if _, _, err := c.teamWrite(ctx, proto.OpTeamCreate, req, &resp); err != nil {
+	if _, _, err := c.teamWrite(ctx, proto.OpTeamCreate, &req, &resp); err != nil {
 		return nil, err
 	}
 	failed := resp.Failed
@@ -245,7 +246,7 @@ func (c *Client) DismissTeam(ctx context.Context, teamID string) error {
 	if err := checkTeamID(teamID); err != nil {
 		return err
 	}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamDismiss, proto.TeamReq{TeamID: teamID}, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamDismiss, &proto.TeamReq{TeamID: teamID}, &proto.TeamResp{})
 	return err
 }
 
@@ -260,7 +261,7 @@ func (c *Client) ApplyToTeam(ctx context.Context, teamID, message string) (int, 
 		return ApplyInvalid, err
 	}
 	var resp proto.TeamResp
-	if _, _, err := c.teamWrite(ctx, proto.OpTeamApply, proto.TeamReq{TeamID: teamID, Ps: message}, &resp); err != nil {
+	if _, _, err := c.teamWrite(ctx, proto.OpTeamApply, &proto.TeamReq{TeamID: teamID, Ps: message}, &resp); err != nil {
 		if e := AsError(err); e.Code == proto.CodeTeamApplied {
 			return ApplyWaiting, nil
 		}
@@ -299,7 +300,7 @@ func (c *Client) answer(ctx context.Context, teamID, kind, param, account string
 		return err
 	}
 	req := proto.TeamAnswerReq{TeamID: teamID, Kind: kind, Account: account, Accept: accept, Ps: reason}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamAnswer, req, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamAnswer, &req, &proto.TeamResp{})
 	return err
 }
 
@@ -323,7 +324,7 @@ func (c *Client) InvitationToTeam(ctx context.Context, teamID string, accounts [
 	}
 	var resp proto.TeamResp
 	req := proto.TeamAccountsReq{TeamID: teamID, Accounts: accounts, Ps: postscript, Attach: attach}
-	r, l, err := c.teamWrite(ctx, proto.OpTeamInvite, req, &resp)
+	r, l, err := c.teamWrite(ctx, proto.OpTeamInvite, &req, &resp)
 	if err != nil {
 		if e := AsError(err); e.Code == proto.CodeTeamInvited {
 			return []TeamMemberView{}, nil
@@ -374,7 +375,7 @@ func (c *Client) accountsWrite(ctx context.Context, op, teamID string, accounts 
 	if err != nil {
 		return err
 	}
-	_, _, err = c.teamWrite(ctx, op, proto.TeamAccountsReq{TeamID: teamID, Accounts: accounts, On: on}, &proto.TeamResp{})
+	_, _, err = c.teamWrite(ctx, op, &proto.TeamAccountsReq{TeamID: teamID, Accounts: accounts, On: on}, &proto.TeamResp{})
 	return err
 }
 
@@ -389,7 +390,7 @@ func (c *Client) teamOnly(ctx context.Context, op, teamID string) error {
 	if err := checkTeamID(teamID); err != nil {
 		return err
 	}
-	_, _, err := c.teamWrite(ctx, op, proto.TeamReq{TeamID: teamID}, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, op, &proto.TeamReq{TeamID: teamID}, &proto.TeamResp{})
 	return err
 }
 
@@ -478,7 +479,7 @@ func (c *Client) UpdateUserNick(ctx context.Context, teamID, account, nick strin
 	if err := checkTeamRunes("newNick", nick, proto.MaxTeamNickRunes, true); err != nil {
 		return err
 	}
-	r, l, err := c.teamWrite(ctx, proto.OpTeamMember, proto.TeamMemberReq{TeamID: teamID, Account: account, Nick: &nick}, &proto.TeamResp{})
+	r, l, err := c.teamWrite(ctx, proto.OpTeamMember, &proto.TeamMemberReq{TeamID: teamID, Account: account, Nick: &nick}, &proto.TeamResp{})
 	if err != nil || account == r.account {
 		return err
 	}
@@ -522,7 +523,7 @@ func (c *Client) TransferManagerWithTeam(ctx context.Context, teamID, newOwner s
 	if err := c.checkTeamOther("newOwnerId", newOwner); err != nil {
 		return err
 	}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamTransfer, proto.TeamTransferReq{TeamID: teamID, Owner: newOwner, Leave: leave}, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamTransfer, &proto.TeamTransferReq{TeamID: teamID, Owner: newOwner, Leave: leave}, &proto.TeamResp{})
 	return err
 }
 
@@ -542,7 +543,7 @@ func (c *Client) MuteUserFromTeam(ctx context.Context, teamID, account string, m
 	if err := c.checkTeamOther("userId", account); err != nil {
 		return err
 	}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamMute, proto.TeamAccountsReq{TeamID: teamID, Accounts: []string{account}, On: mute}, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamMute, &proto.TeamAccountsReq{TeamID: teamID, Accounts: []string{account}, On: mute}, &proto.TeamResp{})
 	return err
 }
 
@@ -557,7 +558,7 @@ func (c *Client) MuteAllFromTeam(ctx context.Context, teamID string, mute bool) 
 		mode = proto.MuteNormal
 	}
 	req := proto.TeamUpdateReq{TeamID: teamID, TeamUpdate: proto.TeamUpdate{MuteMode: &mode}}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamUpdate, req, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamUpdate, &req, &proto.TeamResp{})
 	return err
 }
 
@@ -612,7 +613,7 @@ func (c *Client) UpdateTeamInfo(ctx context.Context, teamID string, u TeamInfoUp
 			return err
 		}
 	}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamUpdate, proto.TeamUpdateReq{TeamID: teamID, TeamUpdate: upd}, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamUpdate, &proto.TeamUpdateReq{TeamID: teamID, TeamUpdate: upd}, &proto.TeamResp{})
 	return err
 }
 
@@ -626,7 +627,7 @@ func (c *Client) UpdateTeamNotifyState(ctx context.Context, teamID string, state
 	if err := checkTeamMode("notifyState", state, notifyText, proto.NotifyAll, proto.NotifyNone, proto.NotifyManagers); err != nil {
 		return err
 	}
-	_, _, err := c.teamWrite(ctx, proto.OpTeamNotify, proto.TeamNotifyReq{TeamID: teamID, Notify: state}, &proto.TeamResp{})
+	_, _, err := c.teamWrite(ctx, proto.OpTeamNotify, &proto.TeamNotifyReq{TeamID: teamID, Notify: state}, &proto.TeamResp{})
 	return err
 }
 

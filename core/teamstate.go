@@ -2,11 +2,11 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 	"strings"
 	"sync"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -59,7 +59,7 @@ func teamOf(get lookup, tid string) (proto.TeamState, bool) {
 		return proto.TeamState{}, false
 	}
 	var ts proto.TeamState
-	if json.Unmarshal(rec.Data, &ts) != nil {
+	if jx.Unmarshal(rec.Data, &ts) != nil {
 		return proto.TeamState{}, false
 	}
 	return ts, true
@@ -73,7 +73,7 @@ func memberOf(get lookup, tid, account string) (proto.TeamMember, bool) {
 		return proto.TeamMember{}, false
 	}
 	var m proto.TeamMember
-	if json.Unmarshal(rec.Data, &m) != nil {
+	if jx.Unmarshal(rec.Data, &m) != nil {
 		return proto.TeamMember{}, false
 	}
 	return m, true
@@ -161,26 +161,26 @@ func (st *state) settledTeamEvent(m movedRecord) (Event, bool) {
 	switch m.k.Kind {
 	case proto.ChangeTeam:
 		var now proto.TeamState
-		if json.Unmarshal(m.now.Data, &now) != nil {
+		if jx.Unmarshal(m.now.Data, &now) != nil {
 			return Event{}, false
 		}
 		var prev *proto.TeamState
 		if m.prev != nil {
 			var p proto.TeamState
-			if json.Unmarshal(m.prev.Data, &p) == nil {
+			if jx.Unmarshal(m.prev.Data, &p) == nil {
 				prev = &p
 			}
 		}
 		return teamEvent(m.k, prev, now)
 	case recMember:
 		var now proto.TeamMember
-		if json.Unmarshal(m.now.Data, &now) != nil {
+		if jx.Unmarshal(m.now.Data, &now) != nil {
 			return Event{}, false
 		}
 		var prev *proto.TeamMember
 		if m.prev != nil {
 			var p proto.TeamMember
-			if json.Unmarshal(m.prev.Data, &p) == nil {
+			if jx.Unmarshal(m.prev.Data, &p) == nil {
 				prev = &p
 			}
 		}
@@ -225,7 +225,7 @@ func applyTeamChange(t *tx, ch proto.Change) error {
 		t.teamLeft(ch.Key, proto.TeamChatType(ts.Team.Type), ts.Me.LeftSeq)
 	}
 	prev, had := teamOf(t.record, ch.Key)
-	data, _ := json.Marshal(ts)
+	data, _ := jx.Marshal(&ts)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Data: data})
 	var pp *proto.TeamState
 	if had {
@@ -265,11 +265,11 @@ func (t *tx) putMember(m proto.TeamMember) bool {
 			return false
 		}
 		var om proto.TeamMember
-		if json.Unmarshal(old.Data, &om) == nil && om == m {
+		if jx.Unmarshal(old.Data, &om) == nil && om == m {
 			return false
 		}
 	}
-	data, _ := json.Marshal(m)
+	data, _ := jx.Marshal(&m)
 	t.putRecord(Record{Kind: k.Kind, Key: k.Key, Ver: ver, Data: data})
 	return true
 }
@@ -302,7 +302,7 @@ func (t *tx) storeMembers(tid string, members []proto.TeamMember, cursor int64) 
 	}
 	k := RecordKey{recMemberCursor, tid}
 	if cur, ok := memberCursor(t.record, tid); !ok || cursor > cur {
-		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Ver: max(cursor, 1), Data: json.RawMessage(`{}`)})
+		t.putRecord(Record{Kind: k.Kind, Key: k.Key, Ver: max(cursor, 1), Data: jx.RawMessage(`{}`)})
 	}
 }
 
@@ -325,7 +325,7 @@ func (c *Client) syncMembers(ctx context.Context, r *run, l *link, tid string, f
 	var accounts []string
 	for {
 		var resp proto.TeamMembersResp
-		if err := l.call(ctx, proto.OpTeamMembers, req, &resp); err != nil {
+		if err := l.call(ctx, proto.OpTeamMembers, &req, &resp); err != nil {
 			return accounts, err
 		}
 		last := req.Since
@@ -421,7 +421,7 @@ func (st *state) cachedMembers(tid, self string, mutedOnly bool) []TeamMemberVie
 			continue
 		}
 		var m proto.TeamMember
-		if json.Unmarshal(rec.Data, &m) != nil || !m.Valid || m.Type == proto.MemberApplicant || mutedOnly && !m.Muted {
+		if jx.Unmarshal(rec.Data, &m) != nil || !m.Valid || m.Type == proto.MemberApplicant || mutedOnly && !m.Muted {
 			continue
 		}
 		ms = append(ms, m)

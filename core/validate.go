@@ -2,10 +2,10 @@ package core
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"strings"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -88,14 +88,14 @@ func checkText(text string) error {
 
 // CheckExt validates a remoteExt value: absent, null, or a JSON object of
 // at most proto.MaxExtBytes once compacted.
-func CheckExt(ext json.RawMessage) error {
+func CheckExt(ext jx.RawMessage) error {
 	_, err := normalizeExt(ext)
 	return err
 }
 
 // normalizeExt returns ext compacted (nil for absent or null) or the 414
 // saying what is wrong with it.
-func normalizeExt(ext json.RawMessage) (json.RawMessage, error) {
+func normalizeExt(ext jx.RawMessage) (jx.RawMessage, error) {
 	t := bytes.TrimSpace(ext)
 	if len(t) == 0 || string(t) == "null" {
 		return nil, nil
@@ -103,14 +103,14 @@ func normalizeExt(ext json.RawMessage) (json.RawMessage, error) {
 	if t[0] != '{' {
 		return nil, BadParam("ext", "must be an object")
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, t); err != nil {
+	buf, err := jx.Compact(nil, t)
+	if err != nil {
 		return nil, BadParam("ext", "must be an object")
 	}
-	if buf.Len() > proto.MaxExtBytes {
+	if len(buf) > proto.MaxExtBytes {
 		return nil, BadParam("ext", "is longer than "+itoa(proto.MaxExtBytes)+" bytes as JSON")
 	}
-	return json.RawMessage(buf.Bytes()), nil
+	return jx.RawMessage(buf), nil
 }
 
 // checkMessageID checks one message id parameter (a client message id).
@@ -198,19 +198,19 @@ const MaxLocalExtBytes = 4096
 // normalizeLocalExt returns updateRecentLocalExt's localExt compacted (nil
 // for absent or null, which clears it) or the 414 saying what is wrong: it
 // must be a JSON object of at most MaxLocalExtBytes.
-func normalizeLocalExt(ext json.RawMessage) (json.RawMessage, error) {
+func normalizeLocalExt(ext jx.RawMessage) (jx.RawMessage, error) {
 	t := bytes.TrimSpace(ext)
 	if len(t) == 0 || string(t) == "null" {
 		return nil, nil
 	}
-	var buf bytes.Buffer
-	if t[0] != '{' || json.Compact(&buf, t) != nil {
+	buf, err := jx.Compact(nil, t)
+	if t[0] != '{' || err != nil {
 		return nil, BadParam("localExt", "must be an object")
 	}
-	if buf.Len() > MaxLocalExtBytes {
+	if len(buf) > MaxLocalExtBytes {
 		return nil, BadParam("localExt", "is longer than "+itoa(MaxLocalExtBytes)+" bytes as JSON")
 	}
-	return json.RawMessage(buf.Bytes()), nil
+	return jx.RawMessage(buf), nil
 }
 
 // checkSessionRefs checks deleteRemoteSessions' sessions: 1…
@@ -289,7 +289,7 @@ func checkName(name, s string, max int) error {
 // checkSendParams checks the params of sendImage, sendVoice, sendVideo,
 // sendFile, sendLocation and sendTip (SendParams) and returns ext
 // normalized.
-func checkSendParams(p SendParams) (json.RawMessage, error) {
+func checkSendParams(p SendParams) (jx.RawMessage, error) {
 	if err := checkSession(p.SessionID, p.ChatType); err != nil {
 		return nil, err
 	}

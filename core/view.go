@@ -1,9 +1,9 @@
 package core
 
 import (
-	"encoding/json"
 	"strings"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -20,35 +20,35 @@ type SessionRef struct {
 
 // MessageView is the doc's 消息内容.
 type MessageView struct {
-	MessageID               string          `json:"messageId"`
-	Session                 SessionRef      `json:"session"`     // iOS
-	SessionID               string          `json:"sessionId"`   // Android
-	SessionType             int             `json:"sessionType"` // Android
-	ChatType                int             `json:"chatType"`
-	From                    string          `json:"from"`
-	ServerID                string          `json:"serverID"`
-	RemoteExt               json.RawMessage `json:"remoteExt"`
-	LocalExt                json.RawMessage `json:"localExt"`
-	Timestamp               int64           `json:"timestamp"`
-	DeliveryState           int             `json:"deliveryState"`
-	AttachmentDownloadState int             `json:"attachmentDownloadState"`
-	IsReceivedMsg           bool            `json:"isReceivedMsg"`
-	IsOutgoingMsg           bool            `json:"isOutgoingMsg"`
-	IsPlayed                bool            `json:"isPlayed"`
-	IsDeleted               bool            `json:"isDeleted"`
-	IsRemoteRead            bool            `json:"isRemoteRead"`
-	IsTeamReceiptSended     bool            `json:"isTeamReceiptSended"`
+	MessageID               string        `json:"messageId"`
+	Session                 SessionRef    `json:"session"`     // iOS
+	SessionID               string        `json:"sessionId"`   // Android
+	SessionType             int           `json:"sessionType"` // Android
+	ChatType                int           `json:"chatType"`
+	From                    string        `json:"from"`
+	ServerID                string        `json:"serverID"`
+	RemoteExt               jx.RawMessage `json:"remoteExt"`
+	LocalExt                jx.RawMessage `json:"localExt"`
+	Timestamp               int64         `json:"timestamp"`
+	DeliveryState           int           `json:"deliveryState"`
+	AttachmentDownloadState int           `json:"attachmentDownloadState"`
+	IsReceivedMsg           bool          `json:"isReceivedMsg"`
+	IsOutgoingMsg           bool          `json:"isOutgoingMsg"`
+	IsPlayed                bool          `json:"isPlayed"`
+	IsDeleted               bool          `json:"isDeleted"`
+	IsRemoteRead            bool          `json:"isRemoteRead"`
+	IsTeamReceiptSended     bool          `json:"isTeamReceiptSended"`
 	// TeamReceiptInfo: a team message that asked for receipts
 	// (teamReceiptEnabled): its read and unread counts; absent otherwise.
 	TeamReceiptInfo  *TeamReceiptInfo `json:"teamReceiptInfo,omitempty"`
 	SenderName       string           `json:"senderName"`
 	SenderClientType int              `json:"senderClientType"`
 	IsBlackListed    bool             `json:"isBlackListed"`
-	Body             json.RawMessage  `json:"body"` // {"type":0,"text":"…"}
+	Body             jx.RawMessage    `json:"body"` // {"type":0,"text":"…"}
 	Seq              int64            `json:"seq"`  // our addition: the per-session sequence number (0 until stored)
 }
 
-var emptyObject = json.RawMessage(`{}`)
+var emptyObject = jx.RawMessage(`{}`)
 
 // View returns the JS shape of m. peerReadSeq is the session's receipt mark
 // (Session.PeerReadSeq), which decides isRemoteRead for outgoing P2P messages.
@@ -117,7 +117,7 @@ const (
 // coverPath) right after "type" into body (a view body, "type" first).
 // Each is always present, "" when unknown; a kept file not resolved to a
 // path ("key:…", see Client.withPaths) shows as "".
-func withLocalFields(body json.RawMessage, typ int, paths map[string]string) json.RawMessage {
+func withLocalFields(body jx.RawMessage, typ int, paths map[string]string) jx.RawMessage {
 	head := `{"type":` + itoa(typ)
 	if len(body) < len(head) || string(body[:len(head)]) != head {
 		return body
@@ -129,7 +129,7 @@ func withLocalFields(body json.RawMessage, typ int, paths map[string]string) jso
 		if strings.HasPrefix(v, keyPrefix) {
 			v = ""
 		}
-		q, _ := json.Marshal(v)
+		q := jx.MarshalString(v)
 		b = append(b, `,"`...)
 		b = append(b, f...)
 		b = append(b, `":`...)
@@ -139,7 +139,7 @@ func withLocalFields(body json.RawMessage, typ int, paths map[string]string) jso
 }
 
 // bodyWithType puts "type" first into the stored body object.
-func bodyWithType(typ int, body json.RawMessage) json.RawMessage {
+func bodyWithType(typ int, body jx.RawMessage) jx.RawMessage {
 	b := make([]byte, 0, len(body)+12)
 	b = append(b, `{"type":`...)
 	b = append(b, itoa(typ)...)
@@ -159,22 +159,22 @@ func bodyWithType(typ int, body json.RawMessage) json.RawMessage {
 
 // RecentSessionView is the doc's 最近会话信息.
 type RecentSessionView struct {
-	Session       SessionRef      `json:"session"`     // iOS
-	LastMessage   *MessageView    `json:"lastMessage"` // iOS
-	LastMessageID string          `json:"lastMessageId"`
-	UnreadCount   int             `json:"unreadCount"`
-	UpdateTime    int64           `json:"updateTime"`
-	LocalExt      json.RawMessage `json:"localExt"`
-	ServerExt     string          `json:"serverExt"`
-	SessionID     string          `json:"sessionId"` // Android
-	Content       string          `json:"content"`
-	FromAccount   string          `json:"fromAccount"`
-	FromNick      string          `json:"fromNick"`
-	MsgStatus     int             `json:"msgStatus"` // Android: -1 draft, 0 sending, 1 sent, 2 failed, 3 read, 4 unread
-	MsgType       int             `json:"msgType"`
-	MsgID         string          `json:"msgId"`
-	SessionType   int             `json:"sessionType"`
-	ChatType      int             `json:"chatType"`
+	Session       SessionRef    `json:"session"`     // iOS
+	LastMessage   *MessageView  `json:"lastMessage"` // iOS
+	LastMessageID string        `json:"lastMessageId"`
+	UnreadCount   int           `json:"unreadCount"`
+	UpdateTime    int64         `json:"updateTime"`
+	LocalExt      jx.RawMessage `json:"localExt"`
+	ServerExt     string        `json:"serverExt"`
+	SessionID     string        `json:"sessionId"` // Android
+	Content       string        `json:"content"`
+	FromAccount   string        `json:"fromAccount"`
+	FromNick      string        `json:"fromNick"`
+	MsgStatus     int           `json:"msgStatus"` // Android: -1 draft, 0 sending, 1 sent, 2 failed, 3 read, 4 unread
+	MsgType       int           `json:"msgType"`
+	MsgID         string        `json:"msgId"`
+	SessionType   int           `json:"sessionType"`
+	ChatType      int           `json:"chatType"`
 }
 
 // View returns the JS shape of s.
@@ -216,10 +216,8 @@ func (s *Session) View() RecentSessionView {
 func Summary(m *Message) string {
 	switch m.Type {
 	case proto.MsgText, proto.MsgTip:
-		var b struct {
-			Text string `json:"text"`
-		}
-		json.Unmarshal(m.Body, &b)
+		var b textBody
+		jx.Unmarshal(m.Body, &b)
 		return b.Text
 	case proto.MsgImage:
 		return "[图片]"
@@ -233,4 +231,14 @@ func Summary(m *Message) string {
 		return "[文件]"
 	}
 	return ""
+}
+
+// urlBody is the url of an attachment message's body.
+type urlBody struct {
+	URL string `json:"url"`
+}
+
+// textBody is the text of a text or tip message's body.
+type textBody struct {
+	Text string `json:"text"`
 }

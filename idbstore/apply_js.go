@@ -4,9 +4,7 @@ package idbstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"sync"
@@ -15,6 +13,8 @@ import (
 	"unicode/utf16"
 
 	"yunxin/core"
+	"yunxin/internal/errf"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -25,30 +25,6 @@ import (
 // A message record is {id, sk, t, j}: in bySession by [sk, t, id]; a
 // deleted message's is {id, j}, without "sk" and "t", so bySession does not
 // hold it. encodeMessages writes them.
-
-// keyRec is a meta or session record.
-type keyRec struct {
-	K string `json:"k"`
-	J string `json:"j"`
-}
-
-// domainRec is a records-store record: its key [kind, key], its ver, the
-// tombstone flag and its Data as the JSON text j.
-type domainRec struct {
-	Kind string `json:"kind"`
-	Key  string `json:"key"`
-	V    int64  `json:"v,omitempty"`
-	Del  bool   `json:"del,omitempty"`
-	J    string `json:"j"`
-}
-
-// wireMerged are the writes made after reading: sessions and meta merged
-// with the stored ones, and the records that are newer than the stored ones.
-type wireMerged struct {
-	Sessions []keyRec    `json:"s"`
-	Meta     *keyRec     `json:"meta,omitempty"`
-	Records  []domainRec `json:"r"`
-}
 
 // stored is what Apply stored for the records the batch put, filled into
 // the batch once the transaction completed.
@@ -85,8 +61,8 @@ func (st *stored) fill(b *core.Batch) {
 	}
 }
 
-func parseJSON(v any) (js.Value, error) {
-	doc, err := json.Marshal(v)
+func parseJSON(v jx.Value) (js.Value, error) {
+	doc, err := jx.Marshal(v)
 	if err != nil {
 		return js.Value{}, err
 	}
@@ -110,7 +86,7 @@ func encodeMessages(ms []core.Message) (js.Value, error) {
 		var err error
 		j, err = m.AppendJSON(j[:0])
 		if err != nil {
-			return js.Value{}, fmt.Errorf("message %q: %w", m.ID, err)
+			return js.Value{}, errf.Errorf("message %q: %w", m.ID, err)
 		}
 		if i > 0 {
 			buf = append(buf, ',')
@@ -198,7 +174,7 @@ func (c *cache) Apply(ctx context.Context, b *core.Batch) (err error) {
 		// for quota; the transaction after that (once that one ended) is
 		// accepted, and meets the quota again if there is still no space.
 		if err = c.write(ctx, b, doc, names); err != nil && isName(err, "InvalidStateError") {
-			err = fmt.Errorf("%w (writes refused after a quota failure: %w)", ErrQuota, err)
+			err = errf.Errorf("%w (writes refused after a quota failure: %w)", ErrQuota, err)
 		}
 	}
 	c.quotaSeen.Store(err != nil && (errors.Is(err, ErrQuota) || isQuota(err)))
@@ -344,7 +320,7 @@ func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Ba
 	}
 	if !last.IsUndefined() {
 		if _, err := awaitReq(ctx, last); err != nil {
-			return false, fmt.Errorf("reading sessions to add: %w", err)
+			return false, errf.Errorf("reading sessions to add: %w", err)
 		}
 	}
 	for sk, g := range sessGets {
@@ -354,15 +330,11 @@ func (c *cache) add(ctx context.Context, tx, msgs, sessions js.Value, b *core.Ba
 		}
 		j := v.Get("j")
 		if j.Type() != js.TypeString {
-			return false, fmt.Errorf("stored session %q: malformed record (j is %s)", sk, j.Type())
+			return false, errf.Errorf("stored session %q: malformed record (j is %s)", sk, j.Type())
 		}
-		var s struct {
-			ClearedTo int64   `json:"clearTo"`
-			SyncSeq   int64   `json:"sync"`
-			Ahead     []int64 `json:"ahead"`
-		}
-		if err := json.Unmarshal([]byte(j.String()), &s); err != nil {
-			return false, fmt.Errorf("stored session %q: %w", sk, err)
+		var s sessionSeqs
+		if err := jx.Unmarshal([]byte(j.String()), &s); err != nil {
+			return false, errf.Errorf("stored session %q: %w", sk, err)
 		}
 		clearedTo[sk] = s.ClearedTo
 		if st.prior == nil {
@@ -521,7 +493,7 @@ func clearMessages(ctx context.Context, st js.Value, b *core.Batch) error {
 		kr := jsIDBKeyRange.Call("bound", []any{sk}, []any{sk, []any{}})
 		keys, err := awaitReq(ctx, idx.Call("getAllKeys", kr))
 		if err != nil {
-			return fmt.Errorf("messages of %q: %w", sk, err)
+			return errf.Errorf("messages of %q: %w", sk, err)
 		}
 		for i, n := 0, keys.Length(); i < n; i++ {
 			st.Call("delete", keys.Index(i))
@@ -541,7 +513,7 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 	load := func(k string, v js.Value) error {
 		s, err := c.written.decode(k, v)
 		if err != nil {
-			return fmt.Errorf("stored session %q: %w", k, err)
+			return errf.Errorf("stored session %q: %w", k, err)
 		}
 		merged[k], stored[k] = s, true
 		if st.prior == nil {
@@ -599,13 +571,13 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 	// dispatched, so the transaction is still active for the next request.
 	if len(keys) >= rangeReadMin {
 		if err := readRange(ctx, sessions, keys, load); err != nil {
-			return fmt.Errorf("reading sessions: %w", err)
+			return errf.Errorf("reading sessions: %w", err)
 		}
 	} else if last.IsUndefined() {
 		// Nothing to read (a send's first write: its message and outbox
 		// entry): the transaction is still active in this same turn.
 	} else if _, err := awaitReq(ctx, last); err != nil {
-		return fmt.Errorf("reading sessions, meta and records: %w", err)
+		return errf.Errorf("reading sessions, meta and records: %w", err)
 	}
 	var w wireMerged
 	if len(b.Records) > 0 {
@@ -618,7 +590,7 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 			if v := g.Get("result"); v.Truthy() {
 				var err error
 				if cur[k], err = decodeDomainRecord(v); err != nil {
-					return fmt.Errorf("stored record %s/%s: %w", k.Kind, k.Key, err)
+					return errf.Errorf("stored record %s/%s: %w", k.Kind, k.Key, err)
 				}
 			}
 		}
@@ -657,9 +629,9 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 		w.Sessions = make([]keyRec, len(keys))
 		for i, k := range keys {
 			s := merged[k]
-			j, err := json.Marshal(&s)
+			j, err := jx.Marshal(&s)
 			if err != nil {
-				return fmt.Errorf("session %q: %w", k, err)
+				return errf.Errorf("session %q: %w", k, err)
 			}
 			w.Sessions[i] = keyRec{K: k, J: string(j)}
 			c.written.remember(k, w.Sessions[i].J, s)
@@ -671,13 +643,13 @@ func (c *cache) merge(ctx context.Context, tx, sessions js.Value, b *core.Batch,
 		if v := metaGet.Get("result"); v.Truthy() {
 			var old core.Meta
 			if err := decodeRecord(v, &old); err != nil {
-				return fmt.Errorf("stored meta: %w", err)
+				return errf.Errorf("stored meta: %w", err)
 			}
 			m = core.MergeMeta(old, m)
 		}
-		j, err := json.Marshal(&m)
+		j, err := jx.Marshal(&m)
 		if err != nil {
-			return fmt.Errorf("meta: %w", err)
+			return errf.Errorf("meta: %w", err)
 		}
 		w.Meta = &keyRec{K: metaKey, J: string(j)}
 		st.meta = &m
@@ -702,7 +674,7 @@ func readRange(ctx context.Context, sessions js.Value, keys []string, load func(
 	lo, hi := keyBounds(keys)
 	arr, err := awaitReq(ctx, sessions.Call("getAll", jsIDBKeyRange.Call("bound", lo, hi)))
 	if err != nil {
-		return fmt.Errorf("getAll: %w", err)
+		return errf.Errorf("getAll: %w", err)
 	}
 	inBatch := make(map[string]bool, len(keys))
 	for _, k := range keys {
@@ -747,7 +719,7 @@ type memoSession struct {
 func (sm *sessionMemo) decode(k string, v js.Value) (core.Session, error) {
 	j := v.Get("j")
 	if j.Type() != js.TypeString {
-		return core.Session{}, fmt.Errorf("malformed record (j is %s)", j.Type())
+		return core.Session{}, errf.Errorf("malformed record (j is %s)", j.Type())
 	}
 	text := j.String()
 	sm.mu.Lock()
@@ -757,7 +729,7 @@ func (sm *sessionMemo) decode(k string, v js.Value) (core.Session, error) {
 		return e.s, nil
 	}
 	var s core.Session
-	err := json.Unmarshal([]byte(text), &s)
+	err := jx.Unmarshal([]byte(text), &s)
 	return s, err
 }
 

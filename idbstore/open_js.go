@@ -5,15 +5,14 @@ package idbstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sync"
 	"syscall/js"
 	"time"
 
 	"github.com/hack-pad/go-indexeddb/idb"
-
 	"yunxin/core"
+	"yunxin/internal/errf"
 )
 
 const (
@@ -36,14 +35,14 @@ var (
 	// ErrClosed is returned by the methods of a closed cache. It wraps
 	// core.ErrCacheClosed, and the errors below wrap it: errors.Is(err,
 	// ErrClosed) and errors.Is(err, core.ErrCacheClosed) hold for them too.
-	ErrClosed = fmt.Errorf("idbstore: %w", core.ErrCacheClosed)
+	ErrClosed = errf.Errorf("idbstore: %w", core.ErrCacheClosed)
 	// ErrVersionChange is returned by the methods of a cache whose
 	// connection closed itself because another tab (a newer SDK upgrading,
 	// or a Delete) asked for the database.
-	ErrVersionChange = fmt.Errorf("%w: another tab upgraded or deleted the database", ErrClosed)
+	ErrVersionChange = errf.Errorf("%w: another tab upgraded or deleted the database", ErrClosed)
 	// ErrBrowserClosed is returned by the methods of a cache whose connection
 	// the browser closed (site data cleared, disk failure).
-	ErrBrowserClosed = fmt.Errorf("%w: the browser closed the database", ErrClosed)
+	ErrBrowserClosed = errf.Errorf("%w: the browser closed the database", ErrClosed)
 	// ErrBlocked is returned by Open and Delete when other connections to
 	// the database (another tab running an older SDK that does not close on
 	// versionchange) kept the request blocked for longer than blockedWait.
@@ -55,7 +54,7 @@ var (
 	// Chromium, Firefox and WebKit name it. The transaction aborted, so
 	// nothing of the batch was written. It wraps core.ErrCacheFull: core
 	// answers the call 500, keeps its sync cursors and retries.
-	ErrQuota = fmt.Errorf("idbstore: %w: the browser's storage for this site is full (its quota is used up); "+
+	ErrQuota = errf.Errorf("idbstore: %w: the browser's storage for this site is full (its quota is used up); "+
 		"deleting messages (deleteAllMessages, deleteAllmessagesInSession) or clearing other data of this site frees it", core.ErrCacheFull)
 )
 
@@ -98,7 +97,7 @@ var _ core.OpenCacheFunc = Open
 func indexedDB() (f js.Value, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("IndexedDB unavailable: %v", r)
+			err = errf.Errorf("IndexedDB unavailable: %v", r)
 		}
 	}()
 	f = js.Global().Get("indexedDB")
@@ -129,7 +128,7 @@ func Open(ctx context.Context, appKey, account string) (_ core.Cache, err error)
 	}
 	if err := r.wait(ctx); err != nil {
 		if isVersionError(err) {
-			return nil, fmt.Errorf("the database was written by a newer SDK (schema above %d): %w", dbVersion, err)
+			return nil, errf.Errorf("the database was written by a newer SDK (schema above %d): %w", dbVersion, err)
 		}
 		return nil, err
 	}
@@ -206,9 +205,9 @@ func (r *dbRequest) start(call func(f *idb.Factory) error) (err error) {
 		return js.FuncOf(func(_ js.Value, args []js.Value) (ret any) {
 			defer func() {
 				if v := recover(); v != nil {
-					callErr = fmt.Errorf("indexedDB.%s: %v", name, v)
+					callErr = errf.Errorf("indexedDB.%s: %v", name, v)
 					if e, ok := v.(error); ok {
-						callErr = fmt.Errorf("indexedDB.%s: %w", name, e)
+						callErr = errf.Errorf("indexedDB.%s: %w", name, e)
 					}
 					ret = nil
 				}
@@ -236,7 +235,7 @@ func (r *dbRequest) start(call func(f *idb.Factory) error) (err error) {
 		if v := recover(); v != nil {
 			err = callErr
 			if err == nil {
-				err = fmt.Errorf("panic: %v", v)
+				err = errf.Errorf("panic: %v", v)
 			}
 		}
 		if err != nil {
@@ -273,7 +272,14 @@ func (r *dbRequest) on(event string, fn func(ev js.Value)) {
 	f := js.FuncOf(func(_ js.Value, args []js.Value) any {
 		defer func() {
 			if v := recover(); v != nil {
-				warn("idbstore: " + event + " handler panicked: " + fmt.Sprint(v))
+				msg := "a value that is neither an error nor a string" // fmt.Sprint's text for errors and strings, without fmt
+				switch v := v.(type) {
+				case error:
+					msg = v.Error()
+				case string:
+					msg = v
+				}
+				warn("idbstore: " + event + " handler panicked: " + msg)
 			}
 		}()
 		ev := js.Undefined()
@@ -299,7 +305,7 @@ func (r *dbRequest) upgrader(db *idb.Database, oldVersion, _ uint) error {
 	err := func() (err error) {
 		defer func() {
 			if v := recover(); v != nil {
-				err = fmt.Errorf("upgrade panicked: %v", v)
+				err = errf.Errorf("upgrade panicked: %v", v)
 			}
 		}()
 		return upgrade(db, oldVersion)
@@ -321,7 +327,7 @@ func (r *dbRequest) finish(err error) {
 	r.mu.Lock()
 	abandoned, funcs := r.abandoned, r.funcs
 	if err != nil && r.upgradeErr != nil {
-		err = fmt.Errorf("upgrade to version %d: %w", dbVersion, r.upgradeErr)
+		err = errf.Errorf("upgrade to version %d: %w", dbVersion, r.upgradeErr)
 	}
 	r.funcs = nil
 	r.mu.Unlock()
@@ -397,29 +403,29 @@ func upgrade(db *idb.Database, oldVersion uint) error {
 	if oldVersion < 1 {
 		for _, name := range []string{storeMeta, storeSessions} {
 			if _, err := db.CreateObjectStore(name, keyPath("k")); err != nil {
-				return fmt.Errorf("store %s: %w", name, err)
+				return errf.Errorf("store %s: %w", name, err)
 			}
 		}
 		msgs, err := db.CreateObjectStore(storeMessages, keyPath("id"))
 		if err != nil {
-			return fmt.Errorf("store %s: %w", storeMessages, err)
+			return errf.Errorf("store %s: %w", storeMessages, err)
 		}
 		if _, err := msgs.CreateIndex(indexSession, js.ValueOf([]any{"sk", "t", "id"}), idb.IndexOptions{}); err != nil {
-			return fmt.Errorf("index %s: %w", indexSession, err)
+			return errf.Errorf("index %s: %w", indexSession, err)
 		}
 	}
 	if oldVersion < 2 {
 		if _, err := db.CreateObjectStore(storeRecords, keyPath([]any{"kind", "key"})); err != nil {
-			return fmt.Errorf("store %s: %w", storeRecords, err)
+			return errf.Errorf("store %s: %w", storeRecords, err)
 		}
 	}
 	if oldVersion < 3 {
 		runs, err := db.CreateObjectStore(storeRuns, keyPath("k"))
 		if err != nil {
-			return fmt.Errorf("store %s: %w", storeRuns, err)
+			return errf.Errorf("store %s: %w", storeRuns, err)
 		}
 		if _, err := runs.CreateIndex(indexRunMsg, js.ValueOf("ids"), idb.IndexOptions{MultiEntry: true}); err != nil {
-			return fmt.Errorf("index %s: %w", indexRunMsg, err)
+			return errf.Errorf("index %s: %w", indexRunMsg, err)
 		}
 	}
 	return nil
@@ -428,11 +434,11 @@ func upgrade(db *idb.Database, oldVersion uint) error {
 func checkSchema(db *idb.Database) error {
 	have, err := db.ObjectStoreNames()
 	if err != nil {
-		return fmt.Errorf("object store names: %w", err)
+		return errf.Errorf("object store names: %w", err)
 	}
 	for _, want := range schemaStores {
 		if !slices.Contains(have, want) {
-			return fmt.Errorf("database has no object store %q (stores: %v)", want, have)
+			return errf.Errorf("database has no object store %q (stores: %v)", want, have)
 		}
 	}
 	return nil

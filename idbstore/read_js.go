@@ -4,37 +4,39 @@ package idbstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"sort"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
-
 	"yunxin/core"
+	"yunxin/internal/errf"
+	"yunxin/internal/jx"
 )
 
 // decodeRecords decodes the "j" of every record of a JS array, in order.
 // (Taking the strings out one by one measured half the cost of one
 // JSON.stringify of the array plus a Go decode of it.)
-func decodeRecords[T any](arr js.Value) ([]T, error) {
+func decodeRecords[T any, P interface {
+	*T
+	jx.Value
+}](arr js.Value) ([]T, error) {
 	n := arr.Length()
 	out := make([]T, n)
 	for i := 0; i < n; i++ {
-		if err := decodeRecord(arr.Index(i), &out[i]); err != nil {
-			return nil, fmt.Errorf("record %d: %w", i, err)
+		if err := decodeRecord(arr.Index(i), P(&out[i])); err != nil {
+			return nil, errf.Errorf("record %d: %w", i, err)
 		}
 	}
 	return out, nil
 }
 
-func decodeRecord(rec js.Value, v any) error {
+func decodeRecord(rec js.Value, v jx.Value) error {
 	j := rec.Get("j")
 	if j.Type() != js.TypeString {
-		return fmt.Errorf("malformed record (j is %s)", j.Type())
+		return errf.Errorf("malformed record (j is %s)", j.Type())
 	}
-	return json.Unmarshal([]byte(j.String()), v)
+	return jx.Unmarshal([]byte(j.String()), v)
 }
 
 // decodeDomainRecord decodes one records-store record: its key, its ver
@@ -43,7 +45,7 @@ func decodeRecord(rec js.Value, v any) error {
 func decodeDomainRecord(v js.Value) (core.Record, error) {
 	kind, key, j := v.Get("kind"), v.Get("key"), v.Get("j")
 	if kind.Type() != js.TypeString || key.Type() != js.TypeString || j.Type() != js.TypeString {
-		return core.Record{}, fmt.Errorf("malformed (kind %s, key %s, j %s)", kind.Type(), key.Type(), j.Type())
+		return core.Record{}, errf.Errorf("malformed (kind %s, key %s, j %s)", kind.Type(), key.Type(), j.Type())
 	}
 	r := core.Record{Kind: kind.String(), Key: key.String()}
 	if ver := v.Get("v"); ver.Type() == js.TypeNumber {
@@ -51,7 +53,7 @@ func decodeDomainRecord(v js.Value) (core.Record, error) {
 	}
 	r.Deleted = v.Get("del").Truthy()
 	if s := j.String(); s != "" {
-		r.Data = json.RawMessage(s)
+		r.Data = jx.RawMessage(s)
 	}
 	return r, nil
 }
@@ -64,7 +66,7 @@ func decodeDomainRecords(arr js.Value) ([]core.Record, error) {
 	for i := 0; i < n; i++ {
 		r, err := decodeDomainRecord(arr.Index(i))
 		if err != nil {
-			return nil, fmt.Errorf("record %d: %w", i, err)
+			return nil, errf.Errorf("record %d: %w", i, err)
 		}
 		if !r.Deleted {
 			out = append(out, r)
@@ -102,11 +104,11 @@ func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
 	snap := &core.Snapshot{}
 	if m := metaReq.Get("result"); m.Truthy() {
 		if err := decodeRecord(m, &snap.Meta); err != nil {
-			return nil, fmt.Errorf("meta: %w", err)
+			return nil, errf.Errorf("meta: %w", err)
 		}
 	}
 	if snap.Sessions, err = decodeRecords[core.Session](sessReq.Get("result")); err != nil {
-		return nil, fmt.Errorf("sessions: %w", err)
+		return nil, errf.Errorf("sessions: %w", err)
 	}
 	if len(snap.Sessions) == 0 {
 		snap.Sessions = nil
@@ -116,7 +118,7 @@ func (c *cache) Load(ctx context.Context) (_ *core.Snapshot, err error) {
 	}
 	sort.Slice(snap.Sessions, func(i, j int) bool { return snap.Sessions[i].Key < snap.Sessions[j].Key }) // sort.Slice: see decodeDomainRecords
 	if snap.Records, err = decodeDomainRecords(recReq.Get("result")); err != nil {
-		return nil, fmt.Errorf("records: %w", err)
+		return nil, errf.Errorf("records: %w", err)
 	}
 	return snap, nil
 }
@@ -168,7 +170,7 @@ func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, e
 			return nil, err
 		}
 		if runs, err = c.runMessages(ctx, q, js.Undefined()); err != nil {
-			return nil, fmt.Errorf("runs: %w", err)
+			return nil, errf.Errorf("runs: %w", err)
 		}
 		return mergePage(q, recs, runs), nil
 	}
@@ -196,7 +198,7 @@ func (c *cache) Messages(ctx context.Context, q core.Query) (_ []core.Message, e
 	}
 	// The runs' reads come after req: once the first is done, so is req.
 	if runs, err = c.runMessages(ctx, q, tx); err != nil {
-		return nil, fmt.Errorf("runs: %w", err)
+		return nil, errf.Errorf("runs: %w", err)
 	}
 	res := req.Get("result")
 	if req.Get("readyState").String() != "done" {
@@ -285,7 +287,7 @@ func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Messag
 	for i, id := range ids {
 		if reqs[i], err = st.Get(js.ValueOf(id)); err != nil {
 			abort(tx)
-			return nil, fmt.Errorf("get %q: %w", id, err)
+			return nil, errf.Errorf("get %q: %w", id, err)
 		}
 	}
 	// Listeners on each request could miss requests that finish before
@@ -301,7 +303,7 @@ func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Messag
 	for i, r := range reqs {
 		v, err := r.Result()
 		if err != nil {
-			return nil, fmt.Errorf("get %q: %w", ids[i], err)
+			return nil, errf.Errorf("get %q: %w", ids[i], err)
 		}
 		if !v.Truthy() {
 			missing = append(missing, ids[i])
@@ -309,7 +311,7 @@ func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Messag
 		}
 		var m core.Message
 		if err := decodeRecord(v, &m); err != nil {
-			return nil, fmt.Errorf("message %q: %w", ids[i], err)
+			return nil, errf.Errorf("message %q: %w", ids[i], err)
 		}
 		found[i] = &m
 	}
@@ -317,7 +319,7 @@ func (c *cache) MessagesByID(ctx context.Context, ids []string) (_ []core.Messag
 	if len(missing) > 0 {
 		inRuns, err := c.runMessagesByID(ctx, missing)
 		if err != nil {
-			return nil, fmt.Errorf("runs: %w", err)
+			return nil, errf.Errorf("runs: %w", err)
 		}
 		for i, id := range ids {
 			if m, ok := inRuns[id]; ok && found[i] == nil {

@@ -4,13 +4,13 @@ package idbstore
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"sort"
 	"strconv"
 	"syscall/js"
 
 	"yunxin/core"
+	"yunxin/internal/errf"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -111,7 +111,7 @@ func (c *cache) land(ctx context.Context, tx js.Value, cands []core.Message, pri
 		return inRun, nil
 	}
 	if _, err := awaitReq(ctx, lastReq); err != nil {
-		return nil, fmt.Errorf("reading runs: %w", err)
+		return nil, errf.Errorf("reading runs: %w", err)
 	}
 	buf := make([]byte, 0, 4096)
 	buf = append(buf, '[')
@@ -187,7 +187,7 @@ func appendRun(buf []byte, sk string, cands []core.Message, part []int) ([]byte,
 		var err error
 		j, err = cands[i].AppendJSON(j[:0])
 		if err != nil {
-			return nil, fmt.Errorf("message %q: %w", cands[i].ID, err)
+			return nil, errf.Errorf("message %q: %w", cands[i].ID, err)
 		}
 		if x > 0 {
 			buf = append(buf, ',')
@@ -210,7 +210,7 @@ func heldByRuns(ctx context.Context, tx js.Value, cands []core.Message, rest []i
 		gets[k] = idx.Call("getKey", cands[i].ID)
 	}
 	if _, err := awaitReq(ctx, gets[len(gets)-1]); err != nil {
-		return nil, fmt.Errorf("finding messages in runs: %w", err)
+		return nil, errf.Errorf("finding messages in runs: %w", err)
 	}
 	for k, g := range gets {
 		r := g.Get("result")
@@ -224,7 +224,7 @@ func heldByRuns(ctx context.Context, tx js.Value, cands []core.Message, rest []i
 func runEntries(v js.Value, keep func(i int, id string) bool) ([]core.Message, error) {
 	ids, texts := v.Get("ids"), v.Get("j")
 	if ids.Type() != js.TypeObject || texts.Type() != js.TypeObject || ids.Length() != texts.Length() {
-		return nil, fmt.Errorf("malformed run record")
+		return nil, errf.Errorf("malformed run record")
 	}
 	var out []core.Message
 	for i, n := 0, ids.Length(); i < n; i++ {
@@ -232,8 +232,8 @@ func runEntries(v js.Value, keep func(i int, id string) bool) ([]core.Message, e
 			continue
 		}
 		var m core.Message
-		if err := json.Unmarshal([]byte(texts.Index(i).String()), &m); err != nil {
-			return nil, fmt.Errorf("run message %d: %w", i, err)
+		if err := jx.Unmarshal([]byte(texts.Index(i).String()), &m); err != nil {
+			return nil, errf.Errorf("run message %d: %w", i, err)
 		}
 		out = append(out, m)
 	}
@@ -280,7 +280,7 @@ func (c *cache) dropFromRuns(ctx context.Context, tx js.Value, b *core.Batch) er
 		gets[i] = idx.Call("get", id)
 	}
 	if _, err := awaitReq(ctx, gets[len(gets)-1]); err != nil {
-		return fmt.Errorf("finding messages in runs: %w", err)
+		return errf.Errorf("finding messages in runs: %w", err)
 	}
 	gone := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -359,7 +359,7 @@ func (c *cache) runMessages(ctx context.Context, q core.Query, tx js.Value) (_ [
 			v := cur.Get("value")
 			ids, ts := v.Get("ids"), v.Get("ts")
 			if ids.Type() != js.TypeObject || ts.Type() != js.TypeObject || ids.Length() != ts.Length() {
-				return fmt.Errorf("malformed run record")
+				return errf.Errorf("malformed run record")
 			}
 			k := ids.Length()
 			for x := 0; x < k; x++ {
@@ -413,10 +413,10 @@ func (c *cache) runMessages(ctx context.Context, q core.Query, tx js.Value) (_ [
 		}
 		j := r.run.Get("j").Index(r.i)
 		if j.Type() != js.TypeString {
-			return nil, fmt.Errorf("malformed run record")
+			return nil, errf.Errorf("malformed run record")
 		}
-		if err := json.Unmarshal([]byte(j.String()), &ms[x]); err != nil {
-			return nil, fmt.Errorf("run message %q: %w", r.m.ID, err)
+		if err := jx.Unmarshal([]byte(j.String()), &ms[x]); err != nil {
+			return nil, errf.Errorf("run message %q: %w", r.m.ID, err)
 		}
 	}
 	return ms, nil

@@ -5,15 +5,14 @@ package idbstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall/js"
 
 	"github.com/hack-pad/go-indexeddb/idb"
-
 	"yunxin/core"
+	"yunxin/internal/errf"
 )
 
 var (
@@ -99,7 +98,7 @@ func (c *cache) closedCause(err *error) {
 		return
 	}
 	if why := c.err(); why != nil {
-		*err = fmt.Errorf("%w (%v)", why, *err)
+		*err = errf.Errorf("%w (%v)", why, *err)
 	}
 }
 
@@ -152,9 +151,9 @@ func guard(err *error, op string) {
 		panicked = true
 		switch v := r.(type) {
 		case error:
-			*err = fmt.Errorf("idbstore: %s: panic: %w", op, v)
+			*err = errf.Errorf("idbstore: %s: panic: %w", op, v)
 		default:
-			*err = fmt.Errorf("idbstore: %s: panic: %v", op, v)
+			*err = errf.Errorf("idbstore: %s: panic: %v", op, v)
 		}
 	}
 	switch {
@@ -164,10 +163,10 @@ func guard(err *error, op string) {
 		if !strings.Contains((*err).Error(), quotaName) {
 			name = quotaName + ": "
 		}
-		*err = fmt.Errorf("%w (%s: %s%w)", ErrQuota, op, name, *err)
+		*err = errf.Errorf("%w (%s: %s%w)", ErrQuota, op, name, *err)
 	case panicked || errors.Is(*err, ErrClosed) || errors.Is(*err, ErrBlocked):
 	default:
-		*err = fmt.Errorf("idbstore: %s: %w", op, *err)
+		*err = errf.Errorf("idbstore: %s: %w", op, *err)
 	}
 }
 

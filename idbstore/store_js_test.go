@@ -4,7 +4,6 @@ package idbstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand"
@@ -18,6 +17,7 @@ import (
 
 	"yunxin/core"
 	"yunxin/core/cachetest"
+	"yunxin/internal/jx"
 )
 
 const testApp = "idbtest"
@@ -70,14 +70,14 @@ func TestCacheSuiteGoLoopAdds(t *testing.T) {
 
 func testMsg(sk string, i int, tm int64) core.Message {
 	return core.Message{ID: fmt.Sprintf("%s-m%05d", sk, i), SK: sk, SessionID: sk[2:], Seq: int64(i),
-		From: "bob", Body: json.RawMessage(`{"text":"hello ` + fmt.Sprint(i) + `"}`), Time: tm, State: core.DeliverySent}
+		From: "bob", Body: jx.RawMessage(`{"text":"hello ` + fmt.Sprint(i) + `"}`), Time: tm, State: core.DeliverySent}
 }
 
 func TestPersistence(t *testing.T) {
 	ctx := context.Background()
 	c, acct := openFresh(t)
 	m := testMsg("0|bob", 1, 1_700_000_000_123)
-	m.LocalExt = json.RawMessage(`{"x":1}`)
+	m.LocalExt = jx.RawMessage(`{"x":1}`)
 	b := &core.Batch{
 		Messages: []core.Message{m},
 		Sessions: []core.Session{{Key: "0|bob", ID: "bob", Conv: "p:alice|bob", SyncSeq: 1, LastSeq: 1, LastMsg: &m, UpdateTime: m.Time}},
@@ -340,7 +340,7 @@ func TestAgainstMemCache(t *testing.T) {
 		for i := 0; i < 12; i++ {
 			r := core.Record{Kind: "friend", Key: fmt.Sprint("f", rng.Intn(8)), Ver: int64(rng.Intn(20)), Deleted: rng.Intn(4) == 0}
 			if !r.Deleted {
-				r.Data = json.RawMessage(fmt.Sprintf(`{"r":%d,"i":%d}`, round, i))
+				r.Data = jx.RawMessage(fmt.Sprintf(`{"r":%d,"i":%d}`, round, i))
 			}
 			b.Records = append(b.Records, r)
 		}
@@ -583,7 +583,7 @@ func TestUpgradeFromV1(t *testing.T) {
 		t.Errorf("carol shown by a put of an older copy: %+v", s.Sessions[1])
 	}
 	carol.UpdateTime += 1000
-	if err := c.Apply(ctx, &core.Batch{Sessions: []core.Session{carol}, Records: []core.Record{{Kind: "friend", Key: "bob", Data: json.RawMessage(`{"alias":"B"}`)}}}); err != nil {
+	if err := c.Apply(ctx, &core.Batch{Sessions: []core.Session{carol}, Records: []core.Record{{Kind: "friend", Key: "bob", Data: jx.RawMessage(`{"alias":"B"}`)}}}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ = c.Load(ctx)
@@ -653,7 +653,7 @@ func TestRecords(t *testing.T) {
 	ctx := context.Background()
 	c, _ := openFresh(t)
 	rec := func(kind, key, data string) core.Record {
-		return core.Record{Kind: kind, Key: key, Data: json.RawMessage(data)}
+		return core.Record{Kind: kind, Key: key, Data: jx.RawMessage(data)}
 	}
 	if err := c.Apply(ctx, &core.Batch{Records: []core.Record{
 		rec("team", "t1", `{"n":1}`), rec("friend", "zed", `{}`), rec("friend", "Ärger", `{"u":1}`), rec("friend", "amy", `[1]`),
@@ -927,7 +927,7 @@ func TestSyncBatchLandsAsRuns(t *testing.T) {
 	// An update of a run's message takes it out of its run: it is a
 	// record now, and no id is in both.
 	upd := testMsg("0|bob", 5, 1005)
-	upd.LocalExt = json.RawMessage(`{"seen":true}`)
+	upd.LocalExt = jx.RawMessage(`{"seen":true}`)
 	if err := c.Apply(ctx, &core.Batch{Messages: []core.Message{upd}}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 )
 
 // AccountEngine is the account group's part of Engine.
@@ -20,7 +21,7 @@ type AccountEngine interface {
 
 // doInit is yunxinIM.init({appKey, server, …}): config.xml's params, merged
 // key by key into the current config; core checks the result.
-func doInit(_ context.Context, e Engine, p params) (any, error) {
+func doInit(_ context.Context, e Engine, p params) (jx.Value, error) {
 	cfg := e.Config()
 	for _, err := range []error{
 		p.cfgString("appKey", &cfg.AppKey),
@@ -37,12 +38,12 @@ func doInit(_ context.Context, e Engine, p params) (any, error) {
 		}
 	}
 	e.SetConfig(cfg)
-	return statusTrue, nil
+	return &statusTrue, nil
 }
 
 // doListen answers the listener methods if they ever reach Go: the loader
 // keeps the listener lists itself.
-func doListen(context.Context, Engine, params) (any, error) { return statusTrue, nil }
+func doListen(context.Context, Engine, params) (jx.Value, error) { return &statusTrue, nil }
 
 func credentials(p params) (account, token string, err error) {
 	if account, err = p.need("account"); err != nil {
@@ -52,7 +53,7 @@ func credentials(p params) (account, token string, err error) {
 	return
 }
 
-func doLogin(ctx context.Context, e Engine, p params) (any, error) {
+func doLogin(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	account, token, err := credentials(p)
 	if err != nil {
 		return nil, err
@@ -60,7 +61,7 @@ func doLogin(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.Login(ctx, account, token))
 }
 
-func doAutoLogin(ctx context.Context, e Engine, p params) (any, error) {
+func doAutoLogin(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	account, token, err := credentials(p)
 	if err != nil {
 		return nil, err
@@ -68,21 +69,19 @@ func doAutoLogin(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.AutoLogin(ctx, account, token))
 }
 
-func doLogout(ctx context.Context, e Engine, _ params) (any, error) {
+func doLogout(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	return done(e.Logout(ctx))
 }
 
-func doIsLogined(_ context.Context, e Engine, _ params) (any, error) {
-	return status{e.IsLogined()}, nil
+func doIsLogined(_ context.Context, e Engine, _ params) (jx.Value, error) {
+	return &status{e.IsLogined()}, nil
 }
 
-func doCurrentAccount(_ context.Context, e Engine, _ params) (any, error) {
-	return struct {
-		UserID string `json:"userID"`
-	}{e.CurrentAccount()}, nil
+func doCurrentAccount(_ context.Context, e Engine, _ params) (jx.Value, error) {
+	return &userIDRet{e.CurrentAccount()}, nil
 }
 
-func doKick(ctx context.Context, e Engine, p params) (any, error) {
+func doKick(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	ct, err := p.needInt("client")
 	if err != nil {
 		return nil, err

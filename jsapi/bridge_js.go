@@ -4,13 +4,12 @@ package jsapi
 
 import (
 	"context"
-	"encoding/json"
 	"sync"
 	"time"
 
 	"github.com/hack-pad/safejs"
-
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -80,13 +79,7 @@ func Emitter(hooks safejs.Value) func(core.Event) {
 				consoleError(panicMessage("event "+ev.Kind, v))
 			}
 		}()
-		var b []byte
-		var err error
-		if me, ok := ev.Data.(core.MessageEvent); ok {
-			b, err = me.AppendJSON(nil) // a sync page's 1,000 messages: not by reflection
-		} else {
-			b, err = json.Marshal(ev.Data)
-		}
+		b, err := ev.AppendData(nil)
 		if err != nil {
 			consoleError("yunxinIM: cannot encode a " + ev.Kind + " event: " + err.Error())
 			return
@@ -283,10 +276,8 @@ func (b *Bridge) run(c pendingCall, barrier uint64, started chan struct{}) {
 
 // okEnvelope reports whether env is a success envelope (no "err").
 func okEnvelope(env []byte) bool {
-	var e struct {
-		Err json.RawMessage `json:"err"`
-	}
-	return json.Unmarshal(env, &e) == nil && len(e.Err) == 0
+	var e envelopeErr
+	return jx.Unmarshal(env, &e) == nil && len(e.Err) == 0
 }
 
 // progress hands an interim ret of call id to hooks.progress.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/hack-pad/safejs"
-
 	"yunxin/core"
+	"yunxin/internal/jx"
 )
 
 // hooks is a JS hooks object like the loader's whose deliver and event are
@@ -230,7 +230,7 @@ func TestBridgeSurvivesBadArguments(t *testing.T) {
 }
 
 func TestBridgeRecoversPanics(t *testing.T) {
-	table["__panic"] = func(context.Context, Engine, params) (any, error) { panic("boom") }
+	table["__panic"] = func(context.Context, Engine, params) (jx.Value, error) { panic("boom") }
 	defer delete(table, "__panic")
 	h, call := installFake(t, &fake{})
 	call.Invoke("__panic", "", 1)
@@ -276,7 +276,7 @@ func TestEmitter(t *testing.T) {
 	h := newHooks(t, false)
 	emit := Emitter(h.js)
 	emit(core.Event{Kind: core.EventAccount, Data: core.AccountEvent{EventType: "login", Step: core.StepLoggedIn}})
-	emit(core.Event{Kind: core.EventMessage, Data: core.MessageEvent{EventType: "onRecvMessages", Messages: []core.MessageView{{MessageID: "m1", Body: json.RawMessage(`{"type":0,"text":"hi"}`)}}}})
+	emit(core.Event{Kind: core.EventMessage, Data: core.MessageEvent{EventType: "onRecvMessages", Messages: []core.MessageView{{MessageID: "m1", Body: jx.RawMessage(`{"type":0,"text":"hi"}`)}}}})
 	emit(core.Event{Kind: core.EventSession, Data: func() {}}) // cannot be encoded: dropped, no panic
 	emit(core.Event{Kind: core.EventSession, Data: core.SessionEvent{EventType: "didAddRecentSession"}})
 	// emit calls hooks.event synchronously: all are there, in order.

@@ -1,6 +1,10 @@
 package jsapi
 
-import "context"
+import (
+	"context"
+
+	"yunxin/internal/jx"
+)
 
 // FilesEngine is the user group's file methods' part of Engine.
 type FilesEngine interface {
@@ -18,28 +22,25 @@ type uploadProgress struct {
 
 // doUpload: the callback gets {status:true, progress} while the file goes
 // up, then {status:true, urlString} once.
-func doUpload(ctx context.Context, e Engine, p params) (any, error) {
+func doUpload(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	path, err := p.path("filepath")
 	if err != nil {
 		return nil, err
 	}
 	u, err := e.Upload(ctx, path, func(sent, total int64) {
 		if total > 0 {
-			interim(ctx, uploadProgress{true, float64(min(sent, total)) / float64(total)})
+			interim(ctx, &uploadProgress{true, float64(min(sent, total)) / float64(total)})
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Status    bool   `json:"status"`
-		URLString string `json:"urlString"`
-	}{true, u}, nil
+	return &uploadedRet{true, u}, nil
 }
 
 // doDownload: the ret adds path, the downloaded file's local path (an
 // object URL), to the doc's {status}.
-func doDownload(ctx context.Context, e Engine, p params) (any, error) {
+func doDownload(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	u, err := p.need("urlString")
 	if err != nil {
 		return nil, err
@@ -48,15 +49,12 @@ func doDownload(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Status bool   `json:"status"`
-		Path   string `json:"path"`
-	}{true, path}, nil
+	return &downloadedRet{true, path}, nil
 }
 
 // doCancelTask cancels the upload of filepath or the download of a URL
 // (what upload's filepath or download's urlString was).
-func doCancelTask(ctx context.Context, e Engine, p params) (any, error) {
+func doCancelTask(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	path, err := p.path("filepath")
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -26,11 +27,11 @@ type sent struct {
 	Message *core.MessageView `json:"message,omitempty"`
 }
 
-func sentRet(m *core.MessageView, err error) (any, error) {
+func sentRet(m *core.MessageView, err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sent{true, m}, nil
+	return &sent{true, m}, nil
 }
 
 // common reads what every send method takes: sessionId, chatType, ext,
@@ -51,7 +52,7 @@ func common(p params) (sid string, ct int, ext []byte, reSend bool, err error) {
 	return
 }
 
-func doSendText(ctx context.Context, e Engine, p params) (any, error) {
+func doSendText(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -81,7 +82,7 @@ func sendParams(p params, typ int) (core.SendParams, error) {
 	return q, err
 }
 
-func doSendImage(ctx context.Context, e Engine, p params) (any, error) {
+func doSendImage(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q, err := sendParams(p, proto.MsgImage)
 	if err != nil {
 		return nil, err
@@ -95,7 +96,7 @@ func doSendImage(ctx context.Context, e Engine, p params) (any, error) {
 	return sentRet(e.SendMessage(ctx, q))
 }
 
-func doSendVoice(ctx context.Context, e Engine, p params) (any, error) {
+func doSendVoice(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q, err := sendParams(p, proto.MsgAudio)
 	if err != nil {
 		return nil, err
@@ -108,7 +109,7 @@ func doSendVoice(ctx context.Context, e Engine, p params) (any, error) {
 	return sentRet(e.SendMessage(ctx, q))
 }
 
-func doSendVideo(ctx context.Context, e Engine, p params) (any, error) {
+func doSendVideo(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q, err := sendParams(p, proto.MsgVideo)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func doSendVideo(ctx context.Context, e Engine, p params) (any, error) {
 	return sentRet(e.SendMessage(ctx, q))
 }
 
-func doSendFile(ctx context.Context, e Engine, p params) (any, error) {
+func doSendFile(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q, err := sendParams(p, proto.MsgFile)
 	if err != nil {
 		return nil, err
@@ -144,7 +145,7 @@ func doSendFile(ctx context.Context, e Engine, p params) (any, error) {
 	return sentRet(e.SendMessage(ctx, q))
 }
 
-func doSendLocation(ctx context.Context, e Engine, p params) (any, error) {
+func doSendLocation(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q, err := sendParams(p, proto.MsgLocation)
 	if err != nil {
 		return nil, err
@@ -161,7 +162,7 @@ func doSendLocation(ctx context.Context, e Engine, p params) (any, error) {
 	return sentRet(e.SendMessage(ctx, q))
 }
 
-func doSendTip(ctx context.Context, e Engine, p params) (any, error) {
+func doSendTip(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q, err := sendParams(p, proto.MsgTip)
 	if err != nil {
 		return nil, err
@@ -182,7 +183,7 @@ func message(p params) (string, int, string, error) {
 	return sid, ct, mid, err
 }
 
-func doCancelSending(ctx context.Context, e Engine, p params) (any, error) {
+func doCancelSending(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, mid, err := message(p)
 	if err != nil {
 		return nil, err
@@ -190,7 +191,7 @@ func doCancelSending(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.CancelSendingMessage(ctx, sid, ct, mid))
 }
 
-func doResend(ctx context.Context, e Engine, p params) (any, error) {
+func doResend(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, mid, err := message(p)
 	if err != nil {
 		return nil, err
@@ -198,7 +199,7 @@ func doResend(ctx context.Context, e Engine, p params) (any, error) {
 	return sentRet(e.ResendMessage(ctx, sid, ct, mid))
 }
 
-func doForward(ctx context.Context, e Engine, p params) (any, error) {
+func doForward(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, mid, err := message(p)
 	if err != nil {
 		return nil, err
@@ -218,7 +219,7 @@ func doForward(ctx context.Context, e Engine, p params) (any, error) {
 
 // doRevoke: postscript (optional) is our addition: the text the other side
 // gets with onRecvRevokeMessageNotification.
-func doRevoke(ctx context.Context, e Engine, p params) (any, error) {
+func doRevoke(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, mid, err := message(p)
 	if err != nil {
 		return nil, err
@@ -230,7 +231,7 @@ func doRevoke(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.RevokeMessage(ctx, sid, ct, mid, ps))
 }
 
-func doReceipt(ctx context.Context, e Engine, p params) (any, error) {
+func doReceipt(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, mid, err := message(p)
 	if err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func doReceipt(ctx context.Context, e Engine, p params) (any, error) {
 // chatType (1 team or 5 super team; the doc's default 0 is refused: only a
 // team has team receipts) and messageIds (1 to proto.MaxTeamReceiptSeqs
 // ids of messages of that session).
-func doTeamReceipts(ctx context.Context, e Engine, p params) (any, error) {
+func doTeamReceipts(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, err := teamID(p, "sessionId")
 	if err != nil {
 		return nil, err

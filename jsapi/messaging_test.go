@@ -1,11 +1,11 @@
 package jsapi
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -18,7 +18,7 @@ func TestSendMethodsMapping(t *testing.T) {
 		want           core.SendParams
 	}{
 		{"sendImage", `{"sessionId":"bob","path":"blob:http://p/1","displayName":"a.png","compressQuality":0.3,"ext":{"a":1},"from":"me"}`,
-			core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: "blob:http://p/1", DisplayName: "a.png", Ext: json.RawMessage(`{"a":1}`), ReSend: true}},
+			core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: "blob:http://p/1", DisplayName: "a.png", Ext: jx.RawMessage(`{"a":1}`), ReSend: true}},
 		{"sendImage", `{"sessionId":"bob","path":"data:image/png;base64,AAAA","reSend":false}`,
 			core.SendParams{SessionID: "bob", Type: proto.MsgImage, Path: "data:image/png;base64,AAAA"}},
 		{"sendVoice", `{"sessionId":"bob","chatType":0,"path":"https://h/v.wav","duration":1500}`,

@@ -1,10 +1,10 @@
 package jsapi
 
 import (
-	"encoding/json"
 	"strings"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 )
 
 // methodGroups are the plugin's 100 methods in the order and groups of the
@@ -68,10 +68,10 @@ func ListenerKind(method string) string { return listenerMethods[method].Kind }
 // ListenersJSON is the listener table as the loader reads it:
 // {"addAccountListen":["account",true],"removeAccountListen":["account",false],…}.
 func ListenersJSON() string {
-	m := make(map[string][2]any, len(listenerMethods))
+	m := make(map[string]any, len(listenerMethods))
 	for name, l := range listenerMethods {
-		m[name] = [2]any{l.Kind, l.Add}
+		m[name] = []any{l.Kind, l.Add}
 	}
-	b, _ := json.Marshal(m) // strings and booleans: cannot fail
+	b, _ := jx.MarshalAny(m) // strings and booleans: cannot fail
 	return string(b)
 }

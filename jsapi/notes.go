@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 )
 
 // NotesEngine is the system notification group's part of Engine: the
@@ -23,7 +24,7 @@ const maxNotificationsPage = 1000
 // maxNotificationsPage) and offset (default 0; the doc's Android-only
 // parameter, taken on every platform here): a page of the inbox, newest
 // first.
-func doFetchNotifications(ctx context.Context, e Engine, p params) (any, error) {
+func doFetchNotifications(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	limit, err := p.integer("limit", 3)
 	if err != nil {
 		return nil, err
@@ -45,28 +46,24 @@ func doFetchNotifications(ctx context.Context, e Engine, p params) (any, error) 
 	if n == nil {
 		n = []core.NotificationView{}
 	}
-	return struct {
-		Notifications []core.NotificationView `json:"notifications"`
-	}{n}, nil
+	return &notificationsRet{n}, nil
 }
 
-func doNotificationsUnreadCount(ctx context.Context, e Engine, _ params) (any, error) {
+func doNotificationsUnreadCount(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	n, err := e.NotificationsUnreadCount(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		UnreadCount int `json:"unreadCount"`
-	}{n}, nil
+	return &unreadCountRet{n}, nil
 }
 
 // doMarkNotificationsRead: the doc calls it without params or callback;
 // a callback, if given, gets {status:true}.
-func doMarkNotificationsRead(ctx context.Context, e Engine, _ params) (any, error) {
+func doMarkNotificationsRead(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	return done(e.MarkAllNotificationsRead(ctx))
 }
 
 // doDeleteNotifications: as doMarkNotificationsRead.
-func doDeleteNotifications(ctx context.Context, e Engine, _ params) (any, error) {
+func doDeleteNotifications(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	return done(e.DeleteAllNotifications(ctx))
 }

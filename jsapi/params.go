@@ -2,12 +2,12 @@ package jsapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 )
 
 // params are a call's decoded params: the members of the page's params
@@ -20,25 +20,25 @@ import (
 // naming the parameter when the type is wrong. Limits on the values
 // (lengths, counts, ranges, blank text, account id rules) are core's; the
 // people handlers check theirs too (see the package doc).
-type params map[string]json.RawMessage
+type params map[string]jx.RawMessage
 
 func decodeParams(raw string) (params, error) {
 	b := bytes.TrimSpace([]byte(raw))
 	if len(b) == 0 || b[0] != '{' {
-		if len(b) > 0 && !json.Valid(b) {
+		if len(b) > 0 && !jx.Valid(b) {
 			return nil, core.BadParam("params", "must be a JSON object")
 		}
 		return params{}, nil
 	}
 	var p params
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := jx.UnmarshalRawMap(b, &p); err != nil {
 		return nil, core.BadParam("params", "must be a JSON object")
 	}
 	return p, nil
 }
 
 // get returns the parameter's JSON, or nil when it is missing or null.
-func (p params) get(name string) json.RawMessage {
+func (p params) get(name string) jx.RawMessage {
 	v, ok := p[name]
 	if !ok || len(v) == 0 || string(v) == "null" {
 		return nil
@@ -55,7 +55,7 @@ func (p params) str(name string) (string, error) {
 		return "", nil
 	}
 	var s string
-	if v[0] != '"' || json.Unmarshal(v, &s) != nil {
+	if v[0] != '"' || jx.UnmarshalString(v, &s) != nil {
 		return "", core.BadParam(name, "must be a string")
 	}
 	return s, nil
@@ -148,7 +148,7 @@ func (p params) needNumber(name string) (float64, error) {
 func (p params) path(name string) (string, error) {
 	v := p.get(name)
 	var s string
-	if v == nil || v[0] != '"' || json.Unmarshal(v, &s) != nil {
+	if v == nil || v[0] != '"' || jx.UnmarshalString(v, &s) != nil {
 		return "", core.BadParam(name, "must be a File, a Blob or a URL string")
 	}
 	return s, nil
@@ -170,13 +170,13 @@ func (p params) boolean(name string, def bool) (bool, error) {
 // strings returns a required array of strings.
 func (p params) strings(name string) ([]string, error) {
 	v := p.get(name)
-	var raw []json.RawMessage
-	if v == nil || v[0] != '[' || json.Unmarshal(v, &raw) != nil {
+	var raw []jx.RawMessage
+	if v == nil || v[0] != '[' || jx.UnmarshalRawSlice(v, &raw) != nil {
 		return nil, core.BadParam(name, "must be an array of strings")
 	}
 	out := make([]string, len(raw))
 	for i, r := range raw {
-		if len(r) == 0 || r[0] != '"' || json.Unmarshal(r, &out[i]) != nil {
+		if len(r) == 0 || r[0] != '"' || jx.UnmarshalString(r, &out[i]) != nil {
 			return nil, core.BadParam(name, "must be an array of strings")
 		}
 	}
@@ -185,7 +185,7 @@ func (p params) strings(name string) ([]string, error) {
 
 // object returns an optional JSON-object parameter as written (nil when
 // absent).
-func (p params) object(name string) (json.RawMessage, error) {
+func (p params) object(name string) (jx.RawMessage, error) {
 	v := p.get(name)
 	if v == nil {
 		return nil, nil
@@ -221,7 +221,7 @@ func (p params) cfgScalar(name, what string) (s string, ok bool, err error) {
 	}
 	s = string(v)
 	if v[0] == '"' {
-		if err := json.Unmarshal(v, &s); err != nil {
+		if err := jx.UnmarshalString(v, &s); err != nil {
 			return "", false, core.BadParam(name, "must be "+what)
 		}
 		s = strings.TrimSpace(s)

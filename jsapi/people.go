@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -88,16 +89,23 @@ func accounts(p params, name string, max int) ([]string, error) {
 }
 
 // users returns the ret maker of a method that lists users under name
-// ({users:[…]}, {blackUsers:[…]}…): none is [], never null.
-func users(name string) func([]core.UserView, error) (any, error) {
-	return func(u []core.UserView, err error) (any, error) {
+// ({users:[…]}, {blackUsers:[…]}, {muteUsers:[…]}): none is [], never
+// null.
+func users(name string) func([]core.UserView, error) (jx.Value, error) {
+	return func(u []core.UserView, err error) (jx.Value, error) {
 		if err != nil {
 			return nil, err
 		}
 		if u == nil {
 			u = []core.UserView{}
 		}
-		return map[string][]core.UserView{name: u}, nil
+		switch name {
+		case "blackUsers":
+			return &blackUsersRet{u}, nil
+		case "muteUsers":
+			return &muteUsersRet{u}, nil
+		}
+		return &usersRet{u}, nil
 	}
 }
 
@@ -107,25 +115,34 @@ type usersStatus struct {
 	Users  []core.UserView `json:"users"`
 }
 
-func usersStatusRet(u []core.UserView, err error) (any, error) {
+func usersStatusRet(u []core.UserView, err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
 	if u == nil {
 		u = []core.UserView{}
 	}
-	return usersStatus{true, u}, nil
+	return &usersStatus{true, u}, nil
 }
 
-// flag is the ret of the Is methods: {name: b}.
-func flag(name string, b bool, err error) (any, error) {
+// flag is the ret of the Is methods: {name: b}, name one of isFriend,
+// isBlack, isMute, isMyTeam.
+func flag(name string, b bool, err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return map[string]bool{name: b}, nil
+	switch name {
+	case "isFriend":
+		return &isFriendRet{b}, nil
+	case "isBlack":
+		return &isBlackRet{b}, nil
+	case "isMute":
+		return &isMuteRet{b}, nil
+	}
+	return &isMyTeamRet{b}, nil
 }
 
-func doLocalUserInfo(ctx context.Context, e Engine, p params) (any, error) {
+func doLocalUserInfo(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -134,14 +151,12 @@ func doLocalUserInfo(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		User *core.UserView `json:"user"`
-	}{u}, nil
+	return &userRet{u}, nil
 }
 
 // doOpenLocalCache opens account's cache without connecting (core's
 // OpenLocalCache): the page reads its cached data offline.
-func doOpenLocalCache(ctx context.Context, e Engine, p params) (any, error) {
+func doOpenLocalCache(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "account")
 	if err != nil {
 		return nil, err
@@ -149,7 +164,7 @@ func doOpenLocalCache(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.OpenLocalCache(ctx, id))
 }
 
-func doFetchUserInfos(ctx context.Context, e Engine, p params) (any, error) {
+func doFetchUserInfos(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	ids, err := accounts(p, "users", proto.MaxUsers)
 	if err != nil {
 		return nil, err
@@ -157,7 +172,7 @@ func doFetchUserInfos(ctx context.Context, e Engine, p params) (any, error) {
 	return usersStatusRet(e.FetchUserInfos(ctx, ids))
 }
 
-func doGetUserInfoList(ctx context.Context, e Engine, p params) (any, error) {
+func doGetUserInfoList(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	ids, err := accounts(p, "userIds", proto.MaxUsers)
 	if err != nil {
 		return nil, err
@@ -171,7 +186,7 @@ var userFields = []string{"nickName", "avatar", "sign", "gender", "email", "birt
 // doUpdateMyUserInfo reads userInfo: {nickName, avatar, sign, gender,
 // email, birth, mobile, ext}. Only the keys given change (null counts as
 // absent); unknown keys are ignored; at least one key must be given.
-func doUpdateMyUserInfo(ctx context.Context, e Engine, p params) (any, error) {
+func doUpdateMyUserInfo(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	raw, err := p.object("userInfo")
 	if err != nil || raw == nil {
 		return nil, core.BadParam("userInfo", "must be an object")
@@ -219,13 +234,13 @@ func doUpdateMyUserInfo(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.UpdateMyUserInfo(ctx, u))
 }
 
-func doMyFriends(ctx context.Context, e Engine, _ params) (any, error) {
+func doMyFriends(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	return users("users")(e.MyFriends(ctx))
 }
 
 // doRequestFriend: operation 1 add, 2 request (the default), 3 accept, 4
 // reject (proto.Friend*); message is the postscript.
-func doRequestFriend(ctx context.Context, e Engine, p params) (any, error) {
+func doRequestFriend(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -250,7 +265,7 @@ func doRequestFriend(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.RequestFriend(ctx, id, op, msg))
 }
 
-func doDeleteFriend(ctx context.Context, e Engine, p params) (any, error) {
+func doDeleteFriend(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -265,7 +280,7 @@ func doDeleteFriend(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.DeleteFriend(ctx, id, rm))
 }
 
-func doIsMyFriend(ctx context.Context, e Engine, p params) (any, error) {
+func doIsMyFriend(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -274,14 +289,14 @@ func doIsMyFriend(ctx context.Context, e Engine, p params) (any, error) {
 	return flag("isFriend", b, err)
 }
 
-func doMyBlackList(ctx context.Context, e Engine, _ params) (any, error) {
+func doMyBlackList(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	return users("blackUsers")(e.MyBlackList(ctx))
 }
 
 // blackList returns the handler of addToBlackList (on) or
 // removeFromBlackList.
 func blackList(on bool) handler {
-	return func(ctx context.Context, e Engine, p params) (any, error) {
+	return func(ctx context.Context, e Engine, p params) (jx.Value, error) {
 		id, err := account(p, "userId")
 		if err != nil {
 			return nil, err
@@ -293,7 +308,7 @@ func blackList(on bool) handler {
 	}
 }
 
-func doIsUserInBlackList(ctx context.Context, e Engine, p params) (any, error) {
+func doIsUserInBlackList(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -302,13 +317,13 @@ func doIsUserInBlackList(ctx context.Context, e Engine, p params) (any, error) {
 	return flag("isBlack", b, err)
 }
 
-func doMyMuteUserList(ctx context.Context, e Engine, _ params) (any, error) {
+func doMyMuteUserList(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	return users("muteUsers")(e.MyMuteUserList(ctx))
 }
 
 // doSetMute: isNotify is the doc's 是否免打扰 ("do not disturb?"): true
 // (the default) mutes userId, false unmutes.
-func doSetMute(ctx context.Context, e Engine, p params) (any, error) {
+func doSetMute(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -323,7 +338,7 @@ func doSetMute(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.SetMute(ctx, id, on))
 }
 
-func doIsMute(ctx context.Context, e Engine, p params) (any, error) {
+func doIsMute(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	id, err := account(p, "userId")
 	if err != nil {
 		return nil, err
@@ -335,7 +350,7 @@ func doIsMute(ctx context.Context, e Engine, p params) (any, error) {
 // doSearchUser reads searchContent, ignoreingCase (the doc's spelling,
 // default true), searchRange (0 friends, the default; 1 everyone) and
 // searchContentOption (0 id, 1 alias, 2 nickname, 3 all, the default).
-func doSearchUser(ctx context.Context, e Engine, p params) (any, error) {
+func doSearchUser(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	q := core.SearchParams{}
 	var err error
 	if q.Text, err = p.need("searchContent"); err != nil {

@@ -2,10 +2,10 @@ package jsapi
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 )
 
 // SessionsEngine is the session and history group's part of Engine.
@@ -17,7 +17,7 @@ type SessionsEngine interface {
 	DeleteRecentSession(ctx context.Context, sessionID string, chatType int) error
 	MessagesInSession(ctx context.Context, p core.MessagesParams) ([]core.MessageView, error)
 	MessagesByIDs(ctx context.Context, ids []string) ([]core.MessageView, error)
-	UpdateRecentLocalExt(ctx context.Context, sessionID string, chatType int, localExt json.RawMessage) error
+	UpdateRecentLocalExt(ctx context.Context, sessionID string, chatType int, localExt jx.RawMessage) error
 	DeleteRemoteSessions(ctx context.Context, sessions []core.SessionRef) error
 	PullMessageHistory(ctx context.Context, p core.HistoryParams) ([]core.MessageView, error)
 	DeleteMessage(ctx context.Context, sessionID string, chatType int, messageID string) error
@@ -44,7 +44,7 @@ func session(p params, chatTypeNames ...string) (string, int, error) {
 	return sid, ct, err
 }
 
-func doAllRecentSessions(ctx context.Context, e Engine, _ params) (any, error) {
+func doAllRecentSessions(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	s, err := e.AllRecentSessions(ctx)
 	if err != nil {
 		return nil, err
@@ -52,22 +52,18 @@ func doAllRecentSessions(ctx context.Context, e Engine, _ params) (any, error) {
 	if s == nil {
 		s = []core.RecentSessionView{}
 	}
-	return struct {
-		RecentSessions []core.RecentSessionView `json:"recentSessions"`
-	}{s}, nil
+	return &recentSessionsRet{s}, nil
 }
 
-func doAllUnreadCount(ctx context.Context, e Engine, _ params) (any, error) {
+func doAllUnreadCount(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	n, err := e.AllUnreadCount(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		UnreadCount int `json:"unreadCount"`
-	}{n}, nil
+	return &unreadCountRet{n}, nil
 }
 
-func doMarkRead(ctx context.Context, e Engine, p params) (any, error) {
+func doMarkRead(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -75,7 +71,7 @@ func doMarkRead(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.MarkAllMessagesReadInSession(ctx, sid, ct))
 }
 
-func doCreateSession(ctx context.Context, e Engine, p params) (any, error) {
+func doCreateSession(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -83,7 +79,7 @@ func doCreateSession(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.CreateRecentSession(ctx, sid, ct))
 }
 
-func doDeleteSession(ctx context.Context, e Engine, p params) (any, error) {
+func doDeleteSession(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p, "sessionType", "chatType")
 	if err != nil {
 		return nil, err
@@ -100,17 +96,17 @@ type messages struct {
 	Messages []core.MessageView `json:"messages"`
 }
 
-func messagesRet(m []core.MessageView, err error) (any, error) {
+func messagesRet(m []core.MessageView, err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
 	if m == nil {
 		m = []core.MessageView{}
 	}
-	return messages{true, m}, nil
+	return &messages{true, m}, nil
 }
 
-func doMessages(ctx context.Context, e Engine, p params) (any, error) {
+func doMessages(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -127,7 +123,7 @@ func doMessages(ctx context.Context, e Engine, p params) (any, error) {
 	return messagesRet(e.MessagesInSession(ctx, q))
 }
 
-func doMessagesByIDs(ctx context.Context, e Engine, p params) (any, error) {
+func doMessagesByIDs(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	// sessionId (iOS) and chatType are optional: the ids say it all.
 	if _, err := p.str("sessionId"); err != nil {
 		return nil, err
@@ -177,7 +173,7 @@ func newer(direction string) (bool, error) {
 
 // doUpdateLocalExt: localExt (a JSON object, {} to clear) is our addition:
 // the doc's iOS method names the session only.
-func doUpdateLocalExt(ctx context.Context, e Engine, p params) (any, error) {
+func doUpdateLocalExt(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -193,10 +189,10 @@ func doUpdateLocalExt(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 // doDeleteRemoteSessions reads sessions: [{sessionId, chatType}, …].
-func doDeleteRemoteSessions(ctx context.Context, e Engine, p params) (any, error) {
+func doDeleteRemoteSessions(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	v := p.get("sessions")
-	var raw []json.RawMessage
-	if v == nil || v[0] != '[' || json.Unmarshal(v, &raw) != nil {
+	var raw []jx.RawMessage
+	if v == nil || v[0] != '[' || jx.UnmarshalRawSlice(v, &raw) != nil {
 		return nil, core.BadParam("sessions", "must be an array of {sessionId, chatType}")
 	}
 	refs := make([]core.SessionRef, len(raw))
@@ -221,7 +217,7 @@ func doDeleteRemoteSessions(ctx context.Context, e Engine, p params) (any, error
 
 // doPullHistory: direction (like messagesInSession's) is our addition; the
 // doc's is QUERY_OLD.
-func doPullHistory(ctx context.Context, e Engine, p params) (any, error) {
+func doPullHistory(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -241,7 +237,7 @@ func doPullHistory(ctx context.Context, e Engine, p params) (any, error) {
 
 // doDeleteMessage: sessionId and chatType are optional (the doc's Android
 // version takes the messageId alone); core finds the message by its id.
-func doDeleteMessage(ctx context.Context, e Engine, p params) (any, error) {
+func doDeleteMessage(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, err := p.str("sessionId")
 	if err != nil {
 		return nil, err
@@ -268,7 +264,7 @@ func removeSession(p params) (bool, error) {
 	return rm, err
 }
 
-func doDeleteAllInSession(ctx context.Context, e Engine, p params) (any, error) {
+func doDeleteAllInSession(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	sid, ct, err := session(p)
 	if err != nil {
 		return nil, err
@@ -280,7 +276,7 @@ func doDeleteAllInSession(ctx context.Context, e Engine, p params) (any, error) 
 	return done(e.DeleteAllMessagesInSession(ctx, sid, ct, rm))
 }
 
-func doDeleteAll(ctx context.Context, e Engine, p params) (any, error) {
+func doDeleteAll(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	rm, err := removeSession(p)
 	if err != nil {
 		return nil, err

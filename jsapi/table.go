@@ -2,10 +2,10 @@ package jsapi
 
 import (
 	"context"
-	"encoding/json"
 	"strconv"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -26,7 +26,7 @@ var _ Engine = (*core.Client)(nil)
 
 // handler runs one method: it converts p, calls e and returns the ret of a
 // success. A nil handler means "not supported yet".
-type handler func(ctx context.Context, e Engine, p params) (any, error)
+type handler func(ctx context.Context, e Engine, p params) (jx.Value, error)
 
 // table maps every JS method name to its Go function: the 100 plugin
 // methods and init, in the plugin doc's groups. nil: not supported yet.
@@ -137,8 +137,13 @@ func Supported(method string) bool { return table[method] != nil }
 
 // Envelope is what the loader receives for one call: ret always, err on failure.
 type Envelope struct {
-	Ret any         `json:"ret"`
+	Ret jx.Value    `json:"ret"`
 	Err *core.Error `json:"err,omitempty"`
+}
+
+// envelopeErr is an envelope's err, as the bridge reads it back.
+type envelopeErr struct {
+	Err jx.RawMessage `json:"err"`
 }
 
 type status struct {
@@ -151,11 +156,11 @@ var (
 )
 
 // done is the ret of a method whose success carries nothing but status.
-func done(err error) (any, error) {
+func done(err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return statusTrue, nil
+	return &statusTrue, nil
 }
 
 // Call runs method with the page's params (JSON; "" for none) and returns
@@ -166,7 +171,7 @@ func Call(ctx context.Context, e Engine, method, paramsJSON string) []byte {
 	return Encode(ret, err)
 }
 
-func call(ctx context.Context, e Engine, method, paramsJSON string) (any, error) {
+func call(ctx context.Context, e Engine, method, paramsJSON string) (jx.Value, error) {
 	h, known := table[method]
 	if h == nil {
 		if method == "" {
@@ -218,14 +223,14 @@ func answerSend(ctx context.Context) context.Context {
 
 // Encode returns the envelope of a result: {"ret":ret} on success,
 // {"ret":{"status":false},"err":{code,msg}} on failure.
-func Encode(ret any, err error) []byte {
+func Encode(ret jx.Value, err error) []byte {
 	env := Envelope{Ret: ret}
 	if err != nil {
-		env = Envelope{Ret: statusFalse, Err: core.AsError(err)}
+		env = Envelope{Ret: &statusFalse, Err: core.AsError(err)}
 	}
-	b, mErr := json.Marshal(env)
+	b, mErr := jx.Marshal(&env)
 	if mErr != nil {
-		b, _ = json.Marshal(Envelope{Ret: statusFalse, Err: core.Errf(proto.CodeServer, "cannot encode the result: "+mErr.Error())})
+		b, _ = jx.Marshal(&Envelope{Ret: &statusFalse, Err: core.Errf(proto.CodeServer, "cannot encode the result: "+mErr.Error())})
 	}
 	return b
 }
@@ -241,12 +246,12 @@ func WithProgress(ctx context.Context, fn func(ret []byte)) context.Context {
 }
 
 // interim hands ret to the call's progress function, if it has one.
-func interim(ctx context.Context, ret any) {
+func interim(ctx context.Context, ret jx.Value) {
 	fn, _ := ctx.Value(progressKey{}).(func([]byte))
 	if fn == nil {
 		return
 	}
-	if b, err := json.Marshal(ret); err == nil {
+	if b, err := jx.Marshal(ret); err == nil {
 		fn(b)
 	}
 }

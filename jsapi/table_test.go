@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -136,7 +137,7 @@ func (f *fake) ForwardMessage(_ context.Context, p core.ForwardParams) (*core.Me
 func (f *fake) RevokeMessage(_ context.Context, sid string, ct int, mid, ps string) error {
 	return f.rec("RevokeMessage", []any{sid, ct, mid, ps})
 }
-func (f *fake) UpdateRecentLocalExt(_ context.Context, sid string, ct int, ext json.RawMessage) error {
+func (f *fake) UpdateRecentLocalExt(_ context.Context, sid string, ct int, ext jx.RawMessage) error {
 	return f.rec("UpdateRecentLocalExt", []any{sid, ct, string(ext)})
 }
 func (f *fake) DeleteRemoteSessions(_ context.Context, s []core.SessionRef) error {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"yunxin/core"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -190,28 +191,22 @@ func modeParam(p params, name string, def int, need bool, m mode) (int, error) {
 
 // members is the ret of the methods that list members: {status, members}
 // (none is [], never null).
-func members(m []core.TeamMemberView, err error) (any, error) {
+func members(m []core.TeamMemberView, err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
 	if m == nil {
 		m = []core.TeamMemberView{}
 	}
-	return struct {
-		Status  bool                  `json:"status"`
-		Members []core.TeamMemberView `json:"members"`
-	}{true, m}, nil
+	return &membersRet{true, m}, nil
 }
 
 // applied is the ret of applyToTeam and passApplyToTeam.
-func applied(st int, err error) (any, error) {
+func applied(st int, err error) (jx.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Status      bool `json:"status"`
-		ApplyStatus int  `json:"applyStatus"`
-	}{true, st}, nil
+	return &appliedRet{true, st}, nil
 }
 
 // optionKeys are createTeam's option keys, in the doc's order.
@@ -222,7 +217,7 @@ var optionKeys = "name, type, intro, icon, announcement, clientCustomInfo, posts
 // clientCustomInfo, postscript, joinMode, inviteMode, beInviteMode,
 // updateInfoMode, updateClientCustomMode, maxMember, muteMode}; the doc's
 // defaults are 0. A bad option key is named option.key.
-func doCreateTeam(ctx context.Context, e Engine, p params) (any, error) {
+func doCreateTeam(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	users, err := teamAccounts(e, p, "users", true)
 	if err != nil {
 		return nil, err
@@ -304,14 +299,10 @@ func doCreateTeam(ctx context.Context, e Engine, p params) (any, error) {
 	if failed == nil {
 		failed = []string{}
 	}
-	return struct {
-		Status        bool     `json:"status"`
-		TeamID        string   `json:"teamId"`
-		FailedUserIDs []string `json:"failedUserIds"`
-	}{true, r.TeamID, failed}, nil
+	return &createdTeamRet{true, r.TeamID, failed}, nil
 }
 
-func doAllMyTeams(ctx context.Context, e Engine, _ params) (any, error) {
+func doAllMyTeams(ctx context.Context, e Engine, _ params) (jx.Value, error) {
 	t, err := e.AllMyTeams(ctx)
 	if err != nil {
 		return nil, err
@@ -319,15 +310,13 @@ func doAllMyTeams(ctx context.Context, e Engine, _ params) (any, error) {
 	if t == nil {
 		t = []core.TeamView{}
 	}
-	return struct {
-		Teams []core.TeamView `json:"teams"`
-	}{t}, nil
+	return &teamsRet{t}, nil
 }
 
 // team returns the handler of a method whose only parameter is teamId
 // (dismissTeam, quitTeam).
 func team(call func(e Engine, ctx context.Context, tid string) error) handler {
-	return func(ctx context.Context, e Engine, p params) (any, error) {
+	return func(ctx context.Context, e Engine, p params) (jx.Value, error) {
 		tid, err := teamID(p, "teamId")
 		if err != nil {
 			return nil, err
@@ -337,7 +326,7 @@ func team(call func(e Engine, ctx context.Context, tid string) error) handler {
 }
 
 // doApplyToTeam: message (optional) is the application's postscript.
-func doApplyToTeam(ctx context.Context, e Engine, p params) (any, error) {
+func doApplyToTeam(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -370,7 +359,7 @@ func teamAndOther(e Engine, p params, name string) (string, string, error) {
 	return tid, id, err
 }
 
-func doPassApplyToTeam(ctx context.Context, e Engine, p params) (any, error) {
+func doPassApplyToTeam(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndOther(e, p, "userId")
 	if err != nil {
 		return nil, err
@@ -379,7 +368,7 @@ func doPassApplyToTeam(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 // doRejectApply: reason (optional) goes to the applicant.
-func doRejectApply(ctx context.Context, e Engine, p params) (any, error) {
+func doRejectApply(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndOther(e, p, "userId")
 	if err != nil {
 		return nil, err
@@ -394,7 +383,7 @@ func doRejectApply(ctx context.Context, e Engine, p params) (any, error) {
 // doInvitationToTeam reads users (1–200 accounts), postscript and attach
 // (the invitations' extension, at most proto.MaxTeamCustomBytes bytes);
 // members are those added at once (none when the invitees must accept).
-func doInvitationToTeam(ctx context.Context, e Engine, p params) (any, error) {
+func doInvitationToTeam(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -414,7 +403,7 @@ func doInvitationToTeam(ctx context.Context, e Engine, p params) (any, error) {
 	return members(e.InvitationToTeam(ctx, tid, ids, ps, attach))
 }
 
-func doAcceptInvite(ctx context.Context, e Engine, p params) (any, error) {
+func doAcceptInvite(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndOther(e, p, "invitorId")
 	if err != nil {
 		return nil, err
@@ -422,7 +411,7 @@ func doAcceptInvite(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.AcceptInviteWithTeam(ctx, tid, id))
 }
 
-func doRejectInvite(ctx context.Context, e Engine, p params) (any, error) {
+func doRejectInvite(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndOther(e, p, "invitorId")
 	if err != nil {
 		return nil, err
@@ -434,7 +423,7 @@ func doRejectInvite(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.RejectInviteWithTeam(ctx, tid, id, reason))
 }
 
-func doKickUsers(ctx context.Context, e Engine, p params) (any, error) {
+func doKickUsers(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -448,7 +437,7 @@ func doKickUsers(ctx context.Context, e Engine, p params) (any, error) {
 
 // teamMembers returns the handler of fetchTeamMembers and fetchTeamMutedMembers.
 func teamMembers(call func(e Engine, ctx context.Context, tid string) ([]core.TeamMemberView, error)) handler {
-	return func(ctx context.Context, e Engine, p params) (any, error) {
+	return func(ctx context.Context, e Engine, p params) (jx.Value, error) {
 		tid, err := teamID(p, "teamId")
 		if err != nil {
 			return nil, err
@@ -458,7 +447,7 @@ func teamMembers(call func(e Engine, ctx context.Context, tid string) ([]core.Te
 }
 
 // doTeamMember answers {member}: null when the member is not cached.
-func doTeamMember(ctx context.Context, e Engine, p params) (any, error) {
+func doTeamMember(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndAccount(p, "userId")
 	if err != nil {
 		return nil, err
@@ -467,13 +456,11 @@ func doTeamMember(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Member *core.TeamMemberView `json:"member"`
-	}{m}, nil
+	return &memberRet{m}, nil
 }
 
 // doUpdateUserNick: newNick "" clears the nickname.
-func doUpdateUserNick(ctx context.Context, e Engine, p params) (any, error) {
+func doUpdateUserNick(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndAccount(p, "userId")
 	if err != nil {
 		return nil, err
@@ -491,7 +478,7 @@ func doUpdateUserNick(ctx context.Context, e Engine, p params) (any, error) {
 	return done(e.UpdateUserNick(ctx, tid, id, nick))
 }
 
-func doIsMyTeam(ctx context.Context, e Engine, p params) (any, error) {
+func doIsMyTeam(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -501,7 +488,7 @@ func doIsMyTeam(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 // doTransferOwner: isLeave (default false) leaves the team as well.
-func doTransferOwner(ctx context.Context, e Engine, p params) (any, error) {
+func doTransferOwner(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndOther(e, p, "newOwnerId")
 	if err != nil {
 		return nil, err
@@ -515,7 +502,7 @@ func doTransferOwner(ctx context.Context, e Engine, p params) (any, error) {
 
 // managers returns the handler of addManagersToTeam (on) and removeManagersFromTeam.
 func managers(on bool) handler {
-	return func(ctx context.Context, e Engine, p params) (any, error) {
+	return func(ctx context.Context, e Engine, p params) (jx.Value, error) {
 		tid, err := teamID(p, "teamId")
 		if err != nil {
 			return nil, err
@@ -529,7 +516,7 @@ func managers(on bool) handler {
 }
 
 // doMuteUser: isMute (default true) mutes userId, false unmutes.
-func doMuteUser(ctx context.Context, e Engine, p params) (any, error) {
+func doMuteUser(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, id, err := teamAndOther(e, p, "userId")
 	if err != nil {
 		return nil, err
@@ -542,7 +529,7 @@ func doMuteUser(ctx context.Context, e Engine, p params) (any, error) {
 }
 
 // doMuteAll: isMute (default true) mutes the normal members, false unmutes.
-func doMuteAll(ctx context.Context, e Engine, p params) (any, error) {
+func doMuteAll(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -558,7 +545,7 @@ func doMuteAll(ctx context.Context, e Engine, p params) (any, error) {
 // is a string of at most max characters (bytes when inBytes), stored in
 // the field set picks; name checks a team name.
 func updateText(name string, max int, inBytes bool, set func(u *core.TeamInfoUpdate, s *string)) handler {
-	return func(ctx context.Context, e Engine, p params) (any, error) {
+	return func(ctx context.Context, e Engine, p params) (jx.Value, error) {
 		tid, err := teamID(p, "teamId")
 		if err != nil {
 			return nil, err
@@ -589,7 +576,7 @@ func updateText(name string, max int, inBytes bool, set func(u *core.TeamInfoUpd
 // updateMode returns the handler of an update method whose required
 // parameter name is one of m's values, stored in the field set picks.
 func updateMode(name string, m mode, set func(u *core.TeamInfoUpdate, n *int)) handler {
-	return func(ctx context.Context, e Engine, p params) (any, error) {
+	return func(ctx context.Context, e Engine, p params) (jx.Value, error) {
 		tid, err := teamID(p, "teamId")
 		if err != nil {
 			return nil, err
@@ -604,7 +591,7 @@ func updateMode(name string, m mode, set func(u *core.TeamInfoUpdate, n *int)) h
 	}
 }
 
-func doUpdateNotifyState(ctx context.Context, e Engine, p params) (any, error) {
+func doUpdateNotifyState(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -618,7 +605,7 @@ func doUpdateNotifyState(ctx context.Context, e Engine, p params) (any, error) {
 
 // doFetchNotifyState answers {status, notifyState}: the doc's ret is
 // {notifyState}, its example tests ret.status.
-func doFetchNotifyState(ctx context.Context, e Engine, p params) (any, error) {
+func doFetchNotifyState(ctx context.Context, e Engine, p params) (jx.Value, error) {
 	tid, err := teamID(p, "teamId")
 	if err != nil {
 		return nil, err
@@ -627,8 +614,5 @@ func doFetchNotifyState(ctx context.Context, e Engine, p params) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		Status      bool `json:"status"`
-		NotifyState int  `json:"notifyState"`
-	}{true, n}, nil
+	return &notifyStateRet{true, n}, nil
 }

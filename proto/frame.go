@@ -1,10 +1,11 @@
 package proto
 
 import (
-	"encoding/json"
 	"errors"
 	"strconv"
 	"unicode/utf8"
+
+	"yunxin/internal/jx"
 )
 
 // Both sides read and write every frame, and a frame's payload is most of
@@ -17,26 +18,22 @@ import (
 // errFrame is DecodeFrame's answer to bytes that are not a JSON object.
 var errFrame = errors.New("proto: not a frame")
 
-// maxDepth is the nesting depth past which DecodeFrame hands a frame to
-// encoding/json (whose own limit is 10,000).
-const maxDepth = 512
-
 // DecodeFrame parses one frame, as json.Unmarshal into a Frame would:
 // the same fields, and an error for the same inputs. Data is a slice of b
 // (no copy): the caller must not reuse b. The common shape (the keys
 // "id", "op", "code", "msg", "d", strings without escapes) is read by a
-// plain loop; anything else goes to encoding/json.
+// plain loop; anything else goes to jx (yunxin/internal/jx).
 func DecodeFrame(b []byte) (Frame, error) {
 	f, ok, err := decodeFrame(b)
 	if ok {
 		return f, err
 	}
 	f = Frame{}
-	err = json.Unmarshal(b, &f)
+	err = jx.Unmarshal(b, &f)
 	return f, err
 }
 
-// decodeFrame is DecodeFrame's fast path; ok false asks for encoding/json.
+// decodeFrame is DecodeFrame's fast path; ok false asks for jx.
 func decodeFrame(b []byte) (f Frame, ok bool, err error) {
 	i := skipSpace(b, 0)
 	if i == len(b) || b[i] != '{' {
@@ -90,11 +87,11 @@ func decodeFrame(b []byte) (f Frame, ok bool, err error) {
 				}
 				i = e + 1
 			case "d":
-				end, err := skipValue(b, i, 0)
+				end, err := jx.SkipValue(b, i)
 				if err != nil {
-					return f, false, nil // encoding/json words the error
+					return f, false, nil // jx words the error
 				}
-				f.Data = json.RawMessage(b[i:end:end])
+				f.Data = jx.RawMessage(b[i:end:end])
 				i = end
 			default: // another key, or one encoding/json would match case-insensitively
 				return f, false, nil
@@ -167,13 +164,13 @@ func scanInt(b []byte, i int) (n int64, end int, ok bool) {
 	return n, j, err == nil
 }
 
-// MarshalsAsIs reports whether json.Marshal writes b, a json.RawMessage,
-// as it is: one valid JSON value (skipValue) without insignificant
+// MarshalsAsIs reports whether json.Marshal writes b, a jx.RawMessage,
+// as it is: one valid JSON value (jx.SkipValue) without insignificant
 // whitespace and without what json.Marshal escapes in it (<, >, & and
 // U+2028, U+2029). Hand-written encoders that must write what json.Marshal
-// writes copy such a value and leave any other to json.Marshal.
+// writes copy such a value and leave any other to jx.
 func MarshalsAsIs(b []byte) bool {
-	if end, err := skipValue(b, 0, 0); err != nil || end != len(b) {
+	if end, err := jx.SkipValue(b, 0); err != nil || end != len(b) {
 		return false
 	}
 	inString := false
@@ -182,7 +179,7 @@ func MarshalsAsIs(b []byte) bool {
 		case c == '"':
 			inString = !inString
 		case c == '\\' && inString:
-			i++ // an escape skipValue checked; its next byte is not a quote
+			i++ // an escape jx.SkipValue checked; its next byte is not a quote
 		case c == '<' || c == '>' || c == '&':
 			return false
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
@@ -196,143 +193,11 @@ func MarshalsAsIs(b []byte) bool {
 	return true
 }
 
-// skipValue validates the JSON value at b[i] and returns where it ends.
-func skipValue(b []byte, i, depth int) (int, error) {
-	if i >= len(b) {
-		return 0, errFrame
-	}
-	switch c := b[i]; {
-	case c == '{', c == '[':
-		if depth == maxDepth {
-			return 0, errFrame
-		}
-		closer := byte('}')
-		if c == '[' {
-			closer = ']'
-		}
-		i = skipSpace(b, i+1)
-		if i < len(b) && b[i] == closer {
-			return i + 1, nil
-		}
-		for {
-			var err error
-			if closer == '}' {
-				if i >= len(b) || b[i] != '"' {
-					return 0, errFrame
-				}
-				if i, err = skipString(b, i); err != nil {
-					return 0, err
-				}
-				i = skipSpace(b, i)
-				if i >= len(b) || b[i] != ':' {
-					return 0, errFrame
-				}
-				i = skipSpace(b, i+1)
-			}
-			if i, err = skipValue(b, i, depth+1); err != nil {
-				return 0, err
-			}
-			i = skipSpace(b, i)
-			if i >= len(b) {
-				return 0, errFrame
-			}
-			if b[i] == closer {
-				return i + 1, nil
-			}
-			if b[i] != ',' {
-				return 0, errFrame
-			}
-			i = skipSpace(b, i+1)
-		}
-	case c == '"':
-		return skipString(b, i)
-	case c == '-' || (c >= '0' && c <= '9'):
-		return skipNumber(b, i)
-	case c == 't':
-		return skipLiteral(b, i, "true")
-	case c == 'f':
-		return skipLiteral(b, i, "false")
-	case c == 'n':
-		return skipLiteral(b, i, "null")
-	}
-	return 0, errFrame
-}
-
 func skipLiteral(b []byte, i int, lit string) (int, error) {
 	if len(b)-i < len(lit) || string(b[i:i+len(lit)]) != lit {
 		return 0, errFrame
 	}
 	return i + len(lit), nil
-}
-
-// skipString validates the string at b[i] (a quote) and returns the index
-// after its closing quote.
-func skipString(b []byte, i int) (int, error) {
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
-			return j + 1, nil
-		case c < 0x20:
-			return 0, errFrame
-		case c == '\\':
-			j++
-			if j == len(b) {
-				return 0, errFrame
-			}
-			switch b[j] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if len(b)-j < 5 {
-					return 0, errFrame
-				}
-				for _, h := range b[j+1 : j+5] {
-					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
-						return 0, errFrame
-					}
-				}
-				j += 4
-			default:
-				return 0, errFrame
-			}
-		}
-	}
-	return 0, errFrame
-}
-
-// skipNumber validates the JSON number at b[i] and returns where it ends.
-func skipNumber(b []byte, i int) (int, error) {
-	if b[i] == '-' {
-		i++
-	}
-	digits := func() bool {
-		s := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i > s
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case !digits():
-		return 0, errFrame
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if !digits() {
-			return 0, errFrame
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if !digits() {
-			return 0, errFrame
-		}
-	}
-	return i, nil
 }
 
 // AppendFrame appends the JSON of f to buf, as json.Marshal would write
@@ -374,17 +239,6 @@ func AppendFrame(buf []byte, f Frame) []byte {
 	return append(buf, '}')
 }
 
-// AppendString appends s as a JSON string, as json.Marshal writes it:
-// plain ASCII without quotes, backslashes, control characters or HTML
-// characters as it is, anything else through encoding/json.
-func AppendString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= utf8.RuneSelf {
-			q, _ := json.Marshal(s)
-			return append(buf, q...)
-		}
-	}
-	buf = append(buf, '"')
-	buf = append(buf, s...)
-	return append(buf, '"')
-}
+// AppendString appends s as a JSON string, as json.Marshal writes it
+// (jx.AppendString).
+func AppendString(buf []byte, s string) []byte { return jx.AppendString(buf, s) }

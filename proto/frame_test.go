@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"yunxin/internal/jx"
 )
 
 // frameSeeds are frames of every shape, valid and not, for the fast path
@@ -68,9 +70,9 @@ func checkDecodeFrame(t *testing.T, b []byte) {
 // json.Marshal would escape in it too).
 func TestAppendFrameAsEncodingJSON(t *testing.T) {
 	for _, f := range []Frame{
-		{}, {ID: 1}, {Op: "msg", Data: json.RawMessage(`{"a":"b \"c\" \u003c"}`)}, {ID: 5, Code: 200, Data: json.RawMessage(`[1,2]`)},
+		{}, {ID: 1}, {Op: "msg", Data: jx.RawMessage(`{"a":"b \"c\" \u003c"}`)}, {ID: 5, Code: 200, Data: jx.RawMessage(`[1,2]`)},
 		{ID: 5, Code: 414, Msg: "bad parameter: account"}, {Code: -1, Msg: `a"b\c` + "\n<é>\u2028"}, {Op: "x&y"},
-		{ID: 18446744073709551615, Op: "send", Code: 500, Msg: "m", Data: json.RawMessage(`null`)},
+		{ID: 18446744073709551615, Op: "send", Code: 500, Msg: "m", Data: jx.RawMessage(`null`)},
 	} {
 		want, err := json.Marshal(f)
 		if err != nil {
@@ -135,7 +137,7 @@ func TestMarshalsAsIs(t *testing.T) {
 			t.Errorf("MarshalsAsIs(%q) = %v, want %v", s, got, want)
 		}
 		if want {
-			j, err := json.Marshal(json.RawMessage(s))
+			j, err := json.Marshal(jx.RawMessage(s))
 			if err != nil || string(j) != s {
 				t.Errorf("json.Marshal(%q) = %q, %v: not as it is", s, j, err)
 			}

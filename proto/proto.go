@@ -9,10 +9,11 @@
 package proto
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"yunxin/internal/jx"
 )
 
 // Version is the protocol version the client announces in LoginReq.Version.
@@ -34,11 +35,11 @@ const MaxItemBytes = 64 << 10
 
 // Frame is one WebSocket message.
 type Frame struct {
-	ID   uint64          `json:"id,omitempty"`   // request id chosen by the client; echoed in the reply
-	Op   string          `json:"op,omitempty"`   // request op or push kind; empty in replies
-	Code int             `json:"code,omitempty"` // replies only: 200 ok, otherwise a NIM error code
-	Msg  string          `json:"msg,omitempty"`  // replies with Code != 200: what went wrong
-	Data json.RawMessage `json:"d,omitempty"`    // the op's payload
+	ID   uint64        `json:"id,omitempty"`   // request id chosen by the client; echoed in the reply
+	Op   string        `json:"op,omitempty"`   // request op or push kind; empty in replies
+	Code int           `json:"code,omitempty"` // replies only: 200 ok, otherwise a NIM error code
+	Msg  string        `json:"msg,omitempty"`  // replies with Code != 200: what went wrong
+	Data jx.RawMessage `json:"d,omitempty"`    // the op's payload
 }
 
 // Request ops (client → server).
@@ -205,18 +206,18 @@ type KickResp struct {
 
 // Msg is a message as stored and delivered.
 type Msg struct {
-	ServerID   string          `json:"sid,omitempty"` // assigned by the server
-	ClientID   string          `json:"cid"`           // the sender's messageId; (From, ClientID) is unique
-	Conv       string          `json:"conv,omitempty"`
-	Seq        int64           `json:"seq,omitempty"` // per-conversation, 1, 2, 3…, assigned when stored
-	From       string          `json:"from,omitempty"`
-	To         string          `json:"to"` // receiver account (P2P) or team id
-	ChatType   int             `json:"ct"`
-	Type       int             `json:"type"`
-	Body       json.RawMessage `json:"body"`          // the body without "type", e.g. {"text":"hi"}
-	Ext        json.RawMessage `json:"ext,omitempty"` // remoteExt, a JSON object ≤ 1 KB
-	Time       int64           `json:"time,omitempty"`
-	FromClient int             `json:"fct,omitempty"` // sender's client type
+	ServerID   string        `json:"sid,omitempty"` // assigned by the server
+	ClientID   string        `json:"cid"`           // the sender's messageId; (From, ClientID) is unique
+	Conv       string        `json:"conv,omitempty"`
+	Seq        int64         `json:"seq,omitempty"` // per-conversation, 1, 2, 3…, assigned when stored
+	From       string        `json:"from,omitempty"`
+	To         string        `json:"to"` // receiver account (P2P) or team id
+	ChatType   int           `json:"ct"`
+	Type       int           `json:"type"`
+	Body       jx.RawMessage `json:"body"`          // the body without "type", e.g. {"text":"hi"}
+	Ext        jx.RawMessage `json:"ext,omitempty"` // remoteExt, a JSON object ≤ 1 KB
+	Time       int64         `json:"time,omitempty"`
+	FromClient int           `json:"fct,omitempty"` // sender's client type
 	// Nick is the sender's nickname when the message was stored (the
 	// doc's senderName and fromNick); the server sets it.
 	Nick string `json:"nick,omitempty"`
@@ -257,11 +258,11 @@ type SendResp struct {
 // counter Ver (1, 2, 3…). Data is the new state of (Kind, Key), absent when
 // Deleted.
 type Change struct {
-	Ver     int64           `json:"ver"`
-	Kind    string          `json:"kind"` // Change*
-	Key     string          `json:"key"`
-	Deleted bool            `json:"deleted,omitempty"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	Ver     int64         `json:"ver"`
+	Kind    string        `json:"kind"` // Change*
+	Key     string        `json:"key"`
+	Deleted bool          `json:"deleted,omitempty"`
+	Data    jx.RawMessage `json:"data,omitempty"`
 }
 
 // Conv is one conversation as seen by one account.

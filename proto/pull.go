@@ -1,8 +1,9 @@
 package proto
 
 import (
-	"encoding/json"
 	"unicode/utf8"
+
+	"yunxin/internal/jx"
 )
 
 // A pull reply is the largest thing the SDK reads (a page of up to
@@ -14,17 +15,17 @@ import (
 // would: the same values, and an error for the same inputs. The shape the
 // server writes (the keys of PullResp and Msg, strings without escapes,
 // integers, objects for body and ext) is read by a plain loop; anything
-// else goes to encoding/json.
+// else goes to jx (yunxin/internal/jx).
 func (p *PullResp) Decode(b []byte) error {
 	if r, ok := decodePull(b); ok {
 		*p = r
 		return nil
 	}
 	*p = PullResp{}
-	return json.Unmarshal(b, p)
+	return jx.Unmarshal(b, p)
 }
 
-// decodePull is Decode's fast path; ok false asks for encoding/json.
+// decodePull is Decode's fast path; ok false asks for jx.
 func decodePull(b []byte) (r PullResp, ok bool) {
 	end, ok := eachKey(b, skipSpace(b, 0), func(key []byte, i int) (int, bool) {
 		switch string(key) {
@@ -87,7 +88,7 @@ func msgField(b, key []byte, i int, m *Msg) (int, bool) {
 	var s *string
 	var n *int
 	var n64 *int64
-	var raw *json.RawMessage
+	var raw *jx.RawMessage
 	switch string(key) {
 	case "sid":
 		s = &m.ServerID
@@ -154,13 +155,13 @@ func msgField(b, key []byte, i int, m *Msg) (int, bool) {
 		if i == len(b) || b[i] != '{' && b[i] != '[' {
 			return 0, false
 		}
-		end, err := skipValue(b, i, 0)
+		end, err := jx.SkipValue(b, i)
 		if err != nil {
 			return 0, false
 		}
 		// A copy, as encoding/json makes: a slice would keep the whole
 		// page alive for as long as one message of it is kept.
-		*raw = append(json.RawMessage(nil), b[i:end]...)
+		*raw = append(jx.RawMessage(nil), b[i:end]...)
 		return end, true
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+
+	"yunxin/internal/jx"
 )
 
 // pullSeeds are pull replies of every shape, valid and not, for the fast
@@ -41,7 +43,7 @@ func TestPullDecodeAsEncodingJSON(t *testing.T) {
 	var r PullResp
 	for i := 0; i < 3; i++ {
 		r.Msgs = append(r.Msgs, Msg{ServerID: "s", ClientID: "c" + string(rune('a'+i)), Conv: "p:a|b", Seq: int64(i + 1), From: "a", To: "b",
-			Body: json.RawMessage(`{"text":"hi"}`), Time: 1700000000000, FromClient: 16, Nick: "A"})
+			Body: jx.RawMessage(`{"text":"hi"}`), Time: 1700000000000, FromClient: 16, Nick: "A"})
 	}
 	r.More, r.Floors = true, map[string]int64{"t:x": 3}
 	b, _ := json.Marshal(r)
@@ -75,7 +77,7 @@ func BenchmarkPullDecode(b *testing.B) {
 	var r PullResp
 	for i := 0; i < MaxPull; i++ {
 		r.Msgs = append(r.Msgs, Msg{ServerID: "1234567", ClientID: "0f8fad5b-d9cb-469f-a165-70867728950e", Conv: "p:alice|bob", Seq: int64(i + 1),
-			From: "bob", To: "alice", Body: json.RawMessage(`{"text":"offline message from bob, number ` + string(rune('0'+i%10)) + `"}`),
+			From: "bob", To: "alice", Body: jx.RawMessage(`{"text":"offline message from bob, number ` + string(rune('0'+i%10)) + `"}`),
 			Time: 1700000000000 + int64(i), FromClient: 16, Nick: "Bob"})
 	}
 	data, _ := json.Marshal(r)

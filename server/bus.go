@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
 	"sync"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -13,10 +13,10 @@ import (
 // account, wherever they are connected. It is plain data so a Bus can carry
 // it between server nodes.
 type Push struct {
-	Account string          `json:"account"`
-	Except  string          `json:"except,omitempty"` // client id that must not get it (the requesting connection)
-	Only    string          `json:"only,omitempty"`   // when set, the one client id that gets it
-	Frame   json.RawMessage `json:"frame"`            // the encoded proto.Frame
+	Account string        `json:"account"`
+	Except  string        `json:"except,omitempty"` // client id that must not get it (the requesting connection)
+	Only    string        `json:"only,omitempty"`   // when set, the one client id that gets it
+	Frame   jx.RawMessage `json:"frame"`            // the encoded proto.Frame
 	// Kick, when set, makes it a kick: the frame goes to the account's
 	// connections of client type KickType (except Except), or to all of
 	// them when KickAll is set, which are then closed.

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/blobstore"
 	"yunxin/server/sqlitestore"
@@ -187,7 +188,7 @@ func TestFileRoundTrip(t *testing.T) {
 		`","displayName":"photo.png","ext":"png","thumbUrl":` + quote(th.URL) + `,"size":{"w":640,"h":480},` +
 		`"path":"/home/alice/photo.png","duration":5,"coverUrl":` + quote(th.URL) + `}`
 	var sent proto.SendResp
-	a.ok(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "img1", To: "bob", Type: proto.MsgImage, Body: json.RawMessage(body)}}, &sent)
+	a.ok(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "img1", To: "bob", Type: proto.MsgImage, Body: jx.RawMessage(body)}}, &sent)
 	var got proto.Msg
 	b.push(proto.PushMsg, &got)
 	rel := func(u string) string { return quote(strings.TrimPrefix(u, e.hs.URL)) } // stored as the path
@@ -198,7 +199,7 @@ func TestFileRoundTrip(t *testing.T) {
 	}
 	// The same message resent (a lost ack) is not stored twice.
 	var dup proto.SendResp
-	a.ok(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "img1", To: "bob", Type: proto.MsgImage, Body: json.RawMessage(body)}}, &dup)
+	a.ok(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "img1", To: "bob", Type: proto.MsgImage, Body: jx.RawMessage(body)}}, &dup)
 	if !dup.Dup || dup.Seq != sent.Seq {
 		t.Fatalf("resend: %+v, first %+v", dup, sent)
 	}
@@ -367,7 +368,7 @@ func TestUploadGrantValidation(t *testing.T) {
 	for _, c := range cases {
 		a.fail(proto.OpUploadGrant, c.req, proto.CodeBadParam, c.want)
 	}
-	a.fail(proto.OpUploadGrant, json.RawMessage(`{"size":"1"}`), proto.CodeBadParam, "malformed payload")
+	a.fail(proto.OpUploadGrant, jx.RawMessage(`{"size":"1"}`), proto.CodeBadParam, "malformed payload")
 
 	// A valid request: the endpoint, a token, ~10 minutes, the limit.
 	var g proto.UploadGrant

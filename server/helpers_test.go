@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -297,7 +297,7 @@ func (c *client) waitClosed() {
 }
 
 func text(to, cid, txt string) proto.SendReq {
-	return proto.SendReq{Msg: proto.Msg{ClientID: cid, To: to, Body: json.RawMessage(`{"text":` + quote(txt) + `}`)}}
+	return proto.SendReq{Msg: proto.Msg{ClientID: cid, To: to, Body: jx.RawMessage(`{"text":` + quote(txt) + `}`)}}
 }
 
 func quote(s string) string { b, _ := json.Marshal(s); return string(b) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -73,7 +74,7 @@ func TestHistory(t *testing.T) {
 		if i%3 == 0 {
 			from, to = to, from
 		}
-		m := proto.Msg{ClientID: fmt.Sprint("h", i), Conv: conv, From: from, To: to, Body: json.RawMessage(`{"text":"hi"}`)}
+		m := proto.Msg{ClientID: fmt.Sprint("h", i), Conv: conv, From: from, To: to, Body: jx.RawMessage(`{"text":"hi"}`)}
 		stored, _, err := st.Send(t.Context(), m, int64(1000+i))
 		if err != nil {
 			t.Fatal(err)
@@ -138,7 +139,7 @@ func TestHistoryByteCut(t *testing.T) {
 	big := strings.Repeat("字", 20000) // 60 000 bytes
 	var want []int64
 	for i := range proto.MaxHistory {
-		m := proto.Msg{ClientID: fmt.Sprint("b", i), Conv: conv, From: "bob", To: "alice", Body: json.RawMessage(`{"text":"` + big + `"}`)}
+		m := proto.Msg{ClientID: fmt.Sprint("b", i), Conv: conv, From: "bob", To: "alice", Body: jx.RawMessage(`{"text":"` + big + `"}`)}
 		stored, _, err := st.Send(t.Context(), m, 1000)
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/blobstore"
 )
@@ -33,7 +34,7 @@ const (
 // other than text, image, audio, video, location, file and tip are 414 "not
 // supported"; a notification (type 5) is posted by the server only (a team
 // change's notification message), never sent by a client: 414.
-func checkBody(ctx context.Context, c *conn, typ int, raw json.RawMessage) (json.RawMessage, error) {
+func checkBody(ctx context.Context, c *conn, typ int, raw jx.RawMessage) (jx.RawMessage, error) {
 	switch typ {
 	case proto.MsgText, proto.MsgTip:
 		return checkTextBody(raw)
@@ -49,7 +50,7 @@ func checkBody(ctx context.Context, c *conn, typ int, raw json.RawMessage) (json
 
 // decodeBody decodes a message body into v: a JSON object whose fields have
 // the right JSON types, else 414 naming the field.
-func decodeBody(raw json.RawMessage, v any) error {
+func decodeBody(raw jx.RawMessage, v any) error {
 	if !isObject(raw) {
 		return errorf(proto.CodeBadParam, "msg.body must be a JSON object")
 	}
@@ -75,7 +76,7 @@ func jsonKind(goKind string) string {
 
 // checkLocationBody validates {latitude, longitude, title}: both
 // coordinates required, finite and in range, the title at most 1024 bytes.
-func checkLocationBody(raw json.RawMessage) (json.RawMessage, error) {
+func checkLocationBody(raw jx.RawMessage) (jx.RawMessage, error) {
 	var b struct {
 		Latitude  *float64 `json:"latitude"`
 		Longitude *float64 `json:"longitude"`
@@ -106,7 +107,7 @@ var mediaKind = map[int]string{proto.MsgImage: "image", proto.MsgAudio: "audio",
 // thumbUrl (image) and coverUrl (video), when set, images of this server
 // too; the other fields in range. The fields of other types are dropped and
 // the urls are stored as their paths, /files/<id>/<name> (filePath).
-func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw json.RawMessage) (json.RawMessage, error) {
+func checkAttachBody(ctx context.Context, blobs blobstore.Store, typ int, raw jx.RawMessage) (jx.RawMessage, error) {
 	var b proto.AttachBody
 	if err := decodeBody(raw, &b); err != nil {
 		return nil, err
@@ -248,7 +249,7 @@ func checkSize(field string, sz *proto.Size) (*proto.Size, error) {
 	return &proto.Size{W: sz.W, H: sz.H}, nil
 }
 
-func marshalBody(v any) (json.RawMessage, error) {
+func marshalBody(v any) (jx.RawMessage, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, errorf(proto.CodeBadParam, "msg.body: %v", err)

@@ -5,12 +5,13 @@ import (
 	"strings"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
 // send builds a SendReq of type typ with a raw body.
 func send(to, cid string, typ int, body string) proto.SendReq {
-	return proto.SendReq{Msg: proto.Msg{ClientID: cid, To: to, Type: typ, Body: json.RawMessage(body)}}
+	return proto.SendReq{Msg: proto.Msg{ClientID: cid, To: to, Type: typ, Body: jx.RawMessage(body)}}
 }
 
 // attach is an attachment body with url, the stored length and md5, and

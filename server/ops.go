@@ -7,7 +7,7 @@ import (
 	"fmt"
 
 	"github.com/coder/websocket"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -16,7 +16,7 @@ import (
 // (result) or an error (an *Error becomes its code, anything else 500). It
 // pushes nothing itself: the dispatcher publishes result's changes,
 // messages and pushes after the reply is queued.
-type opFunc func(ctx context.Context, c *conn, d json.RawMessage) (result, error)
+type opFunc func(ctx context.Context, c *conn, d jx.RawMessage) (result, error)
 
 // result is what an op hands back besides its error.
 type result struct {
@@ -40,7 +40,7 @@ func register(name string, op opFunc) {
 }
 
 // decode unmarshals a request payload; a missing payload leaves v zero.
-func decode(d json.RawMessage, v any) error {
+func decode(d jx.RawMessage, v any) error {
 	if len(d) == 0 || bytes.Equal(d, []byte("null")) {
 		return nil
 	}

@@ -2,12 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
 	"github.com/coder/websocket"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -21,15 +20,15 @@ func init() {
 	register(proto.OpUsers, opUsers)
 }
 
-func opPing(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opPing(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	return result{}, nil
 }
 
-func opLogout(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opLogout(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	return closeWith(websocket.StatusNormalClosure, "logout"), nil
 }
 
-func opLogin(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opLogin(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	if c.account != "" {
 		return result{}, errorf(proto.CodeBadParam, "already logged in as %s", c.account)
 	}
@@ -174,7 +173,7 @@ func (s *Server) clientsPushes(ctx context.Context, account, except string) []Pu
 
 // opKick is kickOtherClient: the account's other connections of
 // req.ClientType (one of NIM's client types, 414 otherwise) are kicked.
-func opKick(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opKick(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.KickReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -200,7 +199,7 @@ func opKick(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	return result{reply: proto.KickResp{Kicked: n}, pushes: []Push{kick}}, nil
 }
 
-func opUsers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opUsers(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.UsersReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

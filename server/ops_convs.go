@@ -2,10 +2,10 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -19,7 +19,7 @@ func init() {
 	register(proto.OpDeleteConvs, opDeleteConvs)
 }
 
-func opRead(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opRead(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.ReadReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -49,7 +49,7 @@ func opRead(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 	return result{reply: conv, changes: committed(ch)}, nil
 }
 
-func opReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opReceipt(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.ReceiptReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -82,7 +82,7 @@ func opReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) 
 // ChangeConvDeleted in the caller's log, pushed to its other connections.
 // A conversation the caller is not a member of, or already deleted at its
 // last message, is skipped. No reply payload.
-func opDeleteConvs(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opDeleteConvs(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.DeleteConvsReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -39,7 +40,7 @@ type grant struct {
 	Nonce   string `json:"r"` // random: makes each grant single-use
 }
 
-func opUploadGrant(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opUploadGrant(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.UploadGrantReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -20,7 +20,7 @@ func init() {
 // those nearest Seq are kept (the newest for an older page, the oldest for
 // a newer one) and More is set, so the client pages on from the farthest
 // message it got.
-func opHistory(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opHistory(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.HistoryReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

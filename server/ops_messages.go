@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -34,7 +35,7 @@ const teamNoteIDPrefix = "tn-"
 
 // opSend stores and fans out one message: P2P (to an account), or to a
 // team (sendTeam).
-func opSend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opSend(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.SendReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -199,7 +200,7 @@ func sendResp(m proto.Msg, dup bool) proto.SendResp {
 // checkTextBody validates a text or tip body, {"text": "..."}, with
 // proto.TextProblem and returns the body to store: exactly {"text": text},
 // whatever other fields the client sent (they would only take room).
-func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
+func checkTextBody(raw jx.RawMessage) (jx.RawMessage, error) {
 	if text, ok := plainTextBody(raw); ok {
 		// Already exactly what decodeTextBody would store.
 		if p := proto.TextProblem(text); p != "" {
@@ -211,7 +212,7 @@ func checkTextBody(raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // decodeTextBody is checkTextBody for any body: decoded, checked, encoded.
-func decodeTextBody(raw json.RawMessage) (json.RawMessage, error) {
+func decodeTextBody(raw jx.RawMessage) (jx.RawMessage, error) {
 	if !isObject(raw) {
 		return nil, errorf(proto.CodeBadParam, `msg.body must be a JSON object like {"text":"hi"}`)
 	}
@@ -294,7 +295,7 @@ func itemSizeBound(m *proto.Msg) int {
 
 // checkExt validates remoteExt: absent/null, or a JSON object of at most
 // MaxExtBytes (compacted).
-func checkExt(raw json.RawMessage) (json.RawMessage, error) {
+func checkExt(raw jx.RawMessage) (jx.RawMessage, error) {
 	if len(raw) == 0 || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
 		return nil, nil
 	}
@@ -311,16 +312,16 @@ func checkExt(raw json.RawMessage) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
-func isObject(raw json.RawMessage) bool {
+func isObject(raw jx.RawMessage) bool {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || t[0] != '{' {
 		return false
 	}
-	var v map[string]json.RawMessage
+	var v map[string]jx.RawMessage
 	return json.Unmarshal(t, &v) == nil
 }
 
-func opPull(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opPull(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.PullReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -21,7 +21,7 @@ func init() {
 // opNotesMark moves the caller's inbox read and/or delete mark up (the
 // store clamps them to the newest notification and never moves one down);
 // the caller's other devices get the ChangeNotesMark.
-func opNotesMark(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opNotesMark(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.NotesMarkReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

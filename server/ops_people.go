@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"unicode/utf8"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -85,7 +85,7 @@ func (s *Server) userExists(ctx context.Context, account string) error {
 // profile as a ChangeUser. An update that changes nothing (every field as
 // stored) writes nothing and replies no changes. Updates are rate-limited
 // per account (profileLimit: 416).
-func opUpdateUser(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opUpdateUser(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.UpdateUserReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -148,7 +148,7 @@ func (s *Server) befriend(ctx context.Context, from, to string, op int, msg stri
 
 // opFriend is requestFriend: add, request, accept or reject. Requests
 // are rate-limited per sender (friendLimit: 416).
-func opFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opFriend(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.FriendReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -173,7 +173,7 @@ func opFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
 
 // opDeleteFriend is deleteFriend: the friendship ends for both sides. Not
 // friends: nothing changes (no error).
-func opDeleteFriend(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opDeleteFriend(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.DeleteFriendReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -191,7 +191,7 @@ func opDeleteFriend(ctx context.Context, c *conn, d json.RawMessage) (result, er
 // opRelation puts an account on or takes it off the caller's blacklist
 // (addToBlackList, removeFromBlackList) or mute list (setMute). Only the
 // caller's log changes: being blacklisted is not announced.
-func opRelation(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opRelation(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.RelationReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -215,7 +215,7 @@ func opRelation(ctx context.Context, c *conn, d json.RawMessage) (result, error)
 // opSearchUsers is searchUser over everyone (searchRange 1): one page of
 // the accounts whose id and/or nickname contain the text. Matching friends'
 // aliases (searchContentOption 1) is the client's: it has them.
-func opSearchUsers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opSearchUsers(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.SearchReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

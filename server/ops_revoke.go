@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -21,7 +21,7 @@ func init() {
 	register(proto.OpRevoke, opRevoke)
 }
 
-func opRevoke(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opRevoke(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.RevokeReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

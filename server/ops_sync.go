@@ -2,9 +2,9 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -19,7 +19,7 @@ func init() {
 // proto.MaxPage bytes of encoded items, holds at least one item when there
 // is one, and its ver/convVer are the last included item's ver/stamp (the
 // request's cursor when none).
-func opSync(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opSync(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.SyncReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

@@ -2,8 +2,8 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -19,7 +19,7 @@ func init() {
 // conversation (store.TeamReceipt, one write transaction) and hands the
 // new counts, appended to each sender's log, to the dispatcher: the
 // senders' online devices get them as "change" pushes.
-func opTeamReceipt(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamReceipt(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamReceiptReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

@@ -2,13 +2,13 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"unicode"
 	"unicode/utf8"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -342,7 +342,7 @@ func (s *Server) createTeam(ctx context.Context, owner string, req proto.CreateT
 
 // opTeamCreate is createTeam: the caller owns the new team; users are
 // added or invited (TeamResp.Pending: invitations wait for them).
-func opTeamCreate(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamCreate(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.CreateTeamReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -359,7 +359,7 @@ func opTeamCreate(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 
 // opTeamUpdate is updateTeamName … updateTeamCustomInfo, muteAllFromTeam
 // (muteMode): the given fields change.
-func opTeamUpdate(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamUpdate(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamUpdateReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -381,7 +381,7 @@ func opTeamUpdate(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 }
 
 // opTeamDismiss is dismissTeam (the owner).
-func opTeamDismiss(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamDismiss(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -398,7 +398,7 @@ func opTeamDismiss(ctx context.Context, c *conn, d json.RawMessage) (result, err
 
 // opTeamInvite is invitationToTeam: users join at once or get an
 // invitation (Pending, NetEase's 810 as a success).
-func opTeamInvite(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamInvite(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamAccountsReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -426,7 +426,7 @@ func opTeamInvite(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 
 // opTeamApply is applyToTeam: joined at once (JoinAnyone) or the
 // application waits for the owner and managers (Pending, 808).
-func opTeamApply(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamApply(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -447,7 +447,7 @@ func opTeamApply(ctx context.Context, c *conn, d json.RawMessage) (result, error
 // opTeamAnswer is passApplyToTeam / rejectApplyToTeam (Kind apply, the
 // caller the owner or a manager) and acceptInviteWithTeam /
 // rejectInviteWithTeam (Kind invite, the caller the invitee).
-func opTeamAnswer(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamAnswer(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamAnswerReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -482,7 +482,7 @@ func opTeamAnswer(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 }
 
 // opTeamKick is kickUsersFromTeam.
-func opTeamKick(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamKick(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamAccountsReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -502,7 +502,7 @@ func opTeamKick(ctx context.Context, c *conn, d json.RawMessage) (result, error)
 }
 
 // opTeamQuit is quitTeam (not the owner: 802).
-func opTeamQuit(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamQuit(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -518,7 +518,7 @@ func opTeamQuit(ctx context.Context, c *conn, d json.RawMessage) (result, error)
 }
 
 // opTeamTransfer is transferManagerWithTeam (the owner).
-func opTeamTransfer(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamTransfer(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamTransferReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -537,7 +537,7 @@ func opTeamTransfer(ctx context.Context, c *conn, d json.RawMessage) (result, er
 }
 
 // opTeamManagers is addManagersToTeam (On) / removeManagersFromTeam.
-func opTeamManagers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamManagers(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamAccountsReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -557,7 +557,7 @@ func opTeamManagers(ctx context.Context, c *conn, d json.RawMessage) (result, er
 }
 
 // opTeamMute is muteUserFromTeam: one account (userId), On mutes.
-func opTeamMute(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamMute(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamAccountsReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -580,7 +580,7 @@ func opTeamMute(ctx context.Context, c *conn, d json.RawMessage) (result, error)
 
 // opTeamMember is updateUserNick (any member's nick, by itself or the
 // owner/a manager) and the caller's own member custom info.
-func opTeamMember(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamMember(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamMemberReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -616,7 +616,7 @@ func opTeamMember(ctx context.Context, c *conn, d json.RawMessage) (result, erro
 
 // opTeamNotify is updateTeamNotifyState: the caller's own devices learn
 // it; no team notification message.
-func opTeamNotify(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamNotify(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamNotifyReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -659,7 +659,7 @@ func (c *conn) teamAndMe(ctx context.Context, tid string) (proto.Team, proto.Tea
 // (MaxTeamMembersPage) and bytes (MaxPage). The caller must be or have
 // been a member (one who left reads the list as it is now). Notify is
 // blanked in rows other than the caller's own (it is private).
-func opTeamMembers(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamMembers(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamMembersReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err
@@ -697,7 +697,7 @@ func opTeamMembers(ctx context.Context, c *conn, d json.RawMessage) (result, err
 
 // opTeamInfo is the caller's view of a team (proto.TeamState): the team
 // and its own member row, for a team it is or was a member of.
-func opTeamInfo(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+func opTeamInfo(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 	var req proto.TeamReq
 	if err := decode(d, &req); err != nil {
 		return result{}, err

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -160,7 +161,7 @@ func TestUpdateUser(t *testing.T) {
 	} {
 		a1.fail(proto.OpUpdateUser, tc.req, proto.CodeBadParam, tc.want)
 	}
-	a1.fail(proto.OpUpdateUser, json.RawMessage(`{"gender":"x"}`), proto.CodeBadParam, "malformed payload")
+	a1.fail(proto.OpUpdateUser, jx.RawMessage(`{"gender":"x"}`), proto.CodeBadParam, "malformed payload")
 	a1.fail(proto.OpUsers, proto.UsersReq{Accounts: make([]string, proto.MaxUsers+1)}, proto.CodeBadParam, "at most 150")
 	a1.fail(proto.OpUsers, proto.UsersReq{Accounts: []string{"ok", "not ok"}}, proto.CodeBadParam, "accounts[1]")
 	// Nothing of the refused updates was written.

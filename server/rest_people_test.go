@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -29,7 +30,7 @@ func signREST(req *http.Request, secret string) {
 
 // restRaw posts form to the REST action path with a checksum made from
 // secret and returns the reply's code, desc and whole JSON object.
-func (e *env) restRaw(path string, form url.Values, secret string) (code int, desc string, reply map[string]json.RawMessage) {
+func (e *env) restRaw(path string, form url.Values, secret string) (code int, desc string, reply map[string]jx.RawMessage) {
 	e.t.Helper()
 	req, _ := http.NewRequest("POST", e.hs.URL+"/nimserver/"+path+".action", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
@@ -53,7 +54,7 @@ func (e *env) restRaw(path string, form url.Values, secret string) (code int, de
 
 // restOK calls a REST action with the right secret and fails unless it
 // answers 200; it returns the reply.
-func (e *env) restOK(path string, form url.Values) map[string]json.RawMessage {
+func (e *env) restOK(path string, form url.Values) map[string]jx.RawMessage {
 	e.t.Helper()
 	code, desc, reply := e.restRaw(path, form, testSecret)
 	if code != proto.CodeOK {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -55,17 +55,17 @@ func TestSendStoresOnlyText(t *testing.T) {
 // over it (which the field limits cannot produce today) is refused.
 func TestCheckItemSize(t *testing.T) {
 	worst := strings.Repeat("<", proto.MaxTextRunes)
-	body, err := checkTextBody(json.RawMessage(`{"text":"` + worst + `"}`))
+	body, err := checkTextBody(jx.RawMessage(`{"text":"` + worst + `"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ext := json.RawMessage(`{"k":"` + strings.Repeat("<", proto.MaxExtBytes-8) + `"}`)
+	ext := jx.RawMessage(`{"k":"` + strings.Repeat("<", proto.MaxExtBytes-8) + `"}`)
 	m := proto.Msg{ClientID: strings.Repeat("c", proto.MaxIDBytes), To: strings.Repeat("t", 32), From: strings.Repeat("f", 32),
 		Conv: proto.P2PConv(strings.Repeat("t", 32), strings.Repeat("f", 32)), Body: body, Ext: ext, FromClient: proto.ClientWeb}
 	if err := checkItemSize(m); err != nil {
 		t.Fatalf("largest valid message refused: %v", err)
 	}
-	m.Body = json.RawMessage(`{"text":"` + strings.Repeat("<", proto.MaxItemBytes/6) + `"}`)
+	m.Body = jx.RawMessage(`{"text":"` + strings.Repeat("<", proto.MaxItemBytes/6) + `"}`)
 	if err, ok := checkItemSize(m).(*Error); !ok || err.Code != proto.CodeBadParam {
 		t.Fatalf("oversized message: %v, want 414", err)
 	}
@@ -306,7 +306,7 @@ func TestDispatchAfterOpTimeout(t *testing.T) {
 	e.srv.bus = ctxBus{e.srv.bus}
 	const op = "test-slow-commit"
 	if _, ok := ops[op]; !ok {
-		ops[op] = func(ctx context.Context, c *conn, d json.RawMessage) (result, error) {
+		ops[op] = func(ctx context.Context, c *conn, d jx.RawMessage) (result, error) {
 			<-ctx.Done() // the op takes all its time, then reports its commit
 			ch := store.Change{Account: c.account, Change: proto.Change{Ver: 1, Kind: "test", Key: "k"}}
 			return result{changes: []store.Change{ch}}, nil
@@ -356,7 +356,7 @@ func TestKickedExecutesNothing(t *testing.T) {
 	}
 	// Fill the socket between the server and the victim, so that the
 	// server's writer is stuck before the kick.
-	big, _ := json.Marshal(proto.Frame{Op: "filler", Data: json.RawMessage(quote(strings.Repeat("x", proto.MaxFrame-100)))})
+	big, _ := json.Marshal(proto.Frame{Op: "filler", Data: jx.RawMessage(quote(strings.Repeat("x", proto.MaxFrame-100)))})
 	for range 16 {
 		e.srv.bus.Publish(ctx, Push{Account: "alice", Only: cl.Clients[0].ID, Frame: big})
 	}

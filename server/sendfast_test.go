@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -22,7 +23,7 @@ func TestPlainTextBodyAsSlowPath(t *testing.T) {
 	}
 	fast := 0
 	for _, b := range bodies {
-		raw := json.RawMessage(b)
+		raw := jx.RawMessage(b)
 		want, werr := decodeTextBody(raw)
 		got, gerr := checkTextBody(raw)
 		if (werr == nil) != (gerr == nil) || !bytes.Equal(got, want) {
@@ -45,7 +46,7 @@ func TestItemSizeBound(t *testing.T) {
 	worst := strings.Repeat("<\x01\xff\u2028", 50)
 	body, _ := json.Marshal(map[string]string{"text": worst})
 	m := proto.Msg{ServerID: "9223372036854775807", ClientID: worst, Conv: worst, From: worst, To: worst, Nick: worst,
-		Body: body, Ext: json.RawMessage(`{"k":"<<<>>>&&&"}`), Seq: math.MaxInt64, Time: math.MaxInt64,
+		Body: body, Ext: jx.RawMessage(`{"k":"<<<>>>&&&"}`), Seq: math.MaxInt64, Time: math.MaxInt64,
 		ChatType: math.MinInt64, Type: math.MinInt64, FromClient: math.MinInt64, Revoked: true, TeamReceipt: true,
 		ReceiptRead: math.MinInt64, ReceiptUnread: math.MinInt64}
 	b, err := json.Marshal(m)
@@ -57,7 +58,7 @@ func TestItemSizeBound(t *testing.T) {
 	}
 	empty := proto.Msg{ServerID: "9223372036854775807", Seq: math.MaxInt64, Time: math.MaxInt64, ChatType: math.MinInt64,
 		Type: math.MinInt64, FromClient: math.MinInt64, Revoked: true, TeamReceipt: true, ReceiptRead: math.MinInt64,
-		ReceiptUnread: math.MinInt64, Body: json.RawMessage(`{}`)}
+		ReceiptUnread: math.MinInt64, Body: jx.RawMessage(`{}`)}
 	if b, _ = json.Marshal(empty); itemSizeBound(&empty) <= len(b) {
 		t.Fatalf("bound %d, JSON %d bytes", itemSizeBound(&empty), len(b))
 	}

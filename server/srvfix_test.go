@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -102,7 +103,7 @@ func TestUpdateUserNoOpAndLimit(t *testing.T) {
 	b.drain(a)
 
 	a.fail(proto.OpUpdateUser, proto.UpdateUserReq{}, proto.CodeBadParam, "userInfo must set at least one field")
-	a.fail(proto.OpUpdateUser, json.RawMessage(`{}`), proto.CodeBadParam, "userInfo must set at least one field")
+	a.fail(proto.OpUpdateUser, jx.RawMessage(`{}`), proto.CodeBadParam, "userInfo must set at least one field")
 	own := a.write(proto.OpUpdateUser, proto.UpdateUserReq{Name: ptr("Alice"), Sign: ptr("s")}) // 1
 	if u := decodeData[proto.UserInfo](t, find(t, own, proto.ChangeUser, "alice")); u.Ver != 2 {
 		t.Fatalf("profile %+v", u)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -19,7 +20,7 @@ func TestSyncPaged(t *testing.T) {
 	const peers = 1100 // over MaxSync: three pages (1000 changes; 100 changes + 900 convs; 200 convs)
 	for i := range peers {
 		m := proto.Msg{ClientID: "c", Conv: proto.P2PConv(fmt.Sprintf("u%04d", i), "bob"), From: fmt.Sprintf("u%04d", i), To: "bob",
-			Type: proto.MsgText, Body: json.RawMessage(`{"text":"hi"}`)}
+			Type: proto.MsgText, Body: jx.RawMessage(`{"text":"hi"}`)}
 		if _, _, err := st.Send(ctx, m, int64(1000+i)); err != nil {
 			t.Fatal(err)
 		}

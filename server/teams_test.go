@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/time/rate"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -13,8 +14,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"golang.org/x/time/rate"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -655,7 +655,7 @@ func TestTeamBadInput(t *testing.T) {
 		{proto.OpTeamInfo, proto.TeamReq{}, "teamId"},
 		{proto.OpSend, teamText("", proto.ChatTeam, "x", "x"), "msg.to"},
 		{proto.OpSend, teamText(tid, 2, "x", "x"), "chatType"},
-		{proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "x", To: tid, ChatType: proto.ChatTeam, Body: json.RawMessage(`{}`)}}, "msg.body.text"},
+		{proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "x", To: tid, ChatType: proto.ChatTeam, Body: jx.RawMessage(`{}`)}}, "msg.body.text"},
 	} {
 		r := a.call(tc.op, tc.payload)
 		if r.Code != proto.CodeBadParam || !strings.Contains(r.Msg, tc.want) {
@@ -740,7 +740,7 @@ func benchLogin(b *testing.B, url, acc string) *benchConn {
 
 // call sends a request and returns its reply's payload, skipping pushes;
 // anything but 200 is fatal.
-func (c *benchConn) call(b *testing.B, op string, payload any) json.RawMessage {
+func (c *benchConn) call(b *testing.B, op string, payload any) jx.RawMessage {
 	b.Helper()
 	c.next++
 	d, _ := json.Marshal(payload)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -290,7 +291,7 @@ func TestBadInputs(t *testing.T) {
 		t.Fatal("no reply to bad json")
 	}
 	a.fail("frobnicate", nil, 414, "unknown op frobnicate")
-	a.fail(proto.OpSend, json.RawMessage(`[1,2]`), 414, "malformed payload")
+	a.fail(proto.OpSend, jx.RawMessage(`[1,2]`), 414, "malformed payload")
 
 	long := strings.Repeat("字", proto.MaxTextRunes+1)
 	a.ok(proto.OpSend, text("bob", "max", long[:len(long)-len("字")]), nil)
@@ -298,18 +299,18 @@ func TestBadInputs(t *testing.T) {
 	a.fail(proto.OpSend, text("bob", "blank", " \n\t　"), 414, "msg.body.text must not be blank")
 	a.fail(proto.OpSend, text("bob", strings.Repeat("c", proto.MaxIDBytes+1), "x"), 414, "msg.cid")
 	a.fail(proto.OpSend, text("bob", "", "x"), 414, "msg.cid")
-	a.fail(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "b1", To: "bob", Body: json.RawMessage(`{"txt":"x"}`)}}, 414, "msg.body.text")
-	a.fail(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "b2", To: "bob", Body: json.RawMessage(`"x"`)}}, 414, "msg.body")
+	a.fail(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "b1", To: "bob", Body: jx.RawMessage(`{"txt":"x"}`)}}, 414, "msg.body.text")
+	a.fail(proto.OpSend, proto.SendReq{Msg: proto.Msg{ClientID: "b2", To: "bob", Body: jx.RawMessage(`"x"`)}}, 414, "msg.body")
 	a.fail(proto.OpSend, text("bob", "empty", ""), 414, "msg.body.text must not be empty")
 
 	big := text("bob", "ext", "x")
-	big.Msg.Ext = json.RawMessage(`{"k":"` + strings.Repeat("a", proto.MaxExtBytes) + `"}`)
+	big.Msg.Ext = jx.RawMessage(`{"k":"` + strings.Repeat("a", proto.MaxExtBytes) + `"}`)
 	a.fail(proto.OpSend, big, 414, "msg.ext too big")
 	arr := text("bob", "ext2", "x")
-	arr.Msg.Ext = json.RawMessage(`[1]`)
+	arr.Msg.Ext = jx.RawMessage(`[1]`)
 	a.fail(proto.OpSend, arr, 414, "msg.ext must be a JSON object")
 	okExt := text("bob", "ext3", "x")
-	okExt.Msg.Ext = json.RawMessage(`{"k": 1}`)
+	okExt.Msg.Ext = jx.RawMessage(`{"k": 1}`)
 	a.ok(proto.OpSend, okExt, nil)
 
 	room := text("bob", "room", "x")
@@ -410,7 +411,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestPanicRecovered(t *testing.T) {
-	register("test-panic", func(ctx context.Context, c *conn, d json.RawMessage) (result, error) { panic("boom") })
+	register("test-panic", func(ctx context.Context, c *conn, d jx.RawMessage) (result, error) { panic("boom") })
 	t.Cleanup(func() { delete(ops, "test-panic") })
 	e := newEnv(t, "alice")
 	a, _ := e.login("alice")

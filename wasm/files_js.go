@@ -5,16 +5,15 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 	"sync"
-	"yunxin/internal/digest"
 
 	"github.com/hack-pad/safejs"
-
 	"yunxin/core"
+	"yunxin/internal/digest"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -330,7 +329,7 @@ func (f *browserFiles) Upload(ctx context.Context, path, to, token, contentType 
 	if status < 200 || status > 299 {
 		return resp, httpError("upload", status, body)
 	}
-	if err := json.Unmarshal([]byte(body), &resp); err != nil || resp.URL == "" {
+	if err := jx.Unmarshal([]byte(body), &resp); err != nil || resp.URL == "" {
 		return resp, core.Errf(proto.CodeServer, "upload failed: the server's answer is not an upload result")
 	}
 	if pump.fn != nil && pump.last < size {
@@ -379,7 +378,7 @@ func (f *browserFiles) transfer(ctx context.Context, pump *pump, method string, 
 // server's {"code","msg"} when it sent one.
 func httpError(what string, status int, body string) error {
 	var e core.Error
-	if json.Unmarshal([]byte(body), &e) == nil && e.Code != 0 {
+	if jx.Unmarshal([]byte(body), &e) == nil && e.Code != 0 {
 		return &e
 	}
 	code := proto.CodeServer

@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
 	. "yunxin/core"
+
+	"yunxin/internal/jx"
 )
 
 // CacheSuite checks that a Cache behaves as the Cache interface says. open
@@ -19,7 +20,7 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 	ctx := context.Background()
 	msg := func(sk string, i int, t int64) Message {
 		return Message{ID: fmt.Sprintf("%s-m%03d", sk, i), SK: sk, SessionID: sk[2:], Seq: int64(i),
-			From: "bob", Type: 0, Body: json.RawMessage(`{"text":"hi"}`), Time: t, State: DeliverySent}
+			From: "bob", Type: 0, Body: jx.RawMessage(`{"text":"hi"}`), Time: t, State: DeliverySent}
 	}
 	t.Run("LoadEmpty", func(t *testing.T) {
 		c := open(t)
@@ -148,10 +149,10 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 	t.Run("Records", func(t *testing.T) {
 		c := open(t)
 		b := &Batch{Records: []Record{
-			{Kind: "team", Key: "t2", Data: json.RawMessage(`{"name":"two"}`)},
-			{Kind: "friend", Key: "zed", Data: json.RawMessage(`{"alias":"z"}`)},
-			{Kind: "team", Key: "t1", Data: json.RawMessage(`{"name":"one"}`)},
-			{Kind: "friend", Key: "amy", Data: json.RawMessage(`{}`)},
+			{Kind: "team", Key: "t2", Data: jx.RawMessage(`{"name":"two"}`)},
+			{Kind: "friend", Key: "zed", Data: jx.RawMessage(`{"alias":"z"}`)},
+			{Kind: "team", Key: "t1", Data: jx.RawMessage(`{"name":"one"}`)},
+			{Kind: "friend", Key: "amy", Data: jx.RawMessage(`{}`)},
 		}}
 		if err := c.Apply(ctx, b); err != nil {
 			t.Fatal(err)
@@ -164,7 +165,7 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 			t.Fatalf("records = %s, want ordered by (kind, key)", got)
 		}
 		// A put replaces the record of its (kind, key); a tombstone removes it.
-		err = c.Apply(ctx, &Batch{Records: []Record{{Kind: "team", Key: "t1", Data: json.RawMessage(`{"name":"uno"}`)},
+		err = c.Apply(ctx, &Batch{Records: []Record{{Kind: "team", Key: "t1", Data: jx.RawMessage(`{"name":"uno"}`)},
 			{Kind: "friend", Key: "zed", Deleted: true}, {Kind: "friend", Key: "nobody", Deleted: true}}})
 		if err != nil {
 			t.Fatal(err)
@@ -251,7 +252,7 @@ func CacheSuite(t *testing.T, open func(t *testing.T) Cache) {
 func recordVersions(t *testing.T, c Cache) {
 	ctx := context.Background()
 	rec := func(key string, ver int64, data string) Record {
-		return Record{Kind: "friend", Key: key, Ver: ver, Data: json.RawMessage(data)}
+		return Record{Kind: "friend", Key: key, Ver: ver, Data: jx.RawMessage(data)}
 	}
 	tomb := func(key string, ver int64) Record { return Record{Kind: "friend", Key: key, Ver: ver, Deleted: true} }
 	apply := func(rs ...Record) []Record {
@@ -324,7 +325,7 @@ func localRecords(t *testing.T, c Cache) {
 	if !LocalRecord("outbox") {
 		t.Fatal(`LocalRecord("outbox") is false`)
 	}
-	rec := Record{Kind: "outbox", Key: "0000000001|m1", Data: json.RawMessage(`{"id":"m1","sk":"p2p|bob"}`)}
+	rec := Record{Kind: "outbox", Key: "0000000001|m1", Data: jx.RawMessage(`{"id":"m1","sk":"p2p|bob"}`)}
 	b := &Batch{Messages: []Message{{ID: "m1", SK: "p2p|bob", SessionID: "bob", Time: 1, State: DeliverySending}}, Records: []Record{rec}}
 	if err := c.Apply(ctx, b); err != nil {
 		t.Fatal(err)
@@ -392,8 +393,8 @@ func applyFillsTheBatch(t *testing.T, c Cache) {
 // mark.
 func ownMessageNotUnread(t *testing.T, c Cache) {
 	ctx := context.Background()
-	m10 := Message{ID: "m10", SK: "0|bob", SessionID: "bob", Seq: 10, From: "bob", Body: json.RawMessage(`{}`), Time: 100, State: DeliverySent}
-	m11 := Message{ID: "m11", SK: "0|bob", SessionID: "bob", Seq: 11, From: "alice", Body: json.RawMessage(`{}`), Time: 110, State: DeliverySent, Outgoing: true}
+	m10 := Message{ID: "m10", SK: "0|bob", SessionID: "bob", Seq: 10, From: "bob", Body: jx.RawMessage(`{}`), Time: 100, State: DeliverySent}
+	m11 := Message{ID: "m11", SK: "0|bob", SessionID: "bob", Seq: 11, From: "alice", Body: jx.RawMessage(`{}`), Time: 110, State: DeliverySent, Outgoing: true}
 	// Tab 1 read everything up to 10.
 	tab1 := Session{Key: "0|bob", ID: "bob", SyncSeq: 10, LastSeq: 10, ReadSeq: 10, LastMsg: &m10, UpdateTime: 100}
 	// Tab 2, behind (read 5, bob's 6 to 10 unread), sends message 11.
@@ -411,7 +412,7 @@ func ownMessageNotUnread(t *testing.T, c Cache) {
 		t.Fatalf("merged = read %d, %d unread, last %d; want read 10, 0 unread (11 is alice's own), last 11", got.ReadSeq, got.Unread, got.LastSeq)
 	}
 	// Bob's 12 after that is unread.
-	m12 := Message{ID: "m12", SK: "0|bob", SessionID: "bob", Seq: 12, From: "bob", Body: json.RawMessage(`{}`), Time: 120, State: DeliverySent}
+	m12 := Message{ID: "m12", SK: "0|bob", SessionID: "bob", Seq: 12, From: "bob", Body: jx.RawMessage(`{}`), Time: 120, State: DeliverySent}
 	tab2.SyncSeq, tab2.LastSeq, tab2.Unread, tab2.LastMsg, tab2.UpdateTime = 12, 12, 6, &m12, 120
 	if err := c.Apply(ctx, &Batch{Sessions: []Session{tab2}}); err != nil {
 		t.Fatal(err)
@@ -446,9 +447,9 @@ func mergeTwoWriters(t *testing.T, c Cache) {
 		t.Fatal("session 0|bob missing")
 		return Session{}
 	}
-	m3 := Message{ID: "m3", SK: "0|bob", SessionID: "bob", Seq: 3, From: "bob", Body: json.RawMessage(`{"text":"3"}`), Time: 100, State: DeliverySent}
+	m3 := Message{ID: "m3", SK: "0|bob", SessionID: "bob", Seq: 3, From: "bob", Body: jx.RawMessage(`{"text":"3"}`), Time: 100, State: DeliverySent}
 	base := Session{Key: "0|bob", ID: "bob", Conv: "p:alice|bob", SyncSeq: 3, LastSeq: 3, ReadSeq: 1, SrvReadSeq: 1,
-		Unread: 2, LastMsg: &m3, UpdateTime: 100, LocalExt: json.RawMessage(`{"pin":true}`)}
+		Unread: 2, LastMsg: &m3, UpdateTime: 100, LocalExt: jx.RawMessage(`{"pin":true}`)}
 	put(base)
 	tab1, tab2 := base, base
 
@@ -490,7 +491,7 @@ func mergeTwoWriters(t *testing.T, c Cache) {
 
 	// Tab 2 receives message 6 from bob after the hide: new activity shows
 	// the session again, with bob's 4, 5 and 6 unread after tab 1's read mark.
-	m6 := Message{ID: "m6", SK: "0|bob", SessionID: "bob", Seq: 6, From: "bob", Body: json.RawMessage(`{"text":"6"}`), Time: 300, State: DeliverySent}
+	m6 := Message{ID: "m6", SK: "0|bob", SessionID: "bob", Seq: 6, From: "bob", Body: jx.RawMessage(`{"text":"6"}`), Time: 300, State: DeliverySent}
 	tab2.SyncSeq, tab2.Ahead, tab2.LastSeq, tab2.Unread, tab2.LastMsg, tab2.UpdateTime = 6, nil, 6, 4, &m6, 300
 	put(tab2)
 	got = load()
@@ -526,7 +527,7 @@ func seqs(ms []Message) []int64 {
 
 func clearMsg(sk string, i int) Message {
 	return Message{ID: fmt.Sprintf("%s-c%03d", sk, i), SK: sk, SessionID: sk[2:], Seq: int64(i),
-		From: "bob", Body: json.RawMessage(`{"text":"hi"}`), Time: int64(1000 + i), State: DeliverySent}
+		From: "bob", Body: jx.RawMessage(`{"text":"hi"}`), Time: int64(1000 + i), State: DeliverySent}
 }
 
 // clearSessions: ClearSessions deletes every live message of those sessions
@@ -625,12 +626,12 @@ func mergeCut(t *testing.T, c Cache) {
 	}
 	p, m, n := clearMsg("0|bob", 1), clearMsg("0|bob", 2), clearMsg("0|bob", 3)
 	stale := Session{Key: "0|bob", ID: "bob", SyncSeq: 2, LastSeq: 2, LastMsg: &m, UpdateTime: m.Time,
-		LocalExt: json.RawMessage(`{"v":1}`), LocalExtAt: 10}
+		LocalExt: jx.RawMessage(`{"v":1}`), LocalExtAt: 10}
 	put(stale)
 	// Another tab removes m (revoke or delete): its last message goes back to p.
 	cut := stale
 	cut.LastMsg, cut.CutAt, cut.CutT, cut.CutID = &p, 5000, m.Time, m.ID
-	cut.LocalExt, cut.LocalExtAt = json.RawMessage(`{"v":2}`), 20
+	cut.LocalExt, cut.LocalExtAt = jx.RawMessage(`{"v":2}`), 20
 	if got := put(cut); got.LastMsg == nil || got.LastMsg.ID != p.ID {
 		t.Fatalf("after the removal: last %+v, want %s", got.LastMsg, p.ID)
 	}
@@ -670,7 +671,7 @@ func ids(ms []Message) string {
 
 func addMsg(sk, id string, t int64, text string) Message {
 	return Message{ID: id, SK: sk, SessionID: sk[2:], Seq: t - 1000, From: "bob",
-		Body: json.RawMessage(`{"text":"` + text + `"}`), Time: t, State: DeliverySent}
+		Body: jx.RawMessage(`{"text":"` + text + `"}`), Time: t, State: DeliverySent}
 }
 
 // addMessages: AddMessages inserts a message only when no message of its id
@@ -877,7 +878,7 @@ func addMessagesMany(t *testing.T, c Cache) {
 	// An update (a local ext) and a delete of added messages win; a
 	// revoke removes one.
 	upd := add("0|bob", 40, 40)[0]
-	upd.LocalExt = json.RawMessage(`{"k":1}`)
+	upd.LocalExt = jx.RawMessage(`{"k":1}`)
 	del := add("0|bob", 41, 41)[0]
 	del.Deleted = true
 	if err := c.Apply(ctx, &Batch{Messages: []Message{upd, del}, DeleteMessages: []string{"bob-042", "bob-150", "bob-151"}}); err != nil {
@@ -900,7 +901,7 @@ func addMessagesMany(t *testing.T, c Cache) {
 	}
 	// The batch's own write of one of its adds wins, also among many.
 	mine := add("0|carol", 100, 100)[0]
-	mine.Body = json.RawMessage(`{"text":"mine"}`)
+	mine.Body = jx.RawMessage(`{"text":"mine"}`)
 	b = &Batch{Messages: []Message{mine}, AddMessages: add("0|carol", 100, 115)}
 	if err := c.Apply(ctx, b); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -38,7 +38,7 @@ func BenchmarkSendParallel(b *testing.B) {
 			n := next.Add(1)
 			from, to := fmt.Sprintf("u%d", n%400), fmt.Sprintf("u%d", n%400^1)
 			m := proto.Msg{From: from, To: to, Conv: proto.P2PConv(from, to), ClientID: fmt.Sprintf("%012x%020x", time.Now().UnixMilli(), n),
-				Type: proto.MsgText, Body: json.RawMessage(`{"text":"hello"}`)}
+				Type: proto.MsgText, Body: jx.RawMessage(`{"text":"hello"}`)}
 			if _, _, err := s.Send(ctx, m, 1); err != nil {
 				b.Error(err)
 				return

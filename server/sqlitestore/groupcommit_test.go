@@ -3,7 +3,6 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -29,7 +29,7 @@ func gcStore(t *testing.T, n int) *Store {
 
 func textMsg(from, to, cid string) proto.Msg {
 	return proto.Msg{From: from, To: to, Conv: proto.P2PConv(from, to), ClientID: cid, Type: proto.MsgText,
-		Body: json.RawMessage(`{"text":"hi"}`)}
+		Body: jx.RawMessage(`{"text":"hi"}`)}
 }
 
 type sendResult struct {
@@ -174,7 +174,7 @@ func TestFailingSendInBatch(t *testing.T) {
 	team := make(chan error, 1)
 	go func() {
 		_, _, err := s.SendTeam(ctx, proto.Msg{From: "u0", To: "404", Conv: proto.TeamConv("404"), ChatType: proto.ChatTeam,
-			ClientID: "t0", Type: proto.MsgText, Body: json.RawMessage(`{"text":"hi"}`)}, 1000)
+			ClientID: "t0", Type: proto.MsgText, Body: jx.RawMessage(`{"text":"hi"}`)}, 1000)
 		team <- err
 	}()
 	waitQueued(t, s, len(msgs)+1)

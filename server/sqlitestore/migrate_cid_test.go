@@ -2,12 +2,12 @@ package sqlitestore
 
 import (
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -97,7 +97,7 @@ func TestMigrateMessagesCidFirst(t *testing.T) {
 
 	s := open(t, dir, nil)
 	m := proto.Msg{From: "bob", To: "alice", Conv: proto.P2PConv("alice", "bob"), ClientID: "after-8", Type: proto.MsgText,
-		Body: json.RawMessage(`{"text":"x"}`)}
+		Body: jx.RawMessage(`{"text":"x"}`)}
 	got, dup, err := s.Send(ctx, m, 1)
 	if err != nil || dup || got.ServerID != fmt.Sprint(hw+1) {
 		t.Fatalf("send after migration 8: id %s dup %v err %v; want id %d", got.ServerID, dup, err, hw+1)

@@ -18,7 +18,7 @@ import (
 	"testing"
 
 	"github.com/pressly/goose/v3"
-
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 	"yunxin/server/store/storetest"
@@ -45,7 +45,7 @@ func TestReopen(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	s := open(t, dir, nil)
-	m := proto.Msg{From: "a", To: "b", Conv: proto.P2PConv("a", "b"), ClientID: "c1", Body: json.RawMessage(`{"text":"x"}`)}
+	m := proto.Msg{From: "a", To: "b", Conv: proto.P2PConv("a", "b"), ClientID: "c1", Body: jx.RawMessage(`{"text":"x"}`)}
 	first, _, err := s.Send(ctx, m, 1000)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestMigrateFromV0(t *testing.T) {
 
 	// The counters carry on: seq 11, a later stamp, the next server id,
 	// alice's change log after her old counter (15).
-	m, dup, err := s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: ab, ClientID: "ba-6", Body: json.RawMessage(`{"text":"again"}`), FromClient: 16}, t0+20000)
+	m, dup, err := s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: ab, ClientID: "ba-6", Body: jx.RawMessage(`{"text":"again"}`), FromClient: 16}, t0+20000)
 	if err != nil || dup || m.Seq != 11 || m.ServerID != "14" {
 		t.Fatalf("new send: %+v %v %v", m, dup, err)
 	}
@@ -288,7 +288,7 @@ func TestMigrateFromV0(t *testing.T) {
 	if _, chs, err := s.UpdateProfile(ctx, "bob", proto.UpdateUserReq{Name: ptr("Bob")}, t0+40000); err != nil || len(chs) != 2 {
 		t.Fatalf("bob's profile update: %+v, %v; want it in bob's and alice's logs", chs, err)
 	}
-	m, _, err = s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: ab, ClientID: "ba-7", Body: json.RawMessage(`{"text":"x"}`)}, t0+50000)
+	m, _, err = s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: ab, ClientID: "ba-7", Body: jx.RawMessage(`{"text":"x"}`)}, t0+50000)
 	if err != nil || m.Nick != "Bob" {
 		t.Fatalf("a message after the rename: %+v, %v", m, err)
 	}
@@ -339,7 +339,7 @@ func TestMigrateDownUp(t *testing.T) {
 	s := open(t, dir, nil)
 	for i := range 3 {
 		if _, _, err := s.Send(ctx, proto.Msg{From: "bob", To: "alice", Conv: proto.P2PConv("alice", "bob"), ClientID: fmt.Sprint("du", i),
-			Body: json.RawMessage(`{"text":"x"}`)}, 1); err != nil {
+			Body: jx.RawMessage(`{"text":"x"}`)}, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -436,7 +436,7 @@ func TestMigrateDownUp(t *testing.T) {
 		}
 	}
 	m, _, err := s.Send(ctx, proto.Msg{From: "carol", To: "alice", Conv: proto.P2PConv("alice", "carol"), ClientID: "after",
-		Body: json.RawMessage(`{"text":"x"}`)}, 1)
+		Body: jx.RawMessage(`{"text":"x"}`)}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,7 +450,7 @@ func TestMigrateDownUp(t *testing.T) {
 func BenchmarkSend(b *testing.B) {
 	s := open(b, b.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
-	body := json.RawMessage(`{"text":"a message of an ordinary length, about sixty characters"}`)
+	body := jx.RawMessage(`{"text":"a message of an ordinary length, about sixty characters"}`)
 	for i := 0; b.Loop(); i++ {
 		from, to := "alice", "bob"
 		if i%2 == 1 {
@@ -497,7 +497,7 @@ func TestMigrateConcurrently(t *testing.T) {
 func BenchmarkConvsSince(b *testing.B) {
 	s := open(b, b.TempDir(), nil)
 	ctx := context.Background()
-	body := json.RawMessage(`{"text":"hi"}`)
+	body := jx.RawMessage(`{"text":"hi"}`)
 	for i := range 2000 {
 		peer := fmt.Sprint("peer", i)
 		for j := range 5 {
@@ -522,8 +522,8 @@ func BenchmarkConvsSince(b *testing.B) {
 func BenchmarkMessagesPage(b *testing.B) {
 	s := open(b, b.TempDir(), nil)
 	ctx := context.Background()
-	short := json.RawMessage(`{"text":"a message of an ordinary length, about sixty characters"}`)
-	long := json.RawMessage(`{"text":"` + strings.Repeat("长", 3000) + `"}`)
+	short := jx.RawMessage(`{"text":"a message of an ordinary length, about sixty characters"}`)
+	long := jx.RawMessage(`{"text":"` + strings.Repeat("长", 3000) + `"}`)
 	for i := range 2000 {
 		body := short
 		if i%10 == 0 {

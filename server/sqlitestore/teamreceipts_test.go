@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -24,7 +25,7 @@ func teamReceiptFixture(t *testing.T, dir string) (*Store, proto.Team, proto.Msg
 		t.Fatal(err)
 	}
 	m, _, err := s.Send(ctx, proto.Msg{From: "own", To: tm.ID, Conv: proto.TeamConv(tm.ID), ChatType: proto.ChatTeam, ClientID: "r1",
-		Body: json.RawMessage(`{"text":"x"}`), TeamReceipt: true}, 3)
+		Body: jx.RawMessage(`{"text":"x"}`), TeamReceipt: true}, 3)
 	if err != nil || m.ReceiptUnread != 2 {
 		t.Fatalf("send %+v, %v", m, err)
 	}
@@ -78,7 +79,7 @@ func TestMigrateTeamReceiptsDownUp(t *testing.T) {
 		t.Fatalf("b's receipt of the old message %v, %v", got, err)
 	}
 	again, _, err := s.Send(ctx, proto.Msg{From: "own", To: tm.ID, Conv: proto.TeamConv(tm.ID), ChatType: proto.ChatTeam, ClientID: "r2",
-		Body: json.RawMessage(`{"text":"x"}`), TeamReceipt: true}, 6)
+		Body: jx.RawMessage(`{"text":"x"}`), TeamReceipt: true}, 6)
 	if err != nil || again.ReceiptUnread != 2 {
 		t.Fatalf("send after down and up %+v, %v", again, err)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 // sentMessage decodes ret.message of a send method's result.
@@ -233,7 +235,7 @@ func TestUploadProgressCancelResend(t *testing.T) {
 			} else {
 				c = alice.callJS("cancelTask", `{filepath: bigURL}`)
 				if c.Timeout { // cancelTask has no callback in the doc
-					c = callResult{Ret: json.RawMessage(`{"status":true}`)}
+					c = callResult{Ret: jx.RawMessage(`{"status":true}`)}
 				}
 			}
 			if c.Err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"yunxin/internal/jx"
 	"yunxin/internal/webdriver"
 )
 
@@ -184,7 +185,7 @@ const consoleRecorderJS = `(function () {
 // a test page, e.g. the demo) once it loaded.
 func (b *browser) recordConsole() {
 	b.t.Helper()
-	if _, err := evalAs[json.RawMessage](b, consoleRecorderJS, defaultTimeout); err != nil {
+	if _, err := evalAs[jx.RawMessage](b, consoleRecorderJS, defaultTimeout); err != nil {
 		b.t.Fatalf("%s: adding the console recorder: %v", b.name, err)
 	}
 }
@@ -329,7 +330,7 @@ func eval[T any](b *browser, expr string) T {
 // exec evaluates expr for its side effects; an exception fails the test.
 func (b *browser) exec(expr string) {
 	b.t.Helper()
-	if _, err := evalAs[json.RawMessage](b, expr, defaultTimeout); err != nil {
+	if _, err := evalAs[jx.RawMessage](b, expr, defaultTimeout); err != nil {
 		b.t.Fatalf("%s: evaluating %s: %v", b.name, short(expr), err)
 	}
 }
@@ -431,11 +432,11 @@ func (b *browser) awaitSDK() {
 
 // callResult is what window.call resolves to.
 type callResult struct {
-	Ret     json.RawMessage `json:"ret"`
-	Err     *sdkError       `json:"err"`
-	Timeout bool            `json:"timeout"`
-	Missing bool            `json:"missing"`
-	Thrown  string          `json:"thrown"`
+	Ret     jx.RawMessage `json:"ret"`
+	Err     *sdkError     `json:"err"`
+	Timeout bool          `json:"timeout"`
+	Missing bool          `json:"missing"`
+	Thrown  string        `json:"thrown"`
 	method  string
 }
 
@@ -524,9 +525,9 @@ func (b *browser) mustCall(method string, params any) callResult {
 
 // event is one entry of window.events.
 type event struct {
-	Kind string          `json:"kind"`
-	At   int64           `json:"at"`
-	Ret  json.RawMessage `json:"ret"`
+	Kind string        `json:"kind"`
+	At   int64         `json:"at"`
+	Ret  jx.RawMessage `json:"ret"`
 }
 
 // mark returns the number of events recorded so far, for events(since).

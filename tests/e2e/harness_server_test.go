@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 const (
@@ -264,9 +266,9 @@ func users(t *testing.T, s *imServer, accids ...string) map[string]string {
 
 // restReply is a NetEase server-API reply.
 type restReply struct {
-	Code int             `json:"code"`
-	Desc string          `json:"desc"`
-	Info json.RawMessage `json:"info"`
+	Code int           `json:"code"`
+	Desc string        `json:"desc"`
+	Info jx.RawMessage `json:"info"`
 }
 
 // restRaw is rest with the shared server's secret, returning the raw reply

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+
+	"yunxin/internal/jx"
 )
 
 // The JSON shapes pages receive, as the plugin doc's appendix and
@@ -39,12 +41,12 @@ type msgBody struct {
 	Title     string  `json:"title"`
 
 	// team notification (type 5)
-	NotificationType int             `json:"notificationType"`
-	AndroidType      int             `json:"androidType"`
-	Operation        int             `json:"operation"`
-	Targets          []string        `json:"targets"`
-	Update           json.RawMessage `json:"update"`
-	IsMute           bool            `json:"isMute"`
+	NotificationType int           `json:"notificationType"`
+	AndroidType      int           `json:"androidType"`
+	Operation        int           `json:"operation"`
+	Targets          []string      `json:"targets"`
+	Update           jx.RawMessage `json:"update"`
+	IsMute           bool          `json:"isMute"`
 }
 
 // teamReceiptInfo is a team message's read and unread counts.
@@ -59,22 +61,22 @@ type sizeView struct {
 }
 
 type msgView struct {
-	MessageID     string          `json:"messageId"`
-	SessionID     string          `json:"sessionId"`
-	Session       sessionRef      `json:"session"`
-	ChatType      int             `json:"chatType"`
-	From          string          `json:"from"`
-	ServerID      string          `json:"serverID"`
-	Timestamp     int64           `json:"timestamp"`
-	DeliveryState int             `json:"deliveryState"`
-	IsOutgoingMsg bool            `json:"isOutgoingMsg"`
-	IsReceivedMsg bool            `json:"isReceivedMsg"`
-	IsRemoteRead  bool            `json:"isRemoteRead"`
-	SenderName    string          `json:"senderName"`
-	IsBlackListed bool            `json:"isBlackListed"`
-	Body          msgBody         `json:"body"`
-	RemoteExt     json.RawMessage `json:"remoteExt"`
-	Seq           int64           `json:"seq"`
+	MessageID     string        `json:"messageId"`
+	SessionID     string        `json:"sessionId"`
+	Session       sessionRef    `json:"session"`
+	ChatType      int           `json:"chatType"`
+	From          string        `json:"from"`
+	ServerID      string        `json:"serverID"`
+	Timestamp     int64         `json:"timestamp"`
+	DeliveryState int           `json:"deliveryState"`
+	IsOutgoingMsg bool          `json:"isOutgoingMsg"`
+	IsReceivedMsg bool          `json:"isReceivedMsg"`
+	IsRemoteRead  bool          `json:"isRemoteRead"`
+	SenderName    string        `json:"senderName"`
+	IsBlackListed bool          `json:"isBlackListed"`
+	Body          msgBody       `json:"body"`
+	RemoteExt     jx.RawMessage `json:"remoteExt"`
+	Seq           int64         `json:"seq"`
 
 	AttachmentDownloadState int  `json:"attachmentDownloadState"`
 	IsDeleted               bool `json:"isDeleted"`

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 // twoUsers creates the accounts a and b on s and logs each in in its own browser.
@@ -29,7 +31,7 @@ func TestSendReceive(t *testing.T) {
 	users(t, s, "t2zed")
 
 	aliceMark, bobMark := alice.mark(), bob.mark()
-	ext := json.RawMessage(`{"k":"v","n":1,"nested":{"ok":true}}`)
+	ext := jx.RawMessage(`{"k":"v","n":1,"nested":{"ok":true}}`)
 	start := time.Now()
 	r := alice.call("sendText", map[string]any{"sessionId": "t2bob", "chatType": 0, "text": "hello bob", "ext": ext})
 	if r.failed() || !r.status() {

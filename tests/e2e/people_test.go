@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 // The people group (profiles, friends, blacklist, mute, search) and the
@@ -61,7 +63,7 @@ func (b *browser) usersOf(method, field string, params any) []string {
 func (b *browser) userViews(method, field string, params any) []userView {
 	b.t.Helper()
 	r := b.mustCall(method, params)
-	var ret map[string]json.RawMessage
+	var ret map[string]jx.RawMessage
 	json.Unmarshal(r.Ret, &ret)
 	var us []userView
 	if err := json.Unmarshal(ret[field], &us); err != nil {

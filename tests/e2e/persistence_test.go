@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 // autoLogin calls yunxinIM.autoLogin(params) the documented way (no
@@ -153,7 +155,7 @@ func TestReloadPersistence(t *testing.T) {
 }
 
 // jsonHas reports whether the JSON object raw has key with the string value.
-func jsonHas(raw json.RawMessage, key, value string) bool {
+func jsonHas(raw jx.RawMessage, key, value string) bool {
 	var m map[string]any
 	json.Unmarshal(raw, &m)
 	return m[key] == value

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"yunxin/internal/jx"
 )
 
 // The team group end to end (issue 8): the real server binary, the SDK in
@@ -698,7 +700,7 @@ func TestTeamReceipts(t *testing.T) {
 }
 
 // jsonHasNum reports whether the JSON object raw has key with number value.
-func jsonHasNum(raw json.RawMessage, key string, value float64) bool {
+func jsonHasNum(raw jx.RawMessage, key string, value float64) bool {
 	var v map[string]any
 	if json.Unmarshal(raw, &v) != nil {
 		return false
@@ -708,8 +710,8 @@ func jsonHasNum(raw json.RawMessage, key string, value float64) bool {
 }
 
 // jsonHasEmptyArray reports whether the JSON object raw has key with [].
-func jsonHasEmptyArray(raw json.RawMessage, key string) bool {
-	var v map[string]json.RawMessage
+func jsonHasEmptyArray(raw jx.RawMessage, key string) bool {
+	var v map[string]jx.RawMessage
 	if json.Unmarshal(raw, &v) != nil {
 		return false
 	}

@@ -84,8 +84,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 	"yunxin/internal/imclient"
+	"yunxin/internal/jx"
 	"yunxin/internal/webdriver"
 	"yunxin/proto"
 )
@@ -813,7 +813,7 @@ func sendAll(ctx context.Context, addr, appKey, acc, target string, per int) err
 	for i := range per {
 		d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: fmt.Sprintf("%s-%d", acc, i), To: target,
 			ChatType: proto.ChatP2P, Type: proto.MsgText,
-			Body: json.RawMessage(fmt.Sprintf(`{"text":"offline message %d from %s"}`, i, acc))}})
+			Body: jx.RawMessage(fmt.Sprintf(`{"text":"offline message %d from %s"}`, i, acc))}})
 		f, _ := json.Marshal(proto.Frame{ID: uint64(imclient.LoginID + 1 + i), Op: proto.OpSend, Data: d})
 		if err := ws.Write(ctx, websocket.MessageText, f); err != nil {
 			return fmt.Errorf("send from %s: %w", acc, err)

@@ -115,9 +115,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 	"yunxin/core"
 	"yunxin/internal/imclient"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -541,7 +541,7 @@ func (c *client) write(s *sent) {
 	c.pending[id] = s
 	c.mu.Unlock()
 	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: s.cid, To: c.peer, ChatType: proto.ChatP2P, Type: proto.MsgText,
-		Body: json.RawMessage(`{"text":"load ` + s.cid + `"}`)}})
+		Body: jx.RawMessage(`{"text":"load ` + s.cid + `"}`)}})
 	b, _ := json.Marshal(proto.Frame{ID: id, Op: proto.OpSend, Data: d})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 	"yunxin/internal/imclient"
+	"yunxin/internal/jx"
 	"yunxin/proto"
 )
 
@@ -74,7 +74,7 @@ func replyErr(f proto.Frame, err error) error {
 // connection without waiting for the reply (teamRead counts it).
 func (c *client) teamSend(tid, cid string) error {
 	d, _ := json.Marshal(proto.SendReq{Msg: proto.Msg{ClientID: cid, To: tid, ChatType: proto.ChatSuperTeam,
-		Type: proto.MsgText, Body: json.RawMessage(`{"text":"load ` + cid + `"}`)}})
+		Type: proto.MsgText, Body: jx.RawMessage(`{"text":"load ` + cid + `"}`)}})
 	b, _ := json.Marshal(proto.Frame{ID: c.nextID.Add(1), Op: proto.OpSend, Data: d})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -54,7 +55,7 @@ func testRevoke(t *testing.T, s store.Store) {
 	var ms []proto.Msg
 	for i := range 3 {
 		m := msg("a", "b", "c"+strconv.Itoa(i))
-		m.Ext = json.RawMessage(`{"k":"v"}`)
+		m.Ext = jx.RawMessage(`{"k":"v"}`)
 		stored, _, err := s.Send(ctx, m, int64(1000+i))
 		if err != nil {
 			t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -139,7 +140,7 @@ func testUsers(t *testing.T, s store.Store) {
 // Seq counts 1, 2, 3… per conversation; Time is max(now, last time + 1).
 func testSendSeqAndTime(t *testing.T, s store.Store) {
 	in := msg("a", "b", "c1")
-	in.Ext = json.RawMessage(`{"k":"v"}`)
+	in.Ext = jx.RawMessage(`{"k":"v"}`)
 	m1, dup, err := s.Send(t.Context(), in, 1000)
 	if err != nil || dup {
 		t.Fatalf("send: dup=%v, %v", dup, err)
@@ -180,7 +181,7 @@ func testSendDedupe(t *testing.T, s store.Store) {
 	first := send(t, s, "a", "b", "c1", 1000)
 	before := conv(t, s, "a", first.Conv)
 	again := msg("a", "b", "c1")
-	again.Body = json.RawMessage(`{"text":"changed"}`)
+	again.Body = jx.RawMessage(`{"text":"changed"}`)
 	got, dup, err := s.Send(t.Context(), again, 5000)
 	if err != nil || !dup || !reflect.DeepEqual(got, first) {
 		t.Fatalf("resend = %+v dup=%v %v; want the stored %+v, dup", got, dup, err, first)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"yunxin/internal/jx"
 	"yunxin/proto"
 	"yunxin/server/store"
 )
@@ -93,7 +94,7 @@ func testTeamReceiptSend(t *testing.T, s store.Store) {
 	}
 	// A dedupe returns the stored message with its counts.
 	again, dup, err := s.Send(t.Context(), proto.Msg{From: "a", To: tm.ID, Conv: conv, ChatType: proto.ChatTeam, ClientID: "r1",
-		Type: proto.MsgText, Body: json.RawMessage(`{"text":"x"}`), TeamReceipt: true}, 2002)
+		Type: proto.MsgText, Body: jx.RawMessage(`{"text":"x"}`), TeamReceipt: true}, 2002)
 	if err != nil || !dup || again.Seq != m.Seq || !again.TeamReceipt || again.ReceiptUnread != 2 {
 		t.Fatalf("dedupe %+v dup=%v, %v", again, dup, err)
 	}

@@ -1,0 +1,86 @@
+//go:build !js
+
+package proto
+
+import (
+	"reflect"
+	"testing"
+
+	"yunxin/internal/jx/jxgen"
+)
+
+// TestJXGen checks jx_gen.go, the jx tables of the wire types (JXGEN=write
+// go test -run TestJXGen ./proto rewrites it).
+func TestJXGen(t *testing.T) {
+	jxgen.Check(t, "jx_gen.go",
+		reflect.TypeFor[ChangesResp](),
+		reflect.TypeFor[UserInfo](),
+		reflect.TypeFor[UpdateUserReq](),
+		reflect.TypeFor[FriendReq](),
+		reflect.TypeFor[DeleteFriendReq](),
+		reflect.TypeFor[Friend](),
+		reflect.TypeFor[RelationReq](),
+		reflect.TypeFor[Relation](),
+		reflect.TypeFor[SearchReq](),
+		reflect.TypeFor[SearchResp](),
+		reflect.TypeFor[SysNote](),
+		reflect.TypeFor[NotesMarkReq](),
+		reflect.TypeFor[NotesMark](),
+		reflect.TypeFor[CustomNote](),
+		reflect.TypeFor[Frame](),
+		reflect.TypeFor[LoginReq](),
+		reflect.TypeFor[LoginResp](),
+		reflect.TypeFor[ClientInfo](),
+		reflect.TypeFor[Clients](),
+		reflect.TypeFor[Kick](),
+		reflect.TypeFor[KickReq](),
+		reflect.TypeFor[KickResp](),
+		reflect.TypeFor[Msg](),
+		reflect.TypeFor[SendReq](),
+		reflect.TypeFor[SendResp](),
+		reflect.TypeFor[Change](),
+		reflect.TypeFor[Conv](),
+		reflect.TypeFor[SyncReq](),
+		reflect.TypeFor[SyncResp](),
+		reflect.TypeFor[Cursor](),
+		reflect.TypeFor[PullReq](),
+		reflect.TypeFor[PullResp](),
+		reflect.TypeFor[ReadReq](),
+		reflect.TypeFor[ReceiptReq](),
+		reflect.TypeFor[Receipt](),
+		reflect.TypeFor[UsersReq](),
+		reflect.TypeFor[UsersResp](),
+		reflect.TypeFor[Size](),
+		reflect.TypeFor[AttachBody](),
+		reflect.TypeFor[LocationBody](),
+		reflect.TypeFor[TipBody](),
+		reflect.TypeFor[UploadGrantReq](),
+		reflect.TypeFor[UploadGrant](),
+		reflect.TypeFor[UploadResp](),
+		reflect.TypeFor[RevokeReq](),
+		reflect.TypeFor[Revoke](),
+		reflect.TypeFor[HistoryReq](),
+		reflect.TypeFor[HistoryResp](),
+		reflect.TypeFor[DeleteConvsReq](),
+		reflect.TypeFor[ConvDeleted](),
+		reflect.TypeFor[TeamReq](),
+		reflect.TypeFor[TeamUpdateReq](),
+		reflect.TypeFor[TeamAccountsReq](),
+		reflect.TypeFor[TeamAnswerReq](),
+		reflect.TypeFor[TeamTransferReq](),
+		reflect.TypeFor[TeamMemberReq](),
+		reflect.TypeFor[TeamNotifyReq](),
+		reflect.TypeFor[TeamMembersReq](),
+		reflect.TypeFor[TeamMembersResp](),
+		reflect.TypeFor[TeamResp](),
+		reflect.TypeFor[TeamReceiptReq](),
+		reflect.TypeFor[TeamReceiptResp](),
+		reflect.TypeFor[TeamReceiptInfo](),
+		reflect.TypeFor[Team](),
+		reflect.TypeFor[TeamMember](),
+		reflect.TypeFor[TeamState](),
+		reflect.TypeFor[CreateTeamReq](),
+		reflect.TypeFor[TeamUpdate](),
+		reflect.TypeFor[TeamNote](),
+	)
+}
